@@ -1,0 +1,51 @@
+# Project-wide helpers: warnings, embedded SQL files, tests.
+
+# Our own code builds with warnings as errors; generated code does not.
+function(crmsync_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wno-unused-parameter)
+endfunction()
+
+# crmsync_library(name SOURCES ... DEPS ...): a static library of our own code.
+function(crmsync_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  crmsync_warnings(${name})
+endfunction()
+
+# crmsync_embed_sql(target FUNCTION fn DIR dir): compiles every .sql file of `dir` into
+# `target` as `std::vector<crmsync::SqlFile> fn()`, sorted by file name, so a binary needs no
+# files beside it at run time. A file's name (without .sql) is its name in the vector.
+function(crmsync_embed_sql target)
+  cmake_parse_arguments(ARG "" "FUNCTION;DIR;NAMESPACE" "" ${ARGN})
+  file(GLOB sql_files CONFIGURE_DEPENDS ${ARG_DIR}/*.sql)
+  list(SORT sql_files)
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_${ARG_FUNCTION}.cc)
+  set(body "")
+  foreach(sql ${sql_files})
+    file(READ ${sql} content)
+    get_filename_component(stem ${sql} NAME_WE)
+    string(APPEND body "      {\"${stem}\", R\"crmsql(${content})crmsql\"},\n")
+  endforeach()
+  file(CONFIGURE OUTPUT ${out} CONTENT
+"// Generated from ${ARG_DIR} by crmsync_embed_sql.\n#include \"libs/common/sql_file.h\"\n\nnamespace ${ARG_NAMESPACE} {\n\nconst std::vector<crmsync::SqlFile>& ${ARG_FUNCTION}() {\n  static const auto* files = new std::vector<crmsync::SqlFile>{\n${body}  };\n  return *files;\n}\n\n}  // namespace ${ARG_NAMESPACE}\n")
+  target_sources(${target} PRIVATE ${out})
+endfunction()
+
+# crmsync_test(name SOURCES ... DEPS ... LABEL unit|pg|integration): one GoogleTest binary,
+# registered with ctest under its label.
+function(crmsync_test name)
+  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    CRMSYNC_BIN_DIR="${CMAKE_BINARY_DIR}/bin" CRMSYNC_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  crmsync_warnings(${name})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
+endfunction()

@@ -1,0 +1,17 @@
+// A SQL file compiled into a binary by cmake's crmsync_embed_sql.
+#ifndef CRMSYNC_LIBS_COMMON_SQL_FILE_H_
+#define CRMSYNC_LIBS_COMMON_SQL_FILE_H_
+
+#include <string_view>
+#include <vector>
+
+namespace crmsync {
+
+struct SqlFile {
+  std::string_view name;  // the file name without ".sql", e.g. "V001__grants" or "claim_outbox"
+  std::string_view sql;
+};
+
+}  // namespace crmsync
+
+#endif  // CRMSYNC_LIBS_COMMON_SQL_FILE_H_
