@@ -2,14 +2,14 @@
 #ifndef CRMSYNC_LIBS_COMMON_SQL_FILE_H_
 #define CRMSYNC_LIBS_COMMON_SQL_FILE_H_
 
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 namespace crmsync {
 
 struct SqlFile {
-  std::string_view name;  // the file name without ".sql", e.g. "V001__grants" or "claim_outbox"
-  std::string_view sql;
+  absl::string_view name;  // the file name without ".sql", e.g. "V001__grants" or "claim_outbox"
+  absl::string_view sql;
 };
 
 }  // namespace crmsync

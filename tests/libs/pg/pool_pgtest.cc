@@ -1,0 +1,144 @@
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "gtest/gtest.h"
+#include "libs/pg/pool.h"
+#include "tests/support/pg/test_database.h"
+
+namespace crmsync::pg {
+namespace {
+
+class PoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto database = testing::TestDatabase::Create();
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = *std::move(database);
+    PoolOptions options;
+    options.database_url = database_->url();
+    options.statements = {{"insert_item", "INSERT INTO items (id, name) VALUES ($1, $2)"}};
+    options.max_connections = 2;
+    options.acquire_timeout = absl::Milliseconds(300);
+    auto pool = Pool::Create(options);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = *std::move(pool);
+    ASSERT_TRUE(pool_
+                    ->Transact([](pqxx::transaction_base& tx) {
+                      tx.exec("CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)");
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+
+  int CountItems() {
+    return *pool_->TransactValue<int>([](pqxx::transaction_base& tx) -> absl::StatusOr<int> {
+      return tx.exec1("SELECT count(*) FROM items")[0].as<int>();
+    });
+  }
+
+  std::unique_ptr<testing::TestDatabase> database_;
+  std::unique_ptr<Pool> pool_;
+};
+
+TEST_F(PoolTest, CommitsOnOkAndRollsBackOnError) {
+  ASSERT_TRUE(pool_
+                  ->Transact([](pqxx::transaction_base& tx) {
+                    tx.exec_prepared("insert_item", 1, "one");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  const auto refused = pool_->Transact([](pqxx::transaction_base& tx) {
+    tx.exec_prepared("insert_item", 2, "two");
+    return absl::FailedPreconditionError("changed my mind");
+  });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CountItems(), 1);
+}
+
+TEST_F(PoolTest, ConstraintViolationsBecomeStatuses) {
+  auto insert = [&](int id, const char* name) {
+    return pool_->Transact([&](pqxx::transaction_base& tx) {
+      tx.exec_params("INSERT INTO items (id, name) VALUES ($1, $2)", id, name);
+      return absl::OkStatus();
+    });
+  };
+  ASSERT_TRUE(insert(1, "one").ok());
+  EXPECT_EQ(insert(1, "again").code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(insert(2, nullptr).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(pool_
+                ->Transact([](pqxx::transaction_base& tx) {
+                  tx.exec("SELECT * FROM no_such_table");
+                  return absl::OkStatus();
+                })
+                .code(),
+            absl::StatusCode::kInternal);
+}
+
+TEST_F(PoolTest, SerializationFailureIsRetried) {
+  ASSERT_TRUE(pool_
+                  ->Transact([](pqxx::transaction_base& tx) {
+                    tx.exec("INSERT INTO items VALUES (1, 'zero')");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  // The first attempt reads, then a concurrent transaction commits a write to the same row,
+  // so the first attempt's update fails to serialize; the retry sees the new value.
+  int attempts = 0;
+  absl::Status status = pool_->Transact(
+      [&](pqxx::transaction_base& tx) {
+        ++attempts;
+        const std::string name = tx.exec1("SELECT name FROM items WHERE id = 1")[0].as<std::string>();
+        if (attempts == 1) {
+          std::thread([&] {
+            pqxx::connection other(database_->url());
+            pqxx::work other_tx(other);
+            other_tx.exec("UPDATE items SET name = 'concurrent' WHERE id = 1");
+            other_tx.commit();
+          }).join();
+        }
+        tx.exec_params("UPDATE items SET name = $1 WHERE id = 1", name + "+mine");
+        return absl::OkStatus();
+      },
+      Isolation::kSerializable);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(attempts, 2);
+  EXPECT_EQ(*pool_->TransactValue<std::string>(
+                [](pqxx::transaction_base& tx) -> absl::StatusOr<std::string> {
+                  return tx.exec1("SELECT name FROM items WHERE id = 1")[0].as<std::string>();
+                }),
+            "concurrent+mine");
+}
+
+TEST_F(PoolTest, WaitsForAFreeConnectionThenGivesUp) {
+  absl::Notification release;
+  std::vector<std::thread> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.emplace_back([&] {
+      (void)pool_->Transact([&](pqxx::transaction_base&) {
+        release.WaitForNotification();
+        return absl::OkStatus();
+      });
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(100));
+  const auto busy = pool_->Ping();
+  EXPECT_EQ(busy.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(busy.message().find("busy"), absl::string_view::npos);
+  release.Notify();
+  for (auto& holder : holders) holder.join();
+  EXPECT_TRUE(pool_->Ping().ok());
+}
+
+TEST(PoolDown, UnreachableDatabaseIsUnavailable) {
+  PoolOptions options;
+  options.database_url = "host=127.0.0.1 port=1 dbname=x connect_timeout=1";
+  auto pool = Pool::Create(options);
+  ASSERT_TRUE(pool.ok());
+  const auto status = (*pool)->Ping();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(status.message().find("cannot connect"), absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace crmsync::pg
