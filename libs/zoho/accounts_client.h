@@ -1,0 +1,61 @@
+// The Zoho accounts server (OAuth 2.0): mints access tokens from a refresh token and revokes
+// tokens. One AccountsClient per accounts server (data centre); it holds no token itself.
+#ifndef CRMSYNC_LIBS_ZOHO_ACCOUNTS_CLIENT_H_
+#define CRMSYNC_LIBS_ZOHO_ACCOUNTS_CLIENT_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "libs/http/http_client.h"
+
+namespace crmsync::zoho {
+
+struct OAuthClient {
+  std::string client_id;
+  std::string client_secret;  // a secret: never log it
+};
+
+// A minted access token. `access_token` is a secret: never log it.
+struct AccessToken {
+  std::string access_token;
+  absl::Duration expires_in;
+  std::string api_domain;  // where this token's API calls go, e.g. "https://www.zohoapis.com"
+  std::string token_type;
+  std::optional<std::string> scope;
+};
+
+// Parses the body of a token reply. A success gives the token; Zoho's error replies (which come
+// with HTTP 200 or 400) give:
+//   "invalid_code"   UNAUTHENTICATED: the refresh token is wrong or revoked; the grant is broken
+//   "invalid_client" FAILED_PRECONDITION: wrong client id or secret, often the wrong data centre
+//   "Access Denied"  RESOURCE_EXHAUSTED: too many mints for this refresh token; back off
+//   any other error  UNKNOWN naming it
+// each with Zoho's error string as ZohoErrorCode. A body that is neither is INVALID_ARGUMENT
+// naming the field.
+absl::StatusOr<AccessToken> ParseTokenReply(absl::string_view body);
+
+class AccountsClient {
+ public:
+  // `accounts_server` is the base URL, e.g. "https://accounts.zoho.eu" (no trailing slash).
+  AccountsClient(http::HttpClient& http, std::string accounts_server);
+
+  // Mints an access token with the refresh_token grant (POST /oauth/v2/token, form body). Errors
+  // as ParseTokenReply; other HTTP failures as api_error.h (5xx UNAVAILABLE, 429
+  // RESOURCE_EXHAUSTED); transport failures as http_client.h.
+  absl::StatusOr<AccessToken> Refresh(const OAuthClient& client, absl::string_view refresh_token);
+
+  // Revokes `token` (a refresh token, and with it its access tokens; or one access token).
+  // Revoking a token that is already invalid succeeds.
+  absl::Status Revoke(absl::string_view token);
+
+ private:
+  http::HttpClient& http_;
+  const std::string accounts_server_;
+};
+
+}  // namespace crmsync::zoho
+
+#endif  // CRMSYNC_LIBS_ZOHO_ACCOUNTS_CLIENT_H_

@@ -1,0 +1,149 @@
+// The accounts server's part of SimState: OAuth clients, grants, token mints and their limits,
+// and the per-token API limits.
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "tools/zoho-sim/sim_state.h"
+
+namespace crmsync::zoho_sim {
+namespace {
+
+std::string Param(const Params& params, const std::string& name) {
+  auto it = params.find(name);
+  return it == params.end() ? "" : it->second;
+}
+
+Reply TokenError(const std::string& error) {
+  return Reply{.status = 200, .body = {{"error", error}}};
+}
+
+}  // namespace
+
+SimState::SimState(SimOptions options) : options_(std::move(options)) {}
+
+std::string SimState::NewId() { return absl::StrCat(next_id_++); }
+
+std::string SimState::NewToken() {
+  return absl::StrFormat("1000.%016x%016x.%016x%016x", absl::Uniform<uint64_t>(random_),
+                         absl::Uniform<uint64_t>(random_), absl::Uniform<uint64_t>(random_),
+                         absl::Uniform<uint64_t>(random_));
+}
+
+void SimState::AddOAuthClient(const std::string& client_id, const std::string& client_secret) {
+  oauth_clients_[client_id] = client_secret;
+}
+
+absl::StatusOr<std::string> SimState::AddGrant(const std::string& client_id,
+                                               std::string refresh_token,
+                                               const std::string& user_email,
+                                               std::vector<std::string> scopes) {
+  if (!oauth_clients_.contains(client_id)) {
+    return absl::NotFoundError(absl::StrCat("no OAuth client \"", client_id, "\""));
+  }
+  if (user_email.empty()) return absl::InvalidArgumentError("user_email is required");
+  if (refresh_token.empty()) refresh_token = NewToken();
+  if (grants_.contains(refresh_token)) {
+    return absl::AlreadyExistsError("refresh token already registered");
+  }
+  grants_[refresh_token] = Grant{.client_id = client_id,
+                                 .user_email = user_email,
+                                 .scopes = std::move(scopes),
+                                 .mints = {},
+                                 .live_tokens = {}};
+  return refresh_token;
+}
+
+Reply SimState::MintToken(const Params& params, absl::Time now) {
+  if (Param(params, "grant_type") != "refresh_token") {
+    return Reply{.status = 400, .body = {{"error", "unsupported_grant_type"}}};
+  }
+  auto client = oauth_clients_.find(Param(params, "client_id"));
+  if (client == oauth_clients_.end() || client->second != Param(params, "client_secret")) {
+    return TokenError("invalid_client");
+  }
+  auto grant_it = grants_.find(Param(params, "refresh_token"));
+  if (grant_it == grants_.end() || grant_it->second.client_id != client->first) {
+    return TokenError("invalid_code");
+  }
+  Grant& grant = grant_it->second;
+  while (!grant.mints.empty() && grant.mints.front() <= now - options_.mint_window) {
+    grant.mints.pop_front();
+  }
+  if (static_cast<int>(grant.mints.size()) >= options_.mints_per_window) {
+    return Reply{.status = 200,
+                 .body = {{"error_description",
+                           "You have made too many requests continuously. Please try again "
+                           "after some time."},
+                          {"error", "Access Denied"},
+                          {"status", "failure"}}};
+  }
+  grant.mints.push_back(now);
+  const std::string access_token = NewToken();
+  tokens_[access_token] =
+      Token{.refresh_token = grant_it->first, .expiry = now + options_.token_ttl};
+  grant.live_tokens.push_back(access_token);
+  // Past the cap of live tokens, Zoho silently invalidates the oldest.
+  while (static_cast<int>(grant.live_tokens.size()) > options_.max_active_tokens) {
+    tokens_.erase(grant.live_tokens.front());
+    grant.live_tokens.pop_front();
+  }
+  Json body = {{"access_token", access_token},
+               {"expires_in", absl::ToInt64Seconds(options_.token_ttl)},
+               {"api_domain", base_url_},
+               {"token_type", "Bearer"}};
+  if (!grant.scopes.empty()) {
+    std::string scope;
+    for (const auto& s : grant.scopes) absl::StrAppend(&scope, scope.empty() ? "" : " ", s);
+    body["scope"] = scope;
+  }
+  return Reply{.status = 200, .body = std::move(body)};
+}
+
+Reply SimState::RevokeToken(const std::string& token) {
+  // RFC 7009: revoking an unknown token is not an error.
+  if (auto grant = grants_.find(token); grant != grants_.end()) {
+    for (const auto& access : grant->second.live_tokens) tokens_.erase(access);
+    grants_.erase(grant);
+  } else if (auto access = tokens_.find(token); access != tokens_.end()) {
+    if (auto owner = grants_.find(access->second.refresh_token); owner != grants_.end()) {
+      std::erase(owner->second.live_tokens, token);
+    }
+    tokens_.erase(access);
+  }
+  return Reply{.status = 200, .body = {{"status", "success"}}};
+}
+
+std::optional<TokenOwner> SimState::Authenticate(const std::string& access_token,
+                                                 absl::Time now) const {
+  auto token = tokens_.find(access_token);
+  if (token == tokens_.end() || token->second.expiry <= now) return std::nullopt;
+  auto grant = grants_.find(token->second.refresh_token);
+  if (grant == grants_.end()) return std::nullopt;
+  return TokenOwner{.user_email = grant->second.user_email, .scopes = grant->second.scopes};
+}
+
+std::optional<absl::Duration> SimState::ChargeProjectsCall(const std::string& access_token,
+                                                           absl::Time now) {
+  std::deque<absl::Time>& calls = projects_calls_[access_token];
+  while (!calls.empty() && calls.front() <= now - absl::Minutes(1)) calls.pop_front();
+  if (static_cast<int>(calls.size()) >= options_.projects_requests_per_minute) {
+    return calls.front() + absl::Minutes(1) - now;
+  }
+  calls.push_back(now);
+  return std::nullopt;
+}
+
+bool SimState::BeginCrmCall(const std::string& user) {
+  int& in_flight = crm_in_flight_[user];
+  if (in_flight >= options_.crm_concurrent_calls_per_user) return false;
+  ++in_flight;
+  return true;
+}
+
+void SimState::EndCrmCall(const std::string& user) {
+  if (--crm_in_flight_[user] <= 0) crm_in_flight_.erase(user);
+}
+
+std::vector<Webhook> SimState::TakeOutbox() { return std::exchange(outbox_, {}); }
+
+}  // namespace crmsync::zoho_sim

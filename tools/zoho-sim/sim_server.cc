@@ -1,0 +1,680 @@
+#include "tools/zoho-sim/sim_server.h"
+
+#include <chrono>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "libs/common/log.h"
+
+namespace crmsync::zoho_sim {
+namespace {
+
+constexpr size_t kRequestLogSize = 10000;
+constexpr size_t kWebhookLogSize = 1000;
+
+Reply ControlError(int status, absl::string_view message) {
+  return Reply{.status = status, .body = {{"error", std::string(message)}}};
+}
+
+Reply FromStatus(const absl::Status& status) {
+  const int code = absl::IsNotFound(status) ? 404 : absl::IsAlreadyExists(status) ? 409 : 400;
+  return ControlError(code, status.message());
+}
+
+void Write(const Reply& reply, httplib::Response& res) {
+  res.status = reply.status;
+  for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+  if (!reply.body.is_null()) {
+    res.set_content(reply.body.dump(-1, ' ', false, Json::error_handler_t::replace),
+                    "application/json;charset=UTF-8");
+  }
+}
+
+Reply CrmUnauthorized() {
+  return Reply{.status = 401,
+               .body = {{"code", "INVALID_OAUTHTOKEN"},
+                        {"details", Json::object()},
+                        {"message", "invalid oauth token"},
+                        {"status", "error"}}};
+}
+
+Reply ProjectsUnauthorized() {
+  return Reply{
+      .status = 401,
+      .body = {
+          {"error", {{"code", "INVALID_OAUTHTOKEN"}, {"message", "Invalid OAuth access token"}}}}};
+}
+
+std::optional<absl::Time> IfModifiedSince(const httplib::Request& req) {
+  if (!req.has_header("If-Modified-Since")) return std::nullopt;
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime("%Y-%m-%dT%H:%M:%S%Ez", req.get_header_value("If-Modified-Since"),
+                       absl::UTCTimeZone(), &t, &error)) {
+    return absl::InfinitePast();  // unparsable: everything counts as modified
+  }
+  return t;
+}
+
+// A control body's field values as the form parameters a person's edit would send.
+Params ToParams(const Json& fields) {
+  Params params;
+  if (!fields.is_object()) return params;
+  for (const auto& [key, value] : fields.items()) {
+    if (value.is_string()) {
+      params.emplace(key, value.get<std::string>());
+    } else if (value.is_array()) {
+      std::vector<std::string> parts;
+      for (const auto& item : value)
+        parts.push_back(item.is_string() ? item.get<std::string>() : item.dump());
+      params.emplace(key, absl::StrJoin(parts, ","));
+    } else {
+      params.emplace(key, value.dump());
+    }
+  }
+  return params;
+}
+
+std::string Str(const Json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+}  // namespace
+
+SimServer::SimServer(SimOptions options)
+    : state_(std::move(options)),
+      webhook_client_({.connect_timeout = absl::Seconds(2), .total_timeout = absl::Seconds(5)}) {
+  server_.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  RegisterAccounts();
+  RegisterCrm();
+  RegisterProjects();
+  RegisterControl();
+  webhook_thread_ = std::thread([this] { DeliverWebhooks(); });
+}
+
+SimServer::~SimServer() {
+  Stop();
+  webhook_thread_.join();
+}
+
+absl::StatusOr<int> SimServer::Bind(const std::string& host, int port) {
+  const int bound =
+      port == 0 ? server_.bind_to_any_port(host) : (server_.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) return absl::UnavailableError(absl::StrCat("cannot bind ", host, ":", port));
+  base_url_ = absl::StrCat("http://", host, ":", bound);
+  std::lock_guard lock(mutex_);
+  state_.set_base_url(base_url_);
+  return bound;
+}
+
+void SimServer::Serve() { server_.listen_after_bind(); }
+
+void SimServer::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  webhook_wakeup_.notify_all();
+  server_.stop();
+}
+
+absl::Time SimServer::Now() const { return absl::Now() + clock_offset_; }
+
+std::optional<Faults> SimServer::ActiveFaults(const std::string& path) {
+  if (Now() >= faults_.until || !absl::StartsWith(path, faults_.path_prefix)) return std::nullopt;
+  return faults_;
+}
+
+void SimServer::Record(const httplib::Request& req, const std::string& endpoint, int status) {
+  ++counts_[endpoint];
+  // The path only: queries may carry tokens (revoke).
+  request_log_.push_back({{"time", absl::FormatTime(Now())},
+                          {"method", req.method},
+                          {"path", req.path},
+                          {"endpoint", endpoint},
+                          {"status", status}});
+  if (request_log_.size() > kRequestLogSize) request_log_.pop_front();
+}
+
+void SimServer::Route(const std::string& method, const std::string& pattern,
+                      const std::string& endpoint, Api api, ApiHandler handler) {
+  auto wrapped = [this, endpoint, api, handler](const httplib::Request& req,
+                                                httplib::Response& res) {
+    std::optional<Faults> faults;
+    double dice = 0;
+    {
+      std::lock_guard lock(mutex_);
+      faults = ActiveFaults(req.path);
+      dice = absl::Uniform(random_, 0.0, 1.0);
+    }
+    if (faults.has_value()) {
+      if (dice < faults->drop_share) {
+        std::lock_guard lock(mutex_);
+        Record(req, endpoint, 0);
+        // Promise a body and never send it: the client sees the connection end mid-reply.
+        res.set_content_provider(64, "application/json",
+                                 [](size_t, size_t, httplib::DataSink&) { return false; });
+        return;
+      }
+      dice -= faults->drop_share;
+      if (dice >= 0 && dice < faults->error_429_share) {
+        std::lock_guard lock(mutex_);
+        Record(req, endpoint, 429);
+        Write(Reply{.status = 429,
+                    .body = {{"code", "TOO_MANY_REQUESTS"},
+                             {"details", Json::object()},
+                             {"message", "too many requests"},
+                             {"status", "error"}},
+                    .headers = {{"Retry-After", "1"}}},
+              res);
+        return;
+      }
+      dice -= faults->error_429_share;
+      if (dice >= 0 && dice < faults->error_5xx_share) {
+        std::lock_guard lock(mutex_);
+        Record(req, endpoint, 503);
+        Write(Reply{.status = 503, .body = {{"code", "INTERNAL_ERROR"}, {"status", "error"}}}, res);
+        return;
+      }
+    }
+
+    Caller caller;
+    std::optional<std::string> crm_user;
+    {
+      std::lock_guard lock(mutex_);
+      if (api != Api::kAccounts) {
+        const std::string header = req.get_header_value("Authorization");
+        constexpr absl::string_view kScheme = "Zoho-oauthtoken ";
+        std::optional<TokenOwner> owner;
+        if (absl::StartsWith(header, kScheme)) {
+          owner = state_.Authenticate(header.substr(kScheme.size()), Now());
+        }
+        const std::string service = api == Api::kCrm ? "ZohoCRM." : "ZohoProjects.";
+        const bool scoped =
+            owner.has_value() &&
+            (owner->scopes.empty() ||
+             std::any_of(owner->scopes.begin(), owner->scopes.end(),
+                         [&](const std::string& s) { return absl::StartsWith(s, service); }));
+        if (!scoped) {
+          const Reply reply = api == Api::kCrm ? CrmUnauthorized() : ProjectsUnauthorized();
+          Record(req, endpoint, reply.status);
+          Write(reply, res);
+          return;
+        }
+        caller.user_email = owner->user_email;
+        if (api == Api::kProjects) {
+          if (auto wait = state_.ChargeProjectsCall(header.substr(kScheme.size()), Now())) {
+            Reply reply{
+                .status = 429,
+                .body = {{"error",
+                          {{"code", "TOO_MANY_REQUESTS"},
+                           {"message", "URL Rolling Throttles Limit Exceeded"}}}},
+                .headers = {{"Retry-After",
+                             absl::StrCat(std::max<int64_t>(
+                                 1, absl::ToInt64Seconds(absl::Ceil(*wait, absl::Seconds(1)))))}}};
+            Record(req, endpoint, 429);
+            Write(reply, res);
+            return;
+          }
+        } else {
+          if (!state_.BeginCrmCall(caller.user_email)) {
+            Record(req, endpoint, 429);
+            Write(Reply{.status = 429,
+                        .body = {{"code", "TOO_MANY_REQUESTS"},
+                                 {"details", Json::object()},
+                                 {"message", "concurrent calls exceeded the limit"},
+                                 {"status", "error"}}},
+                  res);
+            return;
+          }
+          crm_user = caller.user_email;
+        }
+      }
+    }
+    if (faults.has_value() && faults->latency > absl::ZeroDuration()) {
+      absl::SleepFor(faults->latency);
+    }
+    Reply reply;
+    {
+      std::lock_guard lock(mutex_);
+      reply = handler(req, caller, Now());
+      if (crm_user.has_value()) state_.EndCrmCall(*crm_user);
+      Record(req, endpoint, reply.status);
+    }
+    QueueWebhooks();
+    Write(reply, res);
+  };
+  if (method == "GET") server_.Get(pattern, wrapped);
+  if (method == "POST") server_.Post(pattern, wrapped);
+  if (method == "PUT") server_.Put(pattern, wrapped);
+  if (method == "DELETE") server_.Delete(pattern, wrapped);
+}
+
+void SimServer::Control(const std::string& method, const std::string& pattern,
+                        ControlHandler handler) {
+  auto wrapped = [this, handler](const httplib::Request& req, httplib::Response& res) {
+    Json body = Json::object();
+    if (!req.body.empty()) {
+      body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+      if (body.is_discarded() || !body.is_object()) {
+        Write(ControlError(400, "body must be a JSON object"), res);
+        return;
+      }
+    }
+    Reply reply;
+    {
+      std::lock_guard lock(mutex_);
+      reply = handler(req, body);
+    }
+    QueueWebhooks();
+    Write(reply, res);
+  };
+  if (method == "GET") server_.Get(pattern, wrapped);
+  if (method == "POST") server_.Post(pattern, wrapped);
+  if (method == "DELETE") server_.Delete(pattern, wrapped);
+}
+
+void SimServer::RegisterAccounts() {
+  Route("POST", "/oauth/v2/token", "POST /oauth/v2/token", Api::kAccounts,
+        [this](const httplib::Request& req, const Caller&, absl::Time now) {
+          return state_.MintToken(req.params, now);
+        });
+  Route("POST", "/oauth/v2/token/revoke", "POST /oauth/v2/token/revoke", Api::kAccounts,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.RevokeToken(req.get_param_value("token"));
+        });
+}
+
+void SimServer::RegisterCrm() {
+  const std::string modules = "(Tasks|Accounts|Deals)";
+  auto json_body = [](const httplib::Request& req) {
+    return Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  };
+  auto bad_json = [] {
+    return Reply{.status = 400,
+                 .body = {{"code", "INVALID_DATA"},
+                          {"details", Json::object()},
+                          {"message", "body is not valid JSON"},
+                          {"status", "error"}}};
+  };
+  Route("GET", "/crm/v2/" + modules, "GET /crm/v2/{module}", Api::kCrm,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.CrmListRecords(req.matches[1], req.params, IfModifiedSince(req));
+        });
+  Route("POST", "/crm/v2/" + modules, "POST /crm/v2/{module}", Api::kCrm,
+        [=, this](const httplib::Request& req, const Caller& caller, absl::Time now) {
+          Json body = json_body(req);
+          if (body.is_discarded()) return bad_json();
+          return state_.CrmCreateRecords(req.matches[1], body, caller.user_email, now);
+        });
+  Route("PUT", "/crm/v2/" + modules, "PUT /crm/v2/{module}", Api::kCrm,
+        [=, this](const httplib::Request& req, const Caller& caller, absl::Time now) {
+          Json body = json_body(req);
+          if (body.is_discarded()) return bad_json();
+          return state_.CrmUpdateRecords(req.matches[1], body, caller.user_email, now);
+        });
+  Route("GET", "/crm/v2/" + modules + "/deleted", "GET /crm/v2/{module}/deleted", Api::kCrm,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.CrmListDeleted(req.matches[1], req.params, IfModifiedSince(req));
+        });
+  Route("GET", "/crm/v2/" + modules + "/(\\d+)", "GET /crm/v2/{module}/{id}", Api::kCrm,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.CrmGetRecord(req.matches[1], req.matches[2]);
+        });
+  Route("DELETE", "/crm/v2/" + modules + "/(\\d+)", "DELETE /crm/v2/{module}/{id}", Api::kCrm,
+        [this](const httplib::Request& req, const Caller& caller, absl::Time now) {
+          return state_.CrmDeleteRecord(req.matches[1], req.matches[2], caller.user_email, now);
+        });
+  Route("GET", "/crm/v2/" + modules + "/(\\d+)/Notes", "GET /crm/v2/{module}/{id}/Notes", Api::kCrm,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.CrmListNotes(req.matches[1], req.matches[2]);
+        });
+  Route("POST", "/crm/v2/" + modules + "/(\\d+)/Notes", "POST /crm/v2/{module}/{id}/Notes",
+        Api::kCrm, [=, this](const httplib::Request& req, const Caller& caller, absl::Time now) {
+          Json body = json_body(req);
+          if (body.is_discarded()) return bad_json();
+          return state_.CrmAddNotes(req.matches[1], req.matches[2], body, caller.user_email, now);
+        });
+  Route("GET", "/crm/v2/users", "GET /crm/v2/users", Api::kCrm,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.CrmListUsers(req.params);
+        });
+  Route("GET", "/crm/v2/actions/watch", "GET /crm/v2/actions/watch", Api::kCrm,
+        [this](const httplib::Request&, const Caller&, absl::Time now) {
+          return state_.CrmListWatch(now);
+        });
+  Route("POST", "/crm/v2/actions/watch", "POST /crm/v2/actions/watch", Api::kCrm,
+        [=, this](const httplib::Request& req, const Caller&, absl::Time now) {
+          Json body = json_body(req);
+          if (body.is_discarded()) return bad_json();
+          return state_.CrmEnableWatch(body, now);
+        });
+  Route("PUT", "/crm/v2/actions/watch", "PUT /crm/v2/actions/watch", Api::kCrm,
+        [=, this](const httplib::Request& req, const Caller&, absl::Time now) {
+          Json body = json_body(req);
+          if (body.is_discarded()) return bad_json();
+          return state_.CrmUpdateWatch(body, now);
+        });
+  Route("DELETE", "/crm/v2/actions/watch", "DELETE /crm/v2/actions/watch", Api::kCrm,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.CrmDisableWatch(req.params);
+        });
+}
+
+void SimServer::RegisterProjects() {
+  const std::string portal = "/restapi/portal/(\\d+)";
+  const std::string project = portal + "/projects/(\\d+)";
+  const std::string task = project + "/tasks/(\\d+)";
+  const std::string p = "/restapi/portal/{portal}";
+  const std::string pp = p + "/projects/{project}";
+  const std::string pt = pp + "/tasks/{task}";
+  Route("GET", "/restapi/portals/?", "GET /restapi/portals/", Api::kProjects,
+        [this](const httplib::Request&, const Caller&, absl::Time) {
+          return state_.ProjectsListPortals();
+        });
+  Route("GET", portal + "/projects/?", "GET " + p + "/projects/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.ProjectsListProjects(req.matches[1], req.params);
+        });
+  Route("GET", project + "/?", "GET " + pp + "/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.ProjectsGetProject(req.matches[1], req.matches[2]);
+        });
+  Route("GET", project + "/clients/?", "GET " + pp + "/clients/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.ProjectsProjectClients(req.matches[1], req.matches[2]);
+        });
+  Route("GET", portal + "/users/?", "GET " + p + "/users/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.ProjectsListUsers(req.matches[1]);
+        });
+  Route("GET", project + "/tasks/?", "GET " + pp + "/tasks/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.ProjectsListTasks(req.matches[1], req.matches[2], std::nullopt, req.params);
+        });
+  Route("POST", project + "/tasks/?", "POST " + pp + "/tasks/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller& caller, absl::Time now) {
+          return state_.ProjectsCreateTask(req.matches[1], req.matches[2], std::nullopt, req.params,
+                                           caller.user_email, now);
+        });
+  Route("GET", task + "/?", "GET " + pt + "/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.ProjectsGetTask(req.matches[1], req.matches[2], req.matches[3]);
+        });
+  Route("POST", task + "/?", "POST " + pt + "/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller& caller, absl::Time now) {
+          return state_.ProjectsUpdateTask(req.matches[1], req.matches[2], req.matches[3],
+                                           req.params, caller.user_email, now);
+        });
+  Route("DELETE", task + "/?", "DELETE " + pt + "/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller&, absl::Time now) {
+          return state_.ProjectsDeleteTask(req.matches[1], req.matches[2], req.matches[3], now);
+        });
+  Route("GET", task + "/subtasks/?", "GET " + pt + "/subtasks/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.ProjectsListTasks(req.matches[1], req.matches[2],
+                                          std::string(req.matches[3]), req.params);
+        });
+  Route("POST", task + "/subtasks/?", "POST " + pt + "/subtasks/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller& caller, absl::Time now) {
+          return state_.ProjectsCreateTask(req.matches[1], req.matches[2],
+                                           std::string(req.matches[3]), req.params,
+                                           caller.user_email, now);
+        });
+  Route("GET", task + "/comments/?", "GET " + pt + "/comments/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.ProjectsListComments(req.matches[1], req.matches[2], req.matches[3]);
+        });
+  Route("POST", task + "/comments/?", "POST " + pt + "/comments/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller& caller, absl::Time now) {
+          return state_.ProjectsAddComment(req.matches[1], req.matches[2], req.matches[3],
+                                           req.params, caller.user_email, now);
+        });
+  Route("DELETE", task + "/comments/(\\d+)/?", "DELETE " + pt + "/comments/{comment}/",
+        Api::kProjects, [this](const httplib::Request& req, const Caller&, absl::Time now) {
+          return state_.ProjectsDeleteComment(req.matches[1], req.matches[2], req.matches[3],
+                                              req.matches[4], now);
+        });
+}
+
+void SimServer::RegisterControl() {
+  Control("POST", "/_sim/oauth/clients", [this](const httplib::Request&, const Json& body) {
+    if (Str(body, "client_id").empty() || Str(body, "client_secret").empty()) {
+      return ControlError(400, "client_id and client_secret are required");
+    }
+    state_.AddOAuthClient(Str(body, "client_id"), Str(body, "client_secret"));
+    return Reply{.status = 201, .body = {{"client_id", Str(body, "client_id")}}};
+  });
+  Control("POST", "/_sim/oauth/grants", [this](const httplib::Request&, const Json& body) {
+    std::vector<std::string> scopes;
+    if (body.contains("scopes") && body["scopes"].is_array()) {
+      for (const auto& s : body["scopes"]) {
+        if (s.is_string()) scopes.push_back(s.get<std::string>());
+      }
+    }
+    auto token = state_.AddGrant(Str(body, "client_id"), Str(body, "refresh_token"),
+                                 Str(body, "user_email"), std::move(scopes));
+    if (!token.ok()) return FromStatus(token.status());
+    return Reply{.status = 201, .body = {{"refresh_token", *token}}};
+  });
+  Control("POST", "/_sim/clock/advance", [this](const httplib::Request&, const Json& body) {
+    if (!body.contains("seconds") || !body["seconds"].is_number() || body["seconds"] < 0) {
+      return ControlError(400, "seconds must be a non-negative number");
+    }
+    clock_offset_ += absl::Seconds(body["seconds"].get<double>());
+    return Reply{.status = 200, .body = {{"now", absl::FormatTime(Now())}}};
+  });
+  Control("POST", "/_sim/crm/users", [this](const httplib::Request&, const Json& body) {
+    if (Str(body, "email").empty()) return ControlError(400, "email is required");
+    return Reply{.status = 201,
+                 .body = {{"id", state_.CrmAddUser(Str(body, "email"), Str(body, "full_name"))}}};
+  });
+  Control("POST", "/_sim/crm/(Tasks|Accounts|Deals)",
+          [this](const httplib::Request& req, const Json& body) {
+            auto record = state_.CrmSeedRecord(req.matches[1], body, Now());
+            if (!record.ok()) return FromStatus(record.status());
+            return Reply{.status = 201, .body = *record};
+          });
+  Control("GET", "/_sim/crm/(Tasks|Accounts|Deals|Notes)/(\\d+)",
+          [this](const httplib::Request& req, const Json&) {
+            auto record = state_.CrmRecord(req.matches[1], req.matches[2]);
+            if (!record.has_value()) return ControlError(404, "no such record");
+            return Reply{.status = 200, .body = *record};
+          });
+  Control("POST", "/_sim/crm/(Tasks|Accounts|Deals)/(\\d+)/edit",
+          [this](const httplib::Request& req, const Json& body) {
+            Json fields = body.value("fields", Json::object());
+            fields["id"] = std::string(req.matches[2]);
+            return state_.CrmUpdateRecords(req.matches[1], {{"data", Json::array({fields})}},
+                                           Str(body, "user_email"), Now());
+          });
+  Control("POST", "/_sim/crm/(Tasks|Accounts|Deals)/(\\d+)/delete",
+          [this](const httplib::Request& req, const Json& body) {
+            return state_.CrmDeleteRecord(req.matches[1], req.matches[2], Str(body, "user_email"),
+                                          Now());
+          });
+  Control("POST", "/_sim/crm/Tasks/(\\d+)/notes",
+          [this](const httplib::Request& req, const Json& body) {
+            Json note = {{"Note_Content", body.value("Note_Content", Json(nullptr))}};
+            if (body.contains("Note_Title")) note["Note_Title"] = body["Note_Title"];
+            return state_.CrmAddNotes("Tasks", req.matches[1], {{"data", Json::array({note})}},
+                                      Str(body, "user_email"), Now());
+          });
+  Control("GET", "/_sim/crm/watch",
+          [this](const httplib::Request&, const Json&) { return state_.CrmListWatch(Now()); });
+  Control("POST", "/_sim/projects/portals", [this](const httplib::Request&, const Json& body) {
+    if (Str(body, "name").empty()) return ControlError(400, "name is required");
+    return Reply{.status = 201, .body = state_.ProjectsAddPortal(Str(body, "name"))};
+  });
+  Control("POST", "/_sim/projects/portals/(\\d+)/clients",
+          [this](const httplib::Request& req, const Json& body) {
+            auto client = state_.ProjectsAddClient(req.matches[1], Str(body, "name"));
+            if (!client.ok()) return FromStatus(client.status());
+            return Reply{.status = 201, .body = *client};
+          });
+  Control("POST", "/_sim/projects/portals/(\\d+)/users",
+          [this](const httplib::Request& req, const Json& body) {
+            auto user =
+                state_.ProjectsAddUser(req.matches[1], Str(body, "name"), Str(body, "email"));
+            if (!user.ok()) return FromStatus(user.status());
+            return Reply{.status = 201, .body = *user};
+          });
+  Control("POST", "/_sim/projects/portals/(\\d+)/projects",
+          [this](const httplib::Request& req, const Json& body) {
+            auto project = state_.ProjectsAddProject(req.matches[1], body);
+            if (!project.ok()) return FromStatus(project.status());
+            return Reply{.status = 201, .body = *project};
+          });
+  Control("POST", "/_sim/projects/portals/(\\d+)/webhook",
+          [this](const httplib::Request& req, const Json& body) {
+            auto status = state_.ProjectsSetWebhook(req.matches[1], Str(body, "url"),
+                                                    Str(body, "secret_param"), Str(body, "secret"));
+            if (!status.ok()) return FromStatus(status);
+            return Reply{.status = 200, .body = {{"status", "configured"}}};
+          });
+  Control("POST", "/_sim/projects/portals/(\\d+)/projects/(\\d+)/tasks",
+          [this](const httplib::Request& req, const Json& body) {
+            std::optional<std::string> parent;
+            if (body.contains("parent_task_id")) parent = Str(body, "parent_task_id");
+            return state_.ProjectsCreateTask(req.matches[1], req.matches[2], parent,
+                                             ToParams(body.value("fields", Json::object())),
+                                             Str(body, "user_email"), Now());
+          });
+  auto with_project = [this](const httplib::Request& req,
+                             const std::function<Reply(const std::string&)>& then) {
+    auto project = state_.ProjectsProjectOfTask(req.matches[1], req.matches[2]);
+    if (!project.has_value()) return ControlError(404, "no such task");
+    return then(*project);
+  };
+  Control("GET", "/_sim/projects/portals/(\\d+)/tasks/(\\d+)",
+          [this](const httplib::Request& req, const Json&) {
+            auto task = state_.ProjectsTask(req.matches[1], req.matches[2]);
+            if (!task.has_value()) return ControlError(404, "no such task");
+            return Reply{.status = 200, .body = *task};
+          });
+  Control("POST", "/_sim/projects/portals/(\\d+)/tasks/(\\d+)/edit",
+          [this, with_project](const httplib::Request& req, const Json& body) {
+            return with_project(req, [&](const std::string& project) {
+              return state_.ProjectsUpdateTask(req.matches[1], project, req.matches[2],
+                                               ToParams(body.value("fields", Json::object())),
+                                               Str(body, "user_email"), Now());
+            });
+          });
+  Control("POST", "/_sim/projects/portals/(\\d+)/tasks/(\\d+)/comments",
+          [this, with_project](const httplib::Request& req, const Json& body) {
+            return with_project(req, [&](const std::string& project) {
+              return state_.ProjectsAddComment(req.matches[1], project, req.matches[2],
+                                               {{"content", Str(body, "content")}},
+                                               Str(body, "user_email"), Now());
+            });
+          });
+  Control("POST", "/_sim/projects/portals/(\\d+)/tasks/(\\d+)/delete",
+          [this, with_project](const httplib::Request& req, const Json&) {
+            return with_project(req, [&](const std::string& project) {
+              return state_.ProjectsDeleteTask(req.matches[1], project, req.matches[2], Now());
+            });
+          });
+  Control("GET", "/_sim/requests", [this](const httplib::Request&, const Json&) {
+    return Reply{
+        .status = 200,
+        .body = {{"requests", Json(std::vector<Json>(request_log_.begin(), request_log_.end()))}}};
+  });
+  Control("DELETE", "/_sim/requests", [this](const httplib::Request&, const Json&) {
+    request_log_.clear();
+    counts_.clear();
+    return Reply{.status = 200, .body = {{"status", "cleared"}}};
+  });
+  Control("GET", "/_sim/counts", [this](const httplib::Request&, const Json&) {
+    return Reply{.status = 200, .body = {{"counts", counts_}}};
+  });
+  Control("GET", "/_sim/webhooks", [this](const httplib::Request&, const Json&) {
+    return Reply{
+        .status = 200,
+        .body = {{"deliveries", Json(std::vector<Json>(webhook_log_.begin(), webhook_log_.end()))},
+                 {"pending", webhook_queue_.size()}}};
+  });
+  Control("POST", "/_sim/faults", [this](const httplib::Request&, const Json& body) {
+    Faults faults;
+    auto share = [&](const char* key, double* out) {
+      if (!body.contains(key)) return true;
+      if (!body[key].is_number() || body[key] < 0 || body[key] > 1) return false;
+      *out = body[key].get<double>();
+      return true;
+    };
+    if (!share("error_429_share", &faults.error_429_share) ||
+        !share("error_5xx_share", &faults.error_5xx_share) ||
+        !share("drop_share", &faults.drop_share) ||
+        !share("webhook_duplicate_share", &faults.webhook_duplicate_share)) {
+      return ControlError(400, "shares must be numbers between 0 and 1");
+    }
+    faults.latency = absl::Milliseconds(body.value("latency_ms", 0));
+    faults.webhook_delay = absl::Milliseconds(body.value("webhook_delay_ms", 0));
+    faults.path_prefix = body.value("path_prefix", std::string());
+    faults.until = Now() + absl::Seconds(body.value("duration_seconds", 60.0));
+    faults_ = faults;
+    return Reply{.status = 200, .body = {{"until", absl::FormatTime(faults.until)}}};
+  });
+  Control("DELETE", "/_sim/faults", [this](const httplib::Request&, const Json&) {
+    faults_ = Faults{};
+    return Reply{.status = 200, .body = {{"status", "cleared"}}};
+  });
+}
+
+void SimServer::QueueWebhooks() {
+  {
+    std::lock_guard lock(mutex_);
+    const Faults faults = Now() < faults_.until ? faults_ : Faults{};
+    for (Webhook& webhook : state_.TakeOutbox()) {
+      const absl::Time due = absl::Now() + faults.webhook_delay;
+      const bool duplicate = absl::Bernoulli(random_, faults.webhook_duplicate_share);
+      if (duplicate) webhook_queue_.push_back({due, webhook});
+      webhook_queue_.push_back({due, std::move(webhook)});
+    }
+  }
+  webhook_wakeup_.notify_all();
+}
+
+void SimServer::DeliverWebhooks() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (webhook_queue_.empty()) {
+      webhook_wakeup_.wait(lock);
+      continue;
+    }
+    auto next = std::min_element(webhook_queue_.begin(), webhook_queue_.end(),
+                                 [](const auto& a, const auto& b) { return a.due < b.due; });
+    const absl::Duration wait = next->due - absl::Now();
+    if (wait > absl::ZeroDuration()) {
+      webhook_wakeup_.wait_for(lock,
+                               absl::ToChronoMilliseconds(wait) + std::chrono::milliseconds(1));
+      continue;
+    }
+    Webhook webhook = std::move(next->webhook);
+    webhook_queue_.erase(next);
+    lock.unlock();
+    auto response = webhook_client_.Send({.method = http::Method::kPost,
+                                          .url = webhook.url,
+                                          .headers = {{"Content-Type", webhook.content_type}},
+                                          .body = webhook.body});
+    Json entry = {{"time", absl::FormatTime(absl::Now())},
+                  {"url", http::RedactedUrl(webhook.url)},
+                  {"content_type", webhook.content_type},
+                  {"body", webhook.body}};
+    if (response.ok()) {
+      entry["status"] = response->status;
+    } else {
+      entry["error"] = response.status().ToString();
+      LogWarning("webhook delivery failed", {{"url", http::RedactedUrl(webhook.url)},
+                                             {"error", response.status().ToString()}});
+    }
+    lock.lock();
+    webhook_log_.push_back(std::move(entry));
+    if (webhook_log_.size() > kWebhookLogSize) webhook_log_.pop_front();
+  }
+}
+
+}  // namespace crmsync::zoho_sim
