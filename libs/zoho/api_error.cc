@@ -46,6 +46,10 @@ absl::Status ZohoError(absl::StatusCode code, absl::string_view zoho_code,
   return status;
 }
 
+void AddZohoAuthorization(http::Request& request, absl::string_view access_token) {
+  request.headers.emplace_back("Authorization", absl::StrCat("Zoho-oauthtoken ", access_token));
+}
+
 std::optional<std::string> ZohoErrorCode(const absl::Status& status) {
   auto payload = status.GetPayload(kCodePayload);
   if (!payload.has_value()) return std::nullopt;

@@ -25,6 +25,10 @@ absl::Status ErrorFromResponse(const http::Response& response, absl::string_view
 absl::Status ZohoError(absl::StatusCode code, absl::string_view zoho_code,
                        absl::string_view message);
 
+// Adds "Authorization: Zoho-oauthtoken <access_token>", the header every CRM and Projects call
+// carries.
+void AddZohoAuthorization(http::Request& request, absl::string_view access_token);
+
 // The Zoho error code attached to `status`, if any.
 std::optional<std::string> ZohoErrorCode(const absl::Status& status);
 
