@@ -2,10 +2,13 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/http/url.h"
 #include "libs/zoho/accounts_client.h"
 #include "libs/zoho/api_error.h"
+#include "libs/zoho/crm_codec.h"
 #include "libs/zoho/dates.h"
 #include "libs/zoho/json_fields.h"
+#include "libs/zoho/projects_codec.h"
 
 namespace crmsync::zoho {
 namespace {
@@ -130,6 +133,191 @@ TEST(ApiError, HttpStatusesMapToCodesWithZohosCode) {
   EXPECT_TRUE(absl::IsUnavailable(ErrorFromResponse({.status = 502, .body = "<html>"}, "x")));
   EXPECT_TRUE(absl::IsInvalidArgument(ErrorFromResponse({.status = 400}, "x")));
   EXPECT_TRUE(absl::IsPermissionDenied(ErrorFromResponse({.status = 403}, "x")));
+}
+
+}  // namespace
+}  // namespace crmsync::zoho
+
+namespace crmsync::zoho {
+namespace {
+
+// From ZOHO_API.md's CRM Tasks fields.
+constexpr char kCrmTask[] = R"({
+  "id": "4150868000001144034", "Subject": "Call Acme", "Description": null,
+  "Due_Date": "2026-12-18", "Priority": "High", "Status": "Not Started",
+  "Owner": {"id": "4150868000000225013", "name": "Ann", "email": "ann@example.com"},
+  "What_Id": {"id": "4150868000000224005", "name": "Acme"}, "$se_module": "Accounts",
+  "Modified_Time": "2026-11-23T15:00:00+05:30"})";
+
+TEST(CrmCodec, TaskIsDecoded) {
+  auto task = ParseCrmTask(Json::parse(kCrmTask), "data[0]");
+  ASSERT_TRUE(task.ok()) << task.status();
+  EXPECT_EQ(task->id, "4150868000001144034");
+  EXPECT_EQ(task->description, std::nullopt);
+  EXPECT_EQ(task->due_date, absl::CivilDay(2026, 12, 18));
+  EXPECT_EQ(task->owner->id, "4150868000000225013");
+  EXPECT_EQ(task->what_id->name, "Acme");
+  EXPECT_EQ(task->se_module, "Accounts");
+  EXPECT_EQ(task->modified_time, *ParseIsoDateTime("2026-11-23T09:30:00Z"));
+}
+
+TEST(CrmCodec, BrokenTaskFieldsAreNamed) {
+  struct Case {
+    const char* field;
+    Json value;
+    const char* message;
+  };
+  for (const Case& c :
+       {Case{"Subject", nullptr, "data[0].Subject: missing"},
+        Case{"Due_Date", "12-18-2026", "data[0].Due_Date: expected a date"},
+        Case{"Owner", "4150868000000225013", "data[0].Owner: expected an object"},
+        Case{"Modified_Time", "yesterday", "data[0].Modified_Time"},
+        Case{"$se_module", nullptr, "data[0].$se_module: missing beside What_Id"}}) {
+    Json json = Json::parse(kCrmTask);
+    json[c.field] = c.value;
+    auto task = ParseCrmTask(json, "data[0]");
+    EXPECT_TRUE(absl::IsInvalidArgument(task.status())) << c.field;
+    EXPECT_THAT(std::string(task.status().message()), HasSubstr(c.message));
+  }
+}
+
+TEST(CrmCodec, WriteEncodesOnlyGivenFieldsAndNullsForClears) {
+  auto json =
+      CrmTaskWriteToJson({.id = "1",
+                          .description = std::optional<std::string>(),
+                          .due_date = std::optional<absl::CivilDay>(absl::CivilDay(2027, 1, 8)),
+                          .owner_id = "9",
+                          .what_id = "5",
+                          .se_module = "Deals"});
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(*json, Json::parse(R"({"id":"1","Description":null,"Due_Date":"2027-01-08",
+      "Owner":{"id":"9"},"What_Id":{"id":"5"},"$se_module":"Deals"})"));
+  EXPECT_FALSE(CrmTaskWriteToJson({.what_id = "5"}).ok());
+}
+
+TEST(CrmCodec, PerRecordResultsKeepCodeAndField) {
+  auto results = ParseCrmRecordResults(Json::parse(R"({"data":[
+      {"code":"SUCCESS","details":{"id":"1","Modified_Time":"2026-11-23T09:30:00+00:00"},"message":"record updated","status":"success"},
+      {"code":"INVALID_DATA","details":{"api_name":"Due_Date","expected_data_type":"date"},"message":"invalid data","status":"error"}]})"),
+                                       "data");
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_TRUE((*results)[0].success);
+  EXPECT_EQ((*results)[0].id, "1");
+  EXPECT_FALSE((*results)[1].success);
+  EXPECT_EQ((*results)[1].field, "Due_Date");
+  EXPECT_FALSE(
+      ParseCrmRecordResults(Json::parse(R"({"data":[{"code":"X","status":"maybe"}]})"), "data")
+          .ok());
+}
+
+TEST(CrmCodec, NotificationIsDecoded) {
+  auto notification = ParseCrmNotification(R"({"server_time":1795428648012,"query_params":{},
+      "module":"Tasks","resource_uri":"https://www.zohoapis.com/crm/v2/Tasks",
+      "ids":["4150868000001144034"],"affected_fields":[{"4150868000001144034":["Due_Date"]}],
+      "operation":"update","channel_id":1000000068001,"token":"t0k"})");
+  ASSERT_TRUE(notification.ok()) << notification.status();
+  EXPECT_EQ(notification->operation, "update");
+  EXPECT_EQ(notification->channel_id, "1000000068001");
+  EXPECT_EQ(notification->affected_fields.at("4150868000001144034"),
+            std::vector<std::string>{"Due_Date"});
+  EXPECT_THAT(
+      std::string(
+          ParseCrmNotification(
+              R"({"module":"Tasks","ids":[5],"operation":"update","channel_id":1,"token":"t","server_time":1})")
+              .status()
+              .message()),
+      HasSubstr("ids[0]"));
+  EXPECT_FALSE(
+      ParseCrmNotification(
+          R"({"module":"Tasks","ids":[],"operation":"merge","channel_id":1,"token":"t","server_time":1})")
+          .ok());
+}
+
+// From ZOHO_API.md's Projects task fields.
+constexpr char kProjectsTask[] = R"({
+  "id": 170876000001234567, "id_string": "170876000001234567", "name": "Export data",
+  "description": "", "priority": "Medium", "completed": false,
+  "status": {"id": "170876000000012345", "name": "Open", "type": "open"},
+  "start_date": "11-02-2026", "end_date": "12-18-2026 05:00 PM", "end_date_long": 1797613200000,
+  "details": {"owners": [{"id": "2060758", "name": "Bob", "email": "bob@example.com"}]},
+  "parent_task_id": "170876000001234000", "last_updated_time_long": 1795428648012})";
+
+TEST(ProjectsCodec, TaskIsDecoded) {
+  auto task = ParseProjectsTask(Json::parse(kProjectsTask), "tasks[0]");
+  ASSERT_TRUE(task.ok()) << task.status();
+  EXPECT_EQ(task->id, "170876000001234567");
+  EXPECT_EQ(task->priority, "Medium");
+  EXPECT_EQ(task->status.type, "open");
+  EXPECT_EQ(task->start_date, absl::CivilDay(2026, 11, 2));
+  EXPECT_EQ(task->end_date, absl::CivilDay(2026, 12, 18));
+  ASSERT_EQ(task->owners.size(), 1u);
+  EXPECT_EQ(task->owners[0].email, "bob@example.com");
+  EXPECT_EQ(task->parent_task_id, "170876000001234000");
+  EXPECT_EQ(ToEpochMillis(task->last_updated_time), 1795428648012);
+}
+
+TEST(ProjectsCodec, UnassignedOwnerIsNoOwner) {
+  Json json = Json::parse(kProjectsTask);
+  json["details"]["owners"] = Json::parse(R"([{"name":"Unassigned"}])");
+  EXPECT_TRUE(ParseProjectsTask(json, "")->owners.empty());
+}
+
+TEST(ProjectsCodec, BrokenTaskFieldsAreNamed) {
+  struct Case {
+    const char* field;
+    Json value;
+    const char* message;
+  };
+  for (const Case& c :
+       {Case{"priority", "Urgent", "tasks[0].priority: unknown priority"},
+        Case{"end_date", "2026-12-18", "tasks[0].end_date: expected a date"},
+        Case{"completed", "false", "tasks[0].completed: expected a boolean"},
+        Case{"status", nullptr, "tasks[0].status: missing"},
+        Case{"last_updated_time_long", nullptr, "last_updated_time_long: missing"}}) {
+    Json json = Json::parse(kProjectsTask);
+    json[c.field] = c.value;
+    auto task = ParseProjectsTask(json, "tasks[0]");
+    EXPECT_TRUE(absl::IsInvalidArgument(task.status())) << c.field;
+    EXPECT_THAT(std::string(task.status().message()), HasSubstr(c.message));
+  }
+}
+
+TEST(ProjectsCodec, WriteBecomesFormParameters) {
+  auto params = ProjectsTaskWriteToParams(
+      {.name = "Export",
+       .priority = "High",
+       .start_date = std::optional<absl::CivilDay>(),
+       .end_date = std::optional<absl::CivilDay>(absl::CivilDay(2027, 1, 8)),
+       .owner_ids = std::vector<std::string>{"1", "2"},
+       .custom_status = "77"});
+  ASSERT_TRUE(params.ok());
+  EXPECT_EQ(http::FormEncode(*params),
+            "name=Export&priority=high&start_date=&end_date=01-08-2027&person_responsible=1%2C2&"
+            "custom_status=77");
+  EXPECT_FALSE(ProjectsTaskWriteToParams({.priority = "urgent"}).ok());
+}
+
+TEST(ProjectsCodec, ProjectNeedsItsStrictFlagAndWebhookItsIds) {
+  auto project = ParseProjectsProject(
+      Json::parse(
+          R"({"id":1,"name":"P","start_date":"11-02-2026","end_date":"12-18-2026","is_strict":true})"),
+      "");
+  ASSERT_TRUE(project.ok());
+  EXPECT_TRUE(project->strict);
+  EXPECT_THAT(std::string(ParseProjectsProject(Json::parse(R"({"id":1,"name":"P"})"), "projects[0]")
+                              .status()
+                              .message()),
+              HasSubstr("projects[0].is_strict: missing"));
+  auto webhook = ParseProjectsWebhook({{"event", "comment_add"},
+                                       {"portal_id", "1"},
+                                       {"project_id", "2"},
+                                       {"task_id", "3"},
+                                       {"comment_id", "4"},
+                                       {"secret", "x"}});
+  ASSERT_TRUE(webhook.ok());
+  EXPECT_EQ(webhook->comment_id, "4");
+  EXPECT_THAT(std::string(ParseProjectsWebhook({{"event", "task_update"}}).status().message()),
+              HasSubstr("portal_id: missing"));
 }
 
 }  // namespace
