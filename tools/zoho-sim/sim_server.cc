@@ -89,6 +89,11 @@ SimServer::SimServer(SimOptions options)
     : state_(std::move(options)),
       webhook_client_({.connect_timeout = absl::Seconds(2), .total_timeout = absl::Seconds(5)}) {
   server_.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  // Idle keep-alive connections hold a worker until they time out, and stopping waits for every
+  // worker: a short timeout keeps SIGTERM prompt.
+  server_.set_keep_alive_timeout(1);
+  // Headers and body go out in separate writes; without this Nagle holds the body for an ACK.
+  server_.set_tcp_nodelay(true);
   RegisterAccounts();
   RegisterCrm();
   RegisterProjects();

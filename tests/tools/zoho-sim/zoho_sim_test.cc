@@ -32,6 +32,7 @@ class WebhookReceiver {
       changed_.notify_all();
       res.set_content("ok", "text/plain");
     });
+    server_.set_keep_alive_timeout(1);  // so that stopping does not wait on zoho-sim's connection
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -1,0 +1,96 @@
+// SimState's rules driven directly, with exact times and no sockets.
+#include "tools/zoho-sim/sim_state.h"
+
+#include "absl/time/civil_time.h"
+#include "gtest/gtest.h"
+
+namespace crmsync::zoho_sim {
+namespace {
+
+const absl::Time kStart =
+    absl::FromCivil(absl::CivilSecond(2026, 11, 23, 9, 0, 0), absl::UTCTimeZone());
+
+class SimStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    state_.AddOAuthClient("c", "s");
+    refresh_ = *state_.AddGrant("c", "", "ann@example.com", {});
+  }
+  Reply Mint(absl::Time at) {
+    return state_.MintToken({{"grant_type", "refresh_token"},
+                             {"client_id", "c"},
+                             {"client_secret", "s"},
+                             {"refresh_token", refresh_}},
+                            at);
+  }
+
+  SimState state_{SimOptions{}};
+  std::string refresh_;
+};
+
+TEST_F(SimStateTest, MintWindowSlides) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(Mint(kStart + absl::Minutes(i)).body.contains("access_token")) << i;
+  }
+  EXPECT_EQ(Mint(kStart + absl::Minutes(9) + absl::Seconds(59)).body["error"], "Access Denied");
+  // The first mint leaves the window ten minutes after it happened, freeing one place.
+  EXPECT_TRUE(Mint(kStart + absl::Minutes(10)).body.contains("access_token"));
+  EXPECT_EQ(Mint(kStart + absl::Minutes(10)).body["error"], "Access Denied");
+}
+
+TEST_F(SimStateTest, TokensExpireAfterTheirTtl) {
+  const std::string token = Mint(kStart).body["access_token"];
+  EXPECT_TRUE(state_.Authenticate(token, kStart + absl::Minutes(59)).has_value());
+  EXPECT_FALSE(state_.Authenticate(token, kStart + absl::Hours(1)).has_value());
+}
+
+TEST_F(SimStateTest, ProjectsBudgetIsPerRollingMinute) {
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_EQ(state_.ChargeProjectsCall("t", kStart + absl::Milliseconds(i)), std::nullopt);
+  }
+  EXPECT_EQ(state_.ChargeProjectsCall("t", kStart + absl::Seconds(30)), absl::Seconds(30));
+  EXPECT_EQ(state_.ChargeProjectsCall("t", kStart + absl::Minutes(1) + absl::Milliseconds(1)),
+            std::nullopt);
+}
+
+TEST_F(SimStateTest, CrmConcurrencyIsPerUser) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(state_.BeginCrmCall("ann"));
+  EXPECT_FALSE(state_.BeginCrmCall("ann"));
+  EXPECT_TRUE(state_.BeginCrmCall("bob"));
+  state_.EndCrmCall("ann");
+  EXPECT_TRUE(state_.BeginCrmCall("ann"));
+}
+
+TEST_F(SimStateTest, UpdateOfMoreThan100RecordsIsRefusedWhole) {
+  Json data = Json::array();
+  for (int i = 0; i < 101; ++i) data.push_back({{"id", "1"}, {"Subject", "x"}});
+  const Reply reply = state_.CrmUpdateRecords("Tasks", {{"data", data}}, "ann@example.com", kStart);
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.body["code"], "LIMIT_EXCEEDED");
+}
+
+TEST_F(SimStateTest, StrictProjectRefusesTasksOutsideItsSchedule) {
+  const std::string portal = state_.ProjectsAddPortal("acme")["id_string"];
+  const std::string project = (*state_.ProjectsAddProject(portal, {{"name", "P"},
+                                                                   {"start_date", "11-02-2026"},
+                                                                   {"end_date", "12-18-2026"},
+                                                                   {"strict", true}}))["id_string"];
+  EXPECT_EQ(state_
+                .ProjectsCreateTask(portal, project, std::nullopt,
+                                    {{"name", "in"}, {"end_date", "12-18-2026"}}, "", kStart)
+                .status,
+            201);
+  EXPECT_EQ(state_
+                .ProjectsCreateTask(portal, project, std::nullopt,
+                                    {{"name", "out"}, {"end_date", "12-19-2026"}}, "", kStart)
+                .status,
+            400);
+  EXPECT_EQ(state_
+                .ProjectsCreateTask(portal, project, std::nullopt,
+                                    {{"name", "early"}, {"start_date", "11-01-2026"}}, "", kStart)
+                .status,
+            400);
+}
+
+}  // namespace
+}  // namespace crmsync::zoho_sim
