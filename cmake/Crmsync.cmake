@@ -49,3 +49,16 @@ function(crmsync_test name)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
 endfunction()
+
+# crmsync_service_schema(auth): library crmsync_auth_schema defining crmsync::auth::Migrations()
+# and crmsync::auth::Queries() from migrations/*.sql and queries/*.sql beside the caller.
+function(crmsync_service_schema service)
+  set(target crmsync_${service}_schema)
+  add_library(${target} STATIC)
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${target} PUBLIC crmsync_common)
+  crmsync_embed_sql(${target} FUNCTION Migrations NAMESPACE crmsync::${service}
+                    DIR ${CMAKE_CURRENT_SOURCE_DIR}/migrations)
+  crmsync_embed_sql(${target} FUNCTION Queries NAMESPACE crmsync::${service}
+                    DIR ${CMAKE_CURRENT_SOURCE_DIR}/queries)
+endfunction()

@@ -25,7 +25,8 @@ bool IsOwnFlag(const absl::CommandLineFlag& flag) {
   return !absl::StrContains(flag.Filename(), "absl/");
 }
 
-absl::Status SetFlag(absl::CommandLineFlag& flag, absl::string_view value, absl::string_view source) {
+absl::Status SetFlag(absl::CommandLineFlag& flag, absl::string_view value,
+                     absl::string_view source) {
   std::string error;
   if (!flag.ParseFrom(value, &error)) {
     return absl::InvalidArgumentError(
@@ -107,7 +108,8 @@ std::string Usage(absl::string_view summary) {
   for (auto& [name, flag] : absl::GetAllFlags()) {
     if (IsOwnFlag(*flag)) sorted.emplace(name, flag);
   }
-  std::string usage = absl::StrCat(summary, "\n\nFlags (each defaults to its environment variable):\n");
+  std::string usage =
+      absl::StrCat(summary, "\n\nFlags (each defaults to its environment variable):\n");
   for (const auto& [name, flag] : sorted) {
     absl::StrAppend(&usage, "  --", name, " (", EnvironmentVariableFor(name), ", default \"",
                     flag->DefaultValue(), "\")\n      ", flag->Help(), "\n");

@@ -6,11 +6,11 @@
 #include "absl/status/statusor.h"
 
 // Evaluates `expr` (an absl::Status) and returns it from the enclosing function if not OK.
-#define RETURN_IF_ERROR(expr)                                  \
-  do {                                                         \
-    if (::absl::Status status_ = (expr); !status_.ok()) {      \
-      return status_;                                          \
-    }                                                          \
+#define RETURN_IF_ERROR(expr)                             \
+  do {                                                    \
+    if (::absl::Status status_ = (expr); !status_.ok()) { \
+      return status_;                                     \
+    }                                                     \
   } while (false)
 
 #define CRMSYNC_CONCAT_INNER_(a, b) a##b

@@ -62,9 +62,9 @@ absl::StatusOr<MigrationResult> Migrate(Pool& pool, absl::string_view schema,
           const auto checksum = tx.exec_params1("SELECT md5($1)", sql)[0].as<std::string>();
           if (auto it = applied.find(version); it != applied.end()) {
             if (it->second.second != checksum) {
-              return absl::FailedPreconditionError(absl::StrCat(
-                  "migration ", file.name, " of schema ", schema_name,
-                  " was changed after it was applied; add a new migration instead"));
+              return absl::FailedPreconditionError(
+                  absl::StrCat("migration ", file.name, " of schema ", schema_name,
+                               " was changed after it was applied; add a new migration instead"));
             }
             ++result.already_applied;
             continue;

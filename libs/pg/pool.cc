@@ -6,8 +6,10 @@
 #include <thread>
 
 #include "absl/random/random.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "libs/common/backoff.h"
 #include "libs/common/status_macros.h"
 #include "libs/pg/errors.h"
@@ -35,6 +37,19 @@ absl::StatusOr<std::string> BuildConninfo(const PoolOptions& options) {
   for (PQconninfoOption* option = parsed; option->keyword != nullptr; ++option) {
     if (option->val == nullptr) continue;
     const absl::string_view keyword = option->keyword;
+    if (keyword == "port") {
+      // libpq accepts any text here and fails only at connect time; a comma separates the
+      // ports of several hosts.
+      for (absl::string_view port : absl::StrSplit(option->val, ',')) {
+        int number = 0;
+        if (!absl::SimpleAtoi(port, &number) || number < 1 || number > 65535) {
+          absl::Status invalid = absl::InvalidArgumentError(
+              absl::StrCat("database URL has an invalid port \"", port, "\""));
+          PQconninfoFree(parsed);
+          return invalid;
+        }
+      }
+    }
     if (keyword == "options") {
       extra_options = option->val;
     } else if (keyword != "application_name" && keyword != "connect_timeout") {
@@ -42,9 +57,9 @@ absl::StatusOr<std::string> BuildConninfo(const PoolOptions& options) {
     }
   }
   PQconninfoFree(parsed);
-  absl::StrAppend(&conninfo, "application_name=", QuoteConninfoValue(options.application_name),
-                  " connect_timeout=",
-                  std::max<int64_t>(1, absl::ToInt64Seconds(options.connect_timeout)));
+  absl::StrAppend(
+      &conninfo, "application_name=", QuoteConninfoValue(options.application_name),
+      " connect_timeout=", std::max<int64_t>(1, absl::ToInt64Seconds(options.connect_timeout)));
   if (!options.schema.empty()) {
     absl::StrAppend(&extra_options, " -csearch_path=", options.schema);
   }
@@ -100,12 +115,12 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect() {
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire() {
   {
     std::unique_lock lock(mutex_);
-    const bool available = released_.wait_for(
-        lock, absl::ToChronoNanoseconds(options_.acquire_timeout),
-        [&] { return !idle_.empty() || open_ < options_.max_connections; });
+    const bool available =
+        released_.wait_for(lock, absl::ToChronoNanoseconds(options_.acquire_timeout),
+                           [&] { return !idle_.empty() || open_ < options_.max_connections; });
     if (!available) {
-      return absl::UnavailableError(absl::StrCat("all ", options_.max_connections,
-                                                 " database connections are busy"));
+      return absl::UnavailableError(
+          absl::StrCat("all ", options_.max_connections, " database connections are busy"));
     }
     if (!idle_.empty()) {
       auto connection = std::move(idle_.front());

@@ -19,6 +19,8 @@ TEST(DatabaseUrl, RefusesWhatLibpqCannotParseWithoutEchoingThePassword) {
   EXPECT_NE(bad_uri.message().find("database URL does not parse"), absl::string_view::npos);
   EXPECT_EQ(bad_uri.message().find("s3cret"), absl::string_view::npos);
 
+  EXPECT_EQ(ValidateDatabaseUrl("postgresql://user:pw@host:port/db").message(),
+            "database URL has an invalid port \"port\"");
   EXPECT_EQ(ValidateDatabaseUrl("host=x nosuchkeyword=1").code(),
             absl::StatusCode::kInvalidArgument);
 }

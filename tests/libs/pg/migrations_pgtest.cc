@@ -1,9 +1,8 @@
-#include "libs/pg/migrations.h"
-
 #include <pqxx/pqxx>
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "libs/pg/migrations.h"
 #include "tests/support/pg/test_database.h"
 
 namespace crmsync::pg {
@@ -74,10 +73,9 @@ TEST_F(MigrationsTest, BadNamesAreRefused) {
   auto pool = NewPool();
   EXPECT_EQ(Migrate(*pool, "things", {{"001_items", "SELECT 1"}}).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Migrate(*pool, "things", {{"V1__a", "SELECT 1"}, {"V001__b", "SELECT 1"}})
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Migrate(*pool, "things", {{"V1__a", "SELECT 1"}, {"V001__b", "SELECT 1"}}).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(MigrationsTest, ConcurrentMigratorsBothSucceedAndApplyOnce) {

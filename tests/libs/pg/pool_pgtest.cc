@@ -88,7 +88,8 @@ TEST_F(PoolTest, SerializationFailureIsRetried) {
   absl::Status status = pool_->Transact(
       [&](pqxx::transaction_base& tx) {
         ++attempts;
-        const std::string name = tx.exec1("SELECT name FROM items WHERE id = 1")[0].as<std::string>();
+        const std::string name =
+            tx.exec1("SELECT name FROM items WHERE id = 1")[0].as<std::string>();
         if (attempts == 1) {
           std::thread([&] {
             pqxx::connection other(database_->url());

@@ -1,0 +1,56 @@
+#include "libs/grpc_server/metrics_interceptor.h"
+
+#include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "libs/metrics/metrics_endpoint.h"
+
+namespace crmsync {
+namespace {
+
+class MetricsInterceptor : public grpc::experimental::Interceptor {
+ public:
+  MetricsInterceptor(std::string method, prometheus::Family<prometheus::Counter>& handled,
+                     prometheus::Family<prometheus::Histogram>& handling_seconds)
+      : method_(std::move(method)),
+        handled_(handled),
+        handling_seconds_(handling_seconds),
+        start_(absl::Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      const std::string code =
+          absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
+      handled_.Add({{"grpc_method", method_}, {"grpc_code", code}}).Increment();
+      handling_seconds_.Add({{"grpc_method", method_}}, metrics::LatencyBucketsSeconds())
+          .Observe(absl::ToDoubleSeconds(absl::Now() - start_));
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string method_;
+  prometheus::Family<prometheus::Counter>& handled_;
+  prometheus::Family<prometheus::Histogram>& handling_seconds_;
+  const absl::Time start_;
+};
+
+}  // namespace
+
+MetricsInterceptorFactory::MetricsInterceptorFactory(prometheus::Registry& registry)
+    : handled_(prometheus::BuildCounter()
+                   .Name("crmsync_grpc_server_handled_total")
+                   .Help("gRPC calls finished by this server, by method and status code.")
+                   .Register(registry)),
+      handling_seconds_(prometheus::BuildHistogram()
+                            .Name("crmsync_grpc_server_handling_seconds")
+                            .Help("Time from a gRPC call's arrival to its status, in seconds.")
+                            .Register(registry)) {}
+
+grpc::experimental::Interceptor* MetricsInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new MetricsInterceptor(info->method(), handled_, handling_seconds_);
+}
+
+}  // namespace crmsync

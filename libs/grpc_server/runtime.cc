@@ -1,0 +1,249 @@
+#include "libs/grpc_server/runtime.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include "absl/flags/flag.h"
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "libs/common/backoff.h"
+#include "libs/common/flags.h"
+#include "libs/common/log.h"
+#include "libs/common/status_macros.h"
+#include "libs/pg/migrations.h"
+
+ABSL_FLAG(int, grpc_port, 50051, "TCP port of the gRPC server (0 picks a free one).");
+ABSL_FLAG(int, metrics_port, 9090, "TCP port of the Prometheus /metrics endpoint (0: free one).");
+ABSL_FLAG(std::string, listen_host, "0.0.0.0", "Address both servers listen on.");
+ABSL_FLAG(std::string, database_url, "",
+          "PostgreSQL connection URI or keyword string (required), e.g. "
+          "postgresql://crmsync@db:5432/crmsync.");
+ABSL_FLAG(int, database_pool_size, 8, "Most connections this process opens to PostgreSQL.");
+ABSL_FLAG(bool, migrate_only, false,
+          "Apply this service's schema migrations, then exit (for a Kubernetes Job).");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
+          "On SIGTERM, how long calls in flight may take before they are cancelled.");
+ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(2),
+          "How often the database is checked for the health service.");
+ABSL_FLAG(std::string, log_level, "info", "Least level logged: debug, info, warning or error.");
+
+namespace crmsync {
+namespace {
+
+absl::Status ValidatePort(absl::string_view flag, int port) {
+  if (port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": ", port, " is not a TCP port (0 to 65535)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view name) {
+  if (name == "debug") return LogLevel::kDebug;
+  if (name == "info") return LogLevel::kInfo;
+  if (name == "warning") return LogLevel::kWarning;
+  if (name == "error") return LogLevel::kError;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--log_level: \"", name, "\" is not debug, info, warning or error"));
+}
+
+sigset_t TerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  return signals;
+}
+
+// Migrates, retrying with backoff until `deadline` or until `stop` is notified.
+absl::Status MigrateWithRetries(pg::Pool& pool, absl::string_view schema,
+                                const std::vector<SqlFile>& migrations, absl::Time deadline,
+                                const absl::Notification& stop) {
+  absl::BitGen random;
+  const BackoffPolicy policy{absl::Milliseconds(250), absl::Seconds(15), 2.0};
+  for (int attempt = 1;; ++attempt) {
+    auto result = pg::Migrate(pool, schema, migrations);
+    if (result.ok()) {
+      LogInfo("schema migrated", {{"schema", std::string(schema)},
+                                  {"applied", result->applied},
+                                  {"already_applied", result->already_applied}});
+      return absl::OkStatus();
+    }
+    const absl::Duration delay = BackoffDelay(policy, attempt, random);
+    if (absl::Now() + delay > deadline) return result.status();
+    LogWarning("database not ready; retrying", {{"error", std::string(result.status().message())},
+                                                {"attempt", attempt},
+                                                {"retry_in_ms", absl::ToInt64Milliseconds(delay)}});
+    if (stop.WaitForNotificationWithTimeout(delay)) return absl::CancelledError("stopping");
+  }
+}
+
+pg::PoolOptions PoolOptionsFor(const RuntimeOptions& options, const Schema& schema) {
+  pg::PoolOptions pool_options;
+  pool_options.database_url = options.database_url;
+  pool_options.application_name = absl::StrCat("crmsync-", options.service);
+  pool_options.schema = options.service;
+  pool_options.max_connections = options.database_pool_size;
+  pool_options.statements = schema.queries;
+  return pool_options;
+}
+
+}  // namespace
+
+absl::StatusOr<RuntimeOptions> RuntimeOptionsFromFlags(absl::string_view service) {
+  RuntimeOptions options;
+  options.service = std::string(service);
+  options.grpc_port = absl::GetFlag(FLAGS_grpc_port);
+  options.metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  RETURN_IF_ERROR(ValidatePort("grpc_port", options.grpc_port));
+  RETURN_IF_ERROR(ValidatePort("metrics_port", options.metrics_port));
+  options.listen_host = absl::GetFlag(FLAGS_listen_host);
+  if (options.listen_host.empty()) return absl::InvalidArgumentError("--listen_host is empty");
+  options.database_url = absl::GetFlag(FLAGS_database_url);
+  if (options.database_url.empty()) {
+    return absl::InvalidArgumentError("--database_url is required (or CRMSYNC_DATABASE_URL)");
+  }
+  if (auto status = pg::ValidateDatabaseUrl(options.database_url); !status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--database_url: ", status.message()));
+  }
+  options.database_pool_size = absl::GetFlag(FLAGS_database_pool_size);
+  if (options.database_pool_size < 1) {
+    return absl::InvalidArgumentError("--database_pool_size must be at least 1");
+  }
+  options.migrate_only = absl::GetFlag(FLAGS_migrate_only);
+  options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  options.health_check_interval = absl::GetFlag(FLAGS_health_check_interval);
+  if (options.drain_timeout < absl::ZeroDuration() ||
+      options.health_check_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--drain_timeout must not be negative and --health_check_interval must be positive");
+  }
+  ASSIGN_OR_RETURN(LogLevel level, ParseLogLevel(absl::GetFlag(FLAGS_log_level)));
+  SetMinLogLevel(level);
+  return options;
+}
+
+absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options, Schema schema) {
+  SetLogService(options.service);
+  // Before any thread exists, so that every thread inherits the mask and only the signal
+  // thread receives them.
+  const sigset_t signals = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<Runtime> runtime(new Runtime(std::move(options), schema));
+  const RuntimeOptions& opts = runtime->options_;
+  ASSIGN_OR_RETURN(runtime->pool_, pg::Pool::Create(PoolOptionsFor(opts, schema)));
+  ASSIGN_OR_RETURN(runtime->metrics_, metrics::MetricsEndpoint::Start(
+                                          opts.listen_host, opts.metrics_port, opts.service));
+  return runtime;
+}
+
+int MigrateOnly(const RuntimeOptions& options, Schema schema) {
+  SetLogService(options.service);
+  auto pool = pg::Pool::Create(PoolOptionsFor(options, schema));
+  if (!pool.ok()) return ExitWithError(pool.status());
+  absl::Notification never;
+  const absl::Status status = MigrateWithRetries(**pool, options.service, schema.migrations,
+                                                 absl::Now() + options.migrate_timeout, never);
+  return status.ok() ? 0 : ExitWithError(status);
+}
+
+Runtime::~Runtime() { Drain(); }
+
+void Runtime::AddService(grpc::Service* service, std::string full_name) {
+  services_.emplace_back(service, std::move(full_name));
+}
+
+void Runtime::AddBackgroundTask(std::string name,
+                                std::function<void(const absl::Notification& stop)> task) {
+  tasks_.emplace_back(std::move(name), std::move(task));
+}
+
+absl::Status Runtime::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat(options_.listen_host, ":", options_.grpc_port),
+                           grpc::InsecureServerCredentials(), &grpc_port_);
+  for (auto& [service, name] : services_) builder.RegisterService(service);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<MetricsInterceptorFactory>(registry()));
+  builder.experimental().SetInterceptorCreators(std::move(creators));
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || grpc_port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve gRPC on ", options_.listen_host, ":", options_.grpc_port));
+  }
+  SetServing(false);
+  LogInfo("listening", {{"grpc_port", grpc_port_}, {"metrics_port", metrics_->port()}});
+  readiness_thread_ = std::thread([this] { ReadinessLoop(); });
+  signal_thread_ = std::thread([this] {
+    const sigset_t signals = TerminationSignals();
+    const timespec tick{0, 200'000'000};
+    while (!stopping_.HasBeenNotified()) {
+      const int signal = sigtimedwait(&signals, nullptr, &tick);
+      if (signal == SIGINT || signal == SIGTERM) {
+        LogInfo("signal received; draining", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+        RequestShutdown();
+        return;
+      }
+    }
+  });
+  return absl::OkStatus();
+}
+
+void Runtime::SetServing(bool serving) {
+  if (serving_.exchange(serving) != serving) {
+    LogInfo(serving ? "serving" : "not serving: database unreachable");
+  }
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);
+  for (const auto& [service, name] : services_) health->SetServingStatus(name, serving);
+}
+
+void Runtime::ReadinessLoop() {
+  if (!MigrateWithRetries(*pool_, options_.service, schema_.migrations, absl::InfiniteFuture(),
+                          stopping_)
+           .ok()) {
+    return;
+  }
+  {
+    std::lock_guard lock(tasks_mutex_);
+    for (auto& [name, task] : tasks_) {
+      if (stopping_.HasBeenNotified()) break;
+      LogInfo("background task started", {{"task", name}});
+      task_threads_.emplace_back([this, task = task] { task(stopping_); });
+    }
+  }
+  while (!stopping_.HasBeenNotified()) {
+    SetServing(pool_->Ping().ok());
+    stopping_.WaitForNotificationWithTimeout(options_.health_check_interval);
+  }
+}
+
+void Runtime::WaitForShutdown() {
+  shutdown_requested_.WaitForNotification();
+  Drain();
+}
+
+void Runtime::Drain() {
+  if (drained_) return;
+  drained_ = true;
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  if (server_ != nullptr) {
+    server_->GetHealthCheckService()->Shutdown();  // every service NOT_SERVING, for good
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
+  }
+  if (readiness_thread_.joinable()) readiness_thread_.join();
+  if (signal_thread_.joinable()) signal_thread_.join();
+  std::lock_guard lock(tasks_mutex_);
+  for (auto& thread : task_threads_) thread.join();
+  task_threads_.clear();
+  if (server_ != nullptr) {
+    server_->Wait();
+    LogInfo("stopped");
+  }
+}
+
+}  // namespace crmsync
