@@ -1,0 +1,261 @@
+// The four service binaries, as an operator and an outside gRPC client see them: each starts on
+// free ports, reports SERVING through grpc.health.v1 once its schema is migrated, lists its
+// methods through server reflection, serves /metrics that Prometheus accepts, drains on SIGTERM
+// with exit 0, re-applies nothing on a second start, and survives a database that is down.
+#include <grpcpp/grpcpp.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "tests/support/pg/test_database.h"
+#include "tests/support/process/subprocess.h"
+
+namespace crmsync {
+namespace {
+
+using ::grpc::health::v1::HealthCheckRequest;
+using ::grpc::health::v1::HealthCheckResponse;
+using ::grpc::reflection::v1alpha::ServerReflection;
+using ::grpc::reflection::v1alpha::ServerReflectionRequest;
+using ::grpc::reflection::v1alpha::ServerReflectionResponse;
+
+struct ServiceUnderTest {
+  std::string name;        // binary crmsync-<name>, schema <name>
+  std::string full_name;   // gRPC service
+  std::string one_method;  // a method reflection must list
+};
+
+const ServiceUnderTest kServices[] = {
+    {"auth", "crmsync.auth.v1.AuthService", "GetAccessToken"},
+    {"mapping", "crmsync.mapping.v1.MappingService", "ListAccountCandidates"},
+    {"sync", "crmsync.sync.v1.SyncService", "SubmitChange"},
+    {"notify", "crmsync.notify.v1.NotifyService", "NotifyFailure"},
+};
+
+std::string Binary(const std::string& name) {
+  return absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-", name);
+}
+
+struct Running {
+  std::unique_ptr<testing::Subprocess> process;
+  int grpc_port = 0;
+  int metrics_port = 0;
+};
+
+absl::StatusOr<Running> StartService(const std::string& name, const std::string& database_url) {
+  Running running;
+  auto process = testing::Subprocess::Start(
+      Binary(name), {"--database_url=" + database_url, "--grpc_port=0", "--metrics_port=0",
+                     "--listen_host=127.0.0.1", "--health_check_interval=200ms"});
+  if (!process.ok()) return process.status();
+  running.process = *std::move(process);
+  auto listening = running.process->WaitForLine(
+      [](const nlohmann::json& line) { return line.value("msg", "") == "listening"; },
+      absl::Seconds(20));
+  if (!listening.ok()) return listening.status();
+  running.grpc_port = (*listening)["grpc_port"].get<int>();
+  running.metrics_port = (*listening)["metrics_port"].get<int>();
+  return running;
+}
+
+HealthCheckResponse::ServingStatus Health(int port, const std::string& service) {
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  HealthCheckRequest request;
+  request.set_service(service);
+  HealthCheckResponse response;
+  if (!stub->Check(&context, request, &response).ok()) return HealthCheckResponse::UNKNOWN;
+  return response.status();
+}
+
+// Polls the health service until it says SERVING or `timeout` passes.
+bool BecomesServing(int port, const std::string& service, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (Health(port, service) == HealthCheckResponse::SERVING) return true;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return false;
+}
+
+// One request/response exchange on the reflection stream.
+ServerReflectionResponse Reflect(int port, const ServerReflectionRequest& request) {
+  auto stub = ServerReflection::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  auto stream = stub->ServerReflectionInfo(&context);
+  ServerReflectionResponse response;
+  stream->Write(request);
+  stream->WritesDone();
+  stream->Read(&response);
+  stream->Finish();
+  return response;
+}
+
+// Runs promtool, Prometheus's own checker, over a scrape; returns its exit code.
+int PromtoolCheck(const std::string& exposition) {
+  const std::string path = ::testing::TempDir() + "/scrape.prom";
+  std::ofstream(path) << exposition;
+  return std::system(absl::StrCat("promtool check metrics < ", path, " >&2").c_str());
+}
+
+class ServicesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto database = testing::TestDatabase::Create();
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = *std::move(database);
+  }
+
+  int AppliedMigrations(const std::string& schema) {
+    pqxx::connection connection(database_->url());
+    pqxx::work tx(connection);
+    return tx
+        .exec1(
+            absl::StrCat("SELECT count(*) FROM ", tx.quote_name(schema), ".schema_migrations"))[0]
+        .as<int>();
+  }
+
+  std::unique_ptr<testing::TestDatabase> database_;
+};
+
+TEST_F(ServicesTest, EachServiceServesHealthReflectionAndMetricsAndDrainsOnSigterm) {
+  for (const auto& service : kServices) {
+    SCOPED_TRACE(service.name);
+    auto running = StartService(service.name, database_->url());
+    ASSERT_TRUE(running.ok()) << running.status();
+    EXPECT_TRUE(BecomesServing(running->grpc_port, "", absl::Seconds(20)));
+    EXPECT_EQ(Health(running->grpc_port, service.full_name), HealthCheckResponse::SERVING);
+
+    ServerReflectionRequest list;
+    list.set_list_services("");
+    std::vector<std::string> listed;
+    const ServerReflectionResponse services = Reflect(running->grpc_port, list);
+    for (const auto& s : services.list_services_response().service()) {
+      listed.push_back(s.name());
+    }
+    EXPECT_THAT(listed, ::testing::Contains(service.full_name));
+    EXPECT_THAT(listed, ::testing::Contains("grpc.health.v1.Health"));
+
+    ServerReflectionRequest symbol;
+    symbol.set_file_containing_symbol(service.full_name);
+    std::vector<std::string> methods;
+    const ServerReflectionResponse files = Reflect(running->grpc_port, symbol);
+    for (const auto& bytes : files.file_descriptor_response().file_descriptor_proto()) {
+      google::protobuf::FileDescriptorProto file;
+      ASSERT_TRUE(file.ParseFromString(bytes));
+      for (const auto& s : file.service()) {
+        if (absl::StrCat(file.package(), ".", s.name()) != service.full_name) continue;
+        for (const auto& method : s.method()) methods.push_back(method.name());
+      }
+    }
+    EXPECT_THAT(methods, ::testing::Contains(service.one_method));
+
+    httplib::Client metrics("127.0.0.1", running->metrics_port);
+    auto scrape = metrics.Get("/metrics");
+    ASSERT_TRUE(scrape) << "no answer from /metrics";
+    EXPECT_EQ(scrape->status, 200);
+    EXPECT_EQ(PromtoolCheck(scrape->body), 0) << scrape->body;
+    EXPECT_THAT(scrape->body, ::testing::HasSubstr(absl::StrCat("crmsync_build_info{service=\"",
+                                                                service.name, "\"")));
+    EXPECT_THAT(scrape->body,
+                ::testing::HasSubstr("crmsync_grpc_server_handled_total{grpc_code=\"OK\","
+                                     "grpc_method=\"/grpc.health.v1.Health/Check\"}"));
+    EXPECT_THAT(scrape->body, ::testing::HasSubstr("process_resident_memory_bytes "));
+
+    const absl::Time sigterm = absl::Now();
+    auto exit_code = running->process->Terminate(absl::Seconds(15));
+    ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+    EXPECT_EQ(*exit_code, 0);
+    EXPECT_LT(absl::Now() - sigterm, absl::Seconds(5));
+  }
+}
+
+TEST_F(ServicesTest, ASecondStartAppliesNothing) {
+  for (int start = 0; start < 2; ++start) {
+    auto running = StartService("sync", database_->url());
+    ASSERT_TRUE(running.ok()) << running.status();
+    auto migrated = running->process->WaitForLine(
+        [](const nlohmann::json& line) { return line.value("msg", "") == "schema migrated"; },
+        absl::Seconds(20));
+    ASSERT_TRUE(migrated.ok()) << migrated.status();
+    if (start == 0) {
+      EXPECT_GT((*migrated)["applied"].get<int>(), 0);
+    } else {
+      EXPECT_EQ((*migrated)["applied"].get<int>(), 0);
+      EXPECT_GT((*migrated)["already_applied"].get<int>(), 0);
+    }
+    ASSERT_EQ(*running->process->Terminate(absl::Seconds(15)), 0);
+  }
+}
+
+TEST_F(ServicesTest, TwoProcessesMigratingAtOnceBothSucceed) {
+  std::vector<std::unique_ptr<testing::Subprocess>> migrators;
+  for (int i = 0; i < 2; ++i) {
+    auto process = testing::Subprocess::Start(
+        Binary("notify"), {"--database_url=" + database_->url(), "--migrate_only"});
+    ASSERT_TRUE(process.ok()) << process.status();
+    migrators.push_back(*std::move(process));
+  }
+  for (auto& migrator : migrators) {
+    auto exit_code = migrator->Wait(absl::Seconds(30));
+    ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+    EXPECT_EQ(*exit_code, 0);
+  }
+  // Each migration file is recorded exactly once.
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           absl::StrCat(CRMSYNC_SOURCE_DIR, "/services/notify/migrations"))) {
+    files += entry.path().extension() == ".sql";
+  }
+  EXPECT_EQ(AppliedMigrations("notify"), files);
+}
+
+TEST(ServicesWithoutDatabase, KeepRetryingAndSayNotServing) {
+  auto running = StartService("mapping", "postgresql://crmsync@127.0.0.1:1/crmsync");
+  ASSERT_TRUE(running.ok()) << running.status();
+  auto retrying = running->process->WaitForLine(
+      [](const nlohmann::json& line) {
+        return line.value("msg", "") == "database not ready; retrying";
+      },
+      absl::Seconds(10));
+  ASSERT_TRUE(retrying.ok()) << retrying.status();
+  EXPECT_EQ(Health(running->grpc_port, ""), HealthCheckResponse::NOT_SERVING);
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(Health(running->grpc_port, "crmsync.mapping.v1.MappingService"),
+            HealthCheckResponse::NOT_SERVING);
+  auto exit_code = running->process->Terminate(absl::Seconds(10));
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
+}
+
+TEST(ServicesFlags, BadFlagsExitTwoWithOneLine) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--database_url=postgresql://x@h:notaport/db"},
+        std::vector<std::string>{"--database_url=dbname=x", "--grpc_port=ninety"},
+        std::vector<std::string>{"--nosuchflag"}, std::vector<std::string>{}}) {
+    auto process = testing::Subprocess::Start(Binary("auth"), args);
+    ASSERT_TRUE(process.ok()) << process.status();
+    auto exit_code = (*process)->Wait(absl::Seconds(10));
+    ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+    EXPECT_EQ(*exit_code, 2) << args.empty();
+    const auto lines = (*process)->StderrLines();
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_THAT(lines[0], ::testing::StartsWith("crmsync-auth: "));
+  }
+}
+
+}  // namespace
+}  // namespace crmsync
