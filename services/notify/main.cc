@@ -1,7 +1,15 @@
-#include "crmsync/notify/v1/notify.grpc.pb.h"
+#include "absl/strings/str_cat.h"
+#include "libs/common/clock.h"
 #include "libs/common/flags.h"
+#include "libs/common/log.h"
 #include "libs/grpc_server/runtime.h"
+#include "services/notify/email.h"
+#include "services/notify/metrics.h"
+#include "services/notify/notify_options.h"
+#include "services/notify/notify_server.h"
+#include "services/notify/pg_store.h"
 #include "services/notify/schema.h"
+#include "services/notify/sender.h"
 
 namespace {
 constexpr char kSummary[] =
@@ -9,15 +17,42 @@ constexpr char kSummary[] =
 }  // namespace
 
 int main(int argc, char** argv) {
+  using namespace crmsync::notify;  // NOLINT(build/namespaces): main assembles this service
   crmsync::ParseCommandLineOrExit(argc, argv, kSummary);
   auto options = crmsync::RuntimeOptionsFromFlags("notify");
   if (!options.ok()) return crmsync::ExitWithUsageError(options.status());
-  if (options->migrate_only) return crmsync::MigrateOnly(*options, crmsync::notify::NotifySchema());
-  auto runtime = crmsync::Runtime::Create(*options, crmsync::notify::NotifySchema());
+  if (options->migrate_only) return crmsync::MigrateOnly(*options, NotifySchema());
+  auto notify = NotifyOptionsFromFlags();
+  if (!notify.ok()) return crmsync::ExitWithUsageError(notify.status());
+  auto templates = Templates::Load(notify->templates_dir);
+  if (!templates.ok()) return crmsync::ExitWithUsageError(templates.status());
+
+  auto runtime = crmsync::Runtime::Create(*options, NotifySchema());
   if (!runtime.ok()) return crmsync::ExitWithError(runtime.status());
-  // The generated base class answers UNIMPLEMENTED to every RPC.
-  crmsync::notify::v1::NotifyService::Service service;
-  (*runtime)->AddService(&service, crmsync::notify::v1::NotifyService::service_full_name());
+  PgStore store((*runtime)->pool());
+  NotifyMetrics metrics((*runtime)->registry());
+  const crmsync::Clock& clock = crmsync::RealClock();
+  NotifyServer server(store, *templates, clock, metrics);
+  (*runtime)->AddService(&server, crmsync::notify::v1::NotifyService::service_full_name());
+
+  const TransportFactory transports = [&notify]() {
+    return notify->use_smtp ? MakeSmtpTransport(notify->smtp) : MakeFileTransport(notify->mail_dir);
+  };
+  std::vector<std::unique_ptr<MailSender>> senders;
+  for (int i = 0; i < notify->senders; ++i) {
+    senders.push_back(std::make_unique<MailSender>(store, *templates, transports(), clock, metrics,
+                                                   notify->sender));
+    (*runtime)->AddBackgroundTask(
+        absl::StrCat("sender-", i),
+        [sender = senders.back().get()](const absl::Notification& stop) { sender->Run(stop); });
+  }
+  (*runtime)->AddBackgroundTask("queue-metrics", [&](const absl::Notification& stop) {
+    do {
+      if (auto stats = store.Stats(clock.Now()); stats.ok()) metrics.SetQueue(*stats);
+    } while (!stop.WaitForNotificationWithTimeout(notify->queue_metrics_interval));
+  });
+  crmsync::LogInfo("mail transport", {{"transport", notify->use_smtp ? "smtp" : "file"},
+                                      {"senders", notify->senders}});
   if (auto status = (*runtime)->Start(); !status.ok()) return crmsync::ExitWithError(status);
   (*runtime)->WaitForShutdown();
   return 0;

@@ -1,0 +1,85 @@
+// Emails of notifications: per-kind templates (files a deployment may override, defaults compiled
+// in) and the RFC 5322 / MIME message built from a notification. Pure: no I/O but LoadTemplates.
+//
+// A template file is named <kind>.tmpl (KindName, e.g. due_date_beyond_strict_schedule.tmpl):
+//   Subject: <one line>
+//   == text ==
+//   <plain-text body>
+//   == html ==
+//   <HTML body>
+// and uses placeholders {{name}}: recipient_name, task_title, task_id, project_name, project_id,
+// field, attempted_value, kept_value, reason, side, other_side, occur_time, project_start_date,
+// project_end_date, parent_task_title. Values are HTML-escaped in the HTML part and reduced to
+// one line everywhere, so a title carrying CR/LF cannot add a header or break the layout.
+#ifndef CRMSYNC_SERVICES_NOTIFY_EMAIL_H_
+#define CRMSYNC_SERVICES_NOTIFY_EMAIL_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/notify/notification.h"
+
+namespace crmsync::notify {
+
+struct Template {
+  std::string subject;
+  std::string text;
+  std::string html;
+};
+
+class Templates {
+ public:
+  // Parses one template file's content; INVALID_ARGUMENT names `name` and the problem (missing
+  // section, unknown placeholder).
+  static absl::StatusOr<Template> Parse(absl::string_view name, absl::string_view content);
+
+  // The compiled-in templates.
+  static absl::StatusOr<Templates> Defaults();
+
+  // The compiled-in templates, each replaced by <dir>/<kind>.tmpl where that file exists.
+  // INVALID_ARGUMENT for a file that does not parse; `dir` empty means the defaults alone.
+  static absl::StatusOr<Templates> Load(absl::string_view dir);
+
+  const Template& For(Kind kind) const { return by_kind_.at(kind); }
+
+ private:
+  std::map<Kind, Template> by_kind_;
+};
+
+// The rendered subject line (UTF-8, one line) of `notification`.
+std::string RenderSubject(const Template& tmpl, const Recipient& recipient,
+                          const FailureParameters& parameters);
+
+// Who the emails come from.
+struct Sender {
+  std::string address = "crmsync@localhost";
+  std::string display_name = "crmsync";
+};
+
+// An email ready for SMTP: the envelope and the message (CRLF line ends, ASCII only).
+struct Email {
+  std::string envelope_from;
+  std::string envelope_to;
+  std::string data;
+};
+
+// Builds the multipart/alternative email (text and HTML parts, base64, UTF-8) of `notification`
+// with its stable Message-ID, dated `date`.
+Email BuildEmail(const Notification& notification, const Template& tmpl, const Sender& sender,
+                 absl::Time date);
+
+// RFC 2047: `text` as it may stand in a header: itself when printable ASCII, else UTF-8 base64
+// encoded-words of at most 75 characters each, folded onto continuation lines. Line breaks and
+// control characters become spaces first.
+std::string EncodeHeaderText(absl::string_view text);
+
+// `text` on one line: each run of CR, LF, tabs and other control characters becomes one space.
+std::string OneLine(absl::string_view text);
+
+}  // namespace crmsync::notify
+
+#endif  // CRMSYNC_SERVICES_NOTIFY_EMAIL_H_

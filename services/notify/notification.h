@@ -1,0 +1,142 @@
+// The notify service's domain: a failure notification, its validation, its Message-ID and the
+// keyset paging of lists. Plain structs, no I/O, no clock.
+#ifndef CRMSYNC_SERVICES_NOTIFY_NOTIFICATION_H_
+#define CRMSYNC_SERVICES_NOTIFY_NOTIFICATION_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+
+namespace crmsync::notify {
+
+// What a notification is about; selects its template. Values match crmsync.notify.v1.
+enum class Kind {
+  kDueDateBeyondStrictSchedule = 1,
+  kSubtaskParentClosed = 2,
+  kChangeRefusedByOtherSide = 3,
+  kDeliveryRetriesExhausted = 4,
+  kOAuthGrantBroken = 5,
+};
+inline constexpr Kind kAllKinds[] = {Kind::kDueDateBeyondStrictSchedule, Kind::kSubtaskParentClosed,
+                                     Kind::kChangeRefusedByOtherSide,
+                                     Kind::kDeliveryRetriesExhausted, Kind::kOAuthGrantBroken};
+
+// Values match crmsync.notify.v1.NotificationState.
+enum class State { kPending = 1, kSending = 2, kSent = 3, kDead = 4 };
+
+// Values match crmsync.common.v1.Side.
+enum class Side { kUnspecified = 0, kCrm = 1, kProjects = 2 };
+
+// The stable lower-case name of a kind ("due_date_beyond_strict_schedule"): its template's file
+// name, its database value and its metric label.
+absl::string_view KindName(Kind kind);
+std::optional<Kind> KindFromName(absl::string_view name);
+// "PENDING", "SENDING", "SENT", "DEAD".
+absl::string_view StateName(State state);
+std::optional<State> StateFromName(absl::string_view name);
+// "Zoho CRM", "Zoho Projects" or "" for display.
+absl::string_view SideDisplayName(Side side);
+
+struct Recipient {
+  std::string email;
+  std::string display_name;
+};
+
+// What the email says; display strings, empty when the kind does not use them.
+struct FailureParameters {
+  Side side = Side::kUnspecified;
+  std::string task_id;
+  std::string task_title;
+  std::string project_id;
+  std::string project_name;
+  std::string field;
+  std::string attempted_value;
+  std::string kept_value;
+  std::string reason;
+  absl::Time occur_time;
+  std::optional<absl::CivilDay> project_start_date;
+  std::optional<absl::CivilDay> project_end_date;
+  std::string parent_task_title;
+};
+
+// A validated NotifyFailure request.
+struct NewNotification {
+  std::string failure_id;
+  std::string portal_id;
+  Recipient recipient;
+  Kind kind = Kind::kChangeRefusedByOtherSide;
+  FailureParameters parameters;
+};
+
+struct Notification {
+  std::string notification_id;
+  std::string failure_id;
+  std::string portal_id;
+  Recipient recipient;
+  Kind kind = Kind::kChangeRefusedByOtherSide;
+  FailureParameters parameters;
+  std::string subject;
+  State state = State::kPending;
+  int attempts = 0;
+  std::string last_error;
+  std::string message_id;
+  absl::Time create_time;
+  absl::Time update_time;
+  std::optional<absl::Time> next_attempt_time;  // set only while PENDING
+  std::optional<absl::Time> sent_time;          // set only once SENT
+};
+
+// The parameters as a JSON object, and back (for storage). Times in Unix microseconds, dates
+// yyyy-mm-dd. ParametersFromJson: INTERNAL when `json` is not what ParametersToJson writes.
+std::string ParametersToJson(const FailureParameters& parameters);
+absl::StatusOr<FailureParameters> ParametersFromJson(absl::string_view json);
+
+// OK when `failure_id` is 1..128 characters; INVALID_ARGUMENT "failure_id: ..." otherwise.
+absl::Status ValidateFailureId(absl::string_view failure_id);
+
+// OK when `email` is an RFC 5321 mailbox with a dot-atom local part and a domain name or address
+// literal (ASCII only, at most 254 characters); INVALID_ARGUMENT naming `field` otherwise.
+absl::Status ValidateEmailAddress(absl::string_view email, absl::string_view field);
+
+// OK when `name` has no line break or other control character; INVALID_ARGUMENT naming `field`.
+absl::Status ValidateDisplayName(absl::string_view name, absl::string_view field);
+
+// The RFC 5322 Message-ID for a failure id: "<32 hex digits of SHA-256(failure_id)>@crmsync>", the
+// same on every attempt and every replica, so that a resend after a crash is recognised as the same
+// email.
+std::string MessageIdFor(absl::string_view failure_id);
+
+// Filter and position of ListNotifications.
+struct ListFilter {
+  std::string portal_id;        // empty: any
+  std::string recipient_email;  // lower case; empty: any
+  std::optional<State> state;   // nullopt: any
+};
+// The sort key of the last notification of a page: lists go newest first.
+struct PageKey {
+  absl::Time create_time;
+  int64_t notification_id = 0;
+};
+
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 500;
+
+// 0 → 50, above 500 → 500; negative → INVALID_ARGUMENT "page_size: ...".
+absl::StatusOr<int> EffectivePageSize(int page_size);
+
+// An opaque token for the page after `key` under `filter`: unpadded web-safe base64 of the key and
+// a fingerprint of the filter.
+std::string EncodePageToken(const PageKey& key, const ListFilter& filter);
+// The key of `token`; INVALID_ARGUMENT "page_token: ..." when it does not decode or was issued for
+// another filter.
+absl::StatusOr<PageKey> DecodePageToken(absl::string_view token, const ListFilter& filter);
+
+}  // namespace crmsync::notify
+
+#endif  // CRMSYNC_SERVICES_NOTIFY_NOTIFICATION_H_

@@ -1,0 +1,199 @@
+#include "services/notify/notify_server.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/common/status_macros.h"
+#include "libs/grpc_server/status.h"
+
+namespace crmsync::notify {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+absl::StatusOr<std::optional<absl::CivilDay>> DateFromProto(const common::v1::Date& date,
+                                                            absl::string_view field) {
+  if (date.year() == 0 && date.month() == 0 && date.day() == 0) return std::nullopt;
+  const absl::CivilDay day(date.year(), date.month(), date.day());
+  if (date.year() < 1 || date.year() > 9999 || day.year() != date.year() ||
+      day.month() != date.month() || day.day() != date.day()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", date.year(), "-", date.month(), "-",
+                                                   date.day(), " is not a calendar date"));
+  }
+  return day;
+}
+
+common::v1::Date DateToProto(const std::optional<absl::CivilDay>& day) {
+  common::v1::Date date;
+  if (day) {
+    date.set_year(static_cast<int32_t>(day->year()));
+    date.set_month(day->month());
+    date.set_day(day->day());
+  }
+  return date;
+}
+
+}  // namespace
+
+absl::StatusOr<NewNotification> FromProto(const v1::NotifyFailureRequest& request) {
+  NewNotification n;
+  RETURN_IF_ERROR(ValidateFailureId(request.failure_id()));
+  n.failure_id = request.failure_id();
+  if (request.portal_id().empty()) return absl::InvalidArgumentError("portal_id: required");
+  if (request.portal_id().size() > 128) {
+    return absl::InvalidArgumentError("portal_id: longer than 128 characters");
+  }
+  n.portal_id = request.portal_id();
+  if (!request.has_recipient()) return absl::InvalidArgumentError("recipient: required");
+  RETURN_IF_ERROR(ValidateEmailAddress(request.recipient().email(), "recipient.email"));
+  RETURN_IF_ERROR(
+      ValidateDisplayName(request.recipient().display_name(), "recipient.display_name"));
+  n.recipient = {request.recipient().email(), request.recipient().display_name()};
+  const int kind = request.kind();
+  if (kind < static_cast<int>(Kind::kDueDateBeyondStrictSchedule) ||
+      kind > static_cast<int>(Kind::kOAuthGrantBroken)) {
+    return absl::InvalidArgumentError(kind == 0
+                                          ? std::string("kind: required")
+                                          : absl::StrCat("kind: unknown notification kind ", kind));
+  }
+  n.kind = static_cast<Kind>(kind);
+  const auto& p = request.parameters();
+  if (!request.has_parameters() || !p.has_occur_time()) {
+    return absl::InvalidArgumentError("parameters.occur_time: required");
+  }
+  if (p.side() < 0 || p.side() > 2) {
+    return absl::InvalidArgumentError(absl::StrCat("parameters.side: unknown side ", p.side()));
+  }
+  n.parameters.side = static_cast<Side>(p.side());
+  n.parameters.task_id = p.task_id();
+  n.parameters.task_title = p.task_title();
+  n.parameters.project_id = p.project_id();
+  n.parameters.project_name = p.project_name();
+  n.parameters.field = p.field();
+  n.parameters.attempted_value = p.attempted_value();
+  n.parameters.kept_value = p.kept_value();
+  n.parameters.reason = p.reason();
+  n.parameters.parent_task_title = p.parent_task_title();
+  n.parameters.occur_time = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(p.occur_time()));
+  ASSIGN_OR_RETURN(n.parameters.project_start_date,
+                   DateFromProto(p.project_start_date(), "parameters.project_start_date"));
+  ASSIGN_OR_RETURN(n.parameters.project_end_date,
+                   DateFromProto(p.project_end_date(), "parameters.project_end_date"));
+  return n;
+}
+
+v1::Notification ToProto(const Notification& n) {
+  v1::Notification out;
+  out.set_notification_id(n.notification_id);
+  out.set_failure_id(n.failure_id);
+  out.set_portal_id(n.portal_id);
+  out.mutable_recipient()->set_email(n.recipient.email);
+  out.mutable_recipient()->set_display_name(n.recipient.display_name);
+  out.set_kind(static_cast<v1::NotificationKind>(n.kind));
+  auto& p = *out.mutable_parameters();
+  p.set_side(static_cast<common::v1::Side>(n.parameters.side));
+  p.set_task_id(n.parameters.task_id);
+  p.set_task_title(n.parameters.task_title);
+  p.set_project_id(n.parameters.project_id);
+  p.set_project_name(n.parameters.project_name);
+  p.set_field(n.parameters.field);
+  p.set_attempted_value(n.parameters.attempted_value);
+  p.set_kept_value(n.parameters.kept_value);
+  p.set_reason(n.parameters.reason);
+  *p.mutable_occur_time() = ToTimestamp(n.parameters.occur_time);
+  *p.mutable_project_start_date() = DateToProto(n.parameters.project_start_date);
+  *p.mutable_project_end_date() = DateToProto(n.parameters.project_end_date);
+  p.set_parent_task_title(n.parameters.parent_task_title);
+  out.set_subject(n.subject);
+  out.set_state(static_cast<v1::NotificationState>(n.state));
+  out.set_attempts(n.attempts);
+  out.set_last_error(n.last_error);
+  out.set_message_id(n.message_id);
+  *out.mutable_create_time() = ToTimestamp(n.create_time);
+  *out.mutable_update_time() = ToTimestamp(n.update_time);
+  if (n.state == State::kPending && n.next_attempt_time) {
+    *out.mutable_next_attempt_time() = ToTimestamp(*n.next_attempt_time);
+  }
+  if (n.state == State::kSent && n.sent_time) *out.mutable_sent_time() = ToTimestamp(*n.sent_time);
+  return out;
+}
+
+grpc::Status NotifyServer::NotifyFailure(grpc::ServerContext*,
+                                         const v1::NotifyFailureRequest* request,
+                                         v1::NotifyFailureResponse* response) {
+  auto notification = FromProto(*request);
+  if (!notification.ok()) return ToGrpcStatus(notification.status());
+  const std::string subject = RenderSubject(templates_.For(notification->kind),
+                                            notification->recipient, notification->parameters);
+  auto result = store_.Insert(*notification, subject, clock_.Now());
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  if (!result->duplicate) metrics_.Created(notification->kind);
+  *response->mutable_notification() = ToProto(result->notification);
+  response->set_duplicate(result->duplicate);
+  return grpc::Status::OK;
+}
+
+grpc::Status NotifyServer::GetNotification(grpc::ServerContext*,
+                                           const v1::GetNotificationRequest* request,
+                                           v1::GetNotificationResponse* response) {
+  absl::StatusOr<Notification> found;
+  switch (request->key_case()) {
+    case v1::GetNotificationRequest::kNotificationId:
+      if (request->notification_id().empty()) {
+        return ToGrpcStatus(absl::InvalidArgumentError("notification_id: required"));
+      }
+      found = store_.GetById(request->notification_id());
+      break;
+    case v1::GetNotificationRequest::kFailureId:
+      if (request->failure_id().empty()) {
+        return ToGrpcStatus(absl::InvalidArgumentError("failure_id: required"));
+      }
+      found = store_.GetByFailureId(request->failure_id());
+      break;
+    case v1::GetNotificationRequest::KEY_NOT_SET:
+      return ToGrpcStatus(
+          absl::InvalidArgumentError("key: notification_id or failure_id is required"));
+  }
+  if (!found.ok()) return ToGrpcStatus(found.status());
+  *response->mutable_notification() = ToProto(*found);
+  return grpc::Status::OK;
+}
+
+grpc::Status NotifyServer::ListNotifications(grpc::ServerContext*,
+                                             const v1::ListNotificationsRequest* request,
+                                             v1::ListNotificationsResponse* response) {
+  ListFilter filter;
+  filter.portal_id = request->portal_id();
+  if (!request->recipient_email().empty()) {
+    if (auto status = ValidateEmailAddress(request->recipient_email(), "recipient_email");
+        !status.ok()) {
+      return ToGrpcStatus(status);
+    }
+    filter.recipient_email = absl::AsciiStrToLower(request->recipient_email());
+  }
+  const int state = request->state();
+  if (state < 0 || state > static_cast<int>(State::kDead)) {
+    return ToGrpcStatus(
+        absl::InvalidArgumentError(absl::StrCat("state: unknown notification state ", state)));
+  }
+  if (state != 0) filter.state = static_cast<State>(state);
+  auto limit = EffectivePageSize(request->page_size());
+  if (!limit.ok()) return ToGrpcStatus(limit.status());
+  std::optional<PageKey> after;
+  if (!request->page_token().empty()) {
+    auto key = DecodePageToken(request->page_token(), filter);
+    if (!key.ok()) return ToGrpcStatus(key.status());
+    after = *key;
+  }
+  auto page = store_.List(filter, after, *limit);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const auto& n : page->notifications) *response->add_notifications() = ToProto(n);
+  if (page->next) response->set_next_page_token(EncodePageToken(*page->next, filter));
+  return grpc::Status::OK;
+}
+
+}  // namespace crmsync::notify

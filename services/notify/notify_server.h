@@ -1,0 +1,43 @@
+// The crmsync.notify.v1.NotifyService gRPC adapter: validates requests (INVALID_ARGUMENT naming
+// the field), renders the subject, stores through NotifyStore, and maps results back to protos.
+#ifndef CRMSYNC_SERVICES_NOTIFY_NOTIFY_SERVER_H_
+#define CRMSYNC_SERVICES_NOTIFY_NOTIFY_SERVER_H_
+
+#include "crmsync/notify/v1/notify.grpc.pb.h"
+#include "libs/common/clock.h"
+#include "services/notify/email.h"
+#include "services/notify/metrics.h"
+#include "services/notify/store.h"
+
+namespace crmsync::notify {
+
+// The domain request of a NotifyFailure call; INVALID_ARGUMENT names the offending field.
+absl::StatusOr<NewNotification> FromProto(const v1::NotifyFailureRequest& request);
+v1::Notification ToProto(const Notification& notification);
+
+class NotifyServer final : public v1::NotifyService::Service {
+ public:
+  // Everything must outlive the server.
+  NotifyServer(NotifyStore& store, const Templates& templates, const Clock& clock,
+               NotifyMetrics& metrics)
+      : store_(store), templates_(templates), clock_(clock), metrics_(metrics) {}
+
+  grpc::Status NotifyFailure(grpc::ServerContext* context, const v1::NotifyFailureRequest* request,
+                             v1::NotifyFailureResponse* response) override;
+  grpc::Status GetNotification(grpc::ServerContext* context,
+                               const v1::GetNotificationRequest* request,
+                               v1::GetNotificationResponse* response) override;
+  grpc::Status ListNotifications(grpc::ServerContext* context,
+                                 const v1::ListNotificationsRequest* request,
+                                 v1::ListNotificationsResponse* response) override;
+
+ private:
+  NotifyStore& store_;
+  const Templates& templates_;
+  const Clock& clock_;
+  NotifyMetrics& metrics_;
+};
+
+}  // namespace crmsync::notify
+
+#endif  // CRMSYNC_SERVICES_NOTIFY_NOTIFY_SERVER_H_

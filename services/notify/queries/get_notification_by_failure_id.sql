@@ -1,0 +1,1 @@
+SELECT * FROM notification_rows WHERE failure_id = $1

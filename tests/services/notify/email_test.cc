@@ -1,0 +1,224 @@
+#include "services/notify/email.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "services/notify/notify_server.h"
+#include "tests/services/notify/seeds.h"
+
+namespace crmsync::notify {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+Notification FromRequest(const v1::NotifyFailureRequest& request, const Templates& templates) {
+  auto parsed = FromProto(request);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  Notification n;
+  n.notification_id = "1";
+  n.failure_id = parsed->failure_id;
+  n.portal_id = parsed->portal_id;
+  n.recipient = parsed->recipient;
+  n.kind = parsed->kind;
+  n.parameters = parsed->parameters;
+  n.subject = RenderSubject(templates.For(n.kind), n.recipient, n.parameters);
+  n.message_id = MessageIdFor(n.failure_id);
+  return n;
+}
+
+// The headers of a message, unfolded, before the first empty line.
+std::vector<std::string> Headers(const std::string& data) {
+  const std::string head = data.substr(0, data.find("\r\n\r\n"));
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(head, "\r\n")) {
+    if (!line.empty() && (line[0] == ' ' || line[0] == '\t') && !lines.empty()) {
+      lines.back() += std::string(line);
+    } else {
+      lines.emplace_back(line);
+    }
+  }
+  return lines;
+}
+
+std::string Header(const std::string& data, absl::string_view name) {
+  for (const auto& line : Headers(data)) {
+    if (absl::StartsWithIgnoreCase(line, absl::StrCat(name, ": ")))
+      return line.substr(name.size() + 2);
+  }
+  return "";
+}
+
+// Decodes a header value made of RFC 2047 B-encoded words (or plain text).
+std::string DecodeWords(absl::string_view value) {
+  if (!absl::StartsWith(value, "=?UTF-8?B?")) return std::string(value);
+  std::string out;
+  for (absl::string_view word : absl::StrSplit(value, ' ', absl::SkipEmpty())) {
+    EXPECT_TRUE(absl::ConsumePrefix(&word, "=?UTF-8?B?")) << word;
+    EXPECT_TRUE(absl::ConsumeSuffix(&word, "?=")) << word;
+    std::string decoded;
+    EXPECT_TRUE(absl::Base64Unescape(word, &decoded));
+    out += decoded;
+  }
+  return out;
+}
+
+// The decoded body of the part with this content type.
+std::string Part(const std::string& data, absl::string_view content_type) {
+  const size_t type = data.find(absl::StrCat("Content-Type: ", content_type, ";"));
+  if (type == std::string::npos) return "";
+  const size_t start = data.find("\r\n\r\n", type) + 4;
+  const size_t end = data.find("\r\n--", start);
+  std::string encoded = absl::StrReplaceAll(data.substr(start, end - start), {{"\r\n", ""}});
+  std::string decoded;
+  EXPECT_TRUE(absl::Base64Unescape(encoded, &decoded));
+  return decoded;
+}
+
+class EmailTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto loaded = Templates::Defaults();
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    templates_ = *loaded;
+  }
+  Email Build(const v1::NotifyFailureRequest& request) {
+    const Notification n = FromRequest(request, templates_);
+    return BuildEmail(n, templates_.For(n.kind), Sender{}, absl::FromUnixSeconds(1795424460));
+  }
+  Templates templates_;
+};
+
+TEST_F(EmailTest, GeorgeLearnsHisDueDateFellOutsideTheStrictSchedule) {
+  const Email email = Build(testing::GeorgeDueDate());
+  EXPECT_EQ(email.envelope_to, "george@example.com");
+  EXPECT_EQ(Header(email.data, "To"), "\"George Miller\" <george@example.com>");
+  EXPECT_EQ(Header(email.data, "Subject"),
+            "Your due date change to \"Map legacy customer fields\" was not applied");
+  EXPECT_EQ(Header(email.data, "Message-ID"), MessageIdFor("failure-george-1"));
+  EXPECT_EQ(Header(email.data, "Date"), "Mon, 23 Nov 2026 09:01:00 +0000");
+  const std::string text = Part(email.data, "text/plain");
+  EXPECT_THAT(text, HasSubstr("Hello George Miller,"));
+  EXPECT_THAT(text, HasSubstr("\"Map legacy customer fields\" in the project \"Data Migration\""));
+  EXPECT_THAT(text, HasSubstr("set End Date to 2027-01-08 in Zoho CRM (2026-11-23 09:00 UTC)"));
+  EXPECT_THAT(text, HasSubstr("strict project; its schedule runs from 2026-11-02 to 2026-12-18"));
+  EXPECT_THAT(text, HasSubstr("keeps the End Date 2026-12-11"));
+  EXPECT_THAT(text,
+              HasSubstr("What to do next: choose a due date between 2026-11-02 and 2026-12-18"));
+  EXPECT_THAT(text, HasSubstr("\r\n"));  // SMTP line ends
+  const std::string html = Part(email.data, "text/html");
+  EXPECT_THAT(html, HasSubstr("<b>Map legacy customer fields</b>"));
+  EXPECT_THAT(html, HasSubstr("<b>2027-01-08</b>"));
+}
+
+TEST_F(EmailTest, LindaLearnsTheParentTaskIsClosed) {
+  const Email email = Build(testing::LindaReopen());
+  EXPECT_EQ(email.envelope_to, "linda@example.com");
+  EXPECT_EQ(Header(email.data, "Subject"),
+            "Your reopening of \"Verify imported contacts\" was not applied");
+  const std::string text = Part(email.data, "text/plain");
+  EXPECT_THAT(text, HasSubstr("Hello Linda Park,"));
+  EXPECT_THAT(text, HasSubstr("its parent task \"Contact import\" is closed in Zoho Projects"));
+  EXPECT_THAT(text, HasSubstr("reopen the parent task \"Contact import\" in Zoho Projects first"));
+  EXPECT_THAT(Part(email.data, "text/html"), HasSubstr("<b>Contact import</b>"));
+}
+
+TEST_F(EmailTest, EveryKindHasATemplateThatNamesTheTask) {
+  for (auto kind : {v1::NOTIFICATION_KIND_CHANGE_REFUSED_BY_OTHER_SIDE,
+                    v1::NOTIFICATION_KIND_DELIVERY_RETRIES_EXHAUSTED}) {
+    auto request = testing::GeorgeDueDate();
+    request.set_kind(kind);
+    request.mutable_parameters()->set_reason(
+        "the owner jane@example.com is unknown in Zoho Projects");
+    const Email email = Build(request);
+    EXPECT_THAT(Header(email.data, "Subject"), HasSubstr("Map legacy customer fields"));
+    EXPECT_THAT(Part(email.data, "text/plain"),
+                HasSubstr("the owner jane@example.com is unknown in Zoho Projects"));
+  }
+  auto grant = testing::GeorgeDueDate();
+  grant.set_kind(v1::NOTIFICATION_KIND_OAUTH_GRANT_BROKEN);
+  grant.mutable_parameters()->set_reason("Zoho answered invalid_code");
+  const Email email = Build(grant);
+  EXPECT_EQ(Header(email.data, "Subject"), "crmsync lost access to Zoho CRM: please re-authorise");
+  EXPECT_THAT(Part(email.data, "text/plain"), HasSubstr("authorise Zoho CRM again"));
+}
+
+TEST_F(EmailTest, LineBreaksInTitleAndNameCannotAddHeaders) {
+  auto request = testing::GeorgeDueDate();
+  request.mutable_parameters()->set_task_title(
+      "Plan\r\nBcc: victim@example.com\r\n\r\nÜbergabe — 交付");
+  request.mutable_parameters()->set_attempted_value("<script>alert(1)</script>");
+  const Email email = Build(request);
+  for (const auto& line : Headers(email.data)) {
+    EXPECT_FALSE(absl::StartsWithIgnoreCase(line, "Bcc:")) << line;
+  }
+  for (absl::string_view line : absl::StrSplit(email.data, "\r\n")) {
+    for (unsigned char c : line) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "non-ASCII in " << line;
+    EXPECT_LE(line.size(), 78u) << line;
+  }
+  EXPECT_EQ(DecodeWords(Header(email.data, "Subject")),
+            "Your due date change to \"Plan Bcc: victim@example.com Übergabe — 交付\" was not "
+            "applied");
+  EXPECT_THAT(Part(email.data, "text/plain"),
+              HasSubstr("\"Plan Bcc: victim@example.com Übergabe — 交付\""));
+  const std::string html = Part(email.data, "text/html");
+  EXPECT_THAT(html, HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  EXPECT_THAT(html, Not(HasSubstr("<script>")));
+}
+
+TEST_F(EmailTest, NonAsciiDisplayNameIsEncoded) {
+  auto request = testing::LindaReopen();
+  request.mutable_recipient()->set_display_name("Lïnda Ōkawa");
+  const Email email = Build(request);
+  const std::string to = Header(email.data, "To");
+  EXPECT_TRUE(absl::EndsWith(to, " <linda@example.com>")) << to;
+  EXPECT_EQ(DecodeWords(to.substr(0, to.find(" <"))), "Lïnda Ōkawa");
+}
+
+TEST(EncodeHeaderText, LongUtf8SplitsOnCharacterBoundaries) {
+  const std::string text =
+      std::string(40, 'a') + "ééééééééééééééééééééé" + "漢字漢字漢字漢字漢字漢字";
+  const std::string encoded = EncodeHeaderText(text);
+  std::string decoded;
+  for (absl::string_view word : absl::StrSplit(encoded, "\r\n ")) {
+    EXPECT_LE(word.size(), 75u);
+    EXPECT_TRUE(absl::ConsumePrefix(&word, "=?UTF-8?B?"));
+    EXPECT_TRUE(absl::ConsumeSuffix(&word, "?="));
+    std::string part;
+    ASSERT_TRUE(absl::Base64Unescape(word, &part));
+    ASSERT_FALSE(part.empty());
+    EXPECT_NE(static_cast<unsigned char>(part[0]) & 0xC0, 0x80) << "word starts mid-character";
+    decoded += part;
+  }
+  EXPECT_EQ(decoded, text);
+  EXPECT_EQ(EncodeHeaderText("plain ascii"), "plain ascii");
+}
+
+TEST(Templates, ADeploymentOverridesOneKindAndKeepsTheOthers) {
+  const auto dir = std::filesystem::temp_directory_path() / "crmsync_notify_templates_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "subtask_parent_closed.tmpl")
+      << "Subject: Reopen refused: {{task_title}}\n== text ==\nParent {{parent_task_title}}\n"
+         "== html ==\n<p>{{parent_task_title}}</p>\n";
+  auto templates = Templates::Load(dir.string());
+  ASSERT_TRUE(templates.ok()) << templates.status();
+  EXPECT_EQ(templates->For(Kind::kSubtaskParentClosed).subject, "Reopen refused: {{task_title}}");
+  EXPECT_THAT(templates->For(Kind::kDueDateBeyondStrictSchedule).subject, HasSubstr("due date"));
+
+  std::ofstream(dir / "oauth_grant_broken.tmpl")
+      << "Subject: {{secret}}\n== text ==\nx\n== html ==\ny\n";
+  auto bad = Templates::Load(dir.string());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("unknown placeholder {{secret}}"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace crmsync::notify

@@ -1,0 +1,387 @@
+// The notify store, server and senders against a real PostgreSQL.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "libs/pg/migrations.h"
+#include "services/notify/notify_server.h"
+#include "services/notify/pg_store.h"
+#include "services/notify/schema.h"
+#include "services/notify/sender.h"
+#include "tests/services/notify/seeds.h"
+#include "tests/support/pg/test_database.h"
+
+namespace crmsync::notify {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const absl::Time kStart = absl::FromUnixSeconds(1795424400);
+
+class ScriptedTransport : public MailTransport {
+ public:
+  explicit ScriptedTransport(std::vector<SendOutcome> script) : script_(std::move(script)) {}
+  SendOutcome Send(const Email& email) override {
+    sent.push_back(email);
+    if (next_ < script_.size()) return script_[next_++];
+    return {SendOutcome::Result::kSent, ""};
+  }
+  std::vector<Email> sent;
+
+ private:
+  std::vector<SendOutcome> script_;
+  size_t next_ = 0;
+};
+
+class NotifyPgTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto database = crmsync::testing::TestDatabase::Create();
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = *std::move(database);
+    pg::PoolOptions options;
+    options.database_url = database_->url();
+    options.schema = "notify";
+    {
+      auto migrator = pg::Pool::Create(options);
+      ASSERT_TRUE(migrator.ok()) << migrator.status();
+      auto migrated = pg::Migrate(**migrator, "notify", Migrations());
+      ASSERT_TRUE(migrated.ok()) << migrated.status();
+    }
+    options.statements = Queries();
+    auto pool = pg::Pool::Create(options);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = *std::move(pool);
+    store_ = std::make_unique<PgStore>(*pool_);
+    templates_ = *Templates::Defaults();
+    server_ = std::make_unique<NotifyServer>(*store_, templates_, clock_, metrics_);
+    grpc::ServerBuilder builder;
+    builder.RegisterService(server_.get());
+    grpc_server_ = builder.BuildAndStart();
+    stub_ = v1::NotifyService::NewStub(grpc_server_->InProcessChannel({}));
+  }
+  void TearDown() override {
+    if (grpc_server_) grpc_server_->Shutdown();
+  }
+
+  grpc::Status Notify(const v1::NotifyFailureRequest& request, v1::NotifyFailureResponse* out) {
+    grpc::ClientContext context;
+    return stub_->NotifyFailure(&context, request, out);
+  }
+  v1::Notification MustNotify(const v1::NotifyFailureRequest& request) {
+    v1::NotifyFailureResponse response;
+    auto status = Notify(request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.notification();
+  }
+  v1::Notification Get(const std::string& failure_id) {
+    v1::GetNotificationRequest request;
+    request.set_failure_id(failure_id);
+    v1::GetNotificationResponse response;
+    grpc::ClientContext context;
+    auto status = stub_->GetNotification(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.notification();
+  }
+  MailSender Sender(ScriptedTransport** transport, std::vector<SendOutcome> script = {},
+                    int max_attempts = 3) {
+    auto owned = std::make_unique<ScriptedTransport>(std::move(script));
+    *transport = owned.get();
+    SenderOptions options;
+    options.max_attempts = max_attempts;
+    options.lease = absl::Seconds(60);
+    return MailSender(*store_, templates_, std::move(owned), clock_, metrics_, options);
+  }
+
+  std::unique_ptr<crmsync::testing::TestDatabase> database_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<PgStore> store_;
+  FakeClock clock_{kStart};
+  prometheus::Registry registry_;
+  NotifyMetrics metrics_{registry_};
+  Templates templates_;
+  std::unique_ptr<NotifyServer> server_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<v1::NotifyService::Stub> stub_;
+};
+
+TEST_F(NotifyPgTest, NotifyFailureStoresAPendingNotification) {
+  v1::NotifyFailureResponse response;
+  ASSERT_TRUE(Notify(testing::GeorgeDueDate(), &response).ok());
+  EXPECT_FALSE(response.duplicate());
+  const auto& n = response.notification();
+  EXPECT_FALSE(n.notification_id().empty());
+  EXPECT_EQ(n.failure_id(), "failure-george-1");
+  EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_PENDING);
+  EXPECT_EQ(n.attempts(), 0);
+  EXPECT_EQ(n.subject(), "Your due date change to \"Map legacy customer fields\" was not applied");
+  EXPECT_EQ(n.message_id(), MessageIdFor("failure-george-1"));
+  EXPECT_EQ(n.recipient().display_name(), "George Miller");
+  EXPECT_EQ(n.parameters().project_end_date().day(), 18);
+  EXPECT_EQ(n.parameters().occur_time().seconds(), 1795424400);
+  EXPECT_EQ(n.create_time().seconds(), absl::ToUnixSeconds(kStart));
+  EXPECT_EQ(n.next_attempt_time().seconds(), absl::ToUnixSeconds(kStart));
+  EXPECT_FALSE(n.has_sent_time());
+}
+
+TEST_F(NotifyPgTest, ARepeatedFailureIdReturnsTheFirstNotificationAndQueuesNothing) {
+  const auto first = MustNotify(testing::GeorgeDueDate("failure-7"));
+  auto changed = testing::LindaReopen("failure-7");
+  v1::NotifyFailureResponse response;
+  ASSERT_TRUE(Notify(changed, &response).ok());
+  EXPECT_TRUE(response.duplicate());
+  EXPECT_EQ(response.notification().notification_id(), first.notification_id());
+  EXPECT_EQ(response.notification().recipient().email(), "george@example.com");
+  EXPECT_EQ(response.notification().subject(), first.subject());
+
+  ScriptedTransport* transport = nullptr;
+  auto sender = Sender(&transport);
+  EXPECT_EQ(*sender.SendDue(), 1);
+  EXPECT_EQ(*sender.SendDue(), 0);
+  EXPECT_EQ(transport->sent.size(), 1u);
+}
+
+TEST_F(NotifyPgTest, ConcurrentRepeatsStoreOneNotification) {
+  std::vector<std::thread> threads;
+  std::atomic<int> fresh{0}, duplicates{0}, errors{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      v1::NotifyFailureResponse response;
+      if (!Notify(testing::LindaReopen("failure-race"), &response).ok()) {
+        ++errors;
+      } else {
+        ++(response.duplicate() ? duplicates : fresh);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(fresh.load(), 1);
+  EXPECT_EQ(duplicates.load(), 7);
+}
+
+TEST_F(NotifyPgTest, InvalidRequestsAreRefusedNamingTheField) {
+  auto request = testing::GeorgeDueDate();
+  request.mutable_recipient()->set_email("george at example.com");
+  v1::NotifyFailureResponse response;
+  auto status = Notify(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), StartsWith("recipient.email:"));
+  request = testing::GeorgeDueDate();
+  request.set_kind(static_cast<v1::NotificationKind>(9));
+  status = Notify(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), StartsWith("kind:"));
+  request = testing::GeorgeDueDate();
+  request.mutable_recipient()->clear_email();
+  status = Notify(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), StartsWith("recipient.email:"));
+}
+
+TEST_F(NotifyPgTest, GetByIdOrFailureId) {
+  const auto stored = MustNotify(testing::LindaReopen());
+  v1::GetNotificationRequest request;
+  request.set_notification_id(stored.notification_id());
+  v1::GetNotificationResponse response;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub_->GetNotification(&context, request, &response).ok());
+  }
+  EXPECT_EQ(response.notification().failure_id(), "failure-linda-1");
+  EXPECT_EQ(Get("failure-linda-1").notification_id(), stored.notification_id());
+  for (const char* missing : {"999999", "not-a-number"}) {
+    request.set_notification_id(missing);
+    grpc::ClientContext context;
+    EXPECT_EQ(stub_->GetNotification(&context, request, &response).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  request.clear_key();
+  grpc::ClientContext context;
+  auto status = stub_->GetNotification(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), StartsWith("key:"));
+}
+
+TEST_F(NotifyPgTest, ListFiltersAndPagesNewestFirst) {
+  for (int i = 0; i < 7; ++i) {
+    MustNotify(testing::GeorgeDueDate(absl::StrCat("g-", i)));
+    clock_.Advance(absl::Seconds(1));
+  }
+  MustNotify(testing::LindaReopen("l-0"));
+  auto other_portal = testing::LindaReopen("l-1");
+  other_portal.set_portal_id("portal-2");
+  MustNotify(other_portal);
+
+  v1::ListNotificationsRequest request;
+  request.set_portal_id("portal-1");
+  request.set_recipient_email("GEORGE@example.com");
+  request.set_page_size(3);
+  std::vector<std::string> seen;
+  std::string first_token;
+  for (int page = 0; page < 5; ++page) {
+    v1::ListNotificationsResponse response;
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub_->ListNotifications(&context, request, &response).ok());
+    for (const auto& n : response.notifications()) seen.push_back(n.failure_id());
+    if (page == 0) first_token = response.next_page_token();
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"g-6", "g-5", "g-4", "g-3", "g-2", "g-1", "g-0"}));
+
+  v1::ListNotificationsRequest by_portal;
+  by_portal.set_portal_id("portal-2");
+  v1::ListNotificationsResponse response;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub_->ListNotifications(&context, by_portal, &response).ok());
+  }
+  ASSERT_EQ(response.notifications_size(), 1);
+  EXPECT_EQ(response.notifications(0).failure_id(), "l-1");
+  EXPECT_TRUE(response.next_page_token().empty());
+
+  v1::ListNotificationsRequest sent;
+  sent.set_state(v1::NOTIFICATION_STATE_SENT);
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub_->ListNotifications(&context, sent, &response).ok());
+  }
+  EXPECT_EQ(response.notifications_size(), 0);
+
+  // A token is bound to the filter it was issued for.
+  sent.set_page_token(first_token);
+  grpc::ClientContext context;
+  auto status = stub_->ListNotifications(&context, sent, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), StartsWith("page_token:"));
+  sent.clear_page_token();
+  sent.set_page_size(-1);
+  grpc::ClientContext context2;
+  EXPECT_THAT(stub_->ListNotifications(&context2, sent, &response).error_message(),
+              StartsWith("page_size:"));
+}
+
+TEST_F(NotifyPgTest, ConcurrentClaimsNeverShareANotification) {
+  auto parsed = FromProto(testing::GeorgeDueDate());
+  for (int i = 0; i < 40; ++i) {
+    parsed->failure_id = absl::StrCat("f-", i);
+    ASSERT_TRUE(store_->Insert(*parsed, "s", kStart).ok());
+  }
+  std::mutex mutex;
+  std::multiset<std::string> claimed;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      while (true) {
+        auto claims = store_->ClaimDue(3, absl::Seconds(60), kStart);
+        ASSERT_TRUE(claims.ok()) << claims.status();
+        if (claims->empty()) return;
+        std::lock_guard lock(mutex);
+        for (const auto& c : *claims) claimed.insert(c.notification.failure_id);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(claimed.size(), 40u);
+  EXPECT_EQ(std::set<std::string>(claimed.begin(), claimed.end()).size(), 40u);
+}
+
+TEST_F(NotifyPgTest, AnExpiredLeaseHandsTheNotificationToAnotherSender) {
+  auto parsed = FromProto(testing::LindaReopen());
+  ASSERT_TRUE(store_->Insert(*parsed, "s", kStart).ok());
+  auto first = store_->ClaimDue(10, absl::Seconds(30), kStart);
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].attempt, 1);
+  EXPECT_EQ((*first)[0].notification.state, State::kSending);
+  EXPECT_TRUE(store_->ClaimDue(10, absl::Seconds(30), kStart + absl::Seconds(29))->empty());
+  auto second = store_->ClaimDue(10, absl::Seconds(30), kStart + absl::Seconds(31));
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].attempt, 2);
+  // The first sender's late outcome must not overwrite the second attempt.
+  EXPECT_EQ(store_->MarkSent((*first)[0], kStart + absl::Seconds(32)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(store_->MarkSent((*second)[0], kStart + absl::Seconds(33)).ok());
+  const auto n = Get("failure-linda-1");
+  EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_SENT);
+  EXPECT_EQ(n.attempts(), 2);
+  EXPECT_EQ(n.sent_time().seconds(), absl::ToUnixSeconds(kStart) + 33);
+  EXPECT_FALSE(n.has_next_attempt_time());
+}
+
+TEST_F(NotifyPgTest, TransientErrorsAreRetriedWithBackoffThenSent) {
+  MustNotify(testing::GeorgeDueDate());
+  ScriptedTransport* transport = nullptr;
+  auto sender =
+      Sender(&transport, {{SendOutcome::Result::kTransient, "451 4.3.0 try again later"}});
+  EXPECT_EQ(*sender.SendDue(), 1);
+  auto n = Get("failure-george-1");
+  EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_PENDING);
+  EXPECT_EQ(n.attempts(), 1);
+  EXPECT_EQ(n.last_error(), "451 4.3.0 try again later");
+  EXPECT_TRUE(n.has_next_attempt_time());
+  clock_.Advance(absl::Minutes(20));
+  EXPECT_EQ(*sender.SendDue(), 1);
+  n = Get("failure-george-1");
+  EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_SENT);
+  EXPECT_EQ(n.attempts(), 2);
+  EXPECT_EQ(n.last_error(), "");
+  ASSERT_EQ(transport->sent.size(), 2u);
+  EXPECT_EQ(transport->sent[0].data,
+            transport->sent[1].data.substr(0, 0) + transport->sent[0].data);
+  EXPECT_THAT(transport->sent[1].data, HasSubstr(MessageIdFor("failure-george-1")));
+}
+
+TEST_F(NotifyPgTest, APermanentRefusalIsDeadAtOnceWithItsReason) {
+  MustNotify(testing::LindaReopen());
+  ScriptedTransport* transport = nullptr;
+  auto sender =
+      Sender(&transport, {{SendOutcome::Result::kPermanent, "550 5.1.1 mailbox unavailable"}});
+  EXPECT_EQ(*sender.SendDue(), 1);
+  const auto n = Get("failure-linda-1");
+  EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_DEAD);
+  EXPECT_EQ(n.last_error(), "550 5.1.1 mailbox unavailable");
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(*sender.SendDue(), 0);
+}
+
+TEST_F(NotifyPgTest, TheRetryBudgetEndsInDead) {
+  MustNotify(testing::LindaReopen());
+  ScriptedTransport* transport = nullptr;
+  const SendOutcome refused{SendOutcome::Result::kTransient, "Couldn't connect to server"};
+  auto sender = Sender(&transport, {refused, refused, refused, refused}, /*max_attempts=*/3);
+  for (int i = 0; i < 5; ++i) {
+    (void)sender.SendDue();
+    clock_.Advance(absl::Hours(1));
+  }
+  EXPECT_EQ(transport->sent.size(), 3u);
+  const auto n = Get("failure-linda-1");
+  EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_DEAD);
+  EXPECT_EQ(n.attempts(), 3);
+  EXPECT_EQ(n.last_error(), "gave up after 3 attempts: Couldn't connect to server");
+}
+
+TEST_F(NotifyPgTest, StatsCountTheQueue) {
+  MustNotify(testing::GeorgeDueDate());
+  clock_.Advance(absl::Seconds(10));
+  MustNotify(testing::LindaReopen());
+  ScriptedTransport* transport = nullptr;
+  auto sender = Sender(&transport);
+  auto claims = store_->ClaimDue(1, absl::Seconds(60), clock_.Now());
+  ASSERT_EQ(claims->size(), 1u);
+  ASSERT_TRUE(store_->MarkSent((*claims)[0], clock_.Now()).ok());
+  clock_.Advance(absl::Seconds(5));
+  auto stats = store_->Stats(clock_.Now());
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->depth, 1);
+  EXPECT_EQ(stats->oldest_age, absl::Seconds(5));
+  metrics_.SetQueue(*stats);
+  EXPECT_EQ(metrics_.queue_depth.Value(), 1);
+}
+
+}  // namespace
+}  // namespace crmsync::notify
