@@ -1,12 +1,76 @@
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "absl/synchronization/notification.h"
 #include "crmsync/auth/v1/auth.grpc.pb.h"
+#include "libs/common/clock.h"
 #include "libs/common/flags.h"
+#include "libs/common/log.h"
+#include "libs/crypto/aead.h"
 #include "libs/grpc_server/runtime.h"
+#include "libs/http/http_client.h"
+#include "services/auth/accounts.h"
+#include "services/auth/auth_metrics.h"
+#include "services/auth/auth_server.h"
+#include "services/auth/failure_relay.h"
+#include "services/auth/grant_registry.h"
+#include "services/auth/notify_notifier.h"
+#include "services/auth/pg_store.h"
 #include "services/auth/schema.h"
+#include "services/auth/token_vendor.h"
+
+ABSL_FLAG(std::string, encryption_keys_file, "",
+          "File of encryption keys, one \"key_id:base64-32-bytes\" a line; the last is the "
+          "newest. Exclusive with --encryption_keys.");
+ABSL_FLAG(std::string, encryption_keys, "",
+          "Encryption keys as in --encryption_keys_file, inline (set it through the environment, "
+          "CRMSYNC_ENCRYPTION_KEYS, e.g. from a Kubernetes Secret).");
+ABSL_FLAG(absl::Duration, refresh_margin, absl::Minutes(5),
+          "Tokens are vended only with more than this left, and renewed ahead of it.");
+ABSL_FLAG(absl::Duration, refresh_interval, absl::Seconds(30),
+          "How often the background refresher looks for tokens to renew.");
+ABSL_FLAG(absl::Duration, memory_cache_ttl, absl::Seconds(10),
+          "How long a grant read from Postgres is served from memory.");
+ABSL_FLAG(absl::Duration, accounts_timeout, absl::Seconds(10),
+          "Total timeout of one call to a Zoho accounts server.");
+ABSL_FLAG(bool, allow_loopback_http, false,
+          "Accept http:// accounts servers and API domains on loopback hosts (tests only).");
+ABSL_FLAG(std::string, notify_address, "",
+          "host:port of crmsync-notify, which tells owners about broken grants; empty: failures "
+          "stay queued.");
+ABSL_FLAG(std::string, notify_caller_token, "",
+          "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
+ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(5),
+          "How often queued broken-grant failures are offered to notify.");
 
 namespace {
 constexpr char kSummary[] =
     "crmsync-auth: vends OAuth access tokens for the Zoho APIs (one shared token per grant, "
     "refreshed ahead; secrets encrypted at rest).";
+
+absl::StatusOr<crmsync::crypto::KeySet> KeysFromFlags() {
+  const std::string file = absl::GetFlag(FLAGS_encryption_keys_file);
+  const std::string inline_keys = absl::GetFlag(FLAGS_encryption_keys);
+  if (!file.empty() && !inline_keys.empty()) {
+    return absl::InvalidArgumentError("--encryption_keys_file and --encryption_keys are exclusive");
+  }
+  auto keys = file.empty() ? crmsync::crypto::KeySet::Parse(inline_keys)
+                           : crmsync::crypto::KeySet::FromFile(file);
+  if (!keys.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.empty() ? "--encryption_keys: " : "--encryption_keys_file: ",
+                     keys.status().message()));
+  }
+  return keys;
+}
+
+// Runs `work` every `interval` until `stop` is notified.
+void Every(absl::Duration interval, const absl::Notification& stop,
+           const std::function<void()>& work) {
+  do {
+    work();
+  } while (!stop.WaitForNotificationWithTimeout(interval));
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -14,11 +78,55 @@ int main(int argc, char** argv) {
   auto options = crmsync::RuntimeOptionsFromFlags("auth");
   if (!options.ok()) return crmsync::ExitWithUsageError(options.status());
   if (options->migrate_only) return crmsync::MigrateOnly(*options, crmsync::auth::AuthSchema());
+  auto keys = KeysFromFlags();
+  if (!keys.ok()) return crmsync::ExitWithUsageError(keys.status());
+  if (keys->empty()) crmsync::LogWarning("no encryption key configured: grants cannot be stored");
+
   auto runtime = crmsync::Runtime::Create(*options, crmsync::auth::AuthSchema());
   if (!runtime.ok()) return crmsync::ExitWithError(runtime.status());
-  // The generated base class answers UNIMPLEMENTED to every RPC.
-  crmsync::auth::v1::AuthService::Service service;
-  (*runtime)->AddService(&service, crmsync::auth::v1::AuthService::service_full_name());
+  crmsync::auth::AuthMetrics metrics((*runtime)->registry());
+  crmsync::auth::PgStore store((*runtime)->pool());
+  crmsync::http::CurlOptions http_options;
+  http_options.total_timeout = absl::GetFlag(FLAGS_accounts_timeout);
+  crmsync::http::CurlHttpClient http(http_options);
+  crmsync::auth::ZohoAccounts accounts(http);
+  const crmsync::Clock& clock = crmsync::RealClock();
+
+  crmsync::auth::VendorOptions vendor_options;
+  vendor_options.refresh_margin = absl::GetFlag(FLAGS_refresh_margin);
+  vendor_options.refresh_lookahead = 2 * absl::GetFlag(FLAGS_refresh_interval);
+  vendor_options.memory_ttl = absl::GetFlag(FLAGS_memory_cache_ttl);
+  crmsync::auth::TokenVendor vendor(store, accounts, *keys, clock, metrics, vendor_options);
+  crmsync::auth::GrantRegistry registry(store, accounts, *keys, clock, vendor);
+  crmsync::auth::AuthServer server(
+      registry, vendor, {.allow_loopback_http = absl::GetFlag(FLAGS_allow_loopback_http)});
+  (*runtime)->AddService(&server, crmsync::auth::v1::AuthService::service_full_name());
+
+  (*runtime)->AddBackgroundTask("refresher", [&](const absl::Notification& stop) {
+    Every(absl::GetFlag(FLAGS_refresh_interval), stop, [&] {
+      if (auto renewed = vendor.RefreshDue(); !renewed.ok()) {
+        crmsync::LogWarning("refresher pass failed", {{"error", renewed.status().ToString()}});
+      }
+    });
+  });
+  std::unique_ptr<crmsync::auth::NotifyNotifier> notifier;
+  std::unique_ptr<crmsync::auth::FailureRelay> relay;
+  if (const std::string address = absl::GetFlag(FLAGS_notify_address); !address.empty()) {
+    notifier = std::make_unique<crmsync::auth::NotifyNotifier>(
+        address, absl::GetFlag(FLAGS_notify_caller_token));
+    relay = std::make_unique<crmsync::auth::FailureRelay>(store, *notifier, clock, metrics);
+    (*runtime)->AddBackgroundTask("failure_relay", [&](const absl::Notification& stop) {
+      Every(absl::GetFlag(FLAGS_relay_interval), stop, [&] {
+        if (auto delivered = relay->DeliverDue(); !delivered.ok()) {
+          crmsync::LogWarning("failure relay pass failed",
+                              {{"error", delivered.status().ToString()}});
+        }
+      });
+    });
+  } else {
+    crmsync::LogWarning("no --notify_address: broken-grant failures stay queued");
+  }
+
   if (auto status = (*runtime)->Start(); !status.ok()) return crmsync::ExitWithError(status);
   (*runtime)->WaitForShutdown();
   return 0;

@@ -1,0 +1,189 @@
+#include "services/auth/auth_server.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
+#include "libs/grpc_server/status.h"
+
+namespace crmsync::auth {
+namespace {
+
+void SetTime(absl::Time time, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(time);
+  int64_t seconds = micros / 1000000;
+  int64_t rest = micros % 1000000;
+  if (rest < 0) {
+    rest += 1000000;
+    --seconds;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(rest * 1000));
+}
+
+absl::StatusOr<Side> SideFromProto(common::v1::Side side) {
+  switch (side) {
+    case common::v1::SIDE_CRM:
+      return Side::kCrm;
+    case common::v1::SIDE_PROJECTS:
+      return Side::kProjects;
+    default:
+      return absl::InvalidArgumentError("side: must be SIDE_CRM or SIDE_PROJECTS");
+  }
+}
+
+common::v1::Side SideToProto(Side side) {
+  return side == Side::kCrm ? common::v1::SIDE_CRM : common::v1::SIDE_PROJECTS;
+}
+
+absl::StatusOr<GrantKey> KeyFromProto(const std::string& portal_id, common::v1::Side side) {
+  RETURN_IF_ERROR(CheckPortalId("portal_id", portal_id));
+  ASSIGN_OR_RETURN(Side parsed, SideFromProto(side));
+  return GrantKey{portal_id, parsed};
+}
+
+void GrantToProto(const Grant& grant, v1::Grant* out) {
+  out->set_portal_id(grant.key.portal_id);
+  out->set_side(SideToProto(grant.key.side));
+  out->set_accounts_server_url(grant.accounts_server_url);
+  out->set_api_domain(grant.api_domain);
+  out->set_client_id(grant.client_id);
+  for (const std::string& scope : grant.scopes) out->add_scopes(scope);
+  out->set_owner_email(grant.owner_email);
+  out->set_state(grant.state == GrantState::kActive ? v1::GRANT_STATE_ACTIVE
+                                                    : v1::GRANT_STATE_BROKEN);
+  out->set_broken_reason(grant.broken_reason);
+  if (grant.broken_time) SetTime(*grant.broken_time, out->mutable_broken_time());
+  out->set_key_id(grant.key_id);
+  if (grant.access_token_expire_time) {
+    SetTime(*grant.access_token_expire_time, out->mutable_access_token_expire_time());
+  }
+  SetTime(grant.create_time, out->mutable_create_time());
+  SetTime(grant.update_time, out->mutable_update_time());
+}
+
+absl::StatusOr<GrantRegistration> RegistrationFromProto(const v1::RegisterGrantRequest& request,
+                                                        const ServerOptions& options) {
+  GrantRegistration registration;
+  ASSIGN_OR_RETURN(registration.key, KeyFromProto(request.portal_id(), request.side()));
+  RETURN_IF_ERROR(CheckBaseUrl("accounts_server_url", request.accounts_server_url(),
+                               options.allow_loopback_http));
+  RETURN_IF_ERROR(CheckBaseUrl("api_domain", request.api_domain(), options.allow_loopback_http));
+  RETURN_IF_ERROR(CheckCredential("client_id", request.client_id()));
+  RETURN_IF_ERROR(CheckCredential("client_secret", request.client_secret()));
+  RETURN_IF_ERROR(CheckCredential("refresh_token", request.refresh_token()));
+  ASSIGN_OR_RETURN(registration.scopes,
+                   NormalizeScopes("scopes", {request.scopes().begin(), request.scopes().end()}));
+  RETURN_IF_ERROR(CheckEmail("owner_email", request.owner_email()));
+  std::string accounts_server_url = request.accounts_server_url();
+  if (!accounts_server_url.empty() && accounts_server_url.back() == '/') {
+    accounts_server_url.pop_back();
+  }
+  registration.accounts_server_url = std::move(accounts_server_url);
+  registration.api_domain = request.api_domain();
+  registration.client_id = request.client_id();
+  registration.client_secret = request.client_secret();
+  registration.refresh_token = request.refresh_token();
+  registration.owner_email = request.owner_email();
+  registration.replace_existing = request.replace_existing();
+  return registration;
+}
+
+}  // namespace
+
+grpc::Status AuthServer::RegisterGrant(grpc::ServerContext*,
+                                       const v1::RegisterGrantRequest* request,
+                                       v1::RegisterGrantResponse* response) {
+  auto registration = RegistrationFromProto(*request, options_);
+  if (!registration.ok()) return ToGrpcStatus(registration.status());
+  auto grant = registry_.Register(*registration);
+  if (!grant.ok()) return ToGrpcStatus(grant.status());
+  GrantToProto(*grant, response->mutable_grant());
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthServer::GetGrant(grpc::ServerContext*, const v1::GetGrantRequest* request,
+                                  v1::GetGrantResponse* response) {
+  auto key = KeyFromProto(request->portal_id(), request->side());
+  if (!key.ok()) return ToGrpcStatus(key.status());
+  auto grant = registry_.Get(*key);
+  if (!grant.ok()) return ToGrpcStatus(grant.status());
+  GrantToProto(*grant, response->mutable_grant());
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthServer::ListGrants(grpc::ServerContext*, const v1::ListGrantsRequest* request,
+                                    v1::ListGrantsResponse* response) {
+  GrantFilter filter;
+  if (!request->portal_id().empty()) {
+    if (auto status = CheckPortalId("portal_id", request->portal_id()); !status.ok()) {
+      return ToGrpcStatus(status);
+    }
+    filter.portal_id = request->portal_id();
+  }
+  switch (request->state()) {
+    case v1::GRANT_STATE_UNSPECIFIED:
+      break;
+    case v1::GRANT_STATE_ACTIVE:
+      filter.state = GrantState::kActive;
+      break;
+    case v1::GRANT_STATE_BROKEN:
+      filter.state = GrantState::kBroken;
+      break;
+    default:
+      return ToGrpcStatus(absl::InvalidArgumentError("state: unknown grant state"));
+  }
+  auto page = registry_.List(filter, request->page_size(), request->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const Grant& grant : page->grants) GrantToProto(grant, response->add_grants());
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthServer::RevokeGrant(grpc::ServerContext*, const v1::RevokeGrantRequest* request,
+                                     v1::RevokeGrantResponse* response) {
+  auto key = KeyFromProto(request->portal_id(), request->side());
+  if (!key.ok()) return ToGrpcStatus(key.status());
+  auto revoked = registry_.Revoke(*key, request->local_only());
+  if (!revoked.ok()) return ToGrpcStatus(revoked.status());
+  GrantToProto(revoked->grant, response->mutable_grant());
+  response->set_revoked_at_zoho(revoked->revoked_at_zoho);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthServer::RotateKeys(grpc::ServerContext*, const v1::RotateKeysRequest* request,
+                                    v1::RotateKeysResponse* response) {
+  auto counts = registry_.RotateKeys(request->dry_run());
+  if (!counts.ok()) return ToGrpcStatus(counts.status());
+  response->set_key_id(counts->key_id);
+  response->set_grants_rewritten(counts->grants_rewritten);
+  response->set_secrets_rewritten(counts->secrets_rewritten);
+  response->set_secrets_already_current(counts->secrets_already_current);
+  response->set_secrets_failed(counts->secrets_failed);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthServer::GetAccessToken(grpc::ServerContext*,
+                                        const v1::GetAccessTokenRequest* request,
+                                        v1::GetAccessTokenResponse* response) {
+  auto key = KeyFromProto(request->portal_id(), request->side());
+  if (!key.ok()) return ToGrpcStatus(key.status());
+  if (request->scopes().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("scopes: at least one scope is required"));
+  }
+  std::vector<std::string> scopes;
+  scopes.reserve(request->scopes_size());
+  for (int i = 0; i < request->scopes_size(); ++i) {
+    if (auto status = CheckScope(absl::StrCat("scopes[", i, "]"), request->scopes(i));
+        !status.ok()) {
+      return ToGrpcStatus(status);
+    }
+    scopes.push_back(request->scopes(i));
+  }
+  auto token = vendor_.GetAccessToken(*key, scopes, request->rejected_access_token());
+  if (!token.ok()) return ToGrpcStatus(token.status());
+  response->set_access_token(token->access_token);
+  SetTime(token->expire_time, response->mutable_expire_time());
+  response->set_api_domain(token->api_domain);
+  return grpc::Status::OK;
+}
+
+}  // namespace crmsync::auth

@@ -1,0 +1,48 @@
+// The gRPC face of the auth service (crmsync.auth.v1.AuthService): validates requests (each
+// INVALID_ARGUMENT names its field), hands them to the grant registry and the token vendor, and
+// maps the results back. No secret is ever put into a response but the vended access token.
+//
+// The caller-token RPCs (IssueCallerToken, RevokeCallerToken, ListCallerTokens,
+// AuthenticateCaller) are not served yet: they answer UNIMPLEMENTED.
+#ifndef CRMSYNC_SERVICES_AUTH_AUTH_SERVER_H_
+#define CRMSYNC_SERVICES_AUTH_AUTH_SERVER_H_
+
+#include "crmsync/auth/v1/auth.grpc.pb.h"
+#include "services/auth/grant_registry.h"
+#include "services/auth/token_vendor.h"
+
+namespace crmsync::auth {
+
+struct ServerOptions {
+  // Accept http:// accounts server and API URLs on loopback hosts (tests against zoho-sim).
+  bool allow_loopback_http = false;
+};
+
+class AuthServer final : public v1::AuthService::Service {
+ public:
+  AuthServer(GrantRegistry& registry, TokenVendor& vendor, ServerOptions options)
+      : registry_(registry), vendor_(vendor), options_(options) {}
+
+  grpc::Status RegisterGrant(grpc::ServerContext* context, const v1::RegisterGrantRequest* request,
+                             v1::RegisterGrantResponse* response) override;
+  grpc::Status GetGrant(grpc::ServerContext* context, const v1::GetGrantRequest* request,
+                        v1::GetGrantResponse* response) override;
+  grpc::Status ListGrants(grpc::ServerContext* context, const v1::ListGrantsRequest* request,
+                          v1::ListGrantsResponse* response) override;
+  grpc::Status RevokeGrant(grpc::ServerContext* context, const v1::RevokeGrantRequest* request,
+                           v1::RevokeGrantResponse* response) override;
+  grpc::Status RotateKeys(grpc::ServerContext* context, const v1::RotateKeysRequest* request,
+                          v1::RotateKeysResponse* response) override;
+  grpc::Status GetAccessToken(grpc::ServerContext* context,
+                              const v1::GetAccessTokenRequest* request,
+                              v1::GetAccessTokenResponse* response) override;
+
+ private:
+  GrantRegistry& registry_;
+  TokenVendor& vendor_;
+  const ServerOptions options_;
+};
+
+}  // namespace crmsync::auth
+
+#endif  // CRMSYNC_SERVICES_AUTH_AUTH_SERVER_H_

@@ -1,0 +1,206 @@
+#include "services/auth/grant.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace crmsync::auth {
+namespace {
+
+absl::Status Invalid(absl::string_view field, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
+}
+
+bool IsWordChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+bool IsLoopbackHost(absl::string_view host) {
+  if (host == "localhost" || host == "[::1]") return true;
+  std::vector<absl::string_view> octets = absl::StrSplit(host, '.');
+  if (octets.size() != 4 || octets[0] != "127") return false;
+  for (absl::string_view octet : octets) {
+    int value = 0;
+    if (!absl::SimpleAtoi(octet, &value) || value < 0 || value > 255) return false;
+  }
+  return true;
+}
+
+bool IsHostName(absl::string_view host) {
+  if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-') return false;
+  for (char c : host) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+
+std::string FilterFingerprint(const GrantFilter& filter) {
+  return absl::StrCat(filter.portal_id, "|",
+                      filter.state ? GrantStateName(*filter.state) : absl::string_view("*"));
+}
+
+}  // namespace
+
+absl::string_view SideName(Side side) { return side == Side::kCrm ? "CRM" : "PROJECTS"; }
+
+absl::StatusOr<Side> SideFromName(absl::string_view name) {
+  if (name == "CRM") return Side::kCrm;
+  if (name == "PROJECTS") return Side::kProjects;
+  return absl::InternalError(absl::StrCat("unknown stored side ", name));
+}
+
+absl::string_view GrantStateName(GrantState state) {
+  return state == GrantState::kActive ? "ACTIVE" : "BROKEN";
+}
+
+absl::StatusOr<GrantState> GrantStateFromName(absl::string_view name) {
+  if (name == "ACTIVE") return GrantState::kActive;
+  if (name == "BROKEN") return GrantState::kBroken;
+  return absl::InternalError(absl::StrCat("unknown stored grant state ", name));
+}
+
+std::string SealContext(const GrantKey& key, absl::string_view field) {
+  return absl::StrCat("crmsync.auth/", key.portal_id, "/", SideName(key.side), "/", field);
+}
+
+absl::Status CheckPortalId(absl::string_view field, absl::string_view value) {
+  if (value.empty()) return Invalid(field, "required");
+  if (value.size() > 64) return Invalid(field, "longer than 64 characters");
+  for (char c : value) {
+    if (!IsWordChar(c) && c != '-') return Invalid(field, "only [0-9A-Za-z_-] allowed");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckBaseUrl(absl::string_view field, absl::string_view value,
+                          bool allow_loopback_http) {
+  if (value.empty()) return Invalid(field, "required");
+  absl::string_view rest = value;
+  bool https = absl::ConsumePrefix(&rest, "https://");
+  if (!https && !absl::ConsumePrefix(&rest, "http://")) {
+    return Invalid(field, "must start with https://");
+  }
+  absl::ConsumeSuffix(&rest, "/");
+  if (rest.find_first_of("/?#@") != absl::string_view::npos) {
+    return Invalid(field, "must be scheme and host only, without path, query or credentials");
+  }
+  absl::string_view host = rest;
+  if (!absl::StartsWith(rest, "[")) {
+    size_t colon = rest.rfind(':');
+    if (colon != absl::string_view::npos) {
+      int port = 0;
+      if (!absl::SimpleAtoi(rest.substr(colon + 1), &port) || port <= 0 || port > 65535) {
+        return Invalid(field, "port is not a number in 1..65535");
+      }
+      host = rest.substr(0, colon);
+    }
+  } else {
+    size_t close = rest.find(']');
+    if (close == absl::string_view::npos) return Invalid(field, "malformed host");
+    host = rest.substr(0, close + 1);
+  }
+  if (host != "[::1]" && !IsHostName(host)) return Invalid(field, "malformed host");
+  if (!https && !(allow_loopback_http && IsLoopbackHost(host))) {
+    return Invalid(field, "must use https");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckScope(absl::string_view field, absl::string_view value) {
+  std::vector<absl::string_view> parts = absl::StrSplit(value, '.');
+  bool ok = parts.size() >= 3 && value.size() <= 200;
+  for (size_t i = 0; ok && i < parts.size(); ++i) {
+    absl::string_view part = parts[i];
+    ok = !part.empty() && std::all_of(part.begin(), part.end(), IsWordChar);
+    if (ok && i == 0) ok = absl::ascii_isalpha(static_cast<unsigned char>(part[0]));
+    if (ok && i + 1 == parts.size()) {
+      ok = std::all_of(part.begin(), part.end(),
+                       [](char c) { return absl::ascii_isupper(static_cast<unsigned char>(c)); });
+    }
+  }
+  if (!ok) {
+    return Invalid(field, absl::StrCat("\"", absl::CHexEscape(value.substr(0, 200)),
+                                       "\" is not a scope of the form Service.scope.OPERATION"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckEmail(absl::string_view field, absl::string_view value) {
+  if (value.empty()) return Invalid(field, "required");
+  size_t at = value.find('@');
+  bool ok = value.size() <= 254 && at != absl::string_view::npos && at > 0 &&
+            value.rfind('@') == at && IsHostName(value.substr(at + 1)) &&
+            absl::StrContains(value.substr(at + 1), '.');
+  for (char c : value) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c)) ||
+        absl::ascii_iscntrl(static_cast<unsigned char>(c))) {
+      ok = false;
+    }
+  }
+  if (!ok) return Invalid(field, "not an email address");
+  return absl::OkStatus();
+}
+
+absl::Status CheckCredential(absl::string_view field, absl::string_view value) {
+  if (value.empty()) return Invalid(field, "required");
+  if (value.size() > 4096) return Invalid(field, "longer than 4096 characters");
+  for (char c : value) {
+    if (!absl::ascii_isgraph(static_cast<unsigned char>(c))) {
+      return Invalid(field, "must be printable characters without spaces");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> NormalizeScopes(absl::string_view field,
+                                                         const std::vector<std::string>& scopes) {
+  if (scopes.empty()) return Invalid(field, "at least one scope is required");
+  for (size_t i = 0; i < scopes.size(); ++i) {
+    if (auto status = CheckScope(absl::StrCat(field, "[", i, "]"), scopes[i]); !status.ok()) {
+      return status;
+    }
+  }
+  std::vector<std::string> sorted = scopes;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  return sorted;
+}
+
+std::optional<std::string> MissingScope(const std::vector<std::string>& granted,
+                                        const std::vector<std::string>& requested) {
+  for (const std::string& scope : requested) {
+    if (!std::binary_search(granted.begin(), granted.end(), scope)) return scope;
+  }
+  return std::nullopt;
+}
+
+std::string EncodeGrantPageToken(const GrantKey& last, const GrantFilter& filter) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(last.portal_id, "\n", SideName(last.side), "\n", FilterFingerprint(filter)));
+}
+
+absl::StatusOr<GrantKey> DecodeGrantPageToken(absl::string_view token, const GrantFilter& filter) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return Invalid("page_token", "malformed");
+  std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('\n', 2));
+  if (parts.size() != 3 || !CheckPortalId("page_token", parts[0]).ok()) {
+    return Invalid("page_token", "malformed");
+  }
+  auto side = SideFromName(parts[1]);
+  if (!side.ok()) return Invalid("page_token", "malformed");
+  if (parts[2] != FilterFingerprint(filter)) {
+    return Invalid("page_token", "issued for a different filter");
+  }
+  return GrantKey{parts[0], *side};
+}
+
+absl::StatusOr<int> EffectivePageSize(int page_size) {
+  if (page_size < 0) return Invalid("page_size", "must not be negative");
+  if (page_size == 0) return 50;
+  return std::min(page_size, 500);
+}
+
+}  // namespace crmsync::auth

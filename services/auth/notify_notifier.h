@@ -1,0 +1,27 @@
+// FailureNotifier over gRPC: notify's NotifyFailure with kind OAUTH_GRANT_BROKEN.
+#ifndef CRMSYNC_SERVICES_AUTH_NOTIFY_NOTIFIER_H_
+#define CRMSYNC_SERVICES_AUTH_NOTIFY_NOTIFIER_H_
+
+#include <memory>
+#include <string>
+
+#include "crmsync/notify/v1/notify.grpc.pb.h"
+#include "services/auth/failure_relay.h"
+
+namespace crmsync::auth {
+
+class NotifyNotifier : public FailureNotifier {
+ public:
+  // Calls notify at `address` (host:port); `caller_token`, when set, is sent as the bearer
+  // credential.
+  NotifyNotifier(const std::string& address, std::string caller_token);
+  absl::Status Notify(const QueuedFailure& failure) override;
+
+ private:
+  std::unique_ptr<notify::v1::NotifyService::Stub> stub_;
+  const std::string caller_token_;  // a secret: never log it
+};
+
+}  // namespace crmsync::auth
+
+#endif  // CRMSYNC_SERVICES_AUTH_NOTIFY_NOTIFIER_H_

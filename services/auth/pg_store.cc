@@ -1,0 +1,206 @@
+#include "services/auth/pg_store.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "libs/common/status_macros.h"
+
+namespace crmsync::auth {
+namespace {
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+absl::Time FromMicros(int64_t micros) { return absl::FromUnixMicros(micros); }
+
+std::string SideText(const GrantKey& key) { return std::string(SideName(key.side)); }
+
+// Reads a row of the grant column list shared by get_grant, lock_grant and list_grants.
+absl::StatusOr<Grant> GrantFromRow(const pqxx::row& row) {
+  Grant grant;
+  grant.key.portal_id = row[0].as<std::string>();
+  ASSIGN_OR_RETURN(grant.key.side, SideFromName(row[1].as<std::string>()));
+  grant.accounts_server_url = row[2].as<std::string>();
+  grant.api_domain = row[3].as<std::string>();
+  grant.client_id = row[4].as<std::string>();
+  grant.client_secret_sealed = row[5].as<std::string>();
+  grant.refresh_token_sealed = row[6].as<std::string>();
+  grant.key_id = row[7].as<std::string>();
+  grant.scopes = absl::StrSplit(row[8].as<std::string>(), ' ', absl::SkipEmpty());
+  grant.owner_email = row[9].as<std::string>();
+  ASSIGN_OR_RETURN(grant.state, GrantStateFromName(row[10].as<std::string>()));
+  grant.broken_reason = row[11].as<std::string>();
+  if (!row[12].is_null()) grant.broken_time = FromMicros(row[12].as<int64_t>());
+  if (!row[13].is_null()) grant.access_token_sealed = row[13].as<std::string>();
+  if (!row[14].is_null()) grant.access_token_expire_time = FromMicros(row[14].as<int64_t>());
+  grant.create_time = FromMicros(row[15].as<int64_t>());
+  grant.update_time = FromMicros(row[16].as<int64_t>());
+  return grant;
+}
+
+absl::StatusOr<Grant> ReadGrant(pqxx::transaction_base& tx, const char* statement,
+                                const GrantKey& key) {
+  pqxx::result rows = tx.exec_prepared(statement, key.portal_id, SideText(key));
+  if (rows.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("no grant for portal ", key.portal_id, " side ", SideName(key.side)));
+  }
+  return GrantFromRow(rows[0]);
+}
+
+absl::StatusOr<std::vector<GrantKey>> KeysFrom(const pqxx::result& rows) {
+  std::vector<GrantKey> keys;
+  for (const auto& row : rows) {
+    ASSIGN_OR_RETURN(auto side, SideFromName(row[1].as<std::string>()));
+    keys.push_back({row[0].as<std::string>(), side});
+  }
+  return keys;
+}
+
+}  // namespace
+
+absl::StatusOr<Grant> PgStore::PutGrant(const Grant& grant, bool replace, absl::Time now) {
+  if (!grant.access_token_sealed || !grant.access_token_expire_time) {
+    return absl::InternalError("a grant is stored with the token its check minted");
+  }
+  return pool_.TransactValue<Grant>([&](pqxx::transaction_base& tx) -> absl::StatusOr<Grant> {
+    pqxx::result rows = tx.exec_prepared(
+        replace ? "replace_grant" : "insert_grant", grant.key.portal_id, SideText(grant.key),
+        grant.accounts_server_url, grant.api_domain, grant.client_id, grant.client_secret_sealed,
+        grant.refresh_token_sealed, grant.key_id, absl::StrJoin(grant.scopes, " "),
+        grant.owner_email, *grant.access_token_sealed, Micros(*grant.access_token_expire_time),
+        Micros(now));
+    if (rows.empty()) {
+      return absl::AlreadyExistsError(absl::StrCat("a grant for portal ", grant.key.portal_id,
+                                                   " side ", SideName(grant.key.side), " exists"));
+    }
+    tx.exec_prepared("record_mint", grant.key.portal_id, SideText(grant.key), Micros(now));
+    return ReadGrant(tx, "get_grant", grant.key);
+  });
+}
+
+absl::StatusOr<Grant> PgStore::GetGrant(const GrantKey& key) {
+  return pool_.TransactValue<Grant>(
+      [&](pqxx::transaction_base& tx) { return ReadGrant(tx, "get_grant", key); });
+}
+
+absl::StatusOr<std::vector<Grant>> PgStore::ListGrants(const GrantFilter& filter,
+                                                       const std::optional<GrantKey>& after,
+                                                       int limit) {
+  return pool_.TransactValue<std::vector<Grant>>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::vector<Grant>> {
+        pqxx::result rows = tx.exec_prepared(
+            "list_grants", filter.portal_id,
+            filter.state ? std::string(GrantStateName(*filter.state)) : std::string(),
+            after ? after->portal_id : std::string(), after ? SideText(*after) : std::string(),
+            limit);
+        std::vector<Grant> grants;
+        for (const auto& row : rows) {
+          ASSIGN_OR_RETURN(auto grant, GrantFromRow(row));
+          grants.push_back(std::move(grant));
+        }
+        return grants;
+      });
+}
+
+absl::Status PgStore::DeleteGrant(const GrantKey& key) {
+  return pool_.Transact([&](pqxx::transaction_base& tx) {
+    if (tx.exec_prepared("delete_grant", key.portal_id, SideText(key)).empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("no grant for portal ", key.portal_id, " side ", SideName(key.side)));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PgStore::RefreshLocked(const GrantKey& key, absl::Time now, absl::Duration window,
+                                    const std::function<RefreshWrite(const LockedGrant&)>& decide) {
+  return pool_.Transact([&](pqxx::transaction_base& tx) -> absl::Status {
+    LockedGrant locked;
+    ASSIGN_OR_RETURN(locked.grant, ReadGrant(tx, "lock_grant", key));
+    locked.mints_in_window =
+        tx.exec_prepared("count_mints", key.portal_id, SideText(key), Micros(now - window))[0][0]
+            .as<int>();
+    RefreshWrite write = decide(locked);
+    if (write.minted) {
+      tx.exec_prepared("store_token", key.portal_id, SideText(key), write.minted->sealed,
+                       Micros(write.minted->expire_time), write.minted->api_domain);
+      tx.exec_prepared("prune_mints", key.portal_id, SideText(key), Micros(now - window));
+      tx.exec_prepared("record_mint", key.portal_id, SideText(key), Micros(now));
+    }
+    if (write.broken) {
+      tx.exec_prepared("break_grant", key.portal_id, SideText(key), write.broken->reason,
+                       Micros(now));
+      tx.exec_prepared("queue_failure", write.broken->failure_id, key.portal_id, SideText(key),
+                       locked.grant.owner_email, write.broken->reason, Micros(now));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<GrantKey>> PgStore::GrantsToRefresh(absl::Time expiring_before) {
+  return pool_.TransactValue<std::vector<GrantKey>>([&](pqxx::transaction_base& tx) {
+    return KeysFrom(tx.exec_prepared("grants_to_refresh", Micros(expiring_before)));
+  });
+}
+
+absl::StatusOr<std::vector<GrantKey>> PgStore::AllGrantKeys() {
+  return pool_.TransactValue<std::vector<GrantKey>>(
+      [&](pqxx::transaction_base& tx) { return KeysFrom(tx.exec_prepared("all_grant_keys")); });
+}
+
+absl::Status PgStore::RewriteSecrets(
+    const GrantKey& key, const std::function<std::optional<SealedSecrets>(const Grant&)>& rewrite,
+    absl::Time now) {
+  return pool_.Transact([&](pqxx::transaction_base& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(Grant grant, ReadGrant(tx, "lock_grant", key));
+    std::optional<SealedSecrets> secrets = rewrite(grant);
+    if (!secrets) return absl::OkStatus();
+    tx.exec_prepared("rewrite_secrets", key.portal_id, SideText(key), secrets->client_secret_sealed,
+                     secrets->refresh_token_sealed, secrets->access_token_sealed.value_or(""),
+                     secrets->key_id, Micros(now));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int64_t> PgStore::CountBrokenGrants() {
+  return pool_.TransactValue<int64_t>([&](pqxx::transaction_base& tx) -> absl::StatusOr<int64_t> {
+    return tx.exec_prepared("count_broken_grants")[0][0].as<int64_t>();
+  });
+}
+
+absl::StatusOr<std::vector<QueuedFailure>> PgStore::DueFailures(absl::Time now, int limit) {
+  return pool_.TransactValue<std::vector<QueuedFailure>>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::vector<QueuedFailure>> {
+        std::vector<QueuedFailure> failures;
+        for (const auto& row : tx.exec_prepared("due_failures", Micros(now), limit)) {
+          QueuedFailure failure;
+          failure.failure_id = row[0].as<std::string>();
+          failure.key.portal_id = row[1].as<std::string>();
+          ASSIGN_OR_RETURN(failure.key.side, SideFromName(row[2].as<std::string>()));
+          failure.owner_email = row[3].as<std::string>();
+          failure.reason = row[4].as<std::string>();
+          failure.occur_time = FromMicros(row[5].as<int64_t>());
+          failure.attempts = row[6].as<int>();
+          failures.push_back(std::move(failure));
+        }
+        return failures;
+      });
+}
+
+absl::Status PgStore::MarkFailureDelivered(const std::string& failure_id, absl::Time now) {
+  return pool_.Transact([&](pqxx::transaction_base& tx) {
+    tx.exec_prepared("failure_delivered", failure_id, Micros(now));
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PgStore::RetryFailureAt(const std::string& failure_id, absl::Time next_attempt,
+                                     const std::string& error) {
+  return pool_.Transact([&](pqxx::transaction_base& tx) {
+    tx.exec_prepared("retry_failure", failure_id, Micros(next_attempt), error);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace crmsync::auth

@@ -1,0 +1,42 @@
+// AuthStore on PostgreSQL (schema "auth"): the only auth file that touches libpqxx. The SQL is in
+// services/auth/queries/, prepared on every pool connection under the file names.
+#ifndef CRMSYNC_SERVICES_AUTH_PG_STORE_H_
+#define CRMSYNC_SERVICES_AUTH_PG_STORE_H_
+
+#include "libs/pg/pool.h"
+#include "services/auth/store.h"
+
+namespace crmsync::auth {
+
+class PgStore : public AuthStore {
+ public:
+  // `pool` must prepare crmsync::auth::Queries() and outlive the store.
+  explicit PgStore(pg::Pool& pool) : pool_(pool) {}
+
+  absl::StatusOr<Grant> PutGrant(const Grant& grant, bool replace, absl::Time now) override;
+  absl::StatusOr<Grant> GetGrant(const GrantKey& key) override;
+  absl::StatusOr<std::vector<Grant>> ListGrants(const GrantFilter& filter,
+                                                const std::optional<GrantKey>& after,
+                                                int limit) override;
+  absl::Status DeleteGrant(const GrantKey& key) override;
+  absl::Status RefreshLocked(
+      const GrantKey& key, absl::Time now, absl::Duration window,
+      const std::function<RefreshWrite(const LockedGrant&)>& decide) override;
+  absl::StatusOr<std::vector<GrantKey>> GrantsToRefresh(absl::Time expiring_before) override;
+  absl::StatusOr<std::vector<GrantKey>> AllGrantKeys() override;
+  absl::Status RewriteSecrets(
+      const GrantKey& key, const std::function<std::optional<SealedSecrets>(const Grant&)>& rewrite,
+      absl::Time now) override;
+  absl::StatusOr<int64_t> CountBrokenGrants() override;
+  absl::StatusOr<std::vector<QueuedFailure>> DueFailures(absl::Time now, int limit) override;
+  absl::Status MarkFailureDelivered(const std::string& failure_id, absl::Time now) override;
+  absl::Status RetryFailureAt(const std::string& failure_id, absl::Time next_attempt,
+                              const std::string& error) override;
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace crmsync::auth
+
+#endif  // CRMSYNC_SERVICES_AUTH_PG_STORE_H_

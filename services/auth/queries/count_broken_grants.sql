@@ -1,0 +1,2 @@
+-- How many grants are BROKEN.
+SELECT count(*) FROM grants WHERE state = 'BROKEN'

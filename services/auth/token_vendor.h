@@ -1,0 +1,141 @@
+// Vends each grant's one shared access token: from memory, else from Postgres, else by one
+// refresh that is single-flight within the process (one leader per grant, the others wait for
+// its result) and across replicas (the grant's row lock; after taking it the row is re-read, so
+// a token another replica just minted is reused).
+//
+// Zoho's limits are kept here: at most `max_mints_per_window` mints per grant per `mint_window`
+// (counted in Postgres, so shared by replicas); the "Access Denied" throttle and transient
+// failures are retried with backoff; invalid_code / invalid_client break the grant and queue a
+// failure for its owner in the same transaction. While a refresh fails transiently, the current
+// token is still vended as long as it stays valid.
+#ifndef CRMSYNC_SERVICES_AUTH_TOKEN_VENDOR_H_
+#define CRMSYNC_SERVICES_AUTH_TOKEN_VENDOR_H_
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/common/backoff.h"
+#include "libs/common/clock.h"
+#include "libs/crypto/aead.h"
+#include "services/auth/accounts.h"
+#include "services/auth/auth_metrics.h"
+#include "services/auth/grant.h"
+#include "services/auth/store.h"
+
+namespace crmsync::auth {
+
+struct VendorOptions {
+  // A token is vended only with more than this left; the refresher renews tokens before that.
+  absl::Duration refresh_margin = absl::Minutes(5);
+  // How far ahead of the margin the background refresher renews (its interval, with slack), so
+  // callers do not wait on the accounts server in steady state.
+  absl::Duration refresh_lookahead = absl::Minutes(1);
+  // How long a grant read from Postgres is trusted in memory; bounds how long a replica serves a
+  // grant another replica revoked or replaced.
+  absl::Duration memory_ttl = absl::Seconds(10);
+  // While refreshes fail transiently, a token with at least this left is still vended.
+  absl::Duration min_usable_lifetime = absl::Seconds(30);
+  absl::Duration mint_window = absl::Minutes(10);
+  int max_mints_per_window = 10;
+  // Locked refresh attempts per caller-driven refresh (throttle and transient failures).
+  int refresh_attempts = 3;
+  BackoffPolicy backoff = {absl::Milliseconds(200), absl::Seconds(2), 2.0};
+  // Waits between attempts; tests make it instant.
+  std::function<void(absl::Duration)> sleep = [](absl::Duration d) { absl::SleepFor(d); };
+};
+
+// A token as vended. `access_token` is a secret: never log it.
+struct VendedToken {
+  std::string access_token;
+  absl::Time expire_time;
+  std::string api_domain;
+};
+
+class TokenVendor {
+ public:
+  // All references must outlive the vendor.
+  TokenVendor(AuthStore& store, Accounts& accounts, const crypto::KeySet& keys, const Clock& clock,
+              AuthMetrics& metrics, VendorOptions options);
+
+  // The grant's token for `scopes` (validated, non-empty). `rejected` is a token the caller saw
+  // refused: when it is the current one, it is replaced (one mint shared by all reporters).
+  // NOT_FOUND, PERMISSION_DENIED (names the scope), FAILED_PRECONDITION (BROKEN, with the
+  // reason), RESOURCE_EXHAUSTED (throttled or budget spent), UNAVAILABLE per the proto.
+  absl::StatusOr<VendedToken> GetAccessToken(const GrantKey& key,
+                                             const std::vector<std::string>& scopes,
+                                             absl::string_view rejected);
+
+  // Renews every ACTIVE grant's token that has less than refresh_margin + refresh_lookahead
+  // left. Returns how many grants now hold a renewed token.
+  absl::StatusOr<int> RefreshDue();
+
+  // Drops what this process remembers of `key` (after it was replaced or deleted here).
+  void Forget(const GrantKey& key);
+
+ private:
+  // What this process knows of a grant: its scopes and state, and its token in clear.
+  struct Snapshot {
+    bool found = true;
+    std::vector<std::string> scopes;
+    GrantState state = GrantState::kActive;
+    std::string broken_reason;
+    std::optional<VendedToken> token;
+    absl::Time loaded_at;
+  };
+  using SnapshotPtr = std::shared_ptr<const Snapshot>;
+  struct Entry {
+    SnapshotPtr snapshot;
+    bool in_flight = false;
+    uint64_t generation = 0;
+    absl::StatusOr<SnapshotPtr> last_result = absl::UnknownError("no flight yet");
+  };
+
+  // The answer `snapshot` gives: a token, an error, or nullopt when it holds no token usable
+  // for this caller (one with more than `min_left` remaining, other than `rejected`).
+  std::optional<absl::StatusOr<VendedToken>> Answer(const Snapshot& snapshot,
+                                                    const std::vector<std::string>& scopes,
+                                                    absl::string_view rejected,
+                                                    absl::Duration min_left, absl::Time now) const;
+  // Runs `fill` as the one flight of `key`, or waits for the flight in progress and shares its
+  // result. With `skip_if_busy`, returns nullopt instead of waiting.
+  std::optional<absl::StatusOr<SnapshotPtr>> Flight(
+      const GrantKey& key, const std::function<absl::StatusOr<SnapshotPtr>()>& fill,
+      bool skip_if_busy, bool* led);
+  // Postgres, then a locked refresh when the stored token is not usable.
+  absl::StatusOr<SnapshotPtr> Load(const GrantKey& key, const std::vector<std::string>& scopes,
+                                   const std::string& rejected);
+  // Locked refresh attempts with backoff; a stored token with more than `renew_before` left (and
+  // not `rejected`) is reused instead of minting.
+  absl::StatusOr<SnapshotPtr> Refresh(const GrantKey& key, const std::string& rejected,
+                                      absl::Duration renew_before);
+  // One locked attempt; sets `retry` when it failed in a way worth retrying.
+  absl::StatusOr<SnapshotPtr> RefreshOnce(const GrantKey& key, const std::string& rejected,
+                                          absl::Duration renew_before, bool& retry);
+  absl::StatusOr<SnapshotPtr> SnapshotOf(const Grant& grant, absl::Time now) const;
+  std::string NewFailureId();
+
+  AuthStore& store_;
+  Accounts& accounts_;
+  const crypto::KeySet& keys_;
+  const Clock& clock_;
+  AuthMetrics& metrics_;
+  const VendorOptions options_;
+
+  std::mutex mutex_;
+  std::condition_variable flight_done_;
+  std::map<GrantKey, Entry> entries_;
+  std::mutex random_mutex_;
+  absl::BitGen random_;
+};
+
+}  // namespace crmsync::auth
+
+#endif  // CRMSYNC_SERVICES_AUTH_TOKEN_VENDOR_H_

@@ -1,0 +1,564 @@
+// The auth service over an in-process gRPC channel against a real PostgreSQL, with a fake
+// accounts server: grants, vending, single flight, Zoho's limits, broken grants and their relay,
+// key rotation, and what is stored at rest.
+#include <grpcpp/grpcpp.h>
+
+#include <pqxx/pqxx>
+#include <set>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "crmsync/auth/v1/auth.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/pg/migrations.h"
+#include "libs/pg/pool.h"
+#include "prometheus/registry.h"
+#include "services/auth/auth_server.h"
+#include "services/auth/failure_relay.h"
+#include "services/auth/pg_store.h"
+#include "services/auth/schema.h"
+#include "tests/services/auth/fake_accounts.h"
+#include "tests/support/pg/test_database.h"
+
+namespace crmsync::auth {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::unique_ptr<pg::Pool> NewPool(const std::string& url) {
+  pg::PoolOptions options;
+  options.database_url = url;
+  options.schema = "auth";
+  options.statements = Queries();
+  return *pg::Pool::Create(options);
+}
+
+// One auth process: its own pool, caches and gRPC server on a shared database.
+struct Process {
+  Process(const std::string& url, Accounts& accounts, const crypto::KeySet& keys,
+          const Clock& clock, VendorOptions vendor_options, ServerOptions server_options = {})
+      : pool(NewPool(url)),
+        store(*pool),
+        registry(std::make_shared<prometheus::Registry>()),
+        metrics(*registry),
+        vendor(store, accounts, keys, clock, metrics, vendor_options),
+        grants(store, accounts, keys, clock, vendor),
+        service(grants, vendor, server_options) {
+    grpc::ServerBuilder builder;
+    builder.RegisterService(&service);
+    server = builder.BuildAndStart();
+    stub = v1::AuthService::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
+  }
+  ~Process() { server->Shutdown(); }
+
+  grpc::Status Register(const v1::RegisterGrantRequest& request,
+                        v1::RegisterGrantResponse* response = nullptr) {
+    grpc::ClientContext context;
+    v1::RegisterGrantResponse ignored;
+    return stub->RegisterGrant(&context, request, response ? response : &ignored);
+  }
+  grpc::Status Get(const std::string& portal, v1::GetGrantResponse* response) {
+    grpc::ClientContext context;
+    v1::GetGrantRequest request;
+    request.set_portal_id(portal);
+    request.set_side(common::v1::SIDE_CRM);
+    return stub->GetGrant(&context, request, response);
+  }
+  grpc::Status Token(const std::string& portal, std::vector<std::string> scopes,
+                     v1::GetAccessTokenResponse* response, const std::string& rejected = "") {
+    grpc::ClientContext context;
+    v1::GetAccessTokenRequest request;
+    request.set_portal_id(portal);
+    request.set_side(common::v1::SIDE_CRM);
+    for (auto& scope : scopes) request.add_scopes(scope);
+    request.set_rejected_access_token(rejected);
+    return stub->GetAccessToken(&context, request, response);
+  }
+  grpc::Status List(const v1::ListGrantsRequest& request, v1::ListGrantsResponse* response) {
+    grpc::ClientContext context;
+    return stub->ListGrants(&context, request, response);
+  }
+  grpc::Status Revoke(const std::string& portal, bool local_only,
+                      v1::RevokeGrantResponse* response) {
+    grpc::ClientContext context;
+    v1::RevokeGrantRequest request;
+    request.set_portal_id(portal);
+    request.set_side(common::v1::SIDE_CRM);
+    request.set_local_only(local_only);
+    return stub->RevokeGrant(&context, request, response);
+  }
+  grpc::Status Rotate(bool dry_run, v1::RotateKeysResponse* response) {
+    grpc::ClientContext context;
+    v1::RotateKeysRequest request;
+    request.set_dry_run(dry_run);
+    return stub->RotateKeys(&context, request, response);
+  }
+
+  std::unique_ptr<pg::Pool> pool;
+  PgStore store;
+  std::shared_ptr<prometheus::Registry> registry;
+  AuthMetrics metrics;
+  TokenVendor vendor;
+  GrantRegistry grants;
+  AuthServer service;
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<v1::AuthService::Stub> stub;
+};
+
+constexpr char kTasks[] = "ZohoCRM.modules.tasks.ALL";
+constexpr char kUsers[] = "ZohoCRM.users.READ";
+
+v1::RegisterGrantRequest Registration(const std::string& portal) {
+  v1::RegisterGrantRequest request;
+  request.set_portal_id(portal);
+  request.set_side(common::v1::SIDE_CRM);
+  request.set_accounts_server_url("https://accounts.zoho.eu");
+  request.set_api_domain("https://www.zohoapis.eu");
+  request.set_client_id("1000.CLIENTID");
+  request.set_client_secret("client-secret-" + portal);
+  request.set_refresh_token("1000.refresh-token-" + portal);
+  request.add_scopes(kUsers);
+  request.add_scopes(kTasks);
+  request.set_owner_email("owner@example.com");
+  return request;
+}
+
+class FakeNotifier : public FailureNotifier {
+ public:
+  absl::Status Notify(const QueuedFailure& failure) override {
+    std::lock_guard lock(mutex);
+    seen.push_back(failure);
+    if (refusals > 0) {
+      --refusals;
+      return absl::UnavailableError("notify is down");
+    }
+    return absl::OkStatus();
+  }
+  std::mutex mutex;
+  std::vector<QueuedFailure> seen;
+  int refusals = 0;
+};
+
+class AuthPgTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto database = ::crmsync::testing::TestDatabase::Create();
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = *std::move(database);
+    auto pool = NewPool(database_->url());
+    auto migrated = pg::Migrate(*pool, "auth", Migrations());
+    ASSERT_TRUE(migrated.ok()) << migrated.status();
+    keys_ = crypto::KeySet::Generate("k1");
+    options_.sleep = [this](absl::Duration d) { slept_ += d; };
+    options_.memory_ttl = absl::Seconds(10);
+  }
+
+  std::unique_ptr<Process> Start(ServerOptions server_options = {}) {
+    return std::make_unique<Process>(database_->url(), accounts_, keys_, clock_, options_,
+                                     server_options);
+  }
+
+  // Every stored row of the schema as JSON text.
+  std::string EverythingStored() {
+    pqxx::connection connection(database_->url());
+    pqxx::work tx(connection);
+    std::string all;
+    for (const char* table : {"grants", "token_mints", "grant_failures"}) {
+      for (const auto& row :
+           tx.exec(std::string("SELECT row_to_json(t)::text FROM auth.") + table + " t")) {
+        all += row[0].as<std::string>() + "\n";
+      }
+    }
+    return all;
+  }
+
+  int64_t Count(const std::string& sql) {
+    pqxx::connection connection(database_->url());
+    pqxx::work tx(connection);
+    return tx.exec(sql)[0][0].as<int64_t>();
+  }
+
+  std::unique_ptr<::crmsync::testing::TestDatabase> database_;
+  testing::FakeAccounts accounts_;
+  crypto::KeySet keys_;
+  FakeClock clock_{absl::FromUnixSeconds(1'800'000'000)};
+  VendorOptions options_;
+  absl::Duration slept_;
+};
+
+TEST_F(AuthPgTest, RegisteredGrantIsReturnedWithoutSecretsAndStoredSealed) {
+  auto auth = Start();
+  v1::RegisterGrantResponse registered;
+  ASSERT_TRUE(auth->Register(Registration("p1"), &registered).ok());
+  EXPECT_EQ(registered.grant().state(), v1::GRANT_STATE_ACTIVE);
+  EXPECT_EQ(registered.grant().key_id(), "k1");
+  EXPECT_THAT(registered.grant().scopes(), ::testing::ElementsAre(kTasks, kUsers));
+  EXPECT_EQ(accounts_.last_refresh_token, "1000.refresh-token-p1");
+  EXPECT_EQ(accounts_.last_client_secret, "client-secret-p1");
+
+  v1::GetGrantResponse got;
+  ASSERT_TRUE(auth->Get("p1", &got).ok());
+  const std::string text = got.grant().DebugString();
+  EXPECT_FALSE(absl::StrContains(text, "client-secret-p1"));
+  EXPECT_FALSE(absl::StrContains(text, "refresh-token-p1"));
+  EXPECT_FALSE(absl::StrContains(text, "1000.access."));
+  EXPECT_TRUE(got.grant().has_access_token_expire_time());
+
+  const std::string stored = EverythingStored();
+  EXPECT_THAT(stored, HasSubstr("p1"));
+  EXPECT_THAT(stored, HasSubstr("v1.k1."));
+  EXPECT_FALSE(absl::StrContains(stored, "client-secret-p1"));
+  EXPECT_FALSE(absl::StrContains(stored, "refresh-token-p1"));
+  EXPECT_FALSE(absl::StrContains(stored, "1000.access.1"));
+}
+
+TEST_F(AuthPgTest, BadFieldsAreInvalidArgumentNamingTheField) {
+  auto auth = Start();
+  auto expect_invalid = [&](const std::string& field, auto mutate) {
+    v1::RegisterGrantRequest request = Registration("p1");
+    mutate(request);
+    grpc::Status status = auth->Register(request);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_TRUE(absl::StartsWith(status.error_message(), field)) << status.error_message();
+    EXPECT_FALSE(absl::StrContains(status.error_message(), "secret-p1"));
+  };
+  expect_invalid("portal_id", [](auto& r) { r.set_portal_id(""); });
+  expect_invalid("portal_id", [](auto& r) { r.set_portal_id("p 1"); });
+  expect_invalid("side", [](auto& r) { r.set_side(common::v1::SIDE_UNSPECIFIED); });
+  expect_invalid("accounts_server_url",
+                 [](auto& r) { r.set_accounts_server_url("http://accounts.zoho.eu"); });
+  expect_invalid("accounts_server_url",
+                 [](auto& r) { r.set_accounts_server_url("http://127.0.0.1:8080"); });
+  expect_invalid("accounts_server_url",
+                 [](auto& r) { r.set_accounts_server_url("https://accounts.zoho.eu/oauth"); });
+  expect_invalid("api_domain", [](auto& r) { r.set_api_domain("ftp://www.zohoapis.eu"); });
+  expect_invalid("client_id", [](auto& r) { r.set_client_id(""); });
+  expect_invalid("client_secret", [](auto& r) { r.set_client_secret("has space-secret-p1"); });
+  expect_invalid("refresh_token", [](auto& r) { r.set_refresh_token(""); });
+  expect_invalid("scopes", [](auto& r) { r.clear_scopes(); });
+  expect_invalid("scopes[2]", [](auto& r) { r.add_scopes("ZohoCRM.tasks"); });
+  expect_invalid("scopes[0]", [](auto& r) { r.set_scopes(0, "ZohoCRM.modules.tasks.all"); });
+  expect_invalid("owner_email", [](auto& r) { r.set_owner_email("nobody"); });
+  EXPECT_EQ(accounts_.mint_calls, 0);
+
+  v1::GetAccessTokenResponse token;
+  EXPECT_EQ(auth->Token("p1", {}, &token).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::Status bad_scope = auth->Token("p1", {"tasks"}, &token);
+  EXPECT_EQ(bad_scope.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad_scope.error_message(), HasSubstr("scopes[0]"));
+}
+
+TEST_F(AuthPgTest, LoopbackHttpIsAcceptedOnlyWhenAllowed) {
+  auto auth = Start({.allow_loopback_http = true});
+  v1::RegisterGrantRequest request = Registration("p1");
+  request.set_accounts_server_url("http://127.0.0.1:8080");
+  request.set_api_domain("http://localhost:8080");
+  EXPECT_TRUE(auth->Register(request).ok());
+  request.set_accounts_server_url("http://accounts.zoho.eu");
+  request.set_replace_existing(true);
+  EXPECT_EQ(auth->Register(request).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(AuthPgTest, RegistrationRefusedByZohoStoresNothing) {
+  auto auth = Start();
+  accounts_.FailMints({absl::UnauthenticatedError("refresh token wrong or revoked")});
+  grpc::Status status = auth->Register(Registration("p1"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("invalid_code"));
+  accounts_.FailMints({absl::FailedPreconditionError("client id or secret wrong")});
+  status = auth->Register(Registration("p1"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("invalid_client"));
+  accounts_.FailMints({absl::ResourceExhaustedError("Access Denied")});
+  EXPECT_EQ(auth->Register(Registration("p1")).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  v1::GetGrantResponse got;
+  EXPECT_EQ(auth->Get("p1", &got).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(AuthPgTest, ExistingGrantIsReplacedOnlyWhenAsked) {
+  auto auth = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  EXPECT_EQ(auth->Register(Registration("p1")).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  v1::RegisterGrantRequest replacement = Registration("p1");
+  replacement.set_replace_existing(true);
+  replacement.set_refresh_token("1000.second-refresh");
+  replacement.set_owner_email("new-owner@example.com");
+  v1::RegisterGrantResponse replaced;
+  ASSERT_TRUE(auth->Register(replacement, &replaced).ok());
+  EXPECT_EQ(replaced.grant().owner_email(), "new-owner@example.com");
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token).ok());
+  EXPECT_EQ(token.access_token(), "1000.access.2");
+}
+
+TEST_F(AuthPgTest, ListGrantsPagesInKeyOrderAndChecksTokens) {
+  auto auth = Start();
+  for (const char* portal : {"p5", "p1", "p4", "p2", "p3"}) {
+    ASSERT_TRUE(auth->Register(Registration(portal)).ok());
+  }
+  std::vector<std::string> seen;
+  v1::ListGrantsRequest request;
+  request.set_page_size(2);
+  int pages = 0;
+  do {
+    v1::ListGrantsResponse page;
+    ASSERT_TRUE(auth->List(request, &page).ok());
+    for (const auto& grant : page.grants()) seen.push_back(grant.portal_id());
+    request.set_page_token(page.next_page_token());
+    ++pages;
+  } while (!request.page_token().empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_THAT(seen, ::testing::ElementsAre("p1", "p2", "p3", "p4", "p5"));
+
+  v1::ListGrantsResponse page;
+  request.set_page_size(2);
+  request.clear_page_token();
+  ASSERT_TRUE(auth->List(request, &page).ok());
+  v1::ListGrantsRequest other_filter = request;
+  other_filter.set_page_token(page.next_page_token());
+  other_filter.set_state(v1::GRANT_STATE_BROKEN);
+  grpc::Status status = auth->List(other_filter, &page);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("page_token"));
+  other_filter.set_page_token("%%%");
+  EXPECT_EQ(auth->List(other_filter, &page).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  v1::ListGrantsRequest negative;
+  negative.set_page_size(-1);
+  status = auth->List(negative, &page);
+  EXPECT_THAT(status.error_message(), HasSubstr("page_size"));
+
+  v1::ListGrantsRequest broken_only;
+  broken_only.set_state(v1::GRANT_STATE_BROKEN);
+  v1::ListGrantsResponse none;
+  ASSERT_TRUE(auth->List(broken_only, &none).ok());
+  EXPECT_EQ(none.grants_size(), 0);
+  v1::ListGrantsRequest one_portal;
+  one_portal.set_portal_id("p3");
+  ASSERT_TRUE(auth->List(one_portal, &none).ok());
+  ASSERT_EQ(none.grants_size(), 1);
+  EXPECT_EQ(none.grants(0).portal_id(), "p3");
+}
+
+TEST_F(AuthPgTest, RevokeRevokesAtZohoThenDeletes) {
+  auto auth = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token).ok());
+
+  accounts_.revoke_status = absl::UnavailableError("accounts down");
+  v1::RevokeGrantResponse revoked;
+  EXPECT_EQ(auth->Revoke("p1", false, &revoked).error_code(), grpc::StatusCode::UNAVAILABLE);
+  v1::GetGrantResponse got;
+  EXPECT_TRUE(auth->Get("p1", &got).ok());
+
+  accounts_.revoke_status = absl::OkStatus();
+  ASSERT_TRUE(auth->Revoke("p1", false, &revoked).ok());
+  EXPECT_TRUE(revoked.revoked_at_zoho());
+  EXPECT_EQ(accounts_.last_revoked, "1000.refresh-token-p1");
+  EXPECT_EQ(auth->Get("p1", &got).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(auth->Token("p1", {kTasks}, &token).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(auth->Revoke("p1", true, &revoked).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  ASSERT_TRUE(auth->Register(Registration("p2")).ok());
+  ASSERT_TRUE(auth->Revoke("p2", true, &revoked).ok());
+  EXPECT_FALSE(revoked.revoked_at_zoho());
+  EXPECT_EQ(accounts_.revoke_calls, 2);
+}
+
+TEST_F(AuthPgTest, TokenIsVendedOnlyForGrantedScopes) {
+  auto auth = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks, kUsers}, &token).ok());
+  EXPECT_EQ(token.access_token(), "1000.access.1");
+  EXPECT_EQ(token.api_domain(), "https://www.zohoapis.eu");
+  grpc::Status denied = auth->Token("p1", {kTasks, "ZohoCRM.modules.deals.ALL"}, &token);
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(denied.error_message(), HasSubstr("ZohoCRM.modules.deals.ALL"));
+  EXPECT_EQ(auth->Token("p9", {kTasks}, &token).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(accounts_.mint_calls, 1);
+}
+
+TEST_F(AuthPgTest, ConcurrentCallersOnTwoProcessesShareOneMint) {
+  auto first = Start();
+  auto second = Start();
+  ASSERT_TRUE(first->Register(Registration("p1")).ok());
+  clock_.Advance(absl::Minutes(56));  // the registration's token is inside the refresh margin
+  accounts_.mint_delay = absl::Milliseconds(200);
+  std::vector<std::thread> callers;
+  std::mutex mutex;
+  std::set<std::string> tokens;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 60; ++i) {
+    callers.emplace_back([&, i] {
+      v1::GetAccessTokenResponse token;
+      grpc::Status status = (i % 2 ? *first : *second).Token("p1", {kTasks}, &token);
+      if (!status.ok()) ++failures;
+      std::lock_guard lock(mutex);
+      tokens.insert(token.access_token());
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(accounts_.mint_calls, 2);  // registration + one refresh
+  EXPECT_THAT(tokens, ::testing::ElementsAre("1000.access.2"));
+}
+
+TEST_F(AuthPgTest, RejectedCurrentTokenIsReplacedOnceAndAnOlderOneIsNot) {
+  auto auth = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token, "1000.access.1").ok());
+  EXPECT_EQ(token.access_token(), "1000.access.2");
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token, "1000.access.1").ok());
+  EXPECT_EQ(token.access_token(), "1000.access.2");
+  EXPECT_EQ(accounts_.mint_calls, 2);
+}
+
+TEST_F(AuthPgTest, MintBudgetOfTenPerWindowIsNeverExceeded) {
+  auto auth = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  v1::GetAccessTokenResponse token;
+  std::string rejected = "1000.access.1";
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_TRUE(auth->Token("p1", {kTasks}, &token, rejected).ok()) << i;
+    rejected = token.access_token();
+  }
+  EXPECT_EQ(accounts_.mint_calls, 10);
+  grpc::Status status = auth->Token("p1", {kTasks}, &token, rejected);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(accounts_.mint_calls, 10);
+  clock_.Advance(absl::Minutes(10) + absl::Seconds(1));
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token, rejected).ok());
+  EXPECT_EQ(accounts_.mint_calls, 11);
+}
+
+TEST_F(AuthPgTest, ThrottleIsRetriedWithBackoffAndNeverTakenForSuccess) {
+  auto auth = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  clock_.Advance(absl::Minutes(61));
+  accounts_.FailMints({absl::ResourceExhaustedError("Access Denied")}, /*repeat_last=*/true);
+  v1::GetAccessTokenResponse token;
+  EXPECT_EQ(auth->Token("p1", {kTasks}, &token).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(accounts_.mint_calls, 1 + options_.refresh_attempts);
+  EXPECT_GT(slept_, absl::ZeroDuration());
+
+  accounts_.FailMints({absl::ResourceExhaustedError("Access Denied")});
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token).ok());
+  EXPECT_EQ(token.access_token(), absl::StrCat("1000.access.", accounts_.mint_calls.load()));
+  v1::GetGrantResponse got;
+  ASSERT_TRUE(auth->Get("p1", &got).ok());
+  EXPECT_EQ(got.grant().state(), v1::GRANT_STATE_ACTIVE);
+}
+
+TEST_F(AuthPgTest, TransientFailureKeepsTheCurrentTokenWhileValid) {
+  auto auth = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  clock_.Advance(absl::Minutes(57));  // 3 minutes left: due, still valid
+  accounts_.FailMints({absl::UnavailableError("HTTP 503")}, /*repeat_last=*/true);
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token).ok());
+  EXPECT_EQ(token.access_token(), "1000.access.1");
+  clock_.Advance(absl::Minutes(3));  // expired
+  EXPECT_EQ(auth->Token("p1", {kTasks}, &token).error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(AuthPgTest, InvalidCodeBreaksTheGrantAndQueuesOneFailureForItsOwner) {
+  auto auth = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  clock_.Advance(absl::Minutes(61));
+  accounts_.FailMints({absl::UnauthenticatedError("refresh token wrong or revoked")});
+  v1::GetAccessTokenResponse token;
+  grpc::Status status = auth->Token("p1", {kTasks}, &token);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("invalid_code"));
+  EXPECT_EQ(auth->Token("p1", {kTasks}, &token).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(accounts_.mint_calls, 2);
+
+  v1::GetGrantResponse got;
+  ASSERT_TRUE(auth->Get("p1", &got).ok());
+  EXPECT_EQ(got.grant().state(), v1::GRANT_STATE_BROKEN);
+  EXPECT_THAT(got.grant().broken_reason(), HasSubstr("invalid_code"));
+  EXPECT_TRUE(got.grant().has_broken_time());
+  EXPECT_EQ(Count("SELECT count(*) FROM auth.grant_failures"), 1);
+
+  FakeNotifier notifier;
+  notifier.refusals = 1;
+  FailureRelay relay(auth->store, notifier, clock_, auth->metrics,
+                     {absl::Seconds(1), absl::Seconds(1), 2.0});
+  EXPECT_EQ(*relay.DeliverDue(), 0);
+  EXPECT_EQ(*relay.DeliverDue(), 0);  // not due yet
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(*relay.DeliverDue(), 1);
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_EQ(*relay.DeliverDue(), 0);
+  ASSERT_EQ(notifier.seen.size(), 2u);
+  EXPECT_EQ(notifier.seen[0].failure_id, notifier.seen[1].failure_id);
+  EXPECT_EQ(notifier.seen[1].owner_email, "owner@example.com");
+  EXPECT_THAT(notifier.seen[1].reason, HasSubstr("invalid_code"));
+
+  v1::RegisterGrantRequest again = Registration("p1");
+  again.set_replace_existing(true);
+  ASSERT_TRUE(auth->Register(again).ok());
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token).ok());
+}
+
+TEST_F(AuthPgTest, RefresherRenewsTokensInsideTheMarginBeforeCallersNeedThem) {
+  auto auth = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  ASSERT_TRUE(auth->Register(Registration("p2")).ok());
+  EXPECT_EQ(*auth->vendor.RefreshDue(), 0);
+  clock_.Advance(absl::Minutes(54) + absl::Seconds(30));  // 5.5 min left: inside margin+ahead
+  EXPECT_EQ(*auth->vendor.RefreshDue(), 2);
+  EXPECT_EQ(accounts_.mint_calls, 4);
+  clock_.Advance(absl::Minutes(2));
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token).ok());
+  EXPECT_EQ(accounts_.mint_calls, 4);
+  EXPECT_THAT(token.access_token(), ::testing::AnyOf("1000.access.3", "1000.access.4"));
+}
+
+TEST_F(AuthPgTest, RotationReencryptsEverySecretUnderTheNewestKey) {
+  {
+    auto auth = Start();
+    ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+    ASSERT_TRUE(auth->Register(Registration("p2")).ok());
+  }
+  ASSERT_TRUE(keys_.Append(crypto::KeySet::Generate("k2")).ok());
+  {
+    auto auth = Start();
+    v1::RotateKeysResponse counts;
+    ASSERT_TRUE(auth->Rotate(/*dry_run=*/true, &counts).ok());
+    EXPECT_EQ(counts.secrets_rewritten(), 6);
+    ASSERT_TRUE(auth->Rotate(false, &counts).ok());
+    EXPECT_EQ(counts.key_id(), "k2");
+    EXPECT_EQ(counts.grants_rewritten(), 2);
+    EXPECT_EQ(counts.secrets_rewritten(), 6);
+    EXPECT_EQ(counts.secrets_failed(), 0);
+    ASSERT_TRUE(auth->Rotate(false, &counts).ok());
+    EXPECT_EQ(counts.secrets_rewritten(), 0);
+    EXPECT_EQ(counts.secrets_already_current(), 6);
+    v1::GetGrantResponse got;
+    ASSERT_TRUE(auth->Get("p1", &got).ok());
+    EXPECT_EQ(got.grant().key_id(), "k2");
+  }
+  EXPECT_FALSE(absl::StrContains(EverythingStored(), "v1.k1."));
+  // Only the new key left: every grant still vends and refreshes.
+  std::vector<std::string> lines = absl::StrSplit(keys_.Serialize(), '\n', absl::SkipEmpty());
+  keys_ = *crypto::KeySet::Parse(lines.back());
+  ASSERT_FALSE(keys_.HasKey("k1"));
+  auto auth = Start();
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token).ok());
+  EXPECT_EQ(token.access_token(), "1000.access.1");
+  clock_.Advance(absl::Minutes(61));
+  ASSERT_TRUE(auth->Token("p2", {kTasks}, &token).ok());
+  EXPECT_EQ(token.access_token(), "1000.access.3");
+  EXPECT_EQ(accounts_.last_client_secret, "client-secret-p2");
+}
+
+}  // namespace
+}  // namespace crmsync::auth
