@@ -52,8 +52,7 @@ absl::StatusOr<VendedToken> TokenVendor::GetAccessToken(const GrantKey& key,
       auto flight = Flight(
           key, [&] { return Load(key, scopes, rejected_token); }, /*skip_if_busy=*/false, &led);
       if (!flight->ok()) return flight->status();
-      if (auto answer =
-              Answer(***flight, scopes, rejected, options_.min_usable_lifetime, clock_.Now())) {
+      if (auto answer = Answer(***flight, scopes, rejected, UsableFloor(), clock_.Now())) {
         return *answer;
       }
       if (led) break;
@@ -183,7 +182,7 @@ absl::StatusOr<TokenVendor::SnapshotPtr> TokenVendor::RefreshOnce(const GrantKey
           return write;
         }
         // Failures keep the current token while it is still usable.
-        const bool fallback = token_left(options_.min_usable_lifetime);
+        const bool fallback = token_left(UsableFloor());
         auto fail = [&](absl::Status error, bool retryable) {
           if (fallback) {
             result = *current;

@@ -121,6 +121,11 @@ class TokenVendor {
                                           absl::Duration renew_before, bool& retry);
   absl::StatusOr<SnapshotPtr> SnapshotOf(const Grant& grant, absl::Time now) const;
   std::string NewFailureId();
+  // The least lifetime a token may have to be vended at all: right after a refresh, or while
+  // refreshes fail.
+  absl::Duration UsableFloor() const {
+    return std::min(options_.refresh_margin, options_.min_usable_lifetime);
+  }
 
   AuthStore& store_;
   Accounts& accounts_;
