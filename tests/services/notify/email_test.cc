@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "services/notify/notify_server.h"
+#include "tests/services/notify/mime.h"
 #include "tests/services/notify/seeds.h"
 
 namespace crmsync::notify {
@@ -34,53 +35,10 @@ Notification FromRequest(const v1::NotifyFailureRequest& request, const Template
   return n;
 }
 
-// The headers of a message, unfolded, before the first empty line.
-std::vector<std::string> Headers(const std::string& data) {
-  const std::string head = data.substr(0, data.find("\r\n\r\n"));
-  std::vector<std::string> lines;
-  for (absl::string_view line : absl::StrSplit(head, "\r\n")) {
-    if (!line.empty() && (line[0] == ' ' || line[0] == '\t') && !lines.empty()) {
-      lines.back() += std::string(line);
-    } else {
-      lines.emplace_back(line);
-    }
-  }
-  return lines;
-}
-
-std::string Header(const std::string& data, absl::string_view name) {
-  for (const auto& line : Headers(data)) {
-    if (absl::StartsWithIgnoreCase(line, absl::StrCat(name, ": ")))
-      return line.substr(name.size() + 2);
-  }
-  return "";
-}
-
-// Decodes a header value made of RFC 2047 B-encoded words (or plain text).
-std::string DecodeWords(absl::string_view value) {
-  if (!absl::StartsWith(value, "=?UTF-8?B?")) return std::string(value);
-  std::string out;
-  for (absl::string_view word : absl::StrSplit(value, ' ', absl::SkipEmpty())) {
-    EXPECT_TRUE(absl::ConsumePrefix(&word, "=?UTF-8?B?")) << word;
-    EXPECT_TRUE(absl::ConsumeSuffix(&word, "?=")) << word;
-    std::string decoded;
-    EXPECT_TRUE(absl::Base64Unescape(word, &decoded));
-    out += decoded;
-  }
-  return out;
-}
-
-// The decoded body of the part with this content type.
-std::string Part(const std::string& data, absl::string_view content_type) {
-  const size_t type = data.find(absl::StrCat("Content-Type: ", content_type, ";"));
-  if (type == std::string::npos) return "";
-  const size_t start = data.find("\r\n\r\n", type) + 4;
-  const size_t end = data.find("\r\n--", start);
-  std::string encoded = absl::StrReplaceAll(data.substr(start, end - start), {{"\r\n", ""}});
-  std::string decoded;
-  EXPECT_TRUE(absl::Base64Unescape(encoded, &decoded));
-  return decoded;
-}
+using testing::DecodeWords;
+using testing::Header;
+using testing::Headers;
+using testing::Part;
 
 class EmailTest : public ::testing::Test {
  protected:

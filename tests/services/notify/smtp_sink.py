@@ -1,0 +1,53 @@
+"""An SMTP server for tests: saves every message it accepts as <dir>/<n>.eml.
+
+Each file starts with an X-Sink-Rcpt-To header listing the envelope recipients, then the
+message exactly as received. On start it writes {"msg":"listening","port":N} to stderr.
+Run with Debian's /usr/bin/python3 (python3-aiosmtpd).
+"""
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import sys
+
+from aiosmtpd.smtp import SMTP
+
+
+class Saver:
+    def __init__(self, directory, delay):
+        self.directory = directory
+        self.delay = delay
+        self.counter = itertools.count()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        name = os.path.join(self.directory, "%d-%d.eml" % (os.getpid(), next(self.counter)))
+        with open(name + ".partial", "wb") as out:
+            out.write(b"X-Sink-Rcpt-To: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n")
+            out.write(envelope.original_content)
+        os.rename(name + ".partial", name)
+        return "250 OK"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each reply")
+    args = parser.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    handler = Saver(args.dir, args.delay)
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(
+        loop.create_server(lambda: SMTP(handler, hostname="sink.test"), "127.0.0.1", args.port,
+                           reuse_address=True))
+    port = server.sockets[0].getsockname()[1]
+    sys.stderr.write(json.dumps({"msg": "listening", "port": port}) + "\n")
+    sys.stderr.flush()
+    loop.run_forever()
+
+
+if __name__ == "__main__":
+    main()
