@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   PgStore store((*runtime)->pool());
   NotifyMetrics metrics((*runtime)->registry());
   const crmsync::Clock& clock = crmsync::RealClock();
-  NotifyServer server(store, *templates, clock, metrics);
+  crmsync::Runtime& rt = **runtime;
+  NotifyServer server(store, *templates, clock, metrics, [&rt] { return rt.serving(); });
   (*runtime)->AddService(&server, crmsync::notify::v1::NotifyService::service_full_name());
 
   const TransportFactory transports = [&notify]() {

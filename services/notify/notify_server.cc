@@ -37,6 +37,11 @@ common::v1::Date DateToProto(const std::optional<absl::CivilDay>& day) {
   return date;
 }
 
+grpc::Status NotReady() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                      "notify is not ready: schema not migrated or database unreachable");
+}
+
 }  // namespace
 
 absl::StatusOr<NewNotification> FromProto(const v1::NotifyFailureRequest& request) {
@@ -125,6 +130,7 @@ v1::Notification ToProto(const Notification& n) {
 grpc::Status NotifyServer::NotifyFailure(grpc::ServerContext*,
                                          const v1::NotifyFailureRequest* request,
                                          v1::NotifyFailureResponse* response) {
+  if (!ready_()) return NotReady();
   auto notification = FromProto(*request);
   if (!notification.ok()) return ToGrpcStatus(notification.status());
   const std::string subject = RenderSubject(templates_.For(notification->kind),
@@ -140,6 +146,7 @@ grpc::Status NotifyServer::NotifyFailure(grpc::ServerContext*,
 grpc::Status NotifyServer::GetNotification(grpc::ServerContext*,
                                            const v1::GetNotificationRequest* request,
                                            v1::GetNotificationResponse* response) {
+  if (!ready_()) return NotReady();
   absl::StatusOr<Notification> found;
   switch (request->key_case()) {
     case v1::GetNotificationRequest::kNotificationId:
@@ -166,6 +173,7 @@ grpc::Status NotifyServer::GetNotification(grpc::ServerContext*,
 grpc::Status NotifyServer::ListNotifications(grpc::ServerContext*,
                                              const v1::ListNotificationsRequest* request,
                                              v1::ListNotificationsResponse* response) {
+  if (!ready_()) return NotReady();
   ListFilter filter;
   filter.portal_id = request->portal_id();
   if (!request->recipient_email().empty()) {

@@ -17,10 +17,17 @@ v1::Notification ToProto(const Notification& notification);
 
 class NotifyServer final : public v1::NotifyService::Service {
  public:
-  // Everything must outlive the server.
-  NotifyServer(NotifyStore& store, const Templates& templates, const Clock& clock,
-               NotifyMetrics& metrics)
-      : store_(store), templates_(templates), clock_(clock), metrics_(metrics) {}
+  // Everything must outlive the server. While `ready` is false (schema not migrated yet, database
+  // not answering) every call is UNAVAILABLE, so that no call runs a query against a schema that
+  // does not exist yet.
+  NotifyServer(
+      NotifyStore& store, const Templates& templates, const Clock& clock, NotifyMetrics& metrics,
+      std::function<bool()> ready = [] { return true; })
+      : store_(store),
+        templates_(templates),
+        clock_(clock),
+        metrics_(metrics),
+        ready_(std::move(ready)) {}
 
   grpc::Status NotifyFailure(grpc::ServerContext* context, const v1::NotifyFailureRequest* request,
                              v1::NotifyFailureResponse* response) override;
@@ -36,6 +43,7 @@ class NotifyServer final : public v1::NotifyService::Service {
   const Templates& templates_;
   const Clock& clock_;
   NotifyMetrics& metrics_;
+  std::function<bool()> ready_;
 };
 
 }  // namespace crmsync::notify

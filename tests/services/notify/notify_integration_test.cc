@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "crmsync/notify/v1/notify.grpc.pb.h"
+#include "libs/http/http_client.h"
 #include "services/notify/notification.h"
 #include "tests/services/notify/mime.h"
 #include "tests/services/notify/seeds.h"
@@ -35,12 +36,14 @@ class SmtpSink {
  public:
   // Starts the server on `port` (0: a free one), saving into `dir`.
   static std::unique_ptr<SmtpSink> Start(const std::string& dir, int port = 0,
-                                         double delay_seconds = 0) {
+                                         double delay_seconds = 0,
+                                         std::vector<std::string> extra = {}) {
     auto sink = std::unique_ptr<SmtpSink>(new SmtpSink);
-    auto process = crmsync::testing::Subprocess::Start(
-        "/usr/bin/python3",
-        {absl::StrCat(CRMSYNC_SOURCE_DIR, "/tests/services/notify/smtp_sink.py"),
-         absl::StrCat("--port=", port), "--dir=" + dir, absl::StrCat("--delay=", delay_seconds)});
+    std::vector<std::string> args = {
+        absl::StrCat(CRMSYNC_SOURCE_DIR, "/tests/services/notify/smtp_sink.py"),
+        absl::StrCat("--port=", port), "--dir=" + dir, absl::StrCat("--delay=", delay_seconds)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto process = crmsync::testing::Subprocess::Start("/usr/bin/python3", args);
     EXPECT_TRUE(process.ok()) << process.status();
     if (!process.ok()) return nullptr;
     sink->process = *std::move(process);
@@ -92,15 +95,29 @@ class NotifyIntegrationTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(mail_dir_); }
 
-  // Starts crmsync-notify sending to the sink on `smtp_port`.
-  void StartNotify(int smtp_port) {
+  // Starts crmsync-notify sending to the sink on `smtp_port` (plain SMTP unless `extra` sets
+  // another --smtp_url); waits until it serves unless `wait_until_serving` is false.
+  void StartNotify(int smtp_port, std::vector<std::string> extra = {},
+                   bool wait_until_serving = true, std::vector<std::string> env = {}) {
+    std::vector<std::string> args = {"--database_url=" + database_->url(),
+                                     "--grpc_port=0",
+                                     "--metrics_port=0",
+                                     "--listen_host=127.0.0.1",
+                                     absl::StrCat("--smtp_url=smtp://127.0.0.1:", smtp_port),
+                                     "--smtp_connect_timeout=1s",
+                                     "--smtp_timeout=5s",
+                                     "--send_idle_poll=50ms",
+                                     "--retry_initial_backoff=200ms",
+                                     "--retry_max_backoff=1s",
+                                     "--max_send_attempts=100",
+                                     "--send_lease=3s",
+                                     "--send_batch=4",
+                                     "--mail_from=crmsync@example.com",
+                                     "--queue_metrics_interval=100ms",
+                                     "--drain_timeout=1s"};
+    args.insert(args.end(), extra.begin(), extra.end());
     auto process = crmsync::testing::Subprocess::Start(
-        absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"),
-        {"--database_url=" + database_->url(), "--grpc_port=0", "--metrics_port=0",
-         "--listen_host=127.0.0.1", absl::StrCat("--smtp_url=smtp://127.0.0.1:", smtp_port),
-         "--smtp_connect_timeout=1s", "--smtp_timeout=5s", "--send_idle_poll=50ms",
-         "--retry_initial_backoff=200ms", "--retry_max_backoff=1s", "--max_send_attempts=100",
-         "--send_lease=3s", "--send_batch=4", "--mail_from=crmsync@example.com"});
+        absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"), args, env);
     ASSERT_TRUE(process.ok()) << process.status();
     notify_ = *std::move(process);
     auto line = notify_->WaitForLine(
@@ -108,6 +125,7 @@ class NotifyIntegrationTest : public ::testing::Test {
         absl::Seconds(20));
     ASSERT_TRUE(line.ok()) << line.status();
     const int port = (*line)["grpc_port"].get<int>();
+    metrics_port_ = (*line)["metrics_port"].get<int>();
     stub_ = v1::NotifyService::NewStub(
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
     // Health turns SERVING once the schema is migrated; callers wait for it, as probes do.
@@ -159,8 +177,30 @@ class NotifyIntegrationTest : public ::testing::Test {
   std::unique_ptr<crmsync::testing::TestDatabase> database_;
   std::string mail_dir_;
   std::unique_ptr<crmsync::testing::Subprocess> notify_;
+  // The service's /metrics page.
+  std::string Metrics() {
+    http::CurlHttpClient client;
+    auto response =
+        client.Send({.url = absl::StrCat("http://127.0.0.1:", metrics_port_, "/metrics")});
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? response->body : "";
+  }
+
   std::unique_ptr<v1::NotifyService::Stub> stub_;
+  int metrics_port_ = 0;
 };
+
+// A self-signed certificate for 127.0.0.1 in `dir`: returns {cert, key} paths.
+std::pair<std::string, std::string> MakeCertificate(const std::string& dir) {
+  const std::string cert = dir + "/cert.pem";
+  const std::string key = dir + "/key.pem";
+  const std::string command = absl::StrCat(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "
+      "subjectAltName=IP:127.0.0.1 -keyout ",
+      key, " -out ", cert, " >/dev/null 2>&1");
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  return {cert, key};
+}
 
 TEST_F(NotifyIntegrationTest, GeorgeAndLindaEachGetTheirEmailOnce) {
   auto sink = SmtpSink::Start(mail_dir_);
@@ -194,6 +234,81 @@ TEST_F(NotifyIntegrationTest, GeorgeAndLindaEachGetTheirEmailOnce) {
               HasSubstr("its parent task \"Contact import\" is closed in Zoho Projects"));
   EXPECT_EQ(Mailbox(mail_dir_).size(), 2u);
   EXPECT_EQ(Get("failure-george-1").attempts(), 1);
+
+  absl::SleepFor(absl::Milliseconds(300));  // a queue metrics refresh
+  const std::string metrics = Metrics();
+  EXPECT_THAT(metrics, HasSubstr("crmsync_notify_send_attempts_total{result=\"sent\"} 2"));
+  EXPECT_THAT(metrics, HasSubstr("crmsync_notify_notifications_created_total{kind=\""
+                                 "due_date_beyond_strict_schedule\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("crmsync_notify_notifications{kind=\"subtask_parent_closed\","
+                                 "state=\"SENT\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("crmsync_notify_queue_depth 0"));
+  EXPECT_THAT(metrics, HasSubstr("crmsync_notify_send_seconds_count 2"));
+}
+
+TEST_F(NotifyIntegrationTest, CallsBeforeTheSchemaIsReadyAreUnavailableAndHarmless) {
+  auto sink = SmtpSink::Start(mail_dir_);
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port, {}, /*wait_until_serving=*/false);
+  Notify(testing::LindaReopen());  // retried while UNAVAILABLE
+  ASSERT_TRUE(WaitForState("failure-linda-1", v1::NOTIFICATION_STATE_SENT));
+  EXPECT_EQ(MailsWithId(mail_dir_, MessageIdFor("failure-linda-1")).size(), 1u);
+}
+
+TEST_F(NotifyIntegrationTest, StarttlsWithAuthDeliversAndNeverLogsThePassword) {
+  const auto [cert, key] = MakeCertificate(mail_dir_);
+  const std::string box = mail_dir_ + "/box";
+  auto sink = SmtpSink::Start(box, 0, 0,
+                              {"--tls=starttls", "--cert=" + cert, "--key=" + key, "--user=crmsync",
+                               "--password=pa55-Wörd-7781"});
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port, {"--smtp_starttls", "--smtp_ca_file=" + cert, "--smtp_username=crmsync"},
+              /*wait_until_serving=*/true, {"CRMSYNC_SMTP_PASSWORD=pa55-Wörd-7781"});
+  Notify(testing::GeorgeDueDate());
+  ASSERT_TRUE(WaitForState("failure-george-1", v1::NOTIFICATION_STATE_SENT));
+  EXPECT_EQ(MailsWithId(box, MessageIdFor("failure-george-1")).size(), 1u);
+  ASSERT_TRUE(notify_->Terminate().ok());
+  for (const auto& line : notify_->StderrLines()) {
+    EXPECT_THAT(line, Not(HasSubstr("pa55-W"))) << line;
+  }
+}
+
+TEST_F(NotifyIntegrationTest, ImplicitTlsDelivers) {
+  const auto [cert, key] = MakeCertificate(mail_dir_);
+  const std::string box = mail_dir_ + "/box";
+  auto sink = SmtpSink::Start(box, 0, 0, {"--tls=implicit", "--cert=" + cert, "--key=" + key});
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port, {absl::StrCat("--smtp_url=smtps://127.0.0.1:", sink->port),
+                           "--smtp_ca_file=" + cert});
+  Notify(testing::LindaReopen());
+  ASSERT_TRUE(WaitForState("failure-linda-1", v1::NOTIFICATION_STATE_SENT));
+  EXPECT_EQ(MailsWithId(box, MessageIdFor("failure-linda-1")).size(), 1u);
+}
+
+TEST_F(NotifyIntegrationTest, AWrongPasswordIsRetriedWithItsReasonAndNoPassword) {
+  const auto [cert, key] = MakeCertificate(mail_dir_);
+  auto sink = SmtpSink::Start(mail_dir_ + "/box", 0, 0,
+                              {"--tls=starttls", "--cert=" + cert, "--key=" + key, "--user=crmsync",
+                               "--password=right-one"});
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port, {"--smtp_starttls", "--smtp_ca_file=" + cert, "--smtp_username=crmsync",
+                           "--smtp_password=wrong-one-4410"});
+  Notify(testing::LindaReopen());
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  v1::Notification n;
+  while (absl::Now() < deadline) {
+    n = Get("failure-linda-1");
+    if (n.attempts() >= 2 && n.state() == v1::NOTIFICATION_STATE_PENDING) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_PENDING);
+  EXPECT_GE(n.attempts(), 2);
+  EXPECT_THAT(n.last_error(), Not(HasSubstr("wrong-one")));
+  EXPECT_FALSE(n.last_error().empty());
+  ASSERT_TRUE(notify_->Terminate().ok());
+  for (const auto& line : notify_->StderrLines()) {
+    EXPECT_THAT(line, Not(HasSubstr("wrong-one-4410"))) << line;
+  }
 }
 
 TEST_F(NotifyIntegrationTest, EmailsWaitWhileTheSmtpServerIsDownAndGoOutWhenItReturns) {

@@ -1,5 +1,8 @@
 """An SMTP server for tests: saves every message it accepts as <dir>/<n>.eml.
 
+Optionally it requires STARTTLS or speaks TLS from the start (--tls with --cert/--key), and
+requires AUTH (--user/--password).
+
 Each file starts with an X-Sink-Rcpt-To header listing the envelope recipients, then the
 message exactly as received. On start it writes {"msg":"listening","port":N} to stderr.
 Run with Debian's /usr/bin/python3 (python3-aiosmtpd).
@@ -9,9 +12,10 @@ import asyncio
 import itertools
 import json
 import os
+import ssl
 import sys
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Saver:
@@ -36,13 +40,33 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--dir", required=True)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each reply")
+    parser.add_argument("--tls", choices=["none", "starttls", "implicit"], default="none")
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--user")
+    parser.add_argument("--password")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     handler = Saver(args.dir, args.delay)
+    context = None
+    if args.tls != "none":
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+    options = {"hostname": "sink.test"}
+    if args.tls == "starttls":
+        options.update(tls_context=context, require_starttls=True)
+    if args.user:
+        def authenticate(server, session, envelope, mechanism, auth_data):
+            ok = (auth_data.login.decode() == args.user and
+                  auth_data.password.decode() == args.password)
+            return AuthResult(success=ok)
+        options.update(authenticator=authenticate, auth_required=True,
+                       auth_require_tls=args.tls != "none")
     loop = asyncio.new_event_loop()
     server = loop.run_until_complete(
-        loop.create_server(lambda: SMTP(handler, hostname="sink.test"), "127.0.0.1", args.port,
-                           reuse_address=True))
+        loop.create_server(lambda: SMTP(handler, **options), "127.0.0.1", args.port,
+                           reuse_address=True,
+                           ssl=context if args.tls == "implicit" else None))
     port = server.sockets[0].getsockname()[1]
     sys.stderr.write(json.dumps({"msg": "listening", "port": port}) + "\n")
     sys.stderr.flush()
