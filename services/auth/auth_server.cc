@@ -172,9 +172,8 @@ grpc::Status AuthServer::GetAccessToken(grpc::ServerContext*,
   std::vector<std::string> scopes;
   scopes.reserve(request->scopes_size());
   for (int i = 0; i < request->scopes_size(); ++i) {
-    if (auto status = CheckScope(absl::StrCat("scopes[", i, "]"), request->scopes(i));
-        !status.ok()) {
-      return ToGrpcStatus(status);
+    if (!IsScope(request->scopes(i))) {
+      return ToGrpcStatus(CheckScope(absl::StrCat("scopes[", i, "]"), request->scopes(i)));
     }
     scopes.push_back(request->scopes(i));
   }

@@ -109,19 +109,33 @@ absl::Status CheckBaseUrl(absl::string_view field, absl::string_view value,
   return absl::OkStatus();
 }
 
-absl::Status CheckScope(absl::string_view field, absl::string_view value) {
-  std::vector<absl::string_view> parts = absl::StrSplit(value, '.');
-  bool ok = parts.size() >= 3 && value.size() <= 200;
-  for (size_t i = 0; ok && i < parts.size(); ++i) {
-    absl::string_view part = parts[i];
-    ok = !part.empty() && std::all_of(part.begin(), part.end(), IsWordChar);
-    if (ok && i == 0) ok = absl::ascii_isalpha(static_cast<unsigned char>(part[0]));
-    if (ok && i + 1 == parts.size()) {
-      ok = std::all_of(part.begin(), part.end(),
-                       [](char c) { return absl::ascii_isupper(static_cast<unsigned char>(c)); });
+bool IsScope(absl::string_view value) {
+  if (value.empty() || value.size() > 200) return false;
+  int parts = 1;
+  size_t part_start = 0;
+  for (size_t i = 0; i <= value.size(); ++i) {
+    if (i < value.size() && value[i] != '.') {
+      if (!IsWordChar(value[i])) return false;
+      continue;
+    }
+    if (i == part_start) return false;  // empty part
+    if (part_start == 0 && !absl::ascii_isalpha(static_cast<unsigned char>(value[0]))) {
+      return false;
+    }
+    if (i < value.size()) {
+      ++parts;
+      part_start = i + 1;
     }
   }
-  if (!ok) {
+  // The last part, the operation, is upper case.
+  for (size_t i = part_start; i < value.size(); ++i) {
+    if (!absl::ascii_isupper(static_cast<unsigned char>(value[i]))) return false;
+  }
+  return parts >= 3;
+}
+
+absl::Status CheckScope(absl::string_view field, absl::string_view value) {
+  if (!IsScope(value)) {
     return Invalid(field, absl::StrCat("\"", absl::CHexEscape(value.substr(0, 200)),
                                        "\" is not a scope of the form Service.scope.OPERATION"));
   }

@@ -80,6 +80,8 @@ absl::Status CheckBaseUrl(absl::string_view field, absl::string_view value,
 // A Zoho scope "Service.scope.OPERATION": at least three dot-separated parts of
 // [A-Za-z0-9_], the first starting with a letter, the last (the operation) upper case.
 absl::Status CheckScope(absl::string_view field, absl::string_view value);
+// CheckScope's rule as a predicate (no allocation: it runs on every GetAccessToken).
+bool IsScope(absl::string_view value);
 // A mailbox "local@domain.tld" without spaces, at most 254 characters.
 absl::Status CheckEmail(absl::string_view field, absl::string_view value);
 // A credential string: 1..4096 printable characters without spaces. The message never

@@ -34,7 +34,7 @@ absl::StatusOr<VendedToken> TokenVendor::GetAccessToken(const GrantKey& key,
   auto vend = [&]() -> absl::StatusOr<VendedToken> {
     SnapshotPtr snapshot;
     {
-      std::lock_guard lock(mutex_);
+      absl::ReaderMutexLock lock(&mutex_);
       if (auto it = entries_.find(key); it != entries_.end()) snapshot = it->second.snapshot;
     }
     const absl::Time now = clock_.Now();
@@ -88,24 +88,27 @@ std::optional<absl::StatusOr<VendedToken>> TokenVendor::Answer(
 std::optional<absl::StatusOr<TokenVendor::SnapshotPtr>> TokenVendor::Flight(
     const GrantKey& key, const std::function<absl::StatusOr<SnapshotPtr>()>& fill,
     bool skip_if_busy, bool* led) {
-  std::unique_lock lock(mutex_);
-  Entry& entry = entries_[key];
-  if (entry.in_flight) {
-    if (skip_if_busy) return std::nullopt;
-    const uint64_t generation = entry.generation;
-    flight_done_.wait(lock, [&] { return entry.generation != generation; });
-    return entry.last_result;
+  Entry* entry;
+  {
+    absl::MutexLock lock(&mutex_);
+    entry = &entries_[key];  // std::map nodes stay put and entries are never erased
+    if (entry->in_flight) {
+      if (skip_if_busy) return std::nullopt;
+      const uint64_t generation = entry->generation;
+      while (entry->generation == generation) flight_done_.Wait(&mutex_);
+      return entry->last_result;
+    }
+    entry->in_flight = true;
   }
-  entry.in_flight = true;
-  lock.unlock();
   absl::StatusOr<SnapshotPtr> result = fill();
-  lock.lock();
-  entry.in_flight = false;
-  ++entry.generation;
-  entry.last_result = result;
-  if (result.ok()) entry.snapshot = *result;
-  lock.unlock();
-  flight_done_.notify_all();
+  {
+    absl::MutexLock lock(&mutex_);
+    entry->in_flight = false;
+    ++entry->generation;
+    entry->last_result = result;
+    if (result.ok()) entry->snapshot = *result;
+  }
+  flight_done_.SignalAll();
   if (led != nullptr) *led = true;
   return result;
 }
@@ -320,14 +323,9 @@ absl::StatusOr<int> TokenVendor::RefreshDue() {
 }
 
 void TokenVendor::Forget(const GrantKey& key) {
-  std::lock_guard lock(mutex_);
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return;
-  if (it->second.in_flight) {
-    it->second.snapshot.reset();
-  } else {
-    entries_.erase(it);
-  }
+  absl::MutexLock lock(&mutex_);
+  // The entry stays (waiters of a flight may still read it); only what it knew goes.
+  if (auto it = entries_.find(key); it != entries_.end()) it->second.snapshot.reset();
 }
 
 absl::StatusOr<TokenVendor::SnapshotPtr> TokenVendor::SnapshotOf(const Grant& grant,

@@ -11,7 +11,6 @@
 #ifndef CRMSYNC_SERVICES_AUTH_TOKEN_VENDOR_H_
 #define CRMSYNC_SERVICES_AUTH_TOKEN_VENDOR_H_
 
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -21,6 +20,7 @@
 
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/common/backoff.h"
 #include "libs/common/clock.h"
@@ -134,9 +134,10 @@ class TokenVendor {
   AuthMetrics& metrics_;
   const VendorOptions options_;
 
-  std::mutex mutex_;
-  std::condition_variable flight_done_;
-  std::map<GrantKey, Entry> entries_;
+  // Readers (the hot path) share it; flights and Forget take it exclusively.
+  absl::Mutex mutex_;
+  absl::CondVar flight_done_;
+  std::map<GrantKey, Entry> entries_ ABSL_GUARDED_BY(mutex_);
   std::mutex random_mutex_;
   absl::BitGen random_;
 };
