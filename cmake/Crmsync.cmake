@@ -50,12 +50,39 @@ function(crmsync_test name)
   set_tests_properties(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
 endfunction()
 
-# crmsync_service_schema(auth): library crmsync_auth_schema defining crmsync::auth::Migrations()
-# and crmsync::auth::Queries() from migrations/*.sql and queries/*.sql beside the caller.
+# crmsync_service_schema(auth): library crmsync_auth_schema with the header
+# "services/auth/schema.h", declaring crmsync::auth::Migrations(), Queries() and AuthSchema(),
+# compiled from migrations/*.sql and queries/*.sql beside the caller.
 function(crmsync_service_schema service)
   set(target crmsync_${service}_schema)
+  string(TOUPPER ${service} upper)
+  string(SUBSTRING ${service} 0 1 first)
+  string(TOUPPER ${first} first)
+  string(SUBSTRING ${service} 1 -1 rest)
+  set(header_root ${CMAKE_BINARY_DIR}/gen/schema)
+  file(CONFIGURE OUTPUT ${header_root}/services/${service}/schema.h CONTENT
+"// The ${service} service's Postgres schema \"${service}\", compiled in from migrations/ and
+// queries/ by cmake's crmsync_service_schema.
+#ifndef CRMSYNC_SERVICES_${upper}_SCHEMA_H_
+#define CRMSYNC_SERVICES_${upper}_SCHEMA_H_
+
+#include <vector>
+
+#include \"libs/common/sql_file.h\"
+
+namespace crmsync::${service} {
+
+const std::vector<SqlFile>& Migrations();
+const std::vector<SqlFile>& Queries();
+
+inline Schema ${first}${rest}Schema() { return {Migrations(), Queries()}; }
+
+}  // namespace crmsync::${service}
+
+#endif  // CRMSYNC_SERVICES_${upper}_SCHEMA_H_
+")
   add_library(${target} STATIC)
-  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR} ${header_root})
   target_link_libraries(${target} PUBLIC crmsync_common)
   crmsync_embed_sql(${target} FUNCTION Migrations NAMESPACE crmsync::${service}
                     DIR ${CMAKE_CURRENT_SOURCE_DIR}/migrations)
