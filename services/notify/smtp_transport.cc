@@ -100,6 +100,12 @@ absl::Status ValidateSmtpOptions(const SmtpOptions& options) {
   if (!absl::StartsWith(options.url, "smtp://") && !absl::StartsWith(options.url, "smtps://")) {
     return absl::InvalidArgumentError("--smtp_url: must start with smtp:// or smtps://");
   }
+  if (options.url.find('@') != std::string::npos) {
+    // Credentials in the URL would show in error messages; flags keep them out of sight.
+    return absl::InvalidArgumentError(
+        "--smtp_url: no user or password in the URL; use --smtp_username and "
+        "CRMSYNC_SMTP_PASSWORD");
+  }
   if (options.starttls && absl::StartsWith(options.url, "smtps://")) {
     return absl::InvalidArgumentError(
         "--smtp_starttls: smtps:// already uses TLS from the start; use smtp:// with STARTTLS");

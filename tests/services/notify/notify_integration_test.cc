@@ -246,6 +246,47 @@ TEST_F(NotifyIntegrationTest, GeorgeAndLindaEachGetTheirEmailOnce) {
   EXPECT_THAT(metrics, HasSubstr("crmsync_notify_send_seconds_count 2"));
 }
 
+TEST_F(NotifyIntegrationTest, A451IsRetriedAndA550IsDeadWithTheServersReason) {
+  auto sink =
+      SmtpSink::Start(mail_dir_, 0, 0, {"--tempfail_first=2", "--refuse_rcpt=nobody@example.com"});
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port);
+  Notify(testing::GeorgeDueDate());
+  ASSERT_TRUE(WaitForState("failure-george-1", v1::NOTIFICATION_STATE_SENT));
+  EXPECT_EQ(Get("failure-george-1").attempts(), 3);
+  EXPECT_EQ(MailsWithId(mail_dir_, MessageIdFor("failure-george-1")).size(), 1u);
+
+  auto nobody = testing::LindaReopen();
+  nobody.mutable_recipient()->set_email("nobody@example.com");
+  Notify(nobody);
+  ASSERT_TRUE(WaitForState("failure-linda-1", v1::NOTIFICATION_STATE_DEAD));
+  const auto dead = Get("failure-linda-1");
+  EXPECT_EQ(dead.attempts(), 1);
+  EXPECT_THAT(dead.last_error(), HasSubstr("550"));
+  EXPECT_TRUE(MailsWithId(mail_dir_, MessageIdFor("failure-linda-1")).empty());
+}
+
+TEST_F(NotifyIntegrationTest, BadMailFlagsAreUsageErrorsThatNameTheFlag) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--smtp_url=smtp://crmsync:hunter2-secret@127.0.0.1:25", "--smtp_url"},
+      {"--smtp_url=http://127.0.0.1:25", "--smtp_url"},
+      {"--mail_transport=pigeon", "--mail_transport"},
+      {"--senders=0", "--senders"},
+      {"--templates_dir=/nonexistent/templates", "--templates_dir"},
+  };
+  for (const auto& [flag, name] : cases) {
+    auto process = crmsync::testing::Subprocess::Start(
+        absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"),
+        {"--database_url=" + database_->url(), "--grpc_port=0", "--metrics_port=0", flag});
+    ASSERT_TRUE(process.ok());
+    EXPECT_EQ(*(*process)->Wait(absl::Seconds(10)), 2) << flag;
+    std::string err;
+    for (const auto& line : (*process)->StderrLines()) err += line;
+    EXPECT_THAT(err, HasSubstr(name)) << flag;
+    EXPECT_THAT(err, Not(HasSubstr("hunter2"))) << flag;
+  }
+}
+
 TEST_F(NotifyIntegrationTest, CallsBeforeTheSchemaIsReadyAreUnavailableAndHarmless) {
   auto sink = SmtpSink::Start(mail_dir_);
   ASSERT_TRUE(sink);

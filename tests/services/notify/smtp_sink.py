@@ -1,6 +1,7 @@
 """An SMTP server for tests: saves every message it accepts as <dir>/<n>.eml.
 
-Optionally it requires STARTTLS or speaks TLS from the start (--tls with --cert/--key), and
+Optionally it refuses one recipient for good (550) or the first messages for now (451),
+requires STARTTLS or speaks TLS from the start (--tls with --cert/--key), and
 requires AUTH (--user/--password).
 
 Each file starts with an X-Sink-Rcpt-To header listing the envelope recipients, then the
@@ -19,12 +20,23 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Saver:
-    def __init__(self, directory, delay):
+    def __init__(self, directory, delay, refuse_rcpt, tempfail_first):
         self.directory = directory
         self.delay = delay
+        self.refuse_rcpt = refuse_rcpt
+        self.tempfail_left = tempfail_first
         self.counter = itertools.count()
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse_rcpt:
+            return "550 5.1.1 <%s>: no such user" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
+        if self.tempfail_left > 0:
+            self.tempfail_left -= 1
+            return "451 4.3.0 try again later"
         if self.delay:
             await asyncio.sleep(self.delay)
         name = os.path.join(self.directory, "%d-%d.eml" % (os.getpid(), next(self.counter)))
@@ -40,6 +52,9 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--dir", required=True)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each reply")
+    parser.add_argument("--refuse_rcpt", help="answer 550 to RCPT TO this address")
+    parser.add_argument("--tempfail_first", type=int, default=0,
+                        help="answer 451 to the first N messages")
     parser.add_argument("--tls", choices=["none", "starttls", "implicit"], default="none")
     parser.add_argument("--cert")
     parser.add_argument("--key")
@@ -47,7 +62,7 @@ def main():
     parser.add_argument("--password")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    handler = Saver(args.dir, args.delay)
+    handler = Saver(args.dir, args.delay, args.refuse_rcpt, args.tempfail_first)
     context = None
     if args.tls != "none":
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
