@@ -1,5 +1,7 @@
 #include "services/auth/auth_server.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/grpc_server/status.h"
@@ -85,6 +87,39 @@ absl::StatusOr<GrantRegistration> RegistrationFromProto(const v1::RegisterGrantR
   registration.owner_email = request.owner_email();
   registration.replace_existing = request.replace_existing();
   return registration;
+}
+
+void CallerTokenToProto(const CallerToken& token, absl::Time now, v1::CallerToken* out) {
+  out->set_caller_token_id(token.caller_token_id);
+  out->set_caller_name(token.caller_name);
+  for (CallerRole role : token.roles) out->add_roles(static_cast<v1::CallerRole>(role));
+  for (const std::string& portal : token.portal_ids) out->add_portal_ids(portal);
+  switch (token.StateAt(now)) {
+    case CallerTokenState::kActive:
+      out->set_state(v1::CALLER_TOKEN_STATE_ACTIVE);
+      break;
+    case CallerTokenState::kRevoked:
+      out->set_state(v1::CALLER_TOKEN_STATE_REVOKED);
+      break;
+    case CallerTokenState::kExpired:
+      out->set_state(v1::CALLER_TOKEN_STATE_EXPIRED);
+      break;
+  }
+  SetTime(token.create_time, out->mutable_create_time());
+  if (token.expire_time) SetTime(*token.expire_time, out->mutable_expire_time());
+  if (token.revoke_time) SetTime(*token.revoke_time, out->mutable_revoke_time());
+}
+
+absl::Status CheckCallerName(absl::string_view name) {
+  if (name.empty() || name.size() > 100) {
+    return absl::InvalidArgumentError("caller_name: must be 1..100 characters");
+  }
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError("caller_name: must not contain control characters");
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -182,6 +217,102 @@ grpc::Status AuthServer::GetAccessToken(grpc::ServerContext*,
   response->set_access_token(token->access_token);
   SetTime(token->expire_time, response->mutable_expire_time());
   response->set_api_domain(token->api_domain);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthServer::IssueCallerToken(grpc::ServerContext*,
+                                          const v1::IssueCallerTokenRequest* request,
+                                          v1::IssueCallerTokenResponse* response) {
+  if (auto status = CheckCallerName(request->caller_name()); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  if (request->roles().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("roles: at least one role is required"));
+  }
+  std::vector<CallerRole> roles;
+  for (int i = 0; i < request->roles_size(); ++i) {
+    const int role = request->roles(i);
+    if (role < static_cast<int>(CallerRole::kReader) ||
+        role > static_cast<int>(CallerRole::kService)) {
+      return ToGrpcStatus(
+          absl::InvalidArgumentError(absl::StrCat("roles[", i, "]: not a valid role")));
+    }
+    if (std::find(roles.begin(), roles.end(), static_cast<CallerRole>(role)) == roles.end()) {
+      roles.push_back(static_cast<CallerRole>(role));
+    }
+  }
+  std::vector<std::string> portal_ids;
+  for (int i = 0; i < request->portal_ids_size(); ++i) {
+    if (auto status = CheckPortalId(absl::StrCat("portal_ids[", i, "]"), request->portal_ids(i));
+        !status.ok()) {
+      return ToGrpcStatus(status);
+    }
+    portal_ids.push_back(request->portal_ids(i));
+  }
+  std::optional<absl::Time> expire_time;
+  if (request->has_expire_time()) {
+    expire_time = absl::FromUnixSeconds(request->expire_time().seconds()) +
+                  absl::Nanoseconds(request->expire_time().nanos());
+  }
+  auto issued =
+      callers_.Issue(request->caller_name(), std::move(roles), std::move(portal_ids), expire_time);
+  if (!issued.ok()) return ToGrpcStatus(issued.status());
+  CallerTokenToProto(issued->caller_token, callers_.Now(), response->mutable_caller_token());
+  response->set_token(issued->token);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthServer::RevokeCallerToken(grpc::ServerContext*,
+                                           const v1::RevokeCallerTokenRequest* request,
+                                           v1::RevokeCallerTokenResponse* response) {
+  const std::string& id = request->caller_token_id();
+  if (id.empty() || id.size() > 64) {
+    return ToGrpcStatus(absl::InvalidArgumentError("caller_token_id: must be 1..64 characters"));
+  }
+  auto token = callers_.Revoke(id);
+  if (!token.ok()) return ToGrpcStatus(token.status());
+  CallerTokenToProto(*token, callers_.Now(), response->mutable_caller_token());
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthServer::ListCallerTokens(grpc::ServerContext*,
+                                          const v1::ListCallerTokensRequest* request,
+                                          v1::ListCallerTokensResponse* response) {
+  std::optional<CallerTokenState> state;
+  switch (request->state()) {
+    case v1::CALLER_TOKEN_STATE_UNSPECIFIED:
+      break;
+    case v1::CALLER_TOKEN_STATE_ACTIVE:
+      state = CallerTokenState::kActive;
+      break;
+    case v1::CALLER_TOKEN_STATE_REVOKED:
+      state = CallerTokenState::kRevoked;
+      break;
+    case v1::CALLER_TOKEN_STATE_EXPIRED:
+      state = CallerTokenState::kExpired;
+      break;
+    default:
+      return ToGrpcStatus(absl::InvalidArgumentError("state: unknown caller token state"));
+  }
+  auto page = callers_.List(state, request->page_size(), request->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  const absl::Time now = callers_.Now();
+  for (const CallerToken& token : page->caller_tokens) {
+    CallerTokenToProto(token, now, response->add_caller_tokens());
+  }
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthServer::AuthenticateCaller(grpc::ServerContext*,
+                                            const v1::AuthenticateCallerRequest* request,
+                                            v1::AuthenticateCallerResponse* response) {
+  if (request->token().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("token: required"));
+  }
+  auto token = callers_.Authenticate(request->token());
+  if (!token.ok()) return ToGrpcStatus(token.status());
+  CallerTokenToProto(*token, callers_.Now(), response->mutable_caller_token());
   return grpc::Status::OK;
 }
 

@@ -2,12 +2,12 @@
 // INVALID_ARGUMENT names its field), hands them to the grant registry and the token vendor, and
 // maps the results back. No secret is ever put into a response but the vended access token.
 //
-// The caller-token RPCs (IssueCallerToken, RevokeCallerToken, ListCallerTokens,
-// AuthenticateCaller) are not served yet: they answer UNIMPLEMENTED.
+// Roles are not enforced here yet: callers are not asked for `authorization` metadata.
 #ifndef CRMSYNC_SERVICES_AUTH_AUTH_SERVER_H_
 #define CRMSYNC_SERVICES_AUTH_AUTH_SERVER_H_
 
 #include "crmsync/auth/v1/auth.grpc.pb.h"
+#include "services/auth/caller_tokens.h"
 #include "services/auth/grant_registry.h"
 #include "services/auth/token_vendor.h"
 
@@ -20,8 +20,9 @@ struct ServerOptions {
 
 class AuthServer final : public v1::AuthService::Service {
  public:
-  AuthServer(GrantRegistry& registry, TokenVendor& vendor, ServerOptions options)
-      : registry_(registry), vendor_(vendor), options_(options) {}
+  AuthServer(GrantRegistry& registry, TokenVendor& vendor, CallerTokens& callers,
+             ServerOptions options)
+      : registry_(registry), vendor_(vendor), callers_(callers), options_(options) {}
 
   grpc::Status RegisterGrant(grpc::ServerContext* context, const v1::RegisterGrantRequest* request,
                              v1::RegisterGrantResponse* response) override;
@@ -36,10 +37,23 @@ class AuthServer final : public v1::AuthService::Service {
   grpc::Status GetAccessToken(grpc::ServerContext* context,
                               const v1::GetAccessTokenRequest* request,
                               v1::GetAccessTokenResponse* response) override;
+  grpc::Status IssueCallerToken(grpc::ServerContext* context,
+                                const v1::IssueCallerTokenRequest* request,
+                                v1::IssueCallerTokenResponse* response) override;
+  grpc::Status RevokeCallerToken(grpc::ServerContext* context,
+                                 const v1::RevokeCallerTokenRequest* request,
+                                 v1::RevokeCallerTokenResponse* response) override;
+  grpc::Status ListCallerTokens(grpc::ServerContext* context,
+                                const v1::ListCallerTokensRequest* request,
+                                v1::ListCallerTokensResponse* response) override;
+  grpc::Status AuthenticateCaller(grpc::ServerContext* context,
+                                  const v1::AuthenticateCallerRequest* request,
+                                  v1::AuthenticateCallerResponse* response) override;
 
  private:
   GrantRegistry& registry_;
   TokenVendor& vendor_;
+  CallerTokens& callers_;
   const ServerOptions options_;
 };
 

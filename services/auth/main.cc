@@ -12,6 +12,7 @@
 #include "services/auth/accounts.h"
 #include "services/auth/auth_metrics.h"
 #include "services/auth/auth_server.h"
+#include "services/auth/caller_tokens.h"
 #include "services/auth/failure_relay.h"
 #include "services/auth/grant_registry.h"
 #include "services/auth/notify_notifier.h"
@@ -98,8 +99,9 @@ int main(int argc, char** argv) {
   vendor_options.memory_ttl = absl::GetFlag(FLAGS_memory_cache_ttl);
   crmsync::auth::TokenVendor vendor(store, accounts, *keys, clock, metrics, vendor_options);
   crmsync::auth::GrantRegistry registry(store, accounts, *keys, clock, vendor);
+  crmsync::auth::CallerTokens callers(store, clock);
   crmsync::auth::AuthServer server(
-      registry, vendor, {.allow_loopback_http = absl::GetFlag(FLAGS_allow_loopback_http)});
+      registry, vendor, callers, {.allow_loopback_http = absl::GetFlag(FLAGS_allow_loopback_http)});
   (*runtime)->AddService(&server, crmsync::auth::v1::AuthService::service_full_name());
 
   (*runtime)->AddBackgroundTask("refresher", [&](const absl::Notification& stop) {

@@ -48,6 +48,27 @@ absl::StatusOr<Grant> ReadGrant(pqxx::transaction_base& tx, const char* statemen
   return GrantFromRow(rows[0]);
 }
 
+// Reads a row of the caller token column list of the caller token queries.
+absl::StatusOr<CallerToken> CallerTokenFromRow(const pqxx::row& row) {
+  CallerToken token;
+  token.caller_token_id = row[0].as<std::string>();
+  token.caller_name = row[1].as<std::string>();
+  for (absl::string_view role : absl::StrSplit(row[2].as<std::string>(), ' ', absl::SkipEmpty())) {
+    ASSIGN_OR_RETURN(CallerRole parsed, CallerRoleFromName(role));
+    token.roles.push_back(parsed);
+  }
+  token.portal_ids = absl::StrSplit(row[3].as<std::string>(), ' ', absl::SkipEmpty());
+  token.token_sha256 = row[4].as<std::string>();
+  token.create_time = FromMicros(row[5].as<int64_t>());
+  if (!row[6].is_null()) token.expire_time = FromMicros(row[6].as<int64_t>());
+  if (!row[7].is_null()) token.revoke_time = FromMicros(row[7].as<int64_t>());
+  return token;
+}
+
+absl::Status NoCallerToken(const std::string& id) {
+  return absl::NotFoundError(absl::StrCat("no caller token ", id));
+}
+
 absl::StatusOr<std::vector<GrantKey>> KeysFrom(const pqxx::result& rows) {
   std::vector<GrantKey> keys;
   for (const auto& row : rows) {
@@ -201,6 +222,55 @@ absl::Status PgStore::RetryFailureAt(const std::string& failure_id, absl::Time n
     tx.exec_prepared("retry_failure", failure_id, Micros(next_attempt), error);
     return absl::OkStatus();
   });
+}
+
+absl::Status PgStore::InsertCallerToken(const CallerToken& token) {
+  std::string roles;
+  for (CallerRole role : token.roles)
+    absl::StrAppend(&roles, roles.empty() ? "" : " ", CallerRoleName(role));
+  return pool_.Transact([&](pqxx::transaction_base& tx) {
+    tx.exec_prepared("insert_caller_token", token.caller_token_id, token.caller_name, roles,
+                     absl::StrJoin(token.portal_ids, " "), token.token_sha256,
+                     Micros(token.create_time),
+                     token.expire_time ? Micros(*token.expire_time) : int64_t{0});
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<CallerToken> PgStore::GetCallerToken(const std::string& id) {
+  return pool_.TransactValue<CallerToken>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<CallerToken> {
+        pqxx::result rows = tx.exec_prepared("get_caller_token", id);
+        if (rows.empty()) return NoCallerToken(id);
+        return CallerTokenFromRow(rows[0]);
+      });
+}
+
+absl::StatusOr<CallerToken> PgStore::RevokeCallerToken(const std::string& id, absl::Time now) {
+  return pool_.TransactValue<CallerToken>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<CallerToken> {
+        pqxx::result rows = tx.exec_prepared("revoke_caller_token", id, Micros(now));
+        if (rows.empty()) return NoCallerToken(id);
+        return CallerTokenFromRow(rows[0]);
+      });
+}
+
+absl::StatusOr<std::vector<CallerToken>> PgStore::ListCallerTokens(
+    std::optional<CallerTokenState> state, absl::Time now,
+    std::optional<std::pair<absl::Time, std::string>> after, int limit) {
+  return pool_.TransactValue<std::vector<CallerToken>>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::vector<CallerToken>> {
+        pqxx::result rows = tx.exec_prepared(
+            "list_caller_tokens", state ? std::string(CallerTokenStateName(*state)) : std::string(),
+            Micros(now), after ? Micros(after->first) : int64_t{0},
+            after ? after->second : std::string(), limit);
+        std::vector<CallerToken> tokens;
+        for (const auto& row : rows) {
+          ASSIGN_OR_RETURN(CallerToken token, CallerTokenFromRow(row));
+          tokens.push_back(std::move(token));
+        }
+        return tokens;
+      });
 }
 
 }  // namespace crmsync::auth

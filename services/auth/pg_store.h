@@ -1,14 +1,16 @@
-// AuthStore on PostgreSQL (schema "auth"): the only auth file that touches libpqxx. The SQL is in
-// services/auth/queries/, prepared on every pool connection under the file names.
+// AuthStore and CallerTokenStore on PostgreSQL (schema "auth"): the only auth file that touches
+// libpqxx. The SQL is in services/auth/queries/, prepared on every pool connection under the file
+// names.
 #ifndef CRMSYNC_SERVICES_AUTH_PG_STORE_H_
 #define CRMSYNC_SERVICES_AUTH_PG_STORE_H_
 
 #include "libs/pg/pool.h"
+#include "services/auth/caller_tokens.h"
 #include "services/auth/store.h"
 
 namespace crmsync::auth {
 
-class PgStore : public AuthStore {
+class PgStore : public AuthStore, public CallerTokenStore {
  public:
   // `pool` must prepare crmsync::auth::Queries() and outlive the store.
   explicit PgStore(pg::Pool& pool) : pool_(pool) {}
@@ -32,6 +34,13 @@ class PgStore : public AuthStore {
   absl::Status MarkFailureDelivered(const std::string& failure_id, absl::Time now) override;
   absl::Status RetryFailureAt(const std::string& failure_id, absl::Time next_attempt,
                               const std::string& error) override;
+
+  absl::Status InsertCallerToken(const CallerToken& token) override;
+  absl::StatusOr<CallerToken> GetCallerToken(const std::string& id) override;
+  absl::StatusOr<CallerToken> RevokeCallerToken(const std::string& id, absl::Time now) override;
+  absl::StatusOr<std::vector<CallerToken>> ListCallerTokens(
+      std::optional<CallerTokenState> state, absl::Time now,
+      std::optional<std::pair<absl::Time, std::string>> after, int limit) override;
 
  private:
   pg::Pool& pool_;

@@ -49,3 +49,17 @@ CREATE TABLE grant_failures (
   delivered_time     timestamptz
 );
 CREATE INDEX grant_failures_due ON grant_failures (next_attempt_time) WHERE delivered_time IS NULL;
+
+-- Credentials of crmsync's own callers. Only the SHA-256 of a token is kept; the token is shown
+-- once, at issue. State is derived: REVOKED when revoke_time is set, EXPIRED past expire_time.
+CREATE TABLE caller_tokens (
+  caller_token_id  text        PRIMARY KEY,
+  caller_name      text        NOT NULL,
+  roles            text[]      NOT NULL,
+  portal_ids       text[]      NOT NULL,
+  token_sha256     text        NOT NULL,
+  create_time      timestamptz NOT NULL,
+  expire_time      timestamptz,
+  revoke_time      timestamptz
+);
+CREATE INDEX caller_tokens_newest ON caller_tokens (create_time DESC, caller_token_id DESC);

@@ -45,7 +45,8 @@ struct Process {
         metrics(*registry),
         vendor(store, accounts, keys, clock, metrics, vendor_options),
         grants(store, accounts, keys, clock, vendor),
-        service(grants, vendor, server_options) {
+        callers(store, clock),
+        service(grants, vendor, callers, server_options) {
     grpc::ServerBuilder builder;
     builder.RegisterService(&service);
     server = builder.BuildAndStart();
@@ -102,6 +103,7 @@ struct Process {
   AuthMetrics metrics;
   TokenVendor vendor;
   GrantRegistry grants;
+  CallerTokens callers;
   AuthServer service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<v1::AuthService::Stub> stub;
@@ -165,7 +167,7 @@ class AuthPgTest : public ::testing::Test {
     pqxx::connection connection(database_->url());
     pqxx::work tx(connection);
     std::string all;
-    for (const char* table : {"grants", "token_mints", "grant_failures"}) {
+    for (const char* table : {"grants", "token_mints", "grant_failures", "caller_tokens"}) {
       for (const auto& row :
            tx.exec(std::string("SELECT row_to_json(t)::text FROM auth.") + table + " t")) {
         all += row[0].as<std::string>() + "\n";
@@ -558,6 +560,130 @@ TEST_F(AuthPgTest, RotationReencryptsEverySecretUnderTheNewestKey) {
   ASSERT_TRUE(auth->Token("p2", {kTasks}, &token).ok());
   EXPECT_EQ(token.access_token(), "1000.access.3");
   EXPECT_EQ(accounts_.last_client_secret, "client-secret-p2");
+}
+
+v1::IssueCallerTokenRequest CallerRequest(const std::string& name) {
+  v1::IssueCallerTokenRequest request;
+  request.set_caller_name(name);
+  request.add_roles(v1::CALLER_ROLE_SERVICE);
+  request.add_portal_ids("p1");
+  return request;
+}
+
+TEST_F(AuthPgTest, IssuedCallerTokenAuthenticatesUntilRevoked) {
+  auto auth = Start();
+  grpc::ClientContext issue_context;
+  v1::IssueCallerTokenResponse issued;
+  ASSERT_TRUE(auth->stub->IssueCallerToken(&issue_context, CallerRequest("sync"), &issued).ok());
+  const std::string& id = issued.caller_token().caller_token_id();
+  EXPECT_THAT(issued.token(), ::testing::MatchesRegex("cst_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}"));
+  EXPECT_TRUE(absl::StartsWith(issued.token(), "cst_" + id + "_"));
+  EXPECT_EQ(issued.caller_token().state(), v1::CALLER_TOKEN_STATE_ACTIVE);
+  EXPECT_FALSE(absl::StrContains(EverythingStored(), issued.token().substr(41)));
+
+  auto authenticate = [&](const std::string& token, v1::AuthenticateCallerResponse* response) {
+    grpc::ClientContext context;
+    v1::AuthenticateCallerRequest request;
+    request.set_token(token);
+    return auth->stub->AuthenticateCaller(&context, request, response);
+  };
+  v1::AuthenticateCallerResponse who;
+  ASSERT_TRUE(authenticate(issued.token(), &who).ok());
+  EXPECT_EQ(who.caller_token().caller_name(), "sync");
+  EXPECT_THAT(who.caller_token().roles(), ::testing::ElementsAre(v1::CALLER_ROLE_SERVICE));
+  EXPECT_THAT(who.caller_token().portal_ids(), ::testing::ElementsAre("p1"));
+
+  std::string tampered = issued.token();
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  grpc::Status refused = authenticate(tampered, &who);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_FALSE(absl::StrContains(refused.error_message(), tampered));
+  EXPECT_EQ(authenticate("garbage", &who).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(authenticate("", &who).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  auto revoke = [&](const std::string& token_id, v1::RevokeCallerTokenResponse* response) {
+    grpc::ClientContext context;
+    v1::RevokeCallerTokenRequest request;
+    request.set_caller_token_id(token_id);
+    return auth->stub->RevokeCallerToken(&context, request, response);
+  };
+  v1::RevokeCallerTokenResponse revoked;
+  ASSERT_TRUE(revoke(id, &revoked).ok());
+  EXPECT_EQ(revoked.caller_token().state(), v1::CALLER_TOKEN_STATE_REVOKED);
+  clock_.Advance(absl::Seconds(5));
+  v1::RevokeCallerTokenResponse again;
+  ASSERT_TRUE(revoke(id, &again).ok());
+  EXPECT_EQ(again.caller_token().revoke_time().seconds(),
+            revoked.caller_token().revoke_time().seconds());
+  EXPECT_EQ(authenticate(issued.token(), &who).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(revoke("no-such-token", &again).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(AuthPgTest, CallerTokensExpireAndListNewestFirstByState) {
+  auto auth = Start();
+  auto issue = [&](v1::IssueCallerTokenRequest request, v1::IssueCallerTokenResponse* response) {
+    grpc::ClientContext context;
+    return auth->stub->IssueCallerToken(&context, request, response);
+  };
+  v1::IssueCallerTokenResponse issued;
+  auto expect_invalid = [&](const std::string& field, auto mutate) {
+    v1::IssueCallerTokenRequest request = CallerRequest("sync");
+    mutate(request);
+    grpc::Status status = issue(request, &issued);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_TRUE(absl::StartsWith(status.error_message(), field)) << status.error_message();
+  };
+  expect_invalid("caller_name", [](auto& r) { r.set_caller_name(""); });
+  expect_invalid("caller_name", [](auto& r) { r.set_caller_name(std::string(101, 'x')); });
+  expect_invalid("roles", [](auto& r) { r.clear_roles(); });
+  expect_invalid("roles[1]", [](auto& r) { r.add_roles(v1::CALLER_ROLE_UNSPECIFIED); });
+  expect_invalid("portal_ids[0]", [](auto& r) { r.set_portal_ids(0, "a/b"); });
+  expect_invalid("expire_time", [&](auto& r) {
+    r.mutable_expire_time()->set_seconds(absl::ToUnixSeconds(clock_.Now()) - 1);
+  });
+
+  std::vector<std::string> ids;
+  for (const char* name : {"first", "second", "third"}) {
+    v1::IssueCallerTokenRequest request = CallerRequest(name);
+    if (std::string(name) == "second") {
+      request.mutable_expire_time()->set_seconds(absl::ToUnixSeconds(clock_.Now()) + 60);
+    }
+    ASSERT_TRUE(issue(request, &issued).ok());
+    ids.push_back(issued.caller_token().caller_token_id());
+    clock_.Advance(absl::Seconds(1));
+  }
+  clock_.Advance(absl::Minutes(2));  // "second" has expired
+
+  auto list = [&](v1::ListCallerTokensRequest request) {
+    std::vector<std::string> names;
+    for (int page = 0; page < 10; ++page) {
+      grpc::ClientContext context;
+      v1::ListCallerTokensResponse response;
+      EXPECT_TRUE(auth->stub->ListCallerTokens(&context, request, &response).ok());
+      for (const auto& token : response.caller_tokens()) names.push_back(token.caller_name());
+      if (response.next_page_token().empty()) break;
+      request.set_page_token(response.next_page_token());
+    }
+    return names;
+  };
+  v1::ListCallerTokensRequest all;
+  all.set_page_size(2);
+  EXPECT_THAT(list(all), ::testing::ElementsAre("third", "second", "first"));
+  v1::ListCallerTokensRequest expired;
+  expired.set_state(v1::CALLER_TOKEN_STATE_EXPIRED);
+  EXPECT_THAT(list(expired), ::testing::ElementsAre("second"));
+  v1::ListCallerTokensRequest active;
+  active.set_state(v1::CALLER_TOKEN_STATE_ACTIVE);
+  active.set_page_size(1);
+  EXPECT_THAT(list(active), ::testing::ElementsAre("third", "first"));
+
+  grpc::ClientContext context;
+  v1::ListCallerTokensResponse response;
+  v1::ListCallerTokensRequest bad;
+  bad.set_page_token("bm9wZQ");
+  grpc::Status status = auth->stub->ListCallerTokens(&context, bad, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("page_token"));
 }
 
 }  // namespace
