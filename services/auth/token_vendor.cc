@@ -35,7 +35,7 @@ absl::StatusOr<VendedToken> TokenVendor::GetAccessToken(const GrantKey& key,
     SnapshotPtr snapshot;
     {
       absl::ReaderMutexLock lock(&mutex_);
-      if (auto it = entries_.find(key); it != entries_.end()) snapshot = it->second.snapshot;
+      if (auto it = entries_.find(key); it != entries_.end()) snapshot = it->second->snapshot;
     }
     const absl::Time now = clock_.Now();
     if (snapshot != nullptr && now < snapshot->loaded_at + options_.memory_ttl) {
@@ -88,10 +88,13 @@ std::optional<absl::StatusOr<VendedToken>> TokenVendor::Answer(
 std::optional<absl::StatusOr<TokenVendor::SnapshotPtr>> TokenVendor::Flight(
     const GrantKey& key, const std::function<absl::StatusOr<SnapshotPtr>()>& fill,
     bool skip_if_busy, bool* led) {
-  Entry* entry;
+  // Waiters hold the entry itself, so it may leave the map while they wait.
+  std::shared_ptr<Entry> entry;
   {
     absl::MutexLock lock(&mutex_);
-    entry = &entries_[key];  // std::map nodes stay put and entries are never erased
+    std::shared_ptr<Entry>& slot = entries_[key];
+    if (slot == nullptr) slot = std::make_shared<Entry>();
+    entry = slot;
     if (entry->in_flight) {
       if (skip_if_busy) return std::nullopt;
       const uint64_t generation = entry->generation;
@@ -106,7 +109,14 @@ std::optional<absl::StatusOr<TokenVendor::SnapshotPtr>> TokenVendor::Flight(
     entry->in_flight = false;
     ++entry->generation;
     entry->last_result = result;
-    if (result.ok()) entry->snapshot = *result;
+    if (result.ok() && !(*result)->found) {
+      // Unknown keys are not remembered: callers cannot grow the map with made-up portals.
+      if (auto it = entries_.find(key); it != entries_.end() && it->second == entry) {
+        entries_.erase(it);
+      }
+    } else if (result.ok()) {
+      entry->snapshot = *result;
+    }
   }
   flight_done_.SignalAll();
   if (led != nullptr) *led = true;
@@ -324,8 +334,7 @@ absl::StatusOr<int> TokenVendor::RefreshDue() {
 
 void TokenVendor::Forget(const GrantKey& key) {
   absl::MutexLock lock(&mutex_);
-  // The entry stays (waiters of a flight may still read it); only what it knew goes.
-  if (auto it = entries_.find(key); it != entries_.end()) it->second.snapshot.reset();
+  entries_.erase(key);
 }
 
 absl::StatusOr<TokenVendor::SnapshotPtr> TokenVendor::SnapshotOf(const Grant& grant,

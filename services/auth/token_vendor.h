@@ -137,7 +137,7 @@ class TokenVendor {
   // Readers (the hot path) share it; flights and Forget take it exclusively.
   absl::Mutex mutex_;
   absl::CondVar flight_done_;
-  std::map<GrantKey, Entry> entries_ ABSL_GUARDED_BY(mutex_);
+  std::map<GrantKey, std::shared_ptr<Entry>> entries_ ABSL_GUARDED_BY(mutex_);
   std::mutex random_mutex_;
   absl::BitGen random_;
 };
