@@ -196,6 +196,9 @@ int main(int argc, char** argv) {
             : "");
   }
   std::printf("crmsync-auth resident memory:%s\n", ResidentMemory((*auth)->pid()).c_str());
+  stub.reset();
+  health.reset();
+  channel.reset();
   const absl::Time stop_start = absl::Now();
   auto stopped = (*auth)->Terminate(absl::Seconds(15));
   std::printf("crmsync-auth stopped in %s\n",

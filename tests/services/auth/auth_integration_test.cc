@@ -283,24 +283,33 @@ TEST_F(AuthIntegrationTest, ThrottleIsAnErrorAfterBackoffNotASuccess) {
   ExpectNoSecretsLogged(*auth, {token.access_token()});
 }
 
-TEST_F(AuthIntegrationTest, ServerErrorsAreUnavailableAndPassWithTheFault) {
+TEST_F(AuthIntegrationTest, ServerErrorsAndTimeoutsAreUnavailableAndPassWithTheFault) {
   StartSim();
-  auto auth = StartAuth();
+  auto auth = StartAuth({"--accounts_timeout=500ms"});
   ASSERT_TRUE(auth);
   ASSERT_TRUE(Register(*auth, "p1", SeedGrant()).ok());
   v1::GetAccessTokenResponse token;
   ASSERT_TRUE(auth->Token("p1", &token).ok());
-  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/faults",
-                            {{"error_5xx_share", 1.0}, {"path_prefix", "/oauth"}})
-                  .ok());
-  v1::GetAccessTokenResponse refused;
-  EXPECT_EQ(auth->Token("p1", &refused, token.access_token()).error_code(),
-            grpc::StatusCode::UNAVAILABLE);
-  ASSERT_TRUE(sim_->Control(http::Method::kDelete, "/_sim/faults").ok());
-  v1::GetAccessTokenResponse renewed;
-  ASSERT_TRUE(auth->Token("p1", &renewed, token.access_token()).ok());
-  EXPECT_NE(renewed.access_token(), token.access_token());
-  ExpectNoSecretsLogged(*auth, {token.access_token(), renewed.access_token()});
+  std::set<std::string> tokens = {token.access_token()};
+  for (const nlohmann::json& fault :
+       {nlohmann::json{{"error_5xx_share", 1.0}, {"path_prefix", "/oauth"}},
+        nlohmann::json{{"latency_ms", 2000}, {"path_prefix", "/oauth"}}}) {
+    ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/faults", fault).ok());
+    v1::GetAccessTokenResponse refused;
+    grpc::Status status = auth->Token("p1", &refused, token.access_token());
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << fault.dump();
+    v1::GetGrantResponse grant;
+    ASSERT_TRUE(auth->Get("p1", &grant).ok());
+    EXPECT_EQ(grant.grant().state(), v1::GRANT_STATE_ACTIVE);
+    ASSERT_TRUE(sim_->Control(http::Method::kDelete, "/_sim/faults").ok());
+    v1::GetAccessTokenResponse renewed;
+    ASSERT_TRUE(auth->Token("p1", &renewed, token.access_token()).ok()) << fault.dump();
+    EXPECT_NE(renewed.access_token(), token.access_token());
+    token = renewed;
+    tokens.insert(renewed.access_token());
+  }
+  EXPECT_GE(auth->Metric("crmsync_auth_refreshes_total{result=\"transient\"}"), 6);
+  ExpectNoSecretsLogged(*auth, tokens);
 }
 
 TEST_F(AuthIntegrationTest, InvalidCodeBreaksTheGrantAndTheOwnerIsNotifiedOnce) {
