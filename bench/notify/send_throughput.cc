@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
     const std::string subject = RenderSubject(templates->For(n.kind), n.recipient, n.parameters);
     for (int i = 0; i < emails; ++i) {
       n.failure_id = absl::StrCat("bench-", i);
-      if (auto r = store.Insert(n, subject, absl::Now()); !r.ok())
+      if (auto r = store.Insert(n, subject, absl::Now(), absl::Now()); !r.ok())
         return Fail("insert", r.status());
     }
   }

@@ -1,5 +1,6 @@
 #include "services/notify/email.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -7,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
@@ -257,24 +259,33 @@ std::string RenderSubject(const Template& tmpl, const Recipient& recipient,
   return OneLine(Render(tmpl.subject, Values(recipient, parameters), /*html=*/false));
 }
 
-Email BuildEmail(const Notification& n, const Template& tmpl, const Sender& sender,
-                 absl::Time date) {
-  const auto values = Values(n.recipient, n.parameters);
-  const std::string text = Render(tmpl.text, values, /*html=*/false);
-  const std::string html = Render(tmpl.html, values, /*html=*/true);
-  // The Message-ID's digest is unique per failure and cannot appear in a base64 body.
+namespace {
+
+// The part of an HTML document between <body> and </body>, or all of it.
+absl::string_view HtmlBody(absl::string_view html) {
+  const size_t open = html.find("<body>");
+  const size_t close = html.rfind("</body>");
+  if (open == absl::string_view::npos || close == absl::string_view::npos || close < open) {
+    return html;
+  }
+  return html.substr(open + 6, close - open - 6);
+}
+
+Email Compose(const Sender& sender, const Recipient& to, absl::string_view subject,
+              absl::string_view message_id, absl::string_view kind, absl::string_view text,
+              absl::string_view html, absl::Time date) {
+  // The Message-ID's digest is unique per email and cannot appear in a base64 body.
   const std::string boundary = absl::StrCat(
-      "=_crmsync_", absl::StripSuffix(absl::StripPrefix(n.message_id, "<"), "@crmsync>"));
+      "=_crmsync_", absl::StripSuffix(absl::StripPrefix(message_id, "<"), "@crmsync>"));
   Email email;
   email.envelope_from = sender.address;
-  email.envelope_to = n.recipient.email;
+  email.envelope_to = to.email;
   absl::StrAppend(
       &email.data, "From: ", Mailbox(sender.display_name, sender.address), "\r\n",
-      "To: ", Mailbox(n.recipient.display_name, n.recipient.email), "\r\n",
-      "Subject: ", EncodeHeaderText(n.subject), "\r\n",
-      "Date: ", absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", date, absl::UTCTimeZone()), "\r\n",
-      "Message-ID: ", n.message_id, "\r\n", "MIME-Version: 1.0\r\n",
-      "Auto-Submitted: auto-generated\r\n", "X-Crmsync-Kind: ", KindName(n.kind), "\r\n",
+      "To: ", Mailbox(to.display_name, to.email), "\r\n", "Subject: ", EncodeHeaderText(subject),
+      "\r\n", "Date: ", absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", date, absl::UTCTimeZone()),
+      "\r\n", "Message-ID: ", message_id, "\r\n", "MIME-Version: 1.0\r\n",
+      "Auto-Submitted: auto-generated\r\n", "X-Crmsync-Kind: ", kind, "\r\n",
       "Content-Type: multipart/alternative;\r\n boundary=\"", boundary, "\"\r\n", "\r\n");
   absl::StrAppend(&email.data, "--", boundary, "\r\n",
                   "Content-Type: text/plain; charset=UTF-8\r\n",
@@ -283,6 +294,48 @@ Email BuildEmail(const Notification& n, const Template& tmpl, const Sender& send
                   "Content-Transfer-Encoding: base64\r\n\r\n", Base64Body(html));
   absl::StrAppend(&email.data, "--", boundary, "--\r\n");
   return email;
+}
+
+}  // namespace
+
+Email BuildEmail(const Notification& n, const Template& tmpl, const Sender& sender,
+                 absl::Time date) {
+  const auto values = Values(n.recipient, n.parameters);
+  return Compose(sender, n.recipient, n.subject, n.message_id, KindName(n.kind),
+                 Render(tmpl.text, values, /*html=*/false),
+                 Render(tmpl.html, values, /*html=*/true), date);
+}
+
+std::string DigestMessageId(const std::vector<const Notification*>& notifications) {
+  std::vector<std::string> ids;
+  for (const Notification* n : notifications) ids.push_back(n->failure_id);
+  std::sort(ids.begin(), ids.end());
+  return MessageIdFor(absl::StrCat("digest:", absl::StrJoin(ids, "\n")));
+}
+
+Email BuildDigestEmail(const std::vector<const Notification*>& notifications,
+                       const Templates& templates, const Sender& sender, absl::Time date) {
+  const Notification& first = *notifications.front();
+  const size_t count = notifications.size();
+  const std::string name = Values(first.recipient, first.parameters).front().second;
+  std::string text = absl::StrCat("Hello ", name, ",\n\n", count,
+                                  " of your recent changes could not be applied. Each one is "
+                                  "explained below.\n");
+  std::string html = absl::StrCat("<html><body>\n<p>Hello ", HtmlEscape(name), ",</p>\n<p>", count,
+                                  " of your recent changes could not be applied. Each one is "
+                                  "explained below.</p>\n");
+  for (size_t i = 0; i < count; ++i) {
+    const Notification& n = *notifications[i];
+    const Template& tmpl = templates.For(n.kind);
+    const auto values = Values(n.recipient, n.parameters);
+    absl::StrAppend(&text, "\n==== ", i + 1, " of ", count, ": ", n.subject, " ====\n\n",
+                    Render(tmpl.text, values, /*html=*/false));
+    absl::StrAppend(&html, "<hr>\n<h3>", i + 1, " of ", count, ": ", HtmlEscape(n.subject),
+                    "</h3>\n", HtmlBody(Render(tmpl.html, values, /*html=*/true)));
+  }
+  absl::StrAppend(&html, "</body></html>\n");
+  return Compose(sender, first.recipient, absl::StrCat(count, " of your changes were not applied"),
+                 DigestMessageId(notifications), "digest", text, html, date);
 }
 
 }  // namespace crmsync::notify

@@ -72,6 +72,16 @@ struct Email {
 Email BuildEmail(const Notification& notification, const Template& tmpl, const Sender& sender,
                  absl::Time date);
 
+// One email for several notifications of one recipient (a digest): each rendered by its kind's
+// template, in the given order, under the subject "<n> of your changes were not applied".
+// `notifications` is not empty and all have the first one's recipient.
+Email BuildDigestEmail(const std::vector<const Notification*>& notifications,
+                       const Templates& templates, const Sender& sender, absl::Time date);
+
+// The digest's Message-ID: derived from the set of its failure ids, so that a resend of the same
+// digest after a crash carries the same one.
+std::string DigestMessageId(const std::vector<const Notification*>& notifications);
+
 // RFC 2047: `text` as it may stand in a header: itself when printable ASCII, else UTF-8 base64
 // encoded-words of at most 75 characters each, folded onto continuation lines. Line breaks and
 // control characters become spaces first.

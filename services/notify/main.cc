@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
   NotifyMetrics metrics((*runtime)->registry());
   const crmsync::Clock& clock = crmsync::RealClock();
   crmsync::Runtime& rt = **runtime;
-  NotifyServer server(store, *templates, clock, metrics, [&rt] { return rt.serving(); });
+  NotifyServer server(store, *templates, clock, metrics, notify->digest_window,
+                      [&rt] { return rt.serving(); });
   (*runtime)->AddService(&server, crmsync::notify::v1::NotifyService::service_full_name());
 
   const TransportFactory transports = [&notify]() {

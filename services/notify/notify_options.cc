@@ -33,6 +33,10 @@ ABSL_FLAG(int, max_send_attempts, 10, "Attempts before a notification is given u
 ABSL_FLAG(absl::Duration, retry_initial_backoff, absl::Seconds(2),
           "Backoff ceiling before the first retry (doubling, full jitter).");
 ABSL_FLAG(absl::Duration, retry_max_backoff, absl::Minutes(10), "Largest backoff between retries.");
+ABSL_FLAG(absl::Duration, digest_window, absl::ZeroDuration(),
+          "When positive, each email waits this long so that later failures for the same "
+          "recipient join it in one digest; 0 sends each at once.");
+ABSL_FLAG(int, digest_max, 20, "Most notifications in one digest email.");
 ABSL_FLAG(absl::Duration, queue_metrics_interval, absl::Seconds(5),
           "How often the queue metrics are read from the database.");
 
@@ -103,6 +107,15 @@ absl::StatusOr<NotifyOptions> NotifyOptionsFromFlags() {
   o.sender.backoff.cap = absl::GetFlag(FLAGS_retry_max_backoff);
   RETURN_IF_ERROR(Positive("retry_initial_backoff", o.sender.backoff.initial));
   RETURN_IF_ERROR(Positive("retry_max_backoff", o.sender.backoff.cap));
+  o.digest_window = absl::GetFlag(FLAGS_digest_window);
+  if (o.digest_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--digest_window: must not be negative");
+  }
+  const int digest_max = absl::GetFlag(FLAGS_digest_max);
+  if (digest_max < 2 || digest_max > 100) {
+    return absl::InvalidArgumentError("--digest_max: must be 2..100");
+  }
+  o.sender.digest_max = o.digest_window > absl::ZeroDuration() ? digest_max : 1;
   o.queue_metrics_interval = absl::GetFlag(FLAGS_queue_metrics_interval);
   RETURN_IF_ERROR(Positive("queue_metrics_interval", o.queue_metrics_interval));
   return o;

@@ -19,6 +19,8 @@ struct NotifyOptions {
   int senders = 4;
   SenderOptions sender;
   absl::Duration queue_metrics_interval = absl::Seconds(5);
+  // Zero: every notification is emailed on its own, at once.
+  absl::Duration digest_window = absl::ZeroDuration();
 };
 
 // Reads and checks the flags; INVALID_ARGUMENT names the bad flag. --mail_transport defaults to

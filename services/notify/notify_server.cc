@@ -135,7 +135,8 @@ grpc::Status NotifyServer::NotifyFailure(grpc::ServerContext*,
   if (!notification.ok()) return ToGrpcStatus(notification.status());
   const std::string subject = RenderSubject(templates_.For(notification->kind),
                                             notification->recipient, notification->parameters);
-  auto result = store_.Insert(*notification, subject, clock_.Now());
+  const absl::Time now = clock_.Now();
+  auto result = store_.Insert(*notification, subject, now, now + first_send_delay_);
   if (!result.ok()) return ToGrpcStatus(result.status());
   if (!result->duplicate) metrics_.Created(notification->kind);
   *response->mutable_notification() = ToProto(result->notification);

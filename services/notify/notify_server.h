@@ -17,16 +17,19 @@ v1::Notification ToProto(const Notification& notification);
 
 class NotifyServer final : public v1::NotifyService::Service {
  public:
-  // Everything must outlive the server. While `ready` is false (schema not migrated yet, database
-  // not answering) every call is UNAVAILABLE, so that no call runs a query against a schema that
-  // does not exist yet.
+  // Everything must outlive the server. A new notification is first due `first_send_delay` after
+  // it is stored (the digest window, in which later failures for the same recipient may join
+  // it). While `ready` is false (schema not migrated yet, database not answering) every call is
+  // UNAVAILABLE, so that no call runs a query against a schema that does not exist yet.
   NotifyServer(
       NotifyStore& store, const Templates& templates, const Clock& clock, NotifyMetrics& metrics,
+      absl::Duration first_send_delay = absl::ZeroDuration(),
       std::function<bool()> ready = [] { return true; })
       : store_(store),
         templates_(templates),
         clock_(clock),
         metrics_(metrics),
+        first_send_delay_(first_send_delay),
         ready_(std::move(ready)) {}
 
   grpc::Status NotifyFailure(grpc::ServerContext* context, const v1::NotifyFailureRequest* request,
@@ -43,6 +46,7 @@ class NotifyServer final : public v1::NotifyService::Service {
   const Templates& templates_;
   const Clock& clock_;
   NotifyMetrics& metrics_;
+  const absl::Duration first_send_delay_;
   std::function<bool()> ready_;
 };
 

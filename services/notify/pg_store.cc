@@ -55,16 +55,28 @@ absl::Status ExpectOneUpdated(const pqxx::result& result, const Claim& claim) {
                                                     claim.attempt, " lost its lease"));
 }
 
+// The claims of (notification id, attempt) rows, read in the same transaction.
+absl::StatusOr<std::vector<Claim>> ClaimsFrom(pqxx::transaction_base& tx,
+                                              const pqxx::result& claimed) {
+  std::vector<Claim> claims;
+  for (const auto& row : claimed) {
+    ASSIGN_OR_RETURN(auto notification,
+                     OneRow(tx.exec_prepared("get_notification_by_id", row[0].as<int64_t>())));
+    claims.push_back(Claim{std::move(notification), row[1].as<int>()});
+  }
+  return claims;
+}
+
 }  // namespace
 
 absl::StatusOr<InsertResult> PgStore::Insert(const NewNotification& n, absl::string_view subject,
-                                             absl::Time now) {
+                                             absl::Time now, absl::Time due) {
   return pool_.TransactValue<InsertResult>(
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<InsertResult> {
         const auto inserted = tx.exec_prepared(
             "insert_notification", n.failure_id, n.portal_id, n.recipient.email,
             n.recipient.display_name, std::string(KindName(n.kind)), ParametersToJson(n.parameters),
-            std::string(subject), MessageIdFor(n.failure_id), Micros(now));
+            std::string(subject), MessageIdFor(n.failure_id), Micros(now), Micros(due));
         // No row: the failure id exists, committed before this statement started or by a
         // concurrent insert it waited for; this second statement sees either.
         const bool duplicate = inserted.empty();
@@ -121,13 +133,20 @@ absl::StatusOr<std::vector<Claim>> PgStore::ClaimDue(int limit, absl::Duration l
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::vector<Claim>> {
         const auto claimed = tx.exec_prepared("claim_due_notifications", limit, Micros(now),
                                               absl::ToInt64Microseconds(lease));
-        std::vector<Claim> claims;
-        for (const auto& row : claimed) {
-          ASSIGN_OR_RETURN(auto notification, OneRow(tx.exec_prepared("get_notification_by_id",
-                                                                      row[0].as<int64_t>())));
-          claims.push_back(Claim{std::move(notification), row[1].as<int>()});
-        }
-        return claims;
+        return ClaimsFrom(tx, claimed);
+      });
+}
+
+absl::StatusOr<std::vector<Claim>> PgStore::ClaimPendingForRecipient(const Claim& claim, int limit,
+                                                                     absl::Duration lease,
+                                                                     absl::Time now) {
+  return pool_.TransactValue<std::vector<Claim>>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::vector<Claim>> {
+        const Notification& n = claim.notification;
+        const auto claimed = tx.exec_prepared(
+            "claim_pending_for_recipient", n.portal_id, absl::AsciiStrToLower(n.recipient.email),
+            n.notification_id, limit, Micros(now), absl::ToInt64Microseconds(lease));
+        return ClaimsFrom(tx, claimed);
       });
 }
 

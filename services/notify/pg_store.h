@@ -15,13 +15,17 @@ class PgStore : public NotifyStore {
   explicit PgStore(pg::Pool& pool) : pool_(pool) {}
 
   absl::StatusOr<InsertResult> Insert(const NewNotification& notification,
-                                      absl::string_view subject, absl::Time now) override;
+                                      absl::string_view subject, absl::Time now,
+                                      absl::Time due) override;
   absl::StatusOr<Notification> GetById(absl::string_view notification_id) override;
   absl::StatusOr<Notification> GetByFailureId(absl::string_view failure_id) override;
   absl::StatusOr<ListPage> List(const ListFilter& filter, std::optional<PageKey> after,
                                 int limit) override;
   absl::StatusOr<std::vector<Claim>> ClaimDue(int limit, absl::Duration lease,
                                               absl::Time now) override;
+  absl::StatusOr<std::vector<Claim>> ClaimPendingForRecipient(const Claim& claim, int limit,
+                                                              absl::Duration lease,
+                                                              absl::Time now) override;
   absl::Status MarkSent(const Claim& claim, absl::Time now) override;
   absl::Status MarkRetry(const Claim& claim, absl::string_view error, absl::Time next_attempt,
                          absl::Time now) override;

@@ -25,6 +25,9 @@ struct SenderOptions {
   absl::Duration idle_poll = absl::Milliseconds(200);
   int max_attempts = 10;  // the attempt that reaches it and fails makes the notification DEAD
   BackoffPolicy backoff{absl::Seconds(2), absl::Minutes(10), 2.0};
+  // Above 1: a recipient's pending notifications go out together, up to this many in one digest
+  // email (see BuildDigestEmail).
+  int digest_max = 1;
   Sender from;
 };
 
@@ -49,7 +52,9 @@ class MailSender {
   void Run(const absl::Notification& stop);
 
  private:
-  void SendOne(const Claim& claim);
+  // Sends one email for `claims` (one notification, or a digest) and records the outcome on each.
+  void Send(const std::vector<Claim>& claims);
+  void Record(const Claim& claim, const SendOutcome& outcome, absl::Time now);
 
   NotifyStore& store_;
   const Templates& templates_;

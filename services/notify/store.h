@@ -45,10 +45,11 @@ class NotifyStore {
  public:
   virtual ~NotifyStore() = default;
 
-  // Stores `notification` as PENDING, due at `now`, unless its failure id exists: then returns the
-  // existing one unchanged with duplicate = true.
+  // Stores `notification` at `now` as PENDING, first due at `due`, unless its failure id exists:
+  // then returns the existing one unchanged with duplicate = true.
   virtual absl::StatusOr<InsertResult> Insert(const NewNotification& notification,
-                                              absl::string_view subject, absl::Time now) = 0;
+                                              absl::string_view subject, absl::Time now,
+                                              absl::Time due) = 0;
 
   // NOT_FOUND when there is no such notification.
   virtual absl::StatusOr<Notification> GetById(absl::string_view notification_id) = 0;
@@ -63,6 +64,12 @@ class NotifyStore {
   // a lease until now + lease and one more attempt.
   virtual absl::StatusOr<std::vector<Claim>> ClaimDue(int limit, absl::Duration lease,
                                                       absl::Time now) = 0;
+
+  // For a digest: claims up to `limit` other PENDING notifications (due or not) of `claim`'s
+  // portal and recipient, as ClaimDue does.
+  virtual absl::StatusOr<std::vector<Claim>> ClaimPendingForRecipient(const Claim& claim, int limit,
+                                                                      absl::Duration lease,
+                                                                      absl::Time now) = 0;
 
   // Completes a claimed attempt. FAILED_PRECONDITION when the claim was lost (lease expired and
   // taken over); the caller then leaves the row to its new owner.

@@ -140,6 +140,26 @@ TEST_F(EmailTest, NonAsciiDisplayNameIsEncoded) {
   EXPECT_EQ(DecodeWords(to.substr(0, to.find(" <"))), "Lïnda Ōkawa");
 }
 
+TEST_F(EmailTest, ADigestExplainsEachFailureAndHasAStableMessageId) {
+  const Notification george = FromRequest(testing::GeorgeDueDate("a"), templates_);
+  auto second_request = testing::LindaReopen("b");
+  *second_request.mutable_recipient() = testing::GeorgeDueDate().recipient();
+  const Notification second = FromRequest(second_request, templates_);
+  const Email email =
+      BuildDigestEmail({&george, &second}, templates_, Sender{}, absl::FromUnixSeconds(1795424460));
+  EXPECT_EQ(email.envelope_to, "george@example.com");
+  EXPECT_EQ(Header(email.data, "Subject"), "2 of your changes were not applied");
+  EXPECT_EQ(Header(email.data, "Message-ID"), DigestMessageId({&second, &george}));
+  EXPECT_NE(Header(email.data, "Message-ID"), MessageIdFor("a"));
+  const std::string text = Part(email.data, "text/plain");
+  EXPECT_THAT(text, HasSubstr("Hello George Miller,"));
+  EXPECT_THAT(text, HasSubstr("1 of 2: Your due date change to \"Map legacy customer fields\""));
+  EXPECT_THAT(text, HasSubstr("its parent task \"Contact import\" is closed"));
+  const std::string html = Part(email.data, "text/html");
+  EXPECT_EQ(html.find("<html>"), html.rfind("<html>")) << "one document, not nested ones";
+  EXPECT_THAT(html, HasSubstr("<b>Contact import</b>"));
+}
+
 TEST(EncodeHeaderText, LongUtf8SplitsOnCharacterBoundaries) {
   const std::string text =
       std::string(40, 'a') + "ééééééééééééééééééééé" + "漢字漢字漢字漢字漢字漢字";

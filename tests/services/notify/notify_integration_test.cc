@@ -287,6 +287,29 @@ TEST_F(NotifyIntegrationTest, BadMailFlagsAreUsageErrorsThatNameTheFlag) {
   }
 }
 
+TEST_F(NotifyIntegrationTest, FailuresForOneRecipientWithinTheWindowArriveAsOneDigest) {
+  auto sink = SmtpSink::Start(mail_dir_);
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port, {"--digest_window=1500ms"});
+  for (int i = 0; i < 3; ++i) Notify(testing::GeorgeDueDate(absl::StrCat("failure-d-", i)));
+  Notify(testing::LindaReopen());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(WaitForState(absl::StrCat("failure-d-", i), v1::NOTIFICATION_STATE_SENT));
+  }
+  ASSERT_TRUE(WaitForState("failure-linda-1", v1::NOTIFICATION_STATE_SENT));
+  const auto mails = Mailbox(mail_dir_);
+  ASSERT_EQ(mails.size(), 2u);
+  for (const auto& mail : mails) {
+    if (mail.rcpt_to == "george@example.com") {
+      EXPECT_EQ(testing::Header(mail.data, "Subject"), "3 of your changes were not applied");
+      EXPECT_THAT(testing::Part(mail.data, "text/plain"), HasSubstr("3 of 3: Your due date"));
+    } else {
+      EXPECT_EQ(mail.rcpt_to, "linda@example.com");
+      EXPECT_EQ(testing::Header(mail.data, "Message-ID"), MessageIdFor("failure-linda-1"));
+    }
+  }
+}
+
 TEST_F(NotifyIntegrationTest, CallsBeforeTheSchemaIsReadyAreUnavailableAndHarmless) {
   auto sink = SmtpSink::Start(mail_dir_);
   ASSERT_TRUE(sink);

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "services/notify/pg_store.h"
 #include "services/notify/schema.h"
 #include "services/notify/sender.h"
+#include "tests/services/notify/mime.h"
 #include "tests/services/notify/seeds.h"
 #include "tests/support/pg/test_database.h"
 
@@ -88,12 +90,13 @@ class NotifyPgTest : public ::testing::Test {
     return response.notification();
   }
   MailSender Sender(ScriptedTransport** transport, std::vector<SendOutcome> script = {},
-                    int max_attempts = 3) {
+                    int max_attempts = 3, int digest_max = 1) {
     auto owned = std::make_unique<ScriptedTransport>(std::move(script));
     *transport = owned.get();
     SenderOptions options;
     options.max_attempts = max_attempts;
     options.lease = absl::Seconds(60);
+    options.digest_max = digest_max;
     return MailSender(*store_, templates_, std::move(owned), clock_, metrics_, options);
   }
 
@@ -270,7 +273,7 @@ TEST_F(NotifyPgTest, ConcurrentClaimsNeverShareANotification) {
   auto parsed = FromProto(testing::GeorgeDueDate());
   for (int i = 0; i < 40; ++i) {
     parsed->failure_id = absl::StrCat("f-", i);
-    ASSERT_TRUE(store_->Insert(*parsed, "s", kStart).ok());
+    ASSERT_TRUE(store_->Insert(*parsed, "s", kStart, kStart).ok());
   }
   std::mutex mutex;
   std::multiset<std::string> claimed;
@@ -293,7 +296,7 @@ TEST_F(NotifyPgTest, ConcurrentClaimsNeverShareANotification) {
 
 TEST_F(NotifyPgTest, AnExpiredLeaseHandsTheNotificationToAnotherSender) {
   auto parsed = FromProto(testing::LindaReopen());
-  ASSERT_TRUE(store_->Insert(*parsed, "s", kStart).ok());
+  ASSERT_TRUE(store_->Insert(*parsed, "s", kStart, kStart).ok());
   auto first = store_->ClaimDue(10, absl::Seconds(30), kStart);
   ASSERT_EQ(first->size(), 1u);
   EXPECT_EQ((*first)[0].attempt, 1);
@@ -363,6 +366,49 @@ TEST_F(NotifyPgTest, TheRetryBudgetEndsInDead) {
   EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_DEAD);
   EXPECT_EQ(n.attempts(), 3);
   EXPECT_EQ(n.last_error(), "gave up after 3 attempts: Couldn't connect to server");
+}
+
+TEST_F(NotifyPgTest, ARecipientsFailuresWithinTheWindowGoOutAsOneDigest) {
+  const absl::Duration window = absl::Seconds(60);
+  auto insert = [&](const v1::NotifyFailureRequest& request) {
+    auto parsed = FromProto(request);
+    ASSERT_TRUE(parsed.ok());
+    const std::string subject =
+        RenderSubject(templates_.For(parsed->kind), parsed->recipient, parsed->parameters);
+    ASSERT_TRUE(store_->Insert(*parsed, subject, clock_.Now(), clock_.Now() + window).ok());
+  };
+  insert(testing::GeorgeDueDate("g-1"));
+  clock_.Advance(absl::Seconds(10));
+  auto refused = testing::GeorgeDueDate("g-2");
+  refused.set_kind(v1::NOTIFICATION_KIND_CHANGE_REFUSED_BY_OTHER_SIDE);
+  refused.mutable_parameters()->set_task_title("Second task");
+  refused.mutable_recipient()->set_email("George@Example.com");
+  insert(refused);
+  insert(testing::LindaReopen("l-1"));
+  auto other_portal = testing::GeorgeDueDate("g-3");
+  other_portal.set_portal_id("portal-2");
+  insert(other_portal);
+
+  ScriptedTransport* transport = nullptr;
+  auto sender = Sender(&transport, {}, 3, /*digest_max=*/20);
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_EQ(*sender.SendDue(), 0);  // nothing is due inside the window
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_EQ(*sender.SendDue(), 4);
+  ASSERT_EQ(transport->sent.size(), 3u);  // George's digest, Linda's email, George on portal-2
+  std::map<std::string, std::string> by_subject;
+  for (const auto& email : transport->sent) {
+    by_subject[testing::Header(email.data, "Subject")] = email.data;
+  }
+  ASSERT_TRUE(by_subject.count("2 of your changes were not applied"));
+  const std::string digest =
+      testing::Part(by_subject["2 of your changes were not applied"], "text/plain");
+  EXPECT_THAT(digest, HasSubstr("1 of 2: Your due date change to \"Map legacy customer fields\""));
+  EXPECT_THAT(digest, HasSubstr("2 of 2: Your change to \"Second task\" was refused"));
+  EXPECT_TRUE(by_subject.count("Your reopening of \"Verify imported contacts\" was not applied"));
+  for (const char* id : {"g-1", "g-2", "g-3", "l-1"}) {
+    EXPECT_EQ(Get(id).state(), v1::NOTIFICATION_STATE_SENT) << id;
+  }
 }
 
 TEST_F(NotifyPgTest, StatsCountTheQueue) {
