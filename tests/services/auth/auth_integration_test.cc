@@ -320,8 +320,8 @@ TEST_F(AuthIntegrationTest, InvalidCodeBreaksTheGrantAndTheOwnerIsNotifiedOnce) 
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &notify_port);
   builder.RegisterService(&notify);
   auto notify_server = builder.BuildAndStart();
-  auto auth = StartAuth(
-      {absl::StrCat("--notify_address=127.0.0.1:", notify_port), "--relay_interval=200ms"});
+  auto auth = StartAuth({absl::StrCat("--notify_address=127.0.0.1:", notify_port),
+                         "--relay_interval=200ms", "--refresh_interval=1s"});
   ASSERT_TRUE(auth);
   const std::string refresh_token = SeedGrant();
   ASSERT_TRUE(Register(*auth, "p1", refresh_token).ok());
@@ -355,7 +355,8 @@ TEST_F(AuthIntegrationTest, InvalidCodeBreaksTheGrantAndTheOwnerIsNotifiedOnce) 
   while (auth->Metric("crmsync_auth_broken_grants") != 1 && absl::Now() < sampled_by) {
     absl::SleepFor(absl::Milliseconds(100));
   }
-  EXPECT_EQ(auth->Metric("crmsync_auth_broken_grants"), 1);
+  EXPECT_EQ(auth->Metric("crmsync_auth_broken_grants"), 1)
+      << absl::StrJoin(auth->process->StderrLines(), "\n");
   notify_server->Shutdown();
   ExpectNoSecretsLogged(*auth, {token.access_token()});
 }
