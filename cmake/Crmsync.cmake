@@ -24,6 +24,8 @@ function(crmsync_embed_sql target)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_${ARG_FUNCTION}.cc)
   set(body "")
   foreach(sql ${sql_files})
+    # The text is read at configure time: an edit must re-run the configure step.
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sql})
     file(READ ${sql} content)
     get_filename_component(stem ${sql} NAME_WE)
     string(APPEND body "      {\"${stem}\", R\"crmsql(${content})crmsql\"},\n")
