@@ -10,11 +10,23 @@ namespace {
 class MetricsInterceptor : public grpc::experimental::Interceptor {
  public:
   MetricsInterceptor(std::string method, prometheus::Family<prometheus::Counter>& handled,
-                     prometheus::Family<prometheus::Histogram>& handling_seconds)
+                     prometheus::Family<prometheus::Histogram>& handling_seconds,
+                     prometheus::Gauge& in_flight_gauge, std::atomic<int>& in_flight)
       : method_(std::move(method)),
         handled_(handled),
         handling_seconds_(handling_seconds),
-        start_(absl::Now()) {}
+        in_flight_gauge_(in_flight_gauge),
+        in_flight_(in_flight),
+        start_(absl::Now()) {
+    ++in_flight_;
+    in_flight_gauge_.Increment();
+  }
+
+  // gRPC destroys a call's interceptors when the call is done.
+  ~MetricsInterceptor() override {
+    in_flight_gauge_.Decrement();
+    --in_flight_;
+  }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     using grpc::experimental::InterceptionHookPoints;
@@ -33,12 +45,15 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
   const std::string method_;
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& handling_seconds_;
+  prometheus::Gauge& in_flight_gauge_;
+  std::atomic<int>& in_flight_;
   const absl::Time start_;
 };
 
 }  // namespace
 
-MetricsInterceptorFactory::MetricsInterceptorFactory(prometheus::Registry& registry)
+MetricsInterceptorFactory::MetricsInterceptorFactory(prometheus::Registry& registry,
+                                                     std::atomic<int>& in_flight)
     : handled_(prometheus::BuildCounter()
                    .Name("crmsync_grpc_server_handled_total")
                    .Help("gRPC calls finished by this server, by method and status code.")
@@ -46,11 +61,18 @@ MetricsInterceptorFactory::MetricsInterceptorFactory(prometheus::Registry& regis
       handling_seconds_(prometheus::BuildHistogram()
                             .Name("crmsync_grpc_server_handling_seconds")
                             .Help("Time from a gRPC call's arrival to its status, in seconds.")
-                            .Register(registry)) {}
+                            .Register(registry)),
+      in_flight_gauge_(prometheus::BuildGauge()
+                           .Name("crmsync_grpc_server_in_flight")
+                           .Help("gRPC calls this server has started and not finished.")
+                           .Register(registry)
+                           .Add({})),
+      in_flight_(in_flight) {}
 
 grpc::experimental::Interceptor* MetricsInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new MetricsInterceptor(info->method(), handled_, handling_seconds_);
+  return new MetricsInterceptor(info->method(), handled_, handling_seconds_, in_flight_gauge_,
+                                in_flight_);
 }
 
 }  // namespace crmsync

@@ -7,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "libs/common/backoff.h"
 #include "libs/common/flags.h"
 #include "libs/common/log.h"
@@ -168,7 +169,7 @@ absl::Status Runtime::Start() {
                            grpc::InsecureServerCredentials(), &grpc_port_);
   for (auto& [service, name] : services_) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  creators.push_back(std::make_unique<MetricsInterceptorFactory>(registry()));
+  creators.push_back(std::make_unique<MetricsInterceptorFactory>(registry(), in_flight_));
   builder.experimental().SetInterceptorCreators(std::move(creators));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || grpc_port_ == 0) {
@@ -233,7 +234,13 @@ void Runtime::Drain() {
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
   if (server_ != nullptr) {
     server_->GetHealthCheckService()->Shutdown();  // every service NOT_SERVING, for good
-    server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
+    // grpc::Server::Shutdown(deadline) also waits out the deadline for idle client connections,
+    // so wait here for the calls themselves, then cancel whatever is left at once.
+    const absl::Time deadline = absl::Now() + options_.drain_timeout;
+    while (in_flight_.load() > 0 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    server_->Shutdown(absl::ToChronoTime(absl::Now()));
   }
   if (readiness_thread_.joinable()) readiness_thread_.join();
   if (signal_thread_.joinable()) signal_thread_.join();

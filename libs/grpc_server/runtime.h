@@ -6,7 +6,8 @@
 // Start binds the ports at once; health says NOT_SERVING until the schema is migrated and while
 // the database does not answer. A database that is down at start is retried with backoff,
 // never a crash. SIGTERM or SIGINT drains: health turns NOT_SERVING, new calls are refused,
-// calls in flight get up to drain_timeout, background tasks are told to stop and are joined.
+// calls in flight get up to drain_timeout (then are cancelled; idle client connections do not
+// hold the drain up), background tasks are told to stop and are joined.
 #ifndef CRMSYNC_LIBS_GRPC_SERVER_RUNTIME_H_
 #define CRMSYNC_LIBS_GRPC_SERVER_RUNTIME_H_
 
@@ -97,6 +98,7 @@ class Runtime {
   std::unique_ptr<pg::Pool> pool_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::vector<std::pair<std::string, std::function<void(const absl::Notification&)>>> tasks_;
+  std::atomic<int> in_flight_{0};  // declared before server_, which counts into it
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;
   std::atomic<bool> serving_{false};
