@@ -196,28 +196,45 @@ grpc::Status AuthServer::RotateKeys(grpc::ServerContext*, const v1::RotateKeysRe
   return grpc::Status::OK;
 }
 
-grpc::Status AuthServer::GetAccessToken(grpc::ServerContext*,
-                                        const v1::GetAccessTokenRequest* request,
-                                        v1::GetAccessTokenResponse* response) {
+grpc::ServerUnaryReactor* AuthServer::GetAccessToken(grpc::CallbackServerContext* context,
+                                                     const v1::GetAccessTokenRequest* request,
+                                                     v1::GetAccessTokenResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto finish = [reactor, response](const absl::StatusOr<VendedToken>& token) {
+    if (!token.ok()) return reactor->Finish(ToGrpcStatus(token.status()));
+    response->set_access_token(token->access_token);
+    SetTime(token->expire_time, response->mutable_expire_time());
+    response->set_api_domain(token->api_domain);
+    reactor->Finish(grpc::Status::OK);
+  };
   auto key = KeyFromProto(request->portal_id(), request->side());
-  if (!key.ok()) return ToGrpcStatus(key.status());
+  if (!key.ok()) {
+    reactor->Finish(ToGrpcStatus(key.status()));
+    return reactor;
+  }
   if (request->scopes().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("scopes: at least one scope is required"));
+    reactor->Finish(
+        ToGrpcStatus(absl::InvalidArgumentError("scopes: at least one scope is required")));
+    return reactor;
   }
   std::vector<std::string> scopes;
   scopes.reserve(request->scopes_size());
   for (int i = 0; i < request->scopes_size(); ++i) {
     if (!IsScope(request->scopes(i))) {
-      return ToGrpcStatus(CheckScope(absl::StrCat("scopes[", i, "]"), request->scopes(i)));
+      reactor->Finish(
+          ToGrpcStatus(CheckScope(absl::StrCat("scopes[", i, "]"), request->scopes(i))));
+      return reactor;
     }
     scopes.push_back(request->scopes(i));
   }
-  auto token = vendor_.GetAccessToken(*key, scopes, request->rejected_access_token());
-  if (!token.ok()) return ToGrpcStatus(token.status());
-  response->set_access_token(token->access_token);
-  SetTime(token->expire_time, response->mutable_expire_time());
-  response->set_api_domain(token->api_domain);
-  return grpc::Status::OK;
+  if (auto answer = vendor_.FromMemory(*key, scopes, request->rejected_access_token())) {
+    finish(*answer);
+    return reactor;
+  }
+  misses_.Run([this, finish, request, key = *std::move(key), scopes = std::move(scopes)] {
+    finish(vendor_.GetAccessToken(key, scopes, request->rejected_access_token()));
+  });
+  return reactor;
 }
 
 grpc::Status AuthServer::IssueCallerToken(grpc::ServerContext*,

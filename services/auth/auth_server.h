@@ -7,6 +7,7 @@
 #define CRMSYNC_SERVICES_AUTH_AUTH_SERVER_H_
 
 #include "crmsync/auth/v1/auth.grpc.pb.h"
+#include "libs/common/worker_pool.h"
 #include "services/auth/caller_tokens.h"
 #include "services/auth/grant_registry.h"
 #include "services/auth/token_vendor.h"
@@ -18,7 +19,11 @@ struct ServerOptions {
   bool allow_loopback_http = false;
 };
 
-class AuthServer final : public v1::AuthService::Service {
+// GetAccessToken, the hot path, uses gRPC's callback API: a token this process holds in memory
+// is answered on the callback thread; anything that needs Postgres or a refresh moves to a
+// worker pool, so no callback thread blocks. The other methods use the synchronous API.
+class AuthServer final
+    : public v1::AuthService::WithCallbackMethod_GetAccessToken<v1::AuthService::Service> {
  public:
   AuthServer(GrantRegistry& registry, TokenVendor& vendor, CallerTokens& callers,
              ServerOptions options)
@@ -34,9 +39,9 @@ class AuthServer final : public v1::AuthService::Service {
                            v1::RevokeGrantResponse* response) override;
   grpc::Status RotateKeys(grpc::ServerContext* context, const v1::RotateKeysRequest* request,
                           v1::RotateKeysResponse* response) override;
-  grpc::Status GetAccessToken(grpc::ServerContext* context,
-                              const v1::GetAccessTokenRequest* request,
-                              v1::GetAccessTokenResponse* response) override;
+  grpc::ServerUnaryReactor* GetAccessToken(grpc::CallbackServerContext* context,
+                                           const v1::GetAccessTokenRequest* request,
+                                           v1::GetAccessTokenResponse* response) override;
   grpc::Status IssueCallerToken(grpc::ServerContext* context,
                                 const v1::IssueCallerTokenRequest* request,
                                 v1::IssueCallerTokenResponse* response) override;
@@ -55,6 +60,9 @@ class AuthServer final : public v1::AuthService::Service {
   TokenVendor& vendor_;
   CallerTokens& callers_;
   const ServerOptions options_;
+  // Token requests that memory cannot answer. Concurrent misses of one grant share one flight,
+  // so a few threads suffice.
+  WorkerPool misses_{8};
 };
 
 }  // namespace crmsync::auth

@@ -28,22 +28,27 @@ TokenVendor::TokenVendor(AuthStore& store, Accounts& accounts, const crypto::Key
       metrics_(metrics),
       options_(std::move(options)) {}
 
+std::optional<absl::StatusOr<VendedToken>> TokenVendor::FromMemory(
+    const GrantKey& key, const std::vector<std::string>& scopes, absl::string_view rejected) {
+  SnapshotPtr snapshot;
+  {
+    absl::ReaderMutexLock lock(&mutex_);
+    if (auto it = entries_.find(key); it != entries_.end()) snapshot = it->second->snapshot;
+  }
+  const absl::Time now = clock_.Now();
+  if (snapshot == nullptr || now >= snapshot->loaded_at + options_.memory_ttl) return std::nullopt;
+  auto answer = Answer(*snapshot, scopes, rejected, options_.refresh_margin, now);
+  if (!answer) return std::nullopt;
+  if (answer->ok()) metrics_.CacheHit(TokenTier::kMemory).Increment();
+  metrics_.TokenRequest(answer->status().code()).Increment();
+  return answer;
+}
+
 absl::StatusOr<VendedToken> TokenVendor::GetAccessToken(const GrantKey& key,
                                                         const std::vector<std::string>& scopes,
                                                         absl::string_view rejected) {
+  if (auto answer = FromMemory(key, scopes, rejected)) return *answer;
   auto vend = [&]() -> absl::StatusOr<VendedToken> {
-    SnapshotPtr snapshot;
-    {
-      absl::ReaderMutexLock lock(&mutex_);
-      if (auto it = entries_.find(key); it != entries_.end()) snapshot = it->second->snapshot;
-    }
-    const absl::Time now = clock_.Now();
-    if (snapshot != nullptr && now < snapshot->loaded_at + options_.memory_ttl) {
-      if (auto answer = Answer(*snapshot, scopes, rejected, options_.refresh_margin, now)) {
-        if (answer->ok()) metrics_.CacheHit(TokenTier::kMemory).Increment();
-        return *answer;
-      }
-    }
     const std::string rejected_token(rejected);
     // A shared flight may have served a caller with other needs (another rejected token): then
     // this caller runs a flight of its own.

@@ -73,6 +73,13 @@ class TokenVendor {
                                              const std::vector<std::string>& scopes,
                                              absl::string_view rejected);
 
+  // GetAccessToken's answer when this process's memory holds it (a usable token, or a final
+  // error such as PERMISSION_DENIED); nullopt when answering needs Postgres or a refresh.
+  // Never blocks on I/O, so a gRPC callback thread may call it.
+  std::optional<absl::StatusOr<VendedToken>> FromMemory(const GrantKey& key,
+                                                        const std::vector<std::string>& scopes,
+                                                        absl::string_view rejected);
+
   // Renews every ACTIVE grant's token that has less than refresh_margin + refresh_lookahead
   // left. Returns how many grants now hold a renewed token.
   absl::StatusOr<int> RefreshDue();
