@@ -14,24 +14,25 @@ function(crmsync_library name)
   crmsync_warnings(${name})
 endfunction()
 
-# crmsync_embed_sql(target FUNCTION fn DIR dir): compiles every .sql file of `dir` into
-# `target` as `std::vector<crmsync::SqlFile> fn()`, sorted by file name, so a binary needs no
-# files beside it at run time. A file's name (without .sql) is its name in the vector.
-function(crmsync_embed_sql target)
-  cmake_parse_arguments(ARG "" "FUNCTION;DIR;NAMESPACE" "" ${ARGN})
-  file(GLOB sql_files CONFIGURE_DEPENDS ${ARG_DIR}/*.sql)
-  list(SORT sql_files)
+# crmsync_embed_files(target FUNCTION fn NAMESPACE ns DIR dir PATTERN *.sql): compiles every
+# file of `dir` matching PATTERN into `target` as `const std::vector<crmsync::EmbeddedFile>& fn()`,
+# sorted by file name, so a binary needs no files beside it at run time. A file's name without
+# its extension is its name in the vector.
+function(crmsync_embed_files target)
+  cmake_parse_arguments(ARG "" "FUNCTION;DIR;NAMESPACE;PATTERN" "" ${ARGN})
+  file(GLOB files CONFIGURE_DEPENDS ${ARG_DIR}/${ARG_PATTERN})
+  list(SORT files)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_${ARG_FUNCTION}.cc)
   set(body "")
-  foreach(sql ${sql_files})
+  foreach(path ${files})
     # The text is read at configure time: an edit must re-run the configure step.
-    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sql})
-    file(READ ${sql} content)
-    get_filename_component(stem ${sql} NAME_WE)
-    string(APPEND body "      {\"${stem}\", R\"crmsql(${content})crmsql\"},\n")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${path})
+    file(READ ${path} content)
+    get_filename_component(stem ${path} NAME_WE)
+    string(APPEND body "      {\"${stem}\", R\"crmfile(${content})crmfile\"},\n")
   endforeach()
   file(CONFIGURE OUTPUT ${out} CONTENT
-"// Generated from ${ARG_DIR} by crmsync_embed_sql.\n#include \"libs/common/sql_file.h\"\n\nnamespace ${ARG_NAMESPACE} {\n\nconst std::vector<crmsync::SqlFile>& ${ARG_FUNCTION}() {\n  static const auto* files = new std::vector<crmsync::SqlFile>{\n${body}  };\n  return *files;\n}\n\n}  // namespace ${ARG_NAMESPACE}\n")
+"// Generated from ${ARG_DIR} by crmsync_embed_files.\n#include \"libs/common/embedded_file.h\"\n\nnamespace ${ARG_NAMESPACE} {\n\nconst std::vector<crmsync::EmbeddedFile>& ${ARG_FUNCTION}() {\n  static const auto* files = new std::vector<crmsync::EmbeddedFile>{\n${body}  };\n  return *files;\n}\n\n}  // namespace ${ARG_NAMESPACE}\n")
   target_sources(${target} PRIVATE ${out})
 endfunction()
 
@@ -70,12 +71,12 @@ function(crmsync_service_schema service)
 
 #include <vector>
 
-#include \"libs/common/sql_file.h\"
+#include \"libs/common/embedded_file.h\"
 
 namespace crmsync::${service} {
 
-const std::vector<SqlFile>& Migrations();
-const std::vector<SqlFile>& Queries();
+const std::vector<EmbeddedFile>& Migrations();
+const std::vector<EmbeddedFile>& Queries();
 
 inline Schema ${first}${rest}Schema() { return {Migrations(), Queries()}; }
 
@@ -86,8 +87,8 @@ inline Schema ${first}${rest}Schema() { return {Migrations(), Queries()}; }
   add_library(${target} STATIC)
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR} ${header_root})
   target_link_libraries(${target} PUBLIC crmsync_common)
-  crmsync_embed_sql(${target} FUNCTION Migrations NAMESPACE crmsync::${service}
-                    DIR ${CMAKE_CURRENT_SOURCE_DIR}/migrations)
-  crmsync_embed_sql(${target} FUNCTION Queries NAMESPACE crmsync::${service}
-                    DIR ${CMAKE_CURRENT_SOURCE_DIR}/queries)
+  crmsync_embed_files(${target} FUNCTION Migrations NAMESPACE crmsync::${service}
+                      DIR ${CMAKE_CURRENT_SOURCE_DIR}/migrations PATTERN *.sql)
+  crmsync_embed_files(${target} FUNCTION Queries NAMESPACE crmsync::${service}
+                      DIR ${CMAKE_CURRENT_SOURCE_DIR}/queries PATTERN *.sql)
 endfunction()

@@ -59,7 +59,7 @@ sigset_t TerminationSignals() {
 
 // Migrates, retrying with backoff until `deadline` or until `stop` is notified.
 absl::Status MigrateWithRetries(pg::Pool& pool, absl::string_view schema,
-                                const std::vector<SqlFile>& migrations, absl::Time deadline,
+                                const std::vector<EmbeddedFile>& migrations, absl::Time deadline,
                                 const absl::Notification& stop) {
   absl::BitGen random;
   const BackoffPolicy policy{absl::Milliseconds(250), absl::Seconds(15), 2.0};

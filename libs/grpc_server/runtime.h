@@ -23,7 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "libs/common/sql_file.h"
+#include "libs/common/embedded_file.h"
 #include "libs/grpc_server/metrics_interceptor.h"
 #include "libs/metrics/metrics_endpoint.h"
 #include "libs/pg/pool.h"

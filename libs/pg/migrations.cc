@@ -14,9 +14,9 @@ namespace {
 // Both keys of pg_advisory_xact_lock(int, int): crmsync's migrations, then the schema.
 constexpr int kMigrationLockNamespace = 0x63726d73;  // "crms"
 
-absl::StatusOr<std::map<int, SqlFile>> ByVersion(const std::vector<SqlFile>& migrations) {
-  std::map<int, SqlFile> by_version;
-  for (const SqlFile& file : migrations) {
+absl::StatusOr<std::map<int, EmbeddedFile>> ByVersion(const std::vector<EmbeddedFile>& migrations) {
+  std::map<int, EmbeddedFile> by_version;
+  for (const EmbeddedFile& file : migrations) {
     const absl::string_view name = file.name;
     const size_t separator = name.find("__");
     int version = 0;
@@ -35,7 +35,7 @@ absl::StatusOr<std::map<int, SqlFile>> ByVersion(const std::vector<SqlFile>& mig
 }  // namespace
 
 absl::StatusOr<MigrationResult> Migrate(Pool& pool, absl::string_view schema,
-                                        const std::vector<SqlFile>& migrations) {
+                                        const std::vector<EmbeddedFile>& migrations) {
   auto by_version = ByVersion(migrations);
   if (!by_version.ok()) return by_version.status();
   const std::string schema_name(schema);
@@ -58,7 +58,7 @@ absl::StatusOr<MigrationResult> Migrate(Pool& pool, absl::string_view schema,
         }
         MigrationResult result;
         for (const auto& [version, file] : *by_version) {
-          const std::string sql(file.sql);
+          const std::string sql(file.text);
           const auto checksum = tx.exec_params1("SELECT md5($1)", sql)[0].as<std::string>();
           if (auto it = applied.find(version); it != applied.end()) {
             if (it->second.second != checksum) {

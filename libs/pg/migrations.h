@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "libs/common/sql_file.h"
+#include "libs/common/embedded_file.h"
 #include "libs/pg/pool.h"
 
 namespace crmsync::pg {
@@ -25,7 +25,7 @@ struct MigrationResult {
 // Creates `schema` if needed and applies the migrations not yet applied, in version order.
 // INVALID_ARGUMENT for a badly named file or a repeated version.
 absl::StatusOr<MigrationResult> Migrate(Pool& pool, absl::string_view schema,
-                                        const std::vector<SqlFile>& migrations);
+                                        const std::vector<EmbeddedFile>& migrations);
 
 }  // namespace crmsync::pg
 

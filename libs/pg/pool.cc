@@ -101,8 +101,8 @@ Pool::~Pool() = default;
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect() {
   try {
     auto connection = std::make_unique<pqxx::connection>(conninfo_);
-    for (const SqlFile& statement : options_.statements) {
-      connection->prepare(std::string(statement.name), std::string(statement.sql));
+    for (const EmbeddedFile& statement : options_.statements) {
+      connection->prepare(std::string(statement.name), std::string(statement.text));
     }
     return connection;
   } catch (const std::exception& error) {

@@ -17,7 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "libs/common/sql_file.h"
+#include "libs/common/embedded_file.h"
 
 namespace crmsync::pg {
 
@@ -35,7 +35,7 @@ struct PoolOptions {
   // How long Transact waits for a free connection before UNAVAILABLE.
   absl::Duration acquire_timeout = absl::Seconds(5);
   // Prepared on every connection under their names; run with tx.exec_prepared(name, ...).
-  std::vector<SqlFile> statements;
+  std::vector<EmbeddedFile> statements;
   // Attempts for a transaction that hits a serialization failure or deadlock.
   int max_transaction_attempts = 4;
 };

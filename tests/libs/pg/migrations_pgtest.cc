@@ -8,7 +8,7 @@
 namespace crmsync::pg {
 namespace {
 
-const std::vector<SqlFile> kMigrations = {
+const std::vector<EmbeddedFile> kMigrations = {
     {"V001__items", "CREATE TABLE items (id int PRIMARY KEY);"},
     {"V002__item_names", "ALTER TABLE items ADD COLUMN name text;"},
 };
@@ -52,8 +52,8 @@ TEST_F(MigrationsTest, AppliesEachMigrationOnceInTheSchema) {
 TEST_F(MigrationsTest, AnEditedAppliedMigrationIsRefused) {
   auto pool = NewPool();
   ASSERT_TRUE(Migrate(*pool, "things", kMigrations).ok());
-  std::vector<SqlFile> edited = kMigrations;
-  edited[0].sql = "CREATE TABLE items (id bigint PRIMARY KEY);";
+  std::vector<EmbeddedFile> edited = kMigrations;
+  edited[0].text = "CREATE TABLE items (id bigint PRIMARY KEY);";
   auto status = Migrate(*pool, "things", edited).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(status.message().find("V001__items"), absl::string_view::npos);
@@ -61,7 +61,7 @@ TEST_F(MigrationsTest, AnEditedAppliedMigrationIsRefused) {
 
 TEST_F(MigrationsTest, AFailingMigrationAppliesNothing) {
   auto pool = NewPool();
-  std::vector<SqlFile> broken = kMigrations;
+  std::vector<EmbeddedFile> broken = kMigrations;
   broken.push_back({"V003__broken", "ALTER TABLE nothing_here ADD COLUMN x int;"});
   EXPECT_FALSE(Migrate(*pool, "things", broken).ok());
   auto retry = Migrate(*pool, "things", kMigrations);
