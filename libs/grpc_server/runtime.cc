@@ -220,7 +220,7 @@ void Runtime::SetServing(bool serving) {
     LogInfo(serving ? "serving" : "not serving: database unreachable");
   }
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  health->SetServingStatus(serving);
+  health->SetServingStatus("", serving);  // not the overload without a name: that sets liveness too
   for (const auto& [service, name] : services_) health->SetServingStatus(name, serving);
 }
 
