@@ -508,7 +508,9 @@ TEST_F(NotifyIntegrationTest, SmtpAuthWithoutTlsIsAUsageErrorUnlessPlaintextIsAl
        "--smtp_url=smtp://127.0.0.1:25", "--smtp_username=crmsync"},
       {"CRMSYNC_SMTP_PASSWORD=plain-7734"});
   ASSERT_TRUE(process.ok());
-  EXPECT_EQ(*(*process)->Wait(absl::Seconds(10)), 2);
+  const auto exit_code = (*process)->Wait(absl::Seconds(10));
+  ASSERT_TRUE(exit_code.ok()) << "it started: " << exit_code.status();
+  EXPECT_EQ(*exit_code, 2);
   const auto lines = (*process)->StderrLines();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_THAT(lines[0], HasSubstr("--smtp_username"));
