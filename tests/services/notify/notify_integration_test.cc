@@ -35,6 +35,23 @@ struct Mail {
   std::string data;
 };
 
+// A private CA made by openssl for the test, and a certificate for 127.0.0.1 it signed, in `dir`.
+struct TestPki {
+  crmsync::testing::CertificateFiles ca;
+  crmsync::testing::CertificateFiles server;
+};
+TestPki MakeCertificates(const std::string& dir) {
+  TestPki pki;
+  auto ca = crmsync::testing::MakeTestCa(dir, "mail");
+  EXPECT_TRUE(ca.ok()) << ca.status();
+  if (!ca.ok()) return pki;
+  pki.ca = *ca;
+  auto server = crmsync::testing::MakeServerCertificate(pki.ca, dir, "smtp");
+  EXPECT_TRUE(server.ok()) << server.status();
+  if (server.ok()) pki.server = *server;
+  return pki;
+}
+
 class SmtpSink {
  public:
   // Starts the server on `port` (0: a free one), saving into `dir`.
@@ -54,6 +71,14 @@ class SmtpSink {
     EXPECT_TRUE(listening.ok()) << listening.status();
     sink->port = listening.value_or(0);
     return sink;
+  }
+  // Starts a server speaking TLS (`mode` "starttls" or "implicit") with the certificate of `pki`.
+  static std::unique_ptr<SmtpSink> StartTls(const std::string& dir, const std::string& mode,
+                                            const TestPki& pki,
+                                            std::vector<std::string> extra = {}) {
+    extra.insert(extra.begin(),
+                 {"--tls=" + mode, "--cert=" + pki.server.cert, "--key=" + pki.server.key});
+    return Start(dir, 0, 0, std::move(extra));
   }
   std::unique_ptr<crmsync::testing::Subprocess> process;
   int port = 0;
@@ -210,23 +235,6 @@ class NotifyIntegrationTest : public ::testing::Test {
   std::unique_ptr<v1::NotifyService::Stub> stub_;
   int metrics_port_ = 0;
 };
-
-// A private CA made by openssl for the test, and a certificate for 127.0.0.1 it signed, in `dir`.
-struct TestPki {
-  crmsync::testing::CertificateFiles ca;
-  crmsync::testing::CertificateFiles server;
-};
-TestPki MakeCertificates(const std::string& dir) {
-  TestPki pki;
-  auto ca = crmsync::testing::MakeTestCa(dir, "mail");
-  EXPECT_TRUE(ca.ok()) << ca.status();
-  if (!ca.ok()) return pki;
-  pki.ca = *ca;
-  auto server = crmsync::testing::MakeServerCertificate(pki.ca, dir, "smtp");
-  EXPECT_TRUE(server.ok()) << server.status();
-  if (server.ok()) pki.server = *server;
-  return pki;
-}
 
 TEST_F(NotifyIntegrationTest, GeorgeAndLindaEachGetTheirEmailOnce) {
   auto sink = SmtpSink::Start(mail_dir_);
@@ -436,9 +444,7 @@ TEST_F(NotifyIntegrationTest, StarttlsWithAuthDeliversAndNeverLogsThePassword) {
   const TestPki pki = MakeCertificates(mail_dir_);
   const std::string box = mail_dir_ + "/box";
   auto sink =
-      SmtpSink::Start(box, 0, 0,
-                      {"--tls=starttls", "--cert=" + pki.server.cert, "--key=" + pki.server.key,
-                       "--user=crmsync", "--password=pa55-Wörd-7781"});
+      SmtpSink::StartTls(box, "starttls", pki, {"--user=crmsync", "--password=pa55-Wörd-7781"});
   ASSERT_TRUE(sink);
   StartNotify(sink->port,
               {"--smtp_starttls", "--smtp_ca_file=" + pki.ca.cert, "--smtp_username=crmsync"},
@@ -455,8 +461,7 @@ TEST_F(NotifyIntegrationTest, StarttlsWithAuthDeliversAndNeverLogsThePassword) {
 TEST_F(NotifyIntegrationTest, ImplicitTlsDelivers) {
   const TestPki pki = MakeCertificates(mail_dir_);
   const std::string box = mail_dir_ + "/box";
-  auto sink = SmtpSink::Start(
-      box, 0, 0, {"--tls=implicit", "--cert=" + pki.server.cert, "--key=" + pki.server.key});
+  auto sink = SmtpSink::StartTls(box, "implicit", pki);
   ASSERT_TRUE(sink);
   StartNotify(sink->port, {absl::StrCat("--smtp_url=smtps://127.0.0.1:", sink->port),
                            "--smtp_ca_file=" + pki.ca.cert});
@@ -470,9 +475,7 @@ TEST_F(NotifyIntegrationTest, AnUntrustedCertificateIsRefusedOverStarttls) {
   const TestPki pki = MakeCertificates(mail_dir_);
   const std::string box = mail_dir_ + "/box";
   auto sink =
-      SmtpSink::Start(box, 0, 0,
-                      {"--tls=starttls", "--cert=" + pki.server.cert, "--key=" + pki.server.key,
-                       "--user=crmsync", "--password=never-sent-5521"});
+      SmtpSink::StartTls(box, "starttls", pki, {"--user=crmsync", "--password=never-sent-5521"});
   ASSERT_TRUE(sink);
   StartNotify(sink->port,
               {"--smtp_starttls", "--smtp_username=crmsync", "--smtp_password=never-sent-5521"});
@@ -489,8 +492,7 @@ TEST_F(NotifyIntegrationTest, AnUntrustedCertificateIsRefusedOverImplicitTls) {
   auto other_ca = crmsync::testing::MakeTestCa(mail_dir_, "other");
   ASSERT_TRUE(other_ca.ok()) << other_ca.status();
   const std::string box = mail_dir_ + "/box";
-  auto sink = SmtpSink::Start(
-      box, 0, 0, {"--tls=implicit", "--cert=" + pki.server.cert, "--key=" + pki.server.key});
+  auto sink = SmtpSink::StartTls(box, "implicit", pki);
   ASSERT_TRUE(sink);
   StartNotify(sink->port, {absl::StrCat("--smtp_url=smtps://127.0.0.1:", sink->port),
                            "--smtp_ca_file=" + other_ca->cert});
@@ -549,10 +551,8 @@ TEST_F(NotifyIntegrationTest, TheTransportNeverSendsCredentialsWithoutTls) {
 
 TEST_F(NotifyIntegrationTest, AWrongPasswordIsRetriedWithItsReasonAndNoPassword) {
   const TestPki pki = MakeCertificates(mail_dir_);
-  auto sink =
-      SmtpSink::Start(mail_dir_ + "/box", 0, 0,
-                      {"--tls=starttls", "--cert=" + pki.server.cert, "--key=" + pki.server.key,
-                       "--user=crmsync", "--password=right-one"});
+  auto sink = SmtpSink::StartTls(mail_dir_ + "/box", "starttls", pki,
+                                 {"--user=crmsync", "--password=right-one"});
   ASSERT_TRUE(sink);
   StartNotify(sink->port, {"--smtp_starttls", "--smtp_ca_file=" + pki.ca.cert,
                            "--smtp_username=crmsync", "--smtp_password=wrong-one-4410"});
