@@ -235,7 +235,8 @@ void Runtime::ReadinessLoop() {
     LogInfo("background task started", {{"task", name}});
   }
   while (!stopping_.HasBeenNotified()) {
-    SetServing(pool_->Ping().ok());
+    // Bounded, so that a database that hangs reads as down and the drain need not wait for it.
+    SetServing(pool_->Ping(absl::Now() + options_.health_check_interval).ok());
     stopping_.WaitForNotificationWithTimeout(options_.health_check_interval);
   }
 }

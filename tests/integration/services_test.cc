@@ -289,6 +289,13 @@ TEST(ServicesFlags, BadFlagsExitTwoWithOneLine) {
     auto exit_code = (*process)->Wait(absl::Seconds(10));
     ASSERT_TRUE(exit_code.ok()) << exit_code.status();
     EXPECT_EQ(*exit_code, 2) << args.empty();
+    // The exit can be seen before stderr is read to its end; no line matches, so this returns
+    // once stderr has closed.
+    const absl::Status closed =
+        (*process)
+            ->WaitForLine([](const nlohmann::json&) { return false; }, absl::Seconds(10))
+            .status();
+    ASSERT_TRUE(absl::IsUnavailable(closed)) << closed;
     const auto lines = (*process)->StderrLines();
     ASSERT_EQ(lines.size(), 1u);
     EXPECT_THAT(lines[0], ::testing::StartsWith("crmsync-auth: "));

@@ -182,6 +182,11 @@ TEST_F(RuntimeTest, InternalAndUnknownStatusesAreLoggedOnceWithTheirMethod) {
   std::ofstream(release_file_) << "go";
   HoldCall(channel).get();  // OK: not logged
   ASSERT_EQ(*server_->Terminate(absl::Seconds(7)), 0);
+  // The exit can be seen before the last lines are read: wait for the last one.
+  auto stopped = server_->WaitForLine(
+      [](const nlohmann::json& line) { return line.value("msg", "") == "stopped"; },
+      absl::Seconds(10));
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
 
   std::vector<nlohmann::json> failures;
   for (const std::string& line : server_->StderrLines()) {
