@@ -24,6 +24,9 @@ namespace {
 using ::grpc::health::v1::HealthCheckResponse;
 using ::testing::HasSubstr;
 
+// A release file name with this prefix makes the test server ignore the call's cancellation.
+constexpr char kIgnoreCancellation[] = "ignore-cancellation:";
+
 class RuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -62,19 +65,24 @@ class RuntimeTest : public ::testing::Test {
                                grpc::InsecureChannelCredentials());
   }
 
-  // Starts GetPortal, which the server holds until release_file_ exists; returns once the
-  // server has logged that it holds it.
-  std::future<grpc::Status> HoldCall(std::shared_ptr<grpc::Channel> channel) {
-    auto result = std::async(std::launch::async, [this, channel] {
+  // Starts GetPortal, which the server holds until `release_file` exists (by default
+  // release_file_); returns once the server has logged that it holds it.
+  std::future<grpc::Status> HoldCall(std::shared_ptr<grpc::Channel> channel,
+                                     std::string release_file = "") {
+    if (release_file.empty()) release_file = release_file_;
+    auto result = std::async(std::launch::async, [channel, release_file] {
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
       mapping::v1::GetPortalRequest request;
-      request.set_portal_id(release_file_);
+      request.set_portal_id(release_file);
       mapping::v1::GetPortalResponse response;
       return mapping::v1::MappingService::NewStub(channel)->GetPortal(&context, request, &response);
     });
     auto held = server_->WaitForLine(
-        [](const nlohmann::json& line) { return line.value("msg", "") == "call held"; },
+        [&](const nlohmann::json& line) {
+          return line.value("msg", "") == "call held" &&
+                 line.value("release_file", "") == release_file;
+        },
         absl::Seconds(10));
     EXPECT_TRUE(held.ok()) << held.status();
     return result;
@@ -143,6 +151,9 @@ TEST_F(RuntimeTest, CallsAndTasksThatOutlastTheDrainAreCutOffAndNamed) {
   const absl::Duration drain_timeout = absl::Seconds(1);
   StartServer(drain_timeout, {"--stuck_task"});
   std::future<grpc::Status> held = HoldCall(NewChannel());
+  // A handler that ignores its cancellation, as one blocked in a call without a deadline would.
+  std::future<grpc::Status> stubborn =
+      HoldCall(NewChannel(), absl::StrCat(kIgnoreCancellation, release_file_, "-stubborn"));
 
   const absl::Time sigterm = absl::Now();
   ASSERT_EQ(kill(server_->pid(), SIGTERM), 0);
@@ -153,7 +164,7 @@ TEST_F(RuntimeTest, CallsAndTasksThatOutlastTheDrainAreCutOffAndNamed) {
   auto cancelled = server_->WaitForLine(
       [](const nlohmann::json& line) {
         return line.value("msg", "") == "drain timeout: cancelling calls in flight" &&
-               line.value("calls_in_flight", 0) == 1;
+               line.value("calls_in_flight", 0) == 2;
       },
       absl::Seconds(1));
   EXPECT_TRUE(cancelled.ok()) << cancelled.status();
@@ -164,6 +175,14 @@ TEST_F(RuntimeTest, CallsAndTasksThatOutlastTheDrainAreCutOffAndNamed) {
       },
       absl::Seconds(1));
   EXPECT_TRUE(named.ok()) << named.status();
+  auto calls_named = server_->WaitForLine(
+      [](const nlohmann::json& line) {
+        return line.value("msg", "") == "calls still running after the drain timeout" &&
+               line.value("calls_in_flight", 0) == 1;
+      },
+      absl::Seconds(1));
+  EXPECT_TRUE(calls_named.ok()) << calls_named.status();
+  EXPECT_FALSE(stubborn.get().ok());
 }
 
 TEST_F(RuntimeTest, InternalAndUnknownStatusesAreLoggedOnceWithTheirMethod) {

@@ -1,13 +1,15 @@
 // A service on the shared runtime whose calls a test controls, to watch the runtime drain, log
 // failures and report health as an operator would, from outside the process:
 //   MappingService.GetPortal   holds the call until the file named by portal_id exists (then OK)
-//                              or the call is cancelled; logs "call held" first.
+//                              or the call is cancelled; logs "call held" first. A portal_id
+//                              "ignore-cancellation:<file>" holds it until <file> exists only.
 //   MappingService.ListPortals answers INTERNAL; UpsertPortal answers UNKNOWN.
 // Background task "obedient" logs "task stopped" when told to stop; with --stuck_task, task
 // "stuck" never returns.
 #include <filesystem>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
@@ -27,9 +29,13 @@ class ControlledService : public crmsync::mapping::v1::MappingService::Service {
                          const crmsync::mapping::v1::GetPortalRequest* request,
                          crmsync::mapping::v1::GetPortalResponse*) override {
     crmsync::LogInfo("call held", {{"release_file", request->portal_id()}});
+    absl::string_view release_file = request->portal_id();
+    const bool ignore_cancellation = absl::ConsumePrefix(&release_file, "ignore-cancellation:");
     // The file is made by another process: no notification to wait on but the file system.
-    while (!std::filesystem::exists(request->portal_id())) {
-      if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+    while (!std::filesystem::exists(std::string(release_file))) {
+      if (!ignore_cancellation && context->IsCancelled()) {
+        return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+      }
       absl::SleepFor(absl::Milliseconds(10));
     }
     return grpc::Status::OK;
