@@ -267,6 +267,18 @@ def queue_panels(queue, job, title):
     sel = 'job="%s",instance=~"$instance",queue="%s"' % (job, queue)
     return [
         panel(
+            title + ": item duration p99",
+            [
+                (
+                    "histogram_quantile(0.99, sum by (le) (rate(crmsync_work_queue_item_seconds_bucket{%s}[$__rate_interval])))"
+                    % sel,
+                    "p99",
+                )
+            ],
+            unit="s",
+            width=24,
+        ),
+        panel(
             title + ": items by state",
             [("max by (state) (crmsync_work_queue_items{%s})" % sel, "{{state}}")],
             width=8,
