@@ -2,10 +2,12 @@
 """Runs the built suite under a real Prometheus, scraped as the manifests say, and checks the
 monitoring against what the services really export.
 
-Starts PostgreSQL-backed auth, mapping, sync and notify (a fresh database of the pg_virtualenv
-cluster), tools/zoho-sim as Zoho's accounts server and the test SMTP sink as notify's relay. Each
+Starts auth, mapping, sync and notify with the environment the dev overlay gives them (its
+ConfigMaps, Secrets and mounted key file, rendered by kubectl's kustomize), only the addresses
+replaced: a fresh database of the pg_virtualenv cluster, the test SMTP sink as notify's relay,
+tools/zoho-sim as Zoho's accounts server. A value a binary refuses fails the check. Each
 service's scrape target carries the labels and annotations of its pod template in the dev overlay
-(rendered by kubectl's kustomize) as the Kubernetes discovery would, and Prometheus (Debian's)
+as the Kubernetes discovery would, and Prometheus (Debian's)
 applies deploy/prometheus/scrape.yml's relabelling to them and loads the recording and alert
 rules. Traffic: one failure email through notify (and one refused request), a grant registered
 in auth and tokens minted from zoho-sim, one call to mapping and to sync. Then every rule
@@ -19,6 +21,7 @@ Usage (under pg_virtualenv): check_e2e.py --root SRC --bin_dir BUILD/bin
 """
 
 import argparse
+import base64
 import datetime
 import json
 import os
@@ -141,8 +144,8 @@ def compile_protos(root, out):
     sys.path.insert(0, str(out))
 
 
-def rendered_pod_templates(root, workdir):
-    """Pod template metadata of each crmsync Deployment in the dev overlay, by service."""
+def rendered_dev_overlay(root, workdir):
+    """The objects of the dev overlay as kubectl's kustomize renders them."""
     k8s = workdir / "k8s"
     shutil.copytree(root / "deploy/k8s", k8s)
     rendered = subprocess.run(
@@ -151,12 +154,54 @@ def rendered_pod_templates(root, workdir):
         text=True,
         check=True,
     ).stdout
+    return [obj for obj in yaml.safe_load_all(rendered) if obj]
+
+
+def pod_templates(objects):
+    """(namespace, pod template) of each crmsync Deployment, by service."""
     templates = {}
-    for obj in yaml.safe_load_all(rendered):
-        if obj and obj["kind"] == "Deployment" and obj["metadata"]["name"].startswith("crmsync-"):
+    for obj in objects:
+        if obj["kind"] == "Deployment" and obj["metadata"]["name"].startswith("crmsync-"):
             service = obj["metadata"]["name"].removeprefix("crmsync-")
             templates[service] = (obj["metadata"].get("namespace"), obj["spec"]["template"])
     return templates
+
+
+def container_environment(objects, template, files_dir):
+    """The environment the kubelet would give the template's first container: its ConfigMaps,
+    Secrets and values, with Secret volumes written under files_dir and paths into them moved
+    there."""
+    by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects}
+
+    def data(kind, name):
+        obj = by_name[(kind, name)]
+        values = obj.get("data") or {}
+        if kind == "Secret":
+            return {k: base64.b64decode(v).decode() for k, v in values.items()}
+        return dict(values)
+
+    container = template["spec"]["containers"][0]
+    env = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(data("ConfigMap", source["configMapRef"]["name"]))
+        if "secretRef" in source:
+            env.update(data("Secret", source["secretRef"]["name"]))
+    for item in container.get("env", []):
+        ref = item.get("valueFrom", {}).get("secretKeyRef")
+        env[item["name"]] = data("Secret", ref["name"])[ref["key"]] if ref else item["value"]
+    volumes = {v["name"]: v for v in template["spec"].get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        secret = volumes[mount["name"]]["secret"]
+        folder = files_dir / mount["mountPath"].lstrip("/")
+        folder.mkdir(parents=True, exist_ok=True)
+        values = data("Secret", secret["secretName"])
+        for item in secret["items"]:
+            (folder / item["path"]).write_text(values[item["key"]])
+        for name, value in env.items():
+            if value.startswith(mount["mountPath"] + "/"):
+                env[name] = str(files_dir) + value
+    return env
 
 
 def probed_health_services(template):
@@ -282,7 +327,8 @@ def run(root, bin_dir, workdir, suite, database, problems):
     from crmsync.common.v1 import common_pb2
     from crmsync.notify.v1 import notify_pb2
 
-    templates = rendered_pod_templates(root, workdir)
+    objects = rendered_dev_overlay(root, workdir)
+    templates = pod_templates(objects)
 
     sink_dir = workdir / "mail"
     sink_dir.mkdir()
@@ -299,27 +345,23 @@ def run(root, bin_dir, workdir, suite, database, problems):
     sim = suite.start("zoho-sim", [str(bin_dir / "zoho-sim"), "--port=0"])
     sim_url = f"http://127.0.0.1:{suite.listening('zoho-sim', *sim)['port']}"
 
-    common = {"CRMSYNC_DATABASE_URL": f"dbname={database}", "CRMSYNC_LOG_LEVEL": "info"}
+    # Each service starts with the dev overlay's configuration; only the addresses of what runs
+    # elsewhere in a cluster point at this run's database, SMTP sink and notify.
     ports = {}
 
-    def start_service(service, extra):
+    def start_service(service, addresses):
+        env = container_environment(objects, templates[service][1], workdir / "files")
+        env.update({"CRMSYNC_DATABASE_URL": f"dbname={database}", **addresses})
         process = suite.start(
             service,
             [str(bin_dir / f"crmsync-{service}"), "--grpc_port=0", "--metrics_port=0"],
-            env={**common, **extra},
+            env=env,
         )
         line = suite.listening(service, *process)
         ports[service] = (line["grpc_port"], line["metrics_port"])
 
     start_service("notify", {"CRMSYNC_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}"})
-    start_service(
-        "auth",
-        {
-            "CRMSYNC_ENCRYPTION_KEYS": "e2e:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
-            "CRMSYNC_NOTIFY_ADDRESS": f"127.0.0.1:{ports['notify'][0]}",
-            "CRMSYNC_ALLOW_LOOPBACK_HTTP": "true",
-        },
-    )
+    start_service("auth", {"CRMSYNC_NOTIFY_ADDRESS": f"127.0.0.1:{ports['notify'][0]}"})
     start_service("mapping", {})
     start_service("sync", {})
 

@@ -4,6 +4,7 @@
 For each overlay: every object validates against the Kubernetes API schemas (validate.mjs, offline);
 every Secret, ConfigMap, key, Service port and scale target a manifest refers to is in the build;
 every CRMSYNC_* variable and --flag given to a crmsync binary is one that binary lists in --help;
+auth is told where notify is and has encryption keys, notify has an SMTP relay;
 every crmsync pod is hardened (non-root, read-only root, no privilege escalation, no capabilities,
 RuntimeDefault seccomp, no service-account token), has requests and limits, a gRPC readiness probe
 on the default health service and liveness and startup probes on "liveness", and a grace period
@@ -233,6 +234,34 @@ class Checker:
         if drain is None or grace <= sleep + drain + 2:
             self.fail(obj, f"grace period {grace}s does not cover preStop {sleep}s + drain + 2s")
 
+    def check_wiring(self):
+        """What each service needs to do its job at all, not just to start."""
+        env = {}
+        for service in SERVICES:
+            deployment = self.by_kind.get("Deployment", {}).get(f"crmsync-{service}")
+            if deployment is not None:
+                env[service] = (deployment, self.env_names(pod_spec(deployment)["containers"][0]))
+        if "auth" in env:
+            deployment, auth = env["auth"]
+            host, _, port = (auth.get("CRMSYNC_NOTIFY_ADDRESS") or "").partition(":")
+            service = self.by_kind.get("Service", {}).get(host)
+            ports = {str(p["port"]) for p in (service or {}).get("spec", {}).get("ports", [])}
+            if service is None or port not in ports:
+                self.fail(
+                    deployment,
+                    "CRMSYNC_NOTIFY_ADDRESS is not a Service port: broken grants go unreported",
+                )
+            if not auth.get("CRMSYNC_ENCRYPTION_KEYS") and not auth.get(
+                "CRMSYNC_ENCRYPTION_KEYS_FILE"
+            ):
+                self.fail(deployment, "auth has no encryption keys: it cannot store a grant")
+        if "notify" in env:
+            deployment, notify = env["notify"]
+            if notify.get("CRMSYNC_MAIL_TRANSPORT") == "file" or not notify.get("CRMSYNC_SMTP_URL"):
+                self.fail(
+                    deployment, "notify has no SMTP relay: emails would go to a file in the pod"
+                )
+
     def check_prod(self):
         hpa_targets = {
             h["spec"]["scaleTargetRef"]["name"]: h
@@ -290,6 +319,7 @@ def main():
             checker.check_references()
             checker.check_flags()
             checker.check_pods()
+            checker.check_wiring()
             if overlay == "prod":
                 checker.check_prod()
             problems += checker.problems
