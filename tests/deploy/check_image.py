@@ -54,18 +54,25 @@ def closure(packages, depends):
     return seen
 
 
-def package_of(library):
-    """The Debian package that installed a shared library file."""
-    for path in (library, str(pathlib.Path(library).resolve())):
-        out = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
-        if out.returncode == 0:
-            return out.stdout.split(":")[0]
-        # usrmerge: /lib/x86_64-linux-gnu/... is recorded under /usr/lib, or the other way.
-        alt = path.removeprefix("/usr") if path.startswith("/usr/") else "/usr" + path
-        out = subprocess.run(["dpkg", "-S", alt], capture_output=True, text=True)
-        if out.returncode == 0:
-            return out.stdout.split(":")[0]
-    return None
+def packages_of(libraries):
+    """The Debian package that installed each shared library file (None if none did), asking dpkg
+    once for all of them. With usrmerge a file may be recorded under /lib or /usr/lib."""
+    candidates = {}
+    for library in libraries:
+        resolved = str(pathlib.Path(library).resolve())
+        paths = {library, resolved}
+        paths |= {p.removeprefix("/usr") if p.startswith("/usr/") else "/usr" + p for p in paths}
+        candidates[library] = paths
+    every_path = sorted(set().union(*candidates.values())) if candidates else []
+    out = subprocess.run(["dpkg", "-S", *every_path], capture_output=True, text=True).stdout
+    owner = {}
+    for line in out.splitlines():
+        package, _, path = line.partition(": ")
+        owner[path] = package.split(":")[0]
+    return {
+        library: next((owner[p] for p in sorted(paths) if p in owner), None)
+        for library, paths in candidates.items()
+    }
 
 
 def main():
@@ -85,14 +92,18 @@ def main():
     copied = set(re.findall(r"/src/build/bin/([\w-]+)", runtime))
 
     available = closure(packages, installed_dependencies())
+    linked = {}
     for binary in sorted(copied):
         path = args.bin_dir / binary
         if not path.exists():
             problems.append(f"{binary} is copied into the image but was not built")
             continue
         ldd = subprocess.run(["ldd", str(path)], capture_output=True, text=True, check=True).stdout
-        for library in re.findall(r"=> (/\S+)", ldd):
-            package = package_of(library)
+        linked[binary] = re.findall(r"=> (/\S+)", ldd)
+    owners = packages_of({library for libraries in linked.values() for library in libraries})
+    for binary, libraries in linked.items():
+        for library in libraries:
+            package = owners[library]
             if package is None:
                 problems.append(f"{binary}: {library} belongs to no Debian package")
             elif package not in available:
