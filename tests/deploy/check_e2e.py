@@ -5,7 +5,8 @@ monitoring against what the services really export.
 Starts auth, mapping, sync and notify with the environment the dev overlay gives them (its
 ConfigMaps, Secrets and mounted key file, rendered by kubectl's kustomize), only the addresses
 replaced: a fresh database of the pg_virtualenv cluster, the test SMTP sink as notify's relay,
-tools/zoho-sim as Zoho's accounts server. A value a binary refuses fails the check. Each
+tools/zoho-sim as Zoho's accounts server. The overlay's migration Jobs run first, as they are
+written. A value a binary refuses, or a Job that fails, fails the check. Each
 service's scrape target carries the labels and annotations of its pod template in the dev overlay
 as the Kubernetes discovery would, and Prometheus (Debian's)
 applies deploy/prometheus/scrape.yml's relabelling to them and loads the recording and alert
@@ -344,6 +345,23 @@ def run(root, bin_dir, workdir, suite, database, problems):
     smtp_port = suite.listening("smtp-sink", *sink)["port"]
     sim = suite.start("zoho-sim", [str(bin_dir / "zoho-sim"), "--port=0"])
     sim_url = f"http://127.0.0.1:{suite.listening('zoho-sim', *sim)['port']}"
+
+    # The migration Jobs first, as the overlay runs them: their arguments and environment.
+    for job in (o for o in objects if o["kind"] == "Job"):
+        template = job["spec"]["template"]
+        container = template["spec"]["containers"][0]
+        binary = container["image"].split(":")[0]
+        env = container_environment(objects, template, workdir / "files")
+        env["CRMSYNC_DATABASE_URL"] = f"dbname={database}"
+        migrated = subprocess.run(
+            [str(bin_dir / binary), *container.get("args", [])],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=WAIT_SECONDS * 2,
+        )
+        if migrated.returncode != 0:
+            problems.append(f"Job {job['metadata']['name']} failed: {migrated.stderr[-1000:]}")
 
     # Each service starts with the dev overlay's configuration; only the addresses of what runs
     # elsewhere in a cluster point at this run's database, SMTP sink and notify.
