@@ -11,8 +11,10 @@ PACKAGES=(
   libabsl-dev libpqxx-dev libpq-dev prometheus-cpp-dev nlohmann-json3-dev libcpp-httplib-dev
   libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-common python3 python3-aiosmtpd prometheus curl
-  python3-yaml python3-grpcio python3-protobuf
 )
+
+# The deploy checks' (tests/deploy): YAML, and gRPC with protobuf for the end-to-end run.
+PACKAGES+=(python3-yaml python3-grpcio python3-protobuf)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
