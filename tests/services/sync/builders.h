@@ -1,0 +1,55 @@
+// Test builders for the sync domain: a well-formed change from each side and canonical field
+// states.
+#ifndef CRMSYNC_TESTS_SERVICES_SYNC_BUILDERS_H_
+#define CRMSYNC_TESTS_SERVICES_SYNC_BUILDERS_H_
+
+#include <utility>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "services/sync/change/task.h"
+
+namespace crmsync::sync::testing {
+
+// 2026-11-30 09:00 UTC plus `minutes`: source modified times.
+inline absl::Time At(int minutes) {
+  return absl::FromCivil(absl::CivilMinute(2026, 11, 30, 9, 0), absl::UTCTimeZone()) +
+         absl::Minutes(minutes);
+}
+
+// A well-formed change from `side` at At(0) that carries no field yet.
+inline TaskChange ChangeFrom(Side side) {
+  TaskChange change;
+  change.portal_id = "750000000000001";
+  change.origin_side = side;
+  change.event_id = "6000000012345:2026-11-30T09:00:00+00:00";
+  change.task_id = side == Side::kCrm ? "6000000012345" : "1700000000042";
+  change.actor = {"4000000000007", "george@example.com", "George Miller"};
+  change.source_modified_time = At(0);
+  return change;
+}
+
+inline TaskChange WithTitle(TaskChange change, std::string title) {
+  change.fields.title = std::move(title);
+  return change;
+}
+
+inline TaskChange WithEndDate(TaskChange change, Date date) {
+  change.fields.end_date = date;
+  return change;
+}
+
+inline TaskChange WithTime(TaskChange change, absl::Time time) {
+  change.source_modified_time = time;
+  return change;
+}
+
+// A canonical field state set by `side` at `time`.
+inline FieldState State(FieldValue value, int64_t version, absl::Time time,
+                        Side side = Side::kProjects) {
+  return FieldState{std::move(value), version, side, time, "first-event"};
+}
+
+}  // namespace crmsync::sync::testing
+
+#endif  // CRMSYNC_TESTS_SERVICES_SYNC_BUILDERS_H_
