@@ -1,5 +1,5 @@
-// Test builders for the sync domain: a well-formed change from each side and canonical field
-// states.
+// Test builders for the sync domain: a well-formed change from each side, the portal value maps
+// crmsync.common.v1 documents as defaults, and canonical field states.
 #ifndef CRMSYNC_TESTS_SERVICES_SYNC_BUILDERS_H_
 #define CRMSYNC_TESTS_SERVICES_SYNC_BUILDERS_H_
 
@@ -8,6 +8,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "services/sync/change/task.h"
+#include "services/sync/change/value_maps.h"
 
 namespace crmsync::sync::testing {
 
@@ -48,6 +49,31 @@ inline TaskChange WithTime(TaskChange change, absl::Time time) {
 inline FieldState State(FieldValue value, int64_t version, absl::Time time,
                         Side side = Side::kProjects) {
   return FieldState{std::move(value), version, side, time, "first-event"};
+}
+
+// The value maps documented on crmsync.common.v1.Priority and TaskStatus (mapping's GetPortal
+// returns them when a portal keeps the defaults).
+inline ValueMaps DocumentedDefaultMaps() {
+  return ValueMaps{
+      .crm_priorities = {{"", Priority::kNone, true},
+                         {"Low", Priority::kLow, true},
+                         {"Lowest", Priority::kLow, false},
+                         {"Normal", Priority::kMedium, true},
+                         {"High", Priority::kHigh, true},
+                         {"Highest", Priority::kHigh, false}},
+      .projects_priorities = {{"None", Priority::kNone, true},
+                              {"Low", Priority::kLow, true},
+                              {"Medium", Priority::kMedium, true},
+                              {"High", Priority::kHigh, true}},
+      .crm_statuses = {{"Not Started", TaskStatus::kOpen, true},
+                       {"Deferred", TaskStatus::kOpen, false},
+                       {"In Progress", TaskStatus::kOpen, false},
+                       {"Waiting for input", TaskStatus::kOpen, false},
+                       {"Waiting on someone else", TaskStatus::kOpen, false},
+                       {"Completed", TaskStatus::kClosed, true}},
+      .projects_statuses = {{"Open", TaskStatus::kOpen, true},
+                            {"Closed", TaskStatus::kClosed, true}},
+  };
 }
 
 }  // namespace crmsync::sync::testing
