@@ -129,6 +129,10 @@ absl::string_view StatusDisplayName(TaskStatus status) {
   return "unspecified";
 }
 
+std::string DisplayDate(absl::CivilDay day) {
+  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
+}
+
 std::string DisplayValue(const FieldValue& value) {
   return std::visit(
       [](const auto& v) -> std::string {
@@ -137,7 +141,7 @@ std::string DisplayValue(const FieldValue& value) {
           return absl::StrCat("\"", v, "\"");
         } else if constexpr (std::is_same_v<T, EndDate>) {
           if (!v.has_value()) return "no end date";
-          return absl::StrFormat("%04d-%02d-%02d", v->year(), v->month(), v->day());
+          return DisplayDate(*v);
         } else if constexpr (std::is_same_v<T, Priority>) {
           return std::string(PriorityDisplayName(v));
         } else if constexpr (std::is_same_v<T, TaskStatus>) {

@@ -104,6 +104,8 @@ bool SameValue(const FieldValue& a, const FieldValue& b);
 // The value as a sentence shows it: text quoted, dates yyyy-mm-dd, "no end date", "High",
 // "Open", an owner's email (or name or id), "no owner".
 std::string DisplayValue(const FieldValue& value);
+// A calendar date as people and notifications read it: yyyy-mm-dd.
+std::string DisplayDate(absl::CivilDay day);
 // "None", "Low", "Medium", "High"; "Open", "Closed".
 absl::string_view PriorityDisplayName(Priority priority);
 absl::string_view StatusDisplayName(TaskStatus status);
@@ -198,6 +200,8 @@ struct Rejection {
   // A sentence without a final period, e.g. "End date 2025-07-15 is after the end of strict
   // project Data Migration (2025-06-30)".
   std::string message;
+
+  friend bool operator==(const Rejection&, const Rejection&) = default;
 };
 
 }  // namespace crmsync::sync
