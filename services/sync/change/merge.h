@@ -51,6 +51,10 @@ bool IsStale(const FieldState* current, absl::Time source_time);
 // True when the field has a canonical value and `value` is the same (SameValue).
 bool IsEcho(const FieldState* current, const FieldValue& value);
 
+// The decision on a field whose change is older than its canonical value (IsStale); its new
+// value is not looked at.
+FieldDecision StaleField(Field field, const FieldState* current);
+
 // Judges one field whose new value is known in canonical terms: STALE, else ECHO, else APPLIED.
 FieldDecision MergeField(Field field, const FieldState* current, const FieldValue& value,
                          absl::Time source_time);
