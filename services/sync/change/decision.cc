@@ -38,23 +38,6 @@ LinkState DeletedIn(Side side) {
   return side == Side::kCrm ? LinkState::kDeletedInCrm : LinkState::kDeletedInProjects;
 }
 
-// TASK_NOT_LINKED or TASK_DELETED_ON_OTHER_SIDE, when the link refuses every change.
-std::optional<Rejection> LinkRejection(const TaskChange& change, const TaskContext& context) {
-  if (!context.link.has_value()) {
-    return Rejection{FailureReason::kTaskNotLinked,
-                     absl::StrCat(SideDisplayName(change.origin_side), " task ", change.task_id,
-                                  " is not linked to a ",
-                                  SideDisplayName(OtherSide(change.origin_side)), " task")};
-  }
-  if (*context.link == DeletedIn(OtherSide(change.origin_side))) {
-    return Rejection{FailureReason::kTaskDeletedOnOtherSide,
-                     absl::StrCat("The linked task was deleted in ",
-                                  SideDisplayName(OtherSide(change.origin_side)), "; changes from ",
-                                  SideDisplayName(change.origin_side), " are no longer synced")};
-  }
-  return std::nullopt;
-}
-
 ChangeDecision Deletion(const TaskChange& change, const TaskContext& context) {
   ChangeDecision decision;
   if (*context.link == DeletedIn(change.origin_side)) {
@@ -190,11 +173,28 @@ absl::StatusOr<std::optional<Rejection>> CheckRules(const FieldDecision& field,
 
 }  // namespace
 
+std::optional<Rejection> CheckLink(Side origin, absl::string_view task_id,
+                                   const std::optional<LinkState>& link) {
+  const Side other = OtherSide(origin);
+  if (!link.has_value()) {
+    return Rejection{FailureReason::kTaskNotLinked,
+                     absl::StrCat(SideDisplayName(origin), " task ", task_id,
+                                  " is not linked to a ", SideDisplayName(other), " task")};
+  }
+  if (*link == DeletedIn(other)) {
+    return Rejection{
+        FailureReason::kTaskDeletedOnOtherSide,
+        absl::StrCat("The linked task was deleted in ", SideDisplayName(other), "; changes from ",
+                     SideDisplayName(origin), " are no longer synced")};
+  }
+  return std::nullopt;
+}
+
 NeededReads NeededReadsFor(const TaskChange& change, const ValueMaps& maps,
                            const TaskContext& context) {
   NeededReads reads;
-  if (LinkRejection(change, context).has_value() || change.task_deleted ||
-      !change.source_modified_time.has_value()) {
+  if (CheckLink(change.origin_side, change.task_id, context.link).has_value() ||
+      change.task_deleted || !change.source_modified_time.has_value()) {
     return reads;
   }
   for (Field field : kAllFields) {
@@ -221,7 +221,9 @@ absl::StatusOr<ChangeDecision> DecideChange(const TaskChange& change, const Valu
   if (!change.source_modified_time.has_value()) {
     return absl::InvalidArgumentError("change.source_modified_time: required");
   }
-  if (auto rejection = LinkRejection(change, context)) return RejectChange(*std::move(rejection));
+  if (auto rejection = CheckLink(change.origin_side, change.task_id, context.link)) {
+    return RejectChange(*std::move(rejection));
+  }
   if (change.task_deleted) return Deletion(change, context);
 
   std::vector<FieldDecision> fields;

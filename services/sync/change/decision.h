@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "services/sync/change/merge.h"
 #include "services/sync/change/rules.h"
 #include "services/sync/change/task.h"
@@ -32,6 +33,12 @@ struct TaskContext {
   // The subtask's parent as read live from Projects; needed when NeededReads says so.
   std::optional<ParentTask> parent;
 };
+
+// Step 3 for a change or comment made to task `task_id` on `origin`: TASK_NOT_LINKED when `link`
+// is nullopt, TASK_DELETED_ON_OTHER_SIDE when the linked task was deleted on the other side;
+// nullopt when changes may proceed.
+std::optional<Rejection> CheckLink(Side origin, absl::string_view task_id,
+                                   const std::optional<LinkState>& link);
 
 // Which reads DecideChange needs for a change beyond the link and canonical state.
 struct NeededReads {

@@ -255,6 +255,15 @@ TEST(DecideChange, OwnerWithoutALinkedUserIsUnknown) {
             "The new owner zoe@example.com has no user with the same email in Zoho Projects");
 }
 
+TEST(DecideChange, AnOwnerLookupOfAnotherUserIsACallerBug) {
+  TaskChange change = Later(ChangeFrom(Side::kCrm));
+  change.fields.owner_user_id = kGeorge.crm_user_id;
+  TaskContext context = LinkedTask();
+  context.owner = kAna;
+  EXPECT_EQ(DecideChange(change, DocumentedDefaultMaps(), context).status().code(),
+            absl::StatusCode::kInternal);
+}
+
 TEST(DecideChange, OnlyProjectsTasksMayHaveNoOwner) {
   TaskChange from_projects = Later(ChangeFrom(Side::kProjects));
   from_projects.fields.owner_user_id = "";
