@@ -65,18 +65,13 @@ Translation Refused(Rejection rejection, std::optional<FieldValue> attempted = s
   return {std::move(attempted), std::move(rejection)};
 }
 
-Translation FromStatus(const absl::StatusOr<Priority>& priority) {
-  if (!priority.ok()) {
-    return Refused({FailureReason::kInvalidValue, std::string(priority.status().message())});
+// A value map's answer: NOT_FOUND carries the sentence of the INVALID_VALUE rejection.
+template <typename Canonical>
+Translation FromMap(const absl::StatusOr<Canonical>& read) {
+  if (!read.ok()) {
+    return Refused({FailureReason::kInvalidValue, std::string(read.status().message())});
   }
-  return {*priority, std::nullopt};
-}
-
-Translation FromStatus(const absl::StatusOr<TaskStatus>& status) {
-  if (!status.ok()) {
-    return Refused({FailureReason::kInvalidValue, std::string(status.status().message())});
-  }
-  return {*status, std::nullopt};
+  return {*read, std::nullopt};
 }
 
 Translation TranslateOwner(const TaskChange& change, const TaskContext& context) {
@@ -85,8 +80,9 @@ Translation TranslateOwner(const TaskChange& change, const TaskContext& context)
   const Side other = OtherSide(origin);
   if (user_id.empty()) {
     if (origin == Side::kCrm) {
-      return Refused({FailureReason::kInvalidValue, "A Zoho CRM task cannot be left without owner"},
-                     Owner{});
+      return Refused(
+          {FailureReason::kInvalidValue, "A Zoho CRM task cannot be left without an owner"},
+          Owner{});
     }
     return {Owner{}, std::nullopt};
   }
@@ -123,12 +119,12 @@ absl::StatusOr<Translation> Translate(Field field, const TaskChange& change, con
     }
     case Field::kPriority:
       if (const auto* raw = std::get_if<std::string>(&*fields.priority)) {
-        return FromStatus(ReadPriority(maps, change.origin_side, *raw));
+        return FromMap(ReadPriority(maps, change.origin_side, *raw));
       }
       return Translation{std::get<Priority>(*fields.priority), std::nullopt};
     case Field::kStatus:
       if (const auto* raw = std::get_if<std::string>(&*fields.status)) {
-        return FromStatus(ReadStatus(maps, change.origin_side, *raw));
+        return FromMap(ReadStatus(maps, change.origin_side, *raw));
       }
       return Translation{std::get<TaskStatus>(*fields.status), std::nullopt};
     case Field::kOwner:

@@ -38,7 +38,8 @@ struct ChangeDecision {
   FailureReason reason = FailureReason::kUnspecified;
   // A sentence for people and logs.
   std::string message;
-  // One entry per field carried, in Field order; when REJECTED only the rejected fields.
+  // One entry per field carried, in Field order; when REJECTED only the rejected fields; none
+  // for a deletion or a change the link refuses.
   std::vector<FieldDecision> fields;
   // APPLIED deletion: the task was deleted on the origin side; mark the link, apply no field.
   bool marks_task_deleted = false;

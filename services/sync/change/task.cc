@@ -1,5 +1,7 @@
 #include "services/sync/change/task.h"
 
+#include <type_traits>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

@@ -272,7 +272,7 @@ TEST(DecideChange, OnlyProjectsTasksMayHaveNoOwner) {
   from_crm.fields.owner_user_id = "";
   const ChangeDecision d = Decide(from_crm);
   EXPECT_EQ(d.reason, FailureReason::kInvalidValue);
-  EXPECT_EQ(d.message, "A Zoho CRM task cannot be left without owner");
+  EXPECT_EQ(d.message, "A Zoho CRM task cannot be left without an owner");
 }
 
 TEST(StrictScheduleRule, CrmEndDatePastTheScheduleIsRejectedAndNothingIsApplied) {
