@@ -1,5 +1,5 @@
-// Test builders for the sync domain: a well-formed change from each side, the portal value maps
-// crmsync.common.v1 documents as defaults, and canonical field states.
+// Test builders for the sync domain: a well-formed change from each side, a comment, the portal
+// value maps crmsync.common.v1 documents as defaults, and canonical field states.
 #ifndef CRMSYNC_TESTS_SERVICES_SYNC_BUILDERS_H_
 #define CRMSYNC_TESTS_SERVICES_SYNC_BUILDERS_H_
 
@@ -43,6 +43,21 @@ inline TaskChange WithEndDate(TaskChange change, Date date) {
 inline TaskChange WithTime(TaskChange change, absl::Time time) {
   change.source_modified_time = time;
   return change;
+}
+
+// Linda adds a comment to a linked task in CRM at At(0).
+inline CommentChange LindasComment() {
+  CommentChange comment;
+  comment.portal_id = "750000000000001";
+  comment.origin_side = Side::kCrm;
+  comment.event_id = "note-6000000099999";
+  comment.task_id = "6000000012345";
+  comment.comment_id = "6000000099999";
+  comment.action = CommentAction::kAdd;
+  comment.content = "Customer confirmed the cut-over date.";
+  comment.author = {"4000000000008", "linda@example.com", "Linda Smith"};
+  comment.source_modified_time = At(0);
+  return comment;
 }
 
 // A canonical field state set by `side` at `time`.

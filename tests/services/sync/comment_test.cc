@@ -7,20 +7,7 @@
 namespace crmsync::sync {
 namespace {
 
-// Linda adds a comment to a linked task in CRM.
-CommentChange LindasComment() {
-  CommentChange comment;
-  comment.portal_id = "750000000000001";
-  comment.origin_side = Side::kCrm;
-  comment.event_id = "note-6000000099999";
-  comment.task_id = "6000000012345";
-  comment.comment_id = "6000000099999";
-  comment.action = CommentAction::kAdd;
-  comment.content = "Customer confirmed the cut-over date.";
-  comment.author = {"4000000000008", "linda@example.com", "Linda Smith"};
-  comment.source_modified_time = testing::At(0);
-  return comment;
-}
+using testing::LindasComment;
 
 CommentContext Linked() { return CommentContext{LinkState::kActive, false, false}; }
 

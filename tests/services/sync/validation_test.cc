@@ -11,6 +11,7 @@ namespace {
 
 using testing::ChangeFrom;
 using ::testing::HasSubstr;
+using testing::LindasComment;
 using ::testing::Optional;
 using ::testing::StartsWith;
 using testing::WithTitle;
@@ -152,33 +153,19 @@ TEST(ValidateBatch, OneToAHundredChangesNamedByIndex) {
   EXPECT_EQ(ValidateBatch(changes).message(), "changes: 101 changes; at most 100 allowed");
 }
 
-CommentChange AddedComment() {
-  CommentChange comment;
-  comment.portal_id = "750000000000001";
-  comment.origin_side = Side::kCrm;
-  comment.event_id = "note-1";
-  comment.task_id = "6000000012345";
-  comment.comment_id = "6000000099999";
-  comment.action = CommentAction::kAdd;
-  comment.content = "Customer confirmed the cut-over date.";
-  comment.author = {"4000000000008", "linda@example.com", "Linda Smith"};
-  comment.source_modified_time = testing::At(0);
-  return comment;
-}
-
 TEST(ValidateComment, NamesTheMalformedField) {
-  EXPECT_TRUE(ValidateComment(AddedComment(), "comment").ok());
-  CommentChange comment = AddedComment();
+  EXPECT_TRUE(ValidateComment(LindasComment(), "comment").ok());
+  CommentChange comment = LindasComment();
   comment.comment_id = "";
   EXPECT_EQ(ValidateComment(comment, "comment").message(), "comment.comment_id: required");
-  comment = AddedComment();
+  comment = LindasComment();
   comment.action = CommentAction::kUnspecified;
   EXPECT_EQ(ValidateComment(comment, "comment").message(), "comment.action: required");
-  comment = AddedComment();
+  comment = LindasComment();
   comment.source_modified_time.reset();
   EXPECT_EQ(ValidateComment(comment, "comment").message(),
             "comment.source_modified_time: required");
-  comment = AddedComment();
+  comment = LindasComment();
   comment.event_id = "";
   EXPECT_EQ(ValidateComment(comment, "comment").message(), "comment.event_id: required");
 }
@@ -217,7 +204,7 @@ TEST(CheckDescription, UpTo32000CharactersAndEmptyClears) {
 }
 
 TEST(CheckCommentContent, AddedCommentIsOneTo10000CharactersDeletionCarriesNone) {
-  CommentChange comment = AddedComment();
+  CommentChange comment = LindasComment();
   EXPECT_EQ(CheckCommentContent(comment), std::nullopt);
   comment.content = std::string(10000, 'c');
   EXPECT_EQ(CheckCommentContent(comment), std::nullopt);
