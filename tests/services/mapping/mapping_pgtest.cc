@@ -4,10 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "libs/pg/migrations.h"
 #include "services/mapping/pg_store.h"
-#include "services/mapping/schema.h"
-#include "tests/support/pg/test_database.h"
+#include "tests/services/mapping/test_pool.h"
 
 namespace crmsync::mapping {
 namespace {
@@ -25,23 +23,10 @@ std::string Message(const absl::Status& status) { return std::string(status.mess
 class MappingPgTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto database = crmsync::testing::TestDatabase::Create();
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = *std::move(database);
-    pg::PoolOptions options;
-    options.database_url = database_->url();
-    options.schema = "mapping";
-    {
-      auto migrator = pg::Pool::Create(options);
-      ASSERT_TRUE(migrator.ok()) << migrator.status();
-      auto migrated = pg::Migrate(**migrator, "mapping", Migrations());
-      ASSERT_TRUE(migrated.ok()) << migrated.status();
-    }
-    options.statements = Queries();
-    auto pool = pg::Pool::Create(options);
+    auto pool = MakeTestPool();
     ASSERT_TRUE(pool.ok()) << pool.status();
     pool_ = *std::move(pool);
-    store_ = std::make_unique<PgStore>(*pool_);
+    store_ = std::make_unique<PgStore>(*pool_.pool);
     ASSERT_TRUE(store_->UpsertPortal({"p1", "Portal one", "org1", {}, {}}, kNow).ok());
     ASSERT_TRUE(store_->UpsertPortal({"p2", "Portal two", "org2", {}, {}}, kNow).ok());
   }
@@ -51,8 +36,7 @@ class MappingPgTest : public ::testing::Test {
     ASSERT_TRUE(count.ok()) << count.status();
   }
 
-  std::unique_ptr<crmsync::testing::TestDatabase> database_;
-  std::unique_ptr<pg::Pool> pool_;
+  TestPool pool_;
   std::unique_ptr<PgStore> store_;
 };
 
