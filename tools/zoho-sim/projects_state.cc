@@ -150,7 +150,8 @@ absl::StatusOr<Json> SimState::ProjectsAddProject(const std::string& portal_id, 
     project[field] = FormatDate(*day);
     project[absl::StrCat(field, "_long")] = DayMillis(*day);
   }
-  project["is_strict"] = spec.value("strict", false);
+  // Projects spells the flag "yes" / "no", as the projects API's sample response shows.
+  project["is_strict"] = spec.value("strict", false) ? "yes" : "no";
   if (spec.contains("client_id")) {
     const std::string client = spec["client_id"].is_string() ? spec["client_id"].get<std::string>()
                                                              : spec["client_id"].dump();
@@ -263,7 +264,7 @@ absl::StatusOr<Json> SimState::ApplyTaskForm(Portal& portal, const Json& project
     task["status"] = *status;
     task["completed"] = (*status)["type"] == "closed";
   }
-  if (project.value("is_strict", false)) {
+  if (project.value("is_strict", "no") == "yes") {
     // A strict project keeps every task inside its own schedule.
     for (const char* field : {"start_date_long", "end_date_long"}) {
       if (!task.contains(field)) continue;
