@@ -206,6 +206,14 @@ Reply SimState::ProjectsProjectClients(const std::string& portal_id,
                .body = {{"clients", Json::array({portal->clients.at(client->second)})}}};
 }
 
+Reply SimState::ProjectsListClients(const std::string& portal_id, const Params& query) const {
+  const Portal* portal = FindPortal(portal_id);
+  if (portal == nullptr) return NotFound();
+  std::vector<Json> all;
+  for (const auto& [id, client] : portal->clients) all.push_back(client);
+  return ListPage("clients", all, query);
+}
+
 Reply SimState::ProjectsListUsers(const std::string& portal_id) const {
   const Portal* portal = FindPortal(portal_id);
   if (portal == nullptr) return NotFound();
