@@ -8,10 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 namespace crmsync::mapping {
+
+// The two Zoho products.
+enum class Side { kCrm, kProjects };
 
 // The parts of the directory; numbers as crmsync.mapping.v1.DirectoryPart.
 enum class DirectoryPart {
@@ -22,6 +26,9 @@ enum class DirectoryPart {
   kDeals = 5,
   kCrmUsers = 6,
 };
+
+// "client_accounts", "projects", "projects_users", "crm_accounts", "deals", "crm_users".
+absl::string_view PartName(DirectoryPart part);
 
 // A Projects client company or a CRM account.
 struct Account {

@@ -1,5 +1,6 @@
 #include "services/mapping/mapping_server.h"
 
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -435,8 +436,7 @@ grpc::Status MappingServer::LookupUser(grpc::ServerContext*, const v1::LookupUse
       }
       if (auto s = ValidateId(by_id.user_id(), "by_id.user_id"); !s.ok()) return Invalid(s);
       user = store_.LookupUserById(
-          request->portal_id(),
-          by_id.side() == common::v1::SIDE_CRM ? UserSide::kCrm : UserSide::kProjects,
+          request->portal_id(), by_id.side() == common::v1::SIDE_CRM ? Side::kCrm : Side::kProjects,
           by_id.user_id());
       break;
     }
@@ -485,6 +485,46 @@ grpc::Status MappingServer::ListUsers(grpc::ServerContext*, const v1::ListUsersR
   if (more) users->pop_back();
   for (const User& u : *users) *response->add_users() = UserToProto(u);
   if (more) response->set_next_page_token(EncodePageToken(token_filter, {users->back().email_key}));
+  return grpc::Status::OK;
+}
+
+grpc::Status MappingServer::ImportDirectory(grpc::ServerContext*,
+                                            const v1::ImportDirectoryRequest* request,
+                                            v1::ImportDirectoryResponse* response) {
+  if (!ready_()) return NotReady();
+  if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
+  std::set<DirectoryPart> parts;
+  for (int i = 0; i < request->parts_size(); ++i) {
+    const int part = request->parts(i);
+    if (part < static_cast<int>(DirectoryPart::kClientAccounts) ||
+        part > static_cast<int>(DirectoryPart::kCrmUsers)) {
+      return Invalid(absl::InvalidArgumentError(absl::StrCat(
+          "parts[", i, "]: ", part == 0 ? "DIRECTORY_PART_UNSPECIFIED" : "unknown part ",
+          part == 0 ? "" : absl::StrCat(part))));
+    }
+    parts.insert(static_cast<DirectoryPart>(part));
+  }
+  if (parts.empty()) {
+    for (int part = 1; part <= static_cast<int>(DirectoryPart::kCrmUsers); ++part) {
+      parts.insert(static_cast<DirectoryPart>(part));
+    }
+  }
+  if (importer_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "no auth service is configured (--auth_address), so there are no tokens "
+                        "to read Zoho with");
+  }
+  auto counts = importer_->Import(request->portal_id(), {parts.begin(), parts.end()});
+  if (!counts.ok()) return ToGrpcStatus(counts.status());
+  for (const ImportCount& c : *counts) {
+    auto* out = response->add_counts();
+    out->set_part(static_cast<v1::DirectoryPart>(c.part));
+    out->set_fetched(c.fetched);
+    out->set_created(c.created);
+    out->set_updated(c.updated);
+    out->set_removed(c.removed);
+  }
+  *response->mutable_finish_time() = ToTimestamp(clock_.Now());
   return grpc::Status::OK;
 }
 

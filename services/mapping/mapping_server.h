@@ -1,7 +1,6 @@
 // The crmsync.mapping.v1.MappingService gRPC adapter: validates requests (INVALID_ARGUMENT naming
 // the field), calls MappingStore, and maps results and page tokens back to protos. GetPortal is
 // answered from memory for up to `portal_cache_ttl` (sync calls it for every change).
-// ImportDirectory is not served yet: it answers UNIMPLEMENTED.
 #ifndef CRMSYNC_SERVICES_MAPPING_MAPPING_SERVER_H_
 #define CRMSYNC_SERVICES_MAPPING_MAPPING_SERVER_H_
 
@@ -12,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
 #include "libs/common/clock.h"
+#include "services/mapping/directory_import.h"
 #include "services/mapping/metrics.h"
 #include "services/mapping/store.h"
 
@@ -24,15 +24,18 @@ PortalSettings SettingsFromProto(const v1::Portal& portal);
 
 class MappingServer final : public v1::MappingService::Service {
  public:
-  // Everything must outlive the server. While `ready` is false (schema not migrated, database
-  // not answering) every call is UNAVAILABLE.
+  // Everything must outlive the server. Without an `importer` (no auth service configured)
+  // ImportDirectory is FAILED_PRECONDITION. While `ready` is false (schema not migrated,
+  // database not answering) every call is UNAVAILABLE.
   MappingServer(
       MappingStore& store, const Clock& clock, MappingMetrics& metrics,
-      absl::Duration portal_cache_ttl, std::function<bool()> ready = [] { return true; })
+      absl::Duration portal_cache_ttl, DirectoryImporter* importer = nullptr,
+      std::function<bool()> ready = [] { return true; })
       : store_(store),
         clock_(clock),
         metrics_(metrics),
         portal_cache_ttl_(portal_cache_ttl),
+        importer_(importer),
         ready_(std::move(ready)) {}
 
   grpc::Status GetPortal(grpc::ServerContext* context, const v1::GetPortalRequest* request,
@@ -65,6 +68,9 @@ class MappingServer final : public v1::MappingService::Service {
                           v1::LookupUserResponse* response) override;
   grpc::Status ListUsers(grpc::ServerContext* context, const v1::ListUsersRequest* request,
                          v1::ListUsersResponse* response) override;
+  grpc::Status ImportDirectory(grpc::ServerContext* context,
+                               const v1::ImportDirectoryRequest* request,
+                               v1::ImportDirectoryResponse* response) override;
 
  private:
   struct CachedPortal {
@@ -76,6 +82,7 @@ class MappingServer final : public v1::MappingService::Service {
   const Clock& clock_;
   MappingMetrics& metrics_;
   const absl::Duration portal_cache_ttl_;
+  DirectoryImporter* const importer_;
   std::function<bool()> ready_;
   absl::Mutex cache_mutex_;
   absl::flat_hash_map<std::string, CachedPortal> portal_cache_ ABSL_GUARDED_BY(cache_mutex_);

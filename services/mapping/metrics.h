@@ -17,9 +17,19 @@ struct MappingMetrics {
   // Counts `count` new mappings made by MapAccount (kManual) or AutoMapAccounts (kAuto).
   void Mapped(MappingOrigin origin, int count = 1);
   void CandidateLookup(absl::Duration latency);
+  // Records what one imported part changed.
+  void Imported(const ImportCount& count);
+  // A whole ImportDirectory call that succeeded took `duration`.
+  void ImportFinished(absl::Duration duration);
+  // An import stopped; `cause` is no_grant, rate_limited, unavailable or other.
+  void ImportFailed(absl::string_view cause);
 
   prometheus::Family<prometheus::Counter>& mappings;  // crmsync_mapping_mappings_total{origin}
   prometheus::Histogram& candidate_lookup_seconds;    // crmsync_mapping_candidate_lookup_seconds
+  // crmsync_mapping_directory_records_total{part,action}: action added, changed or removed.
+  prometheus::Family<prometheus::Counter>& directory_records;
+  prometheus::Histogram& import_seconds;                     // crmsync_mapping_import_seconds
+  prometheus::Family<prometheus::Counter>& import_failures;  // ..._import_failures_total{cause}
 };
 
 }  // namespace crmsync::mapping

@@ -113,7 +113,7 @@ std::vector<User> UsersFrom(const pqxx::result& rows) {
   return users;
 }
 
-const char* SideName(UserSide side) { return side == UserSide::kCrm ? "crm" : "projects"; }
+const char* SideName(Side side) { return side == Side::kCrm ? "crm" : "projects"; }
 
 ImportCount CountFrom(DirectoryPart part, size_t fetched, const pqxx::result& rows) {
   ImportCount count{part};
@@ -249,7 +249,7 @@ absl::StatusOr<ImportCount> PgStore::ReplaceDeals(absl::string_view portal_id,
   });
 }
 
-absl::StatusOr<ImportCount> PgStore::ReplaceUsers(absl::string_view portal_id, UserSide side,
+absl::StatusOr<ImportCount> PgStore::ReplaceUsers(absl::string_view portal_id, Side side,
                                                   const std::vector<SideUser>& records,
                                                   absl::Time now) {
   nlohmann::json json = nlohmann::json::array();
@@ -261,7 +261,7 @@ absl::StatusOr<ImportCount> PgStore::ReplaceUsers(absl::string_view portal_id, U
                     {"active", u.active}});
   }
   const DirectoryPart part =
-      side == UserSide::kCrm ? DirectoryPart::kCrmUsers : DirectoryPart::kProjectsUsers;
+      side == Side::kCrm ? DirectoryPart::kCrmUsers : DirectoryPart::kProjectsUsers;
   return pool_.TransactValue<ImportCount>([&](Tx& tx) -> absl::StatusOr<ImportCount> {
     RETURN_IF_ERROR(RequirePortal(tx, portal_id));
     return CountFrom(part, records.size(),
@@ -498,7 +498,7 @@ absl::StatusOr<Deal> PgStore::UnmapDeal(absl::string_view portal_id,
   });
 }
 
-absl::StatusOr<User> PgStore::LookupUserById(absl::string_view portal_id, UserSide side,
+absl::StatusOr<User> PgStore::LookupUserById(absl::string_view portal_id, Side side,
                                              absl::string_view user_id) {
   return pool_.TransactValue<User>([&](Tx& tx) -> absl::StatusOr<User> {
     RETURN_IF_ERROR(RequirePortal(tx, portal_id));
@@ -513,7 +513,7 @@ absl::StatusOr<User> PgStore::LookupUserById(absl::string_view portal_id, UserSi
     if (key.empty()) return UsersFrom(rows)[0];
     User user = UsersFrom(tx.exec_prepared("users_by_email", portal, key))[0];
     // The id asked for wins over another user of that side sharing the email.
-    (side == UserSide::kCrm ? user.crm : user.projects) = SideUserFrom(rows[0]);
+    (side == Side::kCrm ? user.crm : user.projects) = SideUserFrom(rows[0]);
     return user;
   });
 }

@@ -27,7 +27,7 @@ class PgStore : public MappingStore {
   absl::StatusOr<ImportCount> ReplaceDeals(absl::string_view portal_id,
                                            const std::vector<DealRecord>& records,
                                            absl::Time now) override;
-  absl::StatusOr<ImportCount> ReplaceUsers(absl::string_view portal_id, UserSide side,
+  absl::StatusOr<ImportCount> ReplaceUsers(absl::string_view portal_id, Side side,
                                            const std::vector<SideUser>& records,
                                            absl::Time now) override;
   absl::StatusOr<ProjectView> GetProject(absl::string_view portal_id,
@@ -53,7 +53,7 @@ class PgStore : public MappingStore {
                                         absl::string_view project_id, absl::Time now) override;
   absl::StatusOr<Deal> UnmapDeal(absl::string_view portal_id,
                                  absl::string_view crm_deal_id) override;
-  absl::StatusOr<User> LookupUserById(absl::string_view portal_id, UserSide side,
+  absl::StatusOr<User> LookupUserById(absl::string_view portal_id, Side side,
                                       absl::string_view user_id) override;
   absl::StatusOr<User> LookupUserByEmail(absl::string_view portal_id,
                                          absl::string_view email_key) override;

@@ -49,7 +49,6 @@ struct AutoMapResult {
   int already_mapped = 0;
 };
 
-enum class UserSide { kCrm, kProjects };
 enum class LinkFilter { kAll, kLinked, kUnlinked };
 
 class MappingStore {
@@ -76,7 +75,7 @@ class MappingStore {
   virtual absl::StatusOr<ImportCount> ReplaceDeals(absl::string_view portal_id,
                                                    const std::vector<DealRecord>& records,
                                                    absl::Time now) = 0;
-  virtual absl::StatusOr<ImportCount> ReplaceUsers(absl::string_view portal_id, UserSide side,
+  virtual absl::StatusOr<ImportCount> ReplaceUsers(absl::string_view portal_id, Side side,
                                                    const std::vector<SideUser>& records,
                                                    absl::Time now) = 0;
 
@@ -120,7 +119,7 @@ class MappingStore {
                                          absl::string_view crm_deal_id) = 0;
 
   // NOT_FOUND when no user of `side` has that id.
-  virtual absl::StatusOr<User> LookupUserById(absl::string_view portal_id, UserSide side,
+  virtual absl::StatusOr<User> LookupUserById(absl::string_view portal_id, Side side,
                                               absl::string_view user_id) = 0;
   // `email_key` as EmailKey makes it. NOT_FOUND when neither side has it.
   virtual absl::StatusOr<User> LookupUserByEmail(absl::string_view portal_id,

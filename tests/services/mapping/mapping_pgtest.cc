@@ -287,19 +287,19 @@ TEST_F(MappingPgTest, DealsAreListedPerProjectAndSurviveAnImport) {
 
 TEST_F(MappingPgTest, UsersAreLinkedByEmailCaseInsensitively) {
   ASSERT_TRUE(store_
-                  ->ReplaceUsers("p1", UserSide::kProjects,
+                  ->ReplaceUsers("p1", Side::kProjects,
                                  {{"u1", "Ana Lima", "Ana.Lima@Example.com", true},
                                   {"u2", "Bo Chen", "bo@example.com", true},
                                   {"u3", "No Mail", "", true}},
                                  kNow)
                   .ok());
   ASSERT_TRUE(store_
-                  ->ReplaceUsers("p1", UserSide::kCrm,
+                  ->ReplaceUsers("p1", Side::kCrm,
                                  {{"9001", "Ana L.", " ana.lima@EXAMPLE.com", true},
                                   {"9002", "Cy Dee", "cy@example.com", false}},
                                  kNow)
                   .ok());
-  auto ana = store_->LookupUserById("p1", UserSide::kProjects, "u1");
+  auto ana = store_->LookupUserById("p1", Side::kProjects, "u1");
   ASSERT_TRUE(ana.ok()) << ana.status();
   EXPECT_TRUE(ana->linked());
   EXPECT_EQ(ana->email_key, "ana.lima@example.com");
@@ -307,14 +307,14 @@ TEST_F(MappingPgTest, UsersAreLinkedByEmailCaseInsensitively) {
   auto by_email = store_->LookupUserByEmail("p1", "ana.lima@example.com");
   ASSERT_TRUE(by_email.ok());
   EXPECT_EQ(by_email->projects->id, "u1");
-  auto cy = store_->LookupUserById("p1", UserSide::kCrm, "9002");
+  auto cy = store_->LookupUserById("p1", Side::kCrm, "9002");
   ASSERT_TRUE(cy.ok());
   EXPECT_FALSE(cy->linked());
   EXPECT_FALSE(cy->crm->active);
-  auto no_mail = store_->LookupUserById("p1", UserSide::kProjects, "u3");
+  auto no_mail = store_->LookupUserById("p1", Side::kProjects, "u3");
   ASSERT_TRUE(no_mail.ok());
   EXPECT_FALSE(no_mail->linked());
-  EXPECT_EQ(store_->LookupUserById("p1", UserSide::kCrm, "u1").status().code(),
+  EXPECT_EQ(store_->LookupUserById("p1", Side::kCrm, "u1").status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->LookupUserByEmail("p2", "ana.lima@example.com").status().code(),
             absl::StatusCode::kNotFound);
@@ -335,7 +335,7 @@ TEST_F(MappingPgTest, OnePortalNeverSeesAnothersRecords) {
   Accounts("p1", DirectoryPart::kClientAccounts, {{"c1", "Acme"}});
   Accounts("p1", DirectoryPart::kCrmAccounts, {{"a1", "Acme"}});
   Accounts("p2", DirectoryPart::kClientAccounts, {{"c1", "Acme"}});
-  ASSERT_TRUE(store_->ReplaceUsers("p1", UserSide::kCrm, {{"9", "A", "a@x.org", true}}, kNow).ok());
+  ASSERT_TRUE(store_->ReplaceUsers("p1", Side::kCrm, {{"9", "A", "a@x.org", true}}, kNow).ok());
   auto p2 = store_->ListCandidates("p2", "", std::nullopt, 50);
   ASSERT_TRUE(p2.ok());
   EXPECT_THAT(p2->unmapped, IsEmpty());

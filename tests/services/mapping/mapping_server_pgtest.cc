@@ -310,10 +310,10 @@ TEST_F(MappingServerTest, ProjectDealsAndUsers) {
   EXPECT_EQ(second.deals(0).name(), "B deal");
   EXPECT_TRUE(second.next_page_token().empty());
 
-  ASSERT_TRUE(store_
-                  ->ReplaceUsers("1001", UserSide::kProjects,
-                                 {{"u1", "Ana", "Ana@Example.com", true}}, kStart)
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->ReplaceUsers("1001", Side::kProjects, {{"u1", "Ana", "Ana@Example.com", true}}, kStart)
+          .ok());
   v1::LookupUserRequest lookup;
   lookup.set_portal_id("1001");
   lookup.set_email(" ANA@example.COM ");
@@ -343,12 +343,19 @@ TEST_F(MappingServerTest, ProjectDealsAndUsers) {
               StartsWith("link_filter: "));
 }
 
-TEST_F(MappingServerTest, ImportDirectoryIsNotServedYet) {
+TEST_F(MappingServerTest, ImportDirectoryChecksPartsAndNeedsAuth) {
   v1::ImportDirectoryRequest request;
   request.set_portal_id("1001");
+  request.add_parts(v1::DIRECTORY_PART_DEALS);
+  request.add_parts(v1::DIRECTORY_PART_UNSPECIFIED);
   v1::ImportDirectoryResponse response;
+  const auto unspecified = Call(&v1::MappingService::Stub::ImportDirectory, request, &response);
+  EXPECT_EQ(unspecified.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(unspecified.error_message(), StartsWith("parts[1]: "));
+  request.clear_parts();
+  // This server was built without an auth service, so it has no tokens to read Zoho with.
   EXPECT_EQ(Call(&v1::MappingService::Stub::ImportDirectory, request, &response).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+            grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 }  // namespace
