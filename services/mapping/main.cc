@@ -3,6 +3,7 @@
 #include "absl/flags/flag.h"
 #include "libs/common/clock.h"
 #include "libs/common/flags.h"
+#include "libs/common/log.h"
 #include "libs/grpc_server/runtime.h"
 #include "libs/http/http_client.h"
 #include "libs/http/retry.h"
@@ -64,6 +65,9 @@ int main(int argc, char** argv) {
     importer = std::make_unique<DirectoryImporter>(
         store, *tokens, http, absl::GetFlag(FLAGS_projects_api_url), clock, metrics);
   }
+  crmsync::LogInfo(importer ? "directory import through auth" : "directory import disabled",
+                   {{"auth_address", absl::GetFlag(FLAGS_auth_address)},
+                    {"projects_api_url", absl::GetFlag(FLAGS_projects_api_url)}});
   MappingServer server(store, clock, metrics, portal_cache_ttl, importer.get(),
                        [&rt] { return rt.serving(); });
   rt.AddService(&server, v1::MappingService::service_full_name());
