@@ -309,11 +309,17 @@ absl::StatusOr<CandidatePage> PgStore::ListCandidates(absl::string_view portal_i
       [&](Tx& tx) -> absl::StatusOr<CandidatePage> {
         RETURN_IF_ERROR(RequirePortal(tx, portal_id));
         const std::string portal(portal_id);
-        const auto clients =
-            tx.exec_prepared("list_client_accounts_page", portal, std::string(client_account_id),
-                             after.has_value(), after ? after->match_key : std::string(),
-                             after ? after->client_account_id : std::string(), limit);
-        if (clients.empty() && !client_account_id.empty()) {
+        // One client account is a page of its own; a token after it reaches the end.
+        pqxx::result clients;
+        if (client_account_id.empty()) {
+          clients = tx.exec_prepared("list_client_accounts_page", portal, after.has_value(),
+                                     after ? after->match_key : std::string(),
+                                     after ? after->client_account_id : std::string(), limit);
+        } else if (!after.has_value()) {
+          clients =
+              tx.exec_prepared("client_account_for_picker", portal, std::string(client_account_id));
+        }
+        if (clients.empty() && !client_account_id.empty() && !after.has_value()) {
           return absl::NotFoundError(absl::StrCat("client_account_id: client account ",
                                                   client_account_id, " is not in the directory"));
         }
