@@ -27,6 +27,7 @@
 #include "services/mapping/directory_import.h"
 #include "services/mapping/pg_store.h"
 #include "services/mapping/schema.h"
+#include "tests/services/mapping/sim_access_tokens.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/subprocess.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
@@ -59,27 +60,6 @@ double ResidentMiB(int metrics_port) {
   }
   return 0;
 }
-
-// Tokens minted at zoho-sim's accounts endpoint.
-class SimTokens : public AccessTokens {
- public:
-  SimTokens(crmsync::testing::ZohoSimProcess& sim, std::string refresh)
-      : sim_(sim), refresh_(std::move(refresh)) {}
-  absl::StatusOr<ApiToken> Get(absl::string_view, Side, const std::vector<std::string>&,
-                               absl::string_view rejected) override {
-    if (token_.empty() || rejected == token_) {
-      auto minted = sim_.MintAccessToken(kClientId, kClientSecret, refresh_);
-      if (!minted.ok()) return minted.status();
-      token_ = *minted;
-    }
-    return ApiToken{token_, sim_.base_url()};
-  }
-
- private:
-  crmsync::testing::ZohoSimProcess& sim_;
-  const std::string refresh_;
-  std::string token_;
-};
 
 }  // namespace
 
@@ -196,7 +176,7 @@ int main() {
                                   {{"Account_Name", absl::StrCat("Imported Account ", i)}});
     if (!seeded.ok()) return Fail("seed zoho-sim", seeded.status());
   }
-  SimTokens tokens(**sim, *refresh);
+  SimAccessTokens tokens(**sim, kClientId, kClientSecret, *refresh);
   crmsync::http::CurlHttpClient curl;
   crmsync::http::RetryingHttpClient http(curl, crmsync::http::RetryPolicy{});
   prometheus::Registry registry;

@@ -10,6 +10,7 @@
 #include "prometheus/registry.h"
 #include "services/mapping/directory_import.h"
 #include "services/mapping/pg_store.h"
+#include "tests/services/mapping/sim_access_tokens.h"
 #include "tests/services/mapping/test_pool.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
 
@@ -22,28 +23,6 @@ using ::testing::SizeIs;
 constexpr char kClientId[] = "1000.MAPPINGTEST";
 constexpr char kClientSecret[] = "mapping-secret";
 
-// Real tokens minted at zoho-sim's accounts endpoint, one grant for both APIs.
-class SimAccessTokens : public AccessTokens {
- public:
-  SimAccessTokens(testing::ZohoSimProcess& sim, std::string refresh_token)
-      : sim_(sim), refresh_token_(std::move(refresh_token)) {}
-
-  absl::StatusOr<ApiToken> Get(absl::string_view, Side, const std::vector<std::string>&,
-                               absl::string_view rejected) override {
-    if (token_.empty() || rejected == token_) {
-      auto minted = sim_.MintAccessToken(kClientId, kClientSecret, refresh_token_);
-      if (!minted.ok()) return minted.status();
-      token_ = *minted;
-    }
-    return ApiToken{token_, sim_.base_url()};
-  }
-
- private:
-  testing::ZohoSimProcess& sim_;
-  const std::string refresh_token_;
-  std::string token_;
-};
-
 class MappingImportTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -52,7 +31,7 @@ class MappingImportTest : public ::testing::Test {
     sim_ = *std::move(sim);
     auto refresh = sim_->SeedGrant(kClientId, kClientSecret, "admin@acme.example");
     ASSERT_TRUE(refresh.ok()) << refresh.status();
-    tokens_ = std::make_unique<SimAccessTokens>(*sim_, *refresh);
+    tokens_ = std::make_unique<SimAccessTokens>(*sim_, kClientId, kClientSecret, *refresh);
     auto pool = MakeTestPool();
     ASSERT_TRUE(pool.ok()) << pool.status();
     pool_ = *std::move(pool);
