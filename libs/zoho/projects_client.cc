@@ -117,6 +117,17 @@ absl::StatusOr<std::optional<ProjectsClientCompany>> ProjectsClient::GetProjectC
   return std::optional<ProjectsClientCompany>(std::move(clients.front()));
 }
 
+absl::StatusOr<std::vector<ProjectsClientCompany>> ProjectsClient::ListClients(
+    absl::string_view token, absl::string_view portal, int index, int range) {
+  RETURN_IF_ERROR(CheckIds({portal}));
+  RETURN_IF_ERROR(CheckPage(index, range));
+  ASSIGN_OR_RETURN(
+      Json body,
+      Call(http::Method::kGet, token, absl::StrCat("/restapi/portal/", portal, "/clients/"),
+           {{"index", absl::StrCat(index)}, {"range", absl::StrCat(range)}}));
+  return ParseList<ProjectsClientCompany>(body, "clients", &ParseProjectsClientCompany);
+}
+
 absl::StatusOr<std::vector<ProjectsUser>> ProjectsClient::ListUsers(absl::string_view token,
                                                                     absl::string_view portal) {
   RETURN_IF_ERROR(CheckIds({portal}));

@@ -34,6 +34,10 @@ class ProjectsClient {
   absl::StatusOr<std::optional<ProjectsClientCompany>> GetProjectClient(absl::string_view token,
                                                                         absl::string_view portal,
                                                                         absl::string_view project);
+  // One page of the portal's client companies (index 1-based, range 1..200).
+  absl::StatusOr<std::vector<ProjectsClientCompany>> ListClients(absl::string_view token,
+                                                                 absl::string_view portal,
+                                                                 int index, int range = kMaxRange);
   absl::StatusOr<std::vector<ProjectsUser>> ListUsers(absl::string_view token,
                                                       absl::string_view portal);
 

@@ -41,7 +41,13 @@ absl::StatusOr<ProjectsProject> ParseProjectsProject(const Json& json, absl::str
   ASSIGN_OR_RETURN(project.name, RequiredString(json, "name", where));
   ASSIGN_OR_RETURN(project.start_date, OptionalDate(json, "start_date", where));
   ASSIGN_OR_RETURN(project.end_date, OptionalDate(json, "end_date", where));
-  ASSIGN_OR_RETURN(project.strict, RequiredBool(json, "is_strict", where));
+  // Projects spells the flag as a string, "yes" or "no" (the projects API's sample response).
+  ASSIGN_OR_RETURN(const std::string strict, RequiredString(json, "is_strict", where));
+  if (strict != "yes" && strict != "no") {
+    return FieldError(FieldPath(where, "is_strict"),
+                      absl::StrCat("\"", strict, "\" is neither \"yes\" nor \"no\""));
+  }
+  project.strict = strict == "yes";
   return project;
 }
 

@@ -150,7 +150,8 @@ absl::StatusOr<Json> SimState::ProjectsAddProject(const std::string& portal_id, 
     project[field] = FormatDate(*day);
     project[absl::StrCat(field, "_long")] = DayMillis(*day);
   }
-  project["is_strict"] = spec.value("strict", false);
+  // Projects spells the flag "yes" / "no", as the projects API's sample response shows.
+  project["is_strict"] = spec.value("strict", false) ? "yes" : "no";
   if (spec.contains("client_id")) {
     const std::string client = spec["client_id"].is_string() ? spec["client_id"].get<std::string>()
                                                              : spec["client_id"].dump();
@@ -203,6 +204,14 @@ Reply SimState::ProjectsProjectClients(const std::string& portal_id,
   if (client == portal->client_of.end()) return Reply{.status = 204};
   return Reply{.status = 200,
                .body = {{"clients", Json::array({portal->clients.at(client->second)})}}};
+}
+
+Reply SimState::ProjectsListClients(const std::string& portal_id, const Params& query) const {
+  const Portal* portal = FindPortal(portal_id);
+  if (portal == nullptr) return NotFound();
+  std::vector<Json> all;
+  for (const auto& [id, client] : portal->clients) all.push_back(client);
+  return ListPage("clients", all, query);
 }
 
 Reply SimState::ProjectsListUsers(const std::string& portal_id) const {
@@ -263,7 +272,7 @@ absl::StatusOr<Json> SimState::ApplyTaskForm(Portal& portal, const Json& project
     task["status"] = *status;
     task["completed"] = (*status)["type"] == "closed";
   }
-  if (project.value("is_strict", false)) {
+  if (project.value("is_strict", "no") == "yes") {
     // A strict project keeps every task inside its own schedule.
     for (const char* field : {"start_date_long", "end_date_long"}) {
       if (!task.contains(field)) continue;

@@ -393,6 +393,10 @@ void SimServer::RegisterProjects() {
         [this](const httplib::Request& req, const Caller&, absl::Time) {
           return state_.ProjectsProjectClients(req.matches[1], req.matches[2]);
         });
+  Route("GET", portal + "/clients/?", "GET " + p + "/clients/", Api::kProjects,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.ProjectsListClients(req.matches[1], req.params);
+        });
   Route("GET", portal + "/users/?", "GET " + p + "/users/", Api::kProjects,
         [this](const httplib::Request& req, const Caller&, absl::Time) {
           return state_.ProjectsListUsers(req.matches[1]);

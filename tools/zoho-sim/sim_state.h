@@ -112,6 +112,8 @@ class SimState {
   Reply ProjectsListProjects(const std::string& portal, const Params& query) const;
   Reply ProjectsGetProject(const std::string& portal, const std::string& project) const;
   Reply ProjectsProjectClients(const std::string& portal, const std::string& project) const;
+  // The portal's client companies, one page (index, range) at a time.
+  Reply ProjectsListClients(const std::string& portal, const Params& query) const;
   Reply ProjectsListUsers(const std::string& portal) const;
   Reply ProjectsListTasks(const std::string& portal, const std::string& project,
                           const std::optional<std::string>& parent, const Params& query) const;

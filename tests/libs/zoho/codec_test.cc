@@ -300,10 +300,19 @@ TEST(ProjectsCodec, WriteBecomesFormParameters) {
 TEST(ProjectsCodec, ProjectNeedsItsStrictFlagAndWebhookItsIds) {
   auto project = ParseProjectsProject(
       Json::parse(
-          R"({"id":1,"name":"P","start_date":"11-02-2026","end_date":"12-18-2026","is_strict":true})"),
+          R"({"id":1,"name":"P","start_date":"11-02-2026","end_date":"12-18-2026","is_strict":"yes"})"),
       "");
-  ASSERT_TRUE(project.ok());
+  ASSERT_TRUE(project.ok()) << project.status();
   EXPECT_TRUE(project->strict);
+  auto lenient = ParseProjectsProject(Json::parse(R"({"id":2,"name":"Q","is_strict":"no"})"), "");
+  ASSERT_TRUE(lenient.ok()) << lenient.status();
+  EXPECT_FALSE(lenient->strict);
+  // Projects sends a string; a boolean is not its shape.
+  EXPECT_THAT(std::string(ParseProjectsProject(
+                              Json::parse(R"({"id":1,"name":"P","is_strict":true})"), "projects[0]")
+                              .status()
+                              .message()),
+              HasSubstr("projects[0].is_strict"));
   EXPECT_THAT(std::string(ParseProjectsProject(Json::parse(R"({"id":1,"name":"P"})"), "projects[0]")
                               .status()
                               .message()),

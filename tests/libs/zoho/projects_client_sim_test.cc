@@ -84,6 +84,17 @@ TEST_F(ProjectsClientSimTest, PortalsProjectsClientsAndUsers) {
   ASSERT_TRUE(none.ok()) << none.status();
   EXPECT_FALSE(none->has_value());
   EXPECT_FALSE(projects_->GetProject(token_, portal_, lone)->strict);
+
+  Control("/_sim/projects/portals/" + portal_ + "/clients", {{"name", "Globex"}});
+  auto first = projects_->ListClients(token_, portal_, 1, 1);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(*first, ElementsAre(Field(&ProjectsClientCompany::name, "Acme Corp")));
+  auto second = projects_->ListClients(token_, portal_, 2, 1);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_THAT(*second, ElementsAre(Field(&ProjectsClientCompany::name, "Globex")));
+  auto past = projects_->ListClients(token_, portal_, 3, 1);
+  ASSERT_TRUE(past.ok()) << past.status();
+  EXPECT_TRUE(past->empty());
   EXPECT_TRUE(absl::IsNotFound(projects_->GetProject(token_, portal_, "1").status()));
   EXPECT_TRUE(absl::IsNotFound(projects_->ListProjects(token_, "1", 1).status()));
   EXPECT_TRUE(absl::IsInvalidArgument(projects_->ListProjects(token_, portal_, 1, 201).status()));

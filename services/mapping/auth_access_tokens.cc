@@ -1,0 +1,39 @@
+#include "services/mapping/auth_access_tokens.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "libs/grpc_server/status.h"
+
+namespace crmsync::mapping {
+
+AuthAccessTokens::AuthAccessTokens(const std::string& address, std::string caller_token)
+    : stub_(auth::v1::AuthService::NewStub(
+          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+      caller_token_(std::move(caller_token)) {}
+
+absl::StatusOr<ApiToken> AuthAccessTokens::Get(absl::string_view portal_id, Side side,
+                                               const std::vector<std::string>& scopes,
+                                               absl::string_view rejected) {
+  auth::v1::GetAccessTokenRequest request;
+  request.set_portal_id(std::string(portal_id));
+  request.set_side(side == Side::kCrm ? common::v1::SIDE_CRM : common::v1::SIDE_PROJECTS);
+  for (const std::string& scope : scopes) request.add_scopes(scope);
+  request.set_rejected_access_token(std::string(rejected));
+  grpc::ClientContext context;
+  // A mint at the accounts server is the slowest answer auth gives.
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  if (!caller_token_.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
+  }
+  auth::v1::GetAccessTokenResponse response;
+  if (auto status = FromGrpcStatus(stub_->GetAccessToken(&context, request, &response));
+      !status.ok()) {
+    return status;
+  }
+  return ApiToken{response.access_token(), response.api_domain()};
+}
+
+}  // namespace crmsync::mapping

@@ -1,0 +1,30 @@
+// AccessTokens from crmsync-auth's GetAccessToken, over gRPC with this service's caller token.
+#ifndef CRMSYNC_SERVICES_MAPPING_AUTH_ACCESS_TOKENS_H_
+#define CRMSYNC_SERVICES_MAPPING_AUTH_ACCESS_TOKENS_H_
+
+#include <memory>
+#include <string>
+
+#include "crmsync/auth/v1/auth.grpc.pb.h"
+#include "services/mapping/access_tokens.h"
+
+namespace crmsync::mapping {
+
+class AuthAccessTokens : public AccessTokens {
+ public:
+  // `address` is host:port of crmsync-auth; `caller_token` (may be empty) is sent as
+  // "authorization: Bearer …" and never logged.
+  AuthAccessTokens(const std::string& address, std::string caller_token);
+
+  absl::StatusOr<ApiToken> Get(absl::string_view portal_id, Side side,
+                               const std::vector<std::string>& scopes,
+                               absl::string_view rejected) override;
+
+ private:
+  std::unique_ptr<auth::v1::AuthService::Stub> stub_;
+  const std::string caller_token_;
+};
+
+}  // namespace crmsync::mapping
+
+#endif  // CRMSYNC_SERVICES_MAPPING_AUTH_ACCESS_TOKENS_H_
