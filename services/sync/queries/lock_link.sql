@@ -1,0 +1,10 @@
+-- $1 portal_id, $2 side ('crm' | 'projects'), $3 the task id on that side. Locks the link: the
+-- changes of one task are decided and recorded one at a time.
+SELECT link_id, portal_id, project_id, projects_task_id, COALESCE(crm_task_id, '') AS crm_task_id,
+       crm_module, crm_record_id, projects_parent_task_id, state,
+       (extract(epoch FROM create_time) * 1000000)::bigint AS create_micros,
+       (extract(epoch FROM update_time) * 1000000)::bigint AS update_micros
+FROM task_links
+WHERE portal_id = $1
+  AND (($2 = 'crm' AND crm_task_id = $3) OR ($2 = 'projects' AND projects_task_id = $3))
+FOR UPDATE

@@ -1,0 +1,401 @@
+#include "services/sync/store/pg_store.h"
+
+#include <pqxx/pqxx>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "libs/common/status_macros.h"
+#include "nlohmann/json.hpp"
+
+namespace crmsync::sync {
+namespace {
+
+using Tx = pqxx::transaction_base;
+using Json = nlohmann::json;
+
+// A concurrent submission recorded the same event between our read and our insert.
+constexpr int kEventRaceAttempts = 3;
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+absl::Time TimeOf(const pqxx::row& row, const char* column) {
+  return absl::FromUnixMicros(row[column].as<int64_t>());
+}
+
+const char* SideName(Side side) { return side == Side::kCrm ? "crm" : "projects"; }
+Side SideFromName(const std::string& name) { return name == "crm" ? Side::kCrm : Side::kProjects; }
+
+const char* LinkStateName(LinkState state) {
+  switch (state) {
+    case LinkState::kActive:
+      return "active";
+    case LinkState::kPendingCreate:
+      return "pending_create";
+    case LinkState::kDeletedInCrm:
+      return "deleted_in_crm";
+    case LinkState::kDeletedInProjects:
+      return "deleted_in_projects";
+    case LinkState::kUnspecified:
+      break;
+  }
+  return "";
+}
+LinkState LinkStateFromName(const std::string& name) {
+  for (LinkState state : {LinkState::kActive, LinkState::kPendingCreate, LinkState::kDeletedInCrm,
+                          LinkState::kDeletedInProjects}) {
+    if (name == LinkStateName(state)) return state;
+  }
+  return LinkState::kUnspecified;
+}
+
+const char* ModuleName(CrmModule module) {
+  return module == CrmModule::kDeals ? "deals" : "accounts";
+}
+
+// Failure reasons as the failures table spells them.
+constexpr std::pair<FailureReason, const char*> kReasonNames[] = {
+    {FailureReason::kDueDateBeyondStrictSchedule, "due_date_beyond_strict_schedule"},
+    {FailureReason::kSubtaskParentClosed, "subtask_parent_closed"},
+    {FailureReason::kUnknownOwner, "unknown_owner"},
+    {FailureReason::kInvalidValue, "invalid_value"},
+    {FailureReason::kTaskDeletedOnOtherSide, "task_deleted_on_other_side"},
+    {FailureReason::kTaskNotLinked, "task_not_linked"},
+};
+std::string ReasonName(FailureReason reason) {
+  for (const auto& [r, name] : kReasonNames) {
+    if (r == reason) return name;
+  }
+  return "";
+}
+FailureReason ReasonFromName(const std::string& name) {
+  for (const auto& [r, n] : kReasonNames) {
+    if (name == n) return r;
+  }
+  return FailureReason::kUnspecified;
+}
+
+Json ValueToJson(const FieldValue& value) {
+  struct Visitor {
+    Json operator()(const std::string& text) const { return {{"text", text}}; }
+    Json operator()(const EndDate& date) const {
+      if (!date) return {{"date", nullptr}};
+      return {{"date", absl::FormatCivilTime(*date)}};
+    }
+    Json operator()(Priority p) const { return {{"priority", static_cast<int>(p)}}; }
+    Json operator()(TaskStatus s) const { return {{"status", static_cast<int>(s)}}; }
+    Json operator()(const Owner& o) const {
+      return {{"owner",
+               {{"email", o.email},
+                {"crm_user_id", o.crm_user_id},
+                {"projects_user_id", o.projects_user_id},
+                {"display_name", o.display_name}}}};
+    }
+  };
+  return std::visit(Visitor{}, value);
+}
+
+absl::StatusOr<FieldValue> ValueFromJson(const Json& json) {
+  if (json.contains("text")) return FieldValue(json["text"].get<std::string>());
+  if (json.contains("date")) {
+    if (json["date"].is_null()) return FieldValue(EndDate());
+    absl::CivilDay day;
+    if (!absl::ParseCivilTime(json["date"].get<std::string>(), &day)) {
+      return absl::InternalError("task_fields.value: a date that does not parse");
+    }
+    return FieldValue(EndDate(day));
+  }
+  if (json.contains("priority"))
+    return FieldValue(static_cast<Priority>(json["priority"].get<int>()));
+  if (json.contains("status"))
+    return FieldValue(static_cast<TaskStatus>(json["status"].get<int>()));
+  if (json.contains("owner")) {
+    const Json& o = json["owner"];
+    return FieldValue(Owner{o["email"].get<std::string>(), o["crm_user_id"].get<std::string>(),
+                            o["projects_user_id"].get<std::string>(),
+                            o["display_name"].get<std::string>()});
+  }
+  return absl::InternalError("task_fields.value: no known member");
+}
+
+absl::StatusOr<FieldValue> ValueFromText(const std::string& text) {
+  const Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return absl::InternalError("a stored value is not JSON");
+  return ValueFromJson(json);
+}
+
+Json OutcomeToJson(const RecordedOutcome& outcome) {
+  Json fields = Json::array();
+  for (const FieldDecision& f : outcome.decision.fields) {
+    fields.push_back({{"field", FieldName(f.field)},
+                      {"result", static_cast<int>(f.result)},
+                      {"version", f.version},
+                      {"reason", static_cast<int>(f.rejection ? f.rejection->reason
+                                                              : FailureReason::kUnspecified)}});
+  }
+  return {{"result", static_cast<int>(outcome.decision.result)},
+          {"reason", static_cast<int>(outcome.decision.reason)},
+          {"message", outcome.decision.message},
+          {"task_deleted", outcome.decision.marks_task_deleted},
+          {"failure_id", outcome.failure_id},
+          {"change_id", outcome.change_id},
+          {"fields", std::move(fields)}};
+}
+
+absl::StatusOr<RecordedOutcome> OutcomeFromRow(const pqxx::row& row) {
+  const Json json = Json::parse(row["outcome"].as<std::string>(), nullptr, false);
+  if (json.is_discarded()) return absl::InternalError("processed_events.outcome is not JSON");
+  RecordedOutcome out;
+  out.duplicate = true;
+  out.process_time = TimeOf(row, "process_micros");
+  out.decision.result = static_cast<Outcome>(json["result"].get<int>());
+  out.decision.reason = static_cast<FailureReason>(json["reason"].get<int>());
+  out.decision.message = json["message"].get<std::string>();
+  out.decision.marks_task_deleted = json["task_deleted"].get<bool>();
+  out.failure_id = json["failure_id"].get<std::string>();
+  out.change_id = json["change_id"].get<std::string>();
+  for (const Json& f : json["fields"]) {
+    FieldDecision d;
+    const std::optional<Field> field = FieldFromName(f["field"].get<std::string>());
+    if (!field) return absl::InternalError("processed_events.outcome names an unknown field");
+    d.field = *field;
+    d.result = static_cast<Outcome>(f["result"].get<int>());
+    d.version = f["version"].get<int64_t>();
+    const auto reason = static_cast<FailureReason>(f["reason"].get<int>());
+    if (reason != FailureReason::kUnspecified) d.rejection = Rejection{reason, ""};
+    out.decision.fields.push_back(std::move(d));
+  }
+  return out;
+}
+
+TaskLink LinkFrom(const pqxx::row& row) {
+  TaskLink link;
+  link.portal_id = row["portal_id"].as<std::string>();
+  link.project_id = row["project_id"].as<std::string>();
+  link.projects_task_id = row["projects_task_id"].as<std::string>();
+  link.crm_task_id = row["crm_task_id"].as<std::string>();
+  link.crm_module =
+      row["crm_module"].as<std::string>() == "deals" ? CrmModule::kDeals : CrmModule::kAccounts;
+  link.crm_record_id = row["crm_record_id"].as<std::string>();
+  link.projects_parent_task_id = row["projects_parent_task_id"].as<std::string>();
+  link.state = LinkStateFromName(row["state"].as<std::string>());
+  link.create_time = TimeOf(row, "create_micros");
+  link.update_time = TimeOf(row, "update_micros");
+  return link;
+}
+
+absl::StatusOr<StoredTask> TaskFrom(Tx& tx, const pqxx::row& link_row) {
+  StoredTask task;
+  task.link = LinkFrom(link_row);
+  for (const auto& row : tx.exec_prepared("task_fields", link_row["link_id"].as<int64_t>())) {
+    const std::optional<Field> field = FieldFromName(row["field"].as<std::string>());
+    if (!field) return absl::InternalError("task_fields.field: unknown field");
+    FieldState state;
+    ASSIGN_OR_RETURN(state.value, ValueFromText(row["value"].as<std::string>()));
+    state.version = row["version"].as<int64_t>();
+    state.source_side = SideFromName(row["source_side"].as<std::string>());
+    state.source_time = TimeOf(row, "source_micros");
+    state.source_event_id = row["source_event_id"].as<std::string>();
+    task.canonical.emplace(*field, std::move(state));
+    task.update_times.emplace(*field, TimeOf(row, "update_micros"));
+  }
+  return task;
+}
+
+void PutField(Tx& tx, int64_t link_id, Field field, const FieldState& state, absl::Time now) {
+  tx.exec_prepared("put_field", link_id, std::string(FieldName(field)),
+                   ValueToJson(state.value).dump(), state.version, SideName(state.source_side),
+                   Micros(state.source_time), state.source_event_id, Micros(now));
+}
+
+std::optional<std::string> JsonOrNull(const std::optional<FieldValue>& value) {
+  if (!value) return std::nullopt;
+  return ValueToJson(*value).dump();
+}
+
+// Records the failure of a REJECTED change; returns its id.
+std::string InsertFailure(Tx& tx, const TaskChange& change, const std::optional<StoredTask>& task,
+                          const ChangeDecision& decision, absl::Time now) {
+  std::string project_id = change.project_id;
+  std::string projects_task_id = change.origin_side == Side::kProjects ? change.task_id : "";
+  std::string crm_task_id = change.origin_side == Side::kCrm ? change.task_id : "";
+  if (task) {
+    project_id = task->link.project_id;
+    projects_task_id = task->link.projects_task_id;
+    crm_task_id = task->link.crm_task_id;
+  }
+  std::string field;
+  std::optional<FieldValue> attempted;
+  std::optional<FieldValue> kept;
+  if (!decision.fields.empty()) {
+    const FieldDecision& first = decision.fields.front();
+    field = std::string(FieldName(first.field));
+    attempted = first.value;
+    if (task) {
+      if (auto it = task->canonical.find(first.field); it != task->canonical.end()) {
+        kept = it->second.value;
+      }
+    }
+  }
+  const auto rows = tx.exec_prepared(
+      "insert_failure", change.portal_id, ReasonName(decision.reason), decision.message,
+      SideName(change.origin_side), change.event_id, project_id, projects_task_id, crm_task_id,
+      field, JsonOrNull(attempted), JsonOrNull(kept), change.actor.user_id, change.actor.email,
+      change.actor.display_name, Micros(now));
+  return rows[0]["failure_id"].as<std::string>();
+}
+
+// Records an APPLIED change: its fields, or the deletion's mark; returns the change-log id.
+std::string ApplyChange(Tx& tx, const TaskChange& change, int64_t link_id,
+                        const ChangeDecision& decision, absl::Time now) {
+  Json fields = Json::array();
+  if (decision.marks_task_deleted) {
+    tx.exec_prepared(
+        "set_link_state", link_id,
+        LinkStateName(change.origin_side == Side::kCrm ? LinkState::kDeletedInCrm
+                                                       : LinkState::kDeletedInProjects),
+        Micros(now));
+  }
+  for (const FieldDecision& f : decision.fields) {
+    if (f.result != Outcome::kApplied || !f.value) continue;
+    PutField(tx, link_id, f.field,
+             FieldState{*f.value, f.version, change.origin_side, *change.source_modified_time,
+                        change.event_id},
+             now);
+    fields.push_back(
+        {{"field", FieldName(f.field)}, {"version", f.version}, {"value", ValueToJson(*f.value)}});
+  }
+  const Json actor = {{"user_id", change.actor.user_id},
+                      {"email", change.actor.email},
+                      {"display_name", change.actor.display_name}};
+  const auto rows = tx.exec_prepared(
+      "insert_change", link_id, SideName(change.origin_side), change.event_id, fields.dump(),
+      decision.marks_task_deleted, actor.dump(), Micros(*change.source_modified_time), Micros(now));
+  return rows[0]["change_id"].as<std::string>();
+}
+
+}  // namespace
+
+absl::StatusOr<TaskLink> PgStore::CreateLink(const TaskLink& link, const CanonicalTask& canonical,
+                                             absl::Time now) {
+  return pool_.TransactValue<TaskLink>([&](Tx& tx) -> absl::StatusOr<TaskLink> {
+    const auto rows =
+        tx.exec_prepared("insert_link", link.portal_id, link.project_id, link.projects_task_id,
+                         link.crm_task_id, ModuleName(link.crm_module), link.crm_record_id,
+                         link.projects_parent_task_id, LinkStateName(link.state), Micros(now));
+    const int64_t link_id = rows[0]["link_id"].as<int64_t>();
+    for (const auto& [field, state] : canonical) PutField(tx, link_id, field, state, now);
+    return LinkFrom(rows[0]);
+  });
+}
+
+absl::StatusOr<std::optional<StoredTask>> PgStore::ReadTask(absl::string_view portal_id, Side side,
+                                                            absl::string_view task_id) {
+  using Result = std::optional<StoredTask>;
+  return pool_.TransactValue<Result>([&](Tx& tx) -> absl::StatusOr<Result> {
+    const auto rows =
+        tx.exec_prepared("find_link", std::string(portal_id), SideName(side), std::string(task_id));
+    if (rows.empty()) return std::nullopt;
+    return TaskFrom(tx, rows[0]);
+  });
+}
+
+absl::StatusOr<std::optional<RecordedOutcome>> PgStore::FindEvent(absl::string_view portal_id,
+                                                                  Side side,
+                                                                  absl::string_view event_id) {
+  using Result = std::optional<RecordedOutcome>;
+  return pool_.TransactValue<Result>([&](Tx& tx) -> absl::StatusOr<Result> {
+    const auto rows = tx.exec_prepared("processed_event", std::string(portal_id), SideName(side),
+                                       std::string(event_id));
+    if (rows.empty()) return std::nullopt;
+    return OutcomeFromRow(rows[0]);
+  });
+}
+
+absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
+                                                      const DecideFn& decide, absl::Time now) {
+  if (!change.source_modified_time) {
+    return absl::InvalidArgumentError("change.source_modified_time: required");
+  }
+  const std::string side = SideName(change.origin_side);
+  for (int attempt = 1;; ++attempt) {
+    bool raced = false;
+    auto result =
+        pool_.TransactValue<RecordedOutcome>([&](Tx& tx) -> absl::StatusOr<RecordedOutcome> {
+          raced = false;
+          // The link's lock first: a change of this task committed meanwhile is seen whole below.
+          const auto links = tx.exec_prepared("lock_link", change.portal_id, side, change.task_id);
+          const auto seen =
+              tx.exec_prepared("processed_event", change.portal_id, side, change.event_id);
+          if (!seen.empty()) return OutcomeFromRow(seen[0]);
+          std::optional<StoredTask> task;
+          if (!links.empty()) {
+            ASSIGN_OR_RETURN(task, TaskFrom(tx, links[0]));
+          }
+          ASSIGN_OR_RETURN(ChangeDecision decision, decide(task));
+          RecordedOutcome out;
+          out.process_time = now;
+          if (decision.result == Outcome::kApplied && task) {
+            out.change_id =
+                ApplyChange(tx, change, links[0]["link_id"].as<int64_t>(), decision, now);
+          } else if (decision.result == Outcome::kRejected &&
+                     decision.reason != FailureReason::kTaskNotLinked) {
+            out.failure_id = InsertFailure(tx, change, task, decision, now);
+          }
+          out.decision = std::move(decision);
+          const auto inserted =
+              tx.exec_prepared("insert_processed_event", change.portal_id, side, change.event_id,
+                               OutcomeToJson(out).dump(), Micros(now));
+          if (inserted.empty()) {
+            raced = true;
+            return absl::AbortedError("the event was recorded concurrently");
+          }
+          return out;
+        });
+    if (!raced || attempt >= kEventRaceAttempts) return result;
+  }
+}
+
+absl::StatusOr<std::vector<FailureRecord>> PgStore::ListFailures(const FailureQuery& query) {
+  using Result = std::vector<FailureRecord>;
+  return pool_.TransactValue<Result>([&](Tx& tx) -> absl::StatusOr<Result> {
+    std::optional<int64_t> after_micros;
+    int64_t after_id = 0;
+    if (query.after) {
+      after_micros = Micros(query.after->create_time);
+      after_id = query.after->failure_id;
+    }
+    const std::string task_side =
+        query.task_side == Side::kUnspecified ? "" : SideName(query.task_side);
+    Result out;
+    for (const auto& row :
+         tx.exec_prepared("list_failures", query.portal_id, task_side, query.task_id,
+                          ReasonName(query.reason), after_micros, after_id, query.limit)) {
+      FailureRecord f;
+      f.failure_id = row["failure_id"].as<std::string>();
+      f.portal_id = row["portal_id"].as<std::string>();
+      f.reason = ReasonFromName(row["reason"].as<std::string>());
+      f.message = row["message"].as<std::string>();
+      f.origin_side = SideFromName(row["origin_side"].as<std::string>());
+      f.event_id = row["event_id"].as<std::string>();
+      f.project_id = row["project_id"].as<std::string>();
+      f.projects_task_id = row["projects_task_id"].as<std::string>();
+      f.crm_task_id = row["crm_task_id"].as<std::string>();
+      f.field = FieldFromName(row["field"].as<std::string>());
+      if (!row["attempted_value"].is_null()) {
+        ASSIGN_OR_RETURN(f.attempted_value,
+                         ValueFromText(row["attempted_value"].as<std::string>()));
+      }
+      if (!row["kept_value"].is_null()) {
+        ASSIGN_OR_RETURN(f.kept_value, ValueFromText(row["kept_value"].as<std::string>()));
+      }
+      f.actor = {row["actor_user_id"].as<std::string>(), row["actor_email"].as<std::string>(),
+                 row["actor_display_name"].as<std::string>()};
+      f.create_time = TimeOf(row, "create_micros");
+      out.push_back(std::move(f));
+    }
+    return out;
+  });
+}
+
+}  // namespace crmsync::sync

@@ -1,0 +1,33 @@
+// SyncStore on PostgreSQL (schema "sync"): the only sync file that touches libpqxx. The changes
+// of one task are serialized by the lock on its task_links row, taken before anything of the
+// task is read, so two concurrent changes never decide from the same state.
+#ifndef CRMSYNC_SERVICES_SYNC_STORE_PG_STORE_H_
+#define CRMSYNC_SERVICES_SYNC_STORE_PG_STORE_H_
+
+#include "libs/pg/pool.h"
+#include "services/sync/store/store.h"
+
+namespace crmsync::sync {
+
+class PgStore : public SyncStore {
+ public:
+  // `pool` must have the sync queries prepared and outlive the store.
+  explicit PgStore(pg::Pool& pool) : pool_(pool) {}
+
+  absl::StatusOr<TaskLink> CreateLink(const TaskLink& link, const CanonicalTask& canonical,
+                                      absl::Time now) override;
+  absl::StatusOr<std::optional<StoredTask>> ReadTask(absl::string_view portal_id, Side side,
+                                                     absl::string_view task_id) override;
+  absl::StatusOr<std::optional<RecordedOutcome>> FindEvent(absl::string_view portal_id, Side side,
+                                                           absl::string_view event_id) override;
+  absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change, const DecideFn& decide,
+                                               absl::Time now) override;
+  absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query) override;
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace crmsync::sync
+
+#endif  // CRMSYNC_SERVICES_SYNC_STORE_PG_STORE_H_

@@ -1,0 +1,134 @@
+// Where the sync service keeps task links, the canonical state of their fields, the events it has
+// processed, the change log and the recorded failures. PgStore is the implementation. Every
+// method is keyed by portal: one portal's tasks never reach another's answers.
+#ifndef CRMSYNC_SERVICES_SYNC_STORE_STORE_H_
+#define CRMSYNC_SERVICES_SYNC_STORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/sync/change/merge.h"
+#include "services/sync/change/task.h"
+
+namespace crmsync::sync {
+
+// crmsync.sync.v1.CrmModule.
+enum class CrmModule { kUnspecified = 0, kAccounts = 1, kDeals = 2 };
+
+// A task's link between the two sides (crmsync.sync.v1.TaskLink).
+struct TaskLink {
+  std::string portal_id;
+  std::string project_id;
+  std::string projects_task_id;
+  // Empty while the link is PENDING_CREATE.
+  std::string crm_task_id;
+  CrmModule crm_module = CrmModule::kUnspecified;
+  std::string crm_record_id;
+  // Empty for a main task.
+  std::string projects_parent_task_id;
+  LinkState state = LinkState::kUnspecified;
+  absl::Time create_time;
+  absl::Time update_time;
+};
+
+// A linked task as recorded: its link and the canonical state of its fields.
+struct StoredTask {
+  TaskLink link;
+  CanonicalTask canonical;
+  // When crmsync applied each field of `canonical`.
+  std::map<Field, absl::Time> update_times;
+};
+
+// What a change came to, as recorded with its event (and returned again for a repeat).
+struct RecordedOutcome {
+  // The decision; field decisions carry no values.
+  ChangeDecision decision;
+  // REJECTED and recorded: the failure's id. APPLIED: the change-log entry's id.
+  std::string failure_id;
+  std::string change_id;
+  // When the event was first processed.
+  absl::Time process_time;
+  // The event had been processed before: `decision` and the rest are its first outcome.
+  bool duplicate = false;
+};
+
+// A recorded failure (crmsync.sync.v1.Failure).
+struct FailureRecord {
+  std::string failure_id;
+  std::string portal_id;
+  FailureReason reason = FailureReason::kUnspecified;
+  std::string message;
+  Side origin_side = Side::kUnspecified;
+  std::string event_id;
+  std::string project_id;
+  std::string projects_task_id;
+  std::string crm_task_id;
+  // nullopt when the failure is about the whole task.
+  std::optional<Field> field;
+  std::optional<FieldValue> attempted_value;
+  std::optional<FieldValue> kept_value;
+  Actor actor;
+  absl::Time create_time;
+};
+
+// Where a page of failures starts: after this failure (newest first).
+struct FailurePosition {
+  absl::Time create_time;
+  int64_t failure_id = 0;
+};
+
+// Which failures ListFailures returns.
+struct FailureQuery {
+  std::string portal_id;
+  // Side and id of one task; kUnspecified: every task.
+  Side task_side = Side::kUnspecified;
+  std::string task_id;
+  // kUnspecified: any reason.
+  FailureReason reason = FailureReason::kUnspecified;
+  std::optional<FailurePosition> after;
+  int limit = 50;
+};
+
+// Decides a change from the task as recorded under its lock (nullopt: not linked).
+using DecideFn = std::function<absl::StatusOr<ChangeDecision>(const std::optional<StoredTask>&)>;
+
+class SyncStore {
+ public:
+  virtual ~SyncStore() = default;
+
+  // Links a task, with `canonical` as the recorded state of its fields; ALREADY_EXISTS when
+  // either task id is linked already.
+  virtual absl::StatusOr<TaskLink> CreateLink(const TaskLink& link, const CanonicalTask& canonical,
+                                              absl::Time now) = 0;
+
+  // The task linked to `task_id` on `side`, or nullopt.
+  virtual absl::StatusOr<std::optional<StoredTask>> ReadTask(absl::string_view portal_id, Side side,
+                                                             absl::string_view task_id) = 0;
+
+  // The first outcome of an event already processed (duplicate set), or nullopt.
+  virtual absl::StatusOr<std::optional<RecordedOutcome>> FindEvent(absl::string_view portal_id,
+                                                                   Side side,
+                                                                   absl::string_view event_id) = 0;
+
+  // In one transaction, holding the task's link lock: the first outcome when the event was
+  // processed already; otherwise `decide` on the task as recorded now, then its result recorded:
+  // APPLIED fields with their new versions and a change-log entry (a deletion marks the link),
+  // a failure for a REJECTED change (except TASK_NOT_LINKED), and the event with its outcome.
+  // An error from `decide` rolls everything back and is returned. `decide` may run more than once.
+  virtual absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change,
+                                                       const DecideFn& decide, absl::Time now) = 0;
+
+  // Up to query.limit failures, newest first (by create time, then id).
+  virtual absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query) = 0;
+};
+
+}  // namespace crmsync::sync
+
+#endif  // CRMSYNC_SERVICES_SYNC_STORE_STORE_H_
