@@ -1,6 +1,7 @@
 #include "services/sync/change/task.h"
 
 #include <type_traits>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -37,7 +38,30 @@ std::string DisplayOwner(const Owner& owner) {
   return "no owner";
 }
 
+constexpr std::pair<FailureReason, absl::string_view> kReasonNames[] = {
+    {FailureReason::kDueDateBeyondStrictSchedule, "due_date_beyond_strict_schedule"},
+    {FailureReason::kSubtaskParentClosed, "subtask_parent_closed"},
+    {FailureReason::kUnknownOwner, "unknown_owner"},
+    {FailureReason::kInvalidValue, "invalid_value"},
+    {FailureReason::kTaskDeletedOnOtherSide, "task_deleted_on_other_side"},
+    {FailureReason::kTaskNotLinked, "task_not_linked"},
+};
+
 }  // namespace
+
+absl::string_view ReasonName(FailureReason reason) {
+  for (const auto& [r, name] : kReasonNames) {
+    if (r == reason) return name;
+  }
+  return "";
+}
+
+std::optional<FailureReason> ReasonFromName(absl::string_view name) {
+  for (const auto& [reason, n] : kReasonNames) {
+    if (n == name) return reason;
+  }
+  return std::nullopt;
+}
 
 absl::string_view FieldName(Field field) { return NamesOf(field).name; }
 

@@ -61,6 +61,12 @@ enum class FailureReason {
   kTaskNotLinked = 6,
 };
 
+// The reason's stable lower-case name ("due_date_beyond_strict_schedule", ...): its value in the
+// database (failures.reason) and its metric label; "" for kUnspecified.
+absl::string_view ReasonName(FailureReason reason);
+// The reason ReasonName names; nullopt for any other text.
+std::optional<FailureReason> ReasonFromName(absl::string_view name);
+
 // crmsync.sync.v1.LinkState.
 enum class LinkState {
   kUnspecified = 0,

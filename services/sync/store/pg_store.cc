@@ -53,28 +53,6 @@ const char* ModuleName(CrmModule module) {
   return module == CrmModule::kDeals ? "deals" : "accounts";
 }
 
-// Failure reasons as the failures table spells them.
-constexpr std::pair<FailureReason, const char*> kReasonNames[] = {
-    {FailureReason::kDueDateBeyondStrictSchedule, "due_date_beyond_strict_schedule"},
-    {FailureReason::kSubtaskParentClosed, "subtask_parent_closed"},
-    {FailureReason::kUnknownOwner, "unknown_owner"},
-    {FailureReason::kInvalidValue, "invalid_value"},
-    {FailureReason::kTaskDeletedOnOtherSide, "task_deleted_on_other_side"},
-    {FailureReason::kTaskNotLinked, "task_not_linked"},
-};
-std::string ReasonName(FailureReason reason) {
-  for (const auto& [r, name] : kReasonNames) {
-    if (r == reason) return name;
-  }
-  return "";
-}
-FailureReason ReasonFromName(const std::string& name) {
-  for (const auto& [r, n] : kReasonNames) {
-    if (name == n) return r;
-  }
-  return FailureReason::kUnspecified;
-}
-
 Json ValueToJson(const FieldValue& value) {
   struct Visitor {
     Json operator()(const std::string& text) const { return {{"text", text}}; }
@@ -238,10 +216,10 @@ std::string InsertFailure(Tx& tx, const TaskChange& change, const std::optional<
     }
   }
   const auto rows = tx.exec_prepared(
-      "insert_failure", change.portal_id, ReasonName(decision.reason), decision.message,
-      SideName(change.origin_side), change.event_id, project_id, projects_task_id, crm_task_id,
-      field, JsonOrNull(attempted), JsonOrNull(kept), change.actor.user_id, change.actor.email,
-      change.actor.display_name, Micros(now));
+      "insert_failure", change.portal_id, std::string(ReasonName(decision.reason)),
+      decision.message, SideName(change.origin_side), change.event_id, project_id, projects_task_id,
+      crm_task_id, field, JsonOrNull(attempted), JsonOrNull(kept), change.actor.user_id,
+      change.actor.email, change.actor.display_name, Micros(now));
   return rows[0]["failure_id"].as<std::string>();
 }
 
@@ -368,13 +346,14 @@ absl::StatusOr<std::vector<FailureRecord>> PgStore::ListFailures(const FailureQu
     const std::string task_side =
         query.task_side == Side::kUnspecified ? "" : SideName(query.task_side);
     Result out;
-    for (const auto& row :
-         tx.exec_prepared("list_failures", query.portal_id, task_side, query.task_id,
-                          ReasonName(query.reason), after_micros, after_id, query.limit)) {
+    for (const auto& row : tx.exec_prepared("list_failures", query.portal_id, task_side,
+                                            query.task_id, std::string(ReasonName(query.reason)),
+                                            after_micros, after_id, query.limit)) {
       FailureRecord f;
       f.failure_id = row["failure_id"].as<std::string>();
       f.portal_id = row["portal_id"].as<std::string>();
-      f.reason = ReasonFromName(row["reason"].as<std::string>());
+      f.reason =
+          ReasonFromName(row["reason"].as<std::string>()).value_or(FailureReason::kUnspecified);
       f.message = row["message"].as<std::string>();
       f.origin_side = SideFromName(row["origin_side"].as<std::string>());
       f.event_id = row["event_id"].as<std::string>();

@@ -8,6 +8,18 @@ namespace {
 
 using ::testing::HasSubstr;
 
+TEST(ReasonNames, RoundTripThroughTheDatabaseName) {
+  for (int r = 1; r <= 6; ++r) {
+    const auto reason = static_cast<FailureReason>(r);
+    EXPECT_EQ(ReasonFromName(ReasonName(reason)), reason) << ReasonName(reason);
+  }
+  EXPECT_EQ(ReasonName(FailureReason::kDueDateBeyondStrictSchedule),
+            "due_date_beyond_strict_schedule");
+  EXPECT_EQ(ReasonName(FailureReason::kUnspecified), "");
+  EXPECT_EQ(ReasonFromName(""), std::nullopt);
+  EXPECT_EQ(ReasonFromName("delivery_refused"), std::nullopt);
+}
+
 TEST(FieldNames, RoundTripThroughTheDatabaseName) {
   for (Field field : kAllFields) {
     EXPECT_EQ(FieldFromName(FieldName(field)), field) << FieldName(field);

@@ -1,0 +1,74 @@
+#include "services/sync/metrics.h"
+
+#include <string>
+
+namespace crmsync::sync {
+namespace {
+
+const char* OriginLabel(Side side) { return side == Side::kCrm ? "crm" : "projects"; }
+
+const char* OutcomeLabel(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kApplied:
+      return "applied";
+    case Outcome::kDuplicate:
+      return "duplicate";
+    case Outcome::kEcho:
+      return "echo";
+    case Outcome::kStale:
+      return "stale";
+    case Outcome::kRejected:
+      return "rejected";
+    case Outcome::kUnspecified:
+      break;
+  }
+  return "unspecified";
+}
+
+// 0.5 ms to 1 s, with the buckets the submit latency is judged by (5, 10, 20, 50 ms).
+const prometheus::Histogram::BucketBoundaries kSubmitBuckets = {
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1};
+
+}  // namespace
+
+SyncMetrics::SyncMetrics(prometheus::Registry& registry)
+    : changes(prometheus::BuildCounter()
+                  .Name("crmsync_sync_changes_total")
+                  .Help("Task changes processed, by origin side and outcome.")
+                  .Register(registry)),
+      rejections(prometheus::BuildCounter()
+                     .Name("crmsync_sync_rule_rejections_total")
+                     .Help("Task changes rejected, by reason.")
+                     .Register(registry)),
+      field_outcomes(prometheus::BuildCounter()
+                         .Name("crmsync_sync_field_outcomes_total")
+                         .Help("Fields of processed task changes, by field and result.")
+                         .Register(registry)),
+      submit_change_seconds(prometheus::BuildHistogram()
+                                .Name("crmsync_sync_submit_change_seconds")
+                                .Help("Time to process one SubmitChange call.")
+                                .Register(registry)
+                                .Add({}, kSubmitBuckets)) {}
+
+void SyncMetrics::Processed(Side origin, const ChangeDecision& decision, bool duplicate) {
+  changes
+      .Add({{"origin", OriginLabel(origin)},
+            {"outcome", OutcomeLabel(duplicate ? Outcome::kDuplicate : decision.result)}})
+      .Increment();
+  if (duplicate) return;
+  if (decision.result == Outcome::kRejected) {
+    rejections.Add({{"reason", std::string(ReasonName(decision.reason))}}).Increment();
+  }
+  for (const FieldDecision& field : decision.fields) {
+    field_outcomes
+        .Add({{"field", std::string(FieldName(field.field))},
+              {"result", OutcomeLabel(field.result)}})
+        .Increment();
+  }
+}
+
+void SyncMetrics::SubmitLatency(absl::Duration latency) {
+  submit_change_seconds.Observe(absl::ToDoubleSeconds(latency));
+}
+
+}  // namespace crmsync::sync

@@ -1,0 +1,37 @@
+// Every metric family of the sync service. No task, user or portal ids as labels.
+#ifndef CRMSYNC_SERVICES_SYNC_METRICS_H_
+#define CRMSYNC_SERVICES_SYNC_METRICS_H_
+
+#include "absl/time/time.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "services/sync/change/merge.h"
+#include "services/sync/change/task.h"
+
+namespace crmsync::sync {
+
+struct SyncMetrics {
+  explicit SyncMetrics(prometheus::Registry& registry);
+
+  // Counts a processed change from `origin` (SubmitChange and each change of a batch): its
+  // outcome (duplicate for a repeat), its rejection reason, and what happened to each field.
+  void Processed(Side origin, const ChangeDecision& decision, bool duplicate);
+  // One SubmitChange call that returned an outcome took `latency`.
+  void SubmitLatency(absl::Duration latency);
+
+  // crmsync_sync_changes_total{origin,outcome}: origin crm|projects; outcome applied, duplicate,
+  // echo, stale or rejected.
+  prometheus::Family<prometheus::Counter>& changes;
+  // crmsync_sync_rule_rejections_total{reason}: the reason in lower case.
+  prometheus::Family<prometheus::Counter>& rejections;
+  // crmsync_sync_field_outcomes_total{field,result}.
+  prometheus::Family<prometheus::Counter>& field_outcomes;
+  // crmsync_sync_submit_change_seconds, with buckets at 5, 10, 20 and 50 ms.
+  prometheus::Histogram& submit_change_seconds;
+};
+
+}  // namespace crmsync::sync
+
+#endif  // CRMSYNC_SERVICES_SYNC_METRICS_H_

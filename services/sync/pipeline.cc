@@ -1,0 +1,135 @@
+#include "services/sync/pipeline.h"
+
+#include <utility>
+
+#include "libs/common/status_macros.h"
+#include "services/sync/change/decision.h"
+
+namespace crmsync::sync {
+namespace {
+
+// Decisions retried when the task changed, between the reads and the lock, so that it needs a
+// read not made yet (e.g. another change linked it or set the status it reopens).
+constexpr int kDecideAttempts = 3;
+
+TaskContext ContextOf(const std::optional<StoredTask>& task) {
+  TaskContext context;
+  if (!task) return context;
+  context.link = task->link.state;
+  context.is_subtask = !task->link.projects_parent_task_id.empty();
+  context.canonical = task->canonical;
+  return context;
+}
+
+}  // namespace
+
+struct ChangePipeline::Reads {
+  bool owner_read = false;
+  std::optional<Owner> owner;
+  std::optional<ProjectSchedule> schedule;
+  std::optional<ParentTask> parent;
+
+  bool Cover(const NeededReads& need) const {
+    return (!need.owner || owner_read) && (!need.schedule || schedule) && (!need.parent || parent);
+  }
+  void Fill(TaskContext& context) const {
+    context.owner = owner;
+    context.schedule = schedule;
+    context.parent = parent;
+  }
+};
+
+absl::Status ChangePipeline::Read(const TaskChange& change, const PortalConfig& portal,
+                                  const std::optional<StoredTask>& task, Reads& reads) {
+  const NeededReads need = NeededReadsFor(change, portal.value_maps, ContextOf(task));
+  if (need.owner && !reads.owner_read) {
+    ASSIGN_OR_RETURN(reads.owner, users_.OwnerById(change.portal_id, change.origin_side,
+                                                   *change.fields.owner_user_id));
+    reads.owner_read = true;
+  }
+  // The rules read the Projects state of a linked task only: an unlinked one is refused first.
+  if (!task) return absl::OkStatus();
+  if (need.schedule && !reads.schedule) {
+    ASSIGN_OR_RETURN(reads.schedule, projects_.Schedule(change.portal_id, task->link.project_id));
+  }
+  if (need.parent && !reads.parent && !task->link.projects_parent_task_id.empty()) {
+    ASSIGN_OR_RETURN(reads.parent, projects_.Task(change.portal_id, task->link.project_id,
+                                                  task->link.projects_parent_task_id));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change) {
+  ASSIGN_OR_RETURN(const PortalConfig portal, portals_.Get(change.portal_id));
+  ASSIGN_OR_RETURN(std::optional<RecordedOutcome> seen,
+                   store_.FindEvent(change.portal_id, change.origin_side, change.event_id));
+  ASSIGN_OR_RETURN(std::optional<StoredTask> task,
+                   store_.ReadTask(change.portal_id, change.origin_side, change.task_id));
+  if (seen) {
+    return ProcessedChange{*std::move(seen),
+                           task ? std::optional<TaskLink>(task->link) : std::nullopt};
+  }
+  Reads reads;
+  RETURN_IF_ERROR(Read(change, portal, task, reads));
+  for (int attempt = 1;; ++attempt) {
+    std::optional<StoredTask> decided_on;
+    bool needs_more = false;
+    auto outcome = store_.RecordChange(
+        change,
+        [&](const std::optional<StoredTask>& fresh) -> absl::StatusOr<ChangeDecision> {
+          decided_on = fresh;
+          TaskContext context = ContextOf(fresh);
+          needs_more = !reads.Cover(NeededReadsFor(change, portal.value_maps, context));
+          if (needs_more) return absl::AbortedError("the task changed while it was being read");
+          reads.Fill(context);
+          return DecideChange(change, portal.value_maps, context);
+        },
+        clock_.Now());
+    if (needs_more && attempt < kDecideAttempts) {
+      RETURN_IF_ERROR(Read(change, portal, decided_on, reads));
+      continue;
+    }
+    if (!outcome.ok()) return outcome.status();
+    ProcessedChange out{*std::move(outcome), std::nullopt};
+    if (out.outcome.duplicate) {
+      ASSIGN_OR_RETURN(task, store_.ReadTask(change.portal_id, change.origin_side, change.task_id));
+      if (task) out.link = task->link;
+    } else if (decided_on) {
+      out.link = decided_on->link;
+      if (out.outcome.decision.marks_task_deleted) {
+        out.link->state = change.origin_side == Side::kCrm ? LinkState::kDeletedInCrm
+                                                           : LinkState::kDeletedInProjects;
+        out.link->update_time = out.outcome.process_time;
+      }
+    }
+    return out;
+  }
+}
+
+absl::StatusOr<ProcessedChange> ChangePipeline::Check(const TaskChange& change) {
+  ASSIGN_OR_RETURN(const PortalConfig portal, portals_.Get(change.portal_id));
+  ASSIGN_OR_RETURN(std::optional<StoredTask> task,
+                   store_.ReadTask(change.portal_id, change.origin_side, change.task_id));
+  std::optional<TaskLink> link;
+  if (task) link = task->link;
+  if (!change.event_id.empty()) {
+    ASSIGN_OR_RETURN(std::optional<RecordedOutcome> seen,
+                     store_.FindEvent(change.portal_id, change.origin_side, change.event_id));
+    if (seen) {
+      seen->failure_id.clear();
+      seen->change_id.clear();
+      return ProcessedChange{*std::move(seen), std::move(link)};
+    }
+  }
+  Reads reads;
+  RETURN_IF_ERROR(Read(change, portal, task, reads));
+  TaskContext context = ContextOf(task);
+  reads.Fill(context);
+  ASSIGN_OR_RETURN(ChangeDecision decision, DecideChange(change, portal.value_maps, context));
+  RecordedOutcome outcome;
+  outcome.decision = std::move(decision);
+  outcome.process_time = clock_.Now();
+  return ProcessedChange{std::move(outcome), std::move(link)};
+}
+
+}  // namespace crmsync::sync

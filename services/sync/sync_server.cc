@@ -1,0 +1,349 @@
+#include "services/sync/sync_server.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "libs/common/status_macros.h"
+#include "libs/grpc_server/status.h"
+#include "services/sync/change/validation.h"
+
+namespace crmsync::sync {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+grpc::Status NotReady() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                      "sync is not ready: schema not migrated or database unreachable");
+}
+
+common::v1::Date DateToProto(const EndDate& day) {
+  common::v1::Date date;
+  if (day) {
+    date.set_year(static_cast<int32_t>(day->year()));
+    date.set_month(day->month());
+    date.set_day(day->day());
+  }
+  return date;
+}
+
+v1::FieldValue ValueToProto(const FieldValue& value) {
+  struct Visitor {
+    v1::FieldValue& out;
+    void operator()(const std::string& text) const { out.set_text(text); }
+    void operator()(const EndDate& date) const { *out.mutable_date() = DateToProto(date); }
+    void operator()(Priority p) const { out.set_priority(static_cast<common::v1::Priority>(p)); }
+    void operator()(TaskStatus s) const { out.set_status(static_cast<common::v1::TaskStatus>(s)); }
+    void operator()(const Owner& o) const {
+      v1::Owner* owner = out.mutable_owner();
+      owner->set_email(o.email);
+      owner->set_crm_user_id(o.crm_user_id);
+      owner->set_projects_user_id(o.projects_user_id);
+      owner->set_display_name(o.display_name);
+    }
+  };
+  v1::FieldValue out;
+  std::visit(Visitor{out}, value);
+  return out;
+}
+
+v1::TaskLink LinkToProto(const TaskLink& link) {
+  v1::TaskLink out;
+  out.set_portal_id(link.portal_id);
+  out.set_project_id(link.project_id);
+  out.set_projects_task_id(link.projects_task_id);
+  out.set_crm_task_id(link.crm_task_id);
+  out.mutable_crm_parent()->set_crm_module(static_cast<v1::CrmModule>(link.crm_module));
+  out.mutable_crm_parent()->set_record_id(link.crm_record_id);
+  out.set_projects_parent_task_id(link.projects_parent_task_id);
+  out.set_state(static_cast<v1::LinkState>(link.state));
+  *out.mutable_create_time() = ToTimestamp(link.create_time);
+  *out.mutable_update_time() = ToTimestamp(link.update_time);
+  return out;
+}
+
+v1::ChangeOutcome OutcomeToProto(const ProcessedChange& processed) {
+  const RecordedOutcome& recorded = processed.outcome;
+  const ChangeDecision& decision = recorded.decision;
+  v1::ChangeOutcome out;
+  if (recorded.duplicate) {
+    out.set_result(v1::OUTCOME_DUPLICATE);
+    out.set_first_result(static_cast<v1::Outcome>(decision.result));
+  } else {
+    out.set_result(static_cast<v1::Outcome>(decision.result));
+  }
+  out.set_reason(static_cast<v1::FailureReason>(decision.reason));
+  out.set_message(decision.message);
+  out.set_failure_id(recorded.failure_id);
+  out.set_change_id(recorded.change_id);
+  for (const FieldDecision& f : decision.fields) {
+    v1::FieldOutcome* field = out.add_fields();
+    field->set_field(static_cast<v1::TaskField>(f.field));
+    field->set_result(static_cast<v1::Outcome>(f.result));
+    field->set_version(f.version);
+    if (f.rejection) field->set_reason(static_cast<v1::FailureReason>(f.rejection->reason));
+  }
+  if (processed.link) *out.mutable_link() = LinkToProto(*processed.link);
+  *out.mutable_process_time() = ToTimestamp(recorded.process_time);
+  return out;
+}
+
+absl::Status Invalid(absl::string_view path, absl::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
+}
+
+// A TaskRef that must name a task: side and task id.
+absl::Status ValidateTaskRef(const v1::TaskRef& task, absl::string_view path) {
+  if (task.side() != common::v1::SIDE_CRM && task.side() != common::v1::SIDE_PROJECTS) {
+    return Invalid(absl::StrCat(path, ".side"), "must be SIDE_CRM or SIDE_PROJECTS");
+  }
+  return CheckRecordId(absl::StrCat(path, ".task_id"), task.task_id());
+}
+
+// The filter a ListFailures page token was issued for: a token is refused for another one.
+std::string FailureFilter(const v1::ListFailuresRequest& request) {
+  return absl::StrCat(
+      "ListFailures\n", request.portal_id(), "\n", request.has_task() ? request.task().side() : 0,
+      "\n", request.has_task() ? request.task().task_id() : "", "\n", request.reason(), "\n");
+}
+
+std::string EncodeFailureToken(const std::string& filter, const FailureRecord& last) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(filter, absl::ToUnixMicros(last.create_time), "\n", last.failure_id));
+}
+
+absl::StatusOr<FailurePosition> DecodeFailureToken(const std::string& filter,
+                                                   const std::string& token) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return Invalid("page_token", "malformed");
+  absl::string_view rest = raw;
+  if (!absl::ConsumePrefix(&rest, filter)) {
+    return Invalid("page_token", "malformed or issued for a different request");
+  }
+  const std::vector<absl::string_view> parts = absl::StrSplit(rest, '\n');
+  int64_t micros = 0;
+  FailurePosition position;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &micros) ||
+      !absl::SimpleAtoi(parts[1], &position.failure_id)) {
+    return Invalid("page_token", "malformed");
+  }
+  position.create_time = absl::FromUnixMicros(micros);
+  return position;
+}
+
+v1::Failure FailureToProto(const FailureRecord& f) {
+  v1::Failure out;
+  out.set_failure_id(f.failure_id);
+  out.set_portal_id(f.portal_id);
+  out.set_reason(static_cast<v1::FailureReason>(f.reason));
+  out.set_message(f.message);
+  out.set_origin_side(static_cast<common::v1::Side>(f.origin_side));
+  out.set_event_id(f.event_id);
+  out.set_project_id(f.project_id);
+  out.set_projects_task_id(f.projects_task_id);
+  out.set_crm_task_id(f.crm_task_id);
+  if (f.field) out.set_field(static_cast<v1::TaskField>(*f.field));
+  if (f.attempted_value) *out.mutable_attempted_value() = ValueToProto(*f.attempted_value);
+  if (f.kept_value) *out.mutable_kept_value() = ValueToProto(*f.kept_value);
+  out.mutable_actor()->set_user_id(f.actor.user_id);
+  out.mutable_actor()->set_email(f.actor.email);
+  out.mutable_actor()->set_display_name(f.actor.display_name);
+  *out.mutable_create_time() = ToTimestamp(f.create_time);
+  return out;
+}
+
+}  // namespace
+
+TaskChange ChangeFromProto(const v1::TaskChange& in) {
+  TaskChange change;
+  change.portal_id = in.portal_id();
+  change.origin_side = static_cast<Side>(in.origin_side());
+  change.event_id = in.event_id();
+  change.task_id = in.task_id();
+  change.project_id = in.project_id();
+  change.task_deleted = in.task_deleted();
+  change.actor = {in.actor().user_id(), in.actor().email(), in.actor().display_name()};
+  if (in.has_source_modified_time()) {
+    change.source_modified_time =
+        absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(in.source_modified_time()));
+  }
+  const v1::TaskFields& f = in.fields();
+  TaskFields& fields = change.fields;
+  if (f.has_title()) fields.title = f.title();
+  if (f.has_description()) fields.description = f.description();
+  if (f.has_end_date())
+    fields.end_date = Date{f.end_date().year(), f.end_date().month(), f.end_date().day()};
+  switch (f.priority_value_case()) {
+    case v1::TaskFields::kPriority:
+      fields.priority = static_cast<Priority>(f.priority());
+      break;
+    case v1::TaskFields::kSidePriority:
+      fields.priority = f.side_priority();
+      break;
+    case v1::TaskFields::PRIORITY_VALUE_NOT_SET:
+      break;
+  }
+  switch (f.status_value_case()) {
+    case v1::TaskFields::kStatus:
+      fields.status = static_cast<TaskStatus>(f.status());
+      break;
+    case v1::TaskFields::kSideStatus:
+      fields.status = f.side_status();
+      break;
+    case v1::TaskFields::STATUS_VALUE_NOT_SET:
+      break;
+  }
+  if (f.has_owner_user_id()) fields.owner_user_id = f.owner_user_id();
+  return change;
+}
+
+grpc::Status SyncServer::SubmitChange(grpc::ServerContext*, const v1::SubmitChangeRequest* request,
+                                      v1::SubmitChangeResponse* response) {
+  if (!ready_()) return NotReady();
+  const absl::Time start = clock_.Now();
+  const TaskChange change = ChangeFromProto(request->change());
+  if (auto status = ValidateChange(change, "change", EventIdRule::kRequired); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  auto processed = pipeline_.Submit(change);
+  if (!processed.ok()) return ToGrpcStatus(processed.status());
+  metrics_.Processed(change.origin_side, processed->outcome.decision, processed->outcome.duplicate);
+  *response->mutable_outcome() = OutcomeToProto(*processed);
+  metrics_.SubmitLatency(clock_.Now() - start);
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServer::BatchSubmitChanges(grpc::ServerContext*,
+                                            const v1::BatchSubmitChangesRequest* request,
+                                            v1::BatchSubmitChangesResponse* response) {
+  if (!ready_()) return NotReady();
+  std::vector<TaskChange> changes;
+  changes.reserve(request->changes_size());
+  for (const v1::TaskChange& change : request->changes()) {
+    changes.push_back(ChangeFromProto(change));
+  }
+  if (auto status = ValidateBatch(changes); !status.ok()) return ToGrpcStatus(status);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    auto processed = pipeline_.Submit(changes[i]);
+    if (!processed.ok()) {
+      // Earlier changes stay applied; the message says where the batch stopped.
+      return ToGrpcStatus(absl::Status(
+          processed.status().code(),
+          absl::StrCat("changes[", i, "]: ", processed.status().message(), " (changes 0..",
+                       static_cast<int64_t>(i) - 1, " were processed)")));
+    }
+    metrics_.Processed(changes[i].origin_side, processed->outcome.decision,
+                       processed->outcome.duplicate);
+    *response->add_outcomes() = OutcomeToProto(*processed);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServer::CheckChange(grpc::ServerContext*, const v1::CheckChangeRequest* request,
+                                     v1::CheckChangeResponse* response) {
+  if (!ready_()) return NotReady();
+  const TaskChange change = ChangeFromProto(request->change());
+  if (auto status = ValidateChange(change, "change", EventIdRule::kOptional); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  auto checked = pipeline_.Check(change);
+  if (!checked.ok()) return ToGrpcStatus(checked.status());
+  *response->mutable_outcome() = OutcomeToProto(*checked);
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext*,
+                                          const v1::GetTaskSyncStateRequest* request,
+                                          v1::GetTaskSyncStateResponse* response) {
+  if (!ready_()) return NotReady();
+  if (auto status = CheckRecordId("portal_id", request->portal_id()); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  if (auto status = ValidateTaskRef(request->task(), "task"); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  auto task = store_.ReadTask(request->portal_id(), static_cast<Side>(request->task().side()),
+                              request->task().task_id());
+  if (!task.ok()) return ToGrpcStatus(task.status());
+  if (!task->has_value()) {
+    return ToGrpcStatus(absl::NotFoundError(
+        absl::StrCat("task: ", SideDisplayName(static_cast<Side>(request->task().side())), " task ",
+                     request->task().task_id(), " is not linked")));
+  }
+  const StoredTask& stored = **task;
+  v1::TaskSyncState* state = response->mutable_state();
+  *state->mutable_link() = LinkToProto(stored.link);
+  for (Field field : kAllFields) {
+    v1::FieldState* out = state->add_fields();
+    out->set_field(static_cast<v1::TaskField>(field));
+    auto it = stored.canonical.find(field);
+    if (it == stored.canonical.end()) continue;
+    const FieldState& current = it->second;
+    *out->mutable_value() = ValueToProto(current.value);
+    out->set_version(current.version);
+    out->set_source_side(static_cast<common::v1::Side>(current.source_side));
+    *out->mutable_source_modified_time() = ToTimestamp(current.source_time);
+    *out->mutable_update_time() = ToTimestamp(stored.update_times.at(field));
+    out->set_source_event_id(current.source_event_id);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServer::ListFailures(grpc::ServerContext*, const v1::ListFailuresRequest* request,
+                                      v1::ListFailuresResponse* response) {
+  if (!ready_()) return NotReady();
+  if (auto status = CheckRecordId("portal_id", request->portal_id()); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  FailureQuery query;
+  query.portal_id = request->portal_id();
+  if (request->has_task()) {
+    if (auto status = ValidateTaskRef(request->task(), "task"); !status.ok()) {
+      return ToGrpcStatus(status);
+    }
+    query.task_side = static_cast<Side>(request->task().side());
+    query.task_id = request->task().task_id();
+  }
+  if (request->reason() != v1::FAILURE_REASON_UNSPECIFIED) {
+    // Delivery failures (reasons 7..9) are not recorded yet, so they list nothing.
+    if (!v1::FailureReason_IsValid(request->reason())) {
+      return ToGrpcStatus(Invalid("reason", "not a FailureReason"));
+    }
+    if (request->reason() > v1::FAILURE_REASON_TASK_NOT_LINKED) return grpc::Status::OK;
+    query.reason = static_cast<FailureReason>(request->reason());
+  }
+  if (request->page_size() < 0) return ToGrpcStatus(Invalid("page_size", "must not be negative"));
+  query.limit =
+      request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
+  const std::string filter = FailureFilter(*request);
+  if (!request->page_token().empty()) {
+    auto after = DecodeFailureToken(filter, request->page_token());
+    if (!after.ok()) return ToGrpcStatus(after.status());
+    query.after = *after;
+  }
+  // One more than the page tells whether another page follows.
+  ++query.limit;
+  auto failures = store_.ListFailures(query);
+  if (!failures.ok()) return ToGrpcStatus(failures.status());
+  const bool more = static_cast<int>(failures->size()) == query.limit;
+  if (more) failures->pop_back();
+  for (const FailureRecord& f : *failures) *response->add_failures() = FailureToProto(f);
+  if (more) response->set_next_page_token(EncodeFailureToken(filter, failures->back()));
+  return grpc::Status::OK;
+}
+
+}  // namespace crmsync::sync

@@ -1,0 +1,57 @@
+// The crmsync.sync.v1.SyncService gRPC adapter: converts requests to the domain, validates them
+// (INVALID_ARGUMENT naming the field), runs them through the change pipeline or the store, and
+// converts outcomes, states and failure pages back. SubmitComment, AddTaskToCrm and Resync are
+// not built yet and answer UNIMPLEMENTED (the generated base class's answer).
+#ifndef CRMSYNC_SERVICES_SYNC_SYNC_SERVER_H_
+#define CRMSYNC_SERVICES_SYNC_SYNC_SERVER_H_
+
+#include <functional>
+
+#include "crmsync/sync/v1/sync.grpc.pb.h"
+#include "libs/common/clock.h"
+#include "services/sync/metrics.h"
+#include "services/sync/pipeline.h"
+#include "services/sync/store/store.h"
+
+namespace crmsync::sync {
+
+// The domain change of a request's TaskChange, unchecked (ValidateChange checks it).
+TaskChange ChangeFromProto(const v1::TaskChange& change);
+
+class SyncServer final : public v1::SyncService::Service {
+ public:
+  // Everything must outlive the server. While `ready` is false (schema not migrated, database
+  // not answering) every call is UNAVAILABLE.
+  SyncServer(
+      ChangePipeline& pipeline, SyncStore& store, const Clock& clock, SyncMetrics& metrics,
+      std::function<bool()> ready = [] { return true; })
+      : pipeline_(pipeline),
+        store_(store),
+        clock_(clock),
+        metrics_(metrics),
+        ready_(std::move(ready)) {}
+
+  grpc::Status SubmitChange(grpc::ServerContext* context, const v1::SubmitChangeRequest* request,
+                            v1::SubmitChangeResponse* response) override;
+  grpc::Status BatchSubmitChanges(grpc::ServerContext* context,
+                                  const v1::BatchSubmitChangesRequest* request,
+                                  v1::BatchSubmitChangesResponse* response) override;
+  grpc::Status CheckChange(grpc::ServerContext* context, const v1::CheckChangeRequest* request,
+                           v1::CheckChangeResponse* response) override;
+  grpc::Status GetTaskSyncState(grpc::ServerContext* context,
+                                const v1::GetTaskSyncStateRequest* request,
+                                v1::GetTaskSyncStateResponse* response) override;
+  grpc::Status ListFailures(grpc::ServerContext* context, const v1::ListFailuresRequest* request,
+                            v1::ListFailuresResponse* response) override;
+
+ private:
+  ChangePipeline& pipeline_;
+  SyncStore& store_;
+  const Clock& clock_;
+  SyncMetrics& metrics_;
+  const std::function<bool()> ready_;
+};
+
+}  // namespace crmsync::sync
+
+#endif  // CRMSYNC_SERVICES_SYNC_SYNC_SERVER_H_
