@@ -1,0 +1,110 @@
+#include "services/sync/projects_reads.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "libs/grpc_server/status.h"
+
+namespace crmsync::sync {
+namespace {
+
+// A mint at the accounts server is the slowest answer auth gives.
+constexpr std::chrono::seconds kAuthTimeout(30);
+
+// A token-source failure: no usable grant is the portal's state; anything else may pass.
+absl::Status TokenError(absl::string_view portal_id, const absl::Status& status) {
+  if (absl::IsNotFound(status) || absl::IsFailedPrecondition(status) ||
+      absl::IsPermissionDenied(status)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "portal ", portal_id,
+        " has no ACTIVE Zoho Projects grant the rules can read with: ", status.message()));
+  }
+  return absl::UnavailableError(absl::StrCat("auth did not give a token: ", status.message()));
+}
+
+// A Zoho failure of the read `what`: the change is not guessed; the caller may retry later.
+absl::Status ReadError(absl::string_view what, const absl::Status& status) {
+  if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Zoho Projects refused the portal's grant reading ", what, ": ", status.message()));
+  }
+  if (absl::IsNotFound(status)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Zoho Projects has no ", what, ": ", status.message()));
+  }
+  return absl::UnavailableError(absl::StrCat("Zoho Projects could not be read (", what,
+                                             "); retry later: ", status.message()));
+}
+
+}  // namespace
+
+ZohoProjectsState::ZohoProjectsState(const std::string& auth_address, std::string caller_token,
+                                     http::HttpClient& http, std::string projects_base_url)
+    : auth_(auth::v1::AuthService::NewStub(
+          grpc::CreateChannel(auth_address, grpc::InsecureChannelCredentials()))),
+      caller_token_(std::move(caller_token)),
+      projects_(http, std::move(projects_base_url)) {}
+
+absl::StatusOr<std::string> ZohoProjectsState::Token(absl::string_view portal_id,
+                                                     absl::string_view rejected) {
+  auth::v1::GetAccessTokenRequest request;
+  request.set_portal_id(std::string(portal_id));
+  request.set_side(common::v1::SIDE_PROJECTS);
+  for (const char* scope : kRuleReadScopes) request.add_scopes(scope);
+  request.set_rejected_access_token(std::string(rejected));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kAuthTimeout);
+  if (!caller_token_.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
+  }
+  auth::v1::GetAccessTokenResponse response;
+  const absl::Status status = FromGrpcStatus(auth_->GetAccessToken(&context, request, &response));
+  if (!status.ok()) return TokenError(portal_id, status);
+  return response.access_token();
+}
+
+template <typename T>
+absl::StatusOr<T> ZohoProjectsState::WithToken(
+    absl::string_view portal_id, absl::string_view what,
+    const std::function<absl::StatusOr<T>(const std::string&)>& read) {
+  absl::StatusOr<std::string> token = Token(portal_id, "");
+  if (!token.ok()) return token.status();
+  absl::StatusOr<T> result = read(*token);
+  if (absl::IsUnauthenticated(result.status())) {
+    token = Token(portal_id, *token);
+    if (!token.ok()) return token.status();
+    result = read(*token);
+  }
+  if (!result.ok()) return ReadError(what, result.status());
+  return result;
+}
+
+absl::StatusOr<ProjectSchedule> ZohoProjectsState::Schedule(absl::string_view portal_id,
+                                                            absl::string_view project_id) {
+  return WithToken<ProjectSchedule>(
+      portal_id, absl::StrCat("project ", project_id),
+      [&](const std::string& token) -> absl::StatusOr<ProjectSchedule> {
+        auto project = projects_.GetProject(token, portal_id, project_id);
+        if (!project.ok()) return project.status();
+        return ProjectSchedule{project->name, project->start_date, project->end_date,
+                               project->strict};
+      });
+}
+
+absl::StatusOr<ParentTask> ZohoProjectsState::Task(absl::string_view portal_id,
+                                                   absl::string_view project_id,
+                                                   absl::string_view task_id) {
+  return WithToken<ParentTask>(
+      portal_id, absl::StrCat("task ", task_id),
+      [&](const std::string& token) -> absl::StatusOr<ParentTask> {
+        auto task = projects_.GetTask(token, portal_id, project_id, task_id);
+        if (!task.ok()) return task.status();
+        const bool closed = task->completed || task->status.type == "closed";
+        return ParentTask{task->name, closed ? TaskStatus::kClosed : TaskStatus::kOpen};
+      });
+}
+
+}  // namespace crmsync::sync
