@@ -1,0 +1,341 @@
+// The crmsync-sync binary end to end: zoho-sim as Zoho, the real crmsync-auth and
+// crmsync-mapping binaries, a real PostgreSQL. What a caller of SubmitChange sees when the rules
+// read the live Projects state (a strict project's schedule, a closed parent task) and the owner
+// goes through mapping's user links; and FAILED_PRECONDITION when the portal has no Projects
+// grant. AddTaskToCrm is not built yet, so the test links its tasks through the sync store.
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "crmsync/auth/v1/auth.grpc.pb.h"
+#include "crmsync/mapping/v1/mapping.grpc.pb.h"
+#include "crmsync/sync/v1/sync.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "libs/crypto/aead.h"
+#include "libs/pg/pool.h"
+#include "services/sync/schema.h"
+#include "services/sync/store/pg_store.h"
+#include "tests/support/pg/test_database.h"
+#include "tests/support/process/subprocess.h"
+#include "tests/support/zoho_sim/zoho_sim_process.h"
+
+namespace crmsync::sync {
+namespace {
+
+using ::google::protobuf::util::TimeUtil;
+using ::testing::HasSubstr;
+
+constexpr char kClientId[] = "1000.SYNCE2E";
+constexpr char kClientSecret[] = "e2e-secret";
+constexpr char kAdmin[] = "admin@acme.example";
+
+struct Binary {
+  std::unique_ptr<crmsync::testing::Subprocess> process;
+  std::string address;  // 127.0.0.1:<grpc port>
+  std::shared_ptr<grpc::Channel> channel;
+};
+
+// Starts build/bin/<name> and waits until its health service says SERVING.
+Binary Start(const std::string& name, std::vector<std::string> args) {
+  Binary binary;
+  auto process =
+      crmsync::testing::Subprocess::Start(absl::StrCat(CRMSYNC_BIN_DIR, "/", name), args);
+  EXPECT_TRUE(process.ok()) << process.status();
+  if (!process.ok()) return binary;
+  binary.process = *std::move(process);
+  auto line = binary.process->WaitForLine(
+      [](const nlohmann::json& j) { return j.value("msg", "") == "listening"; }, absl::Seconds(20));
+  EXPECT_TRUE(line.ok()) << line.status();
+  if (!line.ok()) return binary;
+  binary.address = absl::StrCat("127.0.0.1:", (*line)["grpc_port"].get<int>());
+  binary.channel = grpc::CreateChannel(binary.address, grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(binary.channel);
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline) {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    if (health->Check(&context, request, &response).ok() &&
+        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(100));  // polling a readiness condition, bounded above
+  }
+  return binary;
+}
+
+class SyncIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto database = crmsync::testing::TestDatabase::Create();
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = *std::move(database);
+    auto sim = crmsync::testing::ZohoSimProcess::Start();
+    ASSERT_TRUE(sim.ok()) << sim.status();
+    sim_ = *std::move(sim);
+    const std::vector<std::string> common = {"--database_url=" + database_->url(), "--grpc_port=0",
+                                             "--metrics_port=0", "--listen_host=127.0.0.1",
+                                             "--health_check_interval=200ms"};
+    std::vector<std::string> auth_args = common;
+    auth_args.push_back("--encryption_keys=" + std::string(absl::StripTrailingAsciiWhitespace(
+                                                   crypto::KeySet::Generate("k1").Serialize())));
+    auth_args.push_back("--allow_loopback_http");
+    auth_ = Start("crmsync-auth", auth_args);
+    ASSERT_NE(auth_.channel, nullptr);
+    std::vector<std::string> mapping_args = common;
+    mapping_args.push_back("--auth_address=" + auth_.address);
+    mapping_args.push_back("--projects_api_url=" + sim_->base_url());
+    mapping_ = Start("crmsync-mapping", mapping_args);
+    ASSERT_NE(mapping_.channel, nullptr);
+    std::vector<std::string> sync_args = common;
+    sync_args.push_back("--mapping_address=" + mapping_.address);
+    sync_args.push_back("--auth_address=" + auth_.address);
+    sync_args.push_back("--projects_api_url=" + sim_->base_url());
+    sync_ = Start("crmsync-sync", sync_args);
+    ASSERT_NE(sync_.channel, nullptr);
+    stub_ = v1::SyncService::NewStub(sync_.channel);
+    mapping_stub_ = mapping::v1::MappingService::NewStub(mapping_.channel);
+    refresh_token_ = *sim_->SeedGrant(kClientId, kClientSecret, kAdmin);
+
+    pg::PoolOptions options;
+    options.database_url = database_->url();
+    options.schema = "sync";
+    options.statements = Queries();
+    auto pool = pg::Pool::Create(options);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = *std::move(pool);
+    store_ = std::make_unique<PgStore>(*pool_);
+
+    const nlohmann::json portal = Control("/_sim/projects/portals", {{"name", "acme"}});
+    portal_ = portal["id_string"];
+    for (const auto& status : portal["task_statuses"]) {
+      statuses_[status["name"].get<std::string>()] =
+          status["id"].is_string() ? status["id"].get<std::string>() : status["id"].dump();
+    }
+    UpsertPortal(portal_);
+  }
+
+  nlohmann::json Control(const std::string& path, const nlohmann::json& body) {
+    auto reply = sim_->Control(http::Method::kPost, path, body);
+    EXPECT_TRUE(reply.ok()) << path << ": " << reply.status();
+    return reply.ok() ? *reply : nlohmann::json::object();
+  }
+  static std::string Id(const nlohmann::json& record) {
+    return record["id"].is_string() ? record["id"].get<std::string>() : record["id"].dump();
+  }
+
+  void UpsertPortal(const std::string& portal) {
+    mapping::v1::UpsertPortalRequest request;
+    request.mutable_portal()->set_portal_id(portal);
+    request.mutable_portal()->set_name("Acme");
+    request.mutable_portal()->set_crm_org_id("20050");
+    mapping::v1::UpsertPortalResponse response;
+    grpc::ClientContext context;
+    ASSERT_TRUE(mapping_stub_->UpsertPortal(&context, request, &response).ok());
+  }
+
+  void RegisterGrant(common::v1::Side side, std::vector<std::string> scopes) {
+    auto auth = auth::v1::AuthService::NewStub(auth_.channel);
+    auth::v1::RegisterGrantRequest request;
+    request.set_portal_id(portal_);
+    request.set_side(side);
+    request.set_accounts_server_url(sim_->base_url());
+    request.set_api_domain(sim_->base_url());
+    request.set_client_id(kClientId);
+    request.set_client_secret(kClientSecret);
+    request.set_refresh_token(refresh_token_);
+    for (const auto& scope : scopes) request.add_scopes(scope);
+    request.set_owner_email(kAdmin);
+    grpc::ClientContext context;
+    auth::v1::RegisterGrantResponse response;
+    const auto status = auth->RegisterGrant(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  // A project in Zoho Projects, strict from 2025-06-01 to 2025-06-30, with a task due 2025-06-20
+  // and its subtask, both linked to CRM tasks; the parent is `parent_status` in Projects.
+  void LinkedTasks(const std::string& parent_status) {
+    project_ = Control("/_sim/projects/portals/" + portal_ + "/projects",
+                       {{"name", "Data Migration"},
+                        {"strict", true},
+                        {"start_date", "06-01-2025"},
+                        {"end_date", "06-30-2025"}})["id_string"];
+    const std::string tasks =
+        "/_sim/projects/portals/" + portal_ + "/projects/" + project_ + "/tasks";
+    const nlohmann::json parent =
+        Control(tasks, {{"fields", {{"name", "Migrate data"}, {"end_date", "06-20-2025"}}},
+                        {"user_email", kAdmin}});
+    parent_ = Id(parent["tasks"][0]);
+    const nlohmann::json sub = Control(tasks, {{"fields", {{"name", "Move invoices"}}},
+                                               {"parent_task_id", parent_},
+                                               {"user_email", kAdmin}});
+    subtask_ = Id(sub["tasks"][0]);
+    Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/edit",
+            {{"fields", {{"custom_status", statuses_.at(parent_status)}}}});
+
+    const absl::Time set = absl::FromUnixSeconds(1750000000);
+    TaskLink link;
+    link.portal_id = portal_;
+    link.project_id = project_;
+    link.projects_task_id = parent_;
+    link.crm_task_id = "6000000012345";
+    link.crm_module = CrmModule::kAccounts;
+    link.crm_record_id = "6000000000077";
+    link.state = LinkState::kActive;
+    auto linked = store_->CreateLink(
+        link,
+        {{Field::kEndDate,
+          FieldState{EndDate(absl::CivilDay(2025, 6, 20)), 1, Side::kProjects, set, "seed"}}},
+        set);
+    ASSERT_TRUE(linked.ok()) << linked.status();
+    link.projects_task_id = subtask_;
+    link.crm_task_id = "6000000012346";
+    link.projects_parent_task_id = parent_;
+    linked = store_->CreateLink(
+        link, {{Field::kStatus, FieldState{TaskStatus::kClosed, 1, Side::kProjects, set, "seed"}}},
+        set);
+    ASSERT_TRUE(linked.ok()) << linked.status();
+  }
+
+  v1::TaskChange CrmChange(const std::string& crm_task_id, const std::string& event_id) {
+    v1::TaskChange change;
+    change.set_portal_id(portal_);
+    change.set_origin_side(common::v1::SIDE_CRM);
+    change.set_event_id(event_id);
+    change.set_task_id(crm_task_id);
+    change.mutable_actor()->set_user_id("4000000000007");
+    change.mutable_actor()->set_email("george@example.com");
+    *change.mutable_source_modified_time() = TimeUtil::GetCurrentTime();
+    return change;
+  }
+
+  grpc::Status Submit(const v1::TaskChange& change, v1::ChangeOutcome* outcome) {
+    v1::SubmitChangeRequest request;
+    *request.mutable_change() = change;
+    v1::SubmitChangeResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    const grpc::Status status = stub_->SubmitChange(&context, request, &response);
+    *outcome = response.outcome();
+    return status;
+  }
+
+  std::unique_ptr<crmsync::testing::TestDatabase> database_;
+  std::unique_ptr<crmsync::testing::ZohoSimProcess> sim_;
+  Binary auth_, mapping_, sync_;
+  std::unique_ptr<v1::SyncService::Stub> stub_;
+  std::unique_ptr<mapping::v1::MappingService::Stub> mapping_stub_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<PgStore> store_;
+  std::map<std::string, std::string> statuses_;
+  std::string refresh_token_, portal_, project_, parent_, subtask_;
+};
+
+const std::vector<std::string> kProjectsScopes = {
+    "ZohoProjects.clients.READ", "ZohoProjects.projects.READ", "ZohoProjects.users.READ",
+    "ZohoProjects.tasks.READ"};
+
+TEST_F(SyncIntegrationTest, TheStrictScheduleIsReadLiveFromProjects) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  LinkedTasks("Open");
+  v1::TaskChange late = CrmChange("6000000012345", "due-late");
+  late.mutable_fields()->mutable_end_date()->set_year(2025);
+  late.mutable_fields()->mutable_end_date()->set_month(7);
+  late.mutable_fields()->mutable_end_date()->set_day(15);
+  v1::ChangeOutcome outcome;
+  grpc::Status status = Submit(late, &outcome);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_REJECTED);
+  EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_DUE_DATE_BEYOND_STRICT_SCHEDULE);
+  EXPECT_EQ(outcome.message(),
+            "End date 2025-07-15 is after the end of strict project Data Migration (2025-06-30)");
+
+  v1::TaskChange last_day = CrmChange("6000000012345", "due-last-day");
+  last_day.mutable_fields()->mutable_end_date()->set_year(2025);
+  last_day.mutable_fields()->mutable_end_date()->set_month(6);
+  last_day.mutable_fields()->mutable_end_date()->set_day(30);
+  status = Submit(last_day, &outcome);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(outcome.fields(0).version(), 2);
+}
+
+TEST_F(SyncIntegrationTest, ASubtaskIsNotReopenedUnderAParentClosedInProjects) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  LinkedTasks("Closed");
+  v1::TaskChange reopen = CrmChange("6000000012346", "reopen-1");
+  reopen.mutable_fields()->set_side_status("In Progress");
+  v1::ChangeOutcome outcome;
+  grpc::Status status = Submit(reopen, &outcome);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_REJECTED);
+  EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_SUBTASK_PARENT_CLOSED);
+  EXPECT_THAT(outcome.message(), HasSubstr("Migrate data"));
+
+  Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/edit",
+          {{"fields", {{"custom_status", statuses_.at("Open")}}}});
+  reopen.set_event_id("reopen-2");
+  status = Submit(reopen, &outcome);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_APPLIED);
+}
+
+TEST_F(SyncIntegrationTest, WithoutAProjectsGrantARuleCheckIsAFailedPrecondition) {
+  LinkedTasks("Open");
+  v1::TaskChange change = CrmChange("6000000012345", "no-grant");
+  change.mutable_fields()->mutable_end_date()->set_year(2025);
+  change.mutable_fields()->mutable_end_date()->set_month(6);
+  change.mutable_fields()->mutable_end_date()->set_day(25);
+  v1::ChangeOutcome outcome;
+  const grpc::Status status = Submit(change, &outcome);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("Zoho Projects grant"));
+  // A change no rule reads for goes through.
+  v1::TaskChange title = CrmChange("6000000012345", "title-1");
+  title.mutable_fields()->set_title("Migrate all data");
+  ASSERT_TRUE(Submit(title, &outcome).ok());
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_APPLIED);
+}
+
+TEST_F(SyncIntegrationTest, AnOwnerIsLinkedThroughMappingsUsersByEmail) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.accounts.READ",
+                                       "ZohoCRM.modules.deals.READ", "ZohoCRM.users.READ"});
+  LinkedTasks("Open");
+  const std::string projects_ana =
+      Id(Control("/_sim/projects/portals/" + portal_ + "/users",
+                 {{"name", "Ana Lima"}, {"email", "ana@example.com"}}));
+  const std::string crm_ana =
+      Id(Control("/_sim/crm/users", {{"email", "ana@example.com"}, {"full_name", "Ana L."}}));
+  mapping::v1::ImportDirectoryRequest import;
+  import.set_portal_id(portal_);
+  import.add_parts(mapping::v1::DIRECTORY_PART_PROJECTS_USERS);
+  import.add_parts(mapping::v1::DIRECTORY_PART_CRM_USERS);
+  mapping::v1::ImportDirectoryResponse imported;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  const grpc::Status import_status = mapping_stub_->ImportDirectory(&context, import, &imported);
+  ASSERT_TRUE(import_status.ok()) << import_status.error_message();
+
+  v1::TaskChange change = CrmChange("6000000012345", "owner-1");
+  change.mutable_fields()->set_owner_user_id(crm_ana);
+  v1::ChangeOutcome outcome;
+  ASSERT_TRUE(Submit(change, &outcome).ok());
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_APPLIED);
+  auto task = store_->ReadTask(portal_, Side::kCrm, "6000000012345");
+  ASSERT_TRUE(task.ok()) << task.status();
+  const Owner& owner = std::get<Owner>((*task)->canonical.at(Field::kOwner).value);
+  EXPECT_EQ(owner.projects_user_id, projects_ana);
+  EXPECT_EQ(owner.email, "ana@example.com");
+
+  change.set_event_id("owner-2");
+  change.mutable_fields()->set_owner_user_id("4000000099999");
+  ASSERT_TRUE(Submit(change, &outcome).ok());
+  EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_UNKNOWN_OWNER);
+}
+
+}  // namespace
+}  // namespace crmsync::sync
