@@ -231,8 +231,11 @@ grpc::ServerUnaryReactor* AuthServer::GetAccessToken(grpc::CallbackServerContext
     finish(*answer);
     return reactor;
   }
-  misses_.Run([this, finish, request, key = *std::move(key), scopes = std::move(scopes)] {
-    finish(vendor_.GetAccessToken(key, scopes, request->rejected_access_token()));
+  const absl::Time deadline = context->deadline() == std::chrono::system_clock::time_point::max()
+                                  ? absl::InfiniteFuture()
+                                  : absl::FromChrono(context->deadline());
+  misses_.Run([this, finish, request, deadline, key = *std::move(key), scopes = std::move(scopes)] {
+    finish(vendor_.GetAccessToken(key, scopes, request->rejected_access_token(), deadline));
   });
   return reactor;
 }

@@ -15,37 +15,52 @@ absl::Time FromMicros(int64_t micros) { return absl::FromUnixMicros(micros); }
 
 std::string SideText(const GrantKey& key) { return std::string(SideName(key.side)); }
 
-// Reads a row of the grant column list shared by get_grant, lock_grant and list_grants.
+std::optional<absl::Time> OptionalTime(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return FromMicros(field.as<int64_t>());
+}
+
+// Reads a row of the grant columns of get_grant, lock_grant and list_grants, by name.
 absl::StatusOr<Grant> GrantFromRow(const pqxx::row& row) {
   Grant grant;
-  grant.key.portal_id = row[0].as<std::string>();
-  ASSIGN_OR_RETURN(grant.key.side, SideFromName(row[1].as<std::string>()));
-  grant.accounts_server_url = row[2].as<std::string>();
-  grant.api_domain = row[3].as<std::string>();
-  grant.client_id = row[4].as<std::string>();
-  grant.client_secret_sealed = row[5].as<std::string>();
-  grant.refresh_token_sealed = row[6].as<std::string>();
-  grant.key_id = row[7].as<std::string>();
-  grant.scopes = absl::StrSplit(row[8].as<std::string>(), ' ', absl::SkipEmpty());
-  grant.owner_email = row[9].as<std::string>();
-  ASSIGN_OR_RETURN(grant.state, GrantStateFromName(row[10].as<std::string>()));
-  grant.broken_reason = row[11].as<std::string>();
-  if (!row[12].is_null()) grant.broken_time = FromMicros(row[12].as<int64_t>());
-  if (!row[13].is_null()) grant.access_token_sealed = row[13].as<std::string>();
-  if (!row[14].is_null()) grant.access_token_expire_time = FromMicros(row[14].as<int64_t>());
-  grant.create_time = FromMicros(row[15].as<int64_t>());
-  grant.update_time = FromMicros(row[16].as<int64_t>());
+  grant.key.portal_id = row["portal_id"].as<std::string>();
+  ASSIGN_OR_RETURN(grant.key.side, SideFromName(row["side"].as<std::string>()));
+  grant.accounts_server_url = row["accounts_server_url"].as<std::string>();
+  grant.api_domain = row["api_domain"].as<std::string>();
+  grant.client_id = row["client_id"].as<std::string>();
+  grant.client_secret_sealed = row["client_secret_sealed"].as<std::string>();
+  grant.refresh_token_sealed = row["refresh_token_sealed"].as<std::string>();
+  grant.key_id = row["key_id"].as<std::string>();
+  grant.scopes = absl::StrSplit(row["scopes"].as<std::string>(), ' ', absl::SkipEmpty());
+  grant.owner_email = row["owner_email"].as<std::string>();
+  ASSIGN_OR_RETURN(grant.state, GrantStateFromName(row["state"].as<std::string>()));
+  grant.broken_reason = row["broken_reason"].as<std::string>();
+  grant.broken_time = OptionalTime(row["broken_time_us"]);
+  if (!row["access_token_sealed"].is_null()) {
+    grant.access_token_sealed = row["access_token_sealed"].as<std::string>();
+  }
+  grant.access_token_expire_time = OptionalTime(row["access_token_expire_time_us"]);
+  grant.create_time = FromMicros(row["create_time_us"].as<int64_t>());
+  grant.update_time = FromMicros(row["update_time_us"].as<int64_t>());
   return grant;
+}
+
+absl::Status NoGrant(const GrantKey& key) {
+  return absl::NotFoundError(
+      absl::StrCat("no grant for portal ", key.portal_id, " side ", SideName(key.side)));
 }
 
 absl::StatusOr<Grant> ReadGrant(pqxx::transaction_base& tx, const char* statement,
                                 const GrantKey& key) {
   pqxx::result rows = tx.exec_prepared(statement, key.portal_id, SideText(key));
-  if (rows.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat("no grant for portal ", key.portal_id, " side ", SideName(key.side)));
-  }
+  if (rows.empty()) return NoGrant(key);
   return GrantFromRow(rows[0]);
+}
+
+// Pool transactions do not take a deadline yet: none starts once it has passed.
+absl::Status CheckDeadline(absl::Time deadline) {
+  if (absl::Now() < deadline) return absl::OkStatus();
+  return absl::DeadlineExceededError("the call's deadline passed before its database work");
 }
 
 // Reads a row of the caller token column list of the caller token queries.
@@ -95,12 +110,13 @@ absl::StatusOr<Grant> PgStore::PutGrant(const Grant& grant, bool replace, absl::
       return absl::AlreadyExistsError(absl::StrCat("a grant for portal ", grant.key.portal_id,
                                                    " side ", SideName(grant.key.side), " exists"));
     }
-    tx.exec_prepared("record_mint", grant.key.portal_id, SideText(grant.key), Micros(now));
+    tx.exec_prepared("record_mint", grant.key.portal_id, SideText(grant.key), Micros(now), 0);
     return ReadGrant(tx, "get_grant", grant.key);
   });
 }
 
-absl::StatusOr<Grant> PgStore::GetGrant(const GrantKey& key) {
+absl::StatusOr<Grant> PgStore::GetGrant(const GrantKey& key, absl::Time deadline) {
+  RETURN_IF_ERROR(CheckDeadline(deadline));
   return pool_.TransactValue<Grant>(
       [&](pqxx::transaction_base& tx) { return ReadGrant(tx, "get_grant", key); });
 }
@@ -127,35 +143,61 @@ absl::StatusOr<std::vector<Grant>> PgStore::ListGrants(const GrantFilter& filter
 absl::Status PgStore::DeleteGrant(const GrantKey& key) {
   return pool_.Transact([&](pqxx::transaction_base& tx) {
     if (tx.exec_prepared("delete_grant", key.portal_id, SideText(key)).empty()) {
-      return absl::NotFoundError(
-          absl::StrCat("no grant for portal ", key.portal_id, " side ", SideName(key.side)));
+      return NoGrant(key);
     }
     return absl::OkStatus();
   });
 }
 
-absl::Status PgStore::RefreshLocked(const GrantKey& key, absl::Time now, absl::Duration window,
-                                    const std::function<RefreshWrite(const LockedGrant&)>& decide) {
-  return pool_.Transact([&](pqxx::transaction_base& tx) -> absl::Status {
-    LockedGrant locked;
-    ASSIGN_OR_RETURN(locked.grant, ReadGrant(tx, "lock_grant", key));
-    locked.mints_in_window =
-        tx.exec_prepared("count_mints", key.portal_id, SideText(key), Micros(now - window))[0][0]
-            .as<int>();
-    RefreshWrite write = decide(locked);
+absl::StatusOr<LeaseOutcome> PgStore::LeaseRefresh(
+    const GrantKey& key, absl::Time now, absl::Duration window, const LeaseRequest& lease,
+    const std::function<bool(const LockedGrant&)>& take, absl::Time deadline) {
+  RETURN_IF_ERROR(CheckDeadline(deadline));
+  return pool_.TransactValue<LeaseOutcome>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<LeaseOutcome> {
+        pqxx::result rows = tx.exec_prepared("lock_grant", key.portal_id, SideText(key));
+        if (rows.empty()) return NoGrant(key);
+        LeaseOutcome outcome;
+        ASSIGN_OR_RETURN(outcome.locked.grant, GrantFromRow(rows[0]));
+        outcome.locked.fence = rows[0]["refresh_fence"].as<int64_t>();
+        outcome.locked.lease_until = OptionalTime(rows[0]["refresh_lease_until_us"]);
+        outcome.locked.mints_in_window =
+            tx.exec_prepared("count_mints", key.portal_id, SideText(key),
+                             Micros(now - window))[0]["mints"]
+                .as<int>();
+        if (!take(outcome.locked)) return outcome;
+        outcome.fence = tx.exec_prepared("take_refresh_lease", key.portal_id, SideText(key),
+                                         lease.owner, Micros(lease.until))[0]["refresh_fence"]
+                            .as<int64_t>();
+        tx.exec_prepared("prune_mints", key.portal_id, SideText(key), Micros(now - window));
+        tx.exec_prepared("record_mint", key.portal_id, SideText(key), Micros(now), *outcome.fence);
+        return outcome;
+      });
+}
+
+absl::StatusOr<bool> PgStore::FinishRefresh(const GrantKey& key, int64_t fence,
+                                            const RefreshWrite& write, absl::Time now,
+                                            absl::Time deadline) {
+  RETURN_IF_ERROR(CheckDeadline(deadline));
+  return pool_.TransactValue<bool>([&](pqxx::transaction_base& tx) -> absl::StatusOr<bool> {
+    pqxx::result ended;
     if (write.minted) {
-      tx.exec_prepared("store_token", key.portal_id, SideText(key), write.minted->sealed,
-                       Micros(write.minted->expire_time), write.minted->api_domain);
-      tx.exec_prepared("prune_mints", key.portal_id, SideText(key), Micros(now - window));
-      tx.exec_prepared("record_mint", key.portal_id, SideText(key), Micros(now));
+      ended = tx.exec_prepared("store_token", key.portal_id, SideText(key), write.minted->sealed,
+                               Micros(write.minted->expire_time), write.minted->api_domain, fence);
+    } else if (write.broken) {
+      ended = tx.exec_prepared("break_grant", key.portal_id, SideText(key), write.broken->reason,
+                               Micros(now), fence);
+    } else {
+      ended = tx.exec_prepared("release_refresh_lease", key.portal_id, SideText(key), fence);
     }
+    if (ended.empty()) return false;
     if (write.broken) {
-      tx.exec_prepared("break_grant", key.portal_id, SideText(key), write.broken->reason,
-                       Micros(now));
       tx.exec_prepared("queue_failure", write.broken->failure_id, key.portal_id, SideText(key),
-                       locked.grant.owner_email, write.broken->reason, Micros(now));
+                       ended[0]["owner_email"].as<std::string>(), write.broken->reason,
+                       Micros(now));
     }
-    return absl::OkStatus();
+    if (write.uncount_mint) tx.exec_prepared("uncount_mint", key.portal_id, SideText(key), fence);
+    return true;
   });
 }
 
