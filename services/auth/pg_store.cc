@@ -57,12 +57,6 @@ absl::StatusOr<Grant> ReadGrant(pqxx::transaction_base& tx, const char* statemen
   return GrantFromRow(rows[0]);
 }
 
-// Pool transactions do not take a deadline yet: none starts once it has passed.
-absl::Status CheckDeadline(absl::Time deadline) {
-  if (absl::Now() < deadline) return absl::OkStatus();
-  return absl::DeadlineExceededError("the call's deadline passed before its database work");
-}
-
 // Reads a row of the caller token column list of the caller token queries.
 absl::StatusOr<CallerToken> CallerTokenFromRow(const pqxx::row& row) {
   CallerToken token;
@@ -116,9 +110,9 @@ absl::StatusOr<Grant> PgStore::PutGrant(const Grant& grant, bool replace, absl::
 }
 
 absl::StatusOr<Grant> PgStore::GetGrant(const GrantKey& key, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckDeadline(deadline));
   return pool_.TransactValue<Grant>(
-      [&](pqxx::transaction_base& tx) { return ReadGrant(tx, "get_grant", key); });
+      [&](pqxx::transaction_base& tx) { return ReadGrant(tx, "get_grant", key); },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<std::vector<Grant>> PgStore::ListGrants(const GrantFilter& filter,
@@ -152,7 +146,6 @@ absl::Status PgStore::DeleteGrant(const GrantKey& key) {
 absl::StatusOr<LeaseOutcome> PgStore::LeaseRefresh(
     const GrantKey& key, absl::Time now, absl::Duration window, const LeaseRequest& lease,
     const std::function<bool(const LockedGrant&)>& take, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckDeadline(deadline));
   return pool_.TransactValue<LeaseOutcome>(
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<LeaseOutcome> {
         pqxx::result rows = tx.exec_prepared("lock_grant", key.portal_id, SideText(key));
@@ -172,33 +165,37 @@ absl::StatusOr<LeaseOutcome> PgStore::LeaseRefresh(
         tx.exec_prepared("prune_mints", key.portal_id, SideText(key), Micros(now - window));
         tx.exec_prepared("record_mint", key.portal_id, SideText(key), Micros(now), *outcome.fence);
         return outcome;
-      });
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<bool> PgStore::FinishRefresh(const GrantKey& key, int64_t fence,
                                             const RefreshWrite& write, absl::Time now,
                                             absl::Time deadline) {
-  RETURN_IF_ERROR(CheckDeadline(deadline));
-  return pool_.TransactValue<bool>([&](pqxx::transaction_base& tx) -> absl::StatusOr<bool> {
-    pqxx::result ended;
-    if (write.minted) {
-      ended = tx.exec_prepared("store_token", key.portal_id, SideText(key), write.minted->sealed,
+  return pool_.TransactValue<bool>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<bool> {
+        pqxx::result ended;
+        if (write.minted) {
+          ended =
+              tx.exec_prepared("store_token", key.portal_id, SideText(key), write.minted->sealed,
                                Micros(write.minted->expire_time), write.minted->api_domain, fence);
-    } else if (write.broken) {
-      ended = tx.exec_prepared("break_grant", key.portal_id, SideText(key), write.broken->reason,
-                               Micros(now), fence);
-    } else {
-      ended = tx.exec_prepared("release_refresh_lease", key.portal_id, SideText(key), fence);
-    }
-    if (ended.empty()) return false;
-    if (write.broken) {
-      tx.exec_prepared("queue_failure", write.broken->failure_id, key.portal_id, SideText(key),
-                       ended[0]["owner_email"].as<std::string>(), write.broken->reason,
-                       Micros(now));
-    }
-    if (write.uncount_mint) tx.exec_prepared("uncount_mint", key.portal_id, SideText(key), fence);
-    return true;
-  });
+        } else if (write.broken) {
+          ended = tx.exec_prepared("break_grant", key.portal_id, SideText(key),
+                                   write.broken->reason, Micros(now), fence);
+        } else {
+          ended = tx.exec_prepared("release_refresh_lease", key.portal_id, SideText(key), fence);
+        }
+        if (ended.empty()) return false;
+        if (write.broken) {
+          tx.exec_prepared("queue_failure", write.broken->failure_id, key.portal_id, SideText(key),
+                           ended[0]["owner_email"].as<std::string>(), write.broken->reason,
+                           Micros(now));
+        }
+        if (write.uncount_mint)
+          tx.exec_prepared("uncount_mint", key.portal_id, SideText(key), fence);
+        return true;
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<std::vector<GrantKey>> PgStore::GrantsToRefresh(absl::Time expiring_before) {
