@@ -247,6 +247,25 @@ class AuthIntegrationTest : public ::testing::Test {
     }
     return true;
   }
+  // Runs `call(i, response)` for i in [0, 200) on as many threads at once; returns the distinct
+  // tokens they got and counts in `failures` the calls that failed.
+  static std::set<std::string> TwoHundredCallers(
+      const std::function<grpc::Status(int, v1::GetAccessTokenResponse*)>& call, int& failures) {
+    std::vector<std::thread> callers;
+    std::mutex mutex;
+    std::set<std::string> tokens;
+    for (int i = 0; i < 200; ++i) {
+      callers.emplace_back([&, i] {
+        v1::GetAccessTokenResponse response;
+        const bool ok = call(i, &response).ok();
+        std::lock_guard lock(mutex);
+        if (!ok) ++failures;
+        tokens.insert(response.access_token());
+      });
+    }
+    for (auto& caller : callers) caller.join();
+    return tokens;
+  }
   // The sum of every series of the metric family `name`.
   static double Sum(Auth& auth, const std::string& name, const std::vector<std::string>& labels) {
     double sum = 0;
@@ -284,20 +303,12 @@ TEST_F(AuthIntegrationTest, TwoHundredCallersOnTwoProcessesCauseOneMintOfAColdGr
   absl::SleepFor(absl::Seconds(4));
   ClearCounts();
 
-  std::vector<std::thread> callers;
-  std::mutex mutex;
-  std::set<std::string> tokens;
-  std::atomic<int> failures{0};
-  for (int i = 0; i < 200; ++i) {
-    callers.emplace_back([&, i] {
-      v1::GetAccessTokenResponse response;
-      grpc::Status status = (i % 2 ? *first : *second).Token("p1", &response);
-      if (!status.ok()) ++failures;
-      std::lock_guard lock(mutex);
-      tokens.insert(response.access_token());
-    });
-  }
-  for (auto& caller : callers) caller.join();
+  int failures = 0;
+  const std::set<std::string> tokens = TwoHundredCallers(
+      [&](int i, v1::GetAccessTokenResponse* response) {
+        return (i % 2 ? *first : *second).Token("p1", response);
+      },
+      failures);
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(Mints(), 1);
   EXPECT_EQ(tokens.size(), 1u);
@@ -320,20 +331,13 @@ TEST_F(AuthIntegrationTest, TwoHundredCallersInOneProcessMakeOneLeaseRoundTrip) 
   // A slow mint keeps every caller waiting on the one refresh in flight.
   SlowMints(absl::Milliseconds(500));
 
-  std::vector<std::thread> callers;
-  std::mutex mutex;
-  std::set<std::string> tokens;
-  std::atomic<int> failures{0};
-  for (int i = 0; i < 200; ++i) {
-    callers.emplace_back([&] {
-      v1::GetAccessTokenResponse response;
-      // Every caller saw the first token refused (401), so each needs a new one.
-      if (!auth->Token("p1", &response, first.access_token()).ok()) ++failures;
-      std::lock_guard lock(mutex);
-      tokens.insert(response.access_token());
-    });
-  }
-  for (auto& caller : callers) caller.join();
+  int failures = 0;
+  // Every caller saw the first token refused (401), so each needs a new one.
+  const std::set<std::string> tokens = TwoHundredCallers(
+      [&](int, v1::GetAccessTokenResponse* response) {
+        return auth->Token("p1", response, first.access_token());
+      },
+      failures);
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(Mints(), 1);
   EXPECT_EQ(tokens.size(), 1u);
