@@ -51,7 +51,7 @@ struct VendorOptions {
   absl::Duration min_usable_lifetime = absl::Seconds(30);
   absl::Duration mint_window = absl::Minutes(10);
   int max_mints_per_window = 10;
-  // Locked refresh attempts per caller-driven refresh (throttle and transient failures).
+  // Refresh attempts (each under its own lease) per refresh, on throttle and transient failures.
   int refresh_attempts = 3;
   BackoffPolicy backoff = {absl::Milliseconds(200), absl::Seconds(2), 2.0};
   // Waits between attempts; tests make it instant.

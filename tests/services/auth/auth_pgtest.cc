@@ -428,6 +428,28 @@ TEST_F(AuthPgTest, ConcurrentCallersOnTwoProcessesShareOneMint) {
   EXPECT_THAT(tokens, ::testing::ElementsAre("1000.access.2"));
 }
 
+TEST_F(AuthPgTest, AMintUnderTheOldCredentialsOfAReplacedGrantIsNotStored) {
+  auto auth = Start();
+  auto admin = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  v1::RegisterGrantRequest replacement = Registration("p1");
+  replacement.set_replace_existing(true);
+  replacement.set_refresh_token("1000.second-refresh");
+  accounts_.during_mint = [&](int n) {
+    // While mint 2 (old credentials) is in flight, an admin replaces the grant (mint 3).
+    if (n == 2) {
+      EXPECT_TRUE(admin->Register(replacement).ok());
+    }
+  };
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token, "1000.access.1").ok());
+  EXPECT_EQ(token.access_token(), "1000.access.3");
+  auto other = Start();
+  ASSERT_TRUE(other->Token("p1", {kTasks}, &token).ok());
+  EXPECT_EQ(token.access_token(), "1000.access.3");
+  EXPECT_EQ(accounts_.mint_calls, 3);
+}
+
 TEST_F(AuthPgTest, RejectedCurrentTokenIsReplacedOnceAndAnOlderOneIsNot) {
   auto auth = Start();
   ASSERT_TRUE(auth->Register(Registration("p1")).ok());

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +22,7 @@ class FakeAccounts : public Accounts {
                                          const zoho::CallBounds&) override {
     const int n = ++mint_calls;
     absl::SleepFor(mint_delay);
+    if (during_mint) during_mint(n);
     std::lock_guard lock(mutex);
     last_client_secret = client.client_secret;
     last_refresh_token = std::string(refresh_token);
@@ -51,6 +53,8 @@ class FakeAccounts : public Accounts {
   std::atomic<int> mint_calls{0};
   std::atomic<int> revoke_calls{0};
   absl::Duration mint_delay = absl::ZeroDuration();
+  // Runs inside mint `n` (1-based) before it answers: what happens elsewhere meanwhile.
+  std::function<void(int n)> during_mint;
   absl::Duration expires_in = absl::Hours(1);
   // The data centre's API host the token replies name, whatever the grant registered.
   std::string api_domain = "https://www.zohoapis.eu";
