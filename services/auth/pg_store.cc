@@ -13,12 +13,12 @@ namespace {
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 absl::Time FromMicros(int64_t micros) { return absl::FromUnixMicros(micros); }
 
-std::string SideText(const GrantKey& key) { return std::string(SideName(key.side)); }
-
 std::optional<absl::Time> OptionalTime(const pqxx::field& field) {
   if (field.is_null()) return std::nullopt;
   return FromMicros(field.as<int64_t>());
 }
+
+std::string SideText(const GrantKey& key) { return std::string(SideName(key.side)); }
 
 // Reads a row of the grant columns of get_grant, lock_grant and list_grants, by name.
 absl::StatusOr<Grant> GrantFromRow(const pqxx::row& row) {
@@ -35,13 +35,13 @@ absl::StatusOr<Grant> GrantFromRow(const pqxx::row& row) {
   grant.owner_email = row["owner_email"].as<std::string>();
   ASSIGN_OR_RETURN(grant.state, GrantStateFromName(row["state"].as<std::string>()));
   grant.broken_reason = row["broken_reason"].as<std::string>();
-  grant.broken_time = OptionalTime(row["broken_time_us"]);
+  grant.broken_time = OptionalTime(row["broken_us"]);
   if (!row["access_token_sealed"].is_null()) {
     grant.access_token_sealed = row["access_token_sealed"].as<std::string>();
   }
-  grant.access_token_expire_time = OptionalTime(row["access_token_expire_time_us"]);
-  grant.create_time = FromMicros(row["create_time_us"].as<int64_t>());
-  grant.update_time = FromMicros(row["update_time_us"].as<int64_t>());
+  grant.access_token_expire_time = OptionalTime(row["access_token_expire_us"]);
+  grant.create_time = FromMicros(row["create_us"].as<int64_t>());
+  grant.update_time = FromMicros(row["update_us"].as<int64_t>());
   return grant;
 }
 
@@ -57,20 +57,21 @@ absl::StatusOr<Grant> ReadGrant(pqxx::transaction_base& tx, const char* statemen
   return GrantFromRow(rows[0]);
 }
 
-// Reads a row of the caller token column list of the caller token queries.
+// Reads a row of the caller token columns of the caller token queries, by name.
 absl::StatusOr<CallerToken> CallerTokenFromRow(const pqxx::row& row) {
   CallerToken token;
-  token.caller_token_id = row[0].as<std::string>();
-  token.caller_name = row[1].as<std::string>();
-  for (absl::string_view role : absl::StrSplit(row[2].as<std::string>(), ' ', absl::SkipEmpty())) {
+  token.caller_token_id = row["caller_token_id"].as<std::string>();
+  token.caller_name = row["caller_name"].as<std::string>();
+  for (absl::string_view role :
+       absl::StrSplit(row["roles"].as<std::string>(), ' ', absl::SkipEmpty())) {
     ASSIGN_OR_RETURN(CallerRole parsed, CallerRoleFromName(role));
     token.roles.push_back(parsed);
   }
-  token.portal_ids = absl::StrSplit(row[3].as<std::string>(), ' ', absl::SkipEmpty());
-  token.token_sha256 = row[4].as<std::string>();
-  token.create_time = FromMicros(row[5].as<int64_t>());
-  if (!row[6].is_null()) token.expire_time = FromMicros(row[6].as<int64_t>());
-  if (!row[7].is_null()) token.revoke_time = FromMicros(row[7].as<int64_t>());
+  token.portal_ids = absl::StrSplit(row["portal_ids"].as<std::string>(), ' ', absl::SkipEmpty());
+  token.token_sha256 = row["token_sha256"].as<std::string>();
+  token.create_time = FromMicros(row["create_us"].as<int64_t>());
+  token.expire_time = OptionalTime(row["expire_us"]);
+  token.revoke_time = OptionalTime(row["revoke_us"]);
   return token;
 }
 
@@ -81,8 +82,8 @@ absl::Status NoCallerToken(const std::string& id) {
 absl::StatusOr<std::vector<GrantKey>> KeysFrom(const pqxx::result& rows) {
   std::vector<GrantKey> keys;
   for (const auto& row : rows) {
-    ASSIGN_OR_RETURN(auto side, SideFromName(row[1].as<std::string>()));
-    keys.push_back({row[0].as<std::string>(), side});
+    ASSIGN_OR_RETURN(auto side, SideFromName(row["side"].as<std::string>()));
+    keys.push_back({row["portal_id"].as<std::string>(), side});
   }
   return keys;
 }
@@ -156,7 +157,7 @@ absl::StatusOr<LeaseOutcome> PgStore::LeaseRefresh(
         outcome.locked.lease_until = OptionalTime(rows[0]["refresh_lease_until_us"]);
         outcome.locked.mints_in_window =
             tx.exec_prepared("count_mints", key.portal_id, SideText(key),
-                             Micros(now - window))[0]["mints"]
+                             Micros(now - window))[0]["count"]
                 .as<int>();
         if (!take(outcome.locked)) return outcome;
         outcome.fence = tx.exec_prepared("take_refresh_lease", key.portal_id, SideText(key),
@@ -225,7 +226,7 @@ absl::Status PgStore::RewriteSecrets(
 
 absl::StatusOr<int64_t> PgStore::CountBrokenGrants() {
   return pool_.TransactValue<int64_t>([&](pqxx::transaction_base& tx) -> absl::StatusOr<int64_t> {
-    return tx.exec_prepared("count_broken_grants")[0][0].as<int64_t>();
+    return tx.exec_prepared("count_broken_grants")[0]["count"].as<int64_t>();
   });
 }
 
@@ -235,13 +236,13 @@ absl::StatusOr<std::vector<QueuedFailure>> PgStore::DueFailures(absl::Time now, 
         std::vector<QueuedFailure> failures;
         for (const auto& row : tx.exec_prepared("due_failures", Micros(now), limit)) {
           QueuedFailure failure;
-          failure.failure_id = row[0].as<std::string>();
-          failure.key.portal_id = row[1].as<std::string>();
-          ASSIGN_OR_RETURN(failure.key.side, SideFromName(row[2].as<std::string>()));
-          failure.owner_email = row[3].as<std::string>();
-          failure.reason = row[4].as<std::string>();
-          failure.occur_time = FromMicros(row[5].as<int64_t>());
-          failure.attempts = row[6].as<int>();
+          failure.failure_id = row["failure_id"].as<std::string>();
+          failure.key.portal_id = row["portal_id"].as<std::string>();
+          ASSIGN_OR_RETURN(failure.key.side, SideFromName(row["side"].as<std::string>()));
+          failure.owner_email = row["owner_email"].as<std::string>();
+          failure.reason = row["reason"].as<std::string>();
+          failure.occur_time = FromMicros(row["occur_us"].as<int64_t>());
+          failure.attempts = row["attempts"].as<int>();
           failures.push_back(std::move(failure));
         }
         return failures;

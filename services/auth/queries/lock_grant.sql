@@ -3,12 +3,11 @@
 -- call to the accounts server.
 SELECT portal_id, side, accounts_server_url, api_domain, client_id, client_secret_sealed,
        refresh_token_sealed, key_id, array_to_string(scopes, ' ') AS scopes, owner_email, state,
-       broken_reason, (extract(epoch FROM broken_time) * 1000000)::bigint AS broken_time_us,
+       broken_reason, (extract(epoch FROM broken_time) * 1000000)::bigint AS broken_us,
        access_token_sealed,
-       (extract(epoch FROM access_token_expire_time) * 1000000)::bigint
-         AS access_token_expire_time_us,
-       (extract(epoch FROM create_time) * 1000000)::bigint AS create_time_us,
-       (extract(epoch FROM update_time) * 1000000)::bigint AS update_time_us,
+       (extract(epoch FROM access_token_expire_time) * 1000000)::bigint AS access_token_expire_us,
+       (extract(epoch FROM create_time) * 1000000)::bigint AS create_us,
+       (extract(epoch FROM update_time) * 1000000)::bigint AS update_us,
        refresh_fence,
        (extract(epoch FROM refresh_lease_until) * 1000000)::bigint AS refresh_lease_until_us
   FROM grants

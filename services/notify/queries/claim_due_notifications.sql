@@ -16,4 +16,4 @@ SET state = 'SENDING', attempts = n.attempts + 1, next_attempt_at = NULL,
     updated_at = 'epoch'::timestamptz + $2::bigint * interval '1 microsecond'
 FROM due
 WHERE n.notification_id = due.notification_id
-RETURNING n.notification_id::text, n.attempts
+RETURNING n.notification_id::text AS notification_id, n.attempts
