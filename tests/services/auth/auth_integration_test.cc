@@ -317,11 +317,15 @@ TEST_F(AuthIntegrationTest, TwoHundredCallersOnTwoProcessesCauseOneMintOfAColdGr
   ExpectNoSecretsLogged(*second, tokens);
 }
 
+// Tokens that live a day are never due for the background refresher (which, with
+// --refresh_interval=1h, renews those with less than 2 h 5 min left): only callers mint.
+const std::vector<std::string> kDayLongTokens = {"--token_ttl_seconds=86400"};
+
 const std::vector<std::string> kLeaseResults = {"result=\"taken\"", "result=\"held\"",
                                                 "result=\"fresh\"", "result=\"declined\""};
 
 TEST_F(AuthIntegrationTest, TwoHundredCallersInOneProcessMakeOneLeaseRoundTrip) {
-  StartSim();
+  StartSim(kDayLongTokens);
   auto auth = StartAuth();
   ASSERT_TRUE(auth);
   ASSERT_TRUE(Register(*auth, "p1", SeedGrant()).ok());
@@ -349,7 +353,7 @@ TEST_F(AuthIntegrationTest, TwoHundredCallersInOneProcessMakeOneLeaseRoundTrip) 
 }
 
 TEST_F(AuthIntegrationTest, TokensGoWithTheApiHostTheAccountsServerNames) {
-  StartSim();
+  StartSim(kDayLongTokens);
   auto auth = StartAuth();
   auto other = StartAuth();
   ASSERT_TRUE(auth && other);
@@ -387,7 +391,7 @@ TEST_F(AuthIntegrationTest, TokensGoWithTheApiHostTheAccountsServerNames) {
 }
 
 TEST_F(AuthIntegrationTest, SlowAccountsServerNeverExhaustsThePoolOrFailsHealth) {
-  StartSim();
+  StartSim(kDayLongTokens);
   // Mints hang 20 s; calls without a deadline wait at most 2 s for someone else's mint.
   auto auth = StartAuth({"--accounts_timeout=60s", "--refresh_wait_timeout=2s",
                          "--max_concurrent_mints=4", "--database_pool_size=8"});
@@ -466,7 +470,7 @@ TEST_F(AuthIntegrationTest, SlowAccountsServerNeverExhaustsThePoolOrFailsHealth)
 
 TEST_F(AuthIntegrationTest,
        ProcessKilledDuringAMintIsTakenOverAfterItsLeaseAndTheMintStaysCounted) {
-  StartSim();
+  StartSim(kDayLongTokens);
   // The killed process's lease lasts its 4 s call timeout plus 5 s.
   auto doomed = StartAuth({"--accounts_timeout=4s"});
   auto survivor = StartAuth();
@@ -500,7 +504,7 @@ TEST_F(AuthIntegrationTest,
 }
 
 TEST_F(AuthIntegrationTest, SigtermDuringAHangingMintExitsWithinTheDrainTimeout) {
-  StartSim();
+  StartSim(kDayLongTokens);
   auto auth = StartAuth({"--accounts_timeout=60s", "--drain_timeout=2s"});
   ASSERT_TRUE(auth);
   ASSERT_TRUE(Register(*auth, "p1", SeedGrant()).ok());
