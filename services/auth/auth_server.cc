@@ -233,9 +233,15 @@ grpc::ServerUnaryReactor* AuthServer::GetAccessToken(grpc::CallbackServerContext
     return reactor;
   }
   const absl::Time deadline = CallerDeadline(*context);
-  misses_.Run([this, finish, request, deadline, key = *std::move(key), scopes = std::move(scopes)] {
-    finish(vendor_.GetAccessToken(key, scopes, request->rejected_access_token(), deadline));
-  });
+  const bool queued = misses_.TryRun(
+      [this, finish, request, deadline, key = *std::move(key), scopes = std::move(scopes)] {
+        finish(vendor_.GetAccessToken(key, scopes, request->rejected_access_token(), deadline));
+      });
+  if (!queued) {
+    reactor->Finish(ToGrpcStatus(absl::ResourceExhaustedError(
+        absl::StrCat("auth is overloaded: ", kMaxQueuedMisses,
+                     " token requests already wait for a worker; retry with backoff"))));
+  }
   return reactor;
 }
 
