@@ -16,14 +16,17 @@ class PgStore : public AuthStore, public CallerTokenStore {
   explicit PgStore(pg::Pool& pool) : pool_(pool) {}
 
   absl::StatusOr<Grant> PutGrant(const Grant& grant, bool replace, absl::Time now) override;
-  absl::StatusOr<Grant> GetGrant(const GrantKey& key) override;
+  absl::StatusOr<Grant> GetGrant(const GrantKey& key, absl::Time deadline) override;
   absl::StatusOr<std::vector<Grant>> ListGrants(const GrantFilter& filter,
                                                 const std::optional<GrantKey>& after,
                                                 int limit) override;
   absl::Status DeleteGrant(const GrantKey& key) override;
-  absl::Status RefreshLocked(
-      const GrantKey& key, absl::Time now, absl::Duration window,
-      const std::function<RefreshWrite(const LockedGrant&)>& decide) override;
+  absl::StatusOr<LeaseOutcome> LeaseRefresh(const GrantKey& key, absl::Time now,
+                                            absl::Duration window, const LeaseRequest& lease,
+                                            const std::function<bool(const LockedGrant&)>& take,
+                                            absl::Time deadline) override;
+  absl::StatusOr<bool> FinishRefresh(const GrantKey& key, int64_t fence, const RefreshWrite& write,
+                                     absl::Time now, absl::Time deadline) override;
   absl::StatusOr<std::vector<GrantKey>> GrantsToRefresh(absl::Time expiring_before) override;
   absl::StatusOr<std::vector<GrantKey>> AllGrantKeys() override;
   absl::Status RewriteSecrets(

@@ -1,7 +1,7 @@
-// The auth service's persistence, as an interface: grants, their shared access tokens, the mint
-// log that keeps Zoho's per-grant mint limit across replicas, and the queue of broken-grant
-// failures awaiting delivery to notify. PgStore is the implementation; values are stored as the
-// domain hands them (secrets already sealed).
+// The auth service's persistence, as an interface: grants, their shared access tokens and refresh
+// leases, the mint log that keeps Zoho's per-grant mint limit across replicas, and the queue of
+// broken-grant failures awaiting delivery to notify. PgStore is the implementation; values are
+// stored as the domain hands them (secrets already sealed).
 #ifndef CRMSYNC_SERVICES_AUTH_STORE_H_
 #define CRMSYNC_SERVICES_AUTH_STORE_H_
 
@@ -30,17 +30,36 @@ struct GrantBreak {
   std::string failure_id;
 };
 
-// The outcome of a locked refresh, written in the same transaction as the lock. Empty: nothing
-// to write (the stored token was current, or the mint failed transiently).
+// What a refresh lease ends with, written in one transaction with the lease's end. Empty: no
+// new token (the mint failed or was not made).
 struct RefreshWrite {
-  std::optional<StoredToken> minted;  // store it and log one mint
+  std::optional<StoredToken> minted;  // becomes the grant's shared token
   std::optional<GrantBreak> broken;   // mark the grant BROKEN and queue the failure
+  // The accounts server certainly did not mint (a throttle reply, a connection refused), so the
+  // mint counted when the lease was taken is dropped.
+  bool uncount_mint = false;
 };
 
-// A grant under its row lock, with the number of mints it made in the current window.
+// A grant under its row lock, with what deciding on a refresh lease needs.
 struct LockedGrant {
   Grant grant;
   int mints_in_window = 0;
+  // The fence of the grant's latest refresh lease, and until when its holder may still be
+  // minting (unset once it ended).
+  int64_t fence = 0;
+  std::optional<absl::Time> lease_until;
+};
+
+// A refresh lease to take.
+struct LeaseRequest {
+  std::string owner;  // who holds it (host and process), for operators
+  absl::Time until;   // when it expires if its holder never ends it
+};
+
+// What LeaseRefresh read and, when the lease was taken, its fence.
+struct LeaseOutcome {
+  LockedGrant locked;
+  std::optional<int64_t> fence;
 };
 
 // Rewritten sealed secrets of one grant (key rotation).
@@ -70,8 +89,8 @@ class AuthStore {
   // existing grant is ALREADY_EXISTS. Returns the stored grant.
   virtual absl::StatusOr<Grant> PutGrant(const Grant& grant, bool replace, absl::Time now) = 0;
 
-  // NOT_FOUND when there is no grant for `key`.
-  virtual absl::StatusOr<Grant> GetGrant(const GrantKey& key) = 0;
+  // NOT_FOUND when there is no grant for `key`. DEADLINE_EXCEEDED once `deadline` has passed.
+  virtual absl::StatusOr<Grant> GetGrant(const GrantKey& key, absl::Time deadline) = 0;
 
   // Up to `limit` grants matching `filter` ordered by key, starting after `after`.
   virtual absl::StatusOr<std::vector<Grant>> ListGrants(const GrantFilter& filter,
@@ -81,13 +100,22 @@ class AuthStore {
   // Deletes the grant with its token and mint log; NOT_FOUND when there is none.
   virtual absl::Status DeleteGrant(const GrantKey& key) = 0;
 
-  // Locks the grant's row (excluding every other replica's refresh of it), reads it afresh with
-  // its mints since now - window, runs `decide` and writes what it returns, then commits.
-  // `decide` may call the accounts server: it runs at most once per call unless the database
-  // reports a deadlock. NOT_FOUND when there is no grant.
-  virtual absl::Status RefreshLocked(
-      const GrantKey& key, absl::Time now, absl::Duration window,
-      const std::function<RefreshWrite(const LockedGrant&)>& decide) = 0;
+  // One short transaction: locks the grant's row, reads it with its mints since now - window
+  // and its lease, and when `take` says so takes the refresh lease (a new fence, `lease`) and
+  // counts one mint at `now` under it. Commits before returning, so the lease and the count
+  // survive a crash during the mint that follows and no lock is held during it. `take` must do
+  // no I/O: a retried transaction runs it again. NOT_FOUND when there is no grant;
+  // DEADLINE_EXCEEDED once `deadline` has passed.
+  virtual absl::StatusOr<LeaseOutcome> LeaseRefresh(
+      const GrantKey& key, absl::Time now, absl::Duration window, const LeaseRequest& lease,
+      const std::function<bool(const LockedGrant&)>& take, absl::Time deadline) = 0;
+
+  // Ends the lease `fence` writing `write`, in one transaction, only while `fence` is still the
+  // grant's latest (its lease was not taken over, the grant not replaced or deleted). Returns
+  // false, having written nothing, when it is not.
+  virtual absl::StatusOr<bool> FinishRefresh(const GrantKey& key, int64_t fence,
+                                             const RefreshWrite& write, absl::Time now,
+                                             absl::Time deadline) = 0;
 
   // ACTIVE grants whose token is missing or expires before `expiring_before`.
   virtual absl::StatusOr<std::vector<GrantKey>> GrantsToRefresh(absl::Time expiring_before) = 0;

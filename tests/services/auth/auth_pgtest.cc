@@ -117,7 +117,8 @@ v1::RegisterGrantRequest Registration(const std::string& portal) {
   request.set_portal_id(portal);
   request.set_side(common::v1::SIDE_CRM);
   request.set_accounts_server_url("https://accounts.zoho.eu");
-  request.set_api_domain("https://www.zohoapis.eu");
+  // Not the API host the accounts server answers with (FakeAccounts::api_domain).
+  request.set_api_domain("https://www.zohoapis.com");
   request.set_client_id("1000.CLIENTID");
   request.set_client_secret("client-secret-" + portal);
   request.set_refresh_token("1000.refresh-token-" + portal);
@@ -383,6 +384,25 @@ TEST_F(AuthPgTest, TokenIsVendedOnlyForGrantedScopes) {
   EXPECT_EQ(accounts_.mint_calls, 1);
 }
 
+TEST_F(AuthPgTest, EachTokenGoesWithTheApiHostItsMintReplyNamed) {
+  auto auth = Start();
+  v1::RegisterGrantResponse registered;
+  ASSERT_TRUE(auth->Register(Registration("p1"), &registered).ok());
+  EXPECT_EQ(registered.grant().api_domain(), "https://www.zohoapis.eu");
+  accounts_.api_domain = "https://www.zohoapis.in";
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token, "1000.access.1").ok());
+  EXPECT_EQ(token.access_token(), "1000.access.2");
+  EXPECT_EQ(token.api_domain(), "https://www.zohoapis.in");
+  v1::GetGrantResponse got;
+  ASSERT_TRUE(auth->Get("p1", &got).ok());
+  EXPECT_EQ(got.grant().api_domain(), "https://www.zohoapis.in");
+  auto other = Start();  // reads the token and its API host from Postgres
+  ASSERT_TRUE(other->Token("p1", {kTasks}, &token).ok());
+  EXPECT_EQ(token.access_token(), "1000.access.2");
+  EXPECT_EQ(token.api_domain(), "https://www.zohoapis.in");
+}
+
 TEST_F(AuthPgTest, ConcurrentCallersOnTwoProcessesShareOneMint) {
   auto first = Start();
   auto second = Start();
@@ -406,6 +426,28 @@ TEST_F(AuthPgTest, ConcurrentCallersOnTwoProcessesShareOneMint) {
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(accounts_.mint_calls, 2);  // registration + one refresh
   EXPECT_THAT(tokens, ::testing::ElementsAre("1000.access.2"));
+}
+
+TEST_F(AuthPgTest, AMintUnderTheOldCredentialsOfAReplacedGrantIsNotStored) {
+  auto auth = Start();
+  auto admin = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  v1::RegisterGrantRequest replacement = Registration("p1");
+  replacement.set_replace_existing(true);
+  replacement.set_refresh_token("1000.second-refresh");
+  accounts_.during_mint = [&](int n) {
+    // While mint 2 (old credentials) is in flight, an admin replaces the grant (mint 3).
+    if (n == 2) {
+      EXPECT_TRUE(admin->Register(replacement).ok());
+    }
+  };
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token, "1000.access.1").ok());
+  EXPECT_EQ(token.access_token(), "1000.access.3");
+  auto other = Start();
+  ASSERT_TRUE(other->Token("p1", {kTasks}, &token).ok());
+  EXPECT_EQ(token.access_token(), "1000.access.3");
+  EXPECT_EQ(accounts_.mint_calls, 3);
 }
 
 TEST_F(AuthPgTest, RejectedCurrentTokenIsReplacedOnceAndAnOlderOneIsNot) {
