@@ -1,0 +1,4 @@
+-- $1 queue, $2 group. Tries the group's claim lock, held until the transaction ends: one
+-- claimer per group at a time, so a group is never split between workers.
+SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.' || $1), hashtext($2))
+  AS locked
