@@ -102,7 +102,7 @@ absl::StatusOr<std::vector<Claim>> PgWorkQueue::ClaimDue(int limit, int group_li
         claims.push_back(ClaimFrom(row));
       }
     }
-    if (hooks_.on_claim && !claims.empty()) RETURN_IF_ERROR(hooks_.on_claim(tx, claims));
+    if (hooks_.on_claim && !claims.empty()) RETURN_IF_ERROR(hooks_.on_claim(tx, claims, now));
     return claims;
   });
 }
@@ -136,7 +136,7 @@ absl::StatusOr<Resolution> PgWorkQueue::Complete(const Claim& claim, const Outco
   auto completed =
       pool_.TransactValue<bool>([&](pqxx::transaction_base& tx) -> absl::StatusOr<bool> {
         if (!WriteResolution(tx, claim, resolution, now)) return false;
-        if (hooks_.on_complete) RETURN_IF_ERROR(hooks_.on_complete(tx, claim, resolution));
+        if (hooks_.on_complete) RETURN_IF_ERROR(hooks_.on_complete(tx, claim, resolution, now));
         return true;
       });
   if (!completed.ok()) return completed.status();
@@ -156,7 +156,7 @@ absl::Status PgWorkQueue::Release(const std::vector<Claim>& claims) {
   return pool_.Transact([&](pqxx::transaction_base& tx) {
     for (const Claim& claim : claims) {
       if (!WriteResolution(tx, claim, released, now)) continue;
-      if (hooks_.on_complete) RETURN_IF_ERROR(hooks_.on_complete(tx, claim, released));
+      if (hooks_.on_complete) RETURN_IF_ERROR(hooks_.on_complete(tx, claim, released, now));
     }
     return absl::OkStatus();
   });

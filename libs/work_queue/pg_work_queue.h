@@ -44,10 +44,13 @@ absl::StatusOr<bool> Enqueue(pqxx::transaction_base& tx, const NewItem& item, ab
 // A service's own writes, made in the queue's transactions. A hook's error rolls the whole
 // transaction back (the claim or completion did not happen).
 struct PgHooks {
-  // After claims became RUNNING.
-  std::function<absl::Status(pqxx::transaction_base&, const std::vector<Claim>&)> on_claim;
-  // After the fenced completion of `claim` wrote `resolution` (kReleased included).
-  std::function<absl::Status(pqxx::transaction_base&, const Claim&, const Resolution&)> on_complete;
+  // After `claims` became RUNNING at `now`.
+  std::function<absl::Status(pqxx::transaction_base&, const std::vector<Claim>&, absl::Time now)>
+      on_claim;
+  // After the fenced completion of `claim` wrote `resolution` at `now` (kReleased included).
+  std::function<absl::Status(pqxx::transaction_base&, const Claim&, const Resolution&,
+                             absl::Time now)>
+      on_complete;
 };
 
 class PgWorkQueue : public Queue {
