@@ -18,6 +18,7 @@
 #include "services/notify/notification.h"
 #include "tests/services/notify/mime.h"
 #include "tests/services/notify/seeds.h"
+#include "tests/services/notify/smtp_sink.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/subprocess.h"
 
@@ -26,61 +27,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct Mail {
-  std::string rcpt_to;  // the envelope recipients the server saw
-  std::string data;
-};
-
-class SmtpSink {
- public:
-  // Starts the server on `port` (0: a free one), saving into `dir`.
-  static std::unique_ptr<SmtpSink> Start(const std::string& dir, int port = 0,
-                                         double delay_seconds = 0,
-                                         std::vector<std::string> extra = {}) {
-    auto sink = std::unique_ptr<SmtpSink>(new SmtpSink);
-    std::vector<std::string> args = {
-        absl::StrCat(CRMSYNC_SOURCE_DIR, "/tests/services/notify/smtp_sink.py"),
-        absl::StrCat("--port=", port), "--dir=" + dir, absl::StrCat("--delay=", delay_seconds)};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto process = crmsync::testing::Subprocess::Start("/usr/bin/python3", args);
-    EXPECT_TRUE(process.ok()) << process.status();
-    if (!process.ok()) return nullptr;
-    sink->process = *std::move(process);
-    auto listening = sink->process->WaitForListeningPort();
-    EXPECT_TRUE(listening.ok()) << listening.status();
-    sink->port = listening.value_or(0);
-    return sink;
-  }
-  std::unique_ptr<crmsync::testing::Subprocess> process;
-  int port = 0;
-};
-
-std::vector<Mail> Mailbox(const std::string& dir) {
-  std::vector<Mail> mails;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".eml") continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string content = buffer.str();
-    const size_t first_line = content.find("\r\n");
-    Mail mail;
-    mail.rcpt_to = content.substr(std::strlen("X-Sink-Rcpt-To: "),
-                                  first_line - std::strlen("X-Sink-Rcpt-To: "));
-    mail.data = content.substr(first_line + 2);
-    mails.push_back(std::move(mail));
-  }
-  return mails;
-}
-
-std::vector<Mail> MailsWithId(const std::string& dir, const std::string& message_id) {
-  std::vector<Mail> found;
-  for (auto& mail : Mailbox(dir)) {
-    if (testing::Header(mail.data, "Message-ID") == message_id) found.push_back(std::move(mail));
-  }
-  return found;
-}
 
 class NotifyIntegrationTest : public ::testing::Test {
  protected:
