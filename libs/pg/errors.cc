@@ -46,6 +46,7 @@ absl::Status StatusFromException(const std::exception& error) {
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error); sql != nullptr) {
     const std::string& state = sql->sqlstate();
     if (state == "57014") return absl::DeadlineExceededError(message);  // query_canceled
+    if (state == "55P03") return absl::AbortedError(message);           // lock_not_available
     // 57P01..57P03: admin shutdown, crash shutdown, cannot connect now.
     if (absl::StartsWith(state, "57P")) {
       return absl::UnavailableError(absl::StrCat("database unavailable: ", message));

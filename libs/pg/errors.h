@@ -1,6 +1,7 @@
 // libpqxx exceptions stop at the store: this turns them into absl::Status.
 //   unique violation → ALREADY_EXISTS, foreign key → FAILED_PRECONDITION,
 //   not-null / check / data errors → INVALID_ARGUMENT, serialization failure / deadlock → ABORTED,
+//   lock_timeout → ABORTED (not retried here),
 //   broken connection, too many connections, server shutting down → UNAVAILABLE,
 //   commit outcome unknown → UNAVAILABLE (saying so), statement timeout → DEADLINE_EXCEEDED,
 //   anything else → INTERNAL.

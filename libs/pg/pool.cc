@@ -1,15 +1,20 @@
 #include "libs/pg/pool.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <algorithm>
 #include <pqxx/except>
 #include <thread>
 
 #include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "libs/common/backoff.h"
 #include "libs/common/status_macros.h"
 #include "libs/pg/errors.h"
@@ -17,22 +22,90 @@
 namespace crmsync::pg {
 namespace {
 
+constexpr char kRedacted[] = "********";
+
 std::string QuoteConninfoValue(absl::string_view value) {
   return absl::StrCat("'", absl::StrReplaceAll(value, {{"\\", "\\\\"}, {"'", "\\'"}}), "'");
 }
 
-// Parses `url` with libpq and returns its options as "key='value' ..." with ours added.
-absl::StatusOr<std::string> BuildConninfo(const PoolOptions& options) {
+// Replaces the value that follows each "password=" in `url`, quoted or not, up to the next '&'
+// (URI query) or blank (keyword string).
+std::string RedactPasswordParameters(std::string url) {
+  const std::string kKey = "password=";
+  for (size_t at = url.find(kKey); at != std::string::npos; at = url.find(kKey, at + 1)) {
+    const size_t start = at + kKey.size();
+    size_t end = start;
+    if (end < url.size() && url[end] == '\'') {
+      for (++end; end < url.size() && url[end] != '\''; ++end) {
+        if (url[end] == '\\') ++end;
+      }
+      end = std::min(end + 1, url.size());
+    } else {
+      while (end < url.size() && url[end] != '&' && !absl::ascii_isspace(url[end])) ++end;
+    }
+    url.replace(start, end - start, kRedacted);
+  }
+  return url;
+}
+
+// `url` with every password it may hold replaced, even when it does not parse: the one after
+// "user:" in a URI's authority (up to its last '@') and every password parameter.
+std::string RedactPasswords(absl::string_view url) {
+  std::string redacted(url);
+  if (const size_t scheme_end = redacted.find("://"); scheme_end != std::string::npos) {
+    const size_t authority = scheme_end + 3;
+    const size_t at = redacted.rfind('@');
+    if (at != std::string::npos && at > authority) {
+      const size_t colon = redacted.find(':', authority);
+      if (colon != std::string::npos && colon < at) {
+        redacted.replace(colon + 1, at - colon - 1, kRedacted);
+      }
+    }
+  }
+  return RedactPasswordParameters(std::move(redacted));
+}
+
+// The conninfo Pool connects with, and the password it holds (to scrub it from messages).
+struct Conninfo {
+  std::string text;
+  std::string password;
+};
+
+// libpq's complaint about `url`, which often quotes the whole URL: taken from the redacted URL
+// so that no password can appear in it.
+std::string ParseError(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(RedactPasswords(url).c_str(), &error);
+  std::string message = error != nullptr ? error : "";
+  PQfreemem(error);
+  PQconninfoFree(parsed);
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  if (message.empty()) message = "malformed connection string";
+  return message;
+}
+
+std::string Milliseconds(absl::Duration duration) {
+  return absl::StrCat(absl::ToInt64Milliseconds(duration));
+}
+
+// Keywords the pool sets itself: a value for them in the URL is ignored.
+bool SetByPool(absl::string_view keyword) {
+  return keyword == "application_name" || keyword == "connect_timeout" ||
+         absl::StartsWith(keyword, "keepalives");
+}
+
+// Parses `url` with libpq and returns its options as "key='value' ..." with ours added, but
+// without connect_timeout, which Connect adds per connection.
+absl::StatusOr<Conninfo> BuildConninfo(const PoolOptions& options) {
   char* error = nullptr;
   const std::string url(options.database_url);
   PQconninfoOption* parsed = PQconninfoParse(url.c_str(), &error);
   if (parsed == nullptr) {
-    std::string message = error != nullptr ? error : "out of memory";
     PQfreemem(error);
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    return absl::InvalidArgumentError(absl::StrCat("database URL does not parse: ", message));
+    return absl::InvalidArgumentError(
+        absl::StrCat("database URL does not parse: ", ParseError(url)));
   }
-  std::string conninfo;
+  Conninfo conninfo;
   std::string extra_options;
   for (PQconninfoOption* option = parsed; option->keyword != nullptr; ++option) {
     if (option->val == nullptr) continue;
@@ -50,23 +123,44 @@ absl::StatusOr<std::string> BuildConninfo(const PoolOptions& options) {
         }
       }
     }
+    if (keyword == "password") conninfo.password = option->val;
     if (keyword == "options") {
       extra_options = option->val;
-    } else if (keyword != "application_name" && keyword != "connect_timeout") {
-      absl::StrAppend(&conninfo, keyword, "=", QuoteConninfoValue(option->val), " ");
+    } else if (!SetByPool(keyword)) {
+      absl::StrAppend(&conninfo.text, keyword, "=", QuoteConninfoValue(option->val), " ");
     }
   }
   PQconninfoFree(parsed);
+  absl::StrAppend(&conninfo.text,
+                  "application_name=", QuoteConninfoValue(options.application_name));
+  if (options.keepalives_idle > absl::ZeroDuration()) {
+    absl::StrAppend(&conninfo.text, " keepalives=1 keepalives_idle=",
+                    std::max<int64_t>(1, absl::ToInt64Seconds(options.keepalives_idle)),
+                    " keepalives_interval=",
+                    std::max<int64_t>(1, absl::ToInt64Seconds(options.keepalives_interval)),
+                    " keepalives_count=", std::max(1, options.keepalives_count));
+  } else {
+    absl::StrAppend(&conninfo.text, " keepalives=0");
+  }
+  // Sent in the startup packet: each connection starts with these settings at no extra cost.
   absl::StrAppend(
-      &conninfo, "application_name=", QuoteConninfoValue(options.application_name),
-      " connect_timeout=", std::max<int64_t>(1, absl::ToInt64Seconds(options.connect_timeout)));
+      &extra_options, " -cstatement_timeout=", Milliseconds(options.statement_timeout),
+      " -clock_timeout=", Milliseconds(options.lock_timeout),
+      " -cidle_in_transaction_session_timeout=", Milliseconds(options.idle_in_transaction_timeout));
   if (!options.schema.empty()) {
     absl::StrAppend(&extra_options, " -csearch_path=", options.schema);
   }
-  if (!extra_options.empty()) {
-    absl::StrAppend(&conninfo, " options=", QuoteConninfoValue(extra_options));
-  }
+  absl::StrAppend(&conninfo.text, " options=", QuoteConninfoValue(extra_options));
   return conninfo;
+}
+
+// True when an idle connection can be lent: libpq still thinks it open and nothing arrived on
+// its socket while idle. A server that closed the connection (restart, pg_terminate_backend,
+// idle timeout) sends a FATAL message and EOF, which make the socket readable.
+bool LooksAlive(const pqxx::connection& connection) {
+  if (!connection.is_open() || connection.sock() < 0) return false;
+  pollfd socket{connection.sock(), POLLIN, 0};
+  return poll(&socket, 1, 0) == 0;
 }
 
 }  // namespace
@@ -89,47 +183,79 @@ absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
           absl::StrCat("schema \"", options.schema, "\" must be lower-case letters and '_'"));
     }
   }
-  ASSIGN_OR_RETURN(std::string conninfo, BuildConninfo(options));
-  return std::unique_ptr<Pool>(new Pool(std::move(options), std::move(conninfo)));
+  if (options.statement_timeout < absl::ZeroDuration() ||
+      options.lock_timeout < absl::ZeroDuration() ||
+      options.idle_in_transaction_timeout < absl::ZeroDuration() ||
+      options.keepalives_idle < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("database timeouts must not be negative");
+  }
+  ASSIGN_OR_RETURN(Conninfo conninfo, BuildConninfo(options));
+  return std::unique_ptr<Pool>(
+      new Pool(std::move(options), std::move(conninfo.text), std::move(conninfo.password)));
 }
 
-Pool::Pool(PoolOptions options, std::string conninfo)
-    : options_(std::move(options)), conninfo_(std::move(conninfo)) {}
+Pool::Pool(PoolOptions options, std::string conninfo, std::string password)
+    : options_(std::move(options)),
+      conninfo_(std::move(conninfo)),
+      password_(std::move(password)) {}
 
 Pool::~Pool() = default;
 
-absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect() {
+std::string Pool::Scrub(absl::string_view message) const {
+  if (password_.empty()) return std::string(message);
+  return absl::StrReplaceAll(message, {{password_, kRedacted}});
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect(absl::Time deadline) {
+  // libpq counts connect_timeout in whole seconds.
+  const absl::Duration timeout = std::min(options_.connect_timeout, deadline - absl::Now());
+  const int64_t seconds =
+      std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(timeout, absl::Seconds(1))));
   try {
-    auto connection = std::make_unique<pqxx::connection>(conninfo_);
+    auto connection =
+        std::make_unique<pqxx::connection>(absl::StrCat(conninfo_, " connect_timeout=", seconds));
     for (const EmbeddedFile& statement : options_.statements) {
       connection->prepare(std::string(statement.name), std::string(statement.text));
     }
     return connection;
   } catch (const std::exception& error) {
     // A failed connect is a broken_connection whatever libpq says; keep its reason.
-    return absl::UnavailableError(
-        absl::StrCat("cannot connect to the database: ", StatusFromException(error).message()));
+    return absl::UnavailableError(absl::StrCat("cannot connect to the database: ",
+                                               Scrub(StatusFromException(error).message())));
   }
 }
 
-absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire() {
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire(bool fresh, absl::Time deadline) {
+  const absl::Time give_up = std::min(absl::Now() + options_.acquire_timeout, deadline);
+  std::vector<std::unique_ptr<pqxx::connection>> discarded;  // closed outside the lock
   {
     std::unique_lock lock(mutex_);
-    const bool available =
-        released_.wait_for(lock, absl::ToChronoNanoseconds(options_.acquire_timeout),
-                           [&] { return !idle_.empty() || open_ < options_.max_connections; });
-    if (!available) {
-      return absl::UnavailableError(
-          absl::StrCat("all ", options_.max_connections, " database connections are busy"));
-    }
-    if (!idle_.empty()) {
-      auto connection = std::move(idle_.front());
-      idle_.pop_front();
-      return connection;
+    while (true) {
+      while (!idle_.empty()) {
+        auto connection = std::move(idle_.front());
+        idle_.pop_front();
+        if (!fresh && LooksAlive(*connection)) return connection;
+        if (fresh && open_ < options_.max_connections) {
+          idle_.push_front(std::move(connection));
+          break;
+        }
+        discarded.push_back(std::move(connection));
+        --open_;
+      }
+      if (open_ < options_.max_connections) break;
+      if (released_.wait_until(lock, absl::ToChronoTime(give_up)) == std::cv_status::timeout &&
+          idle_.empty() && open_ >= options_.max_connections) {
+        if (give_up >= deadline) {
+          return absl::DeadlineExceededError("deadline passed waiting for a database connection");
+        }
+        return absl::UnavailableError(
+            absl::StrCat("all ", options_.max_connections, " database connections are busy"));
+      }
     }
     ++open_;  // reserve the slot; connect outside the lock
   }
-  auto connection = Connect();
+  discarded.clear();
+  auto connection = Connect(deadline);
   if (!connection.ok()) {
     std::lock_guard lock(mutex_);
     --open_;
@@ -138,64 +264,119 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire() {
   return connection;
 }
 
-void Pool::Release(std::unique_ptr<pqxx::connection> connection) {
-  std::lock_guard lock(mutex_);
-  if (connection != nullptr && connection->is_open()) {
-    idle_.push_back(std::move(connection));
-  } else {
-    --open_;
+void Pool::Release(std::unique_ptr<pqxx::connection> connection, bool reusable) {
+  {
+    std::lock_guard lock(mutex_);
+    if (reusable && connection != nullptr && connection->is_open()) {
+      idle_.push_back(std::move(connection));
+    } else {
+      --open_;
+    }
+    released_.notify_one();
   }
-  released_.notify_one();
+  connection.reset();  // closing sends a message to the server: not under the lock
 }
 
-absl::Status Pool::TransactOnce(pqxx::connection& connection, const Work& work,
-                                Isolation isolation) {
+Pool::Attempt Pool::TransactOnce(pqxx::connection& connection, const Work& work,
+                                 Isolation isolation, absl::Time deadline) {
+  bool begun = false;
   auto run = [&](auto& tx) -> absl::Status {
+    begun = true;
+    if (deadline != absl::InfiniteFuture()) {
+      const absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) {
+        return absl::DeadlineExceededError("deadline passed before the database work began");
+      }
+      if (options_.statement_timeout == absl::ZeroDuration() || left < options_.statement_timeout) {
+        tx.exec(absl::StrCat("SET LOCAL statement_timeout = ",
+                             std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
+      }
+    }
     RETURN_IF_ERROR(work(tx));
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError("deadline passed before the commit; rolled back");
+    }
     tx.commit();
     return absl::OkStatus();
   };
+  Attempt attempt;
   try {
     switch (isolation) {
       case Isolation::kReadCommitted: {
         pqxx::transaction<pqxx::read_committed> tx(connection);
-        return run(tx);
+        attempt.status = run(tx);
+        break;
       }
       case Isolation::kRepeatableRead: {
         pqxx::transaction<pqxx::repeatable_read> tx(connection);
-        return run(tx);
+        attempt.status = run(tx);
+        break;
       }
       case Isolation::kSerializable: {
         pqxx::transaction<pqxx::serializable> tx(connection);
-        return run(tx);
+        attempt.status = run(tx);
+        break;
       }
     }
-    return absl::InternalError("unknown isolation level");
+    attempt.reusable = true;
+  } catch (const pqxx::broken_connection& error) {
+    attempt.status = StatusFromException(error);
+    attempt.broken_before_begin = !begun;
+  } catch (const pqxx::statement_completion_unknown& error) {
+    attempt.status = StatusFromException(error);
+  } catch (const pqxx::sql_error& error) {
+    attempt.status = StatusFromException(error);
+    attempt.reusable = true;
+  } catch (const pqxx::transaction_rollback& error) {
+    attempt.status = StatusFromException(error);
+    attempt.reusable = true;
   } catch (const std::exception& error) {
-    return StatusFromException(error);
+    // in_doubt_error, usage or conversion errors: the connection's state is unknown.
+    attempt.status = StatusFromException(error);
   }
+  if (attempt.status.code() == absl::StatusCode::kDeadlineExceeded && absl::Now() >= deadline &&
+      !absl::StartsWith(attempt.status.message(), "deadline passed")) {
+    attempt.status = absl::DeadlineExceededError(
+        absl::StrCat("deadline passed during database work: ", attempt.status.message()));
+  }
+  return attempt;
 }
 
-absl::Status Pool::Transact(const Work& work, Isolation isolation) {
+absl::Status Pool::Transact(const Work& work, Isolation isolation, absl::Time deadline) {
+  if (absl::Now() >= deadline) {
+    return absl::DeadlineExceededError("deadline passed before the database work began");
+  }
   absl::BitGen random;
   const BackoffPolicy conflict_backoff{absl::Milliseconds(5), absl::Milliseconds(200), 3.0};
-  absl::Status status;
-  for (int attempt = 1; attempt <= options_.max_transaction_attempts; ++attempt) {
-    ASSIGN_OR_RETURN(auto connection, Acquire());
-    status = TransactOnce(*connection, work, isolation);
-    Release(std::move(connection));
-    if (!IsRetryableTransactionError(status)) return status;
-    std::this_thread::sleep_for(
-        absl::ToChronoNanoseconds(BackoffDelay(conflict_backoff, attempt, random)));
+  bool fresh = false;
+  for (int attempt = 1;;) {
+    ASSIGN_OR_RETURN(auto connection, Acquire(fresh, deadline));
+    Attempt result = TransactOnce(*connection, work, isolation, deadline);
+    Release(std::move(connection), result.reusable);
+    if (result.broken_before_begin && !fresh) {
+      // The connection died while idle and nothing reached the server: once more, on a
+      // connection made for this call.
+      fresh = true;
+      continue;
+    }
+    if (!IsRetryableTransactionError(result.status) ||
+        attempt >= options_.max_transaction_attempts) {
+      return result.status;
+    }
+    const absl::Duration delay = BackoffDelay(conflict_backoff, attempt, random);
+    if (absl::Now() + delay >= deadline) return result.status;
+    std::this_thread::sleep_for(absl::ToChronoNanoseconds(delay));
+    ++attempt;
   }
-  return status;
 }
 
-absl::Status Pool::Ping() {
-  return Transact([](pqxx::transaction_base& tx) {
-    tx.exec("SELECT 1");
-    return absl::OkStatus();
-  });
+absl::Status Pool::Ping(absl::Time deadline) {
+  return Transact(
+      [](pqxx::transaction_base& tx) {
+        tx.exec("SELECT 1");
+        return absl::OkStatus();
+      },
+      Isolation::kReadCommitted, deadline);
 }
 
 }  // namespace crmsync::pg

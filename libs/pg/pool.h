@@ -1,5 +1,11 @@
 // A bounded pool of PostgreSQL connections and the transactions that run on them. The only
 // place outside the stores that touches libpqxx: callers get pqxx exceptions back as Status.
+//
+// The pool heals: an idle connection the server closed (restart, pg_terminate_backend, idle
+// timeout) is noticed before use and replaced; a transaction whose BEGIN meets a broken
+// connection is retried once on a fresh one; a connection in doubt after an error is closed,
+// never lent again. Every connection carries statement, lock and idle-in-transaction timeouts
+// and TCP keepalives, set in its startup packet so they cost no round trip.
 #ifndef CRMSYNC_LIBS_PG_POOL_H_
 #define CRMSYNC_LIBS_PG_POOL_H_
 
@@ -34,6 +40,14 @@ struct PoolOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
   // How long Transact waits for a free connection before UNAVAILABLE.
   absl::Duration acquire_timeout = absl::Seconds(5);
+  // Server-side bounds on every connection; zero turns one off.
+  absl::Duration statement_timeout = absl::Seconds(30);
+  absl::Duration lock_timeout = absl::Seconds(5);
+  absl::Duration idle_in_transaction_timeout = absl::Seconds(60);
+  // TCP keepalives, so a peer that vanished without closing is noticed; zero idle turns them off.
+  absl::Duration keepalives_idle = absl::Seconds(30);
+  absl::Duration keepalives_interval = absl::Seconds(10);
+  int keepalives_count = 3;
   // Prepared on every connection under their names; run with tx.exec_prepared(name, ...).
   std::vector<EmbeddedFile> statements;
   // Attempts for a transaction that hits a serialization failure or deadlock.
@@ -52,39 +66,61 @@ class Pool {
 
   // Runs `work` in one transaction and commits when it returns OK; rolls back otherwise and
   // returns its status. `work` may run more than once (a serialization failure or deadlock is
-  // retried), so it must do nothing but database work. Every pqxx exception becomes a Status.
-  absl::Status Transact(const Work& work, Isolation isolation = Isolation::kReadCommitted);
+  // retried, and so is a transaction whose BEGIN met a broken connection), so it must do
+  // nothing but database work. Every pqxx exception becomes a Status. A commit whose outcome is
+  // unknown is never retried: UNAVAILABLE says "commit outcome unknown".
+  // `deadline` bounds the wait for a connection and every statement (statement_timeout is
+  // lowered to the time left); once it passes the call returns DEADLINE_EXCEEDED.
+  absl::Status Transact(const Work& work, Isolation isolation = Isolation::kReadCommitted,
+                        absl::Time deadline = absl::InfiniteFuture());
 
   // As Transact, for work that produces a value.
   template <typename T>
   absl::StatusOr<T> TransactValue(
       const std::function<absl::StatusOr<T>(pqxx::transaction_base&)>& work,
-      Isolation isolation = Isolation::kReadCommitted) {
+      Isolation isolation = Isolation::kReadCommitted,
+      absl::Time deadline = absl::InfiniteFuture()) {
     absl::StatusOr<T> result = absl::UnknownError("transaction did not run");
     absl::Status status = Transact(
         [&](pqxx::transaction_base& tx) {
           result = work(tx);
           return result.status();
         },
-        isolation);
+        isolation, deadline);
     if (!status.ok()) return status;
     return result;
   }
 
-  // A round trip to the server (SELECT 1): OK when the database answers.
-  absl::Status Ping();
+  // A round trip to the server (SELECT 1): OK when the database answers before `deadline`.
+  absl::Status Ping(absl::Time deadline = absl::InfiniteFuture());
 
   const PoolOptions& options() const { return options_; }
 
  private:
-  Pool(PoolOptions options, std::string conninfo);
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
-  void Release(std::unique_ptr<pqxx::connection> connection);
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect();
-  absl::Status TransactOnce(pqxx::connection& connection, const Work& work, Isolation isolation);
+  // What one attempt at a transaction left behind.
+  struct Attempt {
+    absl::Status status;
+    // BEGIN failed on a broken connection: nothing reached the server, a retry is safe.
+    bool broken_before_begin = false;
+    // The connection is known to be usable (success or a plain SQL error) and may be reused.
+    bool reusable = false;
+  };
+
+  Pool(PoolOptions options, std::string conninfo, std::string password);
+  // `message` with the password replaced: libpq's messages are not trusted to omit it.
+  std::string Scrub(absl::string_view message) const;
+  // A connection lent until Release; `fresh` skips idle ones. Waits at most acquire_timeout
+  // (UNAVAILABLE) and never past `deadline` (DEADLINE_EXCEEDED).
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire(bool fresh, absl::Time deadline);
+  // Returns a lent connection: kept when `reusable`, closed otherwise.
+  void Release(std::unique_ptr<pqxx::connection> connection, bool reusable);
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(absl::Time deadline);
+  Attempt TransactOnce(pqxx::connection& connection, const Work& work, Isolation isolation,
+                       absl::Time deadline);
 
   const PoolOptions options_;
   const std::string conninfo_;  // holds the password: never log it
+  const std::string password_;
   std::mutex mutex_;
   std::condition_variable released_;
   std::deque<std::unique_ptr<pqxx::connection>> idle_;

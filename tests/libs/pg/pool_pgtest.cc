@@ -1,7 +1,9 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/pg/pool.h"
 #include "tests/support/pg/test_database.h"
@@ -111,24 +113,98 @@ TEST_F(PoolTest, SerializationFailureIsRetried) {
             "concurrent+mine");
 }
 
-TEST_F(PoolTest, WaitsForAFreeConnectionThenGivesUp) {
-  absl::Notification release;
-  std::vector<std::thread> holders;
-  for (int i = 0; i < 2; ++i) {
-    holders.emplace_back([&] {
-      (void)pool_->Transact([&](pqxx::transaction_base&) {
-        release.WaitForNotification();
-        return absl::OkStatus();
+// Holds every connection of the pool in transactions until destroyed.
+class PoolHolders {
+ public:
+  PoolHolders(Pool& pool, int count) : started_(count) {
+    for (int i = 0; i < count; ++i) {
+      threads_.emplace_back([&] {
+        (void)pool.Transact([&](pqxx::transaction_base&) {
+          started_.DecrementCount();
+          release_.WaitForNotification();
+          return absl::OkStatus();
+        });
       });
-    });
+    }
+    started_.Wait();
   }
-  absl::SleepFor(absl::Milliseconds(100));
-  const auto busy = pool_->Ping();
-  EXPECT_EQ(busy.code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(busy.message().find("busy"), absl::string_view::npos);
-  release.Notify();
-  for (auto& holder : holders) holder.join();
+  ~PoolHolders() {
+    release_.Notify();
+    for (auto& thread : threads_) thread.join();
+  }
+
+ private:
+  absl::BlockingCounter started_;
+  absl::Notification release_;
+  std::vector<std::thread> threads_;
+};
+
+TEST_F(PoolTest, WaitsForAFreeConnectionThenGivesUp) {
+  {
+    PoolHolders holders(*pool_, 2);
+    const auto busy = pool_->Ping();
+    EXPECT_EQ(busy.code(), absl::StatusCode::kUnavailable);
+    EXPECT_NE(busy.message().find("busy"), absl::string_view::npos);
+  }
   EXPECT_TRUE(pool_->Ping().ok());
+}
+
+TEST_F(PoolTest, DeadlineBoundsTheWaitForAConnection) {
+  PoolOptions options;
+  options.database_url = database_->url();
+  options.max_connections = 1;
+  options.acquire_timeout = absl::Hours(1);
+  auto pool = *Pool::Create(options);
+  auto holders = std::make_unique<PoolHolders>(*pool, 1);
+  absl::Status status;
+  absl::Notification returned;
+  std::thread caller([&] {
+    status = pool->Ping(absl::Now() + absl::Milliseconds(200));
+    returned.Notify();
+  });
+  // Bounded wait for the call to give up on its own; then the holder lets go either way.
+  const bool gave_up = returned.WaitForNotificationWithTimeout(absl::Seconds(30));
+  holders.reset();
+  caller.join();
+  EXPECT_TRUE(gave_up) << "the call waited past its deadline for a connection";
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_NE(status.message().find("waiting for a database connection"), absl::string_view::npos);
+}
+
+TEST_F(PoolTest, DeadlineCancelsAStatementAndTheConnectionServesOn) {
+  PoolOptions options;
+  options.database_url = database_->url();
+  options.max_connections = 1;
+  options.statement_timeout = absl::ZeroDuration();  // only the deadline can stop the sleep
+  auto pool = *Pool::Create(options);
+  const auto status = pool->Transact(
+      [](pqxx::transaction_base& tx) {
+        tx.exec("SELECT pg_sleep(10)");
+        return absl::OkStatus();
+      },
+      Isolation::kReadCommitted, absl::Now() + absl::Milliseconds(300));
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_NE(status.message().find("deadline passed during database work"), absl::string_view::npos)
+      << status;
+  // The lowered statement_timeout was local to the transaction that timed out.
+  const auto timeout = pool->TransactValue<std::string>(
+      [](pqxx::transaction_base& tx) -> absl::StatusOr<std::string> {
+        return tx.exec1("SHOW statement_timeout")[0].as<std::string>();
+      });
+  ASSERT_TRUE(timeout.ok()) << timeout.status();
+  EXPECT_EQ(*timeout, "0");
+}
+
+TEST_F(PoolTest, APassedDeadlineRunsNothing) {
+  int runs = 0;
+  const auto status = pool_->Transact(
+      [&](pqxx::transaction_base&) {
+        ++runs;
+        return absl::OkStatus();
+      },
+      Isolation::kReadCommitted, absl::Now() - absl::Seconds(1));
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(runs, 0);
 }
 
 TEST(PoolDown, UnreachableDatabaseIsUnavailable) {
