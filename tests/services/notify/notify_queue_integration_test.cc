@@ -2,7 +2,6 @@
 // SMTP server (smtp_sink.py): a server slower than the lease, a process killed mid-send, and a
 // stop during a send. What the mailbox holds is what the tests check.
 #include <gmock/gmock.h>
-#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -10,95 +9,16 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "crmsync/notify/v1/notify.grpc.pb.h"
 #include "services/notify/notification.h"
+#include "tests/services/notify/notify_fixture.h"
 #include "tests/services/notify/seeds.h"
 #include "tests/services/notify/smtp_sink.h"
-#include "tests/support/pg/test_database.h"
 
 namespace crmsync::notify {
 namespace {
 
-class NotifyQueueTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto database = crmsync::testing::TestDatabase::Create();
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = *std::move(database);
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("crmsync_notify_queue_it_", getpid(), "_", database_->name()))
-               .string();
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  // Starts crmsync-notify sending to the sink on `smtp_port` and waits until it serves.
-  void StartNotify(int smtp_port, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--database_url=" + database_->url(),
-                                     "--grpc_port=0",
-                                     "--metrics_port=0",
-                                     "--listen_host=127.0.0.1",
-                                     absl::StrCat("--smtp_url=smtp://127.0.0.1:", smtp_port),
-                                     "--smtp_connect_timeout=1s",
-                                     "--send_idle_poll=50ms",
-                                     "--retry_initial_backoff=200ms",
-                                     "--retry_max_backoff=1s",
-                                     "--mail_from=crmsync@example.com"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto process =
-        crmsync::testing::Subprocess::Start(absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"), args);
-    ASSERT_TRUE(process.ok()) << process.status();
-    notify_ = *std::move(process);
-    auto line = notify_->WaitForLine(
-        [](const nlohmann::json& j) { return j.value("msg", "") == "listening"; },
-        absl::Seconds(20));
-    ASSERT_TRUE(line.ok()) << line.status();
-    stub_ = v1::NotifyService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*line)["grpc_port"].get<int>()),
-                            grpc::InsecureChannelCredentials()));
-    ASSERT_TRUE(
-        notify_
-            ->WaitForLine([](const nlohmann::json& j) { return j.value("msg", "") == "serving"; },
-                          absl::Seconds(20))
-            .ok());
-  }
-
-  void Notify(const v1::NotifyFailureRequest& request) {
-    v1::NotifyFailureResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    const grpc::Status status = stub_->NotifyFailure(&context, request, &response);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
-
-  v1::Notification Get(const std::string& failure_id) {
-    v1::GetNotificationRequest request;
-    request.set_failure_id(failure_id);
-    v1::GetNotificationResponse response;
-    grpc::ClientContext context;
-    auto status = stub_->GetNotification(&context, request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.notification();
-  }
-
-  // Waits until the notification of `failure_id` reaches `state`.
-  bool WaitForState(const std::string& failure_id, v1::NotificationState state,
-                    absl::Duration timeout = absl::Seconds(60)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      if (Get(failure_id).state() == state) return true;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    ADD_FAILURE() << failure_id << " never reached " << v1::NotificationState_Name(state)
-                  << "; it is " << Get(failure_id).DebugString();
-    return false;
-  }
-
-  std::unique_ptr<crmsync::testing::TestDatabase> database_;
-  std::string dir_;
-  std::unique_ptr<crmsync::testing::Subprocess> notify_;
-  std::unique_ptr<v1::NotifyService::Stub> stub_;
-};
+// The integration fixture, with flags that each test sets for its fault (later flags win).
+using NotifyQueueTest = NotifyIntegrationTest;
 
 // Waits until `sink` has been asked to deliver to `address` `count` times in all.
 bool WaitForRcpt(SmtpSink& sink, const std::string& address, int count = 1) {
@@ -115,7 +35,7 @@ bool WaitForRcpt(SmtpSink& sink, const std::string& address, int count = 1) {
 // 8 notifications claimed in one batch, each email taking 1.5 s against a 3 s lease: two
 // senders share them, and each email arrives once.
 TEST_F(NotifyQueueTest, ASmtpServerSlowerThanTheLeaseGetsEachEmailOnce) {
-  const std::string box = dir_ + "/box";
+  const std::string box = mail_dir_ + "/box";
   auto sink = SmtpSink::Start(box, 0, /*delay_seconds=*/1.5);
   ASSERT_TRUE(sink);
   StartNotify(sink->port,
@@ -138,7 +58,7 @@ TEST_F(NotifyQueueTest, ASmtpServerSlowerThanTheLeaseGetsEachEmailOnce) {
 // Killed while the server is still answering RCPT TO (nothing accepted yet): after a restart the
 // email is taken over once its lease ends, and sent once.
 TEST_F(NotifyQueueTest, ANotifyKilledMidSendHasItsEmailTakenOverAndSentOnce) {
-  const std::string box = dir_ + "/box";
+  const std::string box = mail_dir_ + "/box";
   auto sink = SmtpSink::Start(box, 0, 0, {"--rcpt_delay=2"});
   ASSERT_TRUE(sink);
   const std::vector<std::string> flags = {"--senders=1", "--send_lease=2s", "--smtp_timeout=3s"};
@@ -159,7 +79,7 @@ TEST_F(NotifyQueueTest, ANotifyKilledMidSendHasItsEmailTakenOverAndSentOnce) {
 // the drain timeout and 2 s, the email is given back with no attempt counted, and after a restart
 // it goes out once.
 TEST_F(NotifyQueueTest, AStopDuringASlowSendExitsInTimeAndTheEmailGoesOutOnceAfterRestart) {
-  const std::string slow_box = dir_ + "/slow";
+  const std::string slow_box = mail_dir_ + "/slow";
   auto slow = SmtpSink::Start(slow_box, 0, 0, {"--rcpt_delay=60"});
   ASSERT_TRUE(slow);
   StartNotify(slow->port, {"--senders=1", "--smtp_timeout=90s", "--drain_timeout=2s"});
@@ -169,7 +89,7 @@ TEST_F(NotifyQueueTest, AStopDuringASlowSendExitsInTimeAndTheEmailGoesOutOnceAft
   ASSERT_TRUE(exit.ok()) << exit.status();
   EXPECT_EQ(*exit, 0);
 
-  const std::string box = dir_ + "/box";
+  const std::string box = mail_dir_ + "/box";
   auto sink = SmtpSink::Start(box);
   ASSERT_TRUE(sink);
   StartNotify(sink->port, {"--senders=1", "--smtp_timeout=5s"});
