@@ -2,6 +2,8 @@
 // 32, each beside the same server's grpc.health.v1 Check in the same run, printed as requests
 // per second, p50 and p99 latency and the token/health rate ratio; then the server's resident
 // memory. Starts zoho-sim and crmsync-auth itself on a fresh database of the PG* server.
+// Only successful calls count towards rates and latencies; failed calls are counted apart and
+// printed with their first error, and any failure makes the exit status 1.
 //
 //   pg_virtualenv -t -v 15 build/bin/bench_auth_get_access_token [seconds_per_run]
 #include <grpcpp/grpcpp.h>
@@ -11,13 +13,13 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "crmsync/auth/v1/auth.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -33,20 +35,25 @@ namespace v1 = crmsync::auth::v1;
 struct Figures {
   double requests_per_second = 0;
   absl::Duration p50, p99;
-  int errors = 0;
+  int failures = 0;
 };
 
+// One call's outcome: empty when it succeeded, else what went wrong.
+using Call = std::function<std::string()>;
+
 struct Samples {
-  std::vector<absl::Duration> latencies;
+  std::vector<absl::Duration> latencies;  // of successful calls only
   absl::Duration elapsed;
-  int errors = 0;
+  int failures = 0;
+  std::string first_failure;
 };
 
 // Runs `call` from `concurrency` threads for `duration`, adding to `samples`.
-void Run(int concurrency, absl::Duration duration, const std::function<bool()>& call,
-         Samples& samples) {
+void Run(int concurrency, absl::Duration duration, const Call& call, Samples& samples) {
   std::vector<std::vector<absl::Duration>> latencies(concurrency);
-  std::atomic<int> errors{0};
+  std::atomic<int> failures{0};
+  std::mutex first_failure_mutex;
+  std::string first_failure;
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   const absl::Time start = absl::Now();
@@ -54,8 +61,15 @@ void Run(int concurrency, absl::Duration duration, const std::function<bool()>& 
     threads.emplace_back([&, t] {
       while (!stop.load(std::memory_order_relaxed)) {
         const absl::Time before = absl::Now();
-        if (!call()) ++errors;
-        latencies[t].push_back(absl::Now() - before);
+        const std::string failure = call();
+        if (failure.empty()) {
+          latencies[t].push_back(absl::Now() - before);
+          continue;
+        }
+        if (failures++ == 0) {
+          std::lock_guard lock(first_failure_mutex);
+          first_failure = failure;
+        }
       }
     });
   }
@@ -63,7 +77,8 @@ void Run(int concurrency, absl::Duration duration, const std::function<bool()>& 
   stop = true;
   for (auto& thread : threads) thread.join();
   samples.elapsed += absl::Now() - start;
-  samples.errors += errors;
+  if (samples.first_failure.empty()) samples.first_failure = first_failure;
+  samples.failures += failures;
   for (auto& per_thread : latencies) {
     samples.latencies.insert(samples.latencies.end(), per_thread.begin(), per_thread.end());
   }
@@ -71,7 +86,7 @@ void Run(int concurrency, absl::Duration duration, const std::function<bool()>& 
 
 Figures Summarize(Samples& samples) {
   Figures figures;
-  figures.errors = samples.errors;
+  figures.failures = samples.failures;
   auto& all = samples.latencies;
   if (all.empty()) return figures;
   std::sort(all.begin(), all.end());
@@ -128,15 +143,21 @@ int main(int argc, char** argv) {
   auto stub = v1::AuthService::NewStub(channel);
   auto health = grpc::health::v1::Health::NewStub(channel);
 
-  auto health_check = [&] {
+  const Call health_check = [&]() -> std::string {
     grpc::ClientContext context;
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
-    return health->Check(&context, request, &response).ok() &&
-           response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+    const grpc::Status status = health->Check(&context, request, &response);
+    if (!status.ok()) return absl::StrCat("Check: ", status.error_message());
+    if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+      return "Check: not SERVING";
+    }
+    return "";
   };
   const absl::Time ready_by = absl::Now() + absl::Seconds(20);
-  while (!health_check() && absl::Now() < ready_by) absl::SleepFor(absl::Milliseconds(100));
+  while (!health_check().empty() && absl::Now() < ready_by) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
 
   v1::RegisterGrantRequest registration;
   registration.set_portal_id("bench");
@@ -158,42 +179,54 @@ int main(int argc, char** argv) {
   token_request.set_portal_id("bench");
   token_request.set_side(crmsync::common::v1::SIDE_CRM);
   token_request.add_scopes("ZohoCRM.modules.tasks.ALL");
-  auto get_token = [&] {
+  const Call get_token = [&]() -> std::string {
     grpc::ClientContext context;
     v1::GetAccessTokenResponse response;
-    return stub->GetAccessToken(&context, token_request, &response).ok() &&
-           !response.access_token().empty();
+    const grpc::Status status = stub->GetAccessToken(&context, token_request, &response);
+    if (!status.ok()) return absl::StrCat("GetAccessToken: ", status.error_message());
+    if (response.access_token().empty()) return "GetAccessToken: empty access_token";
+    return "";
   };
-  if (!get_token()) return Fail("warm-up GetAccessToken", absl::UnknownError("failed"));
+  if (const std::string failure = get_token(); !failure.empty()) {
+    return Fail("warm-up", absl::UnknownError(failure));
+  }
   Samples warm_up;
   Run(32, absl::Seconds(1), get_token, warm_up);  // server threads, connection, caches
   Run(32, absl::Seconds(1), health_check, warm_up);
+  int failures = warm_up.failures;
+  if (warm_up.failures > 0) {
+    std::printf("warm-up: %d failed calls, the first: %s\n", warm_up.failures,
+                warm_up.first_failure.c_str());
+  }
 
   std::printf("crmsync-auth GetAccessToken (warm grant) vs grpc.health.v1 Check, %d s per run\n",
               seconds);
-  std::printf("%-11s | %-31s | %-31s | %s\n", "concurrency", "GetAccessToken req/s p50 p99",
-              "Health.Check req/s p50 p99", "rate ratio");
+  std::printf("%-11s | %-31s | %-31s | %-10s | %s\n", "concurrency", "GetAccessToken req/s p50 p99",
+              "Health.Check req/s p50 p99", "rate ratio", "failed calls (token, health)");
   for (int concurrency : {1, 8, 32}) {
     // Interleaved half-second slices, so both see the same background load.
     Samples token_samples, check_samples;
-    const std::function<bool()> token_call = get_token, check_call = health_check;
     for (int slice = 0; slice < 2 * seconds; ++slice) {
-      Run(concurrency, absl::Milliseconds(500), slice % 2 ? token_call : check_call,
+      Run(concurrency, absl::Milliseconds(500), slice % 2 ? get_token : health_check,
           slice % 2 ? token_samples : check_samples);
-      Run(concurrency, absl::Milliseconds(500), slice % 2 ? check_call : token_call,
+      Run(concurrency, absl::Milliseconds(500), slice % 2 ? health_check : get_token,
           slice % 2 ? check_samples : token_samples);
     }
     Figures token = Summarize(token_samples);
     Figures check = Summarize(check_samples);
     std::printf(
-        "%-11d | %9.0f %8.3fms %8.3fms | %9.0f %8.3fms %8.3fms | %.2f%s\n", concurrency,
+        "%-11d | %9.0f %8.3fms %8.3fms | %9.0f %8.3fms %8.3fms | %-10.2f | %d, %d\n", concurrency,
         token.requests_per_second, absl::ToDoubleMilliseconds(token.p50),
         absl::ToDoubleMilliseconds(token.p99), check.requests_per_second,
         absl::ToDoubleMilliseconds(check.p50), absl::ToDoubleMilliseconds(check.p99),
         check.requests_per_second > 0 ? token.requests_per_second / check.requests_per_second : 0.0,
-        token.errors + check.errors > 0
-            ? absl::StrFormat("  (errors: token %d, health %d)", token.errors, check.errors).c_str()
-            : "");
+        token.failures, check.failures);
+    for (const Samples* samples : {&token_samples, &check_samples}) {
+      if (samples->failures > 0) {
+        std::printf("  first failure: %s\n", samples->first_failure.c_str());
+      }
+    }
+    failures += token.failures + check.failures;
   }
   std::printf("crmsync-auth resident memory:%s\n", ResidentMemory((*auth)->pid()).c_str());
   stub.reset();
@@ -204,5 +237,9 @@ int main(int argc, char** argv) {
   std::printf("crmsync-auth stopped in %s\n",
               absl::FormatDuration(absl::Now() - stop_start).c_str());
   if (!stopped.ok()) return Fail("crmsync-auth stop", stopped.status());
+  if (failures > 0) {
+    std::fprintf(stderr, "bench_auth_get_access_token: %d calls failed\n", failures);
+    return 1;
+  }
   return 0;
 }

@@ -1,15 +1,22 @@
-// Emails per second from crmsync-notify (4 senders, SMTP) to a local SMTP server, and the
-// service's resident memory while it sends. Needs a PostgreSQL (run under pg_virtualenv) and
-// Debian's /usr/bin/python3 with aiosmtpd.
+// Emails per second from crmsync-notify (4 senders, SMTP) to a local SMTP server, beside a
+// baseline measured in the same run: a plain libcurl SMTP client sending as many emails of the
+// same size to the same server from as many threads. Both count the distinct Message-IDs the
+// server saved, so a resent email counts once. Also prints the service's resident memory while it
+// sends. Needs a PostgreSQL (run under pg_virtualenv) and Debian's /usr/bin/python3 with aiosmtpd.
+// Exits 1 unless every email of both runs arrived.
 //
 //   pg_virtualenv -v 15 build/bin/bench_notify_send_throughput [--emails=N] [--senders=N]
-#include <sys/wait.h>
+#include <curl/curl.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -27,6 +34,7 @@
 
 namespace {
 
+using crmsync::notify::Email;
 using crmsync::testing::Subprocess;
 
 int FlagOr(int argc, char** argv, absl::string_view name, int fallback) {
@@ -57,12 +65,84 @@ long ResidentKib(pid_t pid) {
   return 0;
 }
 
-size_t CountEml(const std::string& dir) {
-  size_t n = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    n += entry.path().extension() == ".eml";
+// The distinct Message-IDs of the emails the SMTP sink saved in a folder, read incrementally:
+// each .eml file is read once.
+class ReceivedIds {
+ public:
+  explicit ReceivedIds(std::string dir) : dir_(std::move(dir)) {}
+
+  // Reads the files saved since the last call.
+  void Update() {
+    for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+      if (entry.path().extension() != ".eml" || !read_.insert(entry.path().string()).second) {
+        continue;
+      }
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::string line;
+      while (std::getline(in, line) && line != "\r") {
+        absl::string_view value = line;
+        if (absl::ConsumePrefix(&value, "Message-ID: ")) {
+          ids_.insert(std::string(absl::StripSuffix(value, "\r")));
+          break;
+        }
+      }
+    }
   }
+  // How many of `expected` arrived.
+  size_t CountOf(const std::set<std::string>& expected) const {
+    size_t n = 0;
+    for (const auto& id : expected) n += ids_.count(id);
+    return n;
+  }
+
+ private:
+  const std::string dir_;
+  std::set<std::string> read_;
+  std::set<std::string> ids_;
+};
+
+size_t ReadUpload(char* buffer, size_t size, size_t count, void* user) {
+  auto* rest = static_cast<absl::string_view*>(user);
+  const size_t n = std::min(size * count, rest->size());
+  std::memcpy(buffer, rest->data(), n);
+  rest->remove_prefix(n);
   return n;
+}
+
+// The baseline: `emails` sent over SMTP by `threads` threads, each with one libcurl handle (so one
+// connection reused for its emails). Returns the first error, if any.
+std::string SendWithPlainClient(const std::string& url, const std::vector<Email>& emails,
+                                int threads) {
+  std::mutex mutex;
+  std::string first_error;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      CURL* curl = curl_easy_init();
+      for (size_t i = t; i < emails.size(); i += threads) {
+        const Email& email = emails[i];
+        absl::string_view rest = email.data;
+        const std::string from = absl::StrCat("<", email.envelope_from, ">");
+        curl_slist* to =
+            curl_slist_append(nullptr, absl::StrCat("<", email.envelope_to, ">").c_str());
+        curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+        curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
+        curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, to);
+        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(curl, CURLOPT_READFUNCTION, &ReadUpload);
+        curl_easy_setopt(curl, CURLOPT_READDATA, &rest);
+        const CURLcode code = curl_easy_perform(curl);
+        curl_slist_free_all(to);
+        if (code != CURLE_OK) {
+          std::lock_guard lock(mutex);
+          if (first_error.empty()) first_error = curl_easy_strerror(code);
+        }
+      }
+      curl_easy_cleanup(curl);
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  return first_error;
 }
 
 int Fail(absl::string_view what, const absl::Status& status) {
@@ -84,7 +164,24 @@ int main(int argc, char** argv) {
           .string();
   std::filesystem::create_directories(mail_dir);
 
+  const auto templates = Templates::Defaults();
+  if (!templates.ok()) return Fail("templates", templates.status());
+  NewNotification n;
+  n.portal_id = "portal-1";
+  n.recipient = {"george@example.com", "George Miller"};
+  n.kind = Kind::kDueDateBeyondStrictSchedule;
+  n.parameters.side = Side::kCrm;
+  n.parameters.task_title = "Map legacy customer fields";
+  n.parameters.project_name = "Data Migration";
+  n.parameters.attempted_value = "2027-01-08";
+  n.parameters.kept_value = "2026-12-11";
+  n.parameters.occur_time = absl::Now();
+  n.parameters.project_start_date = absl::CivilDay(2026, 11, 2);
+  n.parameters.project_end_date = absl::CivilDay(2026, 12, 18);
+  const std::string subject = RenderSubject(templates->For(n.kind), n.recipient, n.parameters);
+
   // The queue, filled before the service starts so that only sending is timed.
+  std::set<std::string> notify_ids;
   {
     crmsync::pg::PoolOptions options;
     options.database_url = (*database)->url();
@@ -98,25 +195,27 @@ int main(int argc, char** argv) {
     auto pool = crmsync::pg::Pool::Create(options);
     if (!pool.ok()) return Fail("pool", pool.status());
     PgStore store(**pool);
-    const auto templates = Templates::Defaults();
-    NewNotification n;
-    n.portal_id = "portal-1";
-    n.recipient = {"george@example.com", "George Miller"};
-    n.kind = Kind::kDueDateBeyondStrictSchedule;
-    n.parameters.side = Side::kCrm;
-    n.parameters.task_title = "Map legacy customer fields";
-    n.parameters.project_name = "Data Migration";
-    n.parameters.attempted_value = "2027-01-08";
-    n.parameters.kept_value = "2026-12-11";
-    n.parameters.occur_time = absl::Now();
-    n.parameters.project_start_date = absl::CivilDay(2026, 11, 2);
-    n.parameters.project_end_date = absl::CivilDay(2026, 12, 18);
-    const std::string subject = RenderSubject(templates->For(n.kind), n.recipient, n.parameters);
     for (int i = 0; i < emails; ++i) {
       n.failure_id = absl::StrCat("bench-", i);
       if (auto r = store.Insert(n, subject, absl::Now(), absl::Now()); !r.ok())
         return Fail("insert", r.status());
+      notify_ids.insert(MessageIdFor(n.failure_id));
     }
+  }
+
+  // The baseline's emails: the same message as notify builds, each under its own Message-ID.
+  std::vector<Email> baseline_emails;
+  std::set<std::string> baseline_ids;
+  for (int i = 0; i < emails; ++i) {
+    Notification email;
+    email.failure_id = absl::StrCat("baseline-", i);
+    email.recipient = n.recipient;
+    email.kind = n.kind;
+    email.parameters = n.parameters;
+    email.subject = subject;
+    email.message_id = MessageIdFor(email.failure_id);
+    baseline_ids.insert(email.message_id);
+    baseline_emails.push_back(BuildEmail(email, templates->For(email.kind), {}, absl::Now()));
   }
 
   auto sink = Subprocess::Start(
@@ -125,18 +224,29 @@ int main(int argc, char** argv) {
   if (!sink.ok()) return Fail("smtp server", sink.status());
   auto smtp_port = (*sink)->WaitForListeningPort();
   if (!smtp_port.ok()) return Fail("smtp server", smtp_port.status());
+  const std::string smtp_url = absl::StrCat("smtp://127.0.0.1:", *smtp_port);
+  ReceivedIds received(mail_dir);
 
-  auto notify = Subprocess::Start(
-      absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"),
-      {"--database_url=" + (*database)->url(), "--grpc_port=0", "--metrics_port=0",
-       "--listen_host=127.0.0.1", absl::StrCat("--smtp_url=smtp://127.0.0.1:", *smtp_port),
-       absl::StrCat("--senders=", senders), "--log_level=warning"});
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  const absl::Time baseline_start = absl::Now();
+  const std::string baseline_error = SendWithPlainClient(smtp_url, baseline_emails, senders);
+  const absl::Duration baseline_elapsed = absl::Now() - baseline_start;
+  received.Update();
+  const size_t baseline_delivered = received.CountOf(baseline_ids);
+
+  auto notify =
+      Subprocess::Start(absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"),
+                        {"--database_url=" + (*database)->url(), "--grpc_port=0",
+                         "--metrics_port=0", "--listen_host=127.0.0.1", "--smtp_url=" + smtp_url,
+                         absl::StrCat("--senders=", senders), "--log_level=warning"});
   if (!notify.ok()) return Fail("crmsync-notify", notify.status());
   const absl::Time start = absl::Now();
   long peak_kib = 0;
   size_t delivered = 0;
   const absl::Time deadline = start + absl::Minutes(5);
-  while ((delivered = CountEml(mail_dir)) < static_cast<size_t>(emails) && absl::Now() < deadline) {
+  while (absl::Now() < deadline) {
+    received.Update();
+    if ((delivered = received.CountOf(notify_ids)) == notify_ids.size()) break;
     peak_kib = std::max(peak_kib, ResidentKib((*notify)->pid()));
     absl::SleepFor(absl::Milliseconds(20));
   }
@@ -146,13 +256,21 @@ int main(int argc, char** argv) {
   (void)(*sink)->Terminate();
   std::filesystem::remove_all(mail_dir);
 
-  std::cout << "notify send throughput: " << delivered << " of " << emails << " emails, " << senders
-            << " senders, SMTP to aiosmtpd on loopback\n"
-            << "  elapsed (from process start, migrations included): "
-            << absl::FormatDuration(elapsed) << "\n"
-            << "  emails per second: "
-            << static_cast<double>(delivered) / absl::ToDoubleSeconds(elapsed) << "\n"
-            << "  resident memory: peak " << peak_kib / 1024.0 << " MiB, at the end "
+  const double notify_rate = static_cast<double>(delivered) / absl::ToDoubleSeconds(elapsed);
+  const double baseline_rate =
+      static_cast<double>(baseline_delivered) / absl::ToDoubleSeconds(baseline_elapsed);
+  std::cout << "SMTP to aiosmtpd on loopback, " << emails << " emails each, " << senders
+            << " threads; distinct Message-IDs received\n"
+            << "  baseline (plain libcurl client): " << baseline_delivered << " of " << emails
+            << " in " << absl::FormatDuration(baseline_elapsed) << ", " << baseline_rate
+            << " emails/s" << (baseline_error.empty() ? "" : "; first error: " + baseline_error)
+            << "\n"
+            << "  crmsync-notify (" << senders << " senders): " << delivered << " of " << emails
+            << " in " << absl::FormatDuration(elapsed)
+            << " from process start, migrations included, " << notify_rate << " emails/s\n"
+            << "  notify / baseline: " << (baseline_rate > 0 ? notify_rate / baseline_rate : 0.0)
+            << "\n"
+            << "  notify resident memory: peak " << peak_kib / 1024.0 << " MiB, at the end "
             << end_kib / 1024.0 << " MiB\n";
-  return delivered == static_cast<size_t>(emails) ? 0 : 1;
+  return delivered == notify_ids.size() && baseline_delivered == baseline_ids.size() ? 0 : 1;
 }

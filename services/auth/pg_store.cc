@@ -13,28 +13,35 @@ namespace {
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 absl::Time FromMicros(int64_t micros) { return absl::FromUnixMicros(micros); }
 
+std::optional<absl::Time> OptionalTime(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return FromMicros(field.as<int64_t>());
+}
+
 std::string SideText(const GrantKey& key) { return std::string(SideName(key.side)); }
 
-// Reads a row of the grant column list shared by get_grant, lock_grant and list_grants.
+// Reads a row of the grant columns of get_grant, lock_grant and list_grants, by name.
 absl::StatusOr<Grant> GrantFromRow(const pqxx::row& row) {
   Grant grant;
-  grant.key.portal_id = row[0].as<std::string>();
-  ASSIGN_OR_RETURN(grant.key.side, SideFromName(row[1].as<std::string>()));
-  grant.accounts_server_url = row[2].as<std::string>();
-  grant.api_domain = row[3].as<std::string>();
-  grant.client_id = row[4].as<std::string>();
-  grant.client_secret_sealed = row[5].as<std::string>();
-  grant.refresh_token_sealed = row[6].as<std::string>();
-  grant.key_id = row[7].as<std::string>();
-  grant.scopes = absl::StrSplit(row[8].as<std::string>(), ' ', absl::SkipEmpty());
-  grant.owner_email = row[9].as<std::string>();
-  ASSIGN_OR_RETURN(grant.state, GrantStateFromName(row[10].as<std::string>()));
-  grant.broken_reason = row[11].as<std::string>();
-  if (!row[12].is_null()) grant.broken_time = FromMicros(row[12].as<int64_t>());
-  if (!row[13].is_null()) grant.access_token_sealed = row[13].as<std::string>();
-  if (!row[14].is_null()) grant.access_token_expire_time = FromMicros(row[14].as<int64_t>());
-  grant.create_time = FromMicros(row[15].as<int64_t>());
-  grant.update_time = FromMicros(row[16].as<int64_t>());
+  grant.key.portal_id = row["portal_id"].as<std::string>();
+  ASSIGN_OR_RETURN(grant.key.side, SideFromName(row["side"].as<std::string>()));
+  grant.accounts_server_url = row["accounts_server_url"].as<std::string>();
+  grant.api_domain = row["api_domain"].as<std::string>();
+  grant.client_id = row["client_id"].as<std::string>();
+  grant.client_secret_sealed = row["client_secret_sealed"].as<std::string>();
+  grant.refresh_token_sealed = row["refresh_token_sealed"].as<std::string>();
+  grant.key_id = row["key_id"].as<std::string>();
+  grant.scopes = absl::StrSplit(row["scopes"].as<std::string>(), ' ', absl::SkipEmpty());
+  grant.owner_email = row["owner_email"].as<std::string>();
+  ASSIGN_OR_RETURN(grant.state, GrantStateFromName(row["state"].as<std::string>()));
+  grant.broken_reason = row["broken_reason"].as<std::string>();
+  grant.broken_time = OptionalTime(row["broken_us"]);
+  if (!row["access_token_sealed"].is_null()) {
+    grant.access_token_sealed = row["access_token_sealed"].as<std::string>();
+  }
+  grant.access_token_expire_time = OptionalTime(row["access_token_expire_us"]);
+  grant.create_time = FromMicros(row["create_us"].as<int64_t>());
+  grant.update_time = FromMicros(row["update_us"].as<int64_t>());
   return grant;
 }
 
@@ -48,20 +55,21 @@ absl::StatusOr<Grant> ReadGrant(pqxx::transaction_base& tx, const char* statemen
   return GrantFromRow(rows[0]);
 }
 
-// Reads a row of the caller token column list of the caller token queries.
+// Reads a row of the caller token columns of the caller token queries, by name.
 absl::StatusOr<CallerToken> CallerTokenFromRow(const pqxx::row& row) {
   CallerToken token;
-  token.caller_token_id = row[0].as<std::string>();
-  token.caller_name = row[1].as<std::string>();
-  for (absl::string_view role : absl::StrSplit(row[2].as<std::string>(), ' ', absl::SkipEmpty())) {
+  token.caller_token_id = row["caller_token_id"].as<std::string>();
+  token.caller_name = row["caller_name"].as<std::string>();
+  for (absl::string_view role :
+       absl::StrSplit(row["roles"].as<std::string>(), ' ', absl::SkipEmpty())) {
     ASSIGN_OR_RETURN(CallerRole parsed, CallerRoleFromName(role));
     token.roles.push_back(parsed);
   }
-  token.portal_ids = absl::StrSplit(row[3].as<std::string>(), ' ', absl::SkipEmpty());
-  token.token_sha256 = row[4].as<std::string>();
-  token.create_time = FromMicros(row[5].as<int64_t>());
-  if (!row[6].is_null()) token.expire_time = FromMicros(row[6].as<int64_t>());
-  if (!row[7].is_null()) token.revoke_time = FromMicros(row[7].as<int64_t>());
+  token.portal_ids = absl::StrSplit(row["portal_ids"].as<std::string>(), ' ', absl::SkipEmpty());
+  token.token_sha256 = row["token_sha256"].as<std::string>();
+  token.create_time = FromMicros(row["create_us"].as<int64_t>());
+  token.expire_time = OptionalTime(row["expire_us"]);
+  token.revoke_time = OptionalTime(row["revoke_us"]);
   return token;
 }
 
@@ -72,8 +80,8 @@ absl::Status NoCallerToken(const std::string& id) {
 absl::StatusOr<std::vector<GrantKey>> KeysFrom(const pqxx::result& rows) {
   std::vector<GrantKey> keys;
   for (const auto& row : rows) {
-    ASSIGN_OR_RETURN(auto side, SideFromName(row[1].as<std::string>()));
-    keys.push_back({row[0].as<std::string>(), side});
+    ASSIGN_OR_RETURN(auto side, SideFromName(row["side"].as<std::string>()));
+    keys.push_back({row["portal_id"].as<std::string>(), side});
   }
   return keys;
 }
@@ -139,9 +147,9 @@ absl::Status PgStore::RefreshLocked(const GrantKey& key, absl::Time now, absl::D
   return pool_.Transact([&](pqxx::transaction_base& tx) -> absl::Status {
     LockedGrant locked;
     ASSIGN_OR_RETURN(locked.grant, ReadGrant(tx, "lock_grant", key));
-    locked.mints_in_window =
-        tx.exec_prepared("count_mints", key.portal_id, SideText(key), Micros(now - window))[0][0]
-            .as<int>();
+    locked.mints_in_window = tx.exec_prepared("count_mints", key.portal_id, SideText(key),
+                                              Micros(now - window))[0]["count"]
+                                 .as<int>();
     RefreshWrite write = decide(locked);
     if (write.minted) {
       tx.exec_prepared("store_token", key.portal_id, SideText(key), write.minted->sealed,
@@ -195,7 +203,7 @@ absl::Status PgStore::RewriteSecrets(
 
 absl::StatusOr<int64_t> PgStore::CountBrokenGrants() {
   return pool_.TransactValue<int64_t>([&](pqxx::transaction_base& tx) -> absl::StatusOr<int64_t> {
-    return tx.exec_prepared("count_broken_grants")[0][0].as<int64_t>();
+    return tx.exec_prepared("count_broken_grants")[0]["count"].as<int64_t>();
   });
 }
 

@@ -138,22 +138,52 @@ std::string Base64Body(absl::string_view body) {
   return out;
 }
 
-bool IsPrintableAscii(absl::string_view text) {
+// RFC 5322 §2.1.1: a header line should be at most 78 characters and must not exceed 998.
+constexpr size_t kPreferredLineLength = 78;
+
+// Printable ASCII whose every word (run without spaces) has at most `longest_word` characters.
+// A word of up to 77 fits a folded line of its own after the leading space, so that HeaderField
+// never needs a line over 78 characters.
+bool FoldsAsIs(absl::string_view text, size_t longest_word = kPreferredLineLength - 1) {
+  size_t word = 0;
   for (unsigned char c : text) {
     if (c < 0x20 || c > 0x7e) return false;
+    word = c == ' ' ? 0 : word + 1;
+    if (word > longest_word) return false;
   }
   return true;
+}
+
+// RFC 2047 UTF-8 base64 encoded-words of `text` (one line), separated by spaces.
+std::string EncodedWords(absl::string_view text) {
+  // Words of at most 39 bytes (52 base64 characters, 64 with the delimiters) keep even the first
+  // line, after "Subject: ", within 78 characters; splits fall only between UTF-8 characters so
+  // that every word decodes on its own.
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = std::min(text.size(), start + 39);
+    while (end < text.size() && end > start &&
+           (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+      --end;
+    }
+    if (!out.empty()) out += ' ';
+    absl::StrAppend(&out, "=?UTF-8?B?", absl::Base64Escape(text.substr(start, end - start)), "?=");
+    start = end;
+  }
+  return out;
 }
 
 // A mailbox for To: or From:: "Name <addr>", the name quoted or RFC 2047 encoded.
 std::string Mailbox(absl::string_view name, absl::string_view address) {
   const std::string clean = OneLine(name);
   if (clean.empty()) return std::string(address);
-  if (IsPrintableAscii(clean)) {
+  // Room for the quotes around a word that stands alone on its line.
+  if (FoldsAsIs(clean, kPreferredLineLength - 3)) {
     return absl::StrCat("\"", absl::StrReplaceAll(clean, {{"\\", "\\\\"}, {"\"", "\\\""}}), "\" <",
                         address, ">");
   }
-  return absl::StrCat(EncodeHeaderText(clean), " <", address, ">");
+  return absl::StrCat(EncodedWords(clean), " <", address, ">");
 }
 
 }  // namespace
@@ -175,22 +205,34 @@ std::string OneLine(absl::string_view text) {
 
 std::string EncodeHeaderText(absl::string_view raw) {
   const std::string text = OneLine(raw);
-  if (IsPrintableAscii(text)) return text;
-  // Words of at most 39 bytes (52 base64 characters, 64 with the delimiters) keep even the first
-  // line, after "Subject: ", within 78 characters; splits fall only between UTF-8 characters so
-  // that every word decodes on its own.
-  std::string out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = std::min(text.size(), start + 39);
-    while (end < text.size() && end > start &&
-           (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
-      --end;
+  // Plain text that looks like an encoded word would be decoded by mail clients: encode it too.
+  if (FoldsAsIs(text) && !absl::StrContains(text, "=?")) return text;
+  return EncodedWords(text);
+}
+
+std::string HeaderField(absl::string_view name, absl::string_view value) {
+  const std::string field = absl::StrCat(name, ": ", value);
+  // Folding inserts CRLF before a run of spaces that some text follows; unfolding (removing the
+  // CRLF) gives the field back unchanged.
+  std::vector<size_t> folds;
+  for (size_t i = name.size() + 1; i < field.size(); ++i) {
+    if (field[i] == ' ' && field[i - 1] != ' ' &&
+        field.find_first_not_of(' ', i) != std::string::npos) {
+      folds.push_back(i);
     }
-    if (!out.empty()) out += "\r\n ";
-    absl::StrAppend(&out, "=?UTF-8?B?", absl::Base64Escape(text.substr(start, end - start)), "?=");
-    start = end;
   }
+  std::string out;
+  size_t line_start = 0;
+  auto next = folds.begin();
+  while (field.size() - line_start > kPreferredLineLength && next != folds.end()) {
+    // The last fold that keeps this line within 78 characters, else the first one after it.
+    auto fold = next;
+    while (fold + 1 != folds.end() && *(fold + 1) - line_start <= kPreferredLineLength) ++fold;
+    absl::StrAppend(&out, absl::string_view(field).substr(line_start, *fold - line_start), "\r\n");
+    line_start = *fold;
+    next = fold + 1;
+  }
+  absl::StrAppend(&out, absl::string_view(field).substr(line_start), "\r\n");
   return out;
 }
 
@@ -282,12 +324,16 @@ Email Compose(const Sender& sender, const Recipient& to, absl::string_view subje
   email.envelope_from = sender.address;
   email.envelope_to = to.email;
   absl::StrAppend(
-      &email.data, "From: ", Mailbox(sender.display_name, sender.address), "\r\n",
-      "To: ", Mailbox(to.display_name, to.email), "\r\n", "Subject: ", EncodeHeaderText(subject),
-      "\r\n", "Date: ", absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", date, absl::UTCTimeZone()),
-      "\r\n", "Message-ID: ", message_id, "\r\n", "MIME-Version: 1.0\r\n",
-      "Auto-Submitted: auto-generated\r\n", "X-Crmsync-Kind: ", kind, "\r\n",
-      "Content-Type: multipart/alternative;\r\n boundary=\"", boundary, "\"\r\n", "\r\n");
+      &email.data, HeaderField("From", Mailbox(sender.display_name, sender.address)),
+      HeaderField("To", Mailbox(to.display_name, to.email)),
+      HeaderField("Subject", EncodeHeaderText(subject)),
+      HeaderField("Date",
+                  absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", date, absl::UTCTimeZone())),
+      HeaderField("Message-ID", message_id), HeaderField("MIME-Version", "1.0"),
+      HeaderField("Auto-Submitted", "auto-generated"), HeaderField("X-Crmsync-Kind", kind),
+      HeaderField("Content-Type",
+                  absl::StrCat("multipart/alternative; boundary=\"", boundary, "\"")),
+      "\r\n");
   absl::StrAppend(&email.data, "--", boundary, "\r\n",
                   "Content-Type: text/plain; charset=UTF-8\r\n",
                   "Content-Transfer-Encoding: base64\r\n\r\n", Base64Body(text));

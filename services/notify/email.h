@@ -82,10 +82,17 @@ Email BuildDigestEmail(const std::vector<const Notification*>& notifications,
 // digest after a crash carries the same one.
 std::string DigestMessageId(const std::vector<const Notification*>& notifications);
 
-// RFC 2047: `text` as it may stand in a header: itself when printable ASCII, else UTF-8 base64
-// encoded-words of at most 75 characters each, folded onto continuation lines. Line breaks and
+// RFC 2047: `text` as it may stand in a header: itself when printable ASCII with no word longer
+// than 77 characters and nothing that looks like an encoded word, else UTF-8 base64 encoded-words
+// of at most 75 characters each, separated by spaces (where HeaderField folds). Line breaks and
 // control characters become spaces first.
 std::string EncodeHeaderText(absl::string_view text);
+
+// RFC 5322 §2.2.3: the header field "<name>: <value>" with its CRLF, folded before spaces so that
+// each line keeps within 78 characters; a line is longer only when a word of `value` is, and
+// values built by EncodeHeaderText and this file's mailboxes have none over 77 characters, so
+// never near the 998 limit. `value` is printable ASCII on one line.
+std::string HeaderField(absl::string_view name, absl::string_view value);
 
 // `text` on one line: each run of CR, LF, tabs and other control characters becomes one space.
 std::string OneLine(absl::string_view text);

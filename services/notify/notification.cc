@@ -188,12 +188,57 @@ absl::StatusOr<FailureParameters> ParametersFromJson(absl::string_view text) {
   return p;
 }
 
+absl::Status ValidateText(absl::string_view value, absl::string_view field, size_t max_length,
+                          bool single_line) {
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+  };
+  size_t length = 0;
+  for (size_t i = 0; i < value.size(); ++length) {
+    const unsigned char lead = value[i];
+    if (lead == 0) return bad("must not contain a NUL character");
+    if (single_line && (lead < 0x20 || lead == 0x7f)) {
+      return bad("must not contain a line break or control character");
+    }
+    // A lead byte's continuation bytes and the smallest code point it may start: no overlong
+    // forms, no surrogates, nothing past U+10FFFF.
+    size_t continuation = 0;
+    uint32_t code_point = lead;
+    uint32_t smallest = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      continuation = 1;
+      code_point = lead & 0x1F;
+      smallest = 0x80;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      continuation = 2;
+      code_point = lead & 0x0F;
+      smallest = 0x800;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      continuation = 3;
+      code_point = lead & 0x07;
+      smallest = 0x10000;
+    } else if (lead >= 0x80) {
+      return bad("not valid UTF-8");
+    }
+    if (i + continuation >= value.size() && continuation > 0) return bad("not valid UTF-8");
+    for (size_t k = 1; k <= continuation; ++k) {
+      const unsigned char next = value[i + k];
+      if ((next & 0xC0) != 0x80) return bad("not valid UTF-8");
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    if (code_point < smallest || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return bad("not valid UTF-8");
+    }
+    i += continuation + 1;
+  }
+  if (length > max_length) return bad(absl::StrCat("longer than ", max_length, " characters"));
+  return absl::OkStatus();
+}
+
 absl::Status ValidateFailureId(absl::string_view failure_id) {
   if (failure_id.empty()) return absl::InvalidArgumentError("failure_id: required");
-  if (failure_id.size() > 128) {
-    return absl::InvalidArgumentError("failure_id: longer than 128 characters");
-  }
-  return absl::OkStatus();
+  return ValidateText(failure_id, "failure_id", kMaxIdLength, /*single_line=*/true);
 }
 
 absl::Status ValidateEmailAddress(absl::string_view email, absl::string_view field) {
@@ -216,13 +261,7 @@ absl::Status ValidateEmailAddress(absl::string_view email, absl::string_view fie
 }
 
 absl::Status ValidateDisplayName(absl::string_view name, absl::string_view field) {
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": must not contain a line break or control character"));
-    }
-  }
-  return absl::OkStatus();
+  return ValidateText(name, field, kMaxDisplayNameLength, /*single_line=*/true);
 }
 
 std::string MessageIdFor(absl::string_view failure_id) {

@@ -97,14 +97,31 @@ struct Notification {
 std::string ParametersToJson(const FailureParameters& parameters);
 absl::StatusOr<FailureParameters> ParametersFromJson(absl::string_view json);
 
-// OK when `failure_id` is 1..128 characters; INVALID_ARGUMENT "failure_id: ..." otherwise.
+// The longest accepted value of each string field of a NotifyFailure request, in characters
+// (Unicode code points), as crmsync.notify.v1 documents them. Bounds keep a row, an email and its
+// header lines of a size every SMTP server takes.
+inline constexpr size_t kMaxIdLength = 128;           // failure_id, portal_id, task_id, project_id
+inline constexpr size_t kMaxDisplayNameLength = 200;  // recipient.display_name
+inline constexpr size_t kMaxTitleLength = 500;        // task_title, project_name, parent_task_title
+inline constexpr size_t kMaxFieldNameLength = 64;     // field
+inline constexpr size_t kMaxValueLength = 2000;       // attempted_value, kept_value, reason
+
+// OK when `value` is valid UTF-8 of at most `max_length` characters without NUL, and, when
+// `single_line`, without any other control character either (line breaks in a multi-line text
+// are flattened when rendered); INVALID_ARGUMENT "<field>: ..." otherwise.
+absl::Status ValidateText(absl::string_view value, absl::string_view field, size_t max_length,
+                          bool single_line);
+
+// OK when `failure_id` is 1..128 characters on one line; INVALID_ARGUMENT "failure_id: ..."
+// otherwise.
 absl::Status ValidateFailureId(absl::string_view failure_id);
 
 // OK when `email` is an RFC 5321 mailbox with a dot-atom local part and a domain name or address
 // literal (ASCII only, at most 254 characters); INVALID_ARGUMENT naming `field` otherwise.
 absl::Status ValidateEmailAddress(absl::string_view email, absl::string_view field);
 
-// OK when `name` has no line break or other control character; INVALID_ARGUMENT naming `field`.
+// OK when `name` has at most 200 characters and no line break or other control character;
+// INVALID_ARGUMENT naming `field`.
 absl::Status ValidateDisplayName(absl::string_view name, absl::string_view field);
 
 // The RFC 5322 Message-ID for a failure id: "<32 hex digits of SHA-256(failure_id)>@crmsync>", the

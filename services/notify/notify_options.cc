@@ -15,9 +15,13 @@ ABSL_FLAG(std::string, mail_dir, "/tmp/crmsync-mail",
 ABSL_FLAG(std::string, smtp_url, "",
           "smtp://host:port (plain or STARTTLS) or smtps://host:port (implicit TLS).");
 ABSL_FLAG(bool, smtp_starttls, false, "Require STARTTLS on an smtp:// URL.");
-ABSL_FLAG(std::string, smtp_username, "", "SMTP AUTH user; none when empty.");
+ABSL_FLAG(std::string, smtp_username, "",
+          "SMTP AUTH user; none when empty. Sent only over TLS (smtps:// or --smtp_starttls).");
 ABSL_FLAG(std::string, smtp_password, "",
           "SMTP AUTH password; prefer the environment variable CRMSYNC_SMTP_PASSWORD.");
+ABSL_FLAG(bool, smtp_allow_plaintext_auth, false,
+          "Allow SMTP AUTH over an smtp:// URL without STARTTLS, sending the password in clear "
+          "text (local tests only).");
 ABSL_FLAG(std::string, smtp_ca_file, "", "CA bundle for the SMTP server's certificate.");
 ABSL_FLAG(absl::Duration, smtp_connect_timeout, absl::Seconds(10), "SMTP connect timeout.");
 ABSL_FLAG(absl::Duration, smtp_timeout, absl::Seconds(30), "Bound on sending one email.");
@@ -69,6 +73,7 @@ absl::StatusOr<NotifyOptions> NotifyOptionsFromFlags() {
   o.smtp.starttls = absl::GetFlag(FLAGS_smtp_starttls);
   o.smtp.username = absl::GetFlag(FLAGS_smtp_username);
   o.smtp.password = absl::GetFlag(FLAGS_smtp_password);
+  o.smtp.allow_plaintext_auth = absl::GetFlag(FLAGS_smtp_allow_plaintext_auth);
   o.smtp.ca_file = absl::GetFlag(FLAGS_smtp_ca_file);
   o.smtp.connect_timeout = absl::GetFlag(FLAGS_smtp_connect_timeout);
   o.smtp.timeout = absl::GetFlag(FLAGS_smtp_timeout);

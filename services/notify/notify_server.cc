@@ -49,9 +49,8 @@ absl::StatusOr<NewNotification> FromProto(const v1::NotifyFailureRequest& reques
   RETURN_IF_ERROR(ValidateFailureId(request.failure_id()));
   n.failure_id = request.failure_id();
   if (request.portal_id().empty()) return absl::InvalidArgumentError("portal_id: required");
-  if (request.portal_id().size() > 128) {
-    return absl::InvalidArgumentError("portal_id: longer than 128 characters");
-  }
+  RETURN_IF_ERROR(
+      ValidateText(request.portal_id(), "portal_id", kMaxIdLength, /*single_line=*/true));
   n.portal_id = request.portal_id();
   if (!request.has_recipient()) return absl::InvalidArgumentError("recipient: required");
   RETURN_IF_ERROR(ValidateEmailAddress(request.recipient().email(), "recipient.email"));
@@ -74,6 +73,25 @@ absl::StatusOr<NewNotification> FromProto(const v1::NotifyFailureRequest& reques
     return absl::InvalidArgumentError(absl::StrCat("parameters.side: unknown side ", p.side()));
   }
   n.parameters.side = static_cast<Side>(p.side());
+  struct Bound {
+    const std::string& value;
+    absl::string_view field;
+    size_t max_length;
+    bool single_line;
+  };
+  for (const Bound& bound : {
+           Bound{p.task_id(), "parameters.task_id", kMaxIdLength, true},
+           Bound{p.task_title(), "parameters.task_title", kMaxTitleLength, false},
+           Bound{p.project_id(), "parameters.project_id", kMaxIdLength, true},
+           Bound{p.project_name(), "parameters.project_name", kMaxTitleLength, false},
+           Bound{p.field(), "parameters.field", kMaxFieldNameLength, true},
+           Bound{p.attempted_value(), "parameters.attempted_value", kMaxValueLength, false},
+           Bound{p.kept_value(), "parameters.kept_value", kMaxValueLength, false},
+           Bound{p.reason(), "parameters.reason", kMaxValueLength, false},
+           Bound{p.parent_task_title(), "parameters.parent_task_title", kMaxTitleLength, false},
+       }) {
+    RETURN_IF_ERROR(ValidateText(bound.value, bound.field, bound.max_length, bound.single_line));
+  }
   n.parameters.task_id = p.task_id();
   n.parameters.task_title = p.task_title();
   n.parameters.project_id = p.project_id();

@@ -17,29 +17,31 @@ std::optional<absl::Time> OptionalTime(const pqxx::field& field) {
   return absl::FromUnixMicros(field.as<int64_t>());
 }
 
-// Decodes one notification_rows row (see V001__notifications.sql for the column order).
+// Decodes one row of notification_rows' columns (see V001__notifications.sql), by name.
 absl::StatusOr<Notification> FromRow(const pqxx::row& row) {
   Notification n;
-  n.notification_id = row[0].as<std::string>();
-  n.failure_id = row[1].as<std::string>();
-  n.portal_id = row[2].as<std::string>();
-  n.recipient.email = row[3].as<std::string>();
-  n.recipient.display_name = row[4].as<std::string>();
-  const auto kind = KindFromName(row[5].as<std::string>());
-  if (!kind) return absl::InternalError(absl::StrCat("stored kind is unknown: ", row[5].c_str()));
+  n.notification_id = row["notification_id"].as<std::string>();
+  n.failure_id = row["failure_id"].as<std::string>();
+  n.portal_id = row["portal_id"].as<std::string>();
+  n.recipient.email = row["recipient_email"].as<std::string>();
+  n.recipient.display_name = row["recipient_name"].as<std::string>();
+  const std::string kind_name = row["kind"].as<std::string>();
+  const auto kind = KindFromName(kind_name);
+  if (!kind) return absl::InternalError(absl::StrCat("stored kind is unknown: ", kind_name));
   n.kind = *kind;
-  ASSIGN_OR_RETURN(n.parameters, ParametersFromJson(row[6].as<std::string>()));
-  n.subject = row[7].as<std::string>();
-  const auto state = StateFromName(row[8].as<std::string>());
-  if (!state) return absl::InternalError(absl::StrCat("stored state is unknown: ", row[8].c_str()));
+  ASSIGN_OR_RETURN(n.parameters, ParametersFromJson(row["parameters"].as<std::string>()));
+  n.subject = row["subject"].as<std::string>();
+  const std::string state_name = row["state"].as<std::string>();
+  const auto state = StateFromName(state_name);
+  if (!state) return absl::InternalError(absl::StrCat("stored state is unknown: ", state_name));
   n.state = *state;
-  n.attempts = row[9].as<int>();
-  n.last_error = row[10].as<std::string>();
-  n.message_id = row[11].as<std::string>();
-  n.create_time = absl::FromUnixMicros(row[12].as<int64_t>());
-  n.update_time = absl::FromUnixMicros(row[13].as<int64_t>());
-  n.next_attempt_time = OptionalTime(row[14]);
-  n.sent_time = OptionalTime(row[15]);
+  n.attempts = row["attempts"].as<int>();
+  n.last_error = row["last_error"].as<std::string>();
+  n.message_id = row["message_id"].as<std::string>();
+  n.create_time = absl::FromUnixMicros(row["created_us"].as<int64_t>());
+  n.update_time = absl::FromUnixMicros(row["updated_us"].as<int64_t>());
+  n.next_attempt_time = OptionalTime(row["next_attempt_us"]);
+  n.sent_time = OptionalTime(row["sent_us"]);
   return n;
 }
 
@@ -76,7 +78,7 @@ absl::StatusOr<InsertResult> PgStore::Insert(const NewNotification& n, absl::str
         const bool duplicate = inserted.empty();
         if (!duplicate) {
           work_queue::NewItem item{
-              kEmailQueue, n.failure_id, inserted[0][0].as<std::string>(),
+              kEmailQueue, n.failure_id, inserted[0]["notification_id"].as<std::string>(),
               absl::StrCat(n.portal_id, "/", absl::AsciiStrToLower(n.recipient.email)), due};
           ASSIGN_OR_RETURN(const bool queued, work_queue::Enqueue(tx, item, now));
           if (!queued) {

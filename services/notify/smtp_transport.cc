@@ -69,8 +69,12 @@ class SmtpTransport : public MailTransport {
                      static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                      static_cast<long>(absl::ToInt64Milliseconds(options_.timeout)));
-    if (options_.starttls)
+    // Credentials never cross the network in clear text: with them, a server that offers no
+    // STARTTLS is refused rather than given the password.
+    const bool sends_credentials = !options_.username.empty();
+    if (options_.starttls || (sends_credentials && !options_.allow_plaintext_auth)) {
       curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    }
     if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
     if (!options_.username.empty()) {
       curl_easy_setopt(curl, CURLOPT_USERNAME, options_.username.c_str());
@@ -121,6 +125,12 @@ absl::Status ValidateSmtpOptions(const SmtpOptions& options) {
   }
   if (options.username.empty() != options.password.empty()) {
     return absl::InvalidArgumentError("--smtp_username: needs --smtp_password and vice versa");
+  }
+  if (!options.username.empty() && absl::StartsWith(options.url, "smtp://") && !options.starttls &&
+      !options.allow_plaintext_auth) {
+    return absl::InvalidArgumentError(
+        "--smtp_username: SMTP AUTH needs TLS: use an smtps:// --smtp_url or --smtp_starttls "
+        "(--smtp_allow_plaintext_auth only for local tests)");
   }
   return absl::OkStatus();
 }

@@ -42,15 +42,18 @@ struct SmtpOptions {
   // smtp://host:port (plain, or STARTTLS with `starttls`) or smtps://host:port (implicit TLS).
   std::string url;
   bool starttls = false;
-  // AUTH credentials; none when username is empty. The password is never logged.
+  // AUTH credentials; none when username is empty. The password is never logged. Credentials
+  // are only ever sent over TLS unless `allow_plaintext_auth` (local tests).
   std::string username;
   std::string password;
+  bool allow_plaintext_auth = false;
   absl::Duration connect_timeout = absl::Seconds(10);
   absl::Duration timeout = absl::Seconds(30);  // one whole message
   std::string ca_file;                         // empty: the system's CA store
 };
 
-// INVALID_ARGUMENT naming the flag for an unusable URL.
+// INVALID_ARGUMENT naming the flag for an unusable URL, or for credentials that would cross the
+// network in clear text (an smtp:// URL without STARTTLS, unless plaintext AUTH is allowed).
 absl::Status ValidateSmtpOptions(const SmtpOptions& options);
 
 std::unique_ptr<MailTransport> MakeSmtpTransport(const SmtpOptions& options);

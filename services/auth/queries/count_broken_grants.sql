@@ -1,2 +1,2 @@
 -- How many grants are BROKEN.
-SELECT count(*) FROM grants WHERE state = 'BROKEN'
+SELECT count(*) AS count FROM grants WHERE state = 'BROKEN'

@@ -1,9 +1,10 @@
 -- A page of caller tokens, newest first, after (create_time $3, id $4) when $3 > 0, in state
 -- $1 ('' any) as of $2.
-SELECT caller_token_id, caller_name, array_to_string(roles, ' '), array_to_string(portal_ids, ' '),
-       token_sha256, (extract(epoch FROM create_time) * 1000000)::bigint,
-       (extract(epoch FROM expire_time) * 1000000)::bigint,
-       (extract(epoch FROM revoke_time) * 1000000)::bigint
+SELECT caller_token_id, caller_name, array_to_string(roles, ' ') AS roles,
+       array_to_string(portal_ids, ' ') AS portal_ids, token_sha256,
+       (extract(epoch FROM create_time) * 1000000)::bigint AS create_us,
+       (extract(epoch FROM expire_time) * 1000000)::bigint AS expire_us,
+       (extract(epoch FROM revoke_time) * 1000000)::bigint AS revoke_us
   FROM caller_tokens
  WHERE ($1::text = ''
         OR ($1 = 'REVOKED' AND revoke_time IS NOT NULL)

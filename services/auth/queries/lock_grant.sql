@@ -1,11 +1,12 @@
 -- One grant by key, row-locked until the transaction ends: the cross-replica single flight of a
 -- refresh and of a key rotation.
 SELECT portal_id, side, accounts_server_url, api_domain, client_id, client_secret_sealed,
-       refresh_token_sealed, key_id, array_to_string(scopes, ' '), owner_email, state,
-       broken_reason, (extract(epoch FROM broken_time) * 1000000)::bigint, access_token_sealed,
-       (extract(epoch FROM access_token_expire_time) * 1000000)::bigint,
-       (extract(epoch FROM create_time) * 1000000)::bigint,
-       (extract(epoch FROM update_time) * 1000000)::bigint
+       refresh_token_sealed, key_id, array_to_string(scopes, ' ') AS scopes, owner_email, state,
+       broken_reason, (extract(epoch FROM broken_time) * 1000000)::bigint AS broken_us,
+       access_token_sealed,
+       (extract(epoch FROM access_token_expire_time) * 1000000)::bigint AS access_token_expire_us,
+       (extract(epoch FROM create_time) * 1000000)::bigint AS create_us,
+       (extract(epoch FROM update_time) * 1000000)::bigint AS update_us
   FROM grants
  WHERE portal_id = $1 AND side = $2
    FOR UPDATE

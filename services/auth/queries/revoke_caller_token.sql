@@ -2,7 +2,8 @@
 UPDATE caller_tokens
    SET revoke_time = COALESCE(revoke_time, to_timestamp($2::bigint / 1000000.0))
  WHERE caller_token_id = $1
-RETURNING caller_token_id, caller_name, array_to_string(roles, ' '), array_to_string(portal_ids, ' '),
-       token_sha256, (extract(epoch FROM create_time) * 1000000)::bigint,
-       (extract(epoch FROM expire_time) * 1000000)::bigint,
-       (extract(epoch FROM revoke_time) * 1000000)::bigint
+RETURNING caller_token_id, caller_name, array_to_string(roles, ' ') AS roles,
+       array_to_string(portal_ids, ' ') AS portal_ids, token_sha256,
+       (extract(epoch FROM create_time) * 1000000)::bigint AS create_us,
+       (extract(epoch FROM expire_time) * 1000000)::bigint AS expire_us,
+       (extract(epoch FROM revoke_time) * 1000000)::bigint AS revoke_us

@@ -9,4 +9,4 @@ VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'PENDING',
         'epoch'::timestamptz + $9::bigint * interval '1 microsecond',
         'epoch'::timestamptz + $10::bigint * interval '1 microsecond')
 ON CONFLICT (failure_id) DO NOTHING
-RETURNING notification_id::text
+RETURNING notification_id::text AS notification_id

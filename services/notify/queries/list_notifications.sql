@@ -1,6 +1,8 @@
 -- $1 portal_id or '', $2 lower-case recipient email or '', $3 state or '', $4 whether a position
 -- follows, $5 its create time (Unix µs), $6 its notification id, $7 limit. Newest first.
-SELECT *
+SELECT notification_id, failure_id, portal_id, recipient_email, recipient_name, kind, parameters,
+       subject, state, attempts, last_error, message_id, created_us, updated_us, next_attempt_us,
+       sent_us
 FROM notification_rows
 WHERE ($1 = '' OR portal_id = $1)
   AND ($2 = '' OR lower(recipient_email) = $2)

@@ -1,7 +1,11 @@
 // CurlHttpClient against a real HTTP server on loopback.
 #include "libs/http/http_client.h"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -10,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "libs/http/url.h"
+#include "tests/support/tls/test_certificates.h"
 
 namespace crmsync::http {
 namespace {
@@ -19,23 +24,28 @@ using ::testing::Pair;
 
 class LoopbackServer {
  public:
-  LoopbackServer() {
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  // Serves plain HTTP, or HTTPS when `server` is an httplib::SSLServer (`scheme` "https").
+  explicit LoopbackServer(
+      std::unique_ptr<httplib::Server> server = std::make_unique<httplib::Server>(),
+      std::string scheme = "http")
+      : server_(std::move(server)), scheme_(std::move(scheme)) {
+    port_ = server_->bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
     // stop() before the accept loop runs would be lost, leaving the destructor's join hanging.
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~LoopbackServer() {
-    server_.stop();
+    server_->stop();
     thread_.join();
   }
-  httplib::Server& server() { return server_; }
+  httplib::Server& server() { return *server_; }
   std::string Url(absl::string_view path) const {
-    return absl::StrCat("http://127.0.0.1:", port_, path);
+    return absl::StrCat(scheme_, "://127.0.0.1:", port_, path);
   }
 
  private:
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;
+  std::string scheme_;
   int port_ = 0;
   std::thread thread_;
 };
@@ -142,18 +152,65 @@ TEST(CurlHttpClient, OnlyHttpAndHttpsAreAllowed) {
   EXPECT_TRUE(absl::IsInvalidArgument(response.status())) << response.status();
 }
 
-TEST(CurlHttpClient, TlsVerificationIsOn) {
-  // A TLS server with a self-signed certificate is refused; httplib can be one only with a
-  // certificate on disk, so a plain-text port spoken to over https stands in: the handshake fails.
-  LoopbackServer loopback;
-  loopback.server().Get("/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok", "text/plain");
-  });
-  std::string url = loopback.Url("/");
-  url.replace(0, 4, "https");
-  CurlHttpClient client;
+// An HTTPS server whose certificate a private CA, made by openssl for the test, signed; and a
+// second CA that did not sign it.
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (std::filesystem::temp_directory_path() / absl::StrCat("crmsync_http_tls_", getpid()))
+               .string();
+    std::filesystem::create_directories(dir_);
+    auto ca = crmsync::testing::MakeTestCa(dir_, "trusted");
+    ASSERT_TRUE(ca.ok()) << ca.status();
+    ca_ = *ca;
+    auto other = crmsync::testing::MakeTestCa(dir_, "other");
+    ASSERT_TRUE(other.ok()) << other.status();
+    other_ca_ = *other;
+    auto certificate = crmsync::testing::MakeServerCertificate(ca_, dir_, "server");
+    ASSERT_TRUE(certificate.ok()) << certificate.status();
+    auto server =
+        std::make_unique<httplib::SSLServer>(certificate->cert.c_str(), certificate->key.c_str());
+    ASSERT_TRUE(server->is_valid());
+    server->Get("/token", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"access_token":"1000.abc"})", "application/json");
+    });
+    loopback_ = std::make_unique<LoopbackServer>(std::move(server), "https");
+  }
+  void TearDown() override {
+    loopback_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string dir_;
+  crmsync::testing::CertificateFiles ca_, other_ca_;
+  std::unique_ptr<LoopbackServer> loopback_;
+};
+
+TEST_F(TlsTest, AnUntrustedCertificateIsRefused) {
+  CurlHttpClient system_store;
+  auto response = system_store.Send({.url = loopback_->Url("/token")});
+  EXPECT_TRUE(absl::IsFailedPrecondition(response.status())) << response.status();
+
+  CurlHttpClient other_ca({.ca_file = other_ca_.cert});
+  response = other_ca.Send({.url = loopback_->Url("/token")});
+  EXPECT_TRUE(absl::IsFailedPrecondition(response.status())) << response.status();
+}
+
+TEST_F(TlsTest, ACertificateOfTheConfiguredCaIsAccepted) {
+  CurlHttpClient client({.ca_file = ca_.cert});
+  auto response = client.Send({.url = loopback_->Url("/token")});
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, R"({"access_token":"1000.abc"})");
+}
+
+TEST_F(TlsTest, TheCertificateMustNameTheHost) {
+  // The same trusted certificate, reached as "localhost" rather than the 127.0.0.1 it names.
+  CurlHttpClient client({.ca_file = ca_.cert});
+  std::string url = loopback_->Url("/token");
+  url.replace(url.find("127.0.0.1"), 9, "localhost");
   auto response = client.Send({.url = url});
-  EXPECT_FALSE(response.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(response.status())) << response.status();
 }
 
 TEST(Url, EncodesReservedCharacters) {

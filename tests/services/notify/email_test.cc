@@ -160,12 +160,64 @@ TEST_F(EmailTest, ADigestExplainsEachFailureAndHasAStableMessageId) {
   EXPECT_THAT(html, HasSubstr("<b>Contact import</b>"));
 }
 
+// Every header line of `data`, as sent (folded).
+std::vector<std::string> HeaderLines(const std::string& data) {
+  return absl::StrSplit(data.substr(0, data.find("\r\n\r\n")), "\r\n");
+}
+
+TEST_F(EmailTest, ALongAsciiSubjectIsFoldedAndUnfoldsToTheOriginal) {
+  auto request = testing::GeorgeDueDate();
+  std::string title;
+  for (int i = 0; i < 24; ++i) absl::StrAppend(&title, i ? " " : "", "migrate legacy data");
+  request.mutable_parameters()->set_task_title(title);
+  const Email email = Build(request);
+  EXPECT_EQ(Header(email.data, "Subject"),
+            absl::StrCat("Your due date change to \"", title, "\" was not applied"));
+  int subject_lines = 0;
+  bool in_subject = false;
+  for (const auto& line : HeaderLines(email.data)) {
+    EXPECT_LE(line.size(), 78u) << line;
+    in_subject = absl::StartsWith(line, "Subject: ") || (in_subject && line[0] == ' ');
+    subject_lines += in_subject;
+  }
+  EXPECT_GE(subject_lines, 7) << "a 500-character subject folds onto about 7 lines";
+}
+
+TEST_F(EmailTest, AWordTooLongForOneLineIsEncodedAndFolded) {
+  auto request = testing::GeorgeDueDate();
+  const std::string title = "https://projects.example.com/" + std::string(300, 'x');
+  request.mutable_parameters()->set_task_title(title);
+  const Email email = Build(request);
+  EXPECT_EQ(DecodeWords(Header(email.data, "Subject")),
+            absl::StrCat("Your due date change to \"", title, "\" was not applied"));
+  for (const auto& line : HeaderLines(email.data)) EXPECT_LE(line.size(), 78u) << line;
+}
+
+TEST_F(EmailTest, ALongDisplayNameIsFoldedInsideItsQuotes) {
+  auto request = testing::LindaReopen();
+  std::string name;
+  for (int i = 0; i < 18; ++i) absl::StrAppend(&name, i ? " " : "", "Linda Park");
+  request.mutable_recipient()->set_display_name(name);
+  const Email email = Build(request);
+  EXPECT_EQ(Header(email.data, "To"), absl::StrCat("\"", name, "\" <linda@example.com>"));
+  for (const auto& line : HeaderLines(email.data)) EXPECT_LE(line.size(), 78u) << line;
+}
+
+TEST(HeaderField, FoldsBeforeSpacesAndKeepsAnUnbreakableValueWhole) {
+  EXPECT_EQ(HeaderField("Subject", "short"), "Subject: short\r\n");
+  const std::string id = absl::StrCat("<", std::string(80, 'a'), "@crmsync>");
+  EXPECT_EQ(HeaderField("Message-ID", id), absl::StrCat("Message-ID:\r\n ", id, "\r\n"));
+  const std::string words = absl::StrCat(std::string(60, 'b'), " ", std::string(60, 'c'), "  d");
+  EXPECT_EQ(HeaderField("X-Test", words), absl::StrCat("X-Test: ", std::string(60, 'b'), "\r\n ",
+                                                       std::string(60, 'c'), "  d\r\n"));
+}
+
 TEST(EncodeHeaderText, LongUtf8SplitsOnCharacterBoundaries) {
   const std::string text =
       std::string(40, 'a') + "ééééééééééééééééééééé" + "漢字漢字漢字漢字漢字漢字";
   const std::string encoded = EncodeHeaderText(text);
   std::string decoded;
-  for (absl::string_view word : absl::StrSplit(encoded, "\r\n ")) {
+  for (absl::string_view word : absl::StrSplit(encoded, ' ')) {
     EXPECT_LE(word.size(), 75u);
     EXPECT_TRUE(absl::ConsumePrefix(&word, "=?UTF-8?B?"));
     EXPECT_TRUE(absl::ConsumeSuffix(&word, "?="));
@@ -177,6 +229,7 @@ TEST(EncodeHeaderText, LongUtf8SplitsOnCharacterBoundaries) {
   }
   EXPECT_EQ(decoded, text);
   EXPECT_EQ(EncodeHeaderText("plain ascii"), "plain ascii");
+  EXPECT_EQ(DecodeWords(EncodeHeaderText("=?UTF-8?B?aGk=?=")), "=?UTF-8?B?aGk=?=");
 }
 
 TEST(Templates, ADeploymentOverridesOneKindAndKeepsTheOthers) {

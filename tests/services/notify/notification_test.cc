@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <tuple>
+#include <vector>
+
 #include "services/notify/notify_server.h"
 #include "tests/services/notify/seeds.h"
 
@@ -54,6 +58,56 @@ TEST(FromProto, InvalidArgumentNamesTheField) {
   request = testing::GeorgeDueDate();
   request.mutable_parameters()->mutable_project_end_date()->set_month(13);
   EXPECT_THAT(InvalidField(request), StartsWith("parameters.project_end_date:"));
+}
+
+TEST(FromProto, EveryStringFieldIsBoundedAndAnOversizedOrMalformedOneIsNamed) {
+  using Setter = void (*)(v1::NotifyFailureRequest&, const std::string&);
+  const std::vector<std::tuple<std::string, size_t, Setter>> fields = {
+      {"failure_id", 128, [](auto& r, const auto& v) { r.set_failure_id(v); }},
+      {"portal_id", 128, [](auto& r, const auto& v) { r.set_portal_id(v); }},
+      {"recipient.display_name", 200,
+       [](auto& r, const auto& v) { r.mutable_recipient()->set_display_name(v); }},
+      {"parameters.task_id", 128,
+       [](auto& r, const auto& v) { r.mutable_parameters()->set_task_id(v); }},
+      {"parameters.task_title", 500,
+       [](auto& r, const auto& v) { r.mutable_parameters()->set_task_title(v); }},
+      {"parameters.project_id", 128,
+       [](auto& r, const auto& v) { r.mutable_parameters()->set_project_id(v); }},
+      {"parameters.project_name", 500,
+       [](auto& r, const auto& v) { r.mutable_parameters()->set_project_name(v); }},
+      {"parameters.field", 64,
+       [](auto& r, const auto& v) { r.mutable_parameters()->set_field(v); }},
+      {"parameters.attempted_value", 2000,
+       [](auto& r, const auto& v) { r.mutable_parameters()->set_attempted_value(v); }},
+      {"parameters.kept_value", 2000,
+       [](auto& r, const auto& v) { r.mutable_parameters()->set_kept_value(v); }},
+      {"parameters.reason", 2000,
+       [](auto& r, const auto& v) { r.mutable_parameters()->set_reason(v); }},
+      {"parameters.parent_task_title", 500,
+       [](auto& r, const auto& v) { r.mutable_parameters()->set_parent_task_title(v); }},
+  };
+  for (const auto& [name, max, set] : fields) {
+    auto request = testing::GeorgeDueDate();
+    // The bound counts characters, not bytes: "é" is two bytes.
+    std::string longest;
+    for (size_t i = 0; i < max; ++i) longest += "é";
+    set(request, longest);
+    EXPECT_TRUE(FromProto(request).ok()) << name << ": " << FromProto(request).status();
+    set(request, longest + "x");
+    EXPECT_THAT(InvalidField(request), StartsWith(name + ": longer than"));
+    set(request, std::string("ab\0c", 4));
+    EXPECT_THAT(InvalidField(request), StartsWith(name + ":"));
+    set(request, "ab\xC3(c");
+    EXPECT_THAT(InvalidField(request), StartsWith(name + ": not valid UTF-8"));
+    set(request, "\xED\xA0\x80");  // a UTF-16 surrogate
+    EXPECT_THAT(InvalidField(request), StartsWith(name + ": not valid UTF-8"));
+  }
+  // Titles and values may span lines (they are flattened when rendered); ids may not.
+  auto request = testing::GeorgeDueDate();
+  request.mutable_parameters()->set_task_title("line one\r\nline two");
+  EXPECT_TRUE(FromProto(request).ok());
+  request.mutable_parameters()->set_task_id("crm-task\r\n501");
+  EXPECT_THAT(InvalidField(request), StartsWith("parameters.task_id:"));
 }
 
 TEST(ValidateEmailAddress, AcceptsMailboxesAndRejectsTheRest) {

@@ -69,6 +69,10 @@ class NotifyIntegrationTest : public ::testing::Test {
     stub_ = v1::NotifyService::NewStub(
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
     // Health turns SERVING once the schema is migrated; callers wait for it, as probes do.
+    if (wait_until_serving) WaitUntilServing();
+  }
+
+  void WaitUntilServing() {
     ASSERT_TRUE(
         notify_
             ->WaitForLine([](const nlohmann::json& j) { return j.value("msg", "") == "serving"; },
@@ -112,6 +116,20 @@ class NotifyIntegrationTest : public ::testing::Test {
     ADD_FAILURE() << failure_id << " never reached " << v1::NotificationState_Name(state)
                   << "; it is " << Get(failure_id).DebugString();
     return false;
+  }
+
+  // Waits until the notification of `failure_id` has been tried at least twice and waits for its
+  // next attempt; returns it as last seen.
+  v1::Notification WaitForRetries(const std::string& failure_id) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    v1::Notification n;
+    while (absl::Now() < deadline) {
+      n = Get(failure_id);
+      if (n.attempts() >= 2 && n.state() == v1::NOTIFICATION_STATE_PENDING) break;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    EXPECT_GE(n.attempts(), 2) << n.DebugString();
+    return n;
   }
 
   std::unique_ptr<crmsync::testing::TestDatabase> database_;

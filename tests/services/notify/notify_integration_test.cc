@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <pqxx/pqxx>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "crmsync/notify/v1/notify.grpc.pb.h"
 #include "libs/http/http_client.h"
 #include "services/notify/notification.h"
+#include "services/notify/transport.h"
 #include "tests/services/notify/mime.h"
 #include "tests/services/notify/notify_fixture.h"
 #include "tests/services/notify/seeds.h"
@@ -28,18 +30,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// A self-signed certificate for 127.0.0.1 in `dir`: returns {cert, key} paths.
-std::pair<std::string, std::string> MakeCertificate(const std::string& dir) {
-  const std::string cert = dir + "/cert.pem";
-  const std::string key = dir + "/key.pem";
-  const std::string command = absl::StrCat(
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "
-      "subjectAltName=IP:127.0.0.1 -keyout ",
-      key, " -out ", cert, " >/dev/null 2>&1");
-  EXPECT_EQ(std::system(command.c_str()), 0) << command;
-  return {cert, key};
-}
 
 TEST_F(NotifyIntegrationTest, GeorgeAndLindaEachGetTheirEmailOnce) {
   auto sink = SmtpSink::Start(mail_dir_);
@@ -152,20 +142,107 @@ TEST_F(NotifyIntegrationTest, FailuresForOneRecipientWithinTheWindowArriveAsOneD
 TEST_F(NotifyIntegrationTest, CallsBeforeTheSchemaIsReadyAreUnavailableAndHarmless) {
   auto sink = SmtpSink::Start(mail_dir_);
   ASSERT_TRUE(sink);
+  // Holding the migrations' advisory lock keeps notify from creating its schema until released.
+  pqxx::connection blocker(database_->url());
+  pqxx::nontransaction(blocker).exec(
+      "SELECT pg_advisory_lock(x'63726d73'::int, hashtext('notify'))");
   StartNotify(sink->port, {}, /*wait_until_serving=*/false);
-  Notify(testing::LindaReopen());  // retried while UNAVAILABLE
+
+  grpc::ClientContext notify_context;
+  v1::NotifyFailureResponse notified;
+  const grpc::Status refused =
+      stub_->NotifyFailure(&notify_context, testing::LindaReopen(), &notified);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE) << refused.error_message();
+  grpc::ClientContext list_context;
+  v1::ListNotificationsResponse listed;
+  const grpc::Status list =
+      stub_->ListNotifications(&list_context, v1::ListNotificationsRequest(), &listed);
+  EXPECT_EQ(list.error_code(), grpc::StatusCode::UNAVAILABLE) << list.error_message();
+  EXPECT_FALSE(pqxx::nontransaction(blocker)
+                   .exec1("SELECT to_regclass('notify.notifications') IS NOT NULL")[0]
+                   .as<bool>())
+      << "the schema was created while the lock was held";
+
+  pqxx::nontransaction(blocker).exec(
+      "SELECT pg_advisory_unlock(x'63726d73'::int, hashtext('notify'))");
+  WaitUntilServing();
+  EXPECT_FALSE(Notify(testing::LindaReopen()).duplicate()) << "the refused call stored nothing";
   ASSERT_TRUE(WaitForState("failure-linda-1", v1::NOTIFICATION_STATE_SENT));
   EXPECT_EQ(MailsWithId(mail_dir_, MessageIdFor("failure-linda-1")).size(), 1u);
 }
 
-TEST_F(NotifyIntegrationTest, StarttlsWithAuthDeliversAndNeverLogsThePassword) {
-  const auto [cert, key] = MakeCertificate(mail_dir_);
-  const std::string box = mail_dir_ + "/box";
-  auto sink = SmtpSink::Start(box, 0, 0,
-                              {"--tls=starttls", "--cert=" + cert, "--key=" + key, "--user=crmsync",
-                               "--password=pa55-Wörd-7781"});
+TEST_F(NotifyIntegrationTest, AnOversizedOrMalformedFieldIsRefusedByNameAndNothingIsStored) {
+  auto sink = SmtpSink::Start(mail_dir_);
   ASSERT_TRUE(sink);
-  StartNotify(sink->port, {"--smtp_starttls", "--smtp_ca_file=" + cert, "--smtp_username=crmsync"},
+  StartNotify(sink->port);
+  std::vector<std::pair<v1::NotifyFailureRequest, std::string>> cases;
+  auto request = testing::GeorgeDueDate("failure-long-title");
+  request.mutable_parameters()->set_task_title(std::string(501, 't'));
+  cases.emplace_back(request, "parameters.task_title: longer than 500 characters");
+  request = testing::GeorgeDueDate("failure-long-reason");
+  request.mutable_parameters()->set_reason(std::string(2001, 'r'));
+  cases.emplace_back(request, "parameters.reason: longer than 2000 characters");
+  request = testing::GeorgeDueDate("failure-long-name");
+  request.mutable_recipient()->set_display_name(std::string(201, 'n'));
+  cases.emplace_back(request, "recipient.display_name: longer than 200 characters");
+  request = testing::GeorgeDueDate("failure-nul");
+  request.mutable_parameters()->set_kept_value(std::string("2026-12-11\0", 11));
+  cases.emplace_back(request, "parameters.kept_value: must not contain a NUL character");
+  request = testing::GeorgeDueDate("failure-multiline-id");
+  request.mutable_parameters()->set_project_id("proj-77\r\nX-Injected: 1");
+  cases.emplace_back(request, "parameters.project_id: must not contain a line break");
+  for (const auto& [bad, message] : cases) {
+    grpc::ClientContext context;
+    v1::NotifyFailureResponse response;
+    const grpc::Status status = stub_->NotifyFailure(&context, bad, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.failure_id();
+    EXPECT_THAT(status.error_message(), HasSubstr(message)) << bad.failure_id();
+  }
+  grpc::ClientContext context;
+  v1::ListNotificationsResponse listed;
+  ASSERT_TRUE(stub_->ListNotifications(&context, v1::ListNotificationsRequest(), &listed).ok());
+  EXPECT_EQ(listed.notifications_size(), 0);
+  EXPECT_TRUE(Mailbox(mail_dir_).empty());
+}
+
+TEST_F(NotifyIntegrationTest, ALongSubjectReachesAStrictServerIntact) {
+  // aiosmtpd refuses for good any line over 1000 octets (RFC 5321 4.5.3.1.6); a deployment's
+  // template puts two 500-character fields in one subject.
+  const std::string templates = mail_dir_ + "/templates";
+  std::filesystem::create_directories(templates);
+  std::ofstream(templates + "/due_date_beyond_strict_schedule.tmpl")
+      << "Subject: Not applied: {{task_title}} in {{project_name}}\n== text ==\n"
+         "{{reason}}\n== html ==\n<p>{{reason}}</p>\n";
+  const std::string box = mail_dir_ + "/box";
+  auto sink = SmtpSink::Start(box);
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port, {"--templates_dir=" + templates});
+  auto request = testing::GeorgeDueDate();
+  std::string title, project;
+  for (int i = 0; i < 30; ++i) absl::StrAppend(&title, i ? " " : "", "map legacy fields");
+  for (int i = 0; i < 40; ++i) absl::StrAppend(&project, i ? " " : "", "migration");
+  title = title.substr(0, 499) + "s";
+  project = project.substr(0, 400) + std::string(100, 'p');
+  request.mutable_parameters()->set_task_title(title);
+  request.mutable_parameters()->set_project_name(project);
+  Notify(request);
+  ASSERT_TRUE(WaitForState("failure-george-1", v1::NOTIFICATION_STATE_SENT));
+  const auto mails = MailsWithId(box, MessageIdFor("failure-george-1"));
+  ASSERT_EQ(mails.size(), 1u);
+  const std::string subject = absl::StrCat("Not applied: ", title, " in ", project);
+  ASSERT_GT(subject.size(), 1000u);
+  EXPECT_EQ(testing::DecodeWords(testing::Header(mails[0].data, "Subject")), subject);
+  EXPECT_EQ(Get("failure-george-1").subject(), subject);
+}
+
+TEST_F(NotifyIntegrationTest, StarttlsWithAuthDeliversAndNeverLogsThePassword) {
+  const TestPki pki = MakeCertificates(mail_dir_);
+  const std::string box = mail_dir_ + "/box";
+  auto sink =
+      SmtpSink::StartTls(box, "starttls", pki, {"--user=crmsync", "--password=pa55-Wörd-7781"});
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port,
+              {"--smtp_starttls", "--smtp_ca_file=" + pki.ca.cert, "--smtp_username=crmsync"},
               /*wait_until_serving=*/true, {"CRMSYNC_SMTP_PASSWORD=pa55-Wörd-7781"});
   Notify(testing::GeorgeDueDate());
   ASSERT_TRUE(WaitForState("failure-george-1", v1::NOTIFICATION_STATE_SENT));
@@ -177,35 +254,107 @@ TEST_F(NotifyIntegrationTest, StarttlsWithAuthDeliversAndNeverLogsThePassword) {
 }
 
 TEST_F(NotifyIntegrationTest, ImplicitTlsDelivers) {
-  const auto [cert, key] = MakeCertificate(mail_dir_);
+  const TestPki pki = MakeCertificates(mail_dir_);
   const std::string box = mail_dir_ + "/box";
-  auto sink = SmtpSink::Start(box, 0, 0, {"--tls=implicit", "--cert=" + cert, "--key=" + key});
+  auto sink = SmtpSink::StartTls(box, "implicit", pki);
   ASSERT_TRUE(sink);
   StartNotify(sink->port, {absl::StrCat("--smtp_url=smtps://127.0.0.1:", sink->port),
-                           "--smtp_ca_file=" + cert});
+                           "--smtp_ca_file=" + pki.ca.cert});
   Notify(testing::LindaReopen());
   ASSERT_TRUE(WaitForState("failure-linda-1", v1::NOTIFICATION_STATE_SENT));
   EXPECT_EQ(MailsWithId(box, MessageIdFor("failure-linda-1")).size(), 1u);
 }
 
-TEST_F(NotifyIntegrationTest, AWrongPasswordIsRetriedWithItsReasonAndNoPassword) {
-  const auto [cert, key] = MakeCertificate(mail_dir_);
-  auto sink = SmtpSink::Start(mail_dir_ + "/box", 0, 0,
-                              {"--tls=starttls", "--cert=" + cert, "--key=" + key, "--user=crmsync",
-                               "--password=right-one"});
+TEST_F(NotifyIntegrationTest, AnUntrustedCertificateIsRefusedOverStarttls) {
+  // The server's certificate comes from a CA the system's store does not hold.
+  const TestPki pki = MakeCertificates(mail_dir_);
+  const std::string box = mail_dir_ + "/box";
+  auto sink =
+      SmtpSink::StartTls(box, "starttls", pki, {"--user=crmsync", "--password=never-sent-5521"});
   ASSERT_TRUE(sink);
-  StartNotify(sink->port, {"--smtp_starttls", "--smtp_ca_file=" + cert, "--smtp_username=crmsync",
-                           "--smtp_password=wrong-one-4410"});
+  StartNotify(sink->port,
+              {"--smtp_starttls", "--smtp_username=crmsync", "--smtp_password=never-sent-5521"});
   Notify(testing::LindaReopen());
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  v1::Notification n;
-  while (absl::Now() < deadline) {
-    n = Get("failure-linda-1");
-    if (n.attempts() >= 2 && n.state() == v1::NOTIFICATION_STATE_PENDING) break;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  const v1::Notification waiting = WaitForRetries("failure-linda-1");
+  EXPECT_EQ(waiting.state(), v1::NOTIFICATION_STATE_PENDING);
+  EXPECT_THAT(waiting.last_error(), HasSubstr("certificate"));
+  EXPECT_TRUE(Mailbox(box).empty());
+}
+
+TEST_F(NotifyIntegrationTest, AnUntrustedCertificateIsRefusedOverImplicitTls) {
+  // --smtp_ca_file names another CA than the one that signed the server's certificate.
+  const TestPki pki = MakeCertificates(mail_dir_);
+  auto other_ca = crmsync::testing::MakeTestCa(mail_dir_, "other");
+  ASSERT_TRUE(other_ca.ok()) << other_ca.status();
+  const std::string box = mail_dir_ + "/box";
+  auto sink = SmtpSink::StartTls(box, "implicit", pki);
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port, {absl::StrCat("--smtp_url=smtps://127.0.0.1:", sink->port),
+                           "--smtp_ca_file=" + other_ca->cert});
+  Notify(testing::LindaReopen());
+  const v1::Notification waiting = WaitForRetries("failure-linda-1");
+  EXPECT_EQ(waiting.state(), v1::NOTIFICATION_STATE_PENDING);
+  EXPECT_THAT(waiting.last_error(), HasSubstr("certificate"));
+  EXPECT_TRUE(Mailbox(box).empty());
+}
+
+TEST_F(NotifyIntegrationTest, SmtpAuthWithoutTlsIsAUsageErrorUnlessPlaintextIsAllowed) {
+  auto process = crmsync::testing::Subprocess::Start(
+      absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"),
+      {"--database_url=" + database_->url(), "--grpc_port=0", "--metrics_port=0",
+       "--smtp_url=smtp://127.0.0.1:25", "--smtp_username=crmsync"},
+      {"CRMSYNC_SMTP_PASSWORD=plain-7734"});
+  ASSERT_TRUE(process.ok());
+  const auto exit_code = (*process)->Wait(absl::Seconds(10));
+  ASSERT_TRUE(exit_code.ok()) << "it started: " << exit_code.status();
+  EXPECT_EQ(*exit_code, 2);
+  const auto lines = (*process)->StderrLines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("--smtp_username"));
+  EXPECT_THAT(lines[0], HasSubstr("--smtp_starttls"));
+  EXPECT_THAT(lines[0], HasSubstr("--smtp_allow_plaintext_auth"));
+  EXPECT_THAT(lines[0], Not(HasSubstr("plain-7734")));
+
+  // A local test server without TLS, allowed explicitly.
+  const std::string box = mail_dir_ + "/box";
+  auto sink = SmtpSink::Start(box, 0, 0, {"--user=crmsync", "--password=plain-7734"});
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port, {"--smtp_username=crmsync", "--smtp_allow_plaintext_auth"},
+              /*wait_until_serving=*/true, {"CRMSYNC_SMTP_PASSWORD=plain-7734"});
+  Notify(testing::LindaReopen());
+  ASSERT_TRUE(WaitForState("failure-linda-1", v1::NOTIFICATION_STATE_SENT));
+  EXPECT_EQ(MailsWithId(box, MessageIdFor("failure-linda-1")).size(), 1u);
+}
+
+TEST_F(NotifyIntegrationTest, TheTransportNeverSendsCredentialsWithoutTls) {
+  // A server that offers AUTH in clear text and no STARTTLS: the password must not go out.
+  const std::string box = mail_dir_ + "/box";
+  auto sink = SmtpSink::Start(box, 0, 0, {"--user=crmsync", "--password=clear-9902"});
+  ASSERT_TRUE(sink);
+  SmtpOptions options;
+  options.url = absl::StrCat("smtp://127.0.0.1:", sink->port);
+  options.username = "crmsync";
+  options.password = "clear-9902";
+  auto transport = MakeSmtpTransport(options);
+  const Email email{"crmsync@example.com", "linda@example.com",
+                    "Subject: hello\r\nMessage-ID: <t@crmsync>\r\n\r\nhello\r\n"};
+  const absl::Notification never;
+  const SendOutcome outcome = transport->Send(email, never);
+  EXPECT_NE(outcome.result, SendOutcome::Result::kSent);
+  EXPECT_THAT(outcome.error, Not(HasSubstr("clear-9902")));
+  EXPECT_TRUE(Mailbox(box).empty());
+}
+
+TEST_F(NotifyIntegrationTest, AWrongPasswordIsRetriedWithItsReasonAndNoPassword) {
+  const TestPki pki = MakeCertificates(mail_dir_);
+  auto sink = SmtpSink::StartTls(mail_dir_ + "/box", "starttls", pki,
+                                 {"--user=crmsync", "--password=right-one"});
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port, {"--smtp_starttls", "--smtp_ca_file=" + pki.ca.cert,
+                           "--smtp_username=crmsync", "--smtp_password=wrong-one-4410"});
+  Notify(testing::LindaReopen());
+  const v1::Notification n = WaitForRetries("failure-linda-1");
   EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_PENDING);
-  EXPECT_GE(n.attempts(), 2);
   EXPECT_THAT(n.last_error(), Not(HasSubstr("wrong-one")));
   EXPECT_FALSE(n.last_error().empty());
   ASSERT_TRUE(notify_->Terminate().ok());
@@ -221,15 +370,8 @@ TEST_F(NotifyIntegrationTest, EmailsWaitWhileTheSmtpServerIsDownAndGoOutWhenItRe
   ASSERT_TRUE(sink->process->Terminate().ok());
   StartNotify(port);
   Notify(testing::LindaReopen());
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  v1::Notification waiting;
-  while (absl::Now() < deadline) {
-    waiting = Get("failure-linda-1");
-    if (waiting.attempts() >= 2 && waiting.state() == v1::NOTIFICATION_STATE_PENDING) break;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  const v1::Notification waiting = WaitForRetries("failure-linda-1");
   EXPECT_EQ(waiting.state(), v1::NOTIFICATION_STATE_PENDING);
-  EXPECT_GE(waiting.attempts(), 2);
   EXPECT_FALSE(waiting.last_error().empty());
   EXPECT_TRUE(waiting.has_next_attempt_time());
   EXPECT_TRUE(Mailbox(mail_dir_).empty());

@@ -1,5 +1,5 @@
-// The SMTP server of notify's integration tests (smtp_sink.py, on Debian's python3-aiosmtpd) and
-// what it received.
+// The SMTP server of notify's integration tests (smtp_sink.py, on Debian's python3-aiosmtpd), the
+// certificates it serves TLS with, and what it received.
 #ifndef CRMSYNC_TESTS_SERVICES_NOTIFY_SMTP_SINK_H_
 #define CRMSYNC_TESTS_SERVICES_NOTIFY_SMTP_SINK_H_
 
@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/services/notify/mime.h"
 #include "tests/support/process/subprocess.h"
+#include "tests/support/tls/test_certificates.h"
 
 namespace crmsync::notify {
 
@@ -23,6 +24,23 @@ struct Mail {
   std::string rcpt_to;  // the envelope recipients the server saw
   std::string data;
 };
+
+// A private CA made by openssl for the test, and a certificate for 127.0.0.1 it signed, in `dir`.
+struct TestPki {
+  crmsync::testing::CertificateFiles ca;
+  crmsync::testing::CertificateFiles server;
+};
+inline TestPki MakeCertificates(const std::string& dir) {
+  TestPki pki;
+  auto ca = crmsync::testing::MakeTestCa(dir, "mail");
+  EXPECT_TRUE(ca.ok()) << ca.status();
+  if (!ca.ok()) return pki;
+  pki.ca = *ca;
+  auto server = crmsync::testing::MakeServerCertificate(pki.ca, dir, "smtp");
+  EXPECT_TRUE(server.ok()) << server.status();
+  if (server.ok()) pki.server = *server;
+  return pki;
+}
 
 class SmtpSink {
  public:
@@ -43,6 +61,14 @@ class SmtpSink {
     EXPECT_TRUE(listening.ok()) << listening.status();
     sink->port = listening.value_or(0);
     return sink;
+  }
+  // Starts a server speaking TLS (`mode` "starttls" or "implicit") with the certificate of `pki`.
+  static std::unique_ptr<SmtpSink> StartTls(const std::string& dir, const std::string& mode,
+                                            const TestPki& pki,
+                                            std::vector<std::string> extra = {}) {
+    extra.insert(extra.begin(),
+                 {"--tls=" + mode, "--cert=" + pki.server.cert, "--key=" + pki.server.key});
+    return Start(dir, 0, 0, std::move(extra));
   }
   std::unique_ptr<crmsync::testing::Subprocess> process;
   int port = 0;
