@@ -14,9 +14,11 @@
 //  - A worker calls Extend(claim, bound) right before each item's side effect: it fails when
 //    the claim was lost, and otherwise guarantees the lease outlasts `bound`. With `bound` the
 //    longest the side effect can take, no other worker can take the item over while it runs.
-//  - Items sharing a non-empty group are claimed together, atomically: when any of them is due,
-//    the group's pending items (due or not) come in one claim, oldest first (notify's digests,
-//    the pending writes of one task). Two workers never split a group between them.
+//  - Items sharing a non-empty group are claimed together: when any of them is due, one claim
+//    takes the group's pending items (due or not, due ones first, then oldest; up to the
+//    claimer's group_limit) and those whose lease ended. Claims of one group are serialized, so
+//    two workers never hold items of one group claimed at the same moment (notify's digests, the
+//    pending writes of one task). Groups do not order work beyond that.
 //  - Complete records an Outcome: done; retry with full-jitter backoff until the attempt budget
 //    is spent, then DEAD with the reason; a refusal DEAD at once; an interruption (the process
 //    stops) gives the item back due now with the attempt not counted.
