@@ -109,6 +109,11 @@ absl::StatusOr<std::vector<Claim>> PgWorkQueue::ClaimDue(int limit, int group_li
 
 absl::Status PgWorkQueue::Extend(Claim& claim, absl::Duration bound) {
   const absl::Time now = clock_.Now();
+  if (claim.lease_until - now >= bound) {
+    // The lease holds for the whole bound: nobody else can claim the item before it ends.
+    claim.started = now;
+    return absl::OkStatus();
+  }
   auto lease_until = pool_.TransactValue<std::optional<absl::Time>>(
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::optional<absl::Time>> {
         const auto extended =

@@ -12,8 +12,9 @@
 //    later write of that claim (Extend, Complete, Release) applies only while the item still
 //    carries it, so a worker whose item was taken over changes nothing.
 //  - A worker calls Extend(claim, bound) right before each item's side effect: it fails when
-//    the claim was lost, and otherwise guarantees the lease outlasts `bound`. With `bound` the
-//    longest the side effect can take, no other worker can take the item over while it runs.
+//    the claim was lost, and otherwise guarantees the lease outlasts `bound` (renewing it, fenced,
+//    when what is left is shorter). With `bound` the longest the side effect can take, no other
+//    worker can take the item over while it runs.
 //  - Items sharing a non-empty group are claimed together: when any of them is due, one claim
 //    takes the group's pending items (due or not, due ones first, then oldest; up to the
 //    claimer's group_limit) and those whose lease ended. Claims of one group are serialized, so
@@ -149,8 +150,10 @@ class Queue {
   virtual absl::StatusOr<std::vector<Claim>> ClaimDue(int limit, int group_limit,
                                                       absl::Duration lease) = 0;
 
-  // Checks the fence and makes the lease last at least `bound` from now; sets claim.started
-  // and claim.lease_until. FAILED_PRECONDITION (and a lease_lost count) when the claim was lost.
+  // Makes sure the claim holds for at least `bound` from now, and sets claim.started. While the
+  // lease left covers `bound` nothing needs asking: no one else can claim the item before it
+  // ends. Otherwise the lease is renewed, fenced: FAILED_PRECONDITION (and a lease_lost count)
+  // when the claim was lost.
   virtual absl::Status Extend(Claim& claim, absl::Duration bound) = 0;
 
   // Writes the resolution of `outcome` (see Resolve), fenced; returns it.

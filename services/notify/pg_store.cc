@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/common/status_macros.h"
 
 namespace crmsync::notify {
@@ -137,10 +138,23 @@ work_queue::PgHooks PgStore::QueueHooks() {
   work_queue::PgHooks hooks;
   hooks.on_claim = [](pqxx::transaction_base& tx, const std::vector<work_queue::Claim>& claims,
                       absl::Time now) {
+    // One statement for the whole claim: the arrays are Postgres literals of numbers.
+    std::vector<std::string> ids, attempts, lease_ends;
     for (const auto& claim : claims) {
-      tx.exec_prepared("notification_claimed", claim.payload, claim.attempt,
-                       Micros(claim.lease_until), Micros(now));
+      int64_t id = 0;
+      if (!absl::SimpleAtoi(claim.payload, &id)) {
+        return absl::InternalError(
+            absl::StrCat("email item ", claim.key, " has no notification id"));
+      }
+      ids.push_back(absl::StrCat(id));
+      attempts.push_back(absl::StrCat(claim.attempt));
+      lease_ends.push_back(absl::StrCat(Micros(claim.lease_until)));
     }
+    auto array = [](const std::vector<std::string>& numbers) {
+      return absl::StrCat("{", absl::StrJoin(numbers, ","), "}");
+    };
+    tx.exec_prepared("notification_claimed", array(ids), array(attempts), array(lease_ends),
+                     Micros(now));
     return absl::OkStatus();
   };
   hooks.on_complete = [](pqxx::transaction_base& tx, const work_queue::Claim& claim,

@@ -1,7 +1,10 @@
--- $1 notification id, $2 attempt, $3 lease end (Unix µs), $4 now (Unix µs). Its queue item was
--- claimed in this transaction.
-UPDATE notifications
-SET state = 'SENDING', attempts = $2, next_attempt_at = NULL,
-    lease_until = 'epoch'::timestamptz + $3::bigint * interval '1 microsecond',
+-- $1 notification ids as a Postgres array literal ({1,2}), $2 attempts, same order, $3 lease
+-- ends (Unix µs), same order, $4 now (Unix µs). Their queue items were claimed in this
+-- transaction.
+UPDATE notifications n
+SET state = 'SENDING', attempts = c.attempts, next_attempt_at = NULL,
+    lease_until = 'epoch'::timestamptz + c.lease_until_us * interval '1 microsecond',
     updated_at = 'epoch'::timestamptz + $4::bigint * interval '1 microsecond'
-WHERE notification_id = $1::bigint
+FROM unnest($1::bigint[], $2::integer[], $3::bigint[]) AS c(notification_id, attempts,
+                                                             lease_until_us)
+WHERE n.notification_id = c.notification_id
