@@ -48,7 +48,7 @@ namespace crmsync::work_queue {
 
 // An item to add (see Enqueue in pg_work_queue.h).
 struct NewItem {
-  std::string queue;    // lower-case name, e.g. "email"
+  std::string queue;    // lower-case name, e.g. "notify_email"
   std::string key;      // idempotency key, unique per queue
   std::string payload;  // what the worker needs; opaque to the queue
   std::string group;    // empty, or the group claimed together (see the file comment)

@@ -53,7 +53,7 @@ struct SealedSecrets {
 
 // The work queue relaying broken-grant failures to notify: one item per failure, keyed (and
 // carrying as payload) its failure id.
-inline constexpr char kFailureQueue[] = "grant_failures";
+inline constexpr char kFailureQueue[] = "auth_failure_relay";
 
 // A broken-grant failure for its owner.
 struct QueuedFailure {

@@ -1,5 +1,5 @@
 // Every metric family of the notify service. The email queue's depth and age are the work
-// queue's metrics (libs/work_queue), queue "email".
+// queue's metrics (libs/work_queue), queue "notify_email".
 #ifndef CRMSYNC_SERVICES_NOTIFY_METRICS_H_
 #define CRMSYNC_SERVICES_NOTIFY_METRICS_H_
 

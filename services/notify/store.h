@@ -25,7 +25,7 @@ struct ListPage {
 
 // The work queue that sends the emails: one item per notification, keyed by failure id, its
 // payload the notification id, grouped by portal and recipient (a digest's members).
-inline constexpr char kEmailQueue[] = "email";
+inline constexpr char kEmailQueue[] = "notify_email";
 
 class NotifyStore {
  public:

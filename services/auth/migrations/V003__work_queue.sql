@@ -1,5 +1,5 @@
 -- Broken-grant failures are relayed to notify through the shared work queue (libs/work_queue),
--- queue 'grant_failures', one item per failure keyed by its id. grant_failures stays the record;
+-- queue 'auth_failure_relay', one item per failure keyed by its id. grant_failures stays the record;
 -- its attempts, next_attempt_time and last_error are no longer read, and stay for replicas of
 -- the previous release during a rolling deploy.
 CREATE TABLE work_items (
@@ -34,7 +34,7 @@ CREATE INDEX work_items_finished ON work_items (finished_at) WHERE state IN ('DO
 -- Failures not delivered yet move onto the queue, keeping their attempts and due time.
 INSERT INTO work_items (queue, item_key, payload, state, attempts, next_attempt_at, last_error,
                         created_at)
-SELECT 'grant_failures', failure_id, failure_id, 'PENDING', attempts, next_attempt_time,
+SELECT 'auth_failure_relay', failure_id, failure_id, 'PENDING', attempts, next_attempt_time,
        last_error, occur_time
 FROM grant_failures
 WHERE delivered_time IS NULL;

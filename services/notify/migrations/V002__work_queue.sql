@@ -1,5 +1,5 @@
 -- Delivery moves onto the shared work queue (libs/work_queue): one item per notification in
--- queue 'email', keyed by failure id, grouped by portal and recipient for digests. The
+-- queue 'notify_email', keyed by failure id, grouped by portal and recipient for digests. The
 -- notifications table stays what Get and List read; its state is written in the queue's own
 -- transactions.
 CREATE TABLE work_items (
@@ -35,7 +35,7 @@ CREATE INDEX work_items_finished ON work_items (finished_at) WHERE state IN ('DO
 -- as its due time.
 INSERT INTO work_items (queue, item_key, group_key, payload, state, attempts, next_attempt_at,
                         last_error, created_at)
-SELECT 'email', failure_id, portal_id || '/' || lower(recipient_email), notification_id::text,
+SELECT 'notify_email', failure_id, portal_id || '/' || lower(recipient_email), notification_id::text,
        'PENDING', attempts, coalesce(next_attempt_at, lease_until), last_error, created_at
 FROM notifications
 WHERE state IN ('PENDING', 'SENDING');

@@ -355,11 +355,11 @@ TEST_F(AuthIntegrationTest, BrokenGrantsReachTheRealNotifyOnceAndARefusalIsFinal
   ASSERT_TRUE(Register(*auth, "p1", refresh_token).ok());
   Break(*auth, *sim_, "p1", refresh_token);
   const std::string retries =
-      "crmsync_work_queue_completions_total{queue=\"grant_failures\",result=\"retry\"}";
+      "crmsync_work_queue_completions_total{queue=\"auth_failure_relay\",result=\"retry\"}";
   const std::string dead =
-      "crmsync_work_queue_completions_total{queue=\"grant_failures\",result=\"dead\"}";
+      "crmsync_work_queue_completions_total{queue=\"auth_failure_relay\",result=\"dead\"}";
   const std::string done =
-      "crmsync_work_queue_completions_total{queue=\"grant_failures\",result=\"done\"}";
+      "crmsync_work_queue_completions_total{queue=\"auth_failure_relay\",result=\"done\"}";
   // notify is not up yet: UNAVAILABLE is retried.
   ASSERT_GE(WaitForAtLeast([&] { return auth->Metric(retries); }, 1), 1);
 

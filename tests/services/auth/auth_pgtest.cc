@@ -473,7 +473,7 @@ TEST_F(AuthPgTest, InvalidCodeBreaksTheGrantAndQueuesOneFailureForItsOwner) {
   // Its relay to the owner is queued in the same transaction, due at once.
   EXPECT_EQ(Count("SELECT count(*) FROM auth.work_items w JOIN auth.grant_failures f "
                   "ON w.item_key = f.failure_id AND w.payload = f.failure_id "
-                  "WHERE w.queue = 'grant_failures' AND w.state = 'PENDING' "
+                  "WHERE w.queue = 'auth_failure_relay' AND w.state = 'PENDING' "
                   "AND f.owner_email = 'owner@example.com' AND f.reason LIKE '%invalid_code%'"),
             1);
 

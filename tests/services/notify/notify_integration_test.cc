@@ -69,9 +69,10 @@ TEST_F(NotifyIntegrationTest, GeorgeAndLindaEachGetTheirEmailOnce) {
   EXPECT_THAT(metrics, HasSubstr("crmsync_notify_send_attempts_total{result=\"sent\"} 2"));
   EXPECT_THAT(metrics, HasSubstr("crmsync_notify_notifications_created_total{kind=\""
                                  "due_date_beyond_strict_schedule\"} 1"));
-  EXPECT_THAT(metrics, HasSubstr("crmsync_work_queue_completions_total{queue=\"email\","
+  EXPECT_THAT(metrics, HasSubstr("crmsync_work_queue_completions_total{queue=\"notify_email\","
                                  "result=\"done\"} 2"));
-  EXPECT_THAT(metrics, HasSubstr("crmsync_work_queue_items{queue=\"email\",state=\"pending\"} 0"));
+  EXPECT_THAT(metrics,
+              HasSubstr("crmsync_work_queue_items{queue=\"notify_email\",state=\"pending\"} 0"));
   EXPECT_THAT(metrics, HasSubstr("crmsync_notify_send_seconds_count 2"));
 }
 

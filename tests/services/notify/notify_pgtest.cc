@@ -452,8 +452,8 @@ TEST_F(NotifyPgTest, TheEmailQueueMetricsCountWhatWaits) {
   absl::Notification stop;
   stop.Notify();
   work_queue::Maintain(*pool_, clock_, queue_metrics_, {.queues = {kEmailQueue}}, stop);
-  EXPECT_EQ(queue_metrics_.items.Add({{"queue", "email"}, {"state", "pending"}}).Value(), 1);
-  EXPECT_EQ(queue_metrics_.oldest_pending_age_seconds.Add({{"queue", "email"}}).Value(), 5);
+  EXPECT_EQ(queue_metrics_.items.Add({{"queue", "notify_email"}, {"state", "pending"}}).Value(), 1);
+  EXPECT_EQ(queue_metrics_.oldest_pending_age_seconds.Add({{"queue", "notify_email"}}).Value(), 5);
 }
 
 }  // namespace
