@@ -13,6 +13,9 @@ PACKAGES=(
   postgresql-15 postgresql-common python3 python3-aiosmtpd prometheus curl openssl
 )
 
+# The deploy checks' (tests/deploy): YAML, and gRPC with protobuf for the end-to-end run.
+PACKAGES+=(python3-yaml python3-grpcio python3-protobuf)
+
 log() { printf '==> %s\n' "$*" >&2; }
 
 as_root() {
@@ -31,6 +34,19 @@ install_deps() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       "${missing[@]}"
   fi
+}
+
+# The npm packages of the deploy checks (Kubernetes API schemas for offline validation), pinned by
+# tests/deploy/validate/package-lock.json, into $BUILD_DIR/deploy-node. Needs node and npm; the
+# deploy checks also use kubectl's built-in kustomize (kubectl 1.27 or newer), which Debian 12 does
+# not package.
+install_node_deps() {
+  local dir=$BUILD_DIR/deploy-node lock=$ROOT/tests/deploy/validate/package-lock.json
+  if [[ -d $dir/node_modules ]] && cmp -s "$lock" "$dir/package-lock.json"; then return; fi
+  log "installing the deploy checks' npm packages into $dir"
+  mkdir -p "$dir"
+  cp "$ROOT/tests/deploy/validate/package.json" "$lock" "$dir/"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
 build() {

@@ -2,7 +2,7 @@
 
 namespace crmsync {
 
-WorkerPool::WorkerPool(int threads) {
+WorkerPool::WorkerPool(int threads, int queue_capacity) : queue_capacity_(queue_capacity) {
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this] {
       while (true) {
@@ -29,12 +29,14 @@ WorkerPool::~WorkerPool() {
   for (auto& thread : threads_) thread.join();
 }
 
-void WorkerPool::Run(std::function<void()> work) {
+bool WorkerPool::TryRun(std::function<void()> work) {
   {
     std::lock_guard lock(mutex_);
+    if (queue_.size() >= queue_capacity_) return false;
     queue_.push_back(std::move(work));
   }
   queued_.notify_one();
+  return true;
 }
 
 }  // namespace crmsync

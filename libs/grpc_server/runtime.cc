@@ -1,8 +1,11 @@
 #include "libs/grpc_server/runtime.h"
 
+#include <grpc/grpc.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
+
+#include <cstdlib>
 
 #include "absl/flags/flag.h"
 #include "absl/random/random.h"
@@ -24,13 +27,17 @@ ABSL_FLAG(int, database_pool_size, 8, "Most connections this process opens to Po
 ABSL_FLAG(bool, migrate_only, false,
           "Apply this service's schema migrations, then exit (for a Kubernetes Job).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
-          "On SIGTERM, how long calls in flight may take before they are cancelled.");
+          "On SIGTERM, how long calls in flight and background tasks may take to finish; the "
+          "process exits by 1 s after it.");
 ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(2),
           "How often the database is checked for the health service.");
 ABSL_FLAG(std::string, log_level, "info", "Least level logged: debug, info, warning or error.");
 
 namespace crmsync {
 namespace {
+
+// What the drain allows beyond drain_timeout for cancelled calls and stopped tasks to unwind.
+constexpr absl::Duration kUnwindTime = absl::Seconds(1);
 
 absl::Status ValidatePort(absl::string_view flag, int port) {
   if (port < 0 || port > 65535) {
@@ -177,8 +184,9 @@ absl::Status Runtime::Start() {
         absl::StrCat("cannot serve gRPC on ", options_.listen_host, ":", options_.grpc_port));
   }
   SetServing(false);
+  server_->GetHealthCheckService()->SetServingStatus(kLivenessService, true);
   LogInfo("listening", {{"grpc_port", grpc_port_}, {"metrics_port", metrics_->port()}});
-  readiness_thread_ = std::thread([this] { ReadinessLoop(); });
+  StartWorker("readiness", [this] { ReadinessLoop(); });
   signal_thread_ = std::thread([this] {
     const sigset_t signals = TerminationSignals();
     const timespec tick{0, 200'000'000};
@@ -194,12 +202,25 @@ absl::Status Runtime::Start() {
   return absl::OkStatus();
 }
 
+bool Runtime::StartWorker(std::string name, std::function<void()> work) {
+  // stopping_ is checked under the lock the drain takes to collect the workers.
+  std::lock_guard lock(workers_mutex_);
+  if (stopping_.HasBeenNotified()) return false;
+  auto done = std::make_unique<absl::Notification>();
+  std::thread thread([work = std::move(work), done = done.get()] {
+    work();
+    done->Notify();
+  });
+  workers_.push_back({std::move(name), std::move(done), std::move(thread)});
+  return true;
+}
+
 void Runtime::SetServing(bool serving) {
   if (serving_.exchange(serving) != serving) {
     LogInfo(serving ? "serving" : "not serving: database unreachable");
   }
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  health->SetServingStatus(serving);
+  health->SetServingStatus("", serving);  // not the overload without a name: that sets liveness too
   for (const auto& [service, name] : services_) health->SetServingStatus(name, serving);
 }
 
@@ -209,16 +230,13 @@ void Runtime::ReadinessLoop() {
            .ok()) {
     return;
   }
-  {
-    std::lock_guard lock(tasks_mutex_);
-    for (auto& [name, task] : tasks_) {
-      if (stopping_.HasBeenNotified()) break;
-      LogInfo("background task started", {{"task", name}});
-      task_threads_.emplace_back([this, task = task] { task(stopping_); });
-    }
+  for (auto& [name, task] : tasks_) {
+    if (!StartWorker(name, [this, task = task] { task(stopping_); })) return;
+    LogInfo("background task started", {{"task", name}});
   }
   while (!stopping_.HasBeenNotified()) {
-    SetServing(pool_->Ping().ok());
+    // Bounded, so that a database that hangs reads as down and the drain need not wait for it.
+    SetServing(pool_->Ping(absl::Now() + options_.health_check_interval).ok());
     stopping_.WaitForNotificationWithTimeout(options_.health_check_interval);
   }
 }
@@ -231,24 +249,64 @@ void Runtime::WaitForShutdown() {
 void Runtime::Drain() {
   if (drained_) return;
   drained_ = true;
+  const absl::Time calls_deadline = absl::Now() + options_.drain_timeout;
+  const absl::Time exit_deadline = calls_deadline + kUnwindTime;
+  // Background tasks stop alongside the calls, not after them: both share the grace period.
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  absl::Notification server_stopped;
+  std::thread server_shutdown;
+  // Where gRPC posts shutdown_tag once the shutdown begun here is complete.
+  grpc_completion_queue* shutdown_queue = nullptr;
+  int shutdown_tag = 0;
   if (server_ != nullptr) {
-    server_->GetHealthCheckService()->Shutdown();  // every service NOT_SERVING, for good
-    // grpc::Server::Shutdown(deadline) also waits out the deadline for idle client connections,
-    // so wait here for the calls themselves, then cancel whatever is left at once.
-    const absl::Time deadline = absl::Now() + options_.drain_timeout;
-    while (in_flight_.load() > 0 && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(10));
+    shutdown_queue = grpc_completion_queue_create_for_pluck(nullptr);
+    server_->GetHealthCheckService()->Shutdown();  // every name NOT_SERVING, for good
+    // Closes the listener and sends GOAWAY on every connection at once, so that new calls are
+    // refused, while calls in flight go on.
+    grpc_server_shutdown_and_notify(server_->c_server(), shutdown_queue, &shutdown_tag);
+    if (!in_flight_.WaitForNone(calls_deadline)) {
+      LogWarning("drain timeout: cancelling calls in flight",
+                 {{"calls_in_flight", in_flight_.count()}});
     }
-    server_->Shutdown(absl::ToChronoTime(absl::Now()));
+    // Cancels what is left and closes idle client connections too, which gRPC 1.51 would
+    // otherwise wait for until the deadline.
+    grpc_server_cancel_all_calls(server_->c_server());
+    server_shutdown = std::thread([this, &server_stopped] {
+      server_->Shutdown();
+      server_->Wait();
+      server_stopped.Notify();
+    });
   }
-  if (readiness_thread_.joinable()) readiness_thread_.join();
+  std::vector<Worker> workers;
+  {
+    std::lock_guard lock(workers_mutex_);
+    workers.swap(workers_);
+  }
+  std::vector<std::string> overstaying;
+  if (server_ != nullptr && !server_stopped.WaitForNotificationWithDeadline(exit_deadline)) {
+    LogError("calls still running after the drain timeout",
+             {{"calls_in_flight", in_flight_.count()}});
+    overstaying.push_back("grpc_server");
+  }
+  for (Worker& worker : workers) {
+    if (!worker.done->WaitForNotificationWithDeadline(exit_deadline)) {
+      LogError("background task still running after the drain timeout", {{"task", worker.name}});
+      overstaying.push_back(worker.name);
+    }
+  }
+  if (!overstaying.empty()) {
+    // Their threads cannot be joined and may still use what main is about to destroy.
+    LogError("exiting without waiting for them", {{"overstaying", overstaying}});
+    std::_Exit(1);
+  }
   if (signal_thread_.joinable()) signal_thread_.join();
-  std::lock_guard lock(tasks_mutex_);
-  for (auto& thread : task_threads_) thread.join();
-  task_threads_.clear();
-  if (server_ != nullptr) {
-    server_->Wait();
+  for (Worker& worker : workers) worker.thread.join();
+  if (server_shutdown.joinable()) {
+    server_shutdown.join();
+    grpc_completion_queue_pluck(shutdown_queue, &shutdown_tag, gpr_inf_future(GPR_CLOCK_REALTIME),
+                                nullptr);
+    grpc_completion_queue_shutdown(shutdown_queue);
+    grpc_completion_queue_destroy(shutdown_queue);
     LogInfo("stopped");
   }
 }

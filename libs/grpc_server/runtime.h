@@ -1,13 +1,19 @@
 // The runtime every crmsync service runs on: flags → options, a Postgres pool on the service's
 // own schema, /metrics, and a gRPC server with the standard health service, server reflection
-// and per-method metrics.
+// and per-method metrics (every INTERNAL or UNKNOWN status is also logged with its method).
 //
 // Life cycle: Create → AddService / AddBackgroundTask → Start → WaitForShutdown.
-// Start binds the ports at once; health says NOT_SERVING until the schema is migrated and while
-// the database does not answer. A database that is down at start is retried with backoff,
-// never a crash. SIGTERM or SIGINT drains: health turns NOT_SERVING, new calls are refused,
-// calls in flight get up to drain_timeout (then are cancelled; idle client connections do not
-// hold the drain up), background tasks are told to stop and are joined.
+// Start binds the ports at once. Health has two meanings:
+//   readiness: "" and each service's full name say NOT_SERVING until the schema is migrated and
+//              while the database does not answer (a database outage takes the pod out of
+//              service; it is no reason to restart it);
+//   liveness:  kLivenessService says SERVING from Start until the drain, whatever the database.
+// A database that is down at start is retried with backoff, never a crash.
+// SIGTERM or SIGINT drains: health turns NOT_SERVING for every name and background tasks are
+// told to stop, at once; the listener closes and new calls are refused (UNAVAILABLE) while calls
+// in flight get up to drain_timeout, then are cancelled. Background tasks and calls that still
+// run drain_timeout + 1 s after the signal are logged by name and the process exits without
+// them (exit code 1), so a stuck task never holds a pod beyond its grace period.
 #ifndef CRMSYNC_LIBS_GRPC_SERVER_RUNTIME_H_
 #define CRMSYNC_LIBS_GRPC_SERVER_RUNTIME_H_
 
@@ -16,6 +22,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +36,10 @@
 #include "libs/pg/pool.h"
 
 namespace crmsync {
+
+// The health service name that reports only that the process works (Kubernetes livenessProbe:
+// grpc with service "liveness"); readiness probes use "" or a service's full name.
+inline constexpr char kLivenessService[] = "liveness";
 
 struct RuntimeOptions {
   std::string service;  // short name: "auth"; also the Postgres schema
@@ -67,8 +78,9 @@ class Runtime {
   // gets its own health status. The service must outlive the runtime.
   void AddService(grpc::Service* service, std::string full_name);
 
-  // Runs `task` on its own thread once the schema is migrated. `stop` is notified at shutdown;
-  // the task must then return promptly (wait on it instead of sleeping).
+  // Runs `task` on its own thread once the schema is migrated. `stop` is notified as the drain
+  // begins; the task must then return promptly (wait on it instead of sleeping), at the latest
+  // within drain_timeout, or the process exits without it.
   void AddBackgroundTask(std::string name,
                          std::function<void(const absl::Notification& stop)> task);
 
@@ -80,7 +92,8 @@ class Runtime {
   // True once migrated and while the last database check answered.
   bool serving() const { return serving_.load(); }
 
-  // Blocks until SIGTERM, SIGINT or RequestShutdown, then drains and returns.
+  // Blocks until SIGTERM, SIGINT or RequestShutdown, then drains and returns; exits the process
+  // with code 1 instead when a call or a background task outlasts the drain (see above).
   void WaitForShutdown();
   void RequestShutdown() {
     if (!shutdown_requested_.HasBeenNotified()) shutdown_requested_.Notify();
@@ -88,6 +101,14 @@ class Runtime {
 
  private:
   Runtime(RuntimeOptions options, Schema schema) : options_(std::move(options)), schema_(schema) {}
+  // A thread the drain waits for with a bound: the readiness loop or a background task.
+  struct Worker {
+    std::string name;
+    std::unique_ptr<absl::Notification> done;
+    std::thread thread;
+  };
+  // Runs `work` on a new worker thread; false (and nothing runs) once the drain has begun.
+  bool StartWorker(std::string name, std::function<void()> work);
   void ReadinessLoop();
   void SetServing(bool serving);
   void Drain();
@@ -98,16 +119,15 @@ class Runtime {
   std::unique_ptr<pg::Pool> pool_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::vector<std::pair<std::string, std::function<void(const absl::Notification&)>>> tasks_;
-  std::atomic<int> in_flight_{0};  // declared before server_, which counts into it
+  InFlightCalls in_flight_;  // declared before server_, which counts into it
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;
   std::atomic<bool> serving_{false};
   absl::Notification shutdown_requested_;
   absl::Notification stopping_;  // tells the readiness loop and background tasks to end
-  std::thread readiness_thread_;
   std::thread signal_thread_;
-  std::mutex tasks_mutex_;
-  std::vector<std::thread> task_threads_;
+  std::mutex workers_mutex_;
+  std::vector<Worker> workers_;
   bool drained_ = false;
 };
 

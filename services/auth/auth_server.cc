@@ -231,9 +231,15 @@ grpc::ServerUnaryReactor* AuthServer::GetAccessToken(grpc::CallbackServerContext
     finish(*answer);
     return reactor;
   }
-  misses_.Run([this, finish, request, key = *std::move(key), scopes = std::move(scopes)] {
-    finish(vendor_.GetAccessToken(key, scopes, request->rejected_access_token()));
-  });
+  const bool queued =
+      misses_.TryRun([this, finish, request, key = *std::move(key), scopes = std::move(scopes)] {
+        finish(vendor_.GetAccessToken(key, scopes, request->rejected_access_token()));
+      });
+  if (!queued) {
+    reactor->Finish(ToGrpcStatus(absl::ResourceExhaustedError(
+        absl::StrCat("auth is overloaded: ", kMaxQueuedMisses,
+                     " token requests already wait for a worker; retry with backoff"))));
+  }
   return reactor;
 }
 

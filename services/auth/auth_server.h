@@ -61,8 +61,9 @@ class AuthServer final
   CallerTokens& callers_;
   const ServerOptions options_;
   // Token requests that memory cannot answer. Concurrent misses of one grant share one flight,
-  // so a few threads suffice.
-  WorkerPool misses_{8};
+  // so a few threads suffice; beyond kMaxQueuedMisses waiting, callers get RESOURCE_EXHAUSTED.
+  static constexpr int kMaxQueuedMisses = 1024;
+  WorkerPool misses_{8, kMaxQueuedMisses};
 };
 
 }  // namespace crmsync::auth

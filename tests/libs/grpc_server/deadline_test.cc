@@ -75,6 +75,24 @@ class CallerDeadlineTest : public ::testing::Test {
   }
   void TearDown() override { server_->Shutdown(); }
 
+  // One call to each API, with `deadline` if any.
+  void CallBothApis(std::optional<absl::Time> deadline) {
+    grpc::ClientContext sync_context;
+    grpc::ClientContext callback_context;
+    if (deadline.has_value()) {
+      sync_context.set_deadline(absl::ToChronoTime(*deadline));
+      callback_context.set_deadline(absl::ToChronoTime(*deadline));
+    }
+    mapping::v1::GetPortalResponse portal;
+    ASSERT_TRUE(mapping::v1::MappingService::NewStub(channel_)
+                    ->GetPortal(&sync_context, mapping::v1::GetPortalRequest(), &portal)
+                    .ok());
+    sync::v1::SubmitChangeResponse change;
+    ASSERT_TRUE(sync::v1::SyncService::NewStub(channel_)
+                    ->SubmitChange(&callback_context, sync::v1::SubmitChangeRequest(), &change)
+                    .ok());
+  }
+
   SeenDeadlines sync_seen_;
   SeenDeadlines callback_seen_;
   SyncApi sync_api_{sync_seen_};
@@ -85,22 +103,7 @@ class CallerDeadlineTest : public ::testing::Test {
 
 TEST_F(CallerDeadlineTest, HandlersSeeTheDeadlineTheCallerSet) {
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(deadline));
-    mapping::v1::GetPortalResponse response;
-    ASSERT_TRUE(mapping::v1::MappingService::NewStub(channel_)
-                    ->GetPortal(&context, mapping::v1::GetPortalRequest(), &response)
-                    .ok());
-  }
-  {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(deadline));
-    sync::v1::SubmitChangeResponse response;
-    ASSERT_TRUE(sync::v1::SyncService::NewStub(channel_)
-                    ->SubmitChange(&context, sync::v1::SubmitChangeRequest(), &response)
-                    .ok());
-  }
+  CallBothApis(deadline);
   for (SeenDeadlines* seen : {&sync_seen_, &callback_seen_}) {
     ASSERT_TRUE(seen->Get().has_value());
     // The deadline travels as a timeout relative to the moment of sending, so the server's copy
@@ -110,20 +113,7 @@ TEST_F(CallerDeadlineTest, HandlersSeeTheDeadlineTheCallerSet) {
 }
 
 TEST_F(CallerDeadlineTest, NoDeadlineIsInfiniteFuture) {
-  {
-    grpc::ClientContext context;
-    mapping::v1::GetPortalResponse response;
-    ASSERT_TRUE(mapping::v1::MappingService::NewStub(channel_)
-                    ->GetPortal(&context, mapping::v1::GetPortalRequest(), &response)
-                    .ok());
-  }
-  {
-    grpc::ClientContext context;
-    sync::v1::SubmitChangeResponse response;
-    ASSERT_TRUE(sync::v1::SyncService::NewStub(channel_)
-                    ->SubmitChange(&context, sync::v1::SubmitChangeRequest(), &response)
-                    .ok());
-  }
+  CallBothApis(std::nullopt);
   EXPECT_EQ(sync_seen_.Get(), absl::InfiniteFuture());
   EXPECT_EQ(callback_seen_.Get(), absl::InfiniteFuture());
 }

@@ -141,6 +141,10 @@ absl::StatusOr<int> Subprocess::Wait(absl::Duration timeout) {
     if (done == pid_) {
       reaped_ = true;
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      // The exit can be seen before the reader has drained the pipe: callers read StderrLines()
+      // next, so wait for its end (bounded: a grandchild may still hold the pipe open).
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, std::chrono::seconds(2), [&] { return stderr_closed_; });
       return exit_code_;
     }
     if (done < 0) return absl::InternalError("waitpid failed");

@@ -44,6 +44,7 @@ class Subprocess {
   absl::StatusOr<int> Terminate(absl::Duration timeout = absl::Seconds(5));
 
   // Waits up to `timeout` for the child to exit by itself; returns the exit code as Terminate.
+  // Once it returns a code, StderrLines() holds everything the child wrote.
   absl::StatusOr<int> Wait(absl::Duration timeout);
 
   pid_t pid() const { return pid_; }

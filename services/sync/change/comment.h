@@ -1,0 +1,37 @@
+// The decision on a comment added to or deleted from a linked task (SubmitComment): copy it to,
+// or delete its copy from, the other side, unless it is crmsync's own copy coming back. Pure: the
+// caller reads the link and what it knows of the comment first.
+#ifndef CRMSYNC_SERVICES_SYNC_CHANGE_COMMENT_H_
+#define CRMSYNC_SERVICES_SYNC_CHANGE_COMMENT_H_
+
+#include <optional>
+#include <string>
+
+#include "services/sync/change/merge.h"
+#include "services/sync/change/task.h"
+
+namespace crmsync::sync {
+
+// What is known about the comment's task and the comment itself.
+struct CommentContext {
+  // The task's link state; nullopt when the task is not linked.
+  std::optional<LinkState> link;
+  // The comment is a copy crmsync itself wrote on the origin side.
+  bool is_our_copy = false;
+  // crmsync copied this comment to the other side, so a deletion has a copy to delete.
+  bool has_copy = false;
+};
+
+// TASK_NOT_LINKED / TASK_DELETED_ON_OTHER_SIDE as for changes; ECHO for crmsync's own copy
+// coming back and for the deletion of a comment never copied; REJECTED INVALID_VALUE for an added
+// comment that is empty or longer than 10,000 characters; otherwise APPLIED (the copy or its
+// deletion is to be queued). The decision lists no fields.
+ChangeDecision DecideComment(const CommentChange& comment, const CommentContext& context);
+
+// How the copy on the other side names the comment's author: "Linda Smith (via Zoho CRM)" (the
+// display name, else the email, else the user id).
+std::string CopyAttribution(const Actor& author, Side origin);
+
+}  // namespace crmsync::sync
+
+#endif  // CRMSYNC_SERVICES_SYNC_CHANGE_COMMENT_H_

@@ -1,0 +1,575 @@
+#!/usr/bin/env python3
+"""Runs the built suite under a real Prometheus, scraped as the manifests say, and checks the
+monitoring against what the services really export.
+
+Starts auth, mapping, sync and notify with the environment the dev overlay gives them (its
+ConfigMaps, Secrets and mounted key file, rendered by kubectl's kustomize), only the addresses
+replaced: a fresh database of the pg_virtualenv cluster, the test SMTP sink as notify's relay,
+tools/zoho-sim as Zoho's accounts server. The overlay's migration Jobs run first, as they are
+written. A value a binary refuses, or a Job that fails, fails the check. Each
+service's scrape target carries the labels and annotations of its pod template in the dev overlay
+as the Kubernetes discovery would, and Prometheus (Debian's)
+applies deploy/prometheus/scrape.yml's relabelling to them and loads the recording and alert
+rules. Traffic: one failure email through notify (and one refused request), a grant registered
+in auth and tokens minted from zoho-sim, one call to mapping and to sync. Then every rule
+expression and every dashboard query is evaluated; the check fails if one errors, names a metric
+that no service exports (deploy/prometheus/awaiting-metrics.txt lists those awaited, and an
+awaited one that is exported fails too, so the list shrinks), or returns nothing where the
+traffic must have produced data. The health services the manifests' probes ask for must answer
+SERVING.
+
+Usage (under pg_virtualenv): check_e2e.py --root SRC --bin_dir BUILD/bin
+"""
+
+import argparse
+import base64
+import datetime
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import grpc
+import yaml
+
+SERVICES = ("auth", "mapping", "sync", "notify")
+WAIT_SECONDS = 60
+# Health services a probe in the manifests asks for that the binaries do not serve yet: accepted
+# as NOT_FOUND, and a failure once served, so that this list empties.
+AWAITING_HEALTH_SERVICES: set = set()
+# Panels that stay empty with this traffic, and why.
+EMPTY_OK = {
+    "Server error ratio by method": "no server error happens",
+    "Server error ratio (health checks left out)": "no server error happens",
+    "Mints that were a grant's 8th or later in Zoho's 10-minute window": "one mint only",
+}
+# Rule expressions that stay empty with this traffic: every alert (none may fire) and these.
+EMPTY_OK_RECORDS = {
+    "job:crmsync_grpc_server_errors:rate5m": "no server error happens",
+    "job:crmsync_grpc_server_error_ratio:rate5m": "no server error happens",
+}
+
+
+class Failure(Exception):
+    pass
+
+
+def wait_for(what, condition):
+    """Returns condition()'s first truthy value, polling for at most WAIT_SECONDS."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise Failure(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+class Suite:
+    """The processes of the run; stop() ends them all."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.processes = []
+
+    def start(self, name, argv, env=None):
+        log = open(self.workdir / f"{name}.log", "w+")
+        process = subprocess.Popen(
+            argv,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            env={**os.environ, **(env or {})},
+            cwd=self.workdir,
+        )
+        self.processes.append((name, process, log))
+        return process, log
+
+    def listening(self, name, process, log):
+        """The JSON "listening" line the process writes on start."""
+
+        def line():
+            if process.poll() is not None:
+                raise Failure(f"{name} exited with {process.returncode}: {self.log_text(name)}")
+            log.seek(0)
+            for text in log.read().splitlines():
+                if '"listening"' in text:
+                    return json.loads(text)
+            return None
+
+        return wait_for(f"{name} to listen", line)
+
+    def log_text(self, name):
+        return (self.workdir / f"{name}.log").read_text()[-2000:]
+
+    def stop(self):
+        for _, process, _ in self.processes:
+            process.terminate()
+        for name, process, log in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_json(url, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"null")
+
+
+def compile_protos(root, out):
+    protos = [str(p.relative_to(root / "protos")) for p in (root / "protos").rglob("*.proto")]
+    subprocess.run(
+        ["protoc", f"-I{root / 'protos'}", "-I/usr/include", f"--python_out={out}", *protos],
+        check=True,
+    )
+    sys.path.insert(0, str(out))
+
+
+def rendered_dev_overlay(root, workdir):
+    """The objects of the dev overlay as kubectl's kustomize renders them."""
+    k8s = workdir / "k8s"
+    shutil.copytree(root / "deploy/k8s", k8s)
+    rendered = subprocess.run(
+        ["kubectl", "kustomize", str(k8s / "overlays/dev")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [obj for obj in yaml.safe_load_all(rendered) if obj]
+
+
+def pod_templates(objects):
+    """(namespace, pod template) of each crmsync Deployment, by service."""
+    templates = {}
+    for obj in objects:
+        if obj["kind"] == "Deployment" and obj["metadata"]["name"].startswith("crmsync-"):
+            service = obj["metadata"]["name"].removeprefix("crmsync-")
+            templates[service] = (obj["metadata"].get("namespace"), obj["spec"]["template"])
+    return templates
+
+
+def container_environment(objects, template, files_dir):
+    """The environment the kubelet would give the template's first container: its ConfigMaps,
+    Secrets and values, with Secret volumes written under files_dir and paths into them moved
+    there."""
+    by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects}
+
+    def data(kind, name):
+        obj = by_name[(kind, name)]
+        values = obj.get("data") or {}
+        if kind == "Secret":
+            return {k: base64.b64decode(v).decode() for k, v in values.items()}
+        return dict(values)
+
+    container = template["spec"]["containers"][0]
+    env = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(data("ConfigMap", source["configMapRef"]["name"]))
+        if "secretRef" in source:
+            env.update(data("Secret", source["secretRef"]["name"]))
+    for item in container.get("env", []):
+        ref = item.get("valueFrom", {}).get("secretKeyRef")
+        env[item["name"]] = data("Secret", ref["name"])[ref["key"]] if ref else item["value"]
+    volumes = {v["name"]: v for v in template["spec"].get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        secret = volumes[mount["name"]]["secret"]
+        folder = files_dir / mount["mountPath"].lstrip("/")
+        folder.mkdir(parents=True, exist_ok=True)
+        values = data("Secret", secret["secretName"])
+        for item in secret["items"]:
+            (folder / item["path"]).write_text(values[item["key"]])
+        for name, value in env.items():
+            if value.startswith(mount["mountPath"] + "/"):
+                env[name] = str(files_dir) + value
+    return env
+
+
+def probed_health_services(template):
+    """Health service names the gRPC probes of a pod template ask for ("" is the default)."""
+    names = set()
+    for container in template["spec"]["containers"]:
+        for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+            grpc_probe = container.get(probe, {}).get("grpc")
+            if grpc_probe is not None:
+                names.add(grpc_probe.get("service", ""))
+    return names
+
+
+def meta_labels(service, namespace, template, metrics_port):
+    """The __meta_kubernetes_* labels Prometheus' pod discovery gives this pod's target."""
+
+    def sanitize(name):
+        return re.sub(r"[^a-zA-Z0-9_]", "_", name)
+
+    labels = {
+        "__meta_kubernetes_namespace": namespace,
+        "__meta_kubernetes_pod_name": f"crmsync-{service}-0",
+    }
+    for key, value in template["metadata"].get("labels", {}).items():
+        labels[f"__meta_kubernetes_pod_label_{sanitize(key)}"] = value
+    for key, value in template["metadata"].get("annotations", {}).items():
+        labels[f"__meta_kubernetes_pod_annotation_{sanitize(key)}"] = value
+    # One host runs every service: each listens on its own metrics port, not the pod's 9090.
+    labels["__meta_kubernetes_pod_annotation_prometheus_io_port"] = str(metrics_port)
+    return labels
+
+
+def prometheus_config(root, workdir, targets):
+    """prometheus.yml from deploy/prometheus/scrape.yml, discovery swapped for a file."""
+    (workdir / "targets.json").write_text(json.dumps(targets))
+    config = yaml.safe_load((root / "deploy/prometheus/scrape.yml").read_text())
+    config["global"] = {"scrape_interval": "1s", "evaluation_interval": "1s"}
+    for job in config["scrape_configs"]:
+        job.pop("kubernetes_sd_configs")
+        job["file_sd_configs"] = [{"files": [str(workdir / "targets.json")]}]
+        job["scrape_interval"], job["scrape_timeout"] = "1s", "1s"
+    rule_files = []
+    for name in config["rule_files"]:
+        rules = yaml.safe_load((root / "deploy/prometheus" / name).read_text())
+        for group in rules["groups"]:
+            group["interval"] = "1s"
+        (workdir / name).write_text(yaml.safe_dump(rules))
+        rule_files.append(str(workdir / name))
+    config["rule_files"] = rule_files
+    path = workdir / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def seconds_since_epoch(rfc3339):
+    """Prometheus' RFC 3339 times (nanoseconds, Z) as seconds since the epoch."""
+    match = re.fullmatch(r"(.{19})(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", rfc3339)
+    stamp = datetime.datetime.fromisoformat(match.group(1) + match.group(3).replace("Z", "+00:00"))
+    return stamp.timestamp() + float("0." + (match.group(2) or "0"))
+
+
+def metric_names(expr):
+    """Metric names a PromQL expression reads (recording-rule names included)."""
+    without_strings = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    without_labels = re.sub(r"\{[^}]*\}", "", without_strings)
+    names = re.findall(r"\b(?:crmsync_\w+|process_\w+|up|[a-z_]+:[a-z0-9_]+:\w+)\b", without_labels)
+    return set(names)
+
+
+def dashboard_queries(root):
+    for path in sorted((root / "deploy/grafana").glob("*.json")):
+        board = json.loads(path.read_text())
+        for panel in board["panels"]:
+            for target in panel.get("targets", []):
+                expr = (
+                    target["expr"]
+                    .replace("$__rate_interval", "1m")
+                    .replace("$job", ".*")
+                    .replace("$instance", ".*")
+                )
+                yield f"{path.name}: {panel['title']}", panel["title"], expr
+
+
+def rule_expressions(root):
+    for name in ("recording.yml", "alerts.yml"):
+        for group in yaml.safe_load((root / "deploy/prometheus" / name).read_text())["groups"]:
+            for rule in group["rules"]:
+                yield rule.get("record") or rule["alert"], "record" in rule, rule["expr"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--root", required=True, type=pathlib.Path)
+    parser.add_argument("--bin_dir", required=True, type=pathlib.Path)
+    args = parser.parse_args()
+    root, bin_dir = args.root.resolve(), args.bin_dir.resolve()
+    if "PGHOST" not in os.environ:
+        raise SystemExit("PGHOST is not set: run under pg_virtualenv (./scripts/test does)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = pathlib.Path(tmp)
+        suite = Suite(workdir)
+        database = f"crmsync_deploy_e2e_{os.getpid()}"
+        subprocess.run(["createdb", database], check=True)
+        problems = []
+        try:
+            run(root, bin_dir, workdir, suite, database, problems)
+        except Failure as failure:
+            problems.append(str(failure))
+        finally:
+            suite.stop()
+            subprocess.run(["dropdb", "--force", "--if-exists", database], check=False)
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problems")
+    return 1 if problems else 0
+
+
+def run(root, bin_dir, workdir, suite, database, problems):
+    """Appends to problems what is wrong; raises Failure when it cannot go on."""
+    compile_protos(root, workdir)
+    from crmsync.auth.v1 import auth_pb2
+    from crmsync.common.v1 import common_pb2
+    from crmsync.notify.v1 import notify_pb2
+
+    objects = rendered_dev_overlay(root, workdir)
+    templates = pod_templates(objects)
+
+    sink_dir = workdir / "mail"
+    sink_dir.mkdir()
+    sink = suite.start(
+        "smtp-sink",
+        [
+            "/usr/bin/python3",
+            str(root / "tests/services/notify/smtp_sink.py"),
+            "--dir",
+            str(sink_dir),
+        ],
+    )
+    smtp_port = suite.listening("smtp-sink", *sink)["port"]
+    sim = suite.start("zoho-sim", [str(bin_dir / "zoho-sim"), "--port=0"])
+    sim_url = f"http://127.0.0.1:{suite.listening('zoho-sim', *sim)['port']}"
+
+    # The migration Jobs first, as the overlay runs them: their arguments and environment.
+    for job in (o for o in objects if o["kind"] == "Job"):
+        template = job["spec"]["template"]
+        container = template["spec"]["containers"][0]
+        binary = container["image"].split(":")[0]
+        env = container_environment(objects, template, workdir / "files")
+        env["CRMSYNC_DATABASE_URL"] = f"dbname={database}"
+        migrated = subprocess.run(
+            [str(bin_dir / binary), *container.get("args", [])],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=WAIT_SECONDS * 2,
+        )
+        if migrated.returncode != 0:
+            problems.append(f"Job {job['metadata']['name']} failed: {migrated.stderr[-1000:]}")
+
+    # Each service starts with the dev overlay's configuration; only the addresses of what runs
+    # elsewhere in a cluster point at this run's database, SMTP sink and notify.
+    ports = {}
+
+    def start_service(service, addresses):
+        env = container_environment(objects, templates[service][1], workdir / "files")
+        env.update({"CRMSYNC_DATABASE_URL": f"dbname={database}", **addresses})
+        process = suite.start(
+            service,
+            [str(bin_dir / f"crmsync-{service}"), "--grpc_port=0", "--metrics_port=0"],
+            env=env,
+        )
+        line = suite.listening(service, *process)
+        ports[service] = (line["grpc_port"], line["metrics_port"])
+
+    start_service("notify", {"CRMSYNC_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}"})
+    start_service("auth", {"CRMSYNC_NOTIFY_ADDRESS": f"127.0.0.1:{ports['notify'][0]}"})
+    start_service("mapping", {})
+    start_service("sync", {})
+
+    for service, (grpc_port, _) in ports.items():
+        # The default health service first, waiting for the schema; the others are then answered
+        # at once, and a name the binary does not serve answers NOT_FOUND at once.
+        for health_service in sorted(probed_health_services(templates[service][1])):
+            answer = subprocess.run(
+                [
+                    str(bin_dir / "crmsync-health-probe"),
+                    f"--address=127.0.0.1:{grpc_port}",
+                    f"--service={health_service}",
+                    f"--wait={WAIT_SECONDS if health_service == '' else 0}s",
+                ],
+                capture_output=True,
+                text=True,
+            )
+            served = answer.returncode == 0
+            if health_service in AWAITING_HEALTH_SERVICES:
+                if served:
+                    problems.append(
+                        f"{service} serves health service '{health_service}': "
+                        "remove it from AWAITING_HEALTH_SERVICES"
+                    )
+            elif not served:
+                problems.append(
+                    f"{service}: health service '{health_service}' probed by the manifests "
+                    f"is not SERVING: {answer.stdout}{answer.stderr}"
+                )
+
+    targets = [
+        {
+            "targets": ["127.0.0.1"],
+            "labels": meta_labels(service, *templates[service], ports[service][1]),
+        }
+        for service in SERVICES
+    ]
+    prometheus_port = free_port()
+    prometheus_url = f"http://127.0.0.1:{prometheus_port}"
+    prometheus, _ = suite.start(
+        "prometheus",
+        [
+            "prometheus",
+            f"--config.file={prometheus_config(root, workdir, targets)}",
+            f"--storage.tsdb.path={workdir / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{prometheus_port}",
+        ],
+    )
+
+    def query(expr):
+        url = f"{prometheus_url}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+        try:
+            return http_json(url)
+        except urllib.error.HTTPError as error:
+            return json.loads(error.read())
+        except OSError:
+            if prometheus.poll() is not None:
+                raise Failure(f"prometheus exited: {suite.log_text('prometheus')}")
+            return None
+
+    # Traffic.
+    def channel(service):
+        return grpc.insecure_channel(f"127.0.0.1:{ports[service][0]}")
+
+    occur = notify_pb2.FailureParameters(
+        side=common_pb2.SIDE_CRM, task_id="t1", task_title="Call back", reason="outside schedule"
+    )
+    occur.occur_time.GetCurrentTime()
+    notify_failure = channel("notify").unary_unary(
+        "/crmsync.notify.v1.NotifyService/NotifyFailure",
+        request_serializer=notify_pb2.NotifyFailureRequest.SerializeToString,
+        response_deserializer=notify_pb2.NotifyFailureResponse.FromString,
+    )
+    notify_failure(
+        notify_pb2.NotifyFailureRequest(
+            failure_id="e2e-1",
+            portal_id="p1",
+            recipient=notify_pb2.Recipient(email="ann@example.com", display_name="Ann"),
+            kind=notify_pb2.NOTIFICATION_KIND_DUE_DATE_BEYOND_STRICT_SCHEDULE,
+            parameters=occur,
+        ),
+        timeout=10,
+    )
+    try:
+        notify_failure(notify_pb2.NotifyFailureRequest(), timeout=10)
+        raise Failure("notify accepted an empty NotifyFailure")
+    except grpc.RpcError as error:
+        if error.code() != grpc.StatusCode.INVALID_ARGUMENT:
+            raise Failure(f"an empty NotifyFailure got {error.code()}")
+    wait_for("the email to reach the SMTP sink", lambda: list(sink_dir.glob("*.eml")))
+
+    http_json(f"{sim_url}/_sim/oauth/clients", {"client_id": "c1", "client_secret": "s1"})
+    refresh = http_json(
+        f"{sim_url}/_sim/oauth/grants",
+        {"client_id": "c1", "user_email": "owner@example.com", "scopes": ["ZohoCRM.modules.ALL"]},
+    )["refresh_token"]
+    auth = channel("auth")
+    auth.unary_unary(
+        "/crmsync.auth.v1.AuthService/RegisterGrant",
+        request_serializer=auth_pb2.RegisterGrantRequest.SerializeToString,
+        response_deserializer=auth_pb2.RegisterGrantResponse.FromString,
+    )(
+        auth_pb2.RegisterGrantRequest(
+            portal_id="p1",
+            side=common_pb2.SIDE_CRM,
+            accounts_server_url=sim_url,
+            api_domain=sim_url,
+            client_id="c1",
+            client_secret="s1",
+            refresh_token=refresh,
+            scopes=["ZohoCRM.modules.ALL"],
+            owner_email="owner@example.com",
+        ),
+        timeout=20,
+    )
+    get_token = auth.unary_unary(
+        "/crmsync.auth.v1.AuthService/GetAccessToken",
+        request_serializer=auth_pb2.GetAccessTokenRequest.SerializeToString,
+        response_deserializer=auth_pb2.GetAccessTokenResponse.FromString,
+    )
+    for _ in range(5):
+        get_token(
+            auth_pb2.GetAccessTokenRequest(
+                portal_id="p1", side=common_pb2.SIDE_CRM, scopes=["ZohoCRM.modules.ALL"]
+            ),
+            timeout=20,
+        )
+    for service, method in (
+        ("mapping", "/crmsync.mapping.v1.MappingService/GetPortal"),
+        ("sync", "/crmsync.sync.v1.SyncService/SubmitChange"),
+    ):
+        try:
+            channel(service).unary_unary(method)(b"", timeout=10)
+        except grpc.RpcError:
+            pass  # not built yet: UNIMPLEMENTED, which counts as a call all the same
+
+    # Every target scraped after the traffic, and the rules evaluated on it.
+    def scraped():
+        result = query('count(crmsync_notify_send_attempts_total{result="sent"} > 0)')
+        up = query('count(up{job=~"crmsync-.*"} == 1)')
+        record = query("count(job:crmsync_grpc_server_calls:rate5m)")
+        values = [r and r.get("data", {}).get("result") for r in (result, up, record)]
+        return all(values) and values[1][0]["value"][1] == "4" and values[2][0]["value"][1] == "4"
+
+    try:
+        wait_for("Prometheus to scrape the traffic and record its rules", scraped)
+    except Failure:
+        if prometheus.poll() is not None:
+            raise
+        targets = http_json(f"{prometheus_url}/api/v1/targets")["data"]["activeTargets"]
+        seen = [(t["labels"].get("job"), t["health"], t["lastError"]) for t in targets]
+        raise Failure(f"Prometheus did not see the four crmsync jobs up with calls: {seen}")
+    scraped_at = time.time()
+
+    def evaluated_since_scraped():
+        groups = http_json(f"{prometheus_url}/api/v1/rules")["data"]["groups"]
+        return all(seconds_since_epoch(g["lastEvaluation"]) > scraped_at for g in groups)
+
+    wait_for("every rule group to be evaluated on the scraped traffic", evaluated_since_scraped)
+
+    exported = set(http_json(f"{prometheus_url}/api/v1/label/__name__/values")["data"])
+    recorded = {name for name, is_record, _ in rule_expressions(root) if is_record}
+    awaiting = {
+        line.strip()
+        for line in (root / "deploy/prometheus/awaiting-metrics.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for name in sorted(awaiting & exported):
+        problems.append(f"{name} is exported now: remove it from awaiting-metrics.txt")
+    jobs = http_json(f"{prometheus_url}/api/v1/label/job/values")["data"]
+    if sorted(jobs) != [f"crmsync-{s}" for s in sorted(SERVICES)]:
+        problems.append(f"the scrape config gives the jobs {jobs}")
+
+    def check(where, expr, data_expected):
+        names = metric_names(expr)
+        unknown = names - exported - recorded - awaiting
+        if unknown:
+            problems.append(f"{where}: no service exports {sorted(unknown)}")
+        answer = query(expr)
+        if answer is None or answer.get("status") != "success":
+            problems.append(f"{where}: {answer and answer.get('error')}")
+            return
+        if data_expected and not (names & awaiting) and not answer["data"]["result"]:
+            problems.append(f"{where}: returned nothing though the traffic must have produced data")
+
+    for name, is_record, expr in rule_expressions(root):
+        check(f"rule {name}", expr, is_record and name not in EMPTY_OK_RECORDS)
+    for where, title, expr in dashboard_queries(root):
+        check(where, expr, title not in EMPTY_OK)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
