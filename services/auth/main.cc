@@ -11,6 +11,7 @@
 #include "libs/crypto/aead.h"
 #include "libs/grpc_server/runtime.h"
 #include "libs/http/http_client.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "services/auth/accounts.h"
 #include "services/auth/auth_metrics.h"
 #include "services/auth/auth_server.h"
@@ -50,7 +51,7 @@ ABSL_FLAG(std::string, notify_address, "",
 ABSL_FLAG(std::string, notify_caller_token, "",
           "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(5),
-          "How often queued broken-grant failures are offered to notify.");
+          "How often an idle relay looks for broken-grant failures to offer to notify.");
 
 namespace {
 constexpr char kSummary[] =
@@ -101,6 +102,8 @@ int main(int argc, char** argv) {
         absl::InvalidArgumentError("--max_concurrent_mints must be at least 1"));
   }
   if (keys->empty()) crmsync::LogWarning("no encryption key configured: grants cannot be stored");
+  auto retention = crmsync::work_queue::QueueRetentionFromFlags();
+  if (!retention.ok()) return crmsync::ExitWithUsageError(retention.status());
 
   auto runtime = crmsync::Runtime::Create(*options, crmsync::auth::AuthSchema());
   if (!runtime.ok()) return crmsync::ExitWithError(runtime.status());
@@ -142,20 +145,36 @@ int main(int argc, char** argv) {
       }
     });
   });
+  crmsync::work_queue::Metrics queue_metrics((*runtime)->registry());
+  (*runtime)->AddBackgroundTask("queue-maintenance", [&](const absl::Notification& stop) {
+    crmsync::work_queue::Maintain(
+        (*runtime)->pool(), clock, queue_metrics,
+        {.queues = {crmsync::auth::kFailureQueue}, .retention = *retention}, stop);
+  });
   std::unique_ptr<crmsync::auth::NotifyNotifier> notifier;
   std::unique_ptr<crmsync::auth::FailureRelay> relay;
+  std::unique_ptr<crmsync::work_queue::PgWorkQueue> relay_queue;
+  std::unique_ptr<crmsync::work_queue::Worker> relay_worker;
   if (const std::string address = absl::GetFlag(FLAGS_notify_address); !address.empty()) {
+    const absl::Duration notify_timeout = absl::Seconds(10);
     notifier = std::make_unique<crmsync::auth::NotifyNotifier>(
-        address, absl::GetFlag(FLAGS_notify_caller_token));
-    relay = std::make_unique<crmsync::auth::FailureRelay>(store, *notifier, clock, metrics);
-    (*runtime)->AddBackgroundTask("failure_relay", [&](const absl::Notification& stop) {
-      Every(absl::GetFlag(FLAGS_relay_interval), stop, [&] {
-        if (auto delivered = relay->DeliverDue(); !delivered.ok()) {
-          crmsync::LogWarning("failure relay pass failed",
-                              {{"error", delivered.status().ToString()}});
-        }
-      });
-    });
+        address, absl::GetFlag(FLAGS_notify_caller_token), notify_timeout);
+    relay = std::make_unique<crmsync::auth::FailureRelay>(store, *notifier, metrics);
+    // About eight hours of retries (backoff capped at 10 minutes) before a failure is DEAD.
+    relay_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
+        (*runtime)->pool(), crmsync::auth::kFailureQueue, clock,
+        crmsync::work_queue::RetryPolicy{50, {absl::Seconds(1), absl::Minutes(10), 2.0}},
+        queue_metrics, crmsync::auth::PgStore::QueueHooks());
+    relay_worker = std::make_unique<crmsync::work_queue::Worker>(
+        *relay_queue,
+        [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
+          return relay->Deliver(unit, stop);
+        },
+        crmsync::work_queue::WorkerOptions{.lease = absl::Seconds(60),
+                                           .item_bound = notify_timeout + absl::Seconds(5),
+                                           .idle_poll = absl::GetFlag(FLAGS_relay_interval)});
+    (*runtime)->AddBackgroundTask("failure_relay",
+                                  [&](const absl::Notification& stop) { relay_worker->Run(stop); });
   } else {
     crmsync::LogWarning("no --notify_address: broken-grant failures stay queued");
   }

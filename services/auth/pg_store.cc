@@ -191,6 +191,15 @@ absl::StatusOr<bool> PgStore::FinishRefresh(const GrantKey& key, int64_t fence,
           tx.exec_prepared("queue_failure", write.broken->failure_id, key.portal_id, SideText(key),
                            ended[0]["owner_email"].as<std::string>(), write.broken->reason,
                            Micros(now));
+          ASSIGN_OR_RETURN(
+              const bool queued,
+              work_queue::Enqueue(
+                  tx, {kFailureQueue, write.broken->failure_id, write.broken->failure_id, "", now},
+                  now));
+          if (!queued) {
+            return absl::InternalError(
+                absl::StrCat("failure ", write.broken->failure_id, " is queued already"));
+          }
         }
         if (write.uncount_mint)
           tx.exec_prepared("uncount_mint", key.portal_id, SideText(key), fence);
@@ -230,38 +239,33 @@ absl::StatusOr<int64_t> PgStore::CountBrokenGrants() {
   });
 }
 
-absl::StatusOr<std::vector<QueuedFailure>> PgStore::DueFailures(absl::Time now, int limit) {
-  return pool_.TransactValue<std::vector<QueuedFailure>>(
-      [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::vector<QueuedFailure>> {
-        std::vector<QueuedFailure> failures;
-        for (const auto& row : tx.exec_prepared("due_failures", Micros(now), limit)) {
-          QueuedFailure failure;
-          failure.failure_id = row["failure_id"].as<std::string>();
-          failure.key.portal_id = row["portal_id"].as<std::string>();
-          ASSIGN_OR_RETURN(failure.key.side, SideFromName(row["side"].as<std::string>()));
-          failure.owner_email = row["owner_email"].as<std::string>();
-          failure.reason = row["reason"].as<std::string>();
-          failure.occur_time = FromMicros(row["occur_us"].as<int64_t>());
-          failure.attempts = row["attempts"].as<int>();
-          failures.push_back(std::move(failure));
-        }
-        return failures;
+absl::StatusOr<QueuedFailure> PgStore::GetFailure(const std::string& failure_id) {
+  return pool_.TransactValue<QueuedFailure>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<QueuedFailure> {
+        const auto rows = tx.exec_prepared("get_failure", failure_id);
+        if (rows.empty()) return absl::NotFoundError(absl::StrCat("no failure ", failure_id));
+        const auto& row = rows[0];
+        QueuedFailure failure;
+        failure.failure_id = row["failure_id"].as<std::string>();
+        failure.key.portal_id = row["portal_id"].as<std::string>();
+        ASSIGN_OR_RETURN(failure.key.side, SideFromName(row["side"].as<std::string>()));
+        failure.owner_email = row["owner_email"].as<std::string>();
+        failure.reason = row["reason"].as<std::string>();
+        failure.occur_time = FromMicros(row["occur_us"].as<int64_t>());
+        return failure;
       });
 }
 
-absl::Status PgStore::MarkFailureDelivered(const std::string& failure_id, absl::Time now) {
-  return pool_.Transact([&](pqxx::transaction_base& tx) {
-    tx.exec_prepared("failure_delivered", failure_id, Micros(now));
+work_queue::PgHooks PgStore::QueueHooks() {
+  work_queue::PgHooks hooks;
+  hooks.on_complete = [](pqxx::transaction_base& tx, const work_queue::Claim& claim,
+                         const work_queue::Resolution& resolution, absl::Time now) {
+    if (resolution.kind == work_queue::Resolution::Kind::kDone) {
+      tx.exec_prepared("failure_delivered", claim.key, Micros(now), claim.attempt);
+    }
     return absl::OkStatus();
-  });
-}
-
-absl::Status PgStore::RetryFailureAt(const std::string& failure_id, absl::Time next_attempt,
-                                     const std::string& error) {
-  return pool_.Transact([&](pqxx::transaction_base& tx) {
-    tx.exec_prepared("retry_failure", failure_id, Micros(next_attempt), error);
-    return absl::OkStatus();
-  });
+  };
+  return hooks;
 }
 
 absl::Status PgStore::InsertCallerToken(const CallerToken& token) {

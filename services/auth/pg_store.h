@@ -5,6 +5,7 @@
 #define CRMSYNC_SERVICES_AUTH_PG_STORE_H_
 
 #include "libs/pg/pool.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "services/auth/caller_tokens.h"
 #include "services/auth/store.h"
 
@@ -33,10 +34,10 @@ class PgStore : public AuthStore, public CallerTokenStore {
       const GrantKey& key, const std::function<std::optional<SealedSecrets>(const Grant&)>& rewrite,
       absl::Time now) override;
   absl::StatusOr<int64_t> CountBrokenGrants() override;
-  absl::StatusOr<std::vector<QueuedFailure>> DueFailures(absl::Time now, int limit) override;
-  absl::Status MarkFailureDelivered(const std::string& failure_id, absl::Time now) override;
-  absl::Status RetryFailureAt(const std::string& failure_id, absl::Time next_attempt,
-                              const std::string& error) override;
+  absl::StatusOr<QueuedFailure> GetFailure(const std::string& failure_id) override;
+
+  // For the kFailureQueue PgWorkQueue: a delivered failure gets its delivery time.
+  static work_queue::PgHooks QueueHooks();
 
   absl::Status InsertCallerToken(const CallerToken& token) override;
   absl::StatusOr<CallerToken> GetCallerToken(const std::string& id) override;

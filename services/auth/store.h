@@ -1,7 +1,8 @@
 // The auth service's persistence, as an interface: grants, their shared access tokens and refresh
-// leases, the mint log that keeps Zoho's per-grant mint limit across replicas, and the queue of
-// broken-grant failures awaiting delivery to notify. PgStore is the implementation; values are
-// stored as the domain hands them (secrets already sealed).
+// leases, the mint log that keeps Zoho's per-grant mint limit across replicas, and the broken-grant
+// failures relayed to notify through the work queue (libs/work_queue, queue kFailureQueue).
+// PgStore is the implementation; values are stored as the domain hands them (secrets already
+// sealed).
 #ifndef CRMSYNC_SERVICES_AUTH_STORE_H_
 #define CRMSYNC_SERVICES_AUTH_STORE_H_
 
@@ -34,7 +35,7 @@ struct GrantBreak {
 // new token (the mint failed or was not made).
 struct RefreshWrite {
   std::optional<StoredToken> minted;  // becomes the grant's shared token
-  std::optional<GrantBreak> broken;   // mark the grant BROKEN and queue the failure
+  std::optional<GrantBreak> broken;   // mark the grant BROKEN and queue the failure's relay
   // The accounts server certainly did not mint (a throttle reply, a connection refused), so the
   // mint counted when the lease was taken is dropped.
   bool uncount_mint = false;
@@ -70,14 +71,17 @@ struct SealedSecrets {
   std::string key_id;
 };
 
-// A broken-grant failure waiting for delivery.
+// The work queue relaying broken-grant failures to notify: one item per failure, keyed (and
+// carrying as payload) its failure id.
+inline constexpr char kFailureQueue[] = "auth_failure_relay";
+
+// A broken-grant failure for its owner.
 struct QueuedFailure {
   std::string failure_id;
   GrantKey key;
   std::string owner_email;
   std::string reason;
   absl::Time occur_time;
-  int attempts = 0;
 };
 
 class AuthStore {
@@ -131,12 +135,8 @@ class AuthStore {
 
   virtual absl::StatusOr<int64_t> CountBrokenGrants() = 0;
 
-  // Undelivered failures due at `now`, oldest first.
-  virtual absl::StatusOr<std::vector<QueuedFailure>> DueFailures(absl::Time now, int limit) = 0;
-  virtual absl::Status MarkFailureDelivered(const std::string& failure_id, absl::Time now) = 0;
-  // Counts an attempt and sets when to try again; `error` carries no secret.
-  virtual absl::Status RetryFailureAt(const std::string& failure_id, absl::Time next_attempt,
-                                      const std::string& error) = 0;
+  // The failure queued under `failure_id`; NOT_FOUND when there is none.
+  virtual absl::StatusOr<QueuedFailure> GetFailure(const std::string& failure_id) = 0;
 };
 
 }  // namespace crmsync::auth

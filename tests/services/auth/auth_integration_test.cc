@@ -1,14 +1,20 @@
 // The crmsync-auth binary against real PostgreSQL, with zoho-sim as the accounts server: the
 // shared token across processes and within one, the API host the accounts server names, refresh
 // ahead, Zoho's throttle, invalid_code and 5xx, a slow accounts server, a process killed or
-// stopped during a mint, the relay to notify, key rotation across restarts, and logs free of
-// secrets.
+// stopped during a mint, the relay to the real notify, key rotation across restarts, and logs free
+// of secrets.
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <pqxx/pqxx>
 #include <set>
@@ -99,23 +105,21 @@ struct Auth {
   }
 };
 
-// notify's NotifyFailure, refusing the first call.
-class FakeNotify final : public notify::v1::NotifyService::Service {
- public:
-  grpc::Status NotifyFailure(grpc::ServerContext*, const notify::v1::NotifyFailureRequest* request,
-                             notify::v1::NotifyFailureResponse*) override {
-    std::lock_guard lock(mutex);
-    requests.push_back(*request);
-    if (requests.size() == 1) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "starting");
-    return grpc::Status::OK;
+// A TCP port on 127.0.0.1 that nothing listens on (just now).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
   }
-  std::vector<notify::v1::NotifyFailureRequest> Requests() {
-    std::lock_guard lock(mutex);
-    return requests;
-  }
-  std::mutex mutex;
-  std::vector<notify::v1::NotifyFailureRequest> requests;
-};
+  close(fd);
+  return port;
+}
 
 class AuthIntegrationTest : public ::testing::Test {
  protected:
@@ -192,7 +196,8 @@ class AuthIntegrationTest : public ::testing::Test {
   // `api_domain` says.
   grpc::Status Register(Auth& auth, const std::string& portal, const std::string& refresh_token,
                         bool replace = false,
-                        const std::string& api_domain = "https://www.zohoapis.com") {
+                        const std::string& api_domain = "https://www.zohoapis.com",
+                        const std::string& owner = kOwner) {
     v1::RegisterGrantRequest request;
     request.set_portal_id(portal);
     request.set_side(common::v1::SIDE_CRM);
@@ -202,7 +207,7 @@ class AuthIntegrationTest : public ::testing::Test {
     request.set_client_secret(kClientSecret);
     request.set_refresh_token(refresh_token);
     request.add_scopes(kTasks);
-    request.set_owner_email(kOwner);
+    request.set_owner_email(owner);
     request.set_replace_existing(replace);
     grpc::ClientContext context;
     v1::RegisterGrantResponse response;
@@ -604,53 +609,105 @@ TEST_F(AuthIntegrationTest, ServerErrorsAndTimeoutsAreUnavailableAndPassWithTheF
   ExpectNoSecretsLogged(*auth, tokens);
 }
 
-TEST_F(AuthIntegrationTest, InvalidCodeBreaksTheGrantAndTheOwnerIsNotifiedOnce) {
-  StartSim();
-  FakeNotify notify;
-  int notify_port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &notify_port);
-  builder.RegisterService(&notify);
-  auto notify_server = builder.BuildAndStart();
-  auto auth = StartAuth({absl::StrCat("--notify_address=127.0.0.1:", notify_port),
-                         "--relay_interval=200ms", "--refresh_interval=1s"});
-  ASSERT_TRUE(auth);
-  const std::string refresh_token = SeedGrant();
-  ASSERT_TRUE(Register(*auth, "p1", refresh_token).ok());
+// Breaks grant `portal` at the simulator and has auth find out (FAILED_PRECONDITION).
+void Break(Auth& auth, ::crmsync::testing::ZohoSimProcess& sim, const std::string& portal,
+           const std::string& refresh_token) {
   v1::GetAccessTokenResponse token;
-  ASSERT_TRUE(auth->Token("p1", &token).ok());
+  ASSERT_TRUE(auth.Token(portal, &token).ok());
   ASSERT_TRUE(
-      sim_->Control(http::Method::kPost, "/oauth/v2/token/revoke?token=" + refresh_token).ok());
-
+      sim.Control(http::Method::kPost, "/oauth/v2/token/revoke?token=" + refresh_token).ok());
   v1::GetAccessTokenResponse refused;
-  grpc::Status status = auth->Token("p1", &refused, token.access_token());
+  grpc::Status status = auth.Token(portal, &refused, token.access_token());
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(status.error_message(), HasSubstr("invalid_code"));
   v1::GetGrantResponse grant;
-  ASSERT_TRUE(auth->Get("p1", &grant).ok());
+  ASSERT_TRUE(auth.Get(portal, &grant).ok());
   EXPECT_EQ(grant.grant().state(), v1::GRANT_STATE_BROKEN);
+}
 
-  const absl::Time deadline = absl::Now() + absl::Seconds(15);
-  while (notify.Requests().size() < 2 && absl::Now() < deadline) {
+// Waits until `read` returns at least `value`; returns the last value read.
+double WaitForAtLeast(const std::function<double()>& read, double value) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  double last = read();
+  while (last < value && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(100));
+    last = read();
   }
-  absl::SleepFor(absl::Milliseconds(600));  // no further deliveries after acceptance
-  auto requests = notify.Requests();
-  ASSERT_EQ(requests.size(), 2u);
-  EXPECT_EQ(requests[0].failure_id(), requests[1].failure_id());
-  EXPECT_EQ(requests[1].kind(), notify::v1::NOTIFICATION_KIND_OAUTH_GRANT_BROKEN);
-  EXPECT_EQ(requests[1].recipient().email(), kOwner);
-  EXPECT_EQ(requests[1].portal_id(), "p1");
-  EXPECT_THAT(requests[1].parameters().reason(), HasSubstr("invalid_code"));
-  // The refresher samples the number of broken grants on each pass.
-  const absl::Time sampled_by = absl::Now() + absl::Seconds(5);
-  while (auth->Metric("crmsync_auth_broken_grants") != 1 && absl::Now() < sampled_by) {
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  EXPECT_EQ(auth->Metric("crmsync_auth_broken_grants"), 1)
-      << absl::StrJoin(auth->process->StderrLines(), "\n");
-  notify_server->Shutdown();
-  ExpectNoSecretsLogged(*auth, {token.access_token()});
+  return last;
+}
+
+// The relay against the real crmsync-notify: retried while notify is down, delivered once when
+// it is up, and a request notify refuses is given up at once and counted.
+TEST_F(AuthIntegrationTest, BrokenGrantsReachTheRealNotifyOnceAndARefusalIsFinal) {
+  StartSim();
+  const int notify_port = FreePort();
+  auto auth = StartAuth({absl::StrCat("--notify_address=127.0.0.1:", notify_port),
+                         "--relay_interval=100ms", "--refresh_interval=1s"});
+  ASSERT_TRUE(auth);
+  const std::string refresh_token = SeedGrant();
+  ASSERT_TRUE(Register(*auth, "p1", refresh_token).ok());
+  Break(*auth, *sim_, "p1", refresh_token);
+  const std::string retries =
+      "crmsync_work_queue_completions_total{queue=\"auth_failure_relay\",result=\"retry\"}";
+  const std::string dead =
+      "crmsync_work_queue_completions_total{queue=\"auth_failure_relay\",result=\"dead\"}";
+  const std::string done =
+      "crmsync_work_queue_completions_total{queue=\"auth_failure_relay\",result=\"done\"}";
+  // notify is not up yet: UNAVAILABLE is retried.
+  ASSERT_GE(WaitForAtLeast([&] { return auth->Metric(retries); }, 1), 1);
+
+  const std::string mail_dir = ::testing::TempDir() + "/auth_relay_mail_" + database_->name();
+  std::filesystem::create_directories(mail_dir);
+  auto notify = ::crmsync::testing::Subprocess::Start(
+      std::string(CRMSYNC_BIN_DIR) + "/crmsync-notify",
+      {"--database_url=" + database_->url(), absl::StrCat("--grpc_port=", notify_port),
+       "--metrics_port=0", "--listen_host=127.0.0.1", "--mail_transport=file",
+       "--mail_dir=" + mail_dir, "--send_idle_poll=50ms"});
+  ASSERT_TRUE(notify.ok()) << notify.status();
+  ASSERT_TRUE(
+      (*notify)
+          ->WaitForLine([](const nlohmann::json& j) { return j.value("msg", "") == "serving"; },
+                        absl::Seconds(20))
+          .ok());
+  ASSERT_EQ(WaitForAtLeast([&] { return auth->Metric(done); }, 1), 1);
+  auto notify_stub = notify::v1::NotifyService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", notify_port), grpc::InsecureChannelCredentials()));
+  auto list = [&](const std::string& portal) {
+    notify::v1::ListNotificationsRequest request;
+    request.set_portal_id(portal);
+    notify::v1::ListNotificationsResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(notify_stub->ListNotifications(&context, request, &response).ok());
+    return response;
+  };
+  auto sent = list("p1");
+  ASSERT_EQ(sent.notifications_size(), 1);
+  EXPECT_EQ(sent.notifications(0).kind(), notify::v1::NOTIFICATION_KIND_OAUTH_GRANT_BROKEN);
+  EXPECT_EQ(sent.notifications(0).recipient().email(), kOwner);
+  EXPECT_THAT(sent.notifications(0).parameters().reason(), HasSubstr("invalid_code"));
+  const auto emails = [&] {
+    double n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(mail_dir)) {
+      if (entry.path().extension() == ".eml") ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(WaitForAtLeast(emails, 1), 1);
+
+  // An owner address auth accepted and notify cannot mail: notify answers INVALID_ARGUMENT.
+  const double retried = auth->Metric(retries);
+  const std::string second_token = SeedGrant();
+  ASSERT_TRUE(Register(*auth, "p2", second_token, false, "https://www.zohoapis.com",
+                       "owner..dots@example.com")
+                  .ok());
+  Break(*auth, *sim_, "p2", second_token);
+  EXPECT_EQ(WaitForAtLeast([&] { return auth->Metric(dead); }, 1), 1);
+  EXPECT_EQ(auth->Metric(retries), retried);
+  EXPECT_EQ(list("p2").notifications_size(), 0);
+  EXPECT_EQ(auth->Metric(done), 1);
+  ASSERT_TRUE((*notify)->Terminate().ok());
+  std::filesystem::remove_all(mail_dir);
+  ExpectNoSecretsLogged(*auth, {});
 }
 
 TEST_F(AuthIntegrationTest, KeyRotationAcrossRestartsKeepsEveryGrantUsable) {

@@ -16,7 +16,6 @@
 #include "libs/pg/pool.h"
 #include "prometheus/registry.h"
 #include "services/auth/auth_server.h"
-#include "services/auth/failure_relay.h"
 #include "services/auth/pg_store.h"
 #include "services/auth/schema.h"
 #include "tests/services/auth/fake_accounts.h"
@@ -127,22 +126,6 @@ v1::RegisterGrantRequest Registration(const std::string& portal) {
   request.set_owner_email("owner@example.com");
   return request;
 }
-
-class FakeNotifier : public FailureNotifier {
- public:
-  absl::Status Notify(const QueuedFailure& failure) override {
-    std::lock_guard lock(mutex);
-    seen.push_back(failure);
-    if (refusals > 0) {
-      --refusals;
-      return absl::UnavailableError("notify is down");
-    }
-    return absl::OkStatus();
-  }
-  std::mutex mutex;
-  std::vector<QueuedFailure> seen;
-  int refusals = 0;
-};
 
 class AuthPgTest : public ::testing::Test {
  protected:
@@ -529,20 +512,12 @@ TEST_F(AuthPgTest, InvalidCodeBreaksTheGrantAndQueuesOneFailureForItsOwner) {
   EXPECT_TRUE(got.grant().has_broken_time());
   EXPECT_EQ(Count("SELECT count(*) FROM auth.grant_failures"), 1);
 
-  FakeNotifier notifier;
-  notifier.refusals = 1;
-  FailureRelay relay(auth->store, notifier, clock_, auth->metrics,
-                     {absl::Seconds(1), absl::Seconds(1), 2.0});
-  EXPECT_EQ(*relay.DeliverDue(), 0);
-  EXPECT_EQ(*relay.DeliverDue(), 0);  // not due yet
-  clock_.Advance(absl::Seconds(2));
-  EXPECT_EQ(*relay.DeliverDue(), 1);
-  clock_.Advance(absl::Minutes(5));
-  EXPECT_EQ(*relay.DeliverDue(), 0);
-  ASSERT_EQ(notifier.seen.size(), 2u);
-  EXPECT_EQ(notifier.seen[0].failure_id, notifier.seen[1].failure_id);
-  EXPECT_EQ(notifier.seen[1].owner_email, "owner@example.com");
-  EXPECT_THAT(notifier.seen[1].reason, HasSubstr("invalid_code"));
+  // Its relay to the owner is queued in the same transaction, due at once.
+  EXPECT_EQ(Count("SELECT count(*) FROM auth.work_items w JOIN auth.grant_failures f "
+                  "ON w.item_key = f.failure_id AND w.payload = f.failure_id "
+                  "WHERE w.queue = 'auth_failure_relay' AND w.state = 'PENDING' "
+                  "AND f.owner_email = 'owner@example.com' AND f.reason LIKE '%invalid_code%'"),
+            1);
 
   v1::RegisterGrantRequest again = Registration("p1");
   again.set_replace_existing(true);
