@@ -175,7 +175,8 @@ TEST_F(PoolTest, DeadlineCancelsAStatementAndTheConnectionServesOn) {
   PoolOptions options;
   options.database_url = database_->url();
   options.max_connections = 1;
-  options.statement_timeout = absl::ZeroDuration();  // only the deadline can stop the sleep
+  options.connection.statement_timeout =
+      absl::ZeroDuration();  // only the deadline can stop the sleep
   auto pool = *Pool::Create(options);
   const auto status = pool->Transact(
       [](pqxx::transaction_base& tx) {
