@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <spawn.h>
@@ -19,6 +20,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 
 namespace crmsync::testing {
 namespace {
@@ -109,6 +111,41 @@ absl::Status PrivateServer::Stop() {
 absl::Status PrivateServer::Restart() {
   if (absl::Status stopped = Stop(); !stopped.ok()) return stopped;
   return Start();
+}
+
+absl::Status PrivateServer::TerminateSessions(absl::string_view application_name) {
+  PGconn* connection = PQconnectdb(url().c_str());
+  const std::string name(application_name);
+  const char* parameters[] = {name.c_str()};
+  auto run = [&](const char* sql) -> absl::StatusOr<std::string> {
+    PGresult* result = PQexecParams(connection, sql, 1, nullptr, parameters, nullptr, nullptr, 0);
+    if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+      const std::string error = PQerrorMessage(connection);
+      PQclear(result);
+      return absl::UnavailableError(error);
+    }
+    std::string value = PQgetvalue(result, 0, 0);
+    PQclear(result);
+    return value;
+  };
+  absl::Status status = run("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE application_name = $1")
+                            .status();
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (status.ok()) {
+    auto left = run("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1");
+    if (!left.ok() || *left == "0") {
+      status = left.status();
+      break;
+    }
+    if (absl::Now() > give_up) {
+      status = absl::DeadlineExceededError("sessions outlived pg_terminate_backend");
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  PQfinish(connection);
+  return status;
 }
 
 std::string PrivateServer::url(absl::string_view dbname) const {

@@ -30,6 +30,10 @@ class PrivateServer {
   absl::Status Stop();
   absl::Status Start();
 
+  // pg_terminate_backend on every session whose application_name is `application_name`, as an
+  // operator or an idle-session killer would; returns once they are gone (30 s at most).
+  absl::Status TerminateSessions(absl::string_view application_name);
+
   // A libpq keyword string for database `dbname` as the superuser `postgres`, password included.
   std::string url(absl::string_view dbname = "postgres") const;
   int port() const { return port_; }
