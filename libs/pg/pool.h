@@ -5,7 +5,7 @@
 // timeout) is noticed before use and replaced; a transaction whose BEGIN meets a broken
 // connection is retried once on a fresh one; a connection in doubt after an error is closed,
 // never lent again. Every connection carries statement, lock and idle-in-transaction timeouts
-// and TCP keepalives, set in its startup packet so they cost no round trip.
+// and TCP keepalives, set as it connects so that they cost no round trip.
 #ifndef CRMSYNC_LIBS_PG_POOL_H_
 #define CRMSYNC_LIBS_PG_POOL_H_
 
@@ -31,7 +31,8 @@ namespace crmsync::pg {
 // libpq can parse; INVALID_ARGUMENT says what is wrong (never echoing a password).
 absl::Status ValidateDatabaseUrl(absl::string_view url);
 
-// What every pooled connection starts with, sent with its startup packet.
+// What every pooled connection starts with: the server settings travel in its startup packet,
+// the keepalives are options of its socket.
 struct ConnectionSettings {
   // Server-side bounds; zero turns one off.
   absl::Duration statement_timeout = absl::Seconds(30);
