@@ -304,6 +304,7 @@ void Pool::Release(std::unique_ptr<pqxx::connection> connection, bool reusable) 
 Pool::Attempt Pool::TransactOnce(pqxx::connection& connection, const Work& work,
                                  Isolation isolation, absl::Time deadline) {
   bool begun = false;
+  bool deadline_bounds_statements = false;  // statement_timeout lowered to the time left
   auto run = [&](auto& tx) -> absl::Status {
     begun = true;
     if (deadline != absl::InfiniteFuture()) {
@@ -314,7 +315,8 @@ Pool::Attempt Pool::TransactOnce(pqxx::connection& connection, const Work& work,
       const absl::Duration statement_timeout = options_.connection.statement_timeout;
       if (statement_timeout == absl::ZeroDuration() || left < statement_timeout) {
         tx.exec(absl::StrCat("SET LOCAL statement_timeout = ",
-                             std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
+                             absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)))));
+        deadline_bounds_statements = true;
       }
     }
     RETURN_IF_ERROR(work(tx));
@@ -359,7 +361,10 @@ Pool::Attempt Pool::TransactOnce(pqxx::connection& connection, const Work& work,
     // in_doubt_error, usage or conversion errors: the connection's state is unknown.
     attempt.status = StatusFromException(error);
   }
-  if (attempt.status.code() == absl::StatusCode::kDeadlineExceeded && absl::Now() >= deadline &&
+  // A statement_timeout set from the deadline may fire a hair before the client's clock says
+  // the deadline passed.
+  if (attempt.status.code() == absl::StatusCode::kDeadlineExceeded &&
+      (deadline_bounds_statements || absl::Now() >= deadline) &&
       !absl::StartsWith(attempt.status.message(), "deadline passed")) {
     attempt.status = absl::DeadlineExceededError(
         absl::StrCat("deadline passed during database work: ", attempt.status.message()));
