@@ -14,14 +14,19 @@ function(crmsync_library name)
   crmsync_warnings(${name})
 endfunction()
 
-# crmsync_embed_files(target FUNCTION fn NAMESPACE ns DIR dir PATTERN *.sql): compiles every
-# file of `dir` matching PATTERN into `target` as `const std::vector<crmsync::EmbeddedFile>& fn()`,
-# sorted by file name, so a binary needs no files beside it at run time. A file's name without
-# its extension is its name in the vector.
+# crmsync_embed_files(target FUNCTION fn NAMESPACE ns DIR dir... PATTERN *.sql): compiles every
+# file of each `dir` matching PATTERN into `target` as
+# `const std::vector<crmsync::EmbeddedFile>& fn()`, sorted by file name within each dir, dirs in
+# the order given, so a binary needs no files beside it at run time. A file's name without its
+# extension is its name in the vector.
 function(crmsync_embed_files target)
-  cmake_parse_arguments(ARG "" "FUNCTION;DIR;NAMESPACE;PATTERN" "" ${ARGN})
-  file(GLOB files CONFIGURE_DEPENDS ${ARG_DIR}/${ARG_PATTERN})
-  list(SORT files)
+  cmake_parse_arguments(ARG "" "FUNCTION;NAMESPACE;PATTERN" "DIR" ${ARGN})
+  set(files "")
+  foreach(dir ${ARG_DIR})
+    file(GLOB dir_files CONFIGURE_DEPENDS ${dir}/${ARG_PATTERN})
+    list(SORT dir_files)
+    list(APPEND files ${dir_files})
+  endforeach()
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_${ARG_FUNCTION}.cc)
   set(body "")
   foreach(path ${files})
@@ -53,10 +58,12 @@ function(crmsync_test name)
   set_tests_properties(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
 endfunction()
 
-# crmsync_service_schema(auth): library crmsync_auth_schema with the header
+# crmsync_service_schema(auth [QUERY_DIRS dir...]): library crmsync_auth_schema with the header
 # "services/auth/schema.h", declaring crmsync::auth::Migrations(), Queries() and AuthSchema(),
-# compiled from migrations/*.sql and queries/*.sql beside the caller.
+# compiled from migrations/*.sql and queries/*.sql beside the caller; QUERY_DIRS adds the
+# queries of libraries the service prepares on its pool (libs/work_queue/queries).
 function(crmsync_service_schema service)
+  cmake_parse_arguments(ARG "" "" "QUERY_DIRS" ${ARGN})
   set(target crmsync_${service}_schema)
   string(TOUPPER ${service} upper)
   string(SUBSTRING ${service} 0 1 first)
@@ -90,5 +97,5 @@ inline Schema ${first}${rest}Schema() { return {Migrations(), Queries()}; }
   crmsync_embed_files(${target} FUNCTION Migrations NAMESPACE crmsync::${service}
                       DIR ${CMAKE_CURRENT_SOURCE_DIR}/migrations PATTERN *.sql)
   crmsync_embed_files(${target} FUNCTION Queries NAMESPACE crmsync::${service}
-                      DIR ${CMAKE_CURRENT_SOURCE_DIR}/queries PATTERN *.sql)
+                      DIR ${CMAKE_CURRENT_SOURCE_DIR}/queries ${ARG_QUERY_DIRS} PATTERN *.sql)
 endfunction()

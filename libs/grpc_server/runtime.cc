@@ -24,6 +24,18 @@ ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL connection URI or keyword string (required), e.g. "
           "postgresql://crmsync@db:5432/crmsync.");
 ABSL_FLAG(int, database_pool_size, 8, "Most connections this process opens to PostgreSQL.");
+ABSL_FLAG(absl::Duration, database_statement_timeout, absl::Seconds(30),
+          "PostgreSQL statement_timeout of every connection (0: none).");
+ABSL_FLAG(absl::Duration, database_lock_timeout, absl::Seconds(5),
+          "PostgreSQL lock_timeout of every connection (0: none).");
+ABSL_FLAG(absl::Duration, database_idle_in_transaction_timeout, absl::Seconds(60),
+          "PostgreSQL idle_in_transaction_session_timeout of every connection (0: none).");
+ABSL_FLAG(absl::Duration, database_keepalives_idle, absl::Seconds(30),
+          "Idle time before TCP keepalives probe a database connection (0: no keepalives).");
+ABSL_FLAG(absl::Duration, database_keepalives_interval, absl::Seconds(10),
+          "Time between unanswered TCP keepalive probes.");
+ABSL_FLAG(int, database_keepalives_count, 3,
+          "Unanswered TCP keepalive probes before a database connection is dropped.");
 ABSL_FLAG(bool, migrate_only, false,
           "Apply this service's schema migrations, then exit (for a Kubernetes Job).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
@@ -93,6 +105,7 @@ pg::PoolOptions PoolOptionsFor(const RuntimeOptions& options, const Schema& sche
   pool_options.application_name = absl::StrCat("crmsync-", options.service);
   pool_options.schema = options.service;
   pool_options.max_connections = options.database_pool_size;
+  pool_options.connection = options.database_settings;
   pool_options.statements = schema.queries;
   return pool_options;
 }
@@ -118,6 +131,16 @@ absl::StatusOr<RuntimeOptions> RuntimeOptionsFromFlags(absl::string_view service
   options.database_pool_size = absl::GetFlag(FLAGS_database_pool_size);
   if (options.database_pool_size < 1) {
     return absl::InvalidArgumentError("--database_pool_size must be at least 1");
+  }
+  pg::ConnectionSettings& database = options.database_settings;
+  database.statement_timeout = absl::GetFlag(FLAGS_database_statement_timeout);
+  database.lock_timeout = absl::GetFlag(FLAGS_database_lock_timeout);
+  database.idle_in_transaction_timeout = absl::GetFlag(FLAGS_database_idle_in_transaction_timeout);
+  database.keepalives_idle = absl::GetFlag(FLAGS_database_keepalives_idle);
+  database.keepalives_interval = absl::GetFlag(FLAGS_database_keepalives_interval);
+  database.keepalives_count = absl::GetFlag(FLAGS_database_keepalives_count);
+  if (auto status = pg::ValidateConnectionSettings(database); !status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--database_", status.message()));
   }
   options.migrate_only = absl::GetFlag(FLAGS_migrate_only);
   options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);

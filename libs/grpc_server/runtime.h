@@ -48,6 +48,7 @@ struct RuntimeOptions {
   int metrics_port = 9090;
   std::string database_url;
   int database_pool_size = 8;
+  pg::ConnectionSettings database_settings;
   bool migrate_only = false;  // main runs MigrateOnly instead of the server
   absl::Duration drain_timeout = absl::Seconds(10);
   absl::Duration health_check_interval = absl::Seconds(2);
@@ -56,8 +57,9 @@ struct RuntimeOptions {
 };
 
 // Reads the flags every service shares (--grpc_port, --metrics_port, --listen_host,
-// --database_url, --database_pool_size, --migrate_only, --drain_timeout,
-// --health_check_interval, --log_level). INVALID_ARGUMENT names the bad flag.
+// --database_url, --database_pool_size, the --database_* timeouts and keepalives,
+// --migrate_only, --drain_timeout, --health_check_interval, --log_level). INVALID_ARGUMENT
+// names the bad flag and never echoes a database password.
 absl::StatusOr<RuntimeOptions> RuntimeOptionsFromFlags(absl::string_view service);
 
 // For --migrate_only: applies the schema's migrations, retrying while the database is

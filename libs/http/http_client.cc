@@ -38,6 +38,11 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancelled = static_cast<const std::function<bool()>*>(user);
+  return (*cancelled)() ? 1 : 0;  // non-zero aborts the transfer
+}
+
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const size_t n = size * count;
@@ -63,6 +68,9 @@ absl::Status StatusFromCurl(CURLcode code, const char* detail, bool sent, absl::
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
       status = absl::DeadlineExceededError(message);
+      break;
+    case CURLE_ABORTED_BY_CALLBACK:
+      status = absl::CancelledError(message);
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -194,6 +202,11 @@ absl::StatusOr<Response> CurlHttpClient::Send(const Request& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  if (request.cancelled) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &request.cancelled);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
   switch (request.method) {
     case Method::kGet:
       curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);

@@ -8,10 +8,12 @@
 //   FAILED_PRECONDITION the server's TLS certificate did not verify
 //   INVALID_ARGUMENT   a malformed URL or a scheme other than http/https
 //   RESOURCE_EXHAUSTED the response body exceeded the configured maximum
+//   CANCELLED          the request's `cancelled` check asked to stop
 // An HTTP error status (4xx, 5xx) is not a failure here: it is a Response for the caller to judge.
 #ifndef CRMSYNC_LIBS_HTTP_HTTP_CLIENT_H_
 #define CRMSYNC_LIBS_HTTP_HTTP_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -40,6 +42,9 @@ struct Request {
   std::string body = {};
   // Overrides the client's total timeout for this request.
   std::optional<absl::Duration> timeout = {};
+  // Polled while the request is in flight (at least about once a second); returning true
+  // aborts it with CANCELLED, e.g. when the process is shutting down.
+  std::function<bool()> cancelled = {};
   // A POST is assumed to have effects that must not be repeated; set this when repeating it is
   // harmless (e.g. an update that sets fields), so that timeouts and resets may be retried.
   bool post_is_idempotent = false;

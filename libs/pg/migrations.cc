@@ -41,6 +41,10 @@ absl::StatusOr<MigrationResult> Migrate(Pool& pool, absl::string_view schema,
   const std::string schema_name(schema);
   return pool.TransactValue<MigrationResult>(
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<MigrationResult> {
+        // A migration may rewrite a large table: the connections' statement_timeout bounds
+        // service calls, not this. lock_timeout stays, so that a migration waiting on a busy
+        // table gives up (and is retried) rather than queue every call behind its lock.
+        tx.exec("SET LOCAL statement_timeout = 0");
         tx.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", kMigrationLockNamespace,
                        schema_name);
         const std::string quoted = tx.quote_name(schema_name);

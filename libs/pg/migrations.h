@@ -5,6 +5,7 @@
 // transaction-level advisory lock per schema, so two processes migrating at once both succeed
 // and each file runs exactly once. Each applied file's checksum (md5 of its text) is recorded;
 // an applied migration whose text has since changed is refused (FAILED_PRECONDITION).
+// Migrations run without the pool's statement_timeout but with its lock_timeout.
 #ifndef CRMSYNC_LIBS_PG_MIGRATIONS_H_
 #define CRMSYNC_LIBS_PG_MIGRATIONS_H_
 

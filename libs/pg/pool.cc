@@ -28,18 +28,24 @@ std::string QuoteConninfoValue(absl::string_view value) {
   return absl::StrCat("'", absl::StrReplaceAll(value, {{"\\", "\\\\"}, {"'", "\\'"}}), "'");
 }
 
-// Replaces the value that follows each "password=" in `url`, quoted or not, up to the next '&'
-// (URI query) or blank (keyword string).
+// Replaces the value of each "password" parameter in `url` ("password=v" in a URI query,
+// "password = 'v'" in a keyword string), up to the next '&' or blank or its closing quote.
 std::string RedactPasswordParameters(std::string url) {
-  const std::string kKey = "password=";
-  for (size_t at = url.find(kKey); at != std::string::npos; at = url.find(kKey, at + 1)) {
-    const size_t start = at + kKey.size();
+  const std::string key = "password";
+  for (size_t at = url.find(key); at != std::string::npos; at = url.find(key, at + 1)) {
+    size_t start = at + key.size();
+    while (start < url.size() && absl::ascii_isspace(url[start])) ++start;
+    if (start >= url.size() || url[start] != '=') continue;
+    ++start;
+    while (start < url.size() && absl::ascii_isspace(url[start])) ++start;
     size_t end = start;
     if (end < url.size() && url[end] == '\'') {
-      for (++end; end < url.size() && url[end] != '\''; ++end) {
+      // Only what is inside the quotes, so that a missing closing quote is still reported.
+      start = ++end;
+      for (; end < url.size() && url[end] != '\''; ++end) {
         if (url[end] == '\\') ++end;
       }
-      end = std::min(end + 1, url.size());
+      end = std::min(end, url.size());
     } else {
       while (end < url.size() && url[end] != '&' && !absl::ascii_isspace(url[end])) ++end;
     }
@@ -133,20 +139,20 @@ absl::StatusOr<Conninfo> BuildConninfo(const PoolOptions& options) {
   PQconninfoFree(parsed);
   absl::StrAppend(&conninfo.text,
                   "application_name=", QuoteConninfoValue(options.application_name));
-  if (options.keepalives_idle > absl::ZeroDuration()) {
+  const ConnectionSettings& settings = options.connection;
+  if (settings.keepalives_idle > absl::ZeroDuration()) {
     absl::StrAppend(&conninfo.text, " keepalives=1 keepalives_idle=",
-                    std::max<int64_t>(1, absl::ToInt64Seconds(options.keepalives_idle)),
-                    " keepalives_interval=",
-                    std::max<int64_t>(1, absl::ToInt64Seconds(options.keepalives_interval)),
-                    " keepalives_count=", std::max(1, options.keepalives_count));
+                    std::max<int64_t>(1, absl::ToInt64Seconds(settings.keepalives_idle)),
+                    " keepalives_interval=", absl::ToInt64Seconds(settings.keepalives_interval),
+                    " keepalives_count=", settings.keepalives_count);
   } else {
     absl::StrAppend(&conninfo.text, " keepalives=0");
   }
   // Sent in the startup packet: each connection starts with these settings at no extra cost.
-  absl::StrAppend(
-      &extra_options, " -cstatement_timeout=", Milliseconds(options.statement_timeout),
-      " -clock_timeout=", Milliseconds(options.lock_timeout),
-      " -cidle_in_transaction_session_timeout=", Milliseconds(options.idle_in_transaction_timeout));
+  absl::StrAppend(&extra_options, " -cstatement_timeout=", Milliseconds(settings.statement_timeout),
+                  " -clock_timeout=", Milliseconds(settings.lock_timeout),
+                  " -cidle_in_transaction_session_timeout=",
+                  Milliseconds(settings.idle_in_transaction_timeout));
   if (!options.schema.empty()) {
     absl::StrAppend(&extra_options, " -csearch_path=", options.schema);
   }
@@ -172,6 +178,25 @@ absl::Status ValidateDatabaseUrl(absl::string_view url) {
   return BuildConninfo(options).status();
 }
 
+absl::Status ValidateConnectionSettings(const ConnectionSettings& settings) {
+  for (const auto& [name, value] :
+       {std::pair{"statement_timeout", settings.statement_timeout},
+        {"lock_timeout", settings.lock_timeout},
+        {"idle_in_transaction_timeout", settings.idle_in_transaction_timeout},
+        {"keepalives_idle", settings.keepalives_idle}}) {
+    if (value < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(name, " must not be negative"));
+    }
+  }
+  if (settings.keepalives_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("keepalives_interval must be at least 1s");
+  }
+  if (settings.keepalives_count < 1) {
+    return absl::InvalidArgumentError("keepalives_count must be at least 1");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
   if (options.max_connections < 1) {
     return absl::InvalidArgumentError("pool needs at least one connection");
@@ -183,12 +208,7 @@ absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
           absl::StrCat("schema \"", options.schema, "\" must be lower-case letters and '_'"));
     }
   }
-  if (options.statement_timeout < absl::ZeroDuration() ||
-      options.lock_timeout < absl::ZeroDuration() ||
-      options.idle_in_transaction_timeout < absl::ZeroDuration() ||
-      options.keepalives_idle < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("database timeouts must not be negative");
-  }
+  RETURN_IF_ERROR(ValidateConnectionSettings(options.connection));
   ASSIGN_OR_RETURN(Conninfo conninfo, BuildConninfo(options));
   return std::unique_ptr<Pool>(
       new Pool(std::move(options), std::move(conninfo.text), std::move(conninfo.password)));
@@ -220,8 +240,12 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect(absl::Time deadl
     return connection;
   } catch (const std::exception& error) {
     // A failed connect is a broken_connection whatever libpq says; keep its reason.
-    return absl::UnavailableError(absl::StrCat("cannot connect to the database: ",
-                                               Scrub(StatusFromException(error).message())));
+    const std::string reason = Scrub(StatusFromException(error).message());
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("deadline passed connecting to the database: ", reason));
+    }
+    return absl::UnavailableError(absl::StrCat("cannot connect to the database: ", reason));
   }
 }
 
@@ -280,6 +304,7 @@ void Pool::Release(std::unique_ptr<pqxx::connection> connection, bool reusable) 
 Pool::Attempt Pool::TransactOnce(pqxx::connection& connection, const Work& work,
                                  Isolation isolation, absl::Time deadline) {
   bool begun = false;
+  bool deadline_bounds_statements = false;  // statement_timeout lowered to the time left
   auto run = [&](auto& tx) -> absl::Status {
     begun = true;
     if (deadline != absl::InfiniteFuture()) {
@@ -287,9 +312,11 @@ Pool::Attempt Pool::TransactOnce(pqxx::connection& connection, const Work& work,
       if (left <= absl::ZeroDuration()) {
         return absl::DeadlineExceededError("deadline passed before the database work began");
       }
-      if (options_.statement_timeout == absl::ZeroDuration() || left < options_.statement_timeout) {
+      const absl::Duration statement_timeout = options_.connection.statement_timeout;
+      if (statement_timeout == absl::ZeroDuration() || left < statement_timeout) {
         tx.exec(absl::StrCat("SET LOCAL statement_timeout = ",
-                             std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
+                             absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)))));
+        deadline_bounds_statements = true;
       }
     }
     RETURN_IF_ERROR(work(tx));
@@ -334,7 +361,10 @@ Pool::Attempt Pool::TransactOnce(pqxx::connection& connection, const Work& work,
     // in_doubt_error, usage or conversion errors: the connection's state is unknown.
     attempt.status = StatusFromException(error);
   }
-  if (attempt.status.code() == absl::StatusCode::kDeadlineExceeded && absl::Now() >= deadline &&
+  // A statement_timeout set from the deadline may fire a hair before the client's clock says
+  // the deadline passed.
+  if (attempt.status.code() == absl::StatusCode::kDeadlineExceeded &&
+      (deadline_bounds_statements || absl::Now() >= deadline) &&
       !absl::StartsWith(attempt.status.message(), "deadline passed")) {
     attempt.status = absl::DeadlineExceededError(
         absl::StrCat("deadline passed during database work: ", attempt.status.message()));

@@ -5,7 +5,7 @@
 // timeout) is noticed before use and replaced; a transaction whose BEGIN meets a broken
 // connection is retried once on a fresh one; a connection in doubt after an error is closed,
 // never lent again. Every connection carries statement, lock and idle-in-transaction timeouts
-// and TCP keepalives, set in its startup packet so they cost no round trip.
+// and TCP keepalives, set as it connects so that they cost no round trip.
 #ifndef CRMSYNC_LIBS_PG_POOL_H_
 #define CRMSYNC_LIBS_PG_POOL_H_
 
@@ -31,6 +31,24 @@ namespace crmsync::pg {
 // libpq can parse; INVALID_ARGUMENT says what is wrong (never echoing a password).
 absl::Status ValidateDatabaseUrl(absl::string_view url);
 
+// What every pooled connection starts with: the server settings travel in its startup packet,
+// the keepalives are options of its socket.
+struct ConnectionSettings {
+  // Server-side bounds; zero turns one off.
+  absl::Duration statement_timeout = absl::Seconds(30);
+  absl::Duration lock_timeout = absl::Seconds(5);
+  absl::Duration idle_in_transaction_timeout = absl::Seconds(60);
+  // TCP keepalives, so a peer that vanished without closing is noticed; zero idle turns them
+  // off. libpq counts them in whole seconds.
+  absl::Duration keepalives_idle = absl::Seconds(30);
+  absl::Duration keepalives_interval = absl::Seconds(10);
+  int keepalives_count = 3;
+};
+
+// INVALID_ARGUMENT naming the field ("lock_timeout must not be negative") when a setting is
+// out of range.
+absl::Status ValidateConnectionSettings(const ConnectionSettings& settings);
+
 struct PoolOptions {
   std::string database_url;
   std::string application_name = "crmsync";
@@ -40,14 +58,7 @@ struct PoolOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
   // How long Transact waits for a free connection before UNAVAILABLE.
   absl::Duration acquire_timeout = absl::Seconds(5);
-  // Server-side bounds on every connection; zero turns one off.
-  absl::Duration statement_timeout = absl::Seconds(30);
-  absl::Duration lock_timeout = absl::Seconds(5);
-  absl::Duration idle_in_transaction_timeout = absl::Seconds(60);
-  // TCP keepalives, so a peer that vanished without closing is noticed; zero idle turns them off.
-  absl::Duration keepalives_idle = absl::Seconds(30);
-  absl::Duration keepalives_interval = absl::Seconds(10);
-  int keepalives_count = 3;
+  ConnectionSettings connection;
   // Prepared on every connection under their names; run with tx.exec_prepared(name, ...).
   std::vector<EmbeddedFile> statements;
   // Attempts for a transaction that hits a serialization failure or deadlock.

@@ -56,7 +56,8 @@ AccountsClient::AccountsClient(http::HttpClient& http, std::string accounts_serv
     : http_(http), accounts_server_(std::move(accounts_server)) {}
 
 absl::StatusOr<AccessToken> AccountsClient::Refresh(const OAuthClient& client,
-                                                    absl::string_view refresh_token) {
+                                                    absl::string_view refresh_token,
+                                                    const CallBounds& bounds) {
   http::Request request{
       .method = http::Method::kPost,
       .url = absl::StrCat(accounts_server_, "/oauth/v2/token"),
@@ -65,6 +66,8 @@ absl::StatusOr<AccessToken> AccountsClient::Refresh(const OAuthClient& client,
                                 {"client_id", client.client_id},
                                 {"client_secret", client.client_secret},
                                 {"refresh_token", std::string(refresh_token)}}),
+      .timeout = bounds.timeout,
+      .cancelled = bounds.cancelled,
       // A lost reply wastes one of the ten mints per ten minutes but does no other harm.
       .post_is_idempotent = true};
   ASSIGN_OR_RETURN(http::Response response, http_.Send(request));

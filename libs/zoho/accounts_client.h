@@ -3,6 +3,7 @@
 #ifndef CRMSYNC_LIBS_ZOHO_ACCOUNTS_CLIENT_H_
 #define CRMSYNC_LIBS_ZOHO_ACCOUNTS_CLIENT_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,12 @@ struct AccessToken {
   std::optional<std::string> scope;
 };
 
+// Bounds of one call to the accounts server.
+struct CallBounds {
+  std::optional<absl::Duration> timeout;  // unset: the HTTP client's total timeout
+  std::function<bool()> cancelled;        // polled during the call; true aborts it (CANCELLED)
+};
+
 // Parses the body of a token reply. A success gives the token; Zoho's error replies (which come
 // with HTTP 200 or 400) give:
 //   "invalid_code"   UNAUTHENTICATED: the refresh token is wrong or revoked; the grant is broken
@@ -42,10 +49,13 @@ class AccountsClient {
   // `accounts_server` is the base URL, e.g. "https://accounts.zoho.eu" (no trailing slash).
   AccountsClient(http::HttpClient& http, std::string accounts_server);
 
-  // Mints an access token with the refresh_token grant (POST /oauth/v2/token, form body). Errors
-  // as ParseTokenReply; other HTTP failures as api_error.h (5xx UNAVAILABLE, 429
-  // RESOURCE_EXHAUSTED); transport failures as http_client.h.
-  absl::StatusOr<AccessToken> Refresh(const OAuthClient& client, absl::string_view refresh_token);
+  // Mints an access token with the refresh_token grant (POST /oauth/v2/token, form body) within
+  // `bounds`. The token's `api_domain` is where its API calls must go: the data centre's API
+  // host, which need not be the one a grant was registered with. Errors as ParseTokenReply;
+  // other HTTP failures as api_error.h (5xx UNAVAILABLE, 429 RESOURCE_EXHAUSTED); transport
+  // failures, timeouts and cancellation as http_client.h.
+  absl::StatusOr<AccessToken> Refresh(const OAuthClient& client, absl::string_view refresh_token,
+                                      const CallBounds& bounds = {});
 
   // Revokes `token` (a refresh token, and with it its access tokens; or one access token).
   // Revoking a token that is already invalid succeeds.

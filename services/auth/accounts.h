@@ -14,12 +14,14 @@ namespace crmsync::auth {
 class Accounts {
  public:
   virtual ~Accounts() = default;
-  // Mints an access token at `accounts_server_url`; errors as zoho::AccountsClient::Refresh
-  // (invalid_code UNAUTHENTICATED, invalid_client FAILED_PRECONDITION, throttle
-  // RESOURCE_EXHAUSTED, 5xx and transport UNAVAILABLE / DEADLINE_EXCEEDED).
+  // Mints an access token at `accounts_server_url` within `bounds`; errors as
+  // zoho::AccountsClient::Refresh (invalid_code UNAUTHENTICATED, invalid_client
+  // FAILED_PRECONDITION, throttle RESOURCE_EXHAUSTED, 5xx and transport UNAVAILABLE /
+  // DEADLINE_EXCEEDED, aborted CANCELLED).
   virtual absl::StatusOr<zoho::AccessToken> Mint(absl::string_view accounts_server_url,
                                                  const zoho::OAuthClient& client,
-                                                 absl::string_view refresh_token) = 0;
+                                                 absl::string_view refresh_token,
+                                                 const zoho::CallBounds& bounds) = 0;
   // Revokes `refresh_token` at `accounts_server_url`.
   virtual absl::Status Revoke(absl::string_view accounts_server_url,
                               absl::string_view refresh_token) = 0;
@@ -31,9 +33,10 @@ class ZohoAccounts : public Accounts {
   explicit ZohoAccounts(http::HttpClient& http) : http_(http) {}
   absl::StatusOr<zoho::AccessToken> Mint(absl::string_view accounts_server_url,
                                          const zoho::OAuthClient& client,
-                                         absl::string_view refresh_token) override {
+                                         absl::string_view refresh_token,
+                                         const zoho::CallBounds& bounds) override {
     return zoho::AccountsClient(http_, std::string(accounts_server_url))
-        .Refresh(client, refresh_token);
+        .Refresh(client, refresh_token, bounds);
   }
   absl::Status Revoke(absl::string_view accounts_server_url,
                       absl::string_view refresh_token) override {

@@ -27,7 +27,11 @@ AuthMetrics::AuthMetrics(prometheus::Registry& registry)
           registry, "crmsync_auth_token_cache_hits_total",
           "Access tokens served, by where they were found: memory, postgres or mint.")),
       refreshes_family(Family<prometheus::Counter>(registry, "crmsync_auth_refreshes_total",
-                                                   "Locked token refreshes by result.")),
+                                                   "Token refresh attempts by result.")),
+      leases_family(Family<prometheus::Counter>(
+          registry, "crmsync_auth_refresh_leases_total",
+          "Round trips for a grant's refresh lease by result: taken, held (another holder "
+          "mints), fresh (already renewed), declined.")),
       refresh_seconds(Family<prometheus::Histogram>(registry,
                                                     "crmsync_auth_refresh_duration_seconds",
                                                     "Time of one mint at the accounts server.")
@@ -58,6 +62,9 @@ AuthMetrics::AuthMetrics(prometheus::Registry& registry)
   const char* results[] = {"minted", "reused",    "throttled", "budget_spent",
                            "broken", "transient", "error"};
   for (int i = 0; i < 7; ++i) refreshes[i] = &refreshes_family.Add({{"result", results[i]}});
+  leases = {&leases_family.Add({{"result", "taken"}}), &leases_family.Add({{"result", "held"}}),
+            &leases_family.Add({{"result", "fresh"}}),
+            &leases_family.Add({{"result", "declined"}})};
 }
 
 }  // namespace crmsync::auth

@@ -28,6 +28,15 @@ enum class RefreshResult {
   kError,        // anything else
 };
 
+// How a round trip for a grant's refresh lease ended.
+enum class LeaseResult {
+  kTaken,     // this process took the lease and mints
+  kHeld,      // another holder is minting: wait for its token
+  kFresh,     // the stored token was already renewed: no mint
+  kDeclined,  // no mint: the grant is BROKEN, its mint budget is spent, or this process has its
+              // maximum of mints in flight
+};
+
 struct AuthMetrics {
   explicit AuthMetrics(prometheus::Registry& registry);
 
@@ -41,10 +50,14 @@ struct AuthMetrics {
   prometheus::Counter& Refresh(RefreshResult result) {
     return *refreshes[static_cast<int>(result)];
   }
+  // crmsync_auth_refresh_leases_total{result}: lease round trips to Postgres. Callers of one
+  // grant in one process share one (single flight), however many they are.
+  prometheus::Counter& Lease(LeaseResult result) { return *leases[static_cast<int>(result)]; }
 
   prometheus::Family<prometheus::Counter>& token_requests;
   prometheus::Family<prometheus::Counter>& cache_hits_family;
   prometheus::Family<prometheus::Counter>& refreshes_family;
+  prometheus::Family<prometheus::Counter>& leases_family;
   // crmsync_auth_refresh_duration_seconds: time of one mint call at the accounts server.
   prometheus::Histogram& refresh_seconds;
   // crmsync_auth_mints_in_window: at each mint, the grant's mints in the current 10-minute
@@ -61,6 +74,7 @@ struct AuthMetrics {
   std::array<prometheus::Counter*, 17> token_requests_by_code;
   std::array<prometheus::Counter*, 3> cache_hits;
   std::array<prometheus::Counter*, 7> refreshes;
+  std::array<prometheus::Counter*, 4> leases;
 };
 
 }  // namespace crmsync::auth

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
+#include "libs/grpc_server/deadline.h"
 #include "libs/grpc_server/status.h"
 
 namespace crmsync::auth {
@@ -231,9 +232,10 @@ grpc::ServerUnaryReactor* AuthServer::GetAccessToken(grpc::CallbackServerContext
     finish(*answer);
     return reactor;
   }
-  const bool queued =
-      misses_.TryRun([this, finish, request, key = *std::move(key), scopes = std::move(scopes)] {
-        finish(vendor_.GetAccessToken(key, scopes, request->rejected_access_token()));
+  const absl::Time deadline = CallerDeadline(*context);
+  const bool queued = misses_.TryRun(
+      [this, finish, request, deadline, key = *std::move(key), scopes = std::move(scopes)] {
+        finish(vendor_.GetAccessToken(key, scopes, request->rejected_access_token(), deadline));
       });
   if (!queued) {
     reactor->Finish(ToGrpcStatus(absl::ResourceExhaustedError(

@@ -1,15 +1,17 @@
-// Delivers queued broken-grant failures to their owners through notify, retrying with backoff
-// until notify accepts each one. A failure keeps the id it was queued with, so notify drops
-// repeats (a replica that delivered but crashed before recording it, or two replicas at once).
+// Relays broken-grant failures to their owners through notify, as the work queue's handler for
+// kFailureQueue: notify accepting a failure (a duplicate included) completes it; UNAVAILABLE and
+// other transient errors are retried with backoff; a refusal (INVALID_ARGUMENT and the like:
+// notify will never take this request) is final, DEAD with notify's reason. A failure keeps the
+// id it was queued with, so notify drops repeats (a replica that delivered but crashed before
+// recording it).
 #ifndef CRMSYNC_SERVICES_AUTH_FAILURE_RELAY_H_
 #define CRMSYNC_SERVICES_AUTH_FAILURE_RELAY_H_
 
-#include <mutex>
+#include <vector>
 
-#include "absl/random/random.h"
-#include "absl/status/statusor.h"
-#include "libs/common/backoff.h"
-#include "libs/common/clock.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
+#include "libs/work_queue/work_queue.h"
 #include "services/auth/auth_metrics.h"
 #include "services/auth/store.h"
 
@@ -19,29 +21,28 @@ namespace crmsync::auth {
 class FailureNotifier {
  public:
   virtual ~FailureNotifier() = default;
-  // OK once notify accepted the failure (a duplicate counts as accepted).
-  virtual absl::Status Notify(const QueuedFailure& failure) = 0;
+  // OK once notify accepted the failure (a duplicate counts as accepted). Gives up with
+  // CANCELLED soon after `stop` is notified.
+  virtual absl::Status Notify(const QueuedFailure& failure, const absl::Notification& stop) = 0;
 };
+
+// True for statuses that say notify will never accept the request as it is.
+bool IsRefusal(const absl::Status& status);
 
 class FailureRelay {
  public:
   // All references must outlive the relay.
-  FailureRelay(AuthStore& store, FailureNotifier& notifier, const Clock& clock,
-               AuthMetrics& metrics,
-               BackoffPolicy backoff = {absl::Seconds(1), absl::Minutes(10), 2.0})
-      : store_(store), notifier_(notifier), clock_(clock), metrics_(metrics), backoff_(backoff) {}
+  FailureRelay(AuthStore& store, FailureNotifier& notifier, AuthMetrics& metrics)
+      : store_(store), notifier_(notifier), metrics_(metrics) {}
 
-  // Tries every failure that is due once; returns how many notify accepted.
-  absl::StatusOr<int> DeliverDue();
+  // The queue's handler: delivers the failure of the one item in `unit`.
+  work_queue::Outcome Deliver(const std::vector<work_queue::Claim>& unit,
+                              const absl::Notification& stop);
 
  private:
   AuthStore& store_;
   FailureNotifier& notifier_;
-  const Clock& clock_;
   AuthMetrics& metrics_;
-  const BackoffPolicy backoff_;
-  std::mutex random_mutex_;
-  absl::BitGen random_;
 };
 
 }  // namespace crmsync::auth

@@ -18,7 +18,7 @@ absl::StatusOr<Grant> GrantRegistry::Register(const GrantRegistration& registrat
   const GrantKey& key = registration.key;
   // An existing grant is refused before the check mint, which would spend its mint budget.
   if (!registration.replace_existing) {
-    absl::StatusOr<Grant> existing = store_.GetGrant(key);
+    absl::StatusOr<Grant> existing = store_.GetGrant(key, absl::InfiniteFuture());
     if (existing.ok()) {
       return absl::AlreadyExistsError(absl::StrCat("a grant for portal ", key.portal_id, " side ",
                                                    SideName(key.side), " exists"));
@@ -28,7 +28,7 @@ absl::StatusOr<Grant> GrantRegistry::Register(const GrantRegistration& registrat
   const absl::Time now = clock_.Now();
   absl::StatusOr<zoho::AccessToken> minted = accounts_.Mint(
       registration.accounts_server_url, {registration.client_id, registration.client_secret},
-      registration.refresh_token);
+      registration.refresh_token, {});
   if (!minted.ok()) {
     const absl::Status& error = minted.status();
     switch (error.code()) {
@@ -74,7 +74,9 @@ absl::StatusOr<Grant> GrantRegistry::Register(const GrantRegistration& registrat
   return stored;
 }
 
-absl::StatusOr<Grant> GrantRegistry::Get(const GrantKey& key) { return store_.GetGrant(key); }
+absl::StatusOr<Grant> GrantRegistry::Get(const GrantKey& key) {
+  return store_.GetGrant(key, absl::InfiniteFuture());
+}
 
 absl::StatusOr<GrantPage> GrantRegistry::List(const GrantFilter& filter, int page_size,
                                               absl::string_view page_token) {
@@ -95,7 +97,7 @@ absl::StatusOr<GrantPage> GrantRegistry::List(const GrantFilter& filter, int pag
 }
 
 absl::StatusOr<RevokedGrant> GrantRegistry::Revoke(const GrantKey& key, bool local_only) {
-  ASSIGN_OR_RETURN(Grant grant, store_.GetGrant(key));
+  ASSIGN_OR_RETURN(Grant grant, store_.GetGrant(key, absl::InfiniteFuture()));
   RevokedGrant revoked{grant, false};
   if (!local_only) {
     absl::StatusOr<std::string> refresh_token =

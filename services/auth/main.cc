@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <memory>
 
 #include "absl/flags/flag.h"
@@ -9,6 +11,7 @@
 #include "libs/crypto/aead.h"
 #include "libs/grpc_server/runtime.h"
 #include "libs/http/http_client.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "services/auth/accounts.h"
 #include "services/auth/auth_metrics.h"
 #include "services/auth/auth_server.h"
@@ -33,7 +36,13 @@ ABSL_FLAG(absl::Duration, refresh_interval, absl::Seconds(30),
 ABSL_FLAG(absl::Duration, memory_cache_ttl, absl::Seconds(10),
           "How long a grant read from Postgres is served from memory.");
 ABSL_FLAG(absl::Duration, accounts_timeout, absl::Seconds(10),
-          "Total timeout of one call to a Zoho accounts server.");
+          "Total timeout of one call to a Zoho accounts server; a caller's deadline shortens it.");
+ABSL_FLAG(absl::Duration, refresh_wait_timeout, absl::Seconds(15),
+          "How long a GetAccessToken call without a deadline may wait for a token being minted.");
+ABSL_FLAG(int, max_concurrent_mints, 4,
+          "Token mints in flight at once in this process (keep it below the 8 token workers); "
+          "past it a refresh is UNAVAILABLE at once, so a hanging accounts server cannot hold "
+          "every worker.");
 ABSL_FLAG(bool, allow_loopback_http, false,
           "Accept http:// accounts servers and API domains on loopback hosts (tests only).");
 ABSL_FLAG(std::string, notify_address, "",
@@ -42,7 +51,7 @@ ABSL_FLAG(std::string, notify_address, "",
 ABSL_FLAG(std::string, notify_caller_token, "",
           "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(5),
-          "How often queued broken-grant failures are offered to notify.");
+          "How often an idle relay looks for broken-grant failures to offer to notify.");
 
 namespace {
 constexpr char kSummary[] =
@@ -65,6 +74,13 @@ absl::StatusOr<crmsync::crypto::KeySet> KeysFromFlags() {
   return keys;
 }
 
+// Names this process in the refresh leases it takes.
+std::string LeaseOwner() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat(host, ":", getpid());
+}
+
 // Runs `work` every `interval` until `stop` is notified.
 void Every(absl::Duration interval, const absl::Notification& stop,
            const std::function<void()>& work) {
@@ -81,14 +97,21 @@ int main(int argc, char** argv) {
   if (options->migrate_only) return crmsync::MigrateOnly(*options, crmsync::auth::AuthSchema());
   auto keys = KeysFromFlags();
   if (!keys.ok()) return crmsync::ExitWithUsageError(keys.status());
+  if (absl::GetFlag(FLAGS_max_concurrent_mints) < 1) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--max_concurrent_mints must be at least 1"));
+  }
   if (keys->empty()) crmsync::LogWarning("no encryption key configured: grants cannot be stored");
+  auto retention = crmsync::work_queue::QueueRetentionFromFlags();
+  if (!retention.ok()) return crmsync::ExitWithUsageError(retention.status());
 
   auto runtime = crmsync::Runtime::Create(*options, crmsync::auth::AuthSchema());
   if (!runtime.ok()) return crmsync::ExitWithError(runtime.status());
   crmsync::auth::AuthMetrics metrics((*runtime)->registry());
   crmsync::auth::PgStore store((*runtime)->pool());
   crmsync::http::CurlOptions http_options;
-  http_options.total_timeout = absl::GetFlag(FLAGS_accounts_timeout);
+  const absl::Duration accounts_timeout = absl::GetFlag(FLAGS_accounts_timeout);
+  http_options.total_timeout = accounts_timeout;
   crmsync::http::CurlHttpClient http(http_options);
   crmsync::auth::ZohoAccounts accounts(http);
   const crmsync::Clock& clock = crmsync::RealClock();
@@ -97,6 +120,10 @@ int main(int argc, char** argv) {
   vendor_options.refresh_margin = absl::GetFlag(FLAGS_refresh_margin);
   vendor_options.refresh_lookahead = 2 * absl::GetFlag(FLAGS_refresh_interval);
   vendor_options.memory_ttl = absl::GetFlag(FLAGS_memory_cache_ttl);
+  vendor_options.accounts_timeout = accounts_timeout;
+  vendor_options.default_wait = absl::GetFlag(FLAGS_refresh_wait_timeout);
+  vendor_options.max_concurrent_mints = absl::GetFlag(FLAGS_max_concurrent_mints);
+  vendor_options.lease_owner = LeaseOwner();
   crmsync::auth::TokenVendor vendor(store, accounts, *keys, clock, metrics, vendor_options);
   crmsync::auth::GrantRegistry registry(store, accounts, *keys, clock, vendor);
   crmsync::auth::CallerTokens callers(store, clock);
@@ -104,6 +131,13 @@ int main(int argc, char** argv) {
       registry, vendor, callers, {.allow_loopback_http = absl::GetFlag(FLAGS_allow_loopback_http)});
   (*runtime)->AddService(&server, crmsync::auth::v1::AuthService::service_full_name());
 
+  // A mint still in flight near the end of the drain is aborted (its lease released), so the
+  // call waiting on it is answered within the grace period.
+  (*runtime)->AddBackgroundTask("mint_cutoff", [&](const absl::Notification& stop) {
+    stop.WaitForNotification();
+    const absl::Duration grace = (*runtime)->options().drain_timeout;
+    vendor.StopBy(absl::Now() + grace - std::min(grace / 2, absl::Seconds(1)));
+  });
   (*runtime)->AddBackgroundTask("refresher", [&](const absl::Notification& stop) {
     Every(absl::GetFlag(FLAGS_refresh_interval), stop, [&] {
       if (auto renewed = vendor.RefreshDue(); !renewed.ok()) {
@@ -111,20 +145,36 @@ int main(int argc, char** argv) {
       }
     });
   });
+  crmsync::work_queue::Metrics queue_metrics((*runtime)->registry());
+  (*runtime)->AddBackgroundTask("queue-maintenance", [&](const absl::Notification& stop) {
+    crmsync::work_queue::Maintain(
+        (*runtime)->pool(), clock, queue_metrics,
+        {.queues = {crmsync::auth::kFailureQueue}, .retention = *retention}, stop);
+  });
   std::unique_ptr<crmsync::auth::NotifyNotifier> notifier;
   std::unique_ptr<crmsync::auth::FailureRelay> relay;
+  std::unique_ptr<crmsync::work_queue::PgWorkQueue> relay_queue;
+  std::unique_ptr<crmsync::work_queue::Worker> relay_worker;
   if (const std::string address = absl::GetFlag(FLAGS_notify_address); !address.empty()) {
+    const absl::Duration notify_timeout = absl::Seconds(10);
     notifier = std::make_unique<crmsync::auth::NotifyNotifier>(
-        address, absl::GetFlag(FLAGS_notify_caller_token));
-    relay = std::make_unique<crmsync::auth::FailureRelay>(store, *notifier, clock, metrics);
-    (*runtime)->AddBackgroundTask("failure_relay", [&](const absl::Notification& stop) {
-      Every(absl::GetFlag(FLAGS_relay_interval), stop, [&] {
-        if (auto delivered = relay->DeliverDue(); !delivered.ok()) {
-          crmsync::LogWarning("failure relay pass failed",
-                              {{"error", delivered.status().ToString()}});
-        }
-      });
-    });
+        address, absl::GetFlag(FLAGS_notify_caller_token), notify_timeout);
+    relay = std::make_unique<crmsync::auth::FailureRelay>(store, *notifier, metrics);
+    // About eight hours of retries (backoff capped at 10 minutes) before a failure is DEAD.
+    relay_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
+        (*runtime)->pool(), crmsync::auth::kFailureQueue, clock,
+        crmsync::work_queue::RetryPolicy{50, {absl::Seconds(1), absl::Minutes(10), 2.0}},
+        queue_metrics, crmsync::auth::PgStore::QueueHooks());
+    relay_worker = std::make_unique<crmsync::work_queue::Worker>(
+        *relay_queue,
+        [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
+          return relay->Deliver(unit, stop);
+        },
+        crmsync::work_queue::WorkerOptions{.lease = absl::Seconds(60),
+                                           .item_bound = notify_timeout + absl::Seconds(5),
+                                           .idle_poll = absl::GetFlag(FLAGS_relay_interval)});
+    (*runtime)->AddBackgroundTask("failure_relay",
+                                  [&](const absl::Notification& stop) { relay_worker->Run(stop); });
   } else {
     crmsync::LogWarning("no --notify_address: broken-grant failures stay queued");
   }

@@ -7,12 +7,14 @@
 
 namespace crmsync::auth {
 
-NotifyNotifier::NotifyNotifier(const std::string& address, std::string caller_token)
+NotifyNotifier::NotifyNotifier(const std::string& address, std::string caller_token,
+                               absl::Duration timeout)
     : stub_(notify::v1::NotifyService::NewStub(
           grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-      caller_token_(std::move(caller_token)) {}
+      caller_token_(std::move(caller_token)),
+      timeout_(timeout) {}
 
-absl::Status NotifyNotifier::Notify(const QueuedFailure& failure) {
+absl::Status NotifyNotifier::Notify(const QueuedFailure& failure, const absl::Notification& stop) {
   notify::v1::NotifyFailureRequest request;
   request.set_failure_id(failure.failure_id);
   request.set_portal_id(failure.key.portal_id);
@@ -27,12 +29,22 @@ absl::Status NotifyNotifier::Notify(const QueuedFailure& failure) {
   parameters->mutable_occur_time()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
 
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
   if (!caller_token_.empty()) {
     context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
   }
   notify::v1::NotifyFailureResponse response;
-  return FromGrpcStatus(stub_->NotifyFailure(&context, request, &response));
+  grpc::Status status;
+  absl::Notification done;
+  stub_->async()->NotifyFailure(&context, &request, &response, [&](grpc::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
+  // A stop cancels the call in flight rather than wait out its deadline.
+  while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
+    if (stop.HasBeenNotified()) context.TryCancel();
+  }
+  return FromGrpcStatus(status);
 }
 
 }  // namespace crmsync::auth

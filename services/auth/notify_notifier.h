@@ -13,13 +13,15 @@ namespace crmsync::auth {
 class NotifyNotifier : public FailureNotifier {
  public:
   // Calls notify at `address` (host:port); `caller_token`, when set, is sent as the bearer
-  // credential.
-  NotifyNotifier(const std::string& address, std::string caller_token);
-  absl::Status Notify(const QueuedFailure& failure) override;
+  // credential. Each call is bounded by `timeout`.
+  NotifyNotifier(const std::string& address, std::string caller_token,
+                 absl::Duration timeout = absl::Seconds(10));
+  absl::Status Notify(const QueuedFailure& failure, const absl::Notification& stop) override;
 
  private:
   std::unique_ptr<notify::v1::NotifyService::Stub> stub_;
   const std::string caller_token_;  // a secret: never log it
+  const absl::Duration timeout_;
 };
 
 }  // namespace crmsync::auth

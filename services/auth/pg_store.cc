@@ -45,13 +45,15 @@ absl::StatusOr<Grant> GrantFromRow(const pqxx::row& row) {
   return grant;
 }
 
+absl::Status NoGrant(const GrantKey& key) {
+  return absl::NotFoundError(
+      absl::StrCat("no grant for portal ", key.portal_id, " side ", SideName(key.side)));
+}
+
 absl::StatusOr<Grant> ReadGrant(pqxx::transaction_base& tx, const char* statement,
                                 const GrantKey& key) {
   pqxx::result rows = tx.exec_prepared(statement, key.portal_id, SideText(key));
-  if (rows.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat("no grant for portal ", key.portal_id, " side ", SideName(key.side)));
-  }
+  if (rows.empty()) return NoGrant(key);
   return GrantFromRow(rows[0]);
 }
 
@@ -103,14 +105,15 @@ absl::StatusOr<Grant> PgStore::PutGrant(const Grant& grant, bool replace, absl::
       return absl::AlreadyExistsError(absl::StrCat("a grant for portal ", grant.key.portal_id,
                                                    " side ", SideName(grant.key.side), " exists"));
     }
-    tx.exec_prepared("record_mint", grant.key.portal_id, SideText(grant.key), Micros(now));
+    tx.exec_prepared("record_mint", grant.key.portal_id, SideText(grant.key), Micros(now), 0);
     return ReadGrant(tx, "get_grant", grant.key);
   });
 }
 
-absl::StatusOr<Grant> PgStore::GetGrant(const GrantKey& key) {
+absl::StatusOr<Grant> PgStore::GetGrant(const GrantKey& key, absl::Time deadline) {
   return pool_.TransactValue<Grant>(
-      [&](pqxx::transaction_base& tx) { return ReadGrant(tx, "get_grant", key); });
+      [&](pqxx::transaction_base& tx) { return ReadGrant(tx, "get_grant", key); },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<std::vector<Grant>> PgStore::ListGrants(const GrantFilter& filter,
@@ -135,36 +138,74 @@ absl::StatusOr<std::vector<Grant>> PgStore::ListGrants(const GrantFilter& filter
 absl::Status PgStore::DeleteGrant(const GrantKey& key) {
   return pool_.Transact([&](pqxx::transaction_base& tx) {
     if (tx.exec_prepared("delete_grant", key.portal_id, SideText(key)).empty()) {
-      return absl::NotFoundError(
-          absl::StrCat("no grant for portal ", key.portal_id, " side ", SideName(key.side)));
+      return NoGrant(key);
     }
     return absl::OkStatus();
   });
 }
 
-absl::Status PgStore::RefreshLocked(const GrantKey& key, absl::Time now, absl::Duration window,
-                                    const std::function<RefreshWrite(const LockedGrant&)>& decide) {
-  return pool_.Transact([&](pqxx::transaction_base& tx) -> absl::Status {
-    LockedGrant locked;
-    ASSIGN_OR_RETURN(locked.grant, ReadGrant(tx, "lock_grant", key));
-    locked.mints_in_window = tx.exec_prepared("count_mints", key.portal_id, SideText(key),
-                                              Micros(now - window))[0]["count"]
-                                 .as<int>();
-    RefreshWrite write = decide(locked);
-    if (write.minted) {
-      tx.exec_prepared("store_token", key.portal_id, SideText(key), write.minted->sealed,
-                       Micros(write.minted->expire_time), write.minted->api_domain);
-      tx.exec_prepared("prune_mints", key.portal_id, SideText(key), Micros(now - window));
-      tx.exec_prepared("record_mint", key.portal_id, SideText(key), Micros(now));
-    }
-    if (write.broken) {
-      tx.exec_prepared("break_grant", key.portal_id, SideText(key), write.broken->reason,
-                       Micros(now));
-      tx.exec_prepared("queue_failure", write.broken->failure_id, key.portal_id, SideText(key),
-                       locked.grant.owner_email, write.broken->reason, Micros(now));
-    }
-    return absl::OkStatus();
-  });
+absl::StatusOr<LeaseOutcome> PgStore::LeaseRefresh(
+    const GrantKey& key, absl::Time now, absl::Duration window, const LeaseRequest& lease,
+    const std::function<bool(const LockedGrant&)>& take, absl::Time deadline) {
+  return pool_.TransactValue<LeaseOutcome>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<LeaseOutcome> {
+        pqxx::result rows = tx.exec_prepared("lock_grant", key.portal_id, SideText(key));
+        if (rows.empty()) return NoGrant(key);
+        LeaseOutcome outcome;
+        ASSIGN_OR_RETURN(outcome.locked.grant, GrantFromRow(rows[0]));
+        outcome.locked.fence = rows[0]["refresh_fence"].as<int64_t>();
+        outcome.locked.lease_until = OptionalTime(rows[0]["refresh_lease_until_us"]);
+        outcome.locked.mints_in_window =
+            tx.exec_prepared("count_mints", key.portal_id, SideText(key),
+                             Micros(now - window))[0]["count"]
+                .as<int>();
+        if (!take(outcome.locked)) return outcome;
+        outcome.fence = tx.exec_prepared("take_refresh_lease", key.portal_id, SideText(key),
+                                         lease.owner, Micros(lease.until))[0]["refresh_fence"]
+                            .as<int64_t>();
+        tx.exec_prepared("prune_mints", key.portal_id, SideText(key), Micros(now - window));
+        tx.exec_prepared("record_mint", key.portal_id, SideText(key), Micros(now), *outcome.fence);
+        return outcome;
+      },
+      pg::Isolation::kReadCommitted, deadline);
+}
+
+absl::StatusOr<bool> PgStore::FinishRefresh(const GrantKey& key, int64_t fence,
+                                            const RefreshWrite& write, absl::Time now,
+                                            absl::Time deadline) {
+  return pool_.TransactValue<bool>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<bool> {
+        pqxx::result ended;
+        if (write.minted) {
+          ended =
+              tx.exec_prepared("store_token", key.portal_id, SideText(key), write.minted->sealed,
+                               Micros(write.minted->expire_time), write.minted->api_domain, fence);
+        } else if (write.broken) {
+          ended = tx.exec_prepared("break_grant", key.portal_id, SideText(key),
+                                   write.broken->reason, Micros(now), fence);
+        } else {
+          ended = tx.exec_prepared("release_refresh_lease", key.portal_id, SideText(key), fence);
+        }
+        if (ended.empty()) return false;
+        if (write.broken) {
+          tx.exec_prepared("queue_failure", write.broken->failure_id, key.portal_id, SideText(key),
+                           ended[0]["owner_email"].as<std::string>(), write.broken->reason,
+                           Micros(now));
+          ASSIGN_OR_RETURN(
+              const bool queued,
+              work_queue::Enqueue(
+                  tx, {kFailureQueue, write.broken->failure_id, write.broken->failure_id, "", now},
+                  now));
+          if (!queued) {
+            return absl::InternalError(
+                absl::StrCat("failure ", write.broken->failure_id, " is queued already"));
+          }
+        }
+        if (write.uncount_mint)
+          tx.exec_prepared("uncount_mint", key.portal_id, SideText(key), fence);
+        return true;
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<std::vector<GrantKey>> PgStore::GrantsToRefresh(absl::Time expiring_before) {
@@ -198,38 +239,33 @@ absl::StatusOr<int64_t> PgStore::CountBrokenGrants() {
   });
 }
 
-absl::StatusOr<std::vector<QueuedFailure>> PgStore::DueFailures(absl::Time now, int limit) {
-  return pool_.TransactValue<std::vector<QueuedFailure>>(
-      [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::vector<QueuedFailure>> {
-        std::vector<QueuedFailure> failures;
-        for (const auto& row : tx.exec_prepared("due_failures", Micros(now), limit)) {
-          QueuedFailure failure;
-          failure.failure_id = row["failure_id"].as<std::string>();
-          failure.key.portal_id = row["portal_id"].as<std::string>();
-          ASSIGN_OR_RETURN(failure.key.side, SideFromName(row["side"].as<std::string>()));
-          failure.owner_email = row["owner_email"].as<std::string>();
-          failure.reason = row["reason"].as<std::string>();
-          failure.occur_time = FromMicros(row["occur_us"].as<int64_t>());
-          failure.attempts = row["attempts"].as<int>();
-          failures.push_back(std::move(failure));
-        }
-        return failures;
+absl::StatusOr<QueuedFailure> PgStore::GetFailure(const std::string& failure_id) {
+  return pool_.TransactValue<QueuedFailure>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<QueuedFailure> {
+        const auto rows = tx.exec_prepared("get_failure", failure_id);
+        if (rows.empty()) return absl::NotFoundError(absl::StrCat("no failure ", failure_id));
+        const auto& row = rows[0];
+        QueuedFailure failure;
+        failure.failure_id = row["failure_id"].as<std::string>();
+        failure.key.portal_id = row["portal_id"].as<std::string>();
+        ASSIGN_OR_RETURN(failure.key.side, SideFromName(row["side"].as<std::string>()));
+        failure.owner_email = row["owner_email"].as<std::string>();
+        failure.reason = row["reason"].as<std::string>();
+        failure.occur_time = FromMicros(row["occur_us"].as<int64_t>());
+        return failure;
       });
 }
 
-absl::Status PgStore::MarkFailureDelivered(const std::string& failure_id, absl::Time now) {
-  return pool_.Transact([&](pqxx::transaction_base& tx) {
-    tx.exec_prepared("failure_delivered", failure_id, Micros(now));
+work_queue::PgHooks PgStore::QueueHooks() {
+  work_queue::PgHooks hooks;
+  hooks.on_complete = [](pqxx::transaction_base& tx, const work_queue::Claim& claim,
+                         const work_queue::Resolution& resolution, absl::Time now) {
+    if (resolution.kind == work_queue::Resolution::Kind::kDone) {
+      tx.exec_prepared("failure_delivered", claim.key, Micros(now), claim.attempt);
+    }
     return absl::OkStatus();
-  });
-}
-
-absl::Status PgStore::RetryFailureAt(const std::string& failure_id, absl::Time next_attempt,
-                                     const std::string& error) {
-  return pool_.Transact([&](pqxx::transaction_base& tx) {
-    tx.exec_prepared("retry_failure", failure_id, Micros(next_attempt), error);
-    return absl::OkStatus();
-  });
+  };
+  return hooks;
 }
 
 absl::Status PgStore::InsertCallerToken(const CallerToken& token) {

@@ -5,6 +5,7 @@
 #define CRMSYNC_SERVICES_AUTH_PG_STORE_H_
 
 #include "libs/pg/pool.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "services/auth/caller_tokens.h"
 #include "services/auth/store.h"
 
@@ -16,24 +17,27 @@ class PgStore : public AuthStore, public CallerTokenStore {
   explicit PgStore(pg::Pool& pool) : pool_(pool) {}
 
   absl::StatusOr<Grant> PutGrant(const Grant& grant, bool replace, absl::Time now) override;
-  absl::StatusOr<Grant> GetGrant(const GrantKey& key) override;
+  absl::StatusOr<Grant> GetGrant(const GrantKey& key, absl::Time deadline) override;
   absl::StatusOr<std::vector<Grant>> ListGrants(const GrantFilter& filter,
                                                 const std::optional<GrantKey>& after,
                                                 int limit) override;
   absl::Status DeleteGrant(const GrantKey& key) override;
-  absl::Status RefreshLocked(
-      const GrantKey& key, absl::Time now, absl::Duration window,
-      const std::function<RefreshWrite(const LockedGrant&)>& decide) override;
+  absl::StatusOr<LeaseOutcome> LeaseRefresh(const GrantKey& key, absl::Time now,
+                                            absl::Duration window, const LeaseRequest& lease,
+                                            const std::function<bool(const LockedGrant&)>& take,
+                                            absl::Time deadline) override;
+  absl::StatusOr<bool> FinishRefresh(const GrantKey& key, int64_t fence, const RefreshWrite& write,
+                                     absl::Time now, absl::Time deadline) override;
   absl::StatusOr<std::vector<GrantKey>> GrantsToRefresh(absl::Time expiring_before) override;
   absl::StatusOr<std::vector<GrantKey>> AllGrantKeys() override;
   absl::Status RewriteSecrets(
       const GrantKey& key, const std::function<std::optional<SealedSecrets>(const Grant&)>& rewrite,
       absl::Time now) override;
   absl::StatusOr<int64_t> CountBrokenGrants() override;
-  absl::StatusOr<std::vector<QueuedFailure>> DueFailures(absl::Time now, int limit) override;
-  absl::Status MarkFailureDelivered(const std::string& failure_id, absl::Time now) override;
-  absl::Status RetryFailureAt(const std::string& failure_id, absl::Time next_attempt,
-                              const std::string& error) override;
+  absl::StatusOr<QueuedFailure> GetFailure(const std::string& failure_id) override;
+
+  // For the kFailureQueue PgWorkQueue: a delivered failure gets its delivery time.
+  static work_queue::PgHooks QueueHooks();
 
   absl::Status InsertCallerToken(const CallerToken& token) override;
   absl::StatusOr<CallerToken> GetCallerToken(const std::string& id) override;

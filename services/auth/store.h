@@ -1,7 +1,8 @@
-// The auth service's persistence, as an interface: grants, their shared access tokens, the mint
-// log that keeps Zoho's per-grant mint limit across replicas, and the queue of broken-grant
-// failures awaiting delivery to notify. PgStore is the implementation; values are stored as the
-// domain hands them (secrets already sealed).
+// The auth service's persistence, as an interface: grants, their shared access tokens and refresh
+// leases, the mint log that keeps Zoho's per-grant mint limit across replicas, and the broken-grant
+// failures relayed to notify through the work queue (libs/work_queue, queue kFailureQueue).
+// PgStore is the implementation; values are stored as the domain hands them (secrets already
+// sealed).
 #ifndef CRMSYNC_SERVICES_AUTH_STORE_H_
 #define CRMSYNC_SERVICES_AUTH_STORE_H_
 
@@ -30,17 +31,36 @@ struct GrantBreak {
   std::string failure_id;
 };
 
-// The outcome of a locked refresh, written in the same transaction as the lock. Empty: nothing
-// to write (the stored token was current, or the mint failed transiently).
+// What a refresh lease ends with, written in one transaction with the lease's end. Empty: no
+// new token (the mint failed or was not made).
 struct RefreshWrite {
-  std::optional<StoredToken> minted;  // store it and log one mint
-  std::optional<GrantBreak> broken;   // mark the grant BROKEN and queue the failure
+  std::optional<StoredToken> minted;  // becomes the grant's shared token
+  std::optional<GrantBreak> broken;   // mark the grant BROKEN and queue the failure's relay
+  // The accounts server certainly did not mint (a throttle reply, a connection refused), so the
+  // mint counted when the lease was taken is dropped.
+  bool uncount_mint = false;
 };
 
-// A grant under its row lock, with the number of mints it made in the current window.
+// A grant under its row lock, with what deciding on a refresh lease needs.
 struct LockedGrant {
   Grant grant;
   int mints_in_window = 0;
+  // The fence of the grant's latest refresh lease, and until when its holder may still be
+  // minting (unset once it ended).
+  int64_t fence = 0;
+  std::optional<absl::Time> lease_until;
+};
+
+// A refresh lease to take.
+struct LeaseRequest {
+  std::string owner;  // who holds it (host and process), for operators
+  absl::Time until;   // when it expires if its holder never ends it
+};
+
+// What LeaseRefresh read and, when the lease was taken, its fence.
+struct LeaseOutcome {
+  LockedGrant locked;
+  std::optional<int64_t> fence;
 };
 
 // Rewritten sealed secrets of one grant (key rotation).
@@ -51,14 +71,17 @@ struct SealedSecrets {
   std::string key_id;
 };
 
-// A broken-grant failure waiting for delivery.
+// The work queue relaying broken-grant failures to notify: one item per failure, keyed (and
+// carrying as payload) its failure id.
+inline constexpr char kFailureQueue[] = "auth_failure_relay";
+
+// A broken-grant failure for its owner.
 struct QueuedFailure {
   std::string failure_id;
   GrantKey key;
   std::string owner_email;
   std::string reason;
   absl::Time occur_time;
-  int attempts = 0;
 };
 
 class AuthStore {
@@ -70,8 +93,8 @@ class AuthStore {
   // existing grant is ALREADY_EXISTS. Returns the stored grant.
   virtual absl::StatusOr<Grant> PutGrant(const Grant& grant, bool replace, absl::Time now) = 0;
 
-  // NOT_FOUND when there is no grant for `key`.
-  virtual absl::StatusOr<Grant> GetGrant(const GrantKey& key) = 0;
+  // NOT_FOUND when there is no grant for `key`. DEADLINE_EXCEEDED once `deadline` has passed.
+  virtual absl::StatusOr<Grant> GetGrant(const GrantKey& key, absl::Time deadline) = 0;
 
   // Up to `limit` grants matching `filter` ordered by key, starting after `after`.
   virtual absl::StatusOr<std::vector<Grant>> ListGrants(const GrantFilter& filter,
@@ -81,13 +104,22 @@ class AuthStore {
   // Deletes the grant with its token and mint log; NOT_FOUND when there is none.
   virtual absl::Status DeleteGrant(const GrantKey& key) = 0;
 
-  // Locks the grant's row (excluding every other replica's refresh of it), reads it afresh with
-  // its mints since now - window, runs `decide` and writes what it returns, then commits.
-  // `decide` may call the accounts server: it runs at most once per call unless the database
-  // reports a deadlock. NOT_FOUND when there is no grant.
-  virtual absl::Status RefreshLocked(
-      const GrantKey& key, absl::Time now, absl::Duration window,
-      const std::function<RefreshWrite(const LockedGrant&)>& decide) = 0;
+  // One short transaction: locks the grant's row, reads it with its mints since now - window
+  // and its lease, and when `take` says so takes the refresh lease (a new fence, `lease`) and
+  // counts one mint at `now` under it. Commits before returning, so the lease and the count
+  // survive a crash during the mint that follows and no lock is held during it. `take` must do
+  // no I/O: a retried transaction runs it again. NOT_FOUND when there is no grant;
+  // DEADLINE_EXCEEDED once `deadline` has passed.
+  virtual absl::StatusOr<LeaseOutcome> LeaseRefresh(
+      const GrantKey& key, absl::Time now, absl::Duration window, const LeaseRequest& lease,
+      const std::function<bool(const LockedGrant&)>& take, absl::Time deadline) = 0;
+
+  // Ends the lease `fence` writing `write`, in one transaction, only while `fence` is still the
+  // grant's latest (its lease was not taken over, the grant not replaced or deleted). Returns
+  // false, having written nothing, when it is not.
+  virtual absl::StatusOr<bool> FinishRefresh(const GrantKey& key, int64_t fence,
+                                             const RefreshWrite& write, absl::Time now,
+                                             absl::Time deadline) = 0;
 
   // ACTIVE grants whose token is missing or expires before `expiring_before`.
   virtual absl::StatusOr<std::vector<GrantKey>> GrantsToRefresh(absl::Time expiring_before) = 0;
@@ -103,12 +135,8 @@ class AuthStore {
 
   virtual absl::StatusOr<int64_t> CountBrokenGrants() = 0;
 
-  // Undelivered failures due at `now`, oldest first.
-  virtual absl::StatusOr<std::vector<QueuedFailure>> DueFailures(absl::Time now, int limit) = 0;
-  virtual absl::Status MarkFailureDelivered(const std::string& failure_id, absl::Time now) = 0;
-  // Counts an attempt and sets when to try again; `error` carries no secret.
-  virtual absl::Status RetryFailureAt(const std::string& failure_id, absl::Time next_attempt,
-                                      const std::string& error) = 0;
+  // The failure queued under `failure_id`; NOT_FOUND when there is none.
+  virtual absl::StatusOr<QueuedFailure> GetFailure(const std::string& failure_id) = 0;
 };
 
 }  // namespace crmsync::auth

@@ -4,33 +4,17 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
+#include "libs/grpc_server/proto_convert.h"
 #include "libs/grpc_server/status.h"
 #include "services/mapping/validation.h"
 
 namespace crmsync::mapping {
 namespace {
 
-using google::protobuf::util::TimeUtil;
-
 // The callers' identity is not known to this service yet; mappings record it as empty.
 constexpr char kCreatedBy[] = "";
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-common::v1::Date DateToProto(const std::optional<absl::CivilDay>& day) {
-  common::v1::Date date;
-  if (day) {
-    date.set_year(static_cast<int32_t>(day->year()));
-    date.set_month(day->month());
-    date.set_day(day->day());
-  }
-  return date;
-}
 
 grpc::Status NotReady() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -83,7 +67,7 @@ v1::AccountMapping MappingToProto(absl::string_view portal_id, const AccountMapp
   out.set_origin(m.origin == MappingOrigin::kAuto ? v1::MAPPING_ORIGIN_AUTO
                                                   : v1::MAPPING_ORIGIN_MANUAL);
   out.set_created_by(m.created_by);
-  *out.mutable_create_time() = ToTimestamp(m.create_time);
+  *out.mutable_create_time() = ToProtoTimestamp(m.create_time);
   return out;
 }
 
@@ -94,7 +78,7 @@ v1::Deal DealToProto(const Deal& d) {
   out.set_crm_account_id(d.deal.crm_account_id);
   out.set_crm_account_name(d.crm_account_name);
   out.set_project_id(d.project_id);
-  if (d.associate_time) *out.mutable_associate_time() = ToTimestamp(*d.associate_time);
+  if (d.associate_time) *out.mutable_associate_time() = ToProtoTimestamp(*d.associate_time);
   return out;
 }
 
@@ -146,8 +130,8 @@ v1::Portal ToProto(const Portal& portal) {
   EntriesToProto(maps.projects_priorities, m.mutable_projects_priorities());
   EntriesToProto(maps.crm_statuses, m.mutable_crm_statuses());
   EntriesToProto(maps.projects_statuses, m.mutable_projects_statuses());
-  *out.mutable_create_time() = ToTimestamp(portal.create_time);
-  *out.mutable_update_time() = ToTimestamp(portal.update_time);
+  *out.mutable_create_time() = ToProtoTimestamp(portal.create_time);
+  *out.mutable_update_time() = ToProtoTimestamp(portal.update_time);
   out.set_rejection_policy(
       static_cast<v1::RejectionPolicy>(EffectiveRejectionPolicy(s.rejection_policy)));
   return out;
@@ -254,10 +238,10 @@ grpc::Status MappingServer::GetProject(grpc::ServerContext*, const v1::GetProjec
   if (view->mapped_crm_account) {
     *p.mutable_mapped_crm_account() = CrmToProto(*view->mapped_crm_account);
   }
-  *p.mutable_start_date() = DateToProto(view->project.start_date);
-  *p.mutable_end_date() = DateToProto(view->project.end_date);
+  *p.mutable_start_date() = ToProtoDate(view->project.start_date);
+  *p.mutable_end_date() = ToProtoDate(view->project.end_date);
   p.set_strict_schedule(view->project.strict);
-  *p.mutable_update_time() = ToTimestamp(view->update_time);
+  *p.mutable_update_time() = ToProtoTimestamp(view->update_time);
   return grpc::Status::OK;
 }
 
@@ -524,7 +508,7 @@ grpc::Status MappingServer::ImportDirectory(grpc::ServerContext*,
     out->set_updated(c.updated);
     out->set_removed(c.removed);
   }
-  *response->mutable_finish_time() = ToTimestamp(clock_.Now());
+  *response->mutable_finish_time() = ToProtoTimestamp(clock_.Now());
   return grpc::Status::OK;
 }
 

@@ -24,7 +24,7 @@ class FileTransport : public MailTransport {
  public:
   explicit FileTransport(std::string dir) : dir_(std::move(dir)) {}
 
-  SendOutcome Send(const Email& email) override {
+  SendOutcome Send(const Email& email, const absl::Notification&) override {
     const std::string stem = FileStem(email);
     const std::string path = absl::StrCat(dir_, "/", stem, ".eml");
     const std::string partial = absl::StrCat(dir_, "/.", stem, ".eml.partial");

@@ -3,6 +3,7 @@
 #include "libs/common/flags.h"
 #include "libs/common/log.h"
 #include "libs/grpc_server/runtime.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "services/notify/email.h"
 #include "services/notify/metrics.h"
 #include "services/notify/notify_options.h"
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
   if (!notify.ok()) return crmsync::ExitWithUsageError(notify.status());
   auto templates = Templates::Load(notify->templates_dir);
   if (!templates.ok()) return crmsync::ExitWithUsageError(templates.status());
+  auto retention = crmsync::work_queue::QueueRetentionFromFlags();
+  if (!retention.ok()) return crmsync::ExitWithUsageError(retention.status());
 
   auto runtime = crmsync::Runtime::Create(*options, NotifySchema());
   if (!runtime.ok()) return crmsync::ExitWithError(runtime.status());
@@ -37,21 +40,30 @@ int main(int argc, char** argv) {
                       [&rt] { return rt.serving(); });
   (*runtime)->AddService(&server, crmsync::notify::v1::NotifyService::service_full_name());
 
+  crmsync::work_queue::Metrics queue_metrics((*runtime)->registry());
+  crmsync::work_queue::PgWorkQueue queue((*runtime)->pool(), kEmailQueue, clock,
+                                         EmailRetryPolicy(notify->sender), queue_metrics,
+                                         PgStore::QueueHooks());
+  SenderOptions sender_options = notify->sender;
+  // A send is bounded by the SMTP timeout; the rest covers building the email.
+  sender_options.send_bound = notify->smtp.timeout + absl::Seconds(5);
   const TransportFactory transports = [&notify]() {
     return notify->use_smtp ? MakeSmtpTransport(notify->smtp) : MakeFileTransport(notify->mail_dir);
   };
   std::vector<std::unique_ptr<MailSender>> senders;
   for (int i = 0; i < notify->senders; ++i) {
-    senders.push_back(std::make_unique<MailSender>(store, *templates, transports(), clock, metrics,
-                                                   notify->sender));
+    senders.push_back(std::make_unique<MailSender>(store, queue, *templates, transports(), clock,
+                                                   metrics, sender_options));
     (*runtime)->AddBackgroundTask(
         absl::StrCat("sender-", i),
         [sender = senders.back().get()](const absl::Notification& stop) { sender->Run(stop); });
   }
-  (*runtime)->AddBackgroundTask("queue-metrics", [&](const absl::Notification& stop) {
-    do {
-      if (auto stats = store.Stats(clock.Now()); stats.ok()) metrics.SetQueue(*stats);
-    } while (!stop.WaitForNotificationWithTimeout(notify->queue_metrics_interval));
+  (*runtime)->AddBackgroundTask("queue-maintenance", [&](const absl::Notification& stop) {
+    crmsync::work_queue::Maintain((*runtime)->pool(), clock, queue_metrics,
+                                  {.queues = {kEmailQueue},
+                                   .metrics_interval = notify->queue_metrics_interval,
+                                   .retention = *retention},
+                                  stop);
   });
   crmsync::LogInfo("mail transport", {{"transport", notify->use_smtp ? "smtp" : "file"},
                                       {"senders", notify->senders}});

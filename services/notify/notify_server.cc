@@ -2,40 +2,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
 #include "libs/common/status_macros.h"
+#include "libs/grpc_server/proto_convert.h"
 #include "libs/grpc_server/status.h"
 
 namespace crmsync::notify {
 namespace {
-
-using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-absl::StatusOr<std::optional<absl::CivilDay>> DateFromProto(const common::v1::Date& date,
-                                                            absl::string_view field) {
-  if (date.year() == 0 && date.month() == 0 && date.day() == 0) return std::nullopt;
-  const absl::CivilDay day(date.year(), date.month(), date.day());
-  if (date.year() < 1 || date.year() > 9999 || day.year() != date.year() ||
-      day.month() != date.month() || day.day() != date.day()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": ", date.year(), "-", date.month(), "-",
-                                                   date.day(), " is not a calendar date"));
-  }
-  return day;
-}
-
-common::v1::Date DateToProto(const std::optional<absl::CivilDay>& day) {
-  common::v1::Date date;
-  if (day) {
-    date.set_year(static_cast<int32_t>(day->year()));
-    date.set_month(day->month());
-    date.set_day(day->day());
-  }
-  return date;
-}
 
 grpc::Status NotReady() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -101,11 +73,11 @@ absl::StatusOr<NewNotification> FromProto(const v1::NotifyFailureRequest& reques
   n.parameters.kept_value = p.kept_value();
   n.parameters.reason = p.reason();
   n.parameters.parent_task_title = p.parent_task_title();
-  n.parameters.occur_time = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(p.occur_time()));
+  n.parameters.occur_time = FromProtoTimestamp(p.occur_time());
   ASSIGN_OR_RETURN(n.parameters.project_start_date,
-                   DateFromProto(p.project_start_date(), "parameters.project_start_date"));
+                   FromProtoDate(p.project_start_date(), "parameters.project_start_date"));
   ASSIGN_OR_RETURN(n.parameters.project_end_date,
-                   DateFromProto(p.project_end_date(), "parameters.project_end_date"));
+                   FromProtoDate(p.project_end_date(), "parameters.project_end_date"));
   return n;
 }
 
@@ -127,21 +99,22 @@ v1::Notification ToProto(const Notification& n) {
   p.set_attempted_value(n.parameters.attempted_value);
   p.set_kept_value(n.parameters.kept_value);
   p.set_reason(n.parameters.reason);
-  *p.mutable_occur_time() = ToTimestamp(n.parameters.occur_time);
-  *p.mutable_project_start_date() = DateToProto(n.parameters.project_start_date);
-  *p.mutable_project_end_date() = DateToProto(n.parameters.project_end_date);
+  *p.mutable_occur_time() = ToProtoTimestamp(n.parameters.occur_time);
+  *p.mutable_project_start_date() = ToProtoDate(n.parameters.project_start_date);
+  *p.mutable_project_end_date() = ToProtoDate(n.parameters.project_end_date);
   p.set_parent_task_title(n.parameters.parent_task_title);
   out.set_subject(n.subject);
   out.set_state(static_cast<v1::NotificationState>(n.state));
   out.set_attempts(n.attempts);
   out.set_last_error(n.last_error);
   out.set_message_id(n.message_id);
-  *out.mutable_create_time() = ToTimestamp(n.create_time);
-  *out.mutable_update_time() = ToTimestamp(n.update_time);
+  *out.mutable_create_time() = ToProtoTimestamp(n.create_time);
+  *out.mutable_update_time() = ToProtoTimestamp(n.update_time);
   if (n.state == State::kPending && n.next_attempt_time) {
-    *out.mutable_next_attempt_time() = ToTimestamp(*n.next_attempt_time);
+    *out.mutable_next_attempt_time() = ToProtoTimestamp(*n.next_attempt_time);
   }
-  if (n.state == State::kSent && n.sent_time) *out.mutable_sent_time() = ToTimestamp(*n.sent_time);
+  if (n.state == State::kSent && n.sent_time)
+    *out.mutable_sent_time() = ToProtoTimestamp(*n.sent_time);
   return out;
 }
 

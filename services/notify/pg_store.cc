@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/common/status_macros.h"
 
 namespace crmsync::notify {
@@ -50,24 +51,17 @@ absl::StatusOr<Notification> OneRow(const pqxx::result& result) {
   return FromRow(result[0]);
 }
 
-absl::Status ExpectOneUpdated(const pqxx::result& result, const Claim& claim) {
-  if (result.affected_rows() == 1) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat("notification ",
-                                                    claim.notification.notification_id, " attempt ",
-                                                    claim.attempt, " lost its lease"));
-}
-
-// The claims of (notification id, attempt) rows, read in the same transaction.
-absl::StatusOr<std::vector<Claim>> ClaimsFrom(pqxx::transaction_base& tx,
-                                              const pqxx::result& claimed) {
-  std::vector<Claim> claims;
-  for (const auto& row : claimed) {
-    ASSIGN_OR_RETURN(
-        auto notification,
-        OneRow(tx.exec_prepared("get_notification_by_id", row["notification_id"].as<int64_t>())));
-    claims.push_back(Claim{std::move(notification), row["attempts"].as<int>()});
+absl::string_view NotificationStateFor(work_queue::Resolution::Kind kind) {
+  switch (kind) {
+    case work_queue::Resolution::Kind::kDone:
+      return "SENT";
+    case work_queue::Resolution::Kind::kDead:
+      return "DEAD";
+    case work_queue::Resolution::Kind::kRetry:
+    case work_queue::Resolution::Kind::kReleased:
+      return "PENDING";
   }
-  return claims;
+  return "PENDING";
 }
 
 }  // namespace
@@ -83,6 +77,16 @@ absl::StatusOr<InsertResult> PgStore::Insert(const NewNotification& n, absl::str
         // No row: the failure id exists, committed before this statement started or by a
         // concurrent insert it waited for; this second statement sees either.
         const bool duplicate = inserted.empty();
+        if (!duplicate) {
+          work_queue::NewItem item{
+              kEmailQueue, n.failure_id, inserted[0]["notification_id"].as<std::string>(),
+              absl::StrCat(n.portal_id, "/", absl::AsciiStrToLower(n.recipient.email)), due};
+          ASSIGN_OR_RETURN(const bool queued, work_queue::Enqueue(tx, item, now));
+          if (!queued) {
+            return absl::InternalError(
+                absl::StrCat("an email item for failure ", n.failure_id, " exists already"));
+          }
+        }
         ASSIGN_OR_RETURN(auto notification,
                          OneRow(tx.exec_prepared("get_notification_by_failure_id", n.failure_id)));
         return InsertResult{std::move(notification), duplicate};
@@ -130,77 +134,39 @@ absl::StatusOr<ListPage> PgStore::List(const ListFilter& filter, std::optional<P
   });
 }
 
-absl::StatusOr<std::vector<Claim>> PgStore::ClaimDue(int limit, absl::Duration lease,
-                                                     absl::Time now) {
-  return pool_.TransactValue<std::vector<Claim>>(
-      [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::vector<Claim>> {
-        const auto claimed = tx.exec_prepared("claim_due_notifications", limit, Micros(now),
-                                              absl::ToInt64Microseconds(lease));
-        return ClaimsFrom(tx, claimed);
-      });
-}
-
-absl::StatusOr<std::vector<Claim>> PgStore::ClaimPendingForRecipient(const Claim& claim, int limit,
-                                                                     absl::Duration lease,
-                                                                     absl::Time now) {
-  return pool_.TransactValue<std::vector<Claim>>(
-      [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::vector<Claim>> {
-        const Notification& n = claim.notification;
-        const auto claimed = tx.exec_prepared(
-            "claim_pending_for_recipient", n.portal_id, absl::AsciiStrToLower(n.recipient.email),
-            n.notification_id, limit, Micros(now), absl::ToInt64Microseconds(lease));
-        return ClaimsFrom(tx, claimed);
-      });
-}
-
-absl::Status PgStore::MarkSent(const Claim& claim, absl::Time now) {
-  return pool_.Transact([&](pqxx::transaction_base& tx) {
-    return ExpectOneUpdated(
-        tx.exec_prepared("mark_notification_sent", claim.notification.notification_id,
-                         claim.attempt, Micros(now)),
-        claim);
-  });
-}
-
-absl::Status PgStore::MarkRetry(const Claim& claim, absl::string_view error,
-                                absl::Time next_attempt, absl::Time now) {
-  return pool_.Transact([&](pqxx::transaction_base& tx) {
-    return ExpectOneUpdated(
-        tx.exec_prepared("mark_notification_retry", claim.notification.notification_id,
-                         claim.attempt, std::string(error), Micros(next_attempt), Micros(now)),
-        claim);
-  });
-}
-
-absl::Status PgStore::MarkDead(const Claim& claim, absl::string_view error, absl::Time now) {
-  return pool_.Transact([&](pqxx::transaction_base& tx) {
-    return ExpectOneUpdated(
-        tx.exec_prepared("mark_notification_dead", claim.notification.notification_id,
-                         claim.attempt, std::string(error), Micros(now)),
-        claim);
-  });
-}
-
-absl::StatusOr<QueueStats> PgStore::Stats(absl::Time now) {
-  return pool_.TransactValue<QueueStats>(
-      [&](pqxx::transaction_base& tx) -> absl::StatusOr<QueueStats> {
-        QueueStats stats;
-        std::optional<absl::Time> oldest;
-        for (const auto& row : tx.exec_prepared("notification_counts")) {
-          const auto kind = KindFromName(row["kind"].as<std::string>());
-          const auto state = StateFromName(row["state"].as<std::string>());
-          if (!kind || !state) continue;
-          const int64_t count = row["count"].as<int64_t>();
-          stats.counts.push_back({*kind, *state, count});
-          if (*state == State::kPending || *state == State::kSending) {
-            stats.depth += count;
-            const absl::Time created = absl::FromUnixMicros(row["oldest_created_us"].as<int64_t>());
-            if (!oldest || created < *oldest) oldest = created;
-          }
-        }
-        if (oldest) stats.oldest_age = std::max(absl::ZeroDuration(), now - *oldest);
-        return stats;
-      });
+work_queue::PgHooks PgStore::QueueHooks() {
+  work_queue::PgHooks hooks;
+  hooks.on_claim = [](pqxx::transaction_base& tx, const std::vector<work_queue::Claim>& claims,
+                      absl::Time now) {
+    // One statement for the whole claim: the arrays are Postgres literals of numbers.
+    std::vector<std::string> ids, attempts, lease_ends;
+    for (const auto& claim : claims) {
+      int64_t id = 0;
+      if (!absl::SimpleAtoi(claim.payload, &id)) {
+        return absl::InternalError(
+            absl::StrCat("email item ", claim.key, " has no notification id"));
+      }
+      ids.push_back(absl::StrCat(id));
+      attempts.push_back(absl::StrCat(claim.attempt));
+      lease_ends.push_back(absl::StrCat(Micros(claim.lease_until)));
+    }
+    auto array = [](const std::vector<std::string>& numbers) {
+      return absl::StrCat("{", absl::StrJoin(numbers, ","), "}");
+    };
+    tx.exec_prepared("notification_claimed", array(ids), array(attempts), array(lease_ends),
+                     Micros(now));
+    return absl::OkStatus();
+  };
+  hooks.on_complete = [](pqxx::transaction_base& tx, const work_queue::Claim& claim,
+                         const work_queue::Resolution& resolution, absl::Time now) {
+    const bool released = resolution.kind == work_queue::Resolution::Kind::kReleased;
+    tx.exec_prepared("notification_outcome", claim.payload,
+                     std::string(NotificationStateFor(resolution.kind)),
+                     released ? claim.attempt - 1 : claim.attempt, resolution.error, released,
+                     Micros(resolution.next_attempt), Micros(now));
+    return absl::OkStatus();
+  };
+  return hooks;
 }
 
 }  // namespace crmsync::notify

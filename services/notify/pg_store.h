@@ -1,10 +1,11 @@
-// NotifyStore on PostgreSQL (schema "notify"): the only notify file that touches libpqxx. The
-// queue is the notifications table itself; senders claim due rows with FOR UPDATE SKIP LOCKED and
-// hold them under a lease.
+// NotifyStore on PostgreSQL (schema "notify"): the only notify file that touches libpqxx. Each
+// notification's email is an item of the work queue's table in the same schema; QueueHooks keep
+// the notification's state in step, in the queue's own transactions.
 #ifndef CRMSYNC_SERVICES_NOTIFY_PG_STORE_H_
 #define CRMSYNC_SERVICES_NOTIFY_PG_STORE_H_
 
 #include "libs/pg/pool.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "services/notify/store.h"
 
 namespace crmsync::notify {
@@ -21,16 +22,11 @@ class PgStore : public NotifyStore {
   absl::StatusOr<Notification> GetByFailureId(absl::string_view failure_id) override;
   absl::StatusOr<ListPage> List(const ListFilter& filter, std::optional<PageKey> after,
                                 int limit) override;
-  absl::StatusOr<std::vector<Claim>> ClaimDue(int limit, absl::Duration lease,
-                                              absl::Time now) override;
-  absl::StatusOr<std::vector<Claim>> ClaimPendingForRecipient(const Claim& claim, int limit,
-                                                              absl::Duration lease,
-                                                              absl::Time now) override;
-  absl::Status MarkSent(const Claim& claim, absl::Time now) override;
-  absl::Status MarkRetry(const Claim& claim, absl::string_view error, absl::Time next_attempt,
-                         absl::Time now) override;
-  absl::Status MarkDead(const Claim& claim, absl::string_view error, absl::Time now) override;
-  absl::StatusOr<QueueStats> Stats(absl::Time now) override;
+
+  // For the kEmailQueue PgWorkQueue: a claimed notification turns SENDING with the claim's
+  // attempt; a completed one SENT, DEAD, or PENDING again (retry or released), with the item's
+  // error and next attempt.
+  static work_queue::PgHooks QueueHooks();
 
  private:
   pg::Pool& pool_;

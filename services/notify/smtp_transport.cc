@@ -30,6 +30,11 @@ size_t ReadUpload(char* buffer, size_t size, size_t count, void* user) {
   return n;
 }
 
+// libcurl calls it about once a second and on progress; non-zero aborts the transfer.
+int AbortWhenNotified(void* abort, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const absl::Notification*>(abort)->HasBeenNotified() ? 1 : 0;
+}
+
 class SmtpTransport : public MailTransport {
  public:
   explicit SmtpTransport(SmtpOptions options) : options_(std::move(options)) {
@@ -40,7 +45,7 @@ class SmtpTransport : public MailTransport {
     if (curl_ != nullptr) curl_easy_cleanup(curl_);
   }
 
-  SendOutcome Send(const Email& email) override {
+  SendOutcome Send(const Email& email, const absl::Notification& abort) override {
     if (curl_ == nullptr) return {SendOutcome::Result::kTransient, "libcurl: no handle"};
     CURL* curl = curl_;
     Upload upload{&email.data};
@@ -57,6 +62,9 @@ class SmtpTransport : public MailTransport {
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, &ReadUpload);
     curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(email.data.size()));
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &AbortWhenNotified);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<absl::Notification*>(&abort));
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
@@ -77,6 +85,7 @@ class SmtpTransport : public MailTransport {
     curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, nullptr);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
     if (code == CURLE_OK) return {SendOutcome::Result::kSent, ""};
+    if (code == CURLE_ABORTED_BY_CALLBACK) return {SendOutcome::Result::kInterrupted, "stopping"};
 
     long reply = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply);

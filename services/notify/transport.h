@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "services/notify/email.h"
 
@@ -19,6 +20,9 @@ struct SendOutcome {
     kSent,       // the server accepted the message
     kTransient,  // worth retrying: no connection, timeout, a 4xx reply
     kPermanent,  // never worth retrying: a 5xx reply
+    // Abandoned because the process stops (`abort` was notified) before the server accepted
+    // the message: not an attempt.
+    kInterrupted,
   };
   Result result = Result::kSent;
   std::string error;  // e.g. "451 4.3.0 try again later"; empty when sent; never a secret
@@ -27,7 +31,8 @@ struct SendOutcome {
 class MailTransport {
  public:
   virtual ~MailTransport() = default;
-  virtual SendOutcome Send(const Email& email) = 0;
+  // Sends `email`, giving up (kInterrupted) within about a second of `abort` being notified.
+  virtual SendOutcome Send(const Email& email, const absl::Notification& abort) = 0;
 };
 
 // Makes one transport per sender thread.

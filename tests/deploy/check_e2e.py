@@ -51,6 +51,11 @@ EMPTY_OK = {
     "Server error ratio by method": "no server error happens",
     "Server error ratio (health checks left out)": "no server error happens",
     "Mints that were a grant's 8th or later in Zoho's 10-minute window": "one mint only",
+    "Outbox depth and oldest age": "awaiting sync's outbox on the work queue",
+    "Outbox: item duration p99": "awaiting sync's outbox on the work queue",
+    "Outbox: items by state": "awaiting sync's outbox on the work queue",
+    "Outbox: oldest pending": "awaiting sync's outbox on the work queue",
+    "Outbox: completions by result": "awaiting sync's outbox on the work queue",
 }
 # Rule expressions that stay empty with this traffic: every alert (none may fire) and these.
 EMPTY_OK_RECORDS = {

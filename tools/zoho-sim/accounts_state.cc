@@ -19,7 +19,8 @@ Reply TokenError(const std::string& error) {
 
 }  // namespace
 
-SimState::SimState(SimOptions options) : options_(std::move(options)) {}
+SimState::SimState(SimOptions options)
+    : options_(std::move(options)), api_domain_(options_.api_domain) {}
 
 std::string SimState::NewId() { return absl::StrCat(next_id_++); }
 
@@ -89,7 +90,7 @@ Reply SimState::MintToken(const Params& params, absl::Time now) {
   }
   Json body = {{"access_token", access_token},
                {"expires_in", absl::ToInt64Seconds(options_.token_ttl)},
-               {"api_domain", base_url_},
+               {"api_domain", api_domain_.empty() ? base_url_ : api_domain_},
                {"token_type", "Bearer"}};
   if (!grant.scopes.empty()) {
     std::string scope;

@@ -20,6 +20,9 @@ ABSL_FLAG(int, max_active_tokens, 10,
           "Live access tokens per refresh token; a new one invalidates the oldest.");
 ABSL_FLAG(int, projects_requests_per_minute, 150, "Projects calls per access token per minute.");
 ABSL_FLAG(int, crm_concurrent_calls, 5, "CRM calls in flight per user.");
+ABSL_FLAG(std::string, api_domain, "",
+          "The api_domain token replies name (the data centre's API host); empty: the sim's own "
+          "base URL.");
 
 int main(int argc, char** argv) {
   crmsync::SetLogService("zoho-sim");
@@ -52,6 +55,7 @@ int main(int argc, char** argv) {
       .max_active_tokens = absl::GetFlag(FLAGS_max_active_tokens),
       .projects_requests_per_minute = absl::GetFlag(FLAGS_projects_requests_per_minute),
       .crm_concurrent_calls_per_user = absl::GetFlag(FLAGS_crm_concurrent_calls),
+      .api_domain = absl::GetFlag(FLAGS_api_domain),
   });
   auto bound = server.Bind(absl::GetFlag(FLAGS_host), port);
   if (!bound.ok()) return crmsync::ExitWithError(bound.status());

@@ -124,6 +124,7 @@ void SimServer::Stop() {
     stopping_ = true;
   }
   webhook_wakeup_.notify_all();
+  faults_changed_.notify_all();
   server_.stop();
 }
 
@@ -241,7 +242,10 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
       }
     }
     if (faults.has_value() && faults->latency > absl::ZeroDuration()) {
-      absl::SleepFor(faults->latency);
+      std::unique_lock lock(mutex_);
+      const uint64_t generation = faults_generation_;
+      faults_changed_.wait_for(lock, absl::ToChronoNanoseconds(faults->latency),
+                               [&] { return stopping_ || faults_generation_ != generation; });
     }
     Reply reply;
     {
@@ -458,6 +462,15 @@ void SimServer::RegisterControl() {
     state_.AddOAuthClient(Str(body, "client_id"), Str(body, "client_secret"));
     return Reply{.status = 201, .body = {{"client_id", Str(body, "client_id")}}};
   });
+  Control("POST", "/_sim/oauth/api_domain", [this](const httplib::Request&, const Json& body) {
+    const std::string api_domain = Str(body, "api_domain");
+    if (!api_domain.empty() && !absl::StartsWith(api_domain, "https://") &&
+        !absl::StartsWith(api_domain, "http://")) {
+      return ControlError(400, "api_domain must be an http(s) base URL, or empty");
+    }
+    state_.set_api_domain(api_domain);
+    return Reply{.status = 200, .body = {{"api_domain", api_domain}}};
+  });
   Control("POST", "/_sim/oauth/grants", [this](const httplib::Request&, const Json& body) {
     std::vector<std::string> scopes;
     if (body.contains("scopes") && body["scopes"].is_array()) {
@@ -625,10 +638,14 @@ void SimServer::RegisterControl() {
     faults.path_prefix = body.value("path_prefix", std::string());
     faults.until = Now() + absl::Seconds(body.value("duration_seconds", 60.0));
     faults_ = faults;
+    ++faults_generation_;
+    faults_changed_.notify_all();
     return Reply{.status = 200, .body = {{"until", absl::FormatTime(faults.until)}}};
   });
   Control("DELETE", "/_sim/faults", [this](const httplib::Request&, const Json&) {
     faults_ = Faults{};
+    ++faults_generation_;
+    faults_changed_.notify_all();
     return Reply{.status = 200, .body = {{"status", "cleared"}}};
   });
 }

@@ -87,6 +87,9 @@ class SimServer {
   std::deque<Json> webhook_log_;
   bool stopping_ = false;
   std::condition_variable webhook_wakeup_;
+  // Counts changes of the faults; a delay in progress ends when they change or the sim stops.
+  uint64_t faults_generation_ = 0;
+  std::condition_variable faults_changed_;
 
   http::CurlHttpClient webhook_client_;
   std::thread webhook_thread_;

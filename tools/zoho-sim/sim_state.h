@@ -46,6 +46,9 @@ struct SimOptions {
   int projects_requests_per_minute = 150;
   int crm_concurrent_calls_per_user = 5;
   absl::Duration max_channel_lifetime = absl::Hours(24);
+  // The api_domain token replies name, as Zoho names its data centre's API host; empty: the
+  // sim's own base URL.
+  std::string api_domain;
 };
 
 // Who an access token speaks for.
@@ -58,8 +61,11 @@ class SimState {
  public:
   explicit SimState(SimOptions options);
 
-  // The base URL the sim serves, reported as api_domain and in resource URIs.
+  // The base URL the sim serves, reported in resource URIs and, unless set_api_domain says
+  // otherwise, as api_domain.
   void set_base_url(std::string url) { base_url_ = std::move(url); }
+  // The api_domain of later token replies; empty: the base URL.
+  void set_api_domain(std::string api_domain) { api_domain_ = std::move(api_domain); }
   const SimOptions& options() const { return options_; }
 
   // ---- accounts ----
@@ -204,6 +210,7 @@ class SimState {
 
   const SimOptions options_;
   std::string base_url_;
+  std::string api_domain_;
   absl::BitGen random_;
   int64_t next_id_ = 5725767000000100001;
 

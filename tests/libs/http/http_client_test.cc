@@ -122,6 +122,30 @@ TEST(CurlHttpClient, TotalTimeoutIsDeadlineExceeded) {
   EXPECT_FALSE(NotSent(response.status()));
 }
 
+TEST(CurlHttpClient, CancelledRequestIsAbortedWhileTheServerStillHoldsIt) {
+  LoopbackServer loopback;
+  std::atomic<bool> arrived{false};
+  std::atomic<bool> answered{false};
+  std::atomic<bool> released{false};
+  loopback.server().Get("/hang", [&](const httplib::Request&, httplib::Response& res) {
+    arrived = true;
+    for (int i = 0; i < 3000 && !released; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    answered = true;
+    res.set_content("late", "text/plain");
+  });
+  CurlHttpClient client;
+  // Cancelled once the request is at the server: the client gives up, the server never answers.
+  auto response =
+      client.Send({.url = loopback.Url("/hang"), .timeout = absl::Seconds(60), .cancelled = [&] {
+                     return arrived.load();
+                   }});
+  EXPECT_TRUE(absl::IsCancelled(response.status())) << response.status();
+  EXPECT_FALSE(answered);
+  released = true;
+}
+
 TEST(CurlHttpClient, RefusedConnectionIsUnavailableAndNotSent) {
   int port = 0;
   {

@@ -49,6 +49,18 @@ TEST_F(MigrationsTest, AppliesEachMigrationOnceInTheSchema) {
                   .ok());
 }
 
+TEST_F(MigrationsTest, AMigrationMayRunLongerThanTheStatementTimeout) {
+  PoolOptions options;
+  options.database_url = database_->url();
+  options.connection.statement_timeout = absl::Milliseconds(100);
+  auto pool = *Pool::Create(options);
+  const std::vector<EmbeddedFile> slow = {
+      {"V001__backfill", "CREATE TABLE items AS SELECT 1 AS id FROM pg_sleep(1);"}};
+  const auto result = Migrate(*pool, "things", slow);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->applied, 1);
+}
+
 TEST_F(MigrationsTest, AnEditedAppliedMigrationIsRefused) {
   auto pool = NewPool();
   ASSERT_TRUE(Migrate(*pool, "things", kMigrations).ok());

@@ -159,7 +159,7 @@ TEST_F(PoolTest, DeadlineBoundsTheWaitForAConnection) {
   absl::Status status;
   absl::Notification returned;
   std::thread caller([&] {
-    status = pool->Ping(absl::Now() + absl::Milliseconds(200));
+    status = pool->Ping(absl::Now() + absl::Seconds(1));
     returned.Notify();
   });
   // Bounded wait for the call to give up on its own; then the holder lets go either way.
@@ -175,14 +175,16 @@ TEST_F(PoolTest, DeadlineCancelsAStatementAndTheConnectionServesOn) {
   PoolOptions options;
   options.database_url = database_->url();
   options.max_connections = 1;
-  options.statement_timeout = absl::ZeroDuration();  // only the deadline can stop the sleep
+  options.connection.statement_timeout =
+      absl::ZeroDuration();  // only the deadline can stop the sleep
   auto pool = *Pool::Create(options);
+  ASSERT_TRUE(pool->Ping().ok());  // connected, so that the deadline is spent in the statement
   const auto status = pool->Transact(
       [](pqxx::transaction_base& tx) {
-        tx.exec("SELECT pg_sleep(10)");
+        tx.exec("SELECT pg_sleep(30)");
         return absl::OkStatus();
       },
-      Isolation::kReadCommitted, absl::Now() + absl::Milliseconds(300));
+      Isolation::kReadCommitted, absl::Now() + absl::Seconds(2));
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
   EXPECT_NE(status.message().find("deadline passed during database work"), absl::string_view::npos)
       << status;

@@ -1,10 +1,22 @@
 // The crmsync-auth binary against real PostgreSQL, with zoho-sim as the accounts server: the
-// shared token across two processes, refresh ahead, Zoho's throttle, invalid_code and 5xx, the
-// relay to notify, key rotation across restarts, and logs free of secrets.
+// shared token across processes and within one, the API host the accounts server names, refresh
+// ahead, Zoho's throttle, invalid_code and 5xx, a slow accounts server, a process killed or
+// stopped during a mint, the relay to the real notify, key rotation across restarts, and logs free
+// of secrets.
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
+#include <pqxx/pqxx>
 #include <set>
 #include <thread>
 
@@ -43,10 +55,13 @@ struct Auth {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::AuthService::Stub> stub;
 
+  // GetAccessToken with a deadline `timeout` from now (none when zero).
   grpc::Status Token(const std::string& portal, v1::GetAccessTokenResponse* response,
-                     const std::string& rejected = "") {
+                     const std::string& rejected = "", absl::Duration timeout = absl::Seconds(30)) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    if (timeout > absl::ZeroDuration()) {
+      context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    }
     v1::GetAccessTokenRequest request;
     request.set_portal_id(portal);
     request.set_side(common::v1::SIDE_CRM);
@@ -60,6 +75,19 @@ struct Auth {
     request.set_portal_id(portal);
     request.set_side(common::v1::SIDE_CRM);
     return stub->GetGrant(&context, request, response);
+  }
+  // The health status of `service` ("" for the whole server).
+  grpc::health::v1::HealthCheckResponse::ServingStatus Health(const std::string& service = "") {
+    auto health = grpc::health::v1::Health::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    if (!health->Check(&context, request, &response).ok()) {
+      return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+    }
+    return response.status();
   }
   // The value of the metric line starting with `series`, or -1.
   double Metric(const std::string& series) {
@@ -77,23 +105,21 @@ struct Auth {
   }
 };
 
-// notify's NotifyFailure, refusing the first call.
-class FakeNotify final : public notify::v1::NotifyService::Service {
- public:
-  grpc::Status NotifyFailure(grpc::ServerContext*, const notify::v1::NotifyFailureRequest* request,
-                             notify::v1::NotifyFailureResponse*) override {
-    std::lock_guard lock(mutex);
-    requests.push_back(*request);
-    if (requests.size() == 1) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "starting");
-    return grpc::Status::OK;
+// A TCP port on 127.0.0.1 that nothing listens on (just now).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
   }
-  std::vector<notify::v1::NotifyFailureRequest> Requests() {
-    std::lock_guard lock(mutex);
-    return requests;
-  }
-  std::mutex mutex;
-  std::vector<notify::v1::NotifyFailureRequest> requests;
-};
+  close(fd);
+  return port;
+}
 
 class AuthIntegrationTest : public ::testing::Test {
  protected:
@@ -166,18 +192,22 @@ class AuthIntegrationTest : public ::testing::Test {
     return auth;
   }
 
+  // Registers a grant at the simulator. Zoho names the API host in each token reply, whatever
+  // `api_domain` says.
   grpc::Status Register(Auth& auth, const std::string& portal, const std::string& refresh_token,
-                        bool replace = false) {
+                        bool replace = false,
+                        const std::string& api_domain = "https://www.zohoapis.com",
+                        const std::string& owner = kOwner) {
     v1::RegisterGrantRequest request;
     request.set_portal_id(portal);
     request.set_side(common::v1::SIDE_CRM);
     request.set_accounts_server_url(sim_->base_url());
-    request.set_api_domain(sim_->base_url());
+    request.set_api_domain(api_domain);
     request.set_client_id(kClientId);
     request.set_client_secret(kClientSecret);
     request.set_refresh_token(refresh_token);
     request.add_scopes(kTasks);
-    request.set_owner_email(kOwner);
+    request.set_owner_email(owner);
     request.set_replace_existing(replace);
     grpc::ClientContext context;
     v1::RegisterGrantResponse response;
@@ -191,6 +221,62 @@ class AuthIntegrationTest : public ::testing::Test {
     return (*counts)["counts"].value("POST /oauth/v2/token", 0);
   }
   void ClearCounts() { ASSERT_TRUE(sim_->Control(http::Method::kDelete, "/_sim/requests").ok()); }
+  // Every mint at the simulator takes `delay` until the faults are cleared.
+  void SlowMints(absl::Duration delay) {
+    ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/faults",
+                              {{"latency_ms", absl::ToInt64Milliseconds(delay)},
+                               {"path_prefix", "/oauth/v2/token"},
+                               {"duration_seconds", 600}})
+                    .ok());
+  }
+  void ClearFaults() { ASSERT_TRUE(sim_->Control(http::Method::kDelete, "/_sim/faults").ok()); }
+
+  // The first column of the first row of `query` on the test database ("" for NULL).
+  std::string Sql(const std::string& query) {
+    pqxx::connection connection(database_->url());
+    pqxx::work tx(connection);
+    pqxx::result rows = tx.exec(query);
+    return rows.empty() || rows[0][0].is_null() ? "" : rows[0][0].as<std::string>();
+  }
+  // Grants whose refresh lease a holder may still be minting under.
+  int LeasesHeld() {
+    return std::stoi(Sql("SELECT count(*) FROM auth.grants WHERE refresh_lease_until IS NOT NULL"));
+  }
+  // Waits (up to `timeout`) until `condition` holds; returns whether it did.
+  static bool WaitUntil(const std::function<bool()>& condition,
+                        absl::Duration timeout = absl::Seconds(20)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (!condition()) {
+      if (absl::Now() >= deadline) return false;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return true;
+  }
+  // Runs `call(i, response)` for i in [0, 200) on as many threads at once; returns the distinct
+  // tokens they got and counts in `failures` the calls that failed.
+  static std::set<std::string> TwoHundredCallers(
+      const std::function<grpc::Status(int, v1::GetAccessTokenResponse*)>& call, int& failures) {
+    std::vector<std::thread> callers;
+    std::mutex mutex;
+    std::set<std::string> tokens;
+    for (int i = 0; i < 200; ++i) {
+      callers.emplace_back([&, i] {
+        v1::GetAccessTokenResponse response;
+        const bool ok = call(i, &response).ok();
+        std::lock_guard lock(mutex);
+        if (!ok) ++failures;
+        tokens.insert(response.access_token());
+      });
+    }
+    for (auto& caller : callers) caller.join();
+    return tokens;
+  }
+  // The sum of every series of the metric family `name`.
+  static double Sum(Auth& auth, const std::string& name, const std::vector<std::string>& labels) {
+    double sum = 0;
+    for (const std::string& label : labels) sum += auth.Metric(name + "{" + label + "}");
+    return sum;
+  }
 
   // No stderr line of `auth` carries a secret it handled.
   void ExpectNoSecretsLogged(Auth& auth, const std::set<std::string>& tokens) {
@@ -222,26 +308,237 @@ TEST_F(AuthIntegrationTest, TwoHundredCallersOnTwoProcessesCauseOneMintOfAColdGr
   absl::SleepFor(absl::Seconds(4));
   ClearCounts();
 
-  std::vector<std::thread> callers;
-  std::mutex mutex;
-  std::set<std::string> tokens;
-  std::atomic<int> failures{0};
-  for (int i = 0; i < 200; ++i) {
-    callers.emplace_back([&, i] {
-      v1::GetAccessTokenResponse response;
-      grpc::Status status = (i % 2 ? *first : *second).Token("p1", &response);
-      if (!status.ok()) ++failures;
-      std::lock_guard lock(mutex);
-      tokens.insert(response.access_token());
-    });
-  }
-  for (auto& caller : callers) caller.join();
+  int failures = 0;
+  const std::set<std::string> tokens = TwoHundredCallers(
+      [&](int i, v1::GetAccessTokenResponse* response) {
+        return (i % 2 ? *first : *second).Token("p1", response);
+      },
+      failures);
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(Mints(), 1);
   EXPECT_EQ(tokens.size(), 1u);
   EXPECT_FALSE(tokens.begin()->empty());
   ExpectNoSecretsLogged(*first, tokens);
   ExpectNoSecretsLogged(*second, tokens);
+}
+
+// Tokens that live a day are never due for the background refresher (which, with
+// --refresh_interval=1h, renews those with less than 2 h 5 min left): only callers mint.
+const std::vector<std::string> kDayLongTokens = {"--token_ttl_seconds=86400"};
+
+const std::vector<std::string> kLeaseResults = {"result=\"taken\"", "result=\"held\"",
+                                                "result=\"fresh\"", "result=\"declined\""};
+
+TEST_F(AuthIntegrationTest, TwoHundredCallersInOneProcessMakeOneLeaseRoundTrip) {
+  StartSim(kDayLongTokens);
+  auto auth = StartAuth();
+  ASSERT_TRUE(auth);
+  ASSERT_TRUE(Register(*auth, "p1", SeedGrant()).ok());
+  v1::GetAccessTokenResponse first;
+  ASSERT_TRUE(auth->Token("p1", &first).ok());
+  ClearCounts();
+  // A slow mint keeps every caller waiting on the one refresh in flight.
+  SlowMints(absl::Milliseconds(500));
+
+  int failures = 0;
+  // Every caller saw the first token refused (401), so each needs a new one.
+  const std::set<std::string> tokens = TwoHundredCallers(
+      [&](int, v1::GetAccessTokenResponse* response) {
+        return auth->Token("p1", response, first.access_token());
+      },
+      failures);
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(Mints(), 1);
+  EXPECT_EQ(tokens.size(), 1u);
+  EXPECT_FALSE(tokens.contains(first.access_token()));
+  // One round trip for the refresh lease, however many callers: the single flight in the process.
+  EXPECT_EQ(Sum(*auth, "crmsync_auth_refresh_leases_total", kLeaseResults), 1);
+  EXPECT_EQ(auth->Metric("crmsync_auth_refresh_leases_total{result=\"taken\"}"), 1);
+  ExpectNoSecretsLogged(*auth, tokens);
+}
+
+TEST_F(AuthIntegrationTest, TokensGoWithTheApiHostTheAccountsServerNames) {
+  StartSim(kDayLongTokens);
+  auto auth = StartAuth();
+  auto other = StartAuth();
+  ASSERT_TRUE(auth && other);
+  // The admin registers the US API host; the accounts server answers with its own.
+  ASSERT_TRUE(Register(*auth, "p1", SeedGrant(), false, "https://www.zohoapis.com").ok());
+  v1::GetGrantResponse grant;
+  ASSERT_TRUE(auth->Get("p1", &grant).ok());
+  EXPECT_EQ(grant.grant().api_domain(), sim_->base_url());
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", &token).ok());
+  EXPECT_EQ(token.api_domain(), sim_->base_url());
+
+  // Zoho moves the API host (the same sim under another name); the next mint says so.
+  const std::string moved = absl::StrCat("http://localhost:", sim_->port());
+  ASSERT_TRUE(
+      sim_->Control(http::Method::kPost, "/_sim/oauth/api_domain", {{"api_domain", moved}}).ok());
+  v1::GetAccessTokenResponse renewed;
+  ASSERT_TRUE(auth->Token("p1", &renewed, token.access_token()).ok());
+  EXPECT_EQ(renewed.api_domain(), moved);
+  v1::GetAccessTokenResponse shared;  // another replica reads the token and host from Postgres
+  ASSERT_TRUE(other->Token("p1", &shared).ok());
+  EXPECT_EQ(shared.access_token(), renewed.access_token());
+  EXPECT_EQ(shared.api_domain(), moved);
+  ASSERT_TRUE(auth->Get("p1", &grant).ok());
+  EXPECT_EQ(grant.grant().api_domain(), moved);
+
+  // The vended host is where the token's calls succeed.
+  http::CurlHttpClient http;
+  auto users =
+      http.Send({.url = shared.api_domain() + "/crm/v2/users",
+                 .headers = {{"Authorization", "Zoho-oauthtoken " + shared.access_token()}}});
+  ASSERT_TRUE(users.ok()) << users.status();
+  EXPECT_EQ(users->status, 200);
+  ExpectNoSecretsLogged(*auth, {token.access_token(), renewed.access_token()});
+}
+
+TEST_F(AuthIntegrationTest, SlowAccountsServerNeverExhaustsThePoolOrFailsHealth) {
+  StartSim(kDayLongTokens);
+  // Mints hang 20 s; calls without a deadline wait at most 2 s for someone else's mint.
+  auto auth = StartAuth({"--accounts_timeout=60s", "--refresh_wait_timeout=2s",
+                         "--max_concurrent_mints=4", "--database_pool_size=8"});
+  auto replica = StartAuth({"--accounts_timeout=60s"});
+  ASSERT_TRUE(auth && replica);
+  std::map<std::string, std::string> tokens;
+  for (int i = 1; i <= 8; ++i) {
+    const std::string portal = absl::StrCat("hang", i);
+    ASSERT_TRUE(Register(*auth, portal, SeedGrant()).ok());
+    v1::GetAccessTokenResponse token;
+    ASSERT_TRUE(auth->Token(portal, &token).ok());
+    tokens[portal] = token.access_token();
+  }
+  ASSERT_TRUE(Register(*auth, "steady", SeedGrant()).ok());  // its token waits in Postgres
+  SlowMints(absl::Seconds(20));
+
+  // Eight grants need a new token at once: four mint (and hang), four are refused at once.
+  std::vector<std::future<grpc::Status>> hanging;
+  for (const auto& [portal, token] : tokens) {
+    hanging.push_back(std::async(std::launch::async, [&, portal = portal, token = token] {
+      v1::GetAccessTokenResponse renewed;
+      return auth->Token(portal, &renewed, token, absl::Seconds(60));
+    }));
+  }
+  auto answered = [&] {
+    return std::count_if(hanging.begin(), hanging.end(), [](std::future<grpc::Status>& call) {
+      return !call.valid() || call.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    });
+  };
+  ASSERT_TRUE(WaitUntil([&] { return LeasesHeld() == 4 && answered() == 4; }));
+  for (auto& call : hanging) {
+    if (call.wait_for(std::chrono::seconds(0)) != std::future_status::ready) continue;
+    grpc::Status status = call.get();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr("mints"));
+  }
+
+  // While the mints hang: a token held in Postgres is served, other callers of a hanging grant
+  // (here and on another replica) get a bounded answer, and health stays SERVING throughout.
+  v1::GetAccessTokenResponse steady;
+  grpc::Status status = auth->Token("steady", &steady, "", absl::Seconds(10));
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  std::string hung_portal;
+  for (const auto& [portal, token] : tokens) {
+    if (std::stoi(Sql("SELECT count(*) FROM auth.grants WHERE refresh_lease_until IS NOT NULL "
+                      "AND portal_id = '" +
+                      portal + "'")) == 1) {
+      hung_portal = portal;
+    }
+  }
+  ASSERT_FALSE(hung_portal.empty());
+  v1::GetAccessTokenResponse ignored;
+  status = auth->Token(hung_portal, &ignored, tokens[hung_portal], absl::ZeroDuration());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("did not end"));
+  status = replica->Token(hung_portal, &ignored, tokens[hung_portal], absl::Seconds(2));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  int checks = 0;
+  while (LeasesHeld() > 0) {
+    ASSERT_EQ(auth->Health(), grpc::health::v1::HealthCheckResponse::SERVING) << checks;
+    ASSERT_EQ(auth->Health("crmsync.auth.v1.AuthService"),
+              grpc::health::v1::HealthCheckResponse::SERVING);
+    ++checks;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_GT(checks, 10);  // sampled across the whole 20 s of the hanging mints
+  int renewed = 0;
+  for (auto& call : hanging) {
+    if (!call.valid()) continue;
+    grpc::Status done = call.get();
+    EXPECT_TRUE(done.ok()) << done.error_message();
+    ++renewed;
+  }
+  EXPECT_EQ(renewed, 4);
+}
+
+TEST_F(AuthIntegrationTest,
+       ProcessKilledDuringAMintIsTakenOverAfterItsLeaseAndTheMintStaysCounted) {
+  StartSim(kDayLongTokens);
+  // The killed process's lease lasts its 4 s call timeout plus 5 s.
+  auto doomed = StartAuth({"--accounts_timeout=4s"});
+  auto survivor = StartAuth();
+  ASSERT_TRUE(doomed && survivor);
+  ASSERT_TRUE(Register(*doomed, "p1", SeedGrant()).ok());
+  v1::GetAccessTokenResponse first;
+  ASSERT_TRUE(doomed->Token("p1", &first).ok());
+  SlowMints(absl::Seconds(20));
+  std::thread caller([&] {
+    v1::GetAccessTokenResponse lost;
+    EXPECT_FALSE(doomed->Token("p1", &lost, first.access_token()).ok());
+  });
+  ASSERT_TRUE(WaitUntil([&] { return LeasesHeld() == 1; }));
+  ASSERT_EQ(kill(doomed->process->pid(), SIGKILL), 0);
+  ASSERT_TRUE(doomed->process->Wait(absl::Seconds(10)).ok());
+  caller.join();
+  ClearFaults();
+
+  v1::GetAccessTokenResponse renewed;
+  grpc::Status status = survivor->Token("p1", &renewed, first.access_token(), absl::Seconds(30));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_NE(renewed.access_token(), first.access_token());
+  // It waited for the dead holder's lease to expire, then took it over: one lease taken.
+  EXPECT_GE(survivor->Metric("crmsync_auth_refresh_leases_total{result=\"held\"}"), 1);
+  EXPECT_EQ(survivor->Metric("crmsync_auth_refresh_leases_total{result=\"taken\"}"), 1);
+  EXPECT_EQ(Sql("SELECT refresh_fence FROM auth.grants WHERE portal_id = 'p1'"), "2");
+  EXPECT_EQ(LeasesHeld(), 0);
+  // Registration, the killed process's mint (Zoho counted it too) and the survivor's.
+  EXPECT_EQ(Sql("SELECT count(*) FROM auth.token_mints WHERE portal_id = 'p1'"), "3");
+  ExpectNoSecretsLogged(*survivor, {first.access_token(), renewed.access_token()});
+}
+
+TEST_F(AuthIntegrationTest, SigtermDuringAHangingMintExitsWithinTheDrainTimeout) {
+  StartSim(kDayLongTokens);
+  auto auth = StartAuth({"--accounts_timeout=60s", "--drain_timeout=2s"});
+  ASSERT_TRUE(auth);
+  ASSERT_TRUE(Register(*auth, "p1", SeedGrant()).ok());
+  v1::GetAccessTokenResponse first;
+  ASSERT_TRUE(auth->Token("p1", &first).ok());
+  SlowMints(absl::Seconds(20));
+  std::future<grpc::Status> hanging = std::async(std::launch::async, [&] {
+    v1::GetAccessTokenResponse renewed;
+    return auth->Token("p1", &renewed, first.access_token(), absl::Seconds(60));
+  });
+  ASSERT_TRUE(WaitUntil([&] { return LeasesHeld() == 1; }));
+
+  const absl::Time sigterm = absl::Now();
+  auto exit_code = auth->process->Terminate(absl::Seconds(30));
+  const absl::Duration stopped_after = absl::Now() - sigterm;
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
+  EXPECT_LE(stopped_after, absl::Seconds(2) + absl::Seconds(2));
+  grpc::Status answer = hanging.get();
+  EXPECT_FALSE(answer.ok());
+  // The abandoned mint released its lease: a new process mints at once.
+  EXPECT_EQ(LeasesHeld(), 0);
+  ClearFaults();
+  auto next = StartAuth();
+  ASSERT_TRUE(next);
+  v1::GetAccessTokenResponse renewed;
+  grpc::Status status = next->Token("p1", &renewed, first.access_token(), absl::Seconds(5));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_NE(renewed.access_token(), first.access_token());
 }
 
 TEST_F(AuthIntegrationTest, RefresherRenewsAheadOfExpirySoNoCallerWaitsOnAMint) {
@@ -312,53 +609,105 @@ TEST_F(AuthIntegrationTest, ServerErrorsAndTimeoutsAreUnavailableAndPassWithTheF
   ExpectNoSecretsLogged(*auth, tokens);
 }
 
-TEST_F(AuthIntegrationTest, InvalidCodeBreaksTheGrantAndTheOwnerIsNotifiedOnce) {
-  StartSim();
-  FakeNotify notify;
-  int notify_port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &notify_port);
-  builder.RegisterService(&notify);
-  auto notify_server = builder.BuildAndStart();
-  auto auth = StartAuth({absl::StrCat("--notify_address=127.0.0.1:", notify_port),
-                         "--relay_interval=200ms", "--refresh_interval=1s"});
-  ASSERT_TRUE(auth);
-  const std::string refresh_token = SeedGrant();
-  ASSERT_TRUE(Register(*auth, "p1", refresh_token).ok());
+// Breaks grant `portal` at the simulator and has auth find out (FAILED_PRECONDITION).
+void Break(Auth& auth, ::crmsync::testing::ZohoSimProcess& sim, const std::string& portal,
+           const std::string& refresh_token) {
   v1::GetAccessTokenResponse token;
-  ASSERT_TRUE(auth->Token("p1", &token).ok());
+  ASSERT_TRUE(auth.Token(portal, &token).ok());
   ASSERT_TRUE(
-      sim_->Control(http::Method::kPost, "/oauth/v2/token/revoke?token=" + refresh_token).ok());
-
+      sim.Control(http::Method::kPost, "/oauth/v2/token/revoke?token=" + refresh_token).ok());
   v1::GetAccessTokenResponse refused;
-  grpc::Status status = auth->Token("p1", &refused, token.access_token());
+  grpc::Status status = auth.Token(portal, &refused, token.access_token());
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(status.error_message(), HasSubstr("invalid_code"));
   v1::GetGrantResponse grant;
-  ASSERT_TRUE(auth->Get("p1", &grant).ok());
+  ASSERT_TRUE(auth.Get(portal, &grant).ok());
   EXPECT_EQ(grant.grant().state(), v1::GRANT_STATE_BROKEN);
+}
 
-  const absl::Time deadline = absl::Now() + absl::Seconds(15);
-  while (notify.Requests().size() < 2 && absl::Now() < deadline) {
+// Waits until `read` returns at least `value`; returns the last value read.
+double WaitForAtLeast(const std::function<double()>& read, double value) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  double last = read();
+  while (last < value && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(100));
+    last = read();
   }
-  absl::SleepFor(absl::Milliseconds(600));  // no further deliveries after acceptance
-  auto requests = notify.Requests();
-  ASSERT_EQ(requests.size(), 2u);
-  EXPECT_EQ(requests[0].failure_id(), requests[1].failure_id());
-  EXPECT_EQ(requests[1].kind(), notify::v1::NOTIFICATION_KIND_OAUTH_GRANT_BROKEN);
-  EXPECT_EQ(requests[1].recipient().email(), kOwner);
-  EXPECT_EQ(requests[1].portal_id(), "p1");
-  EXPECT_THAT(requests[1].parameters().reason(), HasSubstr("invalid_code"));
-  // The refresher samples the number of broken grants on each pass.
-  const absl::Time sampled_by = absl::Now() + absl::Seconds(5);
-  while (auth->Metric("crmsync_auth_broken_grants") != 1 && absl::Now() < sampled_by) {
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  EXPECT_EQ(auth->Metric("crmsync_auth_broken_grants"), 1)
-      << absl::StrJoin(auth->process->StderrLines(), "\n");
-  notify_server->Shutdown();
-  ExpectNoSecretsLogged(*auth, {token.access_token()});
+  return last;
+}
+
+// The relay against the real crmsync-notify: retried while notify is down, delivered once when
+// it is up, and a request notify refuses is given up at once and counted.
+TEST_F(AuthIntegrationTest, BrokenGrantsReachTheRealNotifyOnceAndARefusalIsFinal) {
+  StartSim();
+  const int notify_port = FreePort();
+  auto auth = StartAuth({absl::StrCat("--notify_address=127.0.0.1:", notify_port),
+                         "--relay_interval=100ms", "--refresh_interval=1s"});
+  ASSERT_TRUE(auth);
+  const std::string refresh_token = SeedGrant();
+  ASSERT_TRUE(Register(*auth, "p1", refresh_token).ok());
+  Break(*auth, *sim_, "p1", refresh_token);
+  const std::string retries =
+      "crmsync_work_queue_completions_total{queue=\"auth_failure_relay\",result=\"retry\"}";
+  const std::string dead =
+      "crmsync_work_queue_completions_total{queue=\"auth_failure_relay\",result=\"dead\"}";
+  const std::string done =
+      "crmsync_work_queue_completions_total{queue=\"auth_failure_relay\",result=\"done\"}";
+  // notify is not up yet: UNAVAILABLE is retried.
+  ASSERT_GE(WaitForAtLeast([&] { return auth->Metric(retries); }, 1), 1);
+
+  const std::string mail_dir = ::testing::TempDir() + "/auth_relay_mail_" + database_->name();
+  std::filesystem::create_directories(mail_dir);
+  auto notify = ::crmsync::testing::Subprocess::Start(
+      std::string(CRMSYNC_BIN_DIR) + "/crmsync-notify",
+      {"--database_url=" + database_->url(), absl::StrCat("--grpc_port=", notify_port),
+       "--metrics_port=0", "--listen_host=127.0.0.1", "--mail_transport=file",
+       "--mail_dir=" + mail_dir, "--send_idle_poll=50ms"});
+  ASSERT_TRUE(notify.ok()) << notify.status();
+  ASSERT_TRUE(
+      (*notify)
+          ->WaitForLine([](const nlohmann::json& j) { return j.value("msg", "") == "serving"; },
+                        absl::Seconds(20))
+          .ok());
+  ASSERT_EQ(WaitForAtLeast([&] { return auth->Metric(done); }, 1), 1);
+  auto notify_stub = notify::v1::NotifyService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", notify_port), grpc::InsecureChannelCredentials()));
+  auto list = [&](const std::string& portal) {
+    notify::v1::ListNotificationsRequest request;
+    request.set_portal_id(portal);
+    notify::v1::ListNotificationsResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(notify_stub->ListNotifications(&context, request, &response).ok());
+    return response;
+  };
+  auto sent = list("p1");
+  ASSERT_EQ(sent.notifications_size(), 1);
+  EXPECT_EQ(sent.notifications(0).kind(), notify::v1::NOTIFICATION_KIND_OAUTH_GRANT_BROKEN);
+  EXPECT_EQ(sent.notifications(0).recipient().email(), kOwner);
+  EXPECT_THAT(sent.notifications(0).parameters().reason(), HasSubstr("invalid_code"));
+  const auto emails = [&] {
+    double n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(mail_dir)) {
+      if (entry.path().extension() == ".eml") ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(WaitForAtLeast(emails, 1), 1);
+
+  // An owner address auth accepted and notify cannot mail: notify answers INVALID_ARGUMENT.
+  const double retried = auth->Metric(retries);
+  const std::string second_token = SeedGrant();
+  ASSERT_TRUE(Register(*auth, "p2", second_token, false, "https://www.zohoapis.com",
+                       "owner..dots@example.com")
+                  .ok());
+  Break(*auth, *sim_, "p2", second_token);
+  EXPECT_EQ(WaitForAtLeast([&] { return auth->Metric(dead); }, 1), 1);
+  EXPECT_EQ(auth->Metric(retries), retried);
+  EXPECT_EQ(list("p2").notifications_size(), 0);
+  EXPECT_EQ(auth->Metric(done), 1);
+  ASSERT_TRUE((*notify)->Terminate().ok());
+  std::filesystem::remove_all(mail_dir);
+  ExpectNoSecretsLogged(*auth, {});
 }
 
 TEST_F(AuthIntegrationTest, KeyRotationAcrossRestartsKeepsEveryGrantUsable) {

@@ -16,7 +16,6 @@
 #include "libs/pg/pool.h"
 #include "prometheus/registry.h"
 #include "services/auth/auth_server.h"
-#include "services/auth/failure_relay.h"
 #include "services/auth/pg_store.h"
 #include "services/auth/schema.h"
 #include "tests/services/auth/fake_accounts.h"
@@ -117,7 +116,8 @@ v1::RegisterGrantRequest Registration(const std::string& portal) {
   request.set_portal_id(portal);
   request.set_side(common::v1::SIDE_CRM);
   request.set_accounts_server_url("https://accounts.zoho.eu");
-  request.set_api_domain("https://www.zohoapis.eu");
+  // Not the API host the accounts server answers with (FakeAccounts::api_domain).
+  request.set_api_domain("https://www.zohoapis.com");
   request.set_client_id("1000.CLIENTID");
   request.set_client_secret("client-secret-" + portal);
   request.set_refresh_token("1000.refresh-token-" + portal);
@@ -126,22 +126,6 @@ v1::RegisterGrantRequest Registration(const std::string& portal) {
   request.set_owner_email("owner@example.com");
   return request;
 }
-
-class FakeNotifier : public FailureNotifier {
- public:
-  absl::Status Notify(const QueuedFailure& failure) override {
-    std::lock_guard lock(mutex);
-    seen.push_back(failure);
-    if (refusals > 0) {
-      --refusals;
-      return absl::UnavailableError("notify is down");
-    }
-    return absl::OkStatus();
-  }
-  std::mutex mutex;
-  std::vector<QueuedFailure> seen;
-  int refusals = 0;
-};
 
 class AuthPgTest : public ::testing::Test {
  protected:
@@ -383,6 +367,25 @@ TEST_F(AuthPgTest, TokenIsVendedOnlyForGrantedScopes) {
   EXPECT_EQ(accounts_.mint_calls, 1);
 }
 
+TEST_F(AuthPgTest, EachTokenGoesWithTheApiHostItsMintReplyNamed) {
+  auto auth = Start();
+  v1::RegisterGrantResponse registered;
+  ASSERT_TRUE(auth->Register(Registration("p1"), &registered).ok());
+  EXPECT_EQ(registered.grant().api_domain(), "https://www.zohoapis.eu");
+  accounts_.api_domain = "https://www.zohoapis.in";
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token, "1000.access.1").ok());
+  EXPECT_EQ(token.access_token(), "1000.access.2");
+  EXPECT_EQ(token.api_domain(), "https://www.zohoapis.in");
+  v1::GetGrantResponse got;
+  ASSERT_TRUE(auth->Get("p1", &got).ok());
+  EXPECT_EQ(got.grant().api_domain(), "https://www.zohoapis.in");
+  auto other = Start();  // reads the token and its API host from Postgres
+  ASSERT_TRUE(other->Token("p1", {kTasks}, &token).ok());
+  EXPECT_EQ(token.access_token(), "1000.access.2");
+  EXPECT_EQ(token.api_domain(), "https://www.zohoapis.in");
+}
+
 TEST_F(AuthPgTest, ConcurrentCallersOnTwoProcessesShareOneMint) {
   auto first = Start();
   auto second = Start();
@@ -406,6 +409,28 @@ TEST_F(AuthPgTest, ConcurrentCallersOnTwoProcessesShareOneMint) {
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(accounts_.mint_calls, 2);  // registration + one refresh
   EXPECT_THAT(tokens, ::testing::ElementsAre("1000.access.2"));
+}
+
+TEST_F(AuthPgTest, AMintUnderTheOldCredentialsOfAReplacedGrantIsNotStored) {
+  auto auth = Start();
+  auto admin = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  v1::RegisterGrantRequest replacement = Registration("p1");
+  replacement.set_replace_existing(true);
+  replacement.set_refresh_token("1000.second-refresh");
+  accounts_.during_mint = [&](int n) {
+    // While mint 2 (old credentials) is in flight, an admin replaces the grant (mint 3).
+    if (n == 2) {
+      EXPECT_TRUE(admin->Register(replacement).ok());
+    }
+  };
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", {kTasks}, &token, "1000.access.1").ok());
+  EXPECT_EQ(token.access_token(), "1000.access.3");
+  auto other = Start();
+  ASSERT_TRUE(other->Token("p1", {kTasks}, &token).ok());
+  EXPECT_EQ(token.access_token(), "1000.access.3");
+  EXPECT_EQ(accounts_.mint_calls, 3);
 }
 
 TEST_F(AuthPgTest, RejectedCurrentTokenIsReplacedOnceAndAnOlderOneIsNot) {
@@ -487,20 +512,12 @@ TEST_F(AuthPgTest, InvalidCodeBreaksTheGrantAndQueuesOneFailureForItsOwner) {
   EXPECT_TRUE(got.grant().has_broken_time());
   EXPECT_EQ(Count("SELECT count(*) FROM auth.grant_failures"), 1);
 
-  FakeNotifier notifier;
-  notifier.refusals = 1;
-  FailureRelay relay(auth->store, notifier, clock_, auth->metrics,
-                     {absl::Seconds(1), absl::Seconds(1), 2.0});
-  EXPECT_EQ(*relay.DeliverDue(), 0);
-  EXPECT_EQ(*relay.DeliverDue(), 0);  // not due yet
-  clock_.Advance(absl::Seconds(2));
-  EXPECT_EQ(*relay.DeliverDue(), 1);
-  clock_.Advance(absl::Minutes(5));
-  EXPECT_EQ(*relay.DeliverDue(), 0);
-  ASSERT_EQ(notifier.seen.size(), 2u);
-  EXPECT_EQ(notifier.seen[0].failure_id, notifier.seen[1].failure_id);
-  EXPECT_EQ(notifier.seen[1].owner_email, "owner@example.com");
-  EXPECT_THAT(notifier.seen[1].reason, HasSubstr("invalid_code"));
+  // Its relay to the owner is queued in the same transaction, due at once.
+  EXPECT_EQ(Count("SELECT count(*) FROM auth.work_items w JOIN auth.grant_failures f "
+                  "ON w.item_key = f.failure_id AND w.payload = f.failure_id "
+                  "WHERE w.queue = 'auth_failure_relay' AND w.state = 'PENDING' "
+                  "AND f.owner_email = 'owner@example.com' AND f.reason LIKE '%invalid_code%'"),
+            1);
 
   v1::RegisterGrantRequest again = Registration("p1");
   again.set_replace_existing(true);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -17,9 +18,11 @@ class FakeAccounts : public Accounts {
  public:
   absl::StatusOr<zoho::AccessToken> Mint(absl::string_view accounts_server_url,
                                          const zoho::OAuthClient& client,
-                                         absl::string_view refresh_token) override {
+                                         absl::string_view refresh_token,
+                                         const zoho::CallBounds&) override {
     const int n = ++mint_calls;
     absl::SleepFor(mint_delay);
+    if (during_mint) during_mint(n);
     std::lock_guard lock(mutex);
     last_client_secret = client.client_secret;
     last_refresh_token = std::string(refresh_token);
@@ -28,8 +31,8 @@ class FakeAccounts : public Accounts {
       if (mint_errors.size() > 1 || !repeat_last_error) mint_errors.pop_front();
       return error;
     }
-    return zoho::AccessToken{absl::StrCat("1000.access.", n), expires_in, "https://www.zohoapis.eu",
-                             "Bearer", std::nullopt};
+    return zoho::AccessToken{absl::StrCat("1000.access.", n), expires_in, api_domain, "Bearer",
+                             std::nullopt};
   }
 
   absl::Status Revoke(absl::string_view accounts_server_url,
@@ -50,7 +53,11 @@ class FakeAccounts : public Accounts {
   std::atomic<int> mint_calls{0};
   std::atomic<int> revoke_calls{0};
   absl::Duration mint_delay = absl::ZeroDuration();
+  // Runs inside mint `n` (1-based) before it answers: what happens elsewhere meanwhile.
+  std::function<void(int n)> during_mint;
   absl::Duration expires_in = absl::Hours(1);
+  // The data centre's API host the token replies name, whatever the grant registered.
+  std::string api_domain = "https://www.zohoapis.eu";
   std::mutex mutex;
   std::deque<absl::Status> mint_errors;
   bool repeat_last_error = false;

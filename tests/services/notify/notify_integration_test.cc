@@ -19,222 +19,17 @@
 #include "services/notify/notification.h"
 #include "services/notify/transport.h"
 #include "tests/services/notify/mime.h"
+#include "tests/services/notify/notify_fixture.h"
 #include "tests/services/notify/seeds.h"
+#include "tests/services/notify/smtp_sink.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/subprocess.h"
-#include "tests/support/tls/test_certificates.h"
 
 namespace crmsync::notify {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct Mail {
-  std::string rcpt_to;  // the envelope recipients the server saw
-  std::string data;
-};
-
-// A private CA made by openssl for the test, and a certificate for 127.0.0.1 it signed, in `dir`.
-struct TestPki {
-  crmsync::testing::CertificateFiles ca;
-  crmsync::testing::CertificateFiles server;
-};
-TestPki MakeCertificates(const std::string& dir) {
-  TestPki pki;
-  auto ca = crmsync::testing::MakeTestCa(dir, "mail");
-  EXPECT_TRUE(ca.ok()) << ca.status();
-  if (!ca.ok()) return pki;
-  pki.ca = *ca;
-  auto server = crmsync::testing::MakeServerCertificate(pki.ca, dir, "smtp");
-  EXPECT_TRUE(server.ok()) << server.status();
-  if (server.ok()) pki.server = *server;
-  return pki;
-}
-
-class SmtpSink {
- public:
-  // Starts the server on `port` (0: a free one), saving into `dir`.
-  static std::unique_ptr<SmtpSink> Start(const std::string& dir, int port = 0,
-                                         double delay_seconds = 0,
-                                         std::vector<std::string> extra = {}) {
-    auto sink = std::unique_ptr<SmtpSink>(new SmtpSink);
-    std::vector<std::string> args = {
-        absl::StrCat(CRMSYNC_SOURCE_DIR, "/tests/services/notify/smtp_sink.py"),
-        absl::StrCat("--port=", port), "--dir=" + dir, absl::StrCat("--delay=", delay_seconds)};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto process = crmsync::testing::Subprocess::Start("/usr/bin/python3", args);
-    EXPECT_TRUE(process.ok()) << process.status();
-    if (!process.ok()) return nullptr;
-    sink->process = *std::move(process);
-    auto listening = sink->process->WaitForListeningPort();
-    EXPECT_TRUE(listening.ok()) << listening.status();
-    sink->port = listening.value_or(0);
-    return sink;
-  }
-  // Starts a server speaking TLS (`mode` "starttls" or "implicit") with the certificate of `pki`.
-  static std::unique_ptr<SmtpSink> StartTls(const std::string& dir, const std::string& mode,
-                                            const TestPki& pki,
-                                            std::vector<std::string> extra = {}) {
-    extra.insert(extra.begin(),
-                 {"--tls=" + mode, "--cert=" + pki.server.cert, "--key=" + pki.server.key});
-    return Start(dir, 0, 0, std::move(extra));
-  }
-  std::unique_ptr<crmsync::testing::Subprocess> process;
-  int port = 0;
-};
-
-std::vector<Mail> Mailbox(const std::string& dir) {
-  std::vector<Mail> mails;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".eml") continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string content = buffer.str();
-    const size_t first_line = content.find("\r\n");
-    Mail mail;
-    mail.rcpt_to = content.substr(std::strlen("X-Sink-Rcpt-To: "),
-                                  first_line - std::strlen("X-Sink-Rcpt-To: "));
-    mail.data = content.substr(first_line + 2);
-    mails.push_back(std::move(mail));
-  }
-  return mails;
-}
-
-std::vector<Mail> MailsWithId(const std::string& dir, const std::string& message_id) {
-  std::vector<Mail> found;
-  for (auto& mail : Mailbox(dir)) {
-    if (testing::Header(mail.data, "Message-ID") == message_id) found.push_back(std::move(mail));
-  }
-  return found;
-}
-
-class NotifyIntegrationTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto database = crmsync::testing::TestDatabase::Create();
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = *std::move(database);
-    mail_dir_ = (std::filesystem::temp_directory_path() /
-                 absl::StrCat("crmsync_notify_it_", getpid(), "_", database_->name()))
-                    .string();
-    std::filesystem::create_directories(mail_dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(mail_dir_); }
-
-  // Starts crmsync-notify sending to the sink on `smtp_port` (plain SMTP unless `extra` sets
-  // another --smtp_url); waits until it serves unless `wait_until_serving` is false.
-  void StartNotify(int smtp_port, std::vector<std::string> extra = {},
-                   bool wait_until_serving = true, std::vector<std::string> env = {}) {
-    std::vector<std::string> args = {"--database_url=" + database_->url(),
-                                     "--grpc_port=0",
-                                     "--metrics_port=0",
-                                     "--listen_host=127.0.0.1",
-                                     absl::StrCat("--smtp_url=smtp://127.0.0.1:", smtp_port),
-                                     "--smtp_connect_timeout=1s",
-                                     "--smtp_timeout=5s",
-                                     "--send_idle_poll=50ms",
-                                     "--retry_initial_backoff=200ms",
-                                     "--retry_max_backoff=1s",
-                                     "--max_send_attempts=100",
-                                     "--send_lease=3s",
-                                     "--send_batch=4",
-                                     "--mail_from=crmsync@example.com",
-                                     "--queue_metrics_interval=100ms",
-                                     "--drain_timeout=1s"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto process = crmsync::testing::Subprocess::Start(
-        absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"), args, env);
-    ASSERT_TRUE(process.ok()) << process.status();
-    notify_ = *std::move(process);
-    auto line = notify_->WaitForLine(
-        [](const nlohmann::json& j) { return j.value("msg", "") == "listening"; },
-        absl::Seconds(20));
-    ASSERT_TRUE(line.ok()) << line.status();
-    const int port = (*line)["grpc_port"].get<int>();
-    metrics_port_ = (*line)["metrics_port"].get<int>();
-    stub_ = v1::NotifyService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
-    // Health turns SERVING once the schema is migrated; callers wait for it, as probes do.
-    if (wait_until_serving) WaitUntilServing();
-  }
-
-  void WaitUntilServing() {
-    ASSERT_TRUE(
-        notify_
-            ->WaitForLine([](const nlohmann::json& j) { return j.value("msg", "") == "serving"; },
-                          absl::Seconds(20))
-            .ok());
-  }
-
-  // NotifyFailure, retried while the service is still migrating.
-  v1::NotifyFailureResponse Notify(const v1::NotifyFailureRequest& request) {
-    v1::NotifyFailureResponse response;
-    grpc::Status status;
-    for (int i = 0; i < 100; ++i) {
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-      status = stub_->NotifyFailure(&context, request, &response);
-      if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response;
-  }
-
-  v1::Notification Get(const std::string& failure_id) {
-    v1::GetNotificationRequest request;
-    request.set_failure_id(failure_id);
-    v1::GetNotificationResponse response;
-    grpc::ClientContext context;
-    auto status = stub_->GetNotification(&context, request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.notification();
-  }
-
-  // Waits until the notification of `failure_id` reaches `state`.
-  bool WaitForState(const std::string& failure_id, v1::NotificationState state,
-                    absl::Duration timeout = absl::Seconds(30)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      if (Get(failure_id).state() == state) return true;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    ADD_FAILURE() << failure_id << " never reached " << v1::NotificationState_Name(state)
-                  << "; it is " << Get(failure_id).DebugString();
-    return false;
-  }
-
-  // Waits until the notification of `failure_id` has been tried at least twice and waits for its
-  // next attempt; returns it as last seen.
-  v1::Notification WaitForRetries(const std::string& failure_id) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(20);
-    v1::Notification n;
-    while (absl::Now() < deadline) {
-      n = Get(failure_id);
-      if (n.attempts() >= 2 && n.state() == v1::NOTIFICATION_STATE_PENDING) break;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    EXPECT_GE(n.attempts(), 2) << n.DebugString();
-    return n;
-  }
-
-  std::unique_ptr<crmsync::testing::TestDatabase> database_;
-  std::string mail_dir_;
-  std::unique_ptr<crmsync::testing::Subprocess> notify_;
-  // The service's /metrics page.
-  std::string Metrics() {
-    http::CurlHttpClient client;
-    auto response =
-        client.Send({.url = absl::StrCat("http://127.0.0.1:", metrics_port_, "/metrics")});
-    EXPECT_TRUE(response.ok()) << response.status();
-    return response.ok() ? response->body : "";
-  }
-
-  std::unique_ptr<v1::NotifyService::Stub> stub_;
-  int metrics_port_ = 0;
-};
 
 TEST_F(NotifyIntegrationTest, GeorgeAndLindaEachGetTheirEmailOnce) {
   auto sink = SmtpSink::Start(mail_dir_);
@@ -274,9 +69,10 @@ TEST_F(NotifyIntegrationTest, GeorgeAndLindaEachGetTheirEmailOnce) {
   EXPECT_THAT(metrics, HasSubstr("crmsync_notify_send_attempts_total{result=\"sent\"} 2"));
   EXPECT_THAT(metrics, HasSubstr("crmsync_notify_notifications_created_total{kind=\""
                                  "due_date_beyond_strict_schedule\"} 1"));
-  EXPECT_THAT(metrics, HasSubstr("crmsync_notify_notifications{kind=\"subtask_parent_closed\","
-                                 "state=\"SENT\"} 1"));
-  EXPECT_THAT(metrics, HasSubstr("crmsync_notify_queue_depth 0"));
+  EXPECT_THAT(metrics, HasSubstr("crmsync_work_queue_completions_total{queue=\"notify_email\","
+                                 "result=\"done\"} 2"));
+  EXPECT_THAT(metrics,
+              HasSubstr("crmsync_work_queue_items{queue=\"notify_email\",state=\"pending\"} 0"));
   EXPECT_THAT(metrics, HasSubstr("crmsync_notify_send_seconds_count 2"));
 }
 
@@ -543,7 +339,8 @@ TEST_F(NotifyIntegrationTest, TheTransportNeverSendsCredentialsWithoutTls) {
   auto transport = MakeSmtpTransport(options);
   const Email email{"crmsync@example.com", "linda@example.com",
                     "Subject: hello\r\nMessage-ID: <t@crmsync>\r\n\r\nhello\r\n"};
-  const SendOutcome outcome = transport->Send(email);
+  const absl::Notification never;
+  const SendOutcome outcome = transport->Send(email, never);
   EXPECT_NE(outcome.result, SendOutcome::Result::kSent);
   EXPECT_THAT(outcome.error, Not(HasSubstr("clear-9902")));
   EXPECT_TRUE(Mailbox(box).empty());

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "libs/pg/migrations.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "services/notify/notify_server.h"
 #include "services/notify/pg_store.h"
 #include "services/notify/schema.h"
@@ -27,7 +28,7 @@ const absl::Time kStart = absl::FromUnixSeconds(1795424400);
 class ScriptedTransport : public MailTransport {
  public:
   explicit ScriptedTransport(std::vector<SendOutcome> script) : script_(std::move(script)) {}
-  SendOutcome Send(const Email& email) override {
+  SendOutcome Send(const Email& email, const absl::Notification&) override {
     sent.push_back(email);
     if (next_ < script_.size()) return script_[next_++];
     return {SendOutcome::Result::kSent, ""};
@@ -59,6 +60,9 @@ class NotifyPgTest : public ::testing::Test {
     ASSERT_TRUE(pool.ok()) << pool.status();
     pool_ = *std::move(pool);
     store_ = std::make_unique<PgStore>(*pool_);
+    queue_ = std::make_unique<work_queue::PgWorkQueue>(*pool_, kEmailQueue, clock_,
+                                                       work_queue::RetryPolicy{3, {}},
+                                                       queue_metrics_, PgStore::QueueHooks());
     templates_ = *Templates::Defaults();
     server_ = std::make_unique<NotifyServer>(*store_, templates_, clock_, metrics_);
     grpc::ServerBuilder builder;
@@ -89,15 +93,20 @@ class NotifyPgTest : public ::testing::Test {
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.notification();
   }
-  MailSender Sender(ScriptedTransport** transport, std::vector<SendOutcome> script = {},
-                    int max_attempts = 3, int digest_max = 1) {
+  std::unique_ptr<MailSender> Sender(ScriptedTransport** transport,
+                                     std::vector<SendOutcome> script = {}, int max_attempts = 3,
+                                     int digest_max = 1) {
     auto owned = std::make_unique<ScriptedTransport>(std::move(script));
     *transport = owned.get();
     SenderOptions options;
     options.max_attempts = max_attempts;
     options.lease = absl::Seconds(60);
     options.digest_max = digest_max;
-    return MailSender(*store_, templates_, std::move(owned), clock_, metrics_, options);
+    sender_queues_.push_back(std::make_unique<work_queue::PgWorkQueue>(
+        *pool_, kEmailQueue, clock_, EmailRetryPolicy(options), queue_metrics_,
+        PgStore::QueueHooks()));
+    return std::make_unique<MailSender>(*store_, *sender_queues_.back(), templates_,
+                                        std::move(owned), clock_, metrics_, options);
   }
 
   std::unique_ptr<crmsync::testing::TestDatabase> database_;
@@ -106,6 +115,9 @@ class NotifyPgTest : public ::testing::Test {
   FakeClock clock_{kStart};
   prometheus::Registry registry_;
   NotifyMetrics metrics_{registry_};
+  work_queue::Metrics queue_metrics_{registry_};
+  std::unique_ptr<work_queue::PgWorkQueue> queue_;
+  std::vector<std::unique_ptr<work_queue::PgWorkQueue>> sender_queues_;
   Templates templates_;
   std::unique_ptr<NotifyServer> server_;
   std::unique_ptr<grpc::Server> grpc_server_;
@@ -143,8 +155,8 @@ TEST_F(NotifyPgTest, ARepeatedFailureIdReturnsTheFirstNotificationAndQueuesNothi
 
   ScriptedTransport* transport = nullptr;
   auto sender = Sender(&transport);
-  EXPECT_EQ(*sender.SendDue(), 1);
-  EXPECT_EQ(*sender.SendDue(), 0);
+  EXPECT_EQ(*sender->SendDue(), 1);
+  EXPECT_EQ(*sender->SendDue(), 0);
   EXPECT_EQ(transport->sent.size(), 1u);
 }
 
@@ -269,47 +281,52 @@ TEST_F(NotifyPgTest, ListFiltersAndPagesNewestFirst) {
               StartsWith("page_size:"));
 }
 
-TEST_F(NotifyPgTest, ConcurrentClaimsNeverShareANotification) {
+TEST_F(NotifyPgTest, ConcurrentSendersNeverSendANotificationTwice) {
   auto parsed = FromProto(testing::GeorgeDueDate());
   for (int i = 0; i < 40; ++i) {
     parsed->failure_id = absl::StrCat("f-", i);
     ASSERT_TRUE(store_->Insert(*parsed, "s", kStart, kStart).ok());
   }
-  std::mutex mutex;
-  std::multiset<std::string> claimed;
+  std::vector<ScriptedTransport*> transports(4);
+  std::vector<std::unique_ptr<MailSender>> senders;
+  for (auto& transport : transports) senders.push_back(Sender(&transport));
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
+  for (auto& sender : senders) {
+    threads.emplace_back([&sender] {
       while (true) {
-        auto claims = store_->ClaimDue(3, absl::Seconds(60), kStart);
-        ASSERT_TRUE(claims.ok()) << claims.status();
-        if (claims->empty()) return;
-        std::lock_guard lock(mutex);
-        for (const auto& c : *claims) claimed.insert(c.notification.failure_id);
+        auto claimed = sender->SendDue();
+        ASSERT_TRUE(claimed.ok()) << claimed.status();
+        if (*claimed == 0) return;
       }
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(claimed.size(), 40u);
-  EXPECT_EQ(std::set<std::string>(claimed.begin(), claimed.end()).size(), 40u);
+  std::multiset<std::string> sent;
+  for (const auto* transport : transports) {
+    for (const auto& email : transport->sent)
+      sent.insert(testing::Header(email.data, "Message-ID"));
+  }
+  EXPECT_EQ(sent.size(), 40u);
+  EXPECT_EQ(std::set<std::string>(sent.begin(), sent.end()).size(), 40u);
 }
 
-TEST_F(NotifyPgTest, AnExpiredLeaseHandsTheNotificationToAnotherSender) {
-  auto parsed = FromProto(testing::LindaReopen());
-  ASSERT_TRUE(store_->Insert(*parsed, "s", kStart, kStart).ok());
-  auto first = store_->ClaimDue(10, absl::Seconds(30), kStart);
-  ASSERT_EQ(first->size(), 1u);
-  EXPECT_EQ((*first)[0].attempt, 1);
-  EXPECT_EQ((*first)[0].notification.state, State::kSending);
-  EXPECT_TRUE(store_->ClaimDue(10, absl::Seconds(30), kStart + absl::Seconds(29))->empty());
-  auto second = store_->ClaimDue(10, absl::Seconds(30), kStart + absl::Seconds(31));
+TEST_F(NotifyPgTest, AClaimShowsAsSendingAndItsOutcomeOnTheNotification) {
+  MustNotify(testing::LindaReopen());
+  auto claims = queue_->ClaimDue(10, 1, absl::Seconds(30));
+  ASSERT_EQ(claims->size(), 1u);
+  auto n = Get("failure-linda-1");
+  EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_SENDING);
+  EXPECT_EQ(n.attempts(), 1);
+  clock_.Advance(absl::Seconds(31));
+  // Its lease ended: another sender takes it over, and the first one's late outcome is refused.
+  auto second = queue_->ClaimDue(10, 1, absl::Seconds(30));
   ASSERT_EQ(second->size(), 1u);
-  EXPECT_EQ((*second)[0].attempt, 2);
-  // The first sender's late outcome must not overwrite the second attempt.
-  EXPECT_EQ(store_->MarkSent((*first)[0], kStart + absl::Seconds(32)).code(),
+  EXPECT_EQ(queue_->Complete((*claims)[0], work_queue::Outcome::Done()).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(store_->MarkSent((*second)[0], kStart + absl::Seconds(33)).ok());
-  const auto n = Get("failure-linda-1");
+  EXPECT_EQ(Get("failure-linda-1").state(), v1::NOTIFICATION_STATE_SENDING);
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(queue_->Complete((*second)[0], work_queue::Outcome::Done()).ok());
+  n = Get("failure-linda-1");
   EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_SENT);
   EXPECT_EQ(n.attempts(), 2);
   EXPECT_EQ(n.sent_time().seconds(), absl::ToUnixSeconds(kStart) + 33);
@@ -321,22 +338,35 @@ TEST_F(NotifyPgTest, TransientErrorsAreRetriedWithBackoffThenSent) {
   ScriptedTransport* transport = nullptr;
   auto sender =
       Sender(&transport, {{SendOutcome::Result::kTransient, "451 4.3.0 try again later"}});
-  EXPECT_EQ(*sender.SendDue(), 1);
+  EXPECT_EQ(*sender->SendDue(), 1);
   auto n = Get("failure-george-1");
   EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_PENDING);
   EXPECT_EQ(n.attempts(), 1);
   EXPECT_EQ(n.last_error(), "451 4.3.0 try again later");
-  EXPECT_TRUE(n.has_next_attempt_time());
-  clock_.Advance(absl::Minutes(20));
-  EXPECT_EQ(*sender.SendDue(), 1);
+  // The retry waits for a backoff under the first ceiling (2 s), not a moment less.
+  const absl::Time next = absl::FromUnixSeconds(n.next_attempt_time().seconds()) +
+                          absl::Nanoseconds(n.next_attempt_time().nanos());
+  ASSERT_GT(next, clock_.Now());
+  EXPECT_LE(next, clock_.Now() + absl::Seconds(2));
+  EXPECT_EQ(*sender->SendDue(), 0);
+  clock_.Set(next - absl::Microseconds(1));
+  EXPECT_EQ(*sender->SendDue(), 0);
+  clock_.Set(next);
+  EXPECT_EQ(*sender->SendDue(), 1);
   n = Get("failure-george-1");
   EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_SENT);
   EXPECT_EQ(n.attempts(), 2);
   EXPECT_EQ(n.last_error(), "");
   ASSERT_EQ(transport->sent.size(), 2u);
-  EXPECT_EQ(transport->sent[0].data,
-            transport->sent[1].data.substr(0, 0) + transport->sent[0].data);
-  EXPECT_THAT(transport->sent[1].data, HasSubstr(MessageIdFor("failure-george-1")));
+  // The retry is the same message: same Message-ID, recipient, subject and text.
+  for (const auto& email : transport->sent) {
+    EXPECT_EQ(testing::Header(email.data, "Message-ID"), MessageIdFor("failure-george-1"));
+    EXPECT_EQ(email.envelope_to, "george@example.com");
+  }
+  EXPECT_EQ(testing::Header(transport->sent[1].data, "Subject"),
+            testing::Header(transport->sent[0].data, "Subject"));
+  EXPECT_EQ(testing::Part(transport->sent[1].data, "text/plain"),
+            testing::Part(transport->sent[0].data, "text/plain"));
 }
 
 TEST_F(NotifyPgTest, APermanentRefusalIsDeadAtOnceWithItsReason) {
@@ -344,12 +374,12 @@ TEST_F(NotifyPgTest, APermanentRefusalIsDeadAtOnceWithItsReason) {
   ScriptedTransport* transport = nullptr;
   auto sender =
       Sender(&transport, {{SendOutcome::Result::kPermanent, "550 5.1.1 mailbox unavailable"}});
-  EXPECT_EQ(*sender.SendDue(), 1);
+  EXPECT_EQ(*sender->SendDue(), 1);
   const auto n = Get("failure-linda-1");
   EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_DEAD);
   EXPECT_EQ(n.last_error(), "550 5.1.1 mailbox unavailable");
   clock_.Advance(absl::Hours(1));
-  EXPECT_EQ(*sender.SendDue(), 0);
+  EXPECT_EQ(*sender->SendDue(), 0);
 }
 
 TEST_F(NotifyPgTest, TheRetryBudgetEndsInDead) {
@@ -358,7 +388,7 @@ TEST_F(NotifyPgTest, TheRetryBudgetEndsInDead) {
   const SendOutcome refused{SendOutcome::Result::kTransient, "Couldn't connect to server"};
   auto sender = Sender(&transport, {refused, refused, refused, refused}, /*max_attempts=*/3);
   for (int i = 0; i < 5; ++i) {
-    (void)sender.SendDue();
+    (void)sender->SendDue();
     clock_.Advance(absl::Hours(1));
   }
   EXPECT_EQ(transport->sent.size(), 3u);
@@ -392,9 +422,9 @@ TEST_F(NotifyPgTest, ARecipientsFailuresWithinTheWindowGoOutAsOneDigest) {
   ScriptedTransport* transport = nullptr;
   auto sender = Sender(&transport, {}, 3, /*digest_max=*/20);
   clock_.Advance(absl::Seconds(30));
-  EXPECT_EQ(*sender.SendDue(), 0);  // nothing is due inside the window
+  EXPECT_EQ(*sender->SendDue(), 0);  // nothing is due inside the window
   clock_.Advance(absl::Seconds(30));
-  EXPECT_EQ(*sender.SendDue(), 4);
+  EXPECT_EQ(*sender->SendDue(), 4);
   ASSERT_EQ(transport->sent.size(), 3u);  // George's digest, Linda's email, George on portal-2
   std::map<std::string, std::string> by_subject;
   for (const auto& email : transport->sent) {
@@ -411,22 +441,19 @@ TEST_F(NotifyPgTest, ARecipientsFailuresWithinTheWindowGoOutAsOneDigest) {
   }
 }
 
-TEST_F(NotifyPgTest, StatsCountTheQueue) {
+TEST_F(NotifyPgTest, TheEmailQueueMetricsCountWhatWaits) {
   MustNotify(testing::GeorgeDueDate());
   clock_.Advance(absl::Seconds(10));
   MustNotify(testing::LindaReopen());
-  ScriptedTransport* transport = nullptr;
-  auto sender = Sender(&transport);
-  auto claims = store_->ClaimDue(1, absl::Seconds(60), clock_.Now());
+  auto claims = queue_->ClaimDue(1, 1, absl::Seconds(60));
   ASSERT_EQ(claims->size(), 1u);
-  ASSERT_TRUE(store_->MarkSent((*claims)[0], clock_.Now()).ok());
+  ASSERT_TRUE(queue_->Complete((*claims)[0], work_queue::Outcome::Done()).ok());
   clock_.Advance(absl::Seconds(5));
-  auto stats = store_->Stats(clock_.Now());
-  ASSERT_TRUE(stats.ok()) << stats.status();
-  EXPECT_EQ(stats->depth, 1);
-  EXPECT_EQ(stats->oldest_age, absl::Seconds(5));
-  metrics_.SetQueue(*stats);
-  EXPECT_EQ(metrics_.queue_depth.Value(), 1);
+  absl::Notification stop;
+  stop.Notify();
+  work_queue::Maintain(*pool_, clock_, queue_metrics_, {.queues = {kEmailQueue}}, stop);
+  EXPECT_EQ(queue_metrics_.items.Add({{"queue", "notify_email"}, {"state", "pending"}}).Value(), 1);
+  EXPECT_EQ(queue_metrics_.oldest_pending_age_seconds.Add({{"queue", "notify_email"}}).Value(), 5);
 }
 
 }  // namespace

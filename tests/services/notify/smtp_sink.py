@@ -1,11 +1,13 @@
 """An SMTP server for tests: saves every message it accepts as <dir>/<n>.eml.
 
-Optionally it refuses one recipient for good (550) or the first messages for now (451),
+Optionally it refuses one recipient for good (550) or the first messages for now (451), is slow
+to answer RCPT TO (--rcpt_delay: a client that gives up meanwhile has sent nothing) or DATA,
 requires STARTTLS or speaks TLS from the start (--tls with --cert/--key), and
 requires AUTH (--user/--password).
 
 Each file starts with an X-Sink-Rcpt-To header listing the envelope recipients, then the
-message exactly as received. On start it writes {"msg":"listening","port":N} to stderr.
+message exactly as received. On start it writes {"msg":"listening","port":N} to stderr, and {"msg":"rcpt","address":A} on each
+RCPT TO.
 Run with Debian's /usr/bin/python3 (python3-aiosmtpd).
 """
 import argparse
@@ -20,14 +22,19 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Saver:
-    def __init__(self, directory, delay, refuse_rcpt, tempfail_first):
+    def __init__(self, directory, delay, rcpt_delay, refuse_rcpt, tempfail_first):
         self.directory = directory
         self.delay = delay
+        self.rcpt_delay = rcpt_delay
         self.refuse_rcpt = refuse_rcpt
         self.tempfail_left = tempfail_first
         self.counter = itertools.count()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        sys.stderr.write(json.dumps({"msg": "rcpt", "address": address}) + "\n")
+        sys.stderr.flush()
+        if self.rcpt_delay:
+            await asyncio.sleep(self.rcpt_delay)
         if address == self.refuse_rcpt:
             return "550 5.1.1 <%s>: no such user" % address
         envelope.rcpt_tos.append(address)
@@ -52,6 +59,8 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--dir", required=True)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each reply")
+    parser.add_argument("--rcpt_delay", type=float, default=0.0,
+                        help="seconds before answering each RCPT TO")
     parser.add_argument("--refuse_rcpt", help="answer 550 to RCPT TO this address")
     parser.add_argument("--tempfail_first", type=int, default=0,
                         help="answer 451 to the first N messages")
@@ -62,7 +71,7 @@ def main():
     parser.add_argument("--password")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    handler = Saver(args.dir, args.delay, args.refuse_rcpt, args.tempfail_first)
+    handler = Saver(args.dir, args.delay, args.rcpt_delay, args.refuse_rcpt, args.tempfail_first)
     context = None
     if args.tls != "none":
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -135,6 +135,42 @@ TEST_F(ZohoSimTest, EleventhMintInTenMinutesGetsHttp200AccessDenied) {
   EXPECT_EQ(Json::parse(Mint().body).count("access_token"), 1u);
 }
 
+TEST_F(ZohoSimTest, TokenRepliesNameTheDataCentresApiHostAsConfigured) {
+  EXPECT_EQ(Json::parse(Mint().body)["api_domain"], sim_->base_url());
+  // The same sim under another name stands for another API host.
+  const std::string other_host = absl::StrCat("http://localhost:", sim_->port());
+  ASSERT_TRUE(
+      sim_->Control(http::Method::kPost, "/_sim/oauth/api_domain", {{"api_domain", other_host}})
+          .ok());
+  const Json reply = Json::parse(Mint().body);
+  EXPECT_EQ(reply["api_domain"], other_host);
+  auto users =
+      http_.Send({.url = other_host + "/crm/v2/users",
+                  .headers = {{"Authorization",
+                               "Zoho-oauthtoken " + reply["access_token"].get<std::string>()}}});
+  ASSERT_TRUE(users.ok()) << users.status();
+  EXPECT_EQ(users->status, 200);
+  EXPECT_FALSE(
+      sim_->Control(http::Method::kPost, "/_sim/oauth/api_domain", {{"api_domain", "ftp://x"}})
+          .ok());
+
+  Start({"--api_domain=https://www.zohoapis.eu"});
+  EXPECT_EQ(Json::parse(Mint().body)["api_domain"], "https://www.zohoapis.eu");
+}
+
+TEST_F(ZohoSimTest, DelayedTokenReplyComesWhenTheFaultsEnd) {
+  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/faults",
+                            {{"latency_ms", 600000}, {"path_prefix", "/oauth/v2/token"}})
+                  .ok());
+  std::future<http::Response> delayed = std::async(std::launch::async, [this] { return Mint(); });
+  // Other endpoints are not delayed.
+  EXPECT_EQ(Call(http::Method::kGet, "/crm/v2/users").status, 200);
+  EXPECT_EQ(delayed.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  ASSERT_TRUE(sim_->Control(http::Method::kDelete, "/_sim/faults").ok());
+  ASSERT_EQ(delayed.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(Json::parse(delayed.get().body).count("access_token"), 1u);
+}
+
 TEST_F(ZohoSimTest, BeyondTheLiveTokenCapTheOldestTokenStopsWorking) {
   const std::string first = token_;
   ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/clock/advance", {{"seconds", 601}}).ok());
