@@ -6,8 +6,11 @@
 #include "libs/common/log.h"
 #include "libs/grpc_server/runtime.h"
 #include "libs/http/http_client.h"
+#include "libs/work_queue/pg_work_queue.h"
+#include "services/sync/failure_relay.h"
 #include "services/sync/mapping_reads.h"
 #include "services/sync/metrics.h"
+#include "services/sync/notify_notifier.h"
 #include "services/sync/pipeline.h"
 #include "services/sync/projects_reads.h"
 #include "services/sync/schema.h"
@@ -28,6 +31,13 @@ ABSL_FLAG(std::string, projects_api_url, "https://projectsapi.zoho.com",
           "Base URL of the Zoho Projects API (its data centre's host).");
 ABSL_FLAG(absl::Duration, zoho_timeout, absl::Seconds(10),
           "Total timeout of one read from Zoho Projects by a rule.");
+ABSL_FLAG(std::string, notify_address, "",
+          "host:port of crmsync-notify, which emails recorded failures to the person who made "
+          "the change; empty: failures stay queued.");
+ABSL_FLAG(std::string, notify_caller_token, "",
+          "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
+ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1),
+          "How often the failure relay looks for failures to hand to notify when none is due.");
 
 namespace {
 
@@ -80,6 +90,12 @@ int main(int argc, char** argv) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--zoho_timeout: must be positive"));
   }
+  if (absl::GetFlag(FLAGS_relay_interval) <= absl::ZeroDuration()) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--relay_interval: must be positive"));
+  }
+  auto retention = crmsync::work_queue::QueueRetentionFromFlags();
+  if (!retention.ok()) return crmsync::ExitWithUsageError(retention.status());
 
   auto runtime = crmsync::Runtime::Create(*options, SyncSchema());
   if (!runtime.ok()) return crmsync::ExitWithError(runtime.status());
@@ -110,6 +126,39 @@ int main(int argc, char** argv) {
   crmsync::LogInfo("sync reads", {{"mapping_address", absl::GetFlag(FLAGS_mapping_address)},
                                   {"auth_address", absl::GetFlag(FLAGS_auth_address)},
                                   {"projects_api_url", absl::GetFlag(FLAGS_projects_api_url)}});
+
+  crmsync::work_queue::Metrics queue_metrics(rt.registry());
+  rt.AddBackgroundTask("queue-maintenance", [&](const absl::Notification& stop) {
+    crmsync::work_queue::Maintain(rt.pool(), clock, queue_metrics,
+                                  {.queues = {kFailureRelayQueue}, .retention = *retention}, stop);
+  });
+  std::unique_ptr<NotifyNotifier> notifier;
+  std::unique_ptr<FailureRelay> relay;
+  std::unique_ptr<crmsync::work_queue::PgWorkQueue> relay_queue;
+  std::unique_ptr<crmsync::work_queue::Worker> relay_worker;
+  if (const std::string address = absl::GetFlag(FLAGS_notify_address); !address.empty()) {
+    const absl::Duration notify_timeout = absl::Seconds(10);
+    notifier = std::make_unique<NotifyNotifier>(address, absl::GetFlag(FLAGS_notify_caller_token),
+                                                notify_timeout);
+    relay = std::make_unique<FailureRelay>(store, *users, *notifier, rt.registry());
+    // About eight hours of retries (backoff capped at 10 minutes) before a failure is DEAD.
+    relay_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
+        rt.pool(), kFailureRelayQueue, clock,
+        crmsync::work_queue::RetryPolicy{50, {absl::Seconds(1), absl::Minutes(10), 2.0}},
+        queue_metrics);
+    relay_worker = std::make_unique<crmsync::work_queue::Worker>(
+        *relay_queue,
+        [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
+          return relay->Deliver(unit, stop);
+        },
+        crmsync::work_queue::WorkerOptions{.lease = absl::Seconds(60),
+                                           .item_bound = notify_timeout + absl::Seconds(5),
+                                           .idle_poll = absl::GetFlag(FLAGS_relay_interval)});
+    rt.AddBackgroundTask("failure_relay",
+                         [&](const absl::Notification& stop) { relay_worker->Run(stop); });
+  } else {
+    crmsync::LogWarning("no --notify_address: recorded failures stay queued");
+  }
 
   ChangePipeline pipeline(store, *portals, *users, *projects, clock);
   SyncServer server(pipeline, store, clock, metrics, [&rt] { return rt.serving(); });

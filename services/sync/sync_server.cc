@@ -1,7 +1,5 @@
 #include "services/sync/sync_server.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,41 +9,26 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/status_macros.h"
+#include "libs/grpc_server/proto_convert.h"
 #include "libs/grpc_server/status.h"
 #include "services/sync/change/validation.h"
 
 namespace crmsync::sync {
 namespace {
 
-using google::protobuf::util::TimeUtil;
-
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 
 grpc::Status NotReady() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                       "sync is not ready: schema not migrated or database unreachable");
 }
 
-common::v1::Date DateToProto(const EndDate& day) {
-  common::v1::Date date;
-  if (day) {
-    date.set_year(static_cast<int32_t>(day->year()));
-    date.set_month(day->month());
-    date.set_day(day->day());
-  }
-  return date;
-}
-
 v1::FieldValue ValueToProto(const FieldValue& value) {
   struct Visitor {
     v1::FieldValue& out;
     void operator()(const std::string& text) const { out.set_text(text); }
-    void operator()(const EndDate& date) const { *out.mutable_date() = DateToProto(date); }
+    void operator()(const EndDate& date) const { *out.mutable_date() = ToProtoDate(date); }
     void operator()(Priority p) const { out.set_priority(static_cast<common::v1::Priority>(p)); }
     void operator()(TaskStatus s) const { out.set_status(static_cast<common::v1::TaskStatus>(s)); }
     void operator()(const Owner& o) const {
@@ -71,8 +54,8 @@ v1::TaskLink LinkToProto(const TaskLink& link) {
   out.mutable_crm_parent()->set_record_id(link.crm_record_id);
   out.set_projects_parent_task_id(link.projects_parent_task_id);
   out.set_state(static_cast<v1::LinkState>(link.state));
-  *out.mutable_create_time() = ToTimestamp(link.create_time);
-  *out.mutable_update_time() = ToTimestamp(link.update_time);
+  *out.mutable_create_time() = ToProtoTimestamp(link.create_time);
+  *out.mutable_update_time() = ToProtoTimestamp(link.update_time);
   return out;
 }
 
@@ -98,7 +81,7 @@ v1::ChangeOutcome OutcomeToProto(const ProcessedChange& processed) {
     if (f.rejection) field->set_reason(static_cast<v1::FailureReason>(f.rejection->reason));
   }
   if (processed.link) *out.mutable_link() = LinkToProto(*processed.link);
-  *out.mutable_process_time() = ToTimestamp(recorded.process_time);
+  *out.mutable_process_time() = ToProtoTimestamp(recorded.process_time);
   return out;
 }
 
@@ -162,7 +145,7 @@ v1::Failure FailureToProto(const FailureRecord& f) {
   out.mutable_actor()->set_user_id(f.actor.user_id);
   out.mutable_actor()->set_email(f.actor.email);
   out.mutable_actor()->set_display_name(f.actor.display_name);
-  *out.mutable_create_time() = ToTimestamp(f.create_time);
+  *out.mutable_create_time() = ToProtoTimestamp(f.create_time);
   return out;
 }
 
@@ -178,8 +161,7 @@ TaskChange ChangeFromProto(const v1::TaskChange& in) {
   change.task_deleted = in.task_deleted();
   change.actor = {in.actor().user_id(), in.actor().email(), in.actor().display_name()};
   if (in.has_source_modified_time()) {
-    change.source_modified_time =
-        absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(in.source_modified_time()));
+    change.source_modified_time = FromProtoTimestamp(in.source_modified_time());
   }
   const v1::TaskFields& f = in.fields();
   TaskFields& fields = change.fields;
@@ -296,8 +278,8 @@ grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext*,
     *out->mutable_value() = ValueToProto(current.value);
     out->set_version(current.version);
     out->set_source_side(static_cast<common::v1::Side>(current.source_side));
-    *out->mutable_source_modified_time() = ToTimestamp(current.source_time);
-    *out->mutable_update_time() = ToTimestamp(stored.update_times.at(field));
+    *out->mutable_source_modified_time() = ToProtoTimestamp(current.source_time);
+    *out->mutable_update_time() = ToProtoTimestamp(stored.update_times.at(field));
     out->set_source_event_id(current.source_event_id);
   }
   return grpc::Status::OK;

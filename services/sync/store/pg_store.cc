@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "libs/common/status_macros.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "nlohmann/json.hpp"
 
 namespace crmsync::sync {
@@ -180,6 +181,30 @@ absl::StatusOr<StoredTask> TaskFrom(Tx& tx, const pqxx::row& link_row) {
   return task;
 }
 
+absl::StatusOr<FailureRecord> FailureFrom(const pqxx::row& row) {
+  FailureRecord f;
+  f.failure_id = row["failure_id"].as<std::string>();
+  f.portal_id = row["portal_id"].as<std::string>();
+  f.reason = ReasonFromName(row["reason"].as<std::string>()).value_or(FailureReason::kUnspecified);
+  f.message = row["message"].as<std::string>();
+  f.origin_side = SideFromName(row["origin_side"].as<std::string>());
+  f.event_id = row["event_id"].as<std::string>();
+  f.project_id = row["project_id"].as<std::string>();
+  f.projects_task_id = row["projects_task_id"].as<std::string>();
+  f.crm_task_id = row["crm_task_id"].as<std::string>();
+  f.field = FieldFromName(row["field"].as<std::string>());
+  if (!row["attempted_value"].is_null()) {
+    ASSIGN_OR_RETURN(f.attempted_value, ValueFromText(row["attempted_value"].as<std::string>()));
+  }
+  if (!row["kept_value"].is_null()) {
+    ASSIGN_OR_RETURN(f.kept_value, ValueFromText(row["kept_value"].as<std::string>()));
+  }
+  f.actor = {row["actor_user_id"].as<std::string>(), row["actor_email"].as<std::string>(),
+             row["actor_display_name"].as<std::string>()};
+  f.create_time = TimeOf(row, "create_micros");
+  return f;
+}
+
 void PutField(Tx& tx, int64_t link_id, Field field, const FieldState& state, absl::Time now) {
   tx.exec_prepared("put_field", link_id, std::string(FieldName(field)),
                    ValueToJson(state.value).dump(), state.version, SideName(state.source_side),
@@ -319,6 +344,10 @@ absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
           } else if (decision.result == Outcome::kRejected &&
                      decision.reason != FailureReason::kTaskNotLinked) {
             out.failure_id = InsertFailure(tx, change, task, decision, now);
+            RETURN_IF_ERROR(
+                work_queue::Enqueue(
+                    tx, {kFailureRelayQueue, out.failure_id, out.failure_id, "", now}, now)
+                    .status());
           }
           out.decision = std::move(decision);
           const auto inserted =
@@ -332,6 +361,20 @@ absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
         });
     if (!raced || attempt >= kEventRaceAttempts) return result;
   }
+}
+
+absl::StatusOr<FailureRecord> PgStore::GetFailure(absl::string_view failure_id) {
+  int64_t id = 0;
+  if (!absl::SimpleAtoi(failure_id, &id)) {
+    return absl::NotFoundError(absl::StrCat("failure ", failure_id, " does not exist"));
+  }
+  return pool_.TransactValue<FailureRecord>([&](Tx& tx) -> absl::StatusOr<FailureRecord> {
+    const auto rows = tx.exec_prepared("get_failure", id);
+    if (rows.empty()) {
+      return absl::NotFoundError(absl::StrCat("failure ", failure_id, " does not exist"));
+    }
+    return FailureFrom(rows[0]);
+  });
 }
 
 absl::StatusOr<std::vector<FailureRecord>> PgStore::ListFailures(const FailureQuery& query) {
@@ -349,28 +392,7 @@ absl::StatusOr<std::vector<FailureRecord>> PgStore::ListFailures(const FailureQu
     for (const auto& row : tx.exec_prepared("list_failures", query.portal_id, task_side,
                                             query.task_id, std::string(ReasonName(query.reason)),
                                             after_micros, after_id, query.limit)) {
-      FailureRecord f;
-      f.failure_id = row["failure_id"].as<std::string>();
-      f.portal_id = row["portal_id"].as<std::string>();
-      f.reason =
-          ReasonFromName(row["reason"].as<std::string>()).value_or(FailureReason::kUnspecified);
-      f.message = row["message"].as<std::string>();
-      f.origin_side = SideFromName(row["origin_side"].as<std::string>());
-      f.event_id = row["event_id"].as<std::string>();
-      f.project_id = row["project_id"].as<std::string>();
-      f.projects_task_id = row["projects_task_id"].as<std::string>();
-      f.crm_task_id = row["crm_task_id"].as<std::string>();
-      f.field = FieldFromName(row["field"].as<std::string>());
-      if (!row["attempted_value"].is_null()) {
-        ASSIGN_OR_RETURN(f.attempted_value,
-                         ValueFromText(row["attempted_value"].as<std::string>()));
-      }
-      if (!row["kept_value"].is_null()) {
-        ASSIGN_OR_RETURN(f.kept_value, ValueFromText(row["kept_value"].as<std::string>()));
-      }
-      f.actor = {row["actor_user_id"].as<std::string>(), row["actor_email"].as<std::string>(),
-                 row["actor_display_name"].as<std::string>()};
-      f.create_time = TimeOf(row, "create_micros");
+      ASSIGN_OR_RETURN(FailureRecord f, FailureFrom(row));
       out.push_back(std::move(f));
     }
     return out;

@@ -22,6 +22,7 @@ class PgStore : public SyncStore {
                                                            absl::string_view event_id) override;
   absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change, const DecideFn& decide,
                                                absl::Time now) override;
+  absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) override;
   absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query) override;
 
  private:

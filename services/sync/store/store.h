@@ -96,6 +96,10 @@ struct FailureQuery {
   int limit = 50;
 };
 
+// The work queue (libs/work_queue) that relays recorded failures to notify: one item per
+// failure, keyed by and carrying its id.
+inline constexpr char kFailureRelayQueue[] = "sync_failure_relay";
+
 // Decides a change from the task as recorded under its lock (nullopt: not linked).
 using DecideFn = std::function<absl::StatusOr<ChangeDecision>(const std::optional<StoredTask>&)>;
 
@@ -120,10 +124,14 @@ class SyncStore {
   // In one transaction, holding the task's link lock: the first outcome when the event was
   // processed already; otherwise `decide` on the task as recorded now, then its result recorded:
   // APPLIED fields with their new versions and a change-log entry (a deletion marks the link),
-  // a failure for a REJECTED change (except TASK_NOT_LINKED), and the event with its outcome.
+  // a failure for a REJECTED change (except TASK_NOT_LINKED) and its item on
+  // kFailureRelayQueue, and the event with its outcome.
   // An error from `decide` rolls everything back and is returned. `decide` may run more than once.
   virtual absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change,
                                                        const DecideFn& decide, absl::Time now) = 0;
+
+  // The failure with that id; NOT_FOUND when there is none.
+  virtual absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) = 0;
 
   // Up to query.limit failures, newest first (by create time, then id).
   virtual absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query) = 0;

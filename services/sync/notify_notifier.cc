@@ -1,0 +1,93 @@
+#include "services/sync/notify_notifier.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "libs/grpc_server/proto_convert.h"
+#include "libs/grpc_server/status.h"
+
+namespace crmsync::sync {
+namespace {
+
+notify::v1::NotificationKind KindOf(FailureReason reason) {
+  switch (reason) {
+    case FailureReason::kDueDateBeyondStrictSchedule:
+      return notify::v1::NOTIFICATION_KIND_DUE_DATE_BEYOND_STRICT_SCHEDULE;
+    case FailureReason::kSubtaskParentClosed:
+      return notify::v1::NOTIFICATION_KIND_SUBTASK_PARENT_CLOSED;
+    default:
+      return notify::v1::NOTIFICATION_KIND_CHANGE_REFUSED_BY_OTHER_SIDE;
+  }
+}
+
+// notify's bound on a displayed value.
+constexpr size_t kMaxDisplayedValue = 2000;
+
+std::string Shortened(std::string text) {
+  if (text.size() > kMaxDisplayedValue) text.resize(kMaxDisplayedValue);
+  return text;
+}
+
+}  // namespace
+
+notify::v1::NotifyFailureRequest NotifyRequestFor(const FailureRecord& failure,
+                                                  const Recipient& recipient) {
+  notify::v1::NotifyFailureRequest request;
+  request.set_failure_id(failure.failure_id);
+  request.set_portal_id(failure.portal_id);
+  request.mutable_recipient()->set_email(recipient.email);
+  request.mutable_recipient()->set_display_name(recipient.display_name);
+  request.set_kind(KindOf(failure.reason));
+  notify::v1::FailureParameters* p = request.mutable_parameters();
+  p->set_side(static_cast<common::v1::Side>(failure.origin_side));
+  p->set_task_id(failure.origin_side == Side::kCrm ? failure.crm_task_id
+                                                   : failure.projects_task_id);
+  p->set_project_id(failure.project_id);
+  if (failure.field) {
+    // notify shows fields in title case: "End Date".
+    std::string field(FieldDisplayName(*failure.field));
+    for (size_t i = 0; i < field.size(); ++i) {
+      if (i == 0 || field[i - 1] == ' ') field[i] = absl::ascii_toupper(field[i]);
+    }
+    p->set_field(field);
+  }
+  if (failure.attempted_value) {
+    p->set_attempted_value(Shortened(DisplayValue(*failure.attempted_value)));
+  }
+  if (failure.kept_value) p->set_kept_value(Shortened(DisplayValue(*failure.kept_value)));
+  p->set_reason(Shortened(failure.message));
+  *p->mutable_occur_time() = ToProtoTimestamp(failure.create_time);
+  return request;
+}
+
+NotifyNotifier::NotifyNotifier(const std::string& address, std::string caller_token,
+                               absl::Duration timeout)
+    : stub_(notify::v1::NotifyService::NewStub(
+          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+      caller_token_(std::move(caller_token)),
+      timeout_(timeout) {}
+
+absl::Status NotifyNotifier::Notify(const FailureRecord& failure, const Recipient& recipient,
+                                    const absl::Notification& stop) {
+  const notify::v1::NotifyFailureRequest request = NotifyRequestFor(failure, recipient);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  if (!caller_token_.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
+  }
+  notify::v1::NotifyFailureResponse response;
+  grpc::Status status;
+  absl::Notification done;
+  stub_->async()->NotifyFailure(&context, &request, &response, [&](grpc::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
+  // A stop cancels the call in flight rather than wait out its deadline.
+  while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
+    if (stop.HasBeenNotified()) context.TryCancel();
+  }
+  return FromGrpcStatus(status);
+}
+
+}  // namespace crmsync::sync

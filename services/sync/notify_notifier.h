@@ -1,0 +1,36 @@
+// FailureNotifier over gRPC: notify's NotifyFailure, the kind chosen by the failure's reason as
+// notify.proto's table says, the failure id as the idempotency key.
+#ifndef CRMSYNC_SERVICES_SYNC_NOTIFY_NOTIFIER_H_
+#define CRMSYNC_SERVICES_SYNC_NOTIFY_NOTIFIER_H_
+
+#include <memory>
+#include <string>
+
+#include "crmsync/notify/v1/notify.grpc.pb.h"
+#include "services/sync/failure_relay.h"
+
+namespace crmsync::sync {
+
+// The request NotifyFailure gets for `failure`: DUE_DATE_BEYOND_STRICT_SCHEDULE and
+// SUBTASK_PARENT_CLOSED as their own kinds, every other reason CHANGE_REFUSED_BY_OTHER_SIDE; the
+// failure's message as the reason.
+notify::v1::NotifyFailureRequest NotifyRequestFor(const FailureRecord& failure,
+                                                  const Recipient& recipient);
+
+class NotifyNotifier : public FailureNotifier {
+ public:
+  // Calls notify at `address` (host:port); `caller_token`, when set, is sent as the bearer
+  // credential and never logged. Each call is bounded by `timeout`.
+  NotifyNotifier(const std::string& address, std::string caller_token, absl::Duration timeout);
+  absl::Status Notify(const FailureRecord& failure, const Recipient& recipient,
+                      const absl::Notification& stop) override;
+
+ private:
+  std::unique_ptr<notify::v1::NotifyService::Stub> stub_;
+  const std::string caller_token_;
+  const absl::Duration timeout_;
+};
+
+}  // namespace crmsync::sync
+
+#endif  // CRMSYNC_SERVICES_SYNC_NOTIFY_NOTIFIER_H_
