@@ -43,7 +43,12 @@ notify::v1::NotifyFailureRequest NotifyRequestFor(const FailureRecord& failure,
   p->set_side(static_cast<common::v1::Side>(failure.origin_side));
   p->set_task_id(failure.origin_side == Side::kCrm ? failure.crm_task_id
                                                    : failure.projects_task_id);
+  p->set_task_title(failure.task_title);
   p->set_project_id(failure.project_id);
+  p->set_project_name(failure.project_name);
+  *p->mutable_project_start_date() = ToProtoDate(failure.project_start_date);
+  *p->mutable_project_end_date() = ToProtoDate(failure.project_end_date);
+  p->set_parent_task_title(failure.parent_task_title);
   if (failure.field) {
     // notify shows fields in title case: "End Date".
     std::string field(FieldDisplayName(*failure.field));

@@ -76,12 +76,19 @@ absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change)
     bool needs_more = false;
     auto outcome = store_.RecordChange(
         change,
-        [&](const std::optional<StoredTask>& fresh) -> absl::StatusOr<ChangeDecision> {
+        [&](const std::optional<StoredTask>& fresh,
+            FailureContext& failure) -> absl::StatusOr<ChangeDecision> {
           decided_on = fresh;
           TaskContext context = ContextOf(fresh);
           needs_more = !reads.Cover(NeededReadsFor(change, portal.value_maps, context));
           if (needs_more) return absl::AbortedError("the task changed while it was being read");
           reads.Fill(context);
+          if (reads.schedule) {
+            failure.project_name = reads.schedule->project_name;
+            failure.project_start_date = reads.schedule->start;
+            failure.project_end_date = reads.schedule->end;
+          }
+          if (reads.parent) failure.parent_task_title = reads.parent->title;
           return DecideChange(change, portal.value_maps, context);
         },
         clock_.Now());

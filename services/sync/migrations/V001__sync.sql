@@ -83,6 +83,13 @@ CREATE TABLE failures (
   actor_user_id      text        NOT NULL,
   actor_email        text        NOT NULL,
   actor_display_name text        NOT NULL,
+  -- What the failure's email tells beside the values: the task's title and, when a rule read
+  -- them, the project's name and schedule and the parent task's title ('' / NULL otherwise).
+  task_title         text        NOT NULL,
+  project_name       text        NOT NULL,
+  project_start_date date,
+  project_end_date   date,
+  parent_task_title  text        NOT NULL,
   create_time        timestamptz NOT NULL
 );
 CREATE INDEX failures_newest ON failures (portal_id, create_time DESC, failure_id DESC);

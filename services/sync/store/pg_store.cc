@@ -24,6 +24,19 @@ absl::Time TimeOf(const pqxx::row& row, const char* column) {
   return absl::FromUnixMicros(row[column].as<int64_t>());
 }
 
+std::optional<std::string> DayOrNull(const std::optional<absl::CivilDay>& day) {
+  if (!day) return std::nullopt;
+  return absl::FormatCivilTime(*day);
+}
+
+std::optional<absl::CivilDay> DayOf(const pqxx::row& row, const char* column) {
+  absl::CivilDay day;
+  if (row[column].is_null() || !absl::ParseCivilTime(row[column].c_str(), &day)) {
+    return std::nullopt;
+  }
+  return day;
+}
+
 const char* SideName(Side side) { return side == Side::kCrm ? "crm" : "projects"; }
 Side SideFromName(const std::string& name) { return name == "crm" ? Side::kCrm : Side::kProjects; }
 
@@ -202,6 +215,11 @@ absl::StatusOr<FailureRecord> FailureFrom(const pqxx::row& row) {
   f.actor = {row["actor_user_id"].as<std::string>(), row["actor_email"].as<std::string>(),
              row["actor_display_name"].as<std::string>()};
   f.create_time = TimeOf(row, "create_micros");
+  f.task_title = row["task_title"].as<std::string>();
+  f.project_name = row["project_name"].as<std::string>();
+  f.project_start_date = DayOf(row, "project_start_date");
+  f.project_end_date = DayOf(row, "project_end_date");
+  f.parent_task_title = row["parent_task_title"].as<std::string>();
   return f;
 }
 
@@ -218,7 +236,8 @@ std::optional<std::string> JsonOrNull(const std::optional<FieldValue>& value) {
 
 // Records the failure of a REJECTED change; returns its id.
 std::string InsertFailure(Tx& tx, const TaskChange& change, const std::optional<StoredTask>& task,
-                          const ChangeDecision& decision, absl::Time now) {
+                          const ChangeDecision& decision, const FailureContext& context,
+                          absl::Time now) {
   std::string project_id = change.project_id;
   std::string projects_task_id = change.origin_side == Side::kProjects ? change.task_id : "";
   std::string crm_task_id = change.origin_side == Side::kCrm ? change.task_id : "";
@@ -226,6 +245,12 @@ std::string InsertFailure(Tx& tx, const TaskChange& change, const std::optional<
     project_id = task->link.project_id;
     projects_task_id = task->link.projects_task_id;
     crm_task_id = task->link.crm_task_id;
+  }
+  std::string task_title;
+  if (task) {
+    if (auto it = task->canonical.find(Field::kTitle); it != task->canonical.end()) {
+      task_title = std::get<std::string>(it->second.value);
+    }
   }
   std::string field;
   std::optional<FieldValue> attempted;
@@ -244,7 +269,9 @@ std::string InsertFailure(Tx& tx, const TaskChange& change, const std::optional<
       "insert_failure", change.portal_id, std::string(ReasonName(decision.reason)),
       decision.message, SideName(change.origin_side), change.event_id, project_id, projects_task_id,
       crm_task_id, field, JsonOrNull(attempted), JsonOrNull(kept), change.actor.user_id,
-      change.actor.email, change.actor.display_name, Micros(now));
+      change.actor.email, change.actor.display_name, Micros(now), task_title, context.project_name,
+      DayOrNull(context.project_start_date), DayOrNull(context.project_end_date),
+      context.parent_task_title);
   return rows[0]["failure_id"].as<std::string>();
 }
 
@@ -335,7 +362,8 @@ absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
           if (!links.empty()) {
             ASSIGN_OR_RETURN(task, TaskFrom(tx, links[0]));
           }
-          ASSIGN_OR_RETURN(ChangeDecision decision, decide(task));
+          FailureContext context;
+          ASSIGN_OR_RETURN(ChangeDecision decision, decide(task, context));
           RecordedOutcome out;
           out.process_time = now;
           if (decision.result == Outcome::kApplied && task) {
@@ -343,7 +371,7 @@ absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
                 ApplyChange(tx, change, links[0]["link_id"].as<int64_t>(), decision, now);
           } else if (decision.result == Outcome::kRejected &&
                      decision.reason != FailureReason::kTaskNotLinked) {
-            out.failure_id = InsertFailure(tx, change, task, decision, now);
+            out.failure_id = InsertFailure(tx, change, task, decision, context, now);
             RETURN_IF_ERROR(
                 work_queue::Enqueue(
                     tx, {kFailureRelayQueue, out.failure_id, out.failure_id, "", now}, now)

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "services/sync/change/merge.h"
 #include "services/sync/change/task.h"
@@ -76,6 +77,22 @@ struct FailureRecord {
   std::optional<FieldValue> kept_value;
   Actor actor;
   absl::Time create_time;
+  // For the email: the task's title (its canonical one, "" when it has none) and what the rules
+  // read, when they read it.
+  std::string task_title;
+  std::string project_name;
+  std::optional<absl::CivilDay> project_start_date;
+  std::optional<absl::CivilDay> project_end_date;
+  std::string parent_task_title;
+};
+
+// What the decision knew beyond the recorded task, kept with a failure for its email: the
+// project's schedule and the parent task, as the rules read them.
+struct FailureContext {
+  std::string project_name;
+  std::optional<absl::CivilDay> project_start_date;
+  std::optional<absl::CivilDay> project_end_date;
+  std::string parent_task_title;
 };
 
 // Where a page of failures starts: after this failure (newest first).
@@ -100,8 +117,10 @@ struct FailureQuery {
 // failure, keyed by and carrying its id.
 inline constexpr char kFailureRelayQueue[] = "sync_failure_relay";
 
-// Decides a change from the task as recorded under its lock (nullopt: not linked).
-using DecideFn = std::function<absl::StatusOr<ChangeDecision>(const std::optional<StoredTask>&)>;
+// Decides a change from the task as recorded under its lock (nullopt: not linked), and fills
+// what a failure's email needs of the reads it made.
+using DecideFn = std::function<absl::StatusOr<ChangeDecision>(const std::optional<StoredTask>&,
+                                                              FailureContext&)>;
 
 class SyncStore {
  public:

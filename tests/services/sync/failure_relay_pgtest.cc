@@ -78,7 +78,10 @@ class FailureRelayPgTest : public ::testing::Test {
     change.actor = std::move(actor);
     auto outcome = store_->RecordChange(
         change,
-        [&](const std::optional<StoredTask>& task) {
+        [&](const std::optional<StoredTask>& task, FailureContext& failure) {
+          failure.project_name = "Data Migration";
+          failure.project_start_date = absl::CivilDay(2025, 6, 1);
+          failure.project_end_date = absl::CivilDay(2025, 6, 30);
           TaskContext context;
           context.link = task->link.state;
           context.canonical = task->canonical;
@@ -130,6 +133,12 @@ TEST_F(FailureRelayPgTest, ARecordedFailureIsQueuedWithItAndHandedToNotifyOnce) 
   EXPECT_EQ(notifier_.calls[0].failure.failure_id, failure_id);
   EXPECT_EQ(notifier_.calls[0].recipient.email, "george@example.com");
   EXPECT_EQ(notifier_.calls[0].recipient.display_name, "George Miller");
+  // What the email tells beside the values: the task's title and what the decision read.
+  EXPECT_EQ(notifier_.calls[0].failure.task_title, "Migrate data");
+  EXPECT_EQ(notifier_.calls[0].failure.project_name, "Data Migration");
+  EXPECT_EQ(notifier_.calls[0].failure.project_start_date, absl::CivilDay(2025, 6, 1));
+  EXPECT_EQ(notifier_.calls[0].failure.project_end_date, absl::CivilDay(2025, 6, 30));
+  EXPECT_EQ(notifier_.calls[0].failure.parent_task_title, "");
   EXPECT_EQ(Stats().pending, 0);
   EXPECT_EQ(Relayed("delivered"), 1);
 
@@ -186,6 +195,10 @@ TEST(NotifyRequestFor, TheKindFollowsTheReasonAndTheFailureIdIsTheKey) {
   failure.attempted_value = EndDate(absl::CivilDay(2025, 7, 15));
   failure.kept_value = EndDate(absl::CivilDay(2025, 6, 20));
   failure.create_time = kNow;
+  failure.task_title = "Migrate data";
+  failure.project_name = "Data Migration";
+  failure.project_start_date = absl::CivilDay(2025, 6, 1);
+  failure.project_end_date = absl::CivilDay(2025, 6, 30);
   notify::v1::NotifyFailureRequest request =
       NotifyRequestFor(failure, {"george@example.com", "George Miller"});
   EXPECT_EQ(request.failure_id(), "42");
@@ -196,6 +209,11 @@ TEST(NotifyRequestFor, TheKindFollowsTheReasonAndTheFailureIdIsTheKey) {
   EXPECT_EQ(request.parameters().attempted_value(), "2025-07-15");
   EXPECT_EQ(request.parameters().kept_value(), "2025-06-20");
   EXPECT_EQ(request.parameters().reason(), failure.message);
+  EXPECT_EQ(request.parameters().task_title(), "Migrate data");
+  EXPECT_EQ(request.parameters().project_name(), "Data Migration");
+  EXPECT_EQ(request.parameters().project_start_date().day(), 1);
+  EXPECT_EQ(request.parameters().project_end_date().month(), 6);
+  EXPECT_EQ(request.parameters().project_end_date().day(), 30);
 
   failure.reason = FailureReason::kSubtaskParentClosed;
   EXPECT_EQ(NotifyRequestFor(failure, {}).kind(),

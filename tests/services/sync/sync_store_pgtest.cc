@@ -51,7 +51,7 @@ TaskLink Link(std::string projects_task_id, std::string crm_task_id) {
 
 // The pipeline's decision on the recorded task, with no live reads.
 DecideFn Decide(const TaskChange& change) {
-  return [change](const std::optional<StoredTask>& task) {
+  return [change](const std::optional<StoredTask>& task, FailureContext&) {
     TaskContext context;
     if (task) {
       context.link = task->link.state;
@@ -126,7 +126,7 @@ TEST_F(SyncStorePgTest, ARepeatedEventReturnsItsFirstOutcomeWithoutDecidingAgain
   bool decided = false;
   auto repeat = store_->RecordChange(
       WithTitle(change, "Renamed again"),
-      [&](const std::optional<StoredTask>&) -> absl::StatusOr<ChangeDecision> {
+      [&](const std::optional<StoredTask>&, FailureContext&) -> absl::StatusOr<ChangeDecision> {
         decided = true;
         return absl::InternalError("must not be called");
       },
@@ -143,7 +143,7 @@ TEST_F(SyncStorePgTest, AFailedDecisionRecordsNothing) {
   const TaskChange change = WithTitle(ChangeFrom(Side::kCrm), "Renamed");
   auto outcome = store_->RecordChange(
       change,
-      [](const std::optional<StoredTask>&) -> absl::StatusOr<ChangeDecision> {
+      [](const std::optional<StoredTask>&, FailureContext&) -> absl::StatusOr<ChangeDecision> {
         return absl::UnavailableError("Zoho Projects did not answer");
       },
       kNow);
