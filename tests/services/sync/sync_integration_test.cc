@@ -1,23 +1,31 @@
 // The crmsync-sync binary end to end: zoho-sim as Zoho, the real crmsync-auth and
 // crmsync-mapping binaries, a real PostgreSQL. What a caller of SubmitChange sees when the rules
 // read the live Projects state (a strict project's schedule, a closed parent task) and the owner
-// goes through mapping's user links; and FAILED_PRECONDITION when the portal has no Projects
-// grant. AddTaskToCrm is not built yet, so the test links its tasks through the sync store.
+// goes through mapping's user links; FAILED_PRECONDITION when the portal has no Projects grant;
+// and the one email the real crmsync-notify sends (to a real SMTP server) for a rejection.
+// AddTaskToCrm is not built yet, so the test links its tasks through the sync store.
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "crmsync/auth/v1/auth.grpc.pb.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
+#include "crmsync/notify/v1/notify.grpc.pb.h"
 #include "crmsync/sync/v1/sync.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "libs/crypto/aead.h"
 #include "libs/pg/pool.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "services/sync/schema.h"
 #include "services/sync/store/pg_store.h"
+#include "tests/services/notify/mime.h"
+#include "tests/services/notify/smtp_sink.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/subprocess.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
@@ -90,7 +98,21 @@ class SyncIntegrationTest : public ::testing::Test {
     mapping_args.push_back("--projects_api_url=" + sim_->base_url());
     mapping_ = Start("crmsync-mapping", mapping_args);
     ASSERT_NE(mapping_.channel, nullptr);
+    mail_dir_ = (std::filesystem::temp_directory_path() /
+                 absl::StrCat("crmsync_sync_it_", getpid(), "_", database_->name()))
+                    .string();
+    std::filesystem::create_directories(mail_dir_);
+    sink_ = notify::SmtpSink::Start(mail_dir_);
+    ASSERT_TRUE(sink_);
+    std::vector<std::string> notify_args = common;
+    notify_args.push_back(absl::StrCat("--smtp_url=smtp://127.0.0.1:", sink_->port));
+    notify_args.push_back("--mail_from=crmsync@example.com");
+    notify_args.push_back("--send_idle_poll=50ms");
+    notify_ = Start("crmsync-notify", notify_args);
+    ASSERT_NE(notify_.channel, nullptr);
     std::vector<std::string> sync_args = common;
+    sync_args.push_back("--notify_address=" + notify_.address);
+    sync_args.push_back("--relay_interval=50ms");
     sync_args.push_back("--mapping_address=" + mapping_.address);
     sync_args.push_back("--auth_address=" + auth_.address);
     sync_args.push_back("--projects_api_url=" + sim_->base_url());
@@ -116,6 +138,39 @@ class SyncIntegrationTest : public ::testing::Test {
           status["id"].is_string() ? status["id"].get<std::string>() : status["id"].dump();
     }
     UpsertPortal(portal_);
+  }
+
+  void TearDown() override {
+    if (!mail_dir_.empty()) std::filesystem::remove_all(mail_dir_);
+  }
+
+  // The emails the SMTP server received for `email`, once there are `count` of them (bounded).
+  std::vector<notify::Mail> MailsTo(const std::string& email, size_t count) {
+    std::vector<notify::Mail> mails;
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      mails.clear();
+      for (auto& mail : notify::Mailbox(mail_dir_)) {
+        if (mail.rcpt_to == email) mails.push_back(std::move(mail));
+      }
+      if (mails.size() >= count) break;
+      absl::SleepFor(absl::Milliseconds(50));  // polling the mailbox, bounded above
+    }
+    return mails;
+  }
+
+  // sync's failure relay queue, once nothing in it is pending or running (bounded).
+  work_queue::QueueStats RelayDrained() {
+    work_queue::QueueStats stats;
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      auto read = work_queue::ReadStats(*pool_, kFailureRelayQueue, absl::Now());
+      EXPECT_TRUE(read.ok()) << read.status();
+      if (read.ok()) stats = *read;
+      if (read.ok() && stats.pending == 0 && stats.running == 0) break;
+      absl::SleepFor(absl::Milliseconds(50));  // polling the queue, bounded above
+    }
+    return stats;
   }
 
   nlohmann::json Control(const std::string& path, const nlohmann::json& body) {
@@ -187,7 +242,8 @@ class SyncIntegrationTest : public ::testing::Test {
     link.state = LinkState::kActive;
     auto linked = store_->CreateLink(
         link,
-        {{Field::kEndDate,
+        {{Field::kTitle, FieldState{std::string("Migrate data"), 1, Side::kProjects, set, "seed"}},
+         {Field::kEndDate,
           FieldState{EndDate(absl::CivilDay(2025, 6, 20)), 1, Side::kProjects, set, "seed"}}},
         set);
     ASSERT_TRUE(linked.ok()) << linked.status();
@@ -225,7 +281,9 @@ class SyncIntegrationTest : public ::testing::Test {
 
   std::unique_ptr<crmsync::testing::TestDatabase> database_;
   std::unique_ptr<crmsync::testing::ZohoSimProcess> sim_;
-  Binary auth_, mapping_, sync_;
+  std::string mail_dir_;
+  std::unique_ptr<notify::SmtpSink> sink_;
+  Binary auth_, mapping_, notify_, sync_;
   std::unique_ptr<v1::SyncService::Stub> stub_;
   std::unique_ptr<mapping::v1::MappingService::Stub> mapping_stub_;
   std::unique_ptr<pg::Pool> pool_;
@@ -252,6 +310,39 @@ TEST_F(SyncIntegrationTest, TheStrictScheduleIsReadLiveFromProjects) {
   EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_DUE_DATE_BEYOND_STRICT_SCHEDULE);
   EXPECT_EQ(outcome.message(),
             "End date 2025-07-15 is after the end of strict project Data Migration (2025-06-30)");
+
+  // George gets one email naming the project and its schedule; the repeat records nothing new.
+  v1::ChangeOutcome repeat;
+  ASSERT_TRUE(Submit(late, &repeat).ok());
+  EXPECT_EQ(repeat.result(), v1::OUTCOME_DUPLICATE);
+  const std::vector<notify::Mail> mails = MailsTo("george@example.com", 1);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(notify::testing::Header(mails[0].data, "Subject"),
+            "Your due date change to \"Migrate data\" was not applied");
+  const std::string text = notify::testing::Part(mails[0].data, "text/plain");
+  EXPECT_THAT(text, HasSubstr("set End Date to 2025-07-15 in Zoho CRM"));
+  EXPECT_THAT(text, HasSubstr("its schedule runs from 2025-06-01 to 2025-06-30"));
+  EXPECT_THAT(text, HasSubstr("keeps the End Date 2025-06-20"));
+  const work_queue::QueueStats relayed = RelayDrained();
+  EXPECT_EQ(relayed.pending + relayed.running + relayed.dead, 0);
+  // notify has recorded that one email as sent: nothing more is on its way.
+  auto notify = notify::v1::NotifyService::NewStub(notify_.channel);
+  notify::v1::NotificationState state = notify::v1::NOTIFICATION_STATE_UNSPECIFIED;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (state != notify::v1::NOTIFICATION_STATE_SENT && absl::Now() < deadline) {
+    notify::v1::GetNotificationRequest request;
+    request.set_failure_id(outcome.failure_id());
+    notify::v1::GetNotificationResponse response;
+    grpc::ClientContext context;
+    if (notify->GetNotification(&context, request, &response).ok()) {
+      state = response.notification().state();
+    }
+    if (state != notify::v1::NOTIFICATION_STATE_SENT) {
+      absl::SleepFor(absl::Milliseconds(50));  // polling notify's state, bounded above
+    }
+  }
+  EXPECT_EQ(state, notify::v1::NOTIFICATION_STATE_SENT);
+  EXPECT_EQ(MailsTo("george@example.com", 1).size(), 1u);
 
   v1::TaskChange last_day = CrmChange("6000000012345", "due-last-day");
   last_day.mutable_fields()->mutable_end_date()->set_year(2025);
