@@ -223,10 +223,13 @@ grpc::Status SyncServer::BatchSubmitChanges(grpc::ServerContext*,
     auto processed = pipeline_.Submit(changes[i]);
     if (!processed.ok()) {
       // Earlier changes stay applied; the message says where the batch stopped.
-      return ToGrpcStatus(absl::Status(
-          processed.status().code(),
-          absl::StrCat("changes[", i, "]: ", processed.status().message(), " (changes 0..",
-                       static_cast<int64_t>(i) - 1, " were processed)")));
+      const std::string processed_before =
+          i == 0 ? "no change was processed"
+                 : absl::StrCat("changes 0..", i - 1, " were processed");
+      return ToGrpcStatus(
+          absl::Status(processed.status().code(),
+                       absl::StrCat("changes[", i, "]: ", processed.status().message(), " (",
+                                    processed_before, ")")));
     }
     metrics_.Processed(changes[i].origin_side, processed->outcome.decision,
                        processed->outcome.duplicate);

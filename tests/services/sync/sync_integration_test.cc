@@ -6,6 +6,7 @@
 // AddTaskToCrm is not built yet, so the test links its tasks through the sync store.
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -116,6 +117,7 @@ class SyncIntegrationTest : public ::testing::Test {
     sync_args.push_back("--mapping_address=" + mapping_.address);
     sync_args.push_back("--auth_address=" + auth_.address);
     sync_args.push_back("--projects_api_url=" + sim_->base_url());
+    sync_args_ = sync_args;
     sync_ = Start("crmsync-sync", sync_args);
     ASSERT_NE(sync_.channel, nullptr);
     stub_ = v1::SyncService::NewStub(sync_.channel);
@@ -171,6 +173,26 @@ class SyncIntegrationTest : public ::testing::Test {
       absl::SleepFor(absl::Milliseconds(50));  // polling the queue, bounded above
     }
     return stats;
+  }
+
+  // The state of notify's notification for `failure_id`, once SENT (bounded).
+  notify::v1::NotificationState NotificationState(const std::string& failure_id) {
+    auto notify = notify::v1::NotifyService::NewStub(notify_.channel);
+    notify::v1::NotificationState state = notify::v1::NOTIFICATION_STATE_UNSPECIFIED;
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (state != notify::v1::NOTIFICATION_STATE_SENT && absl::Now() < deadline) {
+      notify::v1::GetNotificationRequest request;
+      request.set_failure_id(failure_id);
+      notify::v1::GetNotificationResponse response;
+      grpc::ClientContext context;
+      if (notify->GetNotification(&context, request, &response).ok()) {
+        state = response.notification().state();
+      }
+      if (state != notify::v1::NOTIFICATION_STATE_SENT) {
+        absl::SleepFor(absl::Milliseconds(50));  // polling notify's state, bounded above
+      }
+    }
+    return state;
   }
 
   nlohmann::json Control(const std::string& path, const nlohmann::json& body) {
@@ -281,6 +303,7 @@ class SyncIntegrationTest : public ::testing::Test {
 
   std::unique_ptr<crmsync::testing::TestDatabase> database_;
   std::unique_ptr<crmsync::testing::ZohoSimProcess> sim_;
+  std::vector<std::string> sync_args_;  // the flags sync_ was started with
   std::string mail_dir_;
   std::unique_ptr<notify::SmtpSink> sink_;
   Binary auth_, mapping_, notify_, sync_;
@@ -326,22 +349,7 @@ TEST_F(SyncIntegrationTest, TheStrictScheduleIsReadLiveFromProjects) {
   const work_queue::QueueStats relayed = RelayDrained();
   EXPECT_EQ(relayed.pending + relayed.running + relayed.dead, 0);
   // notify has recorded that one email as sent: nothing more is on its way.
-  auto notify = notify::v1::NotifyService::NewStub(notify_.channel);
-  notify::v1::NotificationState state = notify::v1::NOTIFICATION_STATE_UNSPECIFIED;
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (state != notify::v1::NOTIFICATION_STATE_SENT && absl::Now() < deadline) {
-    notify::v1::GetNotificationRequest request;
-    request.set_failure_id(outcome.failure_id());
-    notify::v1::GetNotificationResponse response;
-    grpc::ClientContext context;
-    if (notify->GetNotification(&context, request, &response).ok()) {
-      state = response.notification().state();
-    }
-    if (state != notify::v1::NOTIFICATION_STATE_SENT) {
-      absl::SleepFor(absl::Milliseconds(50));  // polling notify's state, bounded above
-    }
-  }
-  EXPECT_EQ(state, notify::v1::NOTIFICATION_STATE_SENT);
+  EXPECT_EQ(NotificationState(outcome.failure_id()), notify::v1::NOTIFICATION_STATE_SENT);
   EXPECT_EQ(MailsTo("george@example.com", 1).size(), 1u);
 
   v1::TaskChange last_day = CrmChange("6000000012345", "due-last-day");
@@ -426,6 +434,52 @@ TEST_F(SyncIntegrationTest, AnOwnerIsLinkedThroughMappingsUsersByEmail) {
   change.mutable_fields()->set_owner_user_id("4000000099999");
   ASSERT_TRUE(Submit(change, &outcome).ok());
   EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_UNKNOWN_OWNER);
+}
+
+// The failure and its relay item commit with the rejection; a sync killed before its relay
+// called notify leaves them behind, and the sync started next emails George exactly once.
+TEST_F(SyncIntegrationTest, AFailureCommittedBeforeAKillIsEmailedOnceAfterTheRestart) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  LinkedTasks("Open");
+  ASSERT_EQ(*sync_.process->Terminate(absl::Seconds(15)), 0);
+  // This sync looked at its empty relay queue at start and will not look again for an hour.
+  std::vector<std::string> idle_relay = sync_args_;
+  idle_relay.push_back("--relay_interval=1h");
+  sync_ = Start("crmsync-sync", idle_relay);
+  ASSERT_NE(sync_.channel, nullptr);
+  ASSERT_TRUE(sync_.process
+                  ->WaitForLine(
+                      [](const nlohmann::json& j) {
+                        return j.value("msg", "") == "background task started" &&
+                               j.value("task", "") == "failure_relay";
+                      },
+                      absl::Seconds(20))
+                  .ok());
+  stub_ = v1::SyncService::NewStub(sync_.channel);
+  v1::TaskChange late = CrmChange("6000000012345", "due-late");
+  late.mutable_fields()->mutable_end_date()->set_year(2025);
+  late.mutable_fields()->mutable_end_date()->set_month(7);
+  late.mutable_fields()->mutable_end_date()->set_day(15);
+  v1::ChangeOutcome outcome;
+  ASSERT_TRUE(Submit(late, &outcome).ok());
+  ASSERT_EQ(outcome.result(), v1::OUTCOME_REJECTED);
+
+  ASSERT_EQ(::kill(sync_.process->pid(), SIGKILL), 0);
+  ASSERT_TRUE(sync_.process->Wait(absl::Seconds(15)).ok());
+  auto queued = work_queue::ReadStats(*pool_, kFailureRelayQueue, absl::Now());
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  EXPECT_EQ(queued->pending, 1);
+  EXPECT_TRUE(notify::Mailbox(mail_dir_).empty());
+
+  sync_ = Start("crmsync-sync", sync_args_);
+  ASSERT_NE(sync_.channel, nullptr);
+  const work_queue::QueueStats relayed = RelayDrained();
+  EXPECT_EQ(relayed.pending + relayed.running + relayed.dead, 0);
+  EXPECT_EQ(NotificationState(outcome.failure_id()), notify::v1::NOTIFICATION_STATE_SENT);
+  const std::vector<notify::Mail> mails = MailsTo("george@example.com", 1);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_THAT(notify::testing::Part(mails[0].data, "text/plain"),
+              HasSubstr("its schedule runs from 2025-06-01 to 2025-06-30"));
 }
 
 }  // namespace

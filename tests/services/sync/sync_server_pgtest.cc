@@ -395,6 +395,7 @@ TEST_F(SyncServerTest, ABatchStopsAtAChangeThatCannotBeReadAndKeepsTheEarlierOne
   const grpc::Status status = stub_->BatchSubmitChanges(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(status.error_message(), StartsWith("changes[1]: "));
+  EXPECT_THAT(status.error_message(), HasSubstr("(changes 0..0 were processed)"));
   EXPECT_EQ(State().fields(0).value().text(), "Applied first");
   EXPECT_EQ(State().fields(2).version(), 1);
 }
