@@ -55,14 +55,18 @@ notify::NewNotification Failure(const std::string& failure_id) {
 
 // Runs each of notify's statements once through the store, as a serving process does.
 void UseEveryStatement(notify::PgStore& store, const std::string& failure_id, absl::Time now) {
-  const auto first = store.Insert(Failure(failure_id + "-a"), "subject", now, now);
+  const auto first =
+      store.Insert(Failure(failure_id + "-a"), "subject", now, now, absl::InfiniteFuture());
   ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_TRUE(store.Insert(Failure(failure_id + "-b"), "subject", now, now + absl::Hours(1)).ok());
-  const auto by_id = store.GetById(first->notification.notification_id);
+  ASSERT_TRUE(store
+                  .Insert(Failure(failure_id + "-b"), "subject", now, now + absl::Hours(1),
+                          absl::InfiniteFuture())
+                  .ok());
+  const auto by_id = store.GetById(first->notification.notification_id, absl::InfiniteFuture());
   ASSERT_TRUE(by_id.ok()) << by_id.status();
-  const auto by_failure = store.GetByFailureId(failure_id + "-a");
+  const auto by_failure = store.GetByFailureId(failure_id + "-a", absl::InfiniteFuture());
   ASSERT_TRUE(by_failure.ok()) << by_failure.status();
-  const auto page = store.List({}, std::nullopt, 10);
+  const auto page = store.List({}, std::nullopt, 10, absl::InfiniteFuture());
   ASSERT_TRUE(page.ok()) << page.status();
   const auto claims = store.ClaimDue(1, absl::Minutes(1), now);
   ASSERT_TRUE(claims.ok()) << claims.status();
