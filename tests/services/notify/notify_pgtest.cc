@@ -17,6 +17,7 @@
 #include "services/notify/sender.h"
 #include "tests/services/notify/mime.h"
 #include "tests/services/notify/seeds.h"
+#include "tests/support/pg/deadline_pool_options.h"
 #include "tests/support/pg/test_database.h"
 
 namespace crmsync::notify {
@@ -226,18 +227,10 @@ TEST_F(NotifyPgTest, GetByIdOrFailureId) {
 
 // A caller's deadline bounds the statements run for it: while another transaction holds the
 // notifications table, calls end with DEADLINE_EXCEEDED, nothing is stored behind the caller's
-// back once the table is free, and the service answers at once afterwards. The pool's own
-// timeouts are off and it has one connection, so only the deadline can end the wait, and a
-// statement left waiting would hold up the calls after it.
+// back once the table is free, and the service answers at once afterwards.
 TEST_F(NotifyPgTest, ADeadlinePassingWhileAStatementWaitsEndsItsWork) {
-  pg::PoolOptions options;
-  options.database_url = database_->url();
-  options.schema = "notify";
-  options.max_connections = 1;
-  options.connection.statement_timeout = absl::ZeroDuration();
-  options.connection.lock_timeout = absl::ZeroDuration();
-  options.statements = Queries();
-  auto pool = pg::Pool::Create(options);
+  auto pool = pg::Pool::Create(
+      crmsync::testing::OnlyDeadlinesBoundWaits(database_->url(), "notify", Queries()));
   ASSERT_TRUE(pool.ok()) << pool.status();
   PgStore store(**pool);
   NotifyServer server(store, templates_, clock_, metrics_);
