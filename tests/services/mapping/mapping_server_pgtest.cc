@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <pqxx/pqxx>
+#include <tuple>
 
 #include "prometheus/registry.h"
 #include "services/mapping/mapping_server.h"
@@ -356,6 +357,46 @@ TEST_F(MappingServerTest, ProjectDealsAndUsers) {
   users.set_link_filter(static_cast<v1::LinkFilter>(5));
   EXPECT_THAT(Call(&v1::MappingService::Stub::ListUsers, users, &listed).error_message(),
               StartsWith("link_filter: "));
+}
+
+TEST_F(MappingServerTest, UnmapDealEndsTheAssociationAndAnswersTheDocumentedCodes) {
+  ProjectAndDeals();
+  ASSERT_TRUE(MapDeal("d1").ok());
+  v1::UnmapDealRequest request;
+  request.set_portal_id("1001");
+  request.set_crm_deal_id("d1");
+  v1::UnmapDealResponse response;
+  const auto unmapped = Call(&v1::MappingService::Stub::UnmapDeal, request, &response);
+  ASSERT_TRUE(unmapped.ok()) << unmapped.error_message();
+  EXPECT_EQ(response.deal().crm_deal_id(), "d1");
+  EXPECT_TRUE(response.deal().project_id().empty()) << response.deal().DebugString();
+  v1::ListProjectDealsRequest list;
+  list.set_portal_id("1001");
+  list.set_project_id("pr1");
+  v1::ListProjectDealsResponse deals;
+  ASSERT_TRUE(Call(&v1::MappingService::Stub::ListProjectDeals, list, &deals).ok());
+  EXPECT_THAT(deals.deals(), IsEmpty());
+
+  // Unmapped already, never associated, unknown: NOT_FOUND naming the deal.
+  for (const char* deal : {"d1", "d2", "d9"}) {
+    request.set_crm_deal_id(deal);
+    const auto status = Call(&v1::MappingService::Stub::UnmapDeal, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << deal;
+    EXPECT_THAT(status.error_message(), StartsWith("crm_deal_id: ")) << deal;
+  }
+  request.set_crm_deal_id("d1");
+  request.set_portal_id("9999");
+  EXPECT_EQ(Call(&v1::MappingService::Stub::UnmapDeal, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  for (const auto& [portal, deal, field] :
+       {std::tuple{"", "d1", "portal_id: "}, std::tuple{"10/01", "d1", "portal_id: "},
+        std::tuple{"1001", "", "crm_deal_id: "}}) {
+    request.set_portal_id(portal);
+    request.set_crm_deal_id(deal);
+    const auto status = Call(&v1::MappingService::Stub::UnmapDeal, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_THAT(status.error_message(), StartsWith(field));
+  }
 }
 
 // A caller's deadline bounds the statements run for it: while another transaction holds the
