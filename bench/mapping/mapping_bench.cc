@@ -82,7 +82,9 @@ int main() {
   auto pool = crmsync::pg::Pool::Create(options);
   if (!pool.ok()) return Fail("pool", pool.status());
   PgStore store(**pool);
-  if (auto s = store.UpsertPortal({kPortal, "Bench", "20050", {}, {}}, absl::Now()); !s.ok()) {
+  if (auto s = store.UpsertPortal({kPortal, "Bench", "20050", {}, {}}, absl::Now(),
+                                  absl::InfiniteFuture());
+      !s.ok()) {
     return Fail("portal", s.status());
   }
 
@@ -94,11 +96,14 @@ int main() {
                    absl::StrCat("CLIENT company ", i % 10 == 0 && i > 0 ? i - 1 : i, "  gmbh")});
   }
   absl::Time start = absl::Now();
-  if (auto s = store.ReplaceAccounts(kPortal, DirectoryPart::kClientAccounts, clients, start);
+  if (auto s = store.ReplaceAccounts(kPortal, DirectoryPart::kClientAccounts, clients, start,
+                                     absl::InfiniteFuture());
       !s.ok()) {
     return Fail("load client accounts", s.status());
   }
-  if (auto s = store.ReplaceAccounts(kPortal, DirectoryPart::kCrmAccounts, crm, start); !s.ok()) {
+  if (auto s = store.ReplaceAccounts(kPortal, DirectoryPart::kCrmAccounts, crm, start,
+                                     absl::InfiniteFuture());
+      !s.ok()) {
     return Fail("load CRM accounts", s.status());
   }
   std::cout << "loaded " << accounts << " client accounts and " << accounts
@@ -181,14 +186,15 @@ int main() {
   crmsync::http::RetryingHttpClient http(curl, crmsync::http::RetryPolicy{});
   prometheus::Registry registry;
   MappingMetrics metrics(registry);
-  if (auto s = store.UpsertPortal({"2002", "Import bench", "20051", {}, {}}, absl::Now());
+  if (auto s = store.UpsertPortal({"2002", "Import bench", "20051", {}, {}}, absl::Now(),
+                                  absl::InfiniteFuture());
       !s.ok()) {
     return Fail("portal", s.status());
   }
   DirectoryImporter importer(store, tokens, http, (*sim)->base_url(), crmsync::RealClock(),
                              metrics);
   start = absl::Now();
-  auto counts = importer.Import("2002", {DirectoryPart::kCrmAccounts});
+  auto counts = importer.Import("2002", {DirectoryPart::kCrmAccounts}, absl::InfiniteFuture());
   if (!counts.ok()) return Fail("ImportDirectory", counts.status());
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   std::cout << "ImportDirectory of " << (*counts)[0].fetched

@@ -197,7 +197,8 @@ int main(int argc, char** argv) {
     PgStore store(**pool);
     for (int i = 0; i < emails; ++i) {
       n.failure_id = absl::StrCat("bench-", i);
-      if (auto r = store.Insert(n, subject, absl::Now(), absl::Now()); !r.ok())
+      if (auto r = store.Insert(n, subject, absl::Now(), absl::Now(), absl::InfiniteFuture());
+          !r.ok())
         return Fail("insert", r.status());
       notify_ids.insert(MessageIdFor(n.failure_id));
     }

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "absl/strings/ascii.h"
@@ -10,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 
 namespace crmsync::http {
 namespace {
@@ -250,6 +252,28 @@ absl::StatusOr<Response> CurlHttpClient::Send(const Request& request) {
   }
   transfer.response.status = static_cast<int>(status);
   return std::move(transfer.response);
+}
+
+absl::StatusOr<Response> DeadlineHttpClient::Send(const Request& request) {
+  const absl::Time deadline = deadline_;
+  if (absl::Now() >= deadline) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("deadline passed before ", RedactedUrl(request.url), " was sent"));
+  }
+  Request bounded = request;
+  if (deadline != absl::InfiniteFuture() && bounded.timeout.has_value()) {
+    bounded.timeout = std::min(*bounded.timeout, deadline - absl::Now());
+  }
+  bounded.cancelled = [deadline, own = request.cancelled] {
+    return absl::Now() >= deadline || (own && own());
+  };
+  absl::StatusOr<Response> response = inner_.Send(bounded);
+  if (absl::IsCancelled(response.status()) && absl::Now() >= deadline) {
+    return absl::DeadlineExceededError(absl::StrCat("deadline passed waiting for ",
+                                                    RedactedUrl(request.url), ": ",
+                                                    response.status().message()));
+  }
+  return response;
 }
 
 }  // namespace crmsync::http

@@ -69,6 +69,21 @@ class HttpClient {
   virtual absl::StatusOr<Response> Send(const Request& request) = 0;
 };
 
+// An HttpClient that bounds every request sent through `inner` by `deadline` (a caller's, e.g.
+// its gRPC deadline): a request's own timeout is cut to the time left, and a request in flight
+// when the deadline passes is aborted at the next `cancelled` poll (about a second). Once the
+// deadline has passed, DEADLINE_EXCEEDED without sending; an abort for it is DEADLINE_EXCEEDED.
+class DeadlineHttpClient : public HttpClient {
+ public:
+  // `inner` must outlive this client.
+  DeadlineHttpClient(HttpClient& inner, absl::Time deadline) : inner_(inner), deadline_(deadline) {}
+  absl::StatusOr<Response> Send(const Request& request) override;
+
+ private:
+  HttpClient& inner_;
+  const absl::Time deadline_;
+};
+
 // True when `status` says the request never reached the server (connection refused, DNS
 // failure, connect timeout), so repeating it is harmless even for a non-idempotent request.
 bool NotSent(const absl::Status& status);

@@ -7,9 +7,11 @@
 #ifndef CRMSYNC_SERVICES_AUTH_FAILURE_RELAY_H_
 #define CRMSYNC_SERVICES_AUTH_FAILURE_RELAY_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
 #include "libs/work_queue/work_queue.h"
 #include "services/auth/auth_metrics.h"
@@ -25,6 +27,15 @@ class FailureNotifier {
   // CANCELLED soon after `stop` is notified.
   virtual absl::Status Notify(const QueuedFailure& failure, const absl::Notification& stop) = 0;
 };
+
+// The most characters (Unicode code points) notify takes in a failure's reason, as
+// crmsync.notify.v1 documents it.
+inline constexpr size_t kMaxReasonCharacters = 2000;
+
+// `reason` (UTF-8) unchanged when it has at most `max_characters` characters; otherwise its
+// start, cut between characters and ended with "…", `max_characters` in all. Zoho's error text
+// has no bound, and notify refuses a longer reason for good.
+std::string FitReason(absl::string_view reason, size_t max_characters = kMaxReasonCharacters);
 
 // True for statuses that say notify will never accept the request as it is.
 bool IsRefusal(const absl::Status& status);

@@ -23,10 +23,10 @@ class AccessTokens {
   // The token of the portal's grant for `side`, holding `scopes`. `rejected` is a token Zoho just
   // refused with 401 (empty otherwise), so that a fresh one is minted. NOT_FOUND no grant;
   // FAILED_PRECONDITION a broken grant; PERMISSION_DENIED a scope the grant lacks; UNAVAILABLE
-  // the token source is unreachable.
+  // the token source is unreachable; DEADLINE_EXCEEDED no answer before `deadline`.
   virtual absl::StatusOr<ApiToken> Get(absl::string_view portal_id, Side side,
                                        const std::vector<std::string>& scopes,
-                                       absl::string_view rejected) = 0;
+                                       absl::string_view rejected, absl::Time deadline) = 0;
 };
 
 }  // namespace crmsync::mapping

@@ -16,15 +16,16 @@ AuthAccessTokens::AuthAccessTokens(const std::string& address, std::string calle
 
 absl::StatusOr<ApiToken> AuthAccessTokens::Get(absl::string_view portal_id, Side side,
                                                const std::vector<std::string>& scopes,
-                                               absl::string_view rejected) {
+                                               absl::string_view rejected, absl::Time deadline) {
   auth::v1::GetAccessTokenRequest request;
   request.set_portal_id(std::string(portal_id));
   request.set_side(side == Side::kCrm ? common::v1::SIDE_CRM : common::v1::SIDE_PROJECTS);
   for (const std::string& scope : scopes) request.add_scopes(scope);
   request.set_rejected_access_token(std::string(rejected));
   grpc::ClientContext context;
-  // A mint at the accounts server is the slowest answer auth gives.
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  // A mint at the accounts server is the slowest answer auth gives; the caller's deadline may
+  // come sooner, and auth bounds its own work by it.
+  context.set_deadline(absl::ToChronoTime(std::min(absl::Now() + absl::Seconds(30), deadline)));
   if (!caller_token_.empty()) {
     context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
   }

@@ -17,8 +17,8 @@ class AuthAccessTokens : public AccessTokens {
   AuthAccessTokens(const std::string& address, std::string caller_token);
 
   absl::StatusOr<ApiToken> Get(absl::string_view portal_id, Side side,
-                               const std::vector<std::string>& scopes,
-                               absl::string_view rejected) override;
+                               const std::vector<std::string>& scopes, absl::string_view rejected,
+                               absl::Time deadline) override;
 
  private:
   std::unique_ptr<auth::v1::AuthService::Stub> stub_;

@@ -69,23 +69,25 @@ const char* FailureCause(const absl::Status& status) {
 // Reads one part: the calls, each with a token, and the records accumulated across pages.
 class PartReader {
  public:
+  // Every call to auth and Zoho is bounded by `deadline` as well as by its own timeout.
   PartReader(AccessTokens& tokens, http::HttpClient& http, const std::string& projects_base_url,
-             absl::string_view portal_id, DirectoryPart part)
+             absl::string_view portal_id, DirectoryPart part, absl::Time deadline)
       : tokens_(tokens),
-        http_(http),
+        http_(http, deadline),
         projects_base_url_(projects_base_url),
         portal_id_(portal_id),
-        part_(part) {}
+        part_(part),
+        deadline_(deadline) {}
 
   // Runs `call` with a token of the part's side; once more with a fresh one after a 401.
   template <typename T>
   absl::StatusOr<T> WithToken(const std::function<absl::StatusOr<T>(const ApiToken&)>& call) {
     const Side side = SideOf(part_);
-    auto token = tokens_.Get(portal_id_, side, ImportScopes(side), "");
+    auto token = tokens_.Get(portal_id_, side, ImportScopes(side), "", deadline_);
     if (!token.ok()) return TokenError(side, portal_id_, token.status());
     absl::StatusOr<T> result = call(*token);
     if (absl::IsUnauthenticated(result.status())) {
-      token = tokens_.Get(portal_id_, side, ImportScopes(side), token->access_token);
+      token = tokens_.Get(portal_id_, side, ImportScopes(side), token->access_token, deadline_);
       if (!token.ok()) return TokenError(side, portal_id_, token.status());
       result = call(*token);
     }
@@ -114,10 +116,11 @@ class PartReader {
 
  private:
   AccessTokens& tokens_;
-  http::HttpClient& http_;
+  http::DeadlineHttpClient http_;
   const std::string& projects_base_url_;
   const std::string portal_id_;
   const DirectoryPart part_;
+  const absl::Time deadline_;
   size_t last_logged_ = 0;
   absl::flat_hash_set<std::string> seen_;
 };
@@ -214,11 +217,16 @@ const std::vector<std::string>& ImportScopes(Side side) {
 }
 
 absl::StatusOr<std::vector<ImportCount>> DirectoryImporter::Import(
-    absl::string_view portal_id, const std::vector<DirectoryPart>& parts) {
+    absl::string_view portal_id, const std::vector<DirectoryPart>& parts, absl::Time deadline) {
   const absl::Time start = clock_.Now();
   std::vector<ImportCount> counts;
   for (DirectoryPart part : parts) {
-    auto count = ImportPart(portal_id, part);
+    auto count = ImportPart(portal_id, part, deadline);
+    // Whatever failed once the caller stopped waiting, it failed for want of time.
+    if (!count.ok() && absl::Now() >= deadline) {
+      count = absl::DeadlineExceededError(absl::StrCat("deadline passed importing ", PartName(part),
+                                                       ": ", count.status().message()));
+    }
     if (!count.ok()) {
       metrics_.ImportFailed(FailureCause(count.status()));
       LogWarning("directory import failed", {{"portal_id", std::string(portal_id)},
@@ -240,22 +248,22 @@ absl::StatusOr<std::vector<ImportCount>> DirectoryImporter::Import(
 }
 
 absl::StatusOr<ImportCount> DirectoryImporter::ImportPart(absl::string_view portal_id,
-                                                          DirectoryPart part) {
+                                                          DirectoryPart part, absl::Time deadline) {
   // An unknown portal is NOT_FOUND before anything is read from Zoho.
-  RETURN_IF_ERROR(store_.GetPortal(portal_id).status());
-  PartReader reader(tokens_, http_, projects_base_url_, portal_id, part);
+  RETURN_IF_ERROR(store_.GetPortal(portal_id, deadline).status());
+  PartReader reader(tokens_, http_, projects_base_url_, portal_id, part, deadline);
   switch (part) {
     case DirectoryPart::kClientAccounts: {
       ASSIGN_OR_RETURN(auto records, ReadClientAccounts(reader));
-      return store_.ReplaceAccounts(portal_id, part, records, clock_.Now());
+      return store_.ReplaceAccounts(portal_id, part, records, clock_.Now(), deadline);
     }
     case DirectoryPart::kProjects: {
       ASSIGN_OR_RETURN(auto records, ReadProjects(reader));
-      return store_.ReplaceProjects(portal_id, records, clock_.Now());
+      return store_.ReplaceProjects(portal_id, records, clock_.Now(), deadline);
     }
     case DirectoryPart::kProjectsUsers: {
       ASSIGN_OR_RETURN(auto records, ReadProjectsUsers(reader));
-      return store_.ReplaceUsers(portal_id, Side::kProjects, records, clock_.Now());
+      return store_.ReplaceUsers(portal_id, Side::kProjects, records, clock_.Now(), deadline);
     }
     case DirectoryPart::kCrmAccounts: {
       ASSIGN_OR_RETURN(auto accounts,
@@ -265,7 +273,7 @@ absl::StatusOr<ImportCount> DirectoryImporter::ImportPart(absl::string_view port
                            }));
       std::vector<Account> records;
       for (auto& a : accounts) records.push_back({std::move(a.id), std::move(a.name)});
-      return store_.ReplaceAccounts(portal_id, part, records, clock_.Now());
+      return store_.ReplaceAccounts(portal_id, part, records, clock_.Now(), deadline);
     }
     case DirectoryPart::kDeals: {
       ASSIGN_OR_RETURN(auto deals,
@@ -277,7 +285,7 @@ absl::StatusOr<ImportCount> DirectoryImporter::ImportPart(absl::string_view port
       for (auto& d : deals) {
         records.push_back({std::move(d.id), std::move(d.name), d.account ? d.account->id : ""});
       }
-      return store_.ReplaceDeals(portal_id, records, clock_.Now());
+      return store_.ReplaceDeals(portal_id, records, clock_.Now(), deadline);
     }
     case DirectoryPart::kCrmUsers: {
       ASSIGN_OR_RETURN(auto users,
@@ -289,7 +297,7 @@ absl::StatusOr<ImportCount> DirectoryImporter::ImportPart(absl::string_view port
       for (auto& u : users) {
         records.push_back({std::move(u.id), std::move(u.full_name), std::move(u.email), true});
       }
-      return store_.ReplaceUsers(portal_id, Side::kCrm, records, clock_.Now());
+      return store_.ReplaceUsers(portal_id, Side::kCrm, records, clock_.Now(), deadline);
     }
   }
   return absl::InvalidArgumentError(absl::StrCat("parts: unknown part ", static_cast<int>(part)));

@@ -36,12 +36,16 @@ class DirectoryImporter {
   // Imports `parts` (distinct, in enum order) of a configured portal; one count per part. Stops
   // at the first part that fails, whose records are then not written (earlier parts stay):
   // FAILED_PRECONDITION no usable grant for the side, RESOURCE_EXHAUSTED Zoho's limits,
-  // UNAVAILABLE Zoho or auth unreachable, INTERNAL a reply Zoho should not have sent.
+  // UNAVAILABLE Zoho or auth unreachable, INTERNAL a reply Zoho should not have sent,
+  // DEADLINE_EXCEEDED `deadline` passed. `deadline` bounds every call to auth and Zoho (each
+  // also within its own timeout) and every transaction.
   absl::StatusOr<std::vector<ImportCount>> Import(absl::string_view portal_id,
-                                                  const std::vector<DirectoryPart>& parts);
+                                                  const std::vector<DirectoryPart>& parts,
+                                                  absl::Time deadline);
 
  private:
-  absl::StatusOr<ImportCount> ImportPart(absl::string_view portal_id, DirectoryPart part);
+  absl::StatusOr<ImportCount> ImportPart(absl::string_view portal_id, DirectoryPart part,
+                                         absl::Time deadline);
 
   MappingStore& store_;
   AccessTokens& tokens_;

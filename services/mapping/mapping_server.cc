@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
+#include "libs/grpc_server/deadline.h"
 #include "libs/grpc_server/proto_convert.h"
 #include "libs/grpc_server/status.h"
 #include "services/mapping/validation.h"
@@ -162,7 +163,8 @@ PortalSettings SettingsFromProto(const v1::Portal& p) {
   return s;
 }
 
-grpc::Status MappingServer::GetPortal(grpc::ServerContext*, const v1::GetPortalRequest* request,
+grpc::Status MappingServer::GetPortal(grpc::ServerContext* context,
+                                      const v1::GetPortalRequest* request,
                                       v1::GetPortalResponse* response) {
   if (auto status = ValidateId(request->portal_id(), "portal_id"); !status.ok()) {
     return Invalid(status);
@@ -177,7 +179,7 @@ grpc::Status MappingServer::GetPortal(grpc::ServerContext*, const v1::GetPortalR
     }
   }
   if (!ready_()) return NotReady();
-  auto portal = store_.GetPortal(request->portal_id());
+  auto portal = store_.GetPortal(request->portal_id(), CallerDeadline(*context));
   if (!portal.ok()) return ToGrpcStatus(portal.status());
   *response->mutable_portal() = ToProto(*portal);
   if (portal_cache_ttl_ > absl::ZeroDuration()) {
@@ -187,13 +189,13 @@ grpc::Status MappingServer::GetPortal(grpc::ServerContext*, const v1::GetPortalR
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::UpsertPortal(grpc::ServerContext*,
+grpc::Status MappingServer::UpsertPortal(grpc::ServerContext* context,
                                          const v1::UpsertPortalRequest* request,
                                          v1::UpsertPortalResponse* response) {
   if (!ready_()) return NotReady();
   const PortalSettings settings = SettingsFromProto(request->portal());
   if (auto status = ValidatePortalSettings(settings); !status.ok()) return Invalid(status);
-  auto result = store_.UpsertPortal(settings, clock_.Now());
+  auto result = store_.UpsertPortal(settings, clock_.Now(), CallerDeadline(*context));
   if (!result.ok()) return ToGrpcStatus(result.status());
   {
     absl::MutexLock lock(&cache_mutex_);
@@ -206,14 +208,15 @@ grpc::Status MappingServer::UpsertPortal(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::ListPortals(grpc::ServerContext*, const v1::ListPortalsRequest* request,
+grpc::Status MappingServer::ListPortals(grpc::ServerContext* context,
+                                        const v1::ListPortalsRequest* request,
                                         v1::ListPortalsResponse* response) {
   if (!ready_()) return NotReady();
   constexpr absl::string_view kFilter = "ListPortals";
   auto paging = PagingOf(request->page_size(), request->page_token(), kFilter, 1);
   if (!paging.ok()) return Invalid(paging.status());
-  auto portals =
-      store_.ListPortals(paging->after ? (*paging->after)[0] : std::string(), paging->limit + 1);
+  auto portals = store_.ListPortals(paging->after ? (*paging->after)[0] : std::string(),
+                                    paging->limit + 1, CallerDeadline(*context));
   if (!portals.ok()) return ToGrpcStatus(portals.status());
   const bool more = static_cast<int>(portals->size()) > paging->limit;
   if (more) portals->pop_back();
@@ -224,12 +227,14 @@ grpc::Status MappingServer::ListPortals(grpc::ServerContext*, const v1::ListPort
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::GetProject(grpc::ServerContext*, const v1::GetProjectRequest* request,
+grpc::Status MappingServer::GetProject(grpc::ServerContext* context,
+                                       const v1::GetProjectRequest* request,
                                        v1::GetProjectResponse* response) {
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   if (auto s = ValidateId(request->project_id(), "project_id"); !s.ok()) return Invalid(s);
-  auto view = store_.GetProject(request->portal_id(), request->project_id());
+  auto view =
+      store_.GetProject(request->portal_id(), request->project_id(), CallerDeadline(*context));
   if (!view.ok()) return ToGrpcStatus(view.status());
   v1::Project& p = *response->mutable_project();
   p.set_project_id(view->project.id);
@@ -245,7 +250,7 @@ grpc::Status MappingServer::GetProject(grpc::ServerContext*, const v1::GetProjec
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::ListAccountCandidates(grpc::ServerContext*,
+grpc::Status MappingServer::ListAccountCandidates(grpc::ServerContext* context,
                                                   const v1::ListAccountCandidatesRequest* request,
                                                   v1::ListAccountCandidatesResponse* response) {
   if (!ready_()) return NotReady();
@@ -263,7 +268,7 @@ grpc::Status MappingServer::ListAccountCandidates(grpc::ServerContext*,
   if (paging->after) after = AccountPosition{(*paging->after)[0], (*paging->after)[1]};
   const absl::Time start = clock_.Now();
   auto page = store_.ListCandidates(request->portal_id(), request->client_account_id(), after,
-                                    paging->limit + 1);
+                                    paging->limit + 1, CallerDeadline(*context));
   metrics_.CandidateLookup(clock_.Now() - start);
   if (!page.ok()) return ToGrpcStatus(page.status());
   const bool more = static_cast<int>(page->client_accounts.size()) > paging->limit;
@@ -290,7 +295,8 @@ grpc::Status MappingServer::ListAccountCandidates(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::MapAccount(grpc::ServerContext*, const v1::MapAccountRequest* request,
+grpc::Status MappingServer::MapAccount(grpc::ServerContext* context,
+                                       const v1::MapAccountRequest* request,
                                        v1::MapAccountResponse* response) {
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
@@ -301,7 +307,8 @@ grpc::Status MappingServer::MapAccount(grpc::ServerContext*, const v1::MapAccoun
     return Invalid(s);
   }
   auto mapping = store_.MapAccount(request->portal_id(), request->client_account_id(),
-                                   request->crm_account_id(), kCreatedBy, clock_.Now());
+                                   request->crm_account_id(), kCreatedBy, clock_.Now(),
+                                   CallerDeadline(*context));
   if (!mapping.ok()) return ToGrpcStatus(mapping.status());
   metrics_.Mapped(MappingOrigin::kManual);
   *response->mutable_mapping() = MappingToProto(request->portal_id(), *mapping);
@@ -311,7 +318,7 @@ grpc::Status MappingServer::MapAccount(grpc::ServerContext*, const v1::MapAccoun
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::UnmapAccount(grpc::ServerContext*,
+grpc::Status MappingServer::UnmapAccount(grpc::ServerContext* context,
                                          const v1::UnmapAccountRequest* request,
                                          v1::UnmapAccountResponse* response) {
   if (!ready_()) return NotReady();
@@ -319,7 +326,8 @@ grpc::Status MappingServer::UnmapAccount(grpc::ServerContext*,
   if (auto s = ValidateId(request->client_account_id(), "client_account_id"); !s.ok()) {
     return Invalid(s);
   }
-  auto mapping = store_.UnmapAccount(request->portal_id(), request->client_account_id());
+  auto mapping = store_.UnmapAccount(request->portal_id(), request->client_account_id(),
+                                     CallerDeadline(*context));
   if (!mapping.ok()) return ToGrpcStatus(mapping.status());
   *response->mutable_mapping() = MappingToProto(request->portal_id(), *mapping);
   LogInfo("account unmapped", {{"portal_id", request->portal_id()},
@@ -327,13 +335,13 @@ grpc::Status MappingServer::UnmapAccount(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::AutoMapAccounts(grpc::ServerContext*,
+grpc::Status MappingServer::AutoMapAccounts(grpc::ServerContext* context,
                                             const v1::AutoMapAccountsRequest* request,
                                             v1::AutoMapAccountsResponse* response) {
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
-  auto result =
-      store_.AutoMapAccounts(request->portal_id(), request->dry_run(), kCreatedBy, clock_.Now());
+  auto result = store_.AutoMapAccounts(request->portal_id(), request->dry_run(), kCreatedBy,
+                                       clock_.Now(), CallerDeadline(*context));
   if (!result.ok()) return ToGrpcStatus(result.status());
   if (!request->dry_run()) {
     metrics_.Mapped(MappingOrigin::kAuto, static_cast<int>(result->mapped.size()));
@@ -356,7 +364,7 @@ grpc::Status MappingServer::AutoMapAccounts(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::ListProjectDeals(grpc::ServerContext*,
+grpc::Status MappingServer::ListProjectDeals(grpc::ServerContext* context,
                                              const v1::ListProjectDealsRequest* request,
                                              v1::ListProjectDealsResponse* response) {
   if (!ready_()) return NotReady();
@@ -369,7 +377,7 @@ grpc::Status MappingServer::ListProjectDeals(grpc::ServerContext*,
   std::optional<DealPosition> after;
   if (paging->after) after = DealPosition{(*paging->after)[0], (*paging->after)[1]};
   auto deals = store_.ListProjectDeals(request->portal_id(), request->project_id(), after,
-                                       paging->limit + 1);
+                                       paging->limit + 1, CallerDeadline(*context));
   if (!deals.ok()) return ToGrpcStatus(deals.status());
   const bool more = static_cast<int>(deals->size()) > paging->limit;
   if (more) deals->pop_back();
@@ -381,32 +389,36 @@ grpc::Status MappingServer::ListProjectDeals(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::MapDealToProject(grpc::ServerContext*,
+grpc::Status MappingServer::MapDealToProject(grpc::ServerContext* context,
                                              const v1::MapDealToProjectRequest* request,
                                              v1::MapDealToProjectResponse* response) {
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   if (auto s = ValidateId(request->crm_deal_id(), "crm_deal_id"); !s.ok()) return Invalid(s);
   if (auto s = ValidateId(request->project_id(), "project_id"); !s.ok()) return Invalid(s);
-  auto deal = store_.MapDealToProject(request->portal_id(), request->crm_deal_id(),
-                                      request->project_id(), clock_.Now());
+  auto deal =
+      store_.MapDealToProject(request->portal_id(), request->crm_deal_id(), request->project_id(),
+                              clock_.Now(), CallerDeadline(*context));
   if (!deal.ok()) return ToGrpcStatus(deal.status());
   *response->mutable_deal() = DealToProto(*deal);
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::UnmapDeal(grpc::ServerContext*, const v1::UnmapDealRequest* request,
+grpc::Status MappingServer::UnmapDeal(grpc::ServerContext* context,
+                                      const v1::UnmapDealRequest* request,
                                       v1::UnmapDealResponse* response) {
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   if (auto s = ValidateId(request->crm_deal_id(), "crm_deal_id"); !s.ok()) return Invalid(s);
-  auto deal = store_.UnmapDeal(request->portal_id(), request->crm_deal_id());
+  auto deal =
+      store_.UnmapDeal(request->portal_id(), request->crm_deal_id(), CallerDeadline(*context));
   if (!deal.ok()) return ToGrpcStatus(deal.status());
   *response->mutable_deal() = DealToProto(*deal);
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::LookupUser(grpc::ServerContext*, const v1::LookupUserRequest* request,
+grpc::Status MappingServer::LookupUser(grpc::ServerContext* context,
+                                       const v1::LookupUserRequest* request,
                                        v1::LookupUserResponse* response) {
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
@@ -421,13 +433,13 @@ grpc::Status MappingServer::LookupUser(grpc::ServerContext*, const v1::LookupUse
       if (auto s = ValidateId(by_id.user_id(), "by_id.user_id"); !s.ok()) return Invalid(s);
       user = store_.LookupUserById(
           request->portal_id(), by_id.side() == common::v1::SIDE_CRM ? Side::kCrm : Side::kProjects,
-          by_id.user_id());
+          by_id.user_id(), CallerDeadline(*context));
       break;
     }
     case v1::LookupUserRequest::kEmail: {
       auto key = ValidateEmail(request->email(), "email");
       if (!key.ok()) return Invalid(key.status());
-      user = store_.LookupUserByEmail(request->portal_id(), *key);
+      user = store_.LookupUserByEmail(request->portal_id(), *key, CallerDeadline(*context));
       break;
     }
     case v1::LookupUserRequest::KEY_NOT_SET:
@@ -438,7 +450,8 @@ grpc::Status MappingServer::LookupUser(grpc::ServerContext*, const v1::LookupUse
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::ListUsers(grpc::ServerContext*, const v1::ListUsersRequest* request,
+grpc::Status MappingServer::ListUsers(grpc::ServerContext* context,
+                                      const v1::ListUsersRequest* request,
                                       v1::ListUsersResponse* response) {
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
@@ -461,9 +474,9 @@ grpc::Status MappingServer::ListUsers(grpc::ServerContext*, const v1::ListUsersR
       absl::StrCat("ListUsers\n", request->portal_id(), "\n", request->link_filter());
   auto paging = PagingOf(request->page_size(), request->page_token(), token_filter, 1);
   if (!paging.ok()) return Invalid(paging.status());
-  auto users =
-      store_.ListUsers(request->portal_id(), filter,
-                       paging->after ? (*paging->after)[0] : std::string(), paging->limit + 1);
+  auto users = store_.ListUsers(request->portal_id(), filter,
+                                paging->after ? (*paging->after)[0] : std::string(),
+                                paging->limit + 1, CallerDeadline(*context));
   if (!users.ok()) return ToGrpcStatus(users.status());
   const bool more = static_cast<int>(users->size()) > paging->limit;
   if (more) users->pop_back();
@@ -472,7 +485,7 @@ grpc::Status MappingServer::ListUsers(grpc::ServerContext*, const v1::ListUsersR
   return grpc::Status::OK;
 }
 
-grpc::Status MappingServer::ImportDirectory(grpc::ServerContext*,
+grpc::Status MappingServer::ImportDirectory(grpc::ServerContext* context,
                                             const v1::ImportDirectoryRequest* request,
                                             v1::ImportDirectoryResponse* response) {
   if (!ready_()) return NotReady();
@@ -498,7 +511,8 @@ grpc::Status MappingServer::ImportDirectory(grpc::ServerContext*,
                         "no auth service is configured (--auth_address), so there are no tokens "
                         "to read Zoho with");
   }
-  auto counts = importer_->Import(request->portal_id(), {parts.begin(), parts.end()});
+  auto counts = importer_->Import(request->portal_id(), {parts.begin(), parts.end()},
+                                  CallerDeadline(*context));
   if (!counts.ok()) return ToGrpcStatus(counts.status());
   for (const ImportCount& c : *counts) {
     auto* out = response->add_counts();

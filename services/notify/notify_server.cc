@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
+#include "libs/grpc_server/deadline.h"
 #include "libs/grpc_server/proto_convert.h"
 #include "libs/grpc_server/status.h"
 
@@ -118,7 +119,7 @@ v1::Notification ToProto(const Notification& n) {
   return out;
 }
 
-grpc::Status NotifyServer::NotifyFailure(grpc::ServerContext*,
+grpc::Status NotifyServer::NotifyFailure(grpc::ServerContext* context,
                                          const v1::NotifyFailureRequest* request,
                                          v1::NotifyFailureResponse* response) {
   if (!ready_()) return NotReady();
@@ -127,7 +128,8 @@ grpc::Status NotifyServer::NotifyFailure(grpc::ServerContext*,
   const std::string subject = RenderSubject(templates_.For(notification->kind),
                                             notification->recipient, notification->parameters);
   const absl::Time now = clock_.Now();
-  auto result = store_.Insert(*notification, subject, now, now + first_send_delay_);
+  auto result =
+      store_.Insert(*notification, subject, now, now + first_send_delay_, CallerDeadline(*context));
   if (!result.ok()) return ToGrpcStatus(result.status());
   if (!result->duplicate) metrics_.Created(notification->kind);
   *response->mutable_notification() = ToProto(result->notification);
@@ -135,7 +137,7 @@ grpc::Status NotifyServer::NotifyFailure(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status NotifyServer::GetNotification(grpc::ServerContext*,
+grpc::Status NotifyServer::GetNotification(grpc::ServerContext* context,
                                            const v1::GetNotificationRequest* request,
                                            v1::GetNotificationResponse* response) {
   if (!ready_()) return NotReady();
@@ -145,13 +147,13 @@ grpc::Status NotifyServer::GetNotification(grpc::ServerContext*,
       if (request->notification_id().empty()) {
         return ToGrpcStatus(absl::InvalidArgumentError("notification_id: required"));
       }
-      found = store_.GetById(request->notification_id());
+      found = store_.GetById(request->notification_id(), CallerDeadline(*context));
       break;
     case v1::GetNotificationRequest::kFailureId:
       if (request->failure_id().empty()) {
         return ToGrpcStatus(absl::InvalidArgumentError("failure_id: required"));
       }
-      found = store_.GetByFailureId(request->failure_id());
+      found = store_.GetByFailureId(request->failure_id(), CallerDeadline(*context));
       break;
     case v1::GetNotificationRequest::KEY_NOT_SET:
       return ToGrpcStatus(
@@ -162,7 +164,7 @@ grpc::Status NotifyServer::GetNotification(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status NotifyServer::ListNotifications(grpc::ServerContext*,
+grpc::Status NotifyServer::ListNotifications(grpc::ServerContext* context,
                                              const v1::ListNotificationsRequest* request,
                                              v1::ListNotificationsResponse* response) {
   if (!ready_()) return NotReady();
@@ -189,7 +191,7 @@ grpc::Status NotifyServer::ListNotifications(grpc::ServerContext*,
     if (!key.ok()) return ToGrpcStatus(key.status());
     after = *key;
   }
-  auto page = store_.List(filter, after, *limit);
+  auto page = store_.List(filter, after, *limit, CallerDeadline(*context));
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (const auto& n : page->notifications) *response->add_notifications() = ToProto(n);
   if (page->next) response->set_next_page_token(EncodePageToken(*page->next, filter));

@@ -67,7 +67,7 @@ absl::string_view NotificationStateFor(work_queue::Resolution::Kind kind) {
 }  // namespace
 
 absl::StatusOr<InsertResult> PgStore::Insert(const NewNotification& n, absl::string_view subject,
-                                             absl::Time now, absl::Time due) {
+                                             absl::Time now, absl::Time due, absl::Time deadline) {
   return pool_.TransactValue<InsertResult>(
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<InsertResult> {
         const auto inserted = tx.exec_prepared(
@@ -90,48 +90,55 @@ absl::StatusOr<InsertResult> PgStore::Insert(const NewNotification& n, absl::str
         ASSIGN_OR_RETURN(auto notification,
                          OneRow(tx.exec_prepared("get_notification_by_failure_id", n.failure_id)));
         return InsertResult{std::move(notification), duplicate};
-      });
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
-absl::StatusOr<Notification> PgStore::GetById(absl::string_view notification_id) {
+absl::StatusOr<Notification> PgStore::GetById(absl::string_view notification_id,
+                                              absl::Time deadline) {
   int64_t id = 0;
   if (!absl::SimpleAtoi(notification_id, &id)) return absl::NotFoundError("no such notification");
   return pool_.TransactValue<Notification>(
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<Notification> {
         return OneRow(tx.exec_prepared("get_notification_by_id", id));
-      });
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
-absl::StatusOr<Notification> PgStore::GetByFailureId(absl::string_view failure_id) {
+absl::StatusOr<Notification> PgStore::GetByFailureId(absl::string_view failure_id,
+                                                     absl::Time deadline) {
   return pool_.TransactValue<Notification>(
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<Notification> {
         return OneRow(tx.exec_prepared("get_notification_by_failure_id", std::string(failure_id)));
-      });
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<ListPage> PgStore::List(const ListFilter& filter, std::optional<PageKey> after,
-                                       int limit) {
-  return pool_.TransactValue<ListPage>([&](pqxx::transaction_base& tx) -> absl::StatusOr<ListPage> {
-    // One row more than asked tells whether another page follows.
-    const auto rows = tx.exec_prepared(
-        "list_notifications", filter.portal_id, absl::AsciiStrToLower(filter.recipient_email),
-        filter.state ? std::string(StateName(*filter.state)) : std::string(), after.has_value(),
-        after ? Micros(after->create_time) : int64_t{0}, after ? after->notification_id : 0,
-        limit + 1);
-    ListPage page;
-    for (const auto& row : rows) {
-      if (static_cast<int>(page.notifications.size()) == limit) {
-        const auto& last = page.notifications.back();
-        PageKey key{last.create_time, 0};
-        absl::SimpleAtoi(last.notification_id, &key.notification_id);
-        page.next = key;
-        break;
-      }
-      ASSIGN_OR_RETURN(auto notification, FromRow(row));
-      page.notifications.push_back(std::move(notification));
-    }
-    return page;
-  });
+                                       int limit, absl::Time deadline) {
+  return pool_.TransactValue<ListPage>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<ListPage> {
+        // One row more than asked tells whether another page follows.
+        const auto rows = tx.exec_prepared(
+            "list_notifications", filter.portal_id, absl::AsciiStrToLower(filter.recipient_email),
+            filter.state ? std::string(StateName(*filter.state)) : std::string(), after.has_value(),
+            after ? Micros(after->create_time) : int64_t{0}, after ? after->notification_id : 0,
+            limit + 1);
+        ListPage page;
+        for (const auto& row : rows) {
+          if (static_cast<int>(page.notifications.size()) == limit) {
+            const auto& last = page.notifications.back();
+            PageKey key{last.create_time, 0};
+            absl::SimpleAtoi(last.notification_id, &key.notification_id);
+            page.next = key;
+            break;
+          }
+          ASSIGN_OR_RETURN(auto notification, FromRow(row));
+          page.notifications.push_back(std::move(notification));
+        }
+        return page;
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 work_queue::PgHooks PgStore::QueueHooks() {

@@ -16,12 +16,14 @@ class PgStore : public NotifyStore {
   explicit PgStore(pg::Pool& pool) : pool_(pool) {}
 
   absl::StatusOr<InsertResult> Insert(const NewNotification& notification,
-                                      absl::string_view subject, absl::Time now,
-                                      absl::Time due) override;
-  absl::StatusOr<Notification> GetById(absl::string_view notification_id) override;
-  absl::StatusOr<Notification> GetByFailureId(absl::string_view failure_id) override;
-  absl::StatusOr<ListPage> List(const ListFilter& filter, std::optional<PageKey> after,
-                                int limit) override;
+                                      absl::string_view subject, absl::Time now, absl::Time due,
+                                      absl::Time deadline) override;
+  absl::StatusOr<Notification> GetById(absl::string_view notification_id,
+                                       absl::Time deadline) override;
+  absl::StatusOr<Notification> GetByFailureId(absl::string_view failure_id,
+                                              absl::Time deadline) override;
+  absl::StatusOr<ListPage> List(const ListFilter& filter, std::optional<PageKey> after, int limit,
+                                absl::Time deadline) override;
 
   // For the kEmailQueue PgWorkQueue: a claimed notification turns SENDING with the claim's
   // attempt; a completed one SENT, DEAD, or PENDING again (retry or released), with the item's

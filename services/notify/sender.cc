@@ -38,7 +38,7 @@ work_queue::Outcome MailSender::Send(const std::vector<work_queue::Claim>& claim
   const absl::Time start = clock_.Now();
   std::vector<Notification> notifications;
   for (const auto& claim : claims) {
-    auto notification = store_.GetById(claim.payload);
+    auto notification = store_.GetById(claim.payload, absl::InfiniteFuture());
     if (!notification.ok()) {
       return work_queue::Outcome::Retry(
           absl::StrCat("cannot read notification: ", notification.status().ToString()));

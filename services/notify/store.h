@@ -31,20 +31,25 @@ class NotifyStore {
  public:
   virtual ~NotifyStore() = default;
 
+  // Every call gives up with DEADLINE_EXCEEDED once `deadline` passes (absl::InfiniteFuture()
+  // for none): a gRPC caller's deadline bounds the statements run on its behalf.
+
   // Stores `notification` at `now` as PENDING and, in the same transaction, queues its email
   // due at `due`, unless its failure id exists: then returns the existing one
   // unchanged with duplicate = true.
   virtual absl::StatusOr<InsertResult> Insert(const NewNotification& notification,
                                               absl::string_view subject, absl::Time now,
-                                              absl::Time due) = 0;
+                                              absl::Time due, absl::Time deadline) = 0;
 
   // NOT_FOUND when there is no such notification.
-  virtual absl::StatusOr<Notification> GetById(absl::string_view notification_id) = 0;
-  virtual absl::StatusOr<Notification> GetByFailureId(absl::string_view failure_id) = 0;
+  virtual absl::StatusOr<Notification> GetById(absl::string_view notification_id,
+                                               absl::Time deadline) = 0;
+  virtual absl::StatusOr<Notification> GetByFailureId(absl::string_view failure_id,
+                                                      absl::Time deadline) = 0;
 
   // Newest first (create_time, then id, descending), strictly after `after` when given.
   virtual absl::StatusOr<ListPage> List(const ListFilter& filter, std::optional<PageKey> after,
-                                        int limit) = 0;
+                                        int limit, absl::Time deadline) = 0;
 };
 
 }  // namespace crmsync::notify

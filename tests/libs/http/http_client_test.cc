@@ -146,6 +146,34 @@ TEST(CurlHttpClient, CancelledRequestIsAbortedWhileTheServerStillHoldsIt) {
   released = true;
 }
 
+TEST(DeadlineHttpClient, ARequestEndsWhenTheCallersDeadlinePasses) {
+  LoopbackServer loopback;
+  std::atomic<int> arrived{0};
+  std::atomic<bool> answered{false};
+  std::atomic<bool> released{false};
+  loopback.server().Get("/hang", [&](const httplib::Request&, httplib::Response& res) {
+    ++arrived;
+    for (int i = 0; i < 3000 && !released; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    answered = true;
+    res.set_content("late", "text/plain");
+  });
+  CurlHttpClient curl;
+  // The request's own timeout is far off; the caller's deadline comes first.
+  DeadlineHttpClient client(curl, absl::Now() + absl::Milliseconds(300));
+  auto response = client.Send({.url = loopback.Url("/hang"), .timeout = absl::Seconds(60)});
+  EXPECT_TRUE(absl::IsDeadlineExceeded(response.status())) << response.status();
+  EXPECT_FALSE(answered);
+  released = true;
+
+  // Once the deadline has passed, nothing more is sent.
+  DeadlineHttpClient late(curl, absl::Now());
+  response = late.Send({.url = loopback.Url("/hang")});
+  EXPECT_TRUE(absl::IsDeadlineExceeded(response.status())) << response.status();
+  EXPECT_LE(arrived, 1);
+}
+
 TEST(CurlHttpClient, RefusedConnectionIsUnavailableAndNotSent) {
   int port = 0;
   {

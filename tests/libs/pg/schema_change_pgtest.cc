@@ -59,14 +59,18 @@ notify::NewNotification Failure(const std::string& failure_id) {
 // process does.
 void UseEveryStatement(Pool& pool, notify::PgStore& store, work_queue::Queue& queue,
                        const std::string& failure_id, absl::Time now) {
-  const auto first = store.Insert(Failure(failure_id + "-a"), "subject", now, now);
+  const auto first =
+      store.Insert(Failure(failure_id + "-a"), "subject", now, now, absl::InfiniteFuture());
   ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_TRUE(store.Insert(Failure(failure_id + "-b"), "subject", now, now + absl::Hours(1)).ok());
-  const auto by_id = store.GetById(first->notification.notification_id);
+  ASSERT_TRUE(store
+                  .Insert(Failure(failure_id + "-b"), "subject", now, now + absl::Hours(1),
+                          absl::InfiniteFuture())
+                  .ok());
+  const auto by_id = store.GetById(first->notification.notification_id, absl::InfiniteFuture());
   ASSERT_TRUE(by_id.ok()) << by_id.status();
-  const auto by_failure = store.GetByFailureId(failure_id + "-a");
+  const auto by_failure = store.GetByFailureId(failure_id + "-a", absl::InfiniteFuture());
   ASSERT_TRUE(by_failure.ok()) << by_failure.status();
-  const auto page = store.List({}, std::nullopt, 10);
+  const auto page = store.List({}, std::nullopt, 10, absl::InfiniteFuture());
   ASSERT_TRUE(page.ok()) << page.status();
   // Both of George's notifications come in one claim, as a digest's members do.
   auto claims = queue.ClaimDue(1, /*group_limit=*/5, absl::Minutes(1));

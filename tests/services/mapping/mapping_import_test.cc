@@ -40,7 +40,10 @@ class MappingImportTest : public ::testing::Test {
                                                     RealClock(), metrics_);
 
     portal_ = Control("/_sim/projects/portals", {{"name", "acme"}})["id_string"];
-    ASSERT_TRUE(store_->UpsertPortal({portal_, "Acme", "20050", {}, {}}, absl::Now()).ok());
+    ASSERT_TRUE(
+        store_
+            ->UpsertPortal({portal_, "Acme", "20050", {}, {}}, absl::Now(), absl::InfiniteFuture())
+            .ok());
     acme_client_ = Control(PortalPath("/clients"), {{"name", "Acme  Corp"}})["id_string"];
     Control(PortalPath("/clients"), {{"name", "Müller GmbH"}});
     Control(PortalPath("/clients"), {{"name", "Globex"}});
@@ -73,7 +76,7 @@ class MappingImportTest : public ::testing::Test {
     return reply.ok() ? *reply : nlohmann::json::object();
   }
   std::vector<std::string> CandidatePairs() {
-    auto page = store_->ListCandidates(portal_, "", std::nullopt, 50);
+    auto page = store_->ListCandidates(portal_, "", std::nullopt, 50, absl::InfiniteFuture());
     EXPECT_TRUE(page.ok()) << page.status();
     std::vector<std::string> pairs;
     for (const auto& c : page->unmapped) {
@@ -108,7 +111,7 @@ const std::vector<DirectoryPart> kAllParts = {
     DirectoryPart::kCrmAccounts,    DirectoryPart::kDeals,    DirectoryPart::kCrmUsers};
 
 TEST_F(MappingImportTest, ImportsEveryPartAndThePickerShowsWhatMatches) {
-  auto counts = importer_->Import(portal_, kAllParts);
+  auto counts = importer_->Import(portal_, kAllParts, absl::InfiniteFuture());
   ASSERT_TRUE(counts.ok()) << counts.status();
   ASSERT_THAT(*counts, SizeIs(6));
   std::vector<std::pair<int, int>> fetched_created;
@@ -119,20 +122,21 @@ TEST_F(MappingImportTest, ImportsEveryPartAndThePickerShowsWhatMatches) {
 
   EXPECT_THAT(CandidatePairs(), ElementsAre("Acme  Corp ~  ACME corp ", "Globex ~ Globex",
                                             "Globex ~ GLOBEX ", "Müller GmbH ~ MÜLLER gmbh"));
-  auto project = store_->GetProject(portal_, migration_);
+  auto project = store_->GetProject(portal_, migration_, absl::InfiniteFuture());
   ASSERT_TRUE(project.ok()) << project.status();
   EXPECT_EQ(project->client_account->name, "Acme  Corp");
   EXPECT_TRUE(project->project.strict);
   EXPECT_EQ(project->project.end_date, absl::CivilDay(2026, 12, 18));
 
-  auto ana = store_->LookupUserByEmail(portal_, "ana.lima@example.com");
+  auto ana = store_->LookupUserByEmail(portal_, "ana.lima@example.com", absl::InfiniteFuture());
   ASSERT_TRUE(ana.ok()) << ana.status();
   EXPECT_TRUE(ana->linked());
-  auto bo = store_->LookupUserByEmail(portal_, "bo@example.com");
+  auto bo = store_->LookupUserByEmail(portal_, "bo@example.com", absl::InfiniteFuture());
   ASSERT_TRUE(bo.ok());
   EXPECT_FALSE(bo->linked());
 
-  auto plan = store_->AutoMapAccounts(portal_, /*dry_run=*/true, "", absl::Now());
+  auto plan =
+      store_->AutoMapAccounts(portal_, /*dry_run=*/true, "", absl::Now(), absl::InfiniteFuture());
   ASSERT_TRUE(plan.ok());
   EXPECT_THAT(plan->mapped, SizeIs(2));
   ASSERT_THAT(plan->plan.ambiguous, SizeIs(1));
@@ -142,13 +146,16 @@ TEST_F(MappingImportTest, ImportsEveryPartAndThePickerShowsWhatMatches) {
 }
 
 TEST_F(MappingImportTest, SecondImportCountsChangedAndRemovedAndKeepsMappings) {
-  ASSERT_TRUE(importer_->Import(portal_, kAllParts).ok());
-  ASSERT_TRUE(store_->MapAccount(portal_, acme_client_, acme_account_, "", absl::Now()).ok());
+  ASSERT_TRUE(importer_->Import(portal_, kAllParts, absl::InfiniteFuture()).ok());
+  ASSERT_TRUE(store_
+                  ->MapAccount(portal_, acme_client_, acme_account_, "", absl::Now(),
+                               absl::InfiniteFuture())
+                  .ok());
   Control("/_sim/crm/Accounts/" + globex_ + "/edit",
           {{"user_email", "admin@acme.example"}, {"fields", {{"Account_Name", "Globex Inc"}}}});
   Control("/_sim/crm/Accounts/" + globex_twin_ + "/delete", {{"user_email", "admin@acme.example"}});
 
-  auto counts = importer_->Import(portal_, {DirectoryPart::kCrmAccounts});
+  auto counts = importer_->Import(portal_, {DirectoryPart::kCrmAccounts}, absl::InfiniteFuture());
   ASSERT_TRUE(counts.ok()) << counts.status();
   ASSERT_THAT(*counts, SizeIs(1));
   EXPECT_EQ((*counts)[0].fetched, 3);
@@ -157,7 +164,8 @@ TEST_F(MappingImportTest, SecondImportCountsChangedAndRemovedAndKeepsMappings) {
   EXPECT_EQ((*counts)[0].removed, 1);
   // "Globex Inc" no longer matches "Globex", the twin is gone, Acme stays mapped.
   EXPECT_THAT(CandidatePairs(), ElementsAre("Müller GmbH ~ MÜLLER gmbh"));
-  auto acme = store_->ListCandidates(portal_, acme_client_, std::nullopt, 50);
+  auto acme =
+      store_->ListCandidates(portal_, acme_client_, std::nullopt, 50, absl::InfiniteFuture());
   ASSERT_TRUE(acme.ok());
   EXPECT_THAT(acme->mapped, SizeIs(1));
 }
@@ -168,23 +176,25 @@ TEST_F(MappingImportTest, A429IsRetriedAndTheImportCompletes) {
                              {"path_prefix", "/crm/v2/Accounts"},
                              {"duration_seconds", 1.0}})
                   .ok());
-  auto counts = importer_->Import(portal_, {DirectoryPart::kCrmAccounts});
+  auto counts = importer_->Import(portal_, {DirectoryPart::kCrmAccounts}, absl::InfiniteFuture());
   ASSERT_TRUE(counts.ok()) << counts.status();
   EXPECT_EQ((*counts)[0].created, 4);
   EXPECT_GE(Count429("/crm/v2/Accounts"), 1);
 }
 
 TEST_F(MappingImportTest, ARateLimitThatOutlastsTheRetriesWritesNothingOfThePart) {
-  ASSERT_TRUE(importer_->Import(portal_, {DirectoryPart::kClientAccounts}).ok());
+  ASSERT_TRUE(
+      importer_->Import(portal_, {DirectoryPart::kClientAccounts}, absl::InfiniteFuture()).ok());
   Control(PortalPath("/clients"), {{"name", "Initech"}});
   ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/faults",
                             {{"error_429_share", 1.0},
                              {"path_prefix", "/restapi/portal/" + portal_ + "/clients"},
                              {"duration_seconds", 600.0}})
                   .ok());
-  auto counts = importer_->Import(portal_, {DirectoryPart::kClientAccounts});
+  auto counts =
+      importer_->Import(portal_, {DirectoryPart::kClientAccounts}, absl::InfiniteFuture());
   EXPECT_EQ(counts.status().code(), absl::StatusCode::kResourceExhausted) << counts.status();
-  auto page = store_->ListCandidates(portal_, "", std::nullopt, 50);
+  auto page = store_->ListCandidates(portal_, "", std::nullopt, 50, absl::InfiniteFuture());
   ASSERT_TRUE(page.ok());
   EXPECT_THAT(page->client_accounts, SizeIs(3));
   EXPECT_EQ(metrics_.import_failures.Add({{"cause", "rate_limited"}}).Value(), 1);
@@ -194,23 +204,26 @@ TEST_F(MappingImportTest, EveryPageOfClientCompaniesIsRead) {
   for (int i = 0; i < 205; ++i) {
     Control(PortalPath("/clients"), {{"name", "Client " + std::to_string(i)}});
   }
-  auto counts = importer_->Import(portal_, {DirectoryPart::kClientAccounts});
+  auto counts =
+      importer_->Import(portal_, {DirectoryPart::kClientAccounts}, absl::InfiniteFuture());
   ASSERT_TRUE(counts.ok()) << counts.status();
   EXPECT_EQ((*counts)[0].fetched, 208);
   EXPECT_EQ((*counts)[0].created, 208);
 }
 
 TEST_F(MappingImportTest, AnExpiredTokenIsReplacedOnce) {
-  ASSERT_TRUE(importer_->Import(portal_, {DirectoryPart::kCrmUsers}).ok());
+  ASSERT_TRUE(importer_->Import(portal_, {DirectoryPart::kCrmUsers}, absl::InfiniteFuture()).ok());
   // Past the token's hour, Zoho answers 401 INVALID_OAUTHTOKEN to the token held.
   ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/clock/advance", {{"seconds", 7200}}).ok());
-  auto counts = importer_->Import(portal_, {DirectoryPart::kCrmUsers});
+  auto counts = importer_->Import(portal_, {DirectoryPart::kCrmUsers}, absl::InfiniteFuture());
   ASSERT_TRUE(counts.ok()) << counts.status();
   EXPECT_EQ((*counts)[0].fetched, 2);
 }
 
 TEST_F(MappingImportTest, UnknownPortalIsNotFoundBeforeZohoIsRead) {
-  EXPECT_EQ(importer_->Import("424242", {DirectoryPart::kCrmAccounts}).status().code(),
+  EXPECT_EQ(importer_->Import("424242", {DirectoryPart::kCrmAccounts}, absl::InfiniteFuture())
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
 }
 

@@ -5,10 +5,15 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <pqxx/pqxx>
+#include <tuple>
+
 #include "prometheus/registry.h"
 #include "services/mapping/mapping_server.h"
 #include "services/mapping/pg_store.h"
 #include "tests/services/mapping/test_pool.h"
+#include "tests/support/pg/deadline_pool_options.h"
 
 namespace crmsync::mapping {
 namespace {
@@ -51,7 +56,8 @@ class MappingServerTest : public ::testing::Test {
   }
 
   void Accounts(DirectoryPart part, std::vector<Account> records) {
-    ASSERT_TRUE(store_->ReplaceAccounts("1001", part, records, kStart).ok());
+    ASSERT_TRUE(
+        store_->ReplaceAccounts("1001", part, records, kStart, absl::InfiniteFuture()).ok());
   }
 
   v1::ListAccountCandidatesResponse Candidates(int page_size, const std::string& token) {
@@ -63,6 +69,30 @@ class MappingServerTest : public ::testing::Test {
     const auto status = Call(&v1::MappingService::Stub::ListAccountCandidates, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response;
+  }
+
+  // A project "pr1" of client account "c1" and deals "d1" and "d2", none associated yet.
+  void ProjectAndDeals() {
+    Accounts(DirectoryPart::kClientAccounts, {{"c1", "Acme"}});
+    ASSERT_TRUE(store_
+                    ->ReplaceProjects("1001",
+                                      {{"pr1", "Migration", "c1", absl::CivilDay(2026, 11, 2),
+                                        absl::CivilDay(2026, 12, 18), true}},
+                                      kStart, absl::InfiniteFuture())
+                    .ok());
+    ASSERT_TRUE(store_
+                    ->ReplaceDeals("1001", {{"d1", "B deal", ""}, {"d2", "A deal", ""}}, kStart,
+                                   absl::InfiniteFuture())
+                    .ok());
+  }
+
+  grpc::Status MapDeal(const std::string& deal) {
+    v1::MapDealToProjectRequest request;
+    request.set_portal_id("1001");
+    request.set_crm_deal_id(deal);
+    request.set_project_id("pr1");
+    v1::MapDealToProjectResponse response;
+    return Call(&v1::MappingService::Stub::MapDealToProject, request, &response);
   }
 
   FakeClock clock_{kStart};
@@ -143,7 +173,8 @@ TEST_F(MappingServerTest, BadValueMapIsRefusedNamingMapAndEntryAndNothingIsWritt
   portal.set_name(std::string(201, 'n'));
   EXPECT_THAT(Call(&v1::MappingService::Stub::UpsertPortal, request, &response).error_message(),
               StartsWith("portal.name: "));
-  EXPECT_EQ(store_->GetPortal("1002").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetPortal("1002", absl::InfiniteFuture()).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(MappingServerTest, PortalsArePagedWithTokens) {
@@ -183,7 +214,7 @@ TEST_F(MappingServerTest, CandidatePagesKeepEachClientAccountWhole) {
   Accounts(
       DirectoryPart::kCrmAccounts,
       {{"a1", "ACME"}, {"a2", "globex"}, {"a3", "Globex "}, {"a4", "Hooli"}, {"a5", "Initech"}});
-  ASSERT_TRUE(store_->MapAccount("1001", "c3", "a4", "", kStart).ok());
+  ASSERT_TRUE(store_->MapAccount("1001", "c3", "a4", "", kStart, absl::InfiniteFuture()).ok());
   std::vector<std::string> pairs;
   std::string token;
   int pages = 0;
@@ -268,15 +299,7 @@ TEST_F(MappingServerTest, AutoMapReportsAmbiguousNamesAndCounts) {
 }
 
 TEST_F(MappingServerTest, ProjectDealsAndUsers) {
-  Accounts(DirectoryPart::kClientAccounts, {{"c1", "Acme"}});
-  ASSERT_TRUE(store_
-                  ->ReplaceProjects("1001",
-                                    {{"pr1", "Migration", "c1", absl::CivilDay(2026, 11, 2),
-                                      absl::CivilDay(2026, 12, 18), true}},
-                                    kStart)
-                  .ok());
-  ASSERT_TRUE(
-      store_->ReplaceDeals("1001", {{"d1", "B deal", ""}, {"d2", "A deal", ""}}, kStart).ok());
+  ProjectAndDeals();
   v1::GetProjectRequest get;
   get.set_portal_id("1001");
   get.set_project_id("pr1");
@@ -287,14 +310,7 @@ TEST_F(MappingServerTest, ProjectDealsAndUsers) {
   EXPECT_EQ(project.project().end_date().month(), 12);
   EXPECT_TRUE(project.project().strict_schedule());
 
-  for (const char* deal : {"d1", "d2"}) {
-    v1::MapDealToProjectRequest map;
-    map.set_portal_id("1001");
-    map.set_crm_deal_id(deal);
-    map.set_project_id("pr1");
-    v1::MapDealToProjectResponse mapped;
-    ASSERT_TRUE(Call(&v1::MappingService::Stub::MapDealToProject, map, &mapped).ok());
-  }
+  for (const char* deal : {"d1", "d2"}) ASSERT_TRUE(MapDeal(deal).ok());
   v1::ListProjectDealsRequest list;
   list.set_portal_id("1001");
   list.set_project_id("pr1");
@@ -310,10 +326,10 @@ TEST_F(MappingServerTest, ProjectDealsAndUsers) {
   EXPECT_EQ(second.deals(0).name(), "B deal");
   EXPECT_TRUE(second.next_page_token().empty());
 
-  ASSERT_TRUE(
-      store_
-          ->ReplaceUsers("1001", Side::kProjects, {{"u1", "Ana", "Ana@Example.com", true}}, kStart)
-          .ok());
+  ASSERT_TRUE(store_
+                  ->ReplaceUsers("1001", Side::kProjects, {{"u1", "Ana", "Ana@Example.com", true}},
+                                 kStart, absl::InfiniteFuture())
+                  .ok());
   v1::LookupUserRequest lookup;
   lookup.set_portal_id("1001");
   lookup.set_email(" ANA@example.COM ");
@@ -341,6 +357,91 @@ TEST_F(MappingServerTest, ProjectDealsAndUsers) {
   users.set_link_filter(static_cast<v1::LinkFilter>(5));
   EXPECT_THAT(Call(&v1::MappingService::Stub::ListUsers, users, &listed).error_message(),
               StartsWith("link_filter: "));
+}
+
+TEST_F(MappingServerTest, UnmapDealEndsTheAssociationAndAnswersTheDocumentedCodes) {
+  ProjectAndDeals();
+  ASSERT_TRUE(MapDeal("d1").ok());
+  v1::UnmapDealRequest request;
+  request.set_portal_id("1001");
+  request.set_crm_deal_id("d1");
+  v1::UnmapDealResponse response;
+  const auto unmapped = Call(&v1::MappingService::Stub::UnmapDeal, request, &response);
+  ASSERT_TRUE(unmapped.ok()) << unmapped.error_message();
+  EXPECT_EQ(response.deal().crm_deal_id(), "d1");
+  EXPECT_TRUE(response.deal().project_id().empty()) << response.deal().DebugString();
+  v1::ListProjectDealsRequest list;
+  list.set_portal_id("1001");
+  list.set_project_id("pr1");
+  v1::ListProjectDealsResponse deals;
+  ASSERT_TRUE(Call(&v1::MappingService::Stub::ListProjectDeals, list, &deals).ok());
+  EXPECT_THAT(deals.deals(), IsEmpty());
+
+  // Unmapped already, never associated, unknown: NOT_FOUND naming the deal.
+  for (const char* deal : {"d1", "d2", "d9"}) {
+    request.set_crm_deal_id(deal);
+    const auto status = Call(&v1::MappingService::Stub::UnmapDeal, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << deal;
+    EXPECT_THAT(status.error_message(), StartsWith("crm_deal_id: ")) << deal;
+  }
+  request.set_crm_deal_id("d1");
+  request.set_portal_id("9999");
+  EXPECT_EQ(Call(&v1::MappingService::Stub::UnmapDeal, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  for (const auto& [portal, deal, field] :
+       {std::tuple{"", "d1", "portal_id: "}, std::tuple{"10/01", "d1", "portal_id: "},
+        std::tuple{"1001", "", "crm_deal_id: "}}) {
+    request.set_portal_id(portal);
+    request.set_crm_deal_id(deal);
+    const auto status = Call(&v1::MappingService::Stub::UnmapDeal, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_THAT(status.error_message(), StartsWith(field));
+  }
+}
+
+// A caller's deadline bounds the statements run for it: while another transaction holds the
+// portal's row, MapDealToProject ends with DEADLINE_EXCEEDED, nothing is written behind the
+// caller's back once the row is free, and the service answers at once afterwards.
+TEST_F(MappingServerTest, ADeadlinePassingWhileAStatementWaitsEndsItsWork) {
+  ProjectAndDeals();
+  auto pool = pg::Pool::Create(
+      crmsync::testing::OnlyDeadlinesBoundWaits(pool_.database->url(), "mapping", Queries()));
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  PgStore store(**pool);
+  prometheus::Registry registry;
+  MappingMetrics metrics(registry);
+  MappingServer server(store, clock_, metrics, absl::Seconds(5));
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&server);
+  auto grpc_server = builder.BuildAndStart();
+  auto stub = v1::MappingService::NewStub(grpc_server->InProcessChannel({}));
+
+  pqxx::connection holder_connection(pool_.database->url());
+  auto holder = std::make_unique<pqxx::work>(holder_connection);
+  holder->exec("SELECT portal_id FROM mapping.portals WHERE portal_id = '1001' FOR UPDATE");
+  {
+    v1::MapDealToProjectRequest request;
+    request.set_portal_id("1001");
+    request.set_crm_deal_id("d1");
+    request.set_project_id("pr1");
+    v1::MapDealToProjectResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    EXPECT_EQ(stub->MapDealToProject(&context, request, &response).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  holder->abort();
+  holder.reset();
+
+  v1::UnmapDealRequest request;
+  request.set_portal_id("1001");
+  request.set_crm_deal_id("d1");
+  v1::UnmapDealResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  const auto status = stub->UnmapDeal(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+  grpc_server->Shutdown();
 }
 
 TEST_F(MappingServerTest, ImportDirectoryChecksPartsAndNeedsAuth) {

@@ -23,7 +23,7 @@ class SimAccessTokens : public AccessTokens {
 
   // One token, minted again when Zoho rejected it.
   absl::StatusOr<ApiToken> Get(absl::string_view, Side, const std::vector<std::string>&,
-                               absl::string_view rejected) override {
+                               absl::string_view rejected, absl::Time) override {
     if (token_.empty() || rejected == token_) {
       auto minted = sim_.MintAccessToken(client_id_, client_secret_, refresh_token_);
       if (!minted.ok()) return minted.status();

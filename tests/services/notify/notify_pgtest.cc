@@ -3,7 +3,9 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
+#include <pqxx/pqxx>
 #include <set>
 #include <thread>
 
@@ -15,6 +17,7 @@
 #include "services/notify/sender.h"
 #include "tests/services/notify/mime.h"
 #include "tests/services/notify/seeds.h"
+#include "tests/support/pg/deadline_pool_options.h"
 #include "tests/support/pg/test_database.h"
 
 namespace crmsync::notify {
@@ -222,6 +225,63 @@ TEST_F(NotifyPgTest, GetByIdOrFailureId) {
   EXPECT_THAT(status.error_message(), StartsWith("key:"));
 }
 
+// A caller's deadline bounds the statements run for it: while another transaction holds the
+// notifications table, calls end with DEADLINE_EXCEEDED, nothing is stored behind the caller's
+// back once the table is free, and the service answers at once afterwards.
+TEST_F(NotifyPgTest, ADeadlinePassingWhileAStatementWaitsEndsItsWork) {
+  auto pool = pg::Pool::Create(
+      crmsync::testing::OnlyDeadlinesBoundWaits(database_->url(), "notify", Queries()));
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  PgStore store(**pool);
+  NotifyServer server(store, templates_, clock_, metrics_);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&server);
+  auto grpc_server = builder.BuildAndStart();
+  auto stub = v1::NotifyService::NewStub(grpc_server->InProcessChannel({}));
+  const auto in_half_a_second = [] {
+    return std::chrono::system_clock::now() + std::chrono::milliseconds(500);
+  };
+
+  pqxx::connection holder_connection(database_->url());
+  auto holder = std::make_unique<pqxx::work>(holder_connection);
+  holder->exec("LOCK TABLE notify.notifications IN ACCESS EXCLUSIVE MODE");
+  {
+    grpc::ClientContext context;
+    context.set_deadline(in_half_a_second());
+    v1::NotifyFailureResponse response;
+    EXPECT_EQ(stub->NotifyFailure(&context, testing::LindaReopen(), &response).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  {
+    grpc::ClientContext context;
+    context.set_deadline(in_half_a_second());
+    v1::GetNotificationRequest request;
+    request.set_failure_id("failure-linda-1");
+    v1::GetNotificationResponse response;
+    EXPECT_EQ(stub->GetNotification(&context, request, &response).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  {
+    grpc::ClientContext context;
+    context.set_deadline(in_half_a_second());
+    v1::ListNotificationsResponse response;
+    EXPECT_EQ(stub->ListNotifications(&context, {}, &response).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  holder->abort();
+  holder.reset();
+
+  v1::GetNotificationRequest request;
+  request.set_failure_id("failure-linda-1");
+  v1::GetNotificationResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  EXPECT_EQ(stub->GetNotification(&context, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND)
+      << response.DebugString();
+  grpc_server->Shutdown();
+}
+
 TEST_F(NotifyPgTest, ListFiltersAndPagesNewestFirst) {
   for (int i = 0; i < 7; ++i) {
     MustNotify(testing::GeorgeDueDate(absl::StrCat("g-", i)));
@@ -285,7 +345,7 @@ TEST_F(NotifyPgTest, ConcurrentSendersNeverSendANotificationTwice) {
   auto parsed = FromProto(testing::GeorgeDueDate());
   for (int i = 0; i < 40; ++i) {
     parsed->failure_id = absl::StrCat("f-", i);
-    ASSERT_TRUE(store_->Insert(*parsed, "s", kStart, kStart).ok());
+    ASSERT_TRUE(store_->Insert(*parsed, "s", kStart, kStart, absl::InfiniteFuture()).ok());
   }
   std::vector<ScriptedTransport*> transports(4);
   std::vector<std::unique_ptr<MailSender>> senders;
@@ -405,7 +465,10 @@ TEST_F(NotifyPgTest, ARecipientsFailuresWithinTheWindowGoOutAsOneDigest) {
     ASSERT_TRUE(parsed.ok());
     const std::string subject =
         RenderSubject(templates_.For(parsed->kind), parsed->recipient, parsed->parameters);
-    ASSERT_TRUE(store_->Insert(*parsed, subject, clock_.Now(), clock_.Now() + window).ok());
+    ASSERT_TRUE(
+        store_
+            ->Insert(*parsed, subject, clock_.Now(), clock_.Now() + window, absl::InfiniteFuture())
+            .ok());
   };
   insert(testing::GeorgeDueDate("g-1"));
   clock_.Advance(absl::Seconds(10));
