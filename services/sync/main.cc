@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
     crmsync::LogWarning("no --notify_address: recorded failures stay queued");
   }
 
-  ChangePipeline pipeline(store, *portals, *users, *projects, clock);
+  ChangePipeline pipeline(store, *portals, *users, *projects, clock, metrics);
   SyncServer server(pipeline, store, clock, metrics, [&rt] { return rt.serving(); });
   rt.AddService(&server, v1::SyncService::service_full_name());
   if (auto status = rt.Start(); !status.ok()) return crmsync::ExitWithError(status);

@@ -48,7 +48,12 @@ SyncMetrics::SyncMetrics(prometheus::Registry& registry)
                                 .Name("crmsync_sync_submit_change_seconds")
                                 .Help("Time to process one SubmitChange call.")
                                 .Register(registry)
-                                .Add({}, kSubmitBuckets)) {}
+                                .Add({}, kSubmitBuckets)),
+      rule_reads(
+          prometheus::BuildCounter()
+              .Name("crmsync_sync_rule_reads_total")
+              .Help("Reads of the live Zoho Projects state by the rules, by read and result.")
+              .Register(registry)) {}
 
 void SyncMetrics::Processed(Side origin, const ChangeDecision& decision, bool duplicate) {
   changes
@@ -65,6 +70,14 @@ void SyncMetrics::Processed(Side origin, const ChangeDecision& decision, bool du
               {"result", OutcomeLabel(field.result)}})
         .Increment();
   }
+}
+
+void SyncMetrics::RuleRead(absl::string_view read, const absl::Status& status) {
+  const char* result = status.ok()                          ? "ok"
+                       : absl::IsUnavailable(status)        ? "unavailable"
+                       : absl::IsFailedPrecondition(status) ? "no_grant"
+                                                            : "other";
+  rule_reads.Add({{"read", std::string(read)}, {"result", result}}).Increment();
 }
 
 void SyncMetrics::SubmitLatency(absl::Duration latency) {

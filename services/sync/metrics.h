@@ -2,6 +2,8 @@
 #ifndef CRMSYNC_SERVICES_SYNC_METRICS_H_
 #define CRMSYNC_SERVICES_SYNC_METRICS_H_
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -20,6 +22,9 @@ struct SyncMetrics {
   void Processed(Side origin, const ChangeDecision& decision, bool duplicate);
   // One SubmitChange call that returned an outcome took `latency`.
   void SubmitLatency(absl::Duration latency);
+  // A rule's read of the live Projects state (`read`: schedule or parent_task) ended with
+  // `status`.
+  void RuleRead(absl::string_view read, const absl::Status& status);
 
   // crmsync_sync_changes_total{origin,outcome}: origin crm|projects; outcome applied, duplicate,
   // echo, stale or rejected.
@@ -30,6 +35,9 @@ struct SyncMetrics {
   prometheus::Family<prometheus::Counter>& field_outcomes;
   // crmsync_sync_submit_change_seconds, with buckets at 5, 10, 20 and 50 ms.
   prometheus::Histogram& submit_change_seconds;
+  // crmsync_sync_rule_reads_total{read,result}: result ok, unavailable (Zoho or auth did not
+  // answer), no_grant (FAILED_PRECONDITION) or other.
+  prometheus::Family<prometheus::Counter>& rule_reads;
 };
 
 }  // namespace crmsync::sync

@@ -50,11 +50,18 @@ absl::Status ChangePipeline::Read(const TaskChange& change, const PortalConfig& 
   // The rules read the Projects state of a linked task only: an unlinked one is refused first.
   if (!task) return absl::OkStatus();
   if (need.schedule && !reads.schedule) {
-    ASSIGN_OR_RETURN(reads.schedule, projects_.Schedule(change.portal_id, task->link.project_id));
+    absl::StatusOr<ProjectSchedule> schedule =
+        projects_.Schedule(change.portal_id, task->link.project_id);
+    metrics_.RuleRead("schedule", schedule.status());
+    if (!schedule.ok()) return schedule.status();
+    reads.schedule = *std::move(schedule);
   }
   if (need.parent && !reads.parent && !task->link.projects_parent_task_id.empty()) {
-    ASSIGN_OR_RETURN(reads.parent, projects_.Task(change.portal_id, task->link.project_id,
-                                                  task->link.projects_parent_task_id));
+    absl::StatusOr<ParentTask> parent =
+        projects_.Task(change.portal_id, task->link.project_id, task->link.projects_parent_task_id);
+    metrics_.RuleRead("parent_task", parent.status());
+    if (!parent.ok()) return parent.status();
+    reads.parent = *std::move(parent);
   }
   return absl::OkStatus();
 }

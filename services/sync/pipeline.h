@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "libs/common/clock.h"
 #include "services/sync/change/task.h"
+#include "services/sync/metrics.h"
 #include "services/sync/reads.h"
 #include "services/sync/store/store.h"
 
@@ -25,8 +26,13 @@ class ChangePipeline {
  public:
   // Everything must outlive the pipeline.
   ChangePipeline(SyncStore& store, PortalSettingsSource& portals, UserDirectory& users,
-                 ProjectsState& projects, const Clock& clock)
-      : store_(store), portals_(portals), users_(users), projects_(projects), clock_(clock) {}
+                 ProjectsState& projects, const Clock& clock, SyncMetrics& metrics)
+      : store_(store),
+        portals_(portals),
+        users_(users),
+        projects_(projects),
+        clock_(clock),
+        metrics_(metrics) {}
 
   // Processes a change ValidateChange accepted: DUPLICATE (the first outcome) for an event
   // already processed; otherwise decided and recorded. NOT_FOUND when the portal is not
@@ -49,6 +55,7 @@ class ChangePipeline {
   UserDirectory& users_;
   ProjectsState& projects_;
   const Clock& clock_;
+  SyncMetrics& metrics_;
 };
 
 }  // namespace crmsync::sync

@@ -85,7 +85,8 @@ class SyncServerTest : public ::testing::Test {
     link.projects_parent_task_id = kProjectsTask;
     ASSERT_TRUE(store_->CreateLink(link, canonical, kStart).ok());
 
-    pipeline_ = std::make_unique<ChangePipeline>(*store_, portals_, users_, projects_, clock_);
+    pipeline_ =
+        std::make_unique<ChangePipeline>(*store_, portals_, users_, projects_, clock_, metrics_);
     server_ = std::make_unique<SyncServer>(*pipeline_, *store_, clock_, metrics_);
     grpc::ServerBuilder builder;
     builder.RegisterService(server_.get());
@@ -274,6 +275,12 @@ TEST_F(SyncServerTest, WhenProjectsCannotBeReadTheChangeIsNotGuessedAndARetryIsS
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(State().fields(2).version(), 1);
   EXPECT_THAT(Failures().failures(), IsEmpty());
+
+  EXPECT_EQ(
+      Counter("crmsync_sync_rule_reads_total", {{"read", "schedule"}, {"result", "unavailable"}}),
+      1);
+  EXPECT_EQ(
+      Counter("crmsync_sync_rule_reads_total", {{"read", "schedule"}, {"result", "no_grant"}}), 1);
 
   projects_.error = absl::OkStatus();
   const v1::ChangeOutcome retried = MustSubmit(change);
