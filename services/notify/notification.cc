@@ -125,18 +125,6 @@ std::optional<State> StateFromName(absl::string_view name) {
   return std::nullopt;
 }
 
-absl::string_view SideDisplayName(Side side) {
-  switch (side) {
-    case Side::kCrm:
-      return "Zoho CRM";
-    case Side::kProjects:
-      return "Zoho Projects";
-    case Side::kUnspecified:
-      break;
-  }
-  return "";
-}
-
 std::string ParametersToJson(const FailureParameters& p) {
   nlohmann::json json = {
       {"side", static_cast<int>(p.side)},

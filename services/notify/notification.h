@@ -12,8 +12,11 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "libs/common/side.h"
 
 namespace crmsync::notify {
+
+using ::crmsync::Side;  // libs/common/side.h, with SideDisplayName
 
 // What a notification is about; selects its template. Values match crmsync.notify.v1.
 enum class Kind {
@@ -30,9 +33,6 @@ inline constexpr Kind kAllKinds[] = {Kind::kDueDateBeyondStrictSchedule, Kind::k
 // Values match crmsync.notify.v1.NotificationState.
 enum class State { kPending = 1, kSending = 2, kSent = 3, kDead = 4 };
 
-// Values match crmsync.common.v1.Side.
-enum class Side { kUnspecified = 0, kCrm = 1, kProjects = 2 };
-
 // The stable lower-case name of a kind ("due_date_beyond_strict_schedule"): its template's file
 // name, its database value and its metric label.
 absl::string_view KindName(Kind kind);
@@ -40,8 +40,6 @@ std::optional<Kind> KindFromName(absl::string_view name);
 // "PENDING", "SENDING", "SENT", "DEAD".
 absl::string_view StateName(State state);
 std::optional<State> StateFromName(absl::string_view name);
-// "Zoho CRM", "Zoho Projects" or "" for display.
-absl::string_view SideDisplayName(Side side);
 
 struct Recipient {
   std::string email;

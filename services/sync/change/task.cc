@@ -74,18 +74,6 @@ std::optional<Field> FieldFromName(absl::string_view name) {
 
 absl::string_view FieldDisplayName(Field field) { return NamesOf(field).display; }
 
-absl::string_view SideDisplayName(Side side) {
-  switch (side) {
-    case Side::kCrm:
-      return "Zoho CRM";
-    case Side::kProjects:
-      return "Zoho Projects";
-    case Side::kUnspecified:
-      break;
-  }
-  return "";
-}
-
 Side OtherSide(Side side) {
   switch (side) {
     case Side::kCrm:

@@ -15,11 +15,11 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "libs/common/side.h"
 
 namespace crmsync::sync {
 
-// crmsync.common.v1.Side.
-enum class Side { kUnspecified = 0, kCrm = 1, kProjects = 2 };
+using ::crmsync::Side;  // libs/common/side.h, with SideDisplayName
 
 // crmsync.sync.v1.TaskField, without UNSPECIFIED: a field is always one of the six.
 enum class Field {
@@ -82,8 +82,6 @@ absl::string_view FieldName(Field field);
 std::optional<Field> FieldFromName(absl::string_view name);
 // The field as a person names it in a sentence: "title", "end date", ...
 absl::string_view FieldDisplayName(Field field);
-// "Zoho CRM", "Zoho Projects"; "" for kUnspecified.
-absl::string_view SideDisplayName(Side side);
 // kCrm ⇄ kProjects; kUnspecified stays.
 Side OtherSide(Side side);
 
