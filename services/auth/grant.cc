@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/common/ids.h"
 
 namespace crmsync::auth {
 namespace {
@@ -67,12 +68,7 @@ std::string SealContext(const GrantKey& key, absl::string_view field) {
 }
 
 absl::Status CheckPortalId(absl::string_view field, absl::string_view value) {
-  if (value.empty()) return Invalid(field, "required");
-  if (value.size() > 64) return Invalid(field, "longer than 64 characters");
-  for (char c : value) {
-    if (!IsWordChar(c) && c != '-') return Invalid(field, "only [0-9A-Za-z_-] allowed");
-  }
-  return absl::OkStatus();
+  return CheckRecordId(field, value);
 }
 
 absl::Status CheckBaseUrl(absl::string_view field, absl::string_view value,

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "libs/common/ids.h"
 #include "libs/crypto/digest.h"
 #include "services/mapping/match_key.h"
 
@@ -17,8 +18,6 @@ absl::Status Invalid(absl::string_view field, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
 }
 
-bool IsIdCharacter(char c) { return absl::ascii_isalnum(c) || c == '_' || c == '-'; }
-
 // 16 hex digits of SHA-256: stable across processes and releases, unlike absl::Hash.
 std::string Fingerprint(absl::string_view filter) {
   return crypto::Sha256Hex(filter).substr(0, 16);
@@ -27,11 +26,7 @@ std::string Fingerprint(absl::string_view filter) {
 }  // namespace
 
 absl::Status ValidateId(absl::string_view id, absl::string_view field) {
-  if (id.empty()) return Invalid(field, "required");
-  if (id.size() > 64 || !std::all_of(id.begin(), id.end(), IsIdCharacter)) {
-    return Invalid(field, "must be 1 to 64 characters of [0-9A-Za-z_-]");
-  }
-  return absl::OkStatus();
+  return CheckRecordId(field, id);
 }
 
 absl::Status ValidateName(absl::string_view name, absl::string_view field, int max_length) {

@@ -10,7 +10,6 @@
 namespace crmsync::sync {
 namespace {
 
-constexpr size_t kMaxRecordIdLength = 64;
 constexpr size_t kMaxEventIdLength = 255;
 constexpr size_t kMaxEmailLength = 254;
 
@@ -128,19 +127,6 @@ std::optional<Rejection> CheckLength(absl::string_view what, absl::string_view t
 }
 
 }  // namespace
-
-absl::Status CheckRecordId(absl::string_view path, absl::string_view value) {
-  if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": required"));
-  if (value.size() > kMaxRecordIdLength) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": longer than 64 characters"));
-  }
-  for (char c : value) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": only [0-9A-Za-z_-] allowed"));
-    }
-  }
-  return absl::OkStatus();
-}
 
 absl::Status ValidateChange(const TaskChange& change, absl::string_view path, EventIdRule rule) {
   RETURN_IF_ERROR(CheckRecordId(absl::StrCat(path, ".portal_id"), change.portal_id));

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "libs/common/ids.h"
 #include "services/sync/change/task.h"
 
 namespace crmsync::sync {
@@ -25,10 +26,6 @@ inline constexpr size_t kMaxBatchChanges = 100;
 
 // CheckChange may omit the event id; SubmitChange may not.
 enum class EventIdRule { kRequired, kOptional };
-
-// A Zoho record id per crmsync.common.v1: 1..64 characters of [0-9A-Za-z_-]. `path` names the
-// field in the message.
-absl::Status CheckRecordId(absl::string_view path, absl::string_view value);
 
 // Checks a SubmitChange / CheckChange change as crmsync.sync.v1.SubmitChange lists: portal_id,
 // origin_side, event_id (1..255 printable ASCII), task_id, project_id (when given),
