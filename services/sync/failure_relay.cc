@@ -32,8 +32,9 @@ void FailureRelay::Count(const char* result) { relayed_.Add({{"result", result}}
 absl::StatusOr<Recipient> FailureRelay::RecipientOf(const FailureRecord& failure) {
   Recipient recipient{failure.actor.email, failure.actor.display_name};
   if (!recipient.email.empty() || failure.actor.user_id.empty()) return recipient;
-  absl::StatusOr<std::optional<Owner>> user =
-      users_.OwnerById(failure.portal_id, failure.origin_side, failure.actor.user_id);
+  // No caller waits on the relay: the read is bounded by the directory's own call timeout.
+  absl::StatusOr<std::optional<Owner>> user = users_.OwnerById(
+      failure.portal_id, failure.origin_side, failure.actor.user_id, absl::InfiniteFuture());
   if (!user.ok()) return user.status();
   if (*user) {
     recipient.email = (*user)->email;

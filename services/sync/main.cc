@@ -50,20 +50,21 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
                      public crmsync::sync::UserDirectory,
                      public crmsync::sync::ProjectsState {
  public:
-  absl::StatusOr<crmsync::sync::PortalConfig> Get(absl::string_view) override {
+  absl::StatusOr<crmsync::sync::PortalConfig> Get(absl::string_view, absl::Time) override {
     return absl::FailedPreconditionError("sync runs without --mapping_address: no portal settings");
   }
   absl::StatusOr<std::optional<crmsync::sync::Owner>> OwnerById(absl::string_view,
                                                                 crmsync::sync::Side,
-                                                                absl::string_view) override {
+                                                                absl::string_view,
+                                                                absl::Time) override {
     return absl::FailedPreconditionError("sync runs without --mapping_address: no user links");
   }
-  absl::StatusOr<crmsync::sync::ProjectSchedule> Schedule(absl::string_view,
-                                                          absl::string_view) override {
+  absl::StatusOr<crmsync::sync::ProjectSchedule> Schedule(absl::string_view, absl::string_view,
+                                                          absl::Time) override {
     return NoAuth();
   }
   absl::StatusOr<crmsync::sync::ParentTask> Task(absl::string_view, absl::string_view,
-                                                 absl::string_view) override {
+                                                 absl::string_view, absl::Time) override {
     return NoAuth();
   }
 

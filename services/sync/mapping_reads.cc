@@ -2,7 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <chrono>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "libs/grpc_server/status.h"
@@ -11,15 +11,17 @@ namespace crmsync::sync {
 namespace {
 
 // mapping answers from its memory or one indexed read.
-constexpr std::chrono::seconds kCallTimeout(5);
+constexpr absl::Duration kCallTimeout = absl::Seconds(5);
 
-void SetDeadline(grpc::ClientContext& context) {
-  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+// The caller's deadline may come sooner, and mapping bounds its own work by it.
+void SetDeadline(grpc::ClientContext& context, absl::Time deadline) {
+  context.set_deadline(absl::ToChronoTime(std::min(absl::Now() + kCallTimeout, deadline)));
 }
 
 // A mapping failure as the pipeline reports it: the caller may retry what was not answered.
-absl::Status MappingError(const grpc::Status& status) {
+absl::Status MappingError(const grpc::Status& status, absl::Time deadline) {
   const absl::Status s = FromGrpcStatus(status);
+  if (CallerDeadlinePassed(s, deadline)) return s;
   if (absl::IsDeadlineExceeded(s) || absl::IsUnavailable(s)) {
     return absl::UnavailableError(absl::StrCat("mapping did not answer: ", s.message()));
   }
@@ -53,7 +55,7 @@ MappingReads::MappingReads(const std::string& address, const Clock& clock,
       clock_(clock),
       portal_ttl_(portal_ttl) {}
 
-absl::StatusOr<PortalConfig> MappingReads::Get(absl::string_view portal_id) {
+absl::StatusOr<PortalConfig> MappingReads::Get(absl::string_view portal_id, absl::Time deadline) {
   const absl::Time now = clock_.Now();
   {
     absl::MutexLock lock(&mutex_);
@@ -64,9 +66,9 @@ absl::StatusOr<PortalConfig> MappingReads::Get(absl::string_view portal_id) {
   request.set_portal_id(std::string(portal_id));
   mapping::v1::GetPortalResponse response;
   grpc::ClientContext context;
-  SetDeadline(context);
+  SetDeadline(context, deadline);
   if (grpc::Status status = stub_->GetPortal(&context, request, &response); !status.ok()) {
-    return MappingError(status);
+    return MappingError(status, deadline);
   }
   const mapping::v1::ValueMaps& maps = response.portal().value_maps();
   PortalConfig config;
@@ -82,17 +84,18 @@ absl::StatusOr<PortalConfig> MappingReads::Get(absl::string_view portal_id) {
 }
 
 absl::StatusOr<std::optional<Owner>> MappingReads::OwnerById(absl::string_view portal_id, Side side,
-                                                             absl::string_view user_id) {
+                                                             absl::string_view user_id,
+                                                             absl::Time deadline) {
   mapping::v1::LookupUserRequest request;
   request.set_portal_id(std::string(portal_id));
   request.mutable_by_id()->set_side(static_cast<common::v1::Side>(side));
   request.mutable_by_id()->set_user_id(std::string(user_id));
   mapping::v1::LookupUserResponse response;
   grpc::ClientContext context;
-  SetDeadline(context);
+  SetDeadline(context, deadline);
   const grpc::Status status = stub_->LookupUser(&context, request, &response);
   if (status.error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
-  if (!status.ok()) return MappingError(status);
+  if (!status.ok()) return MappingError(status, deadline);
   const mapping::v1::User& user = response.user();
   const mapping::v1::SideUser& on_origin = side == Side::kCrm ? user.crm() : user.projects();
   if (on_origin.user_id() != user_id) return std::nullopt;

@@ -20,10 +20,12 @@ class MappingReads : public PortalSettingsSource, public UserDirectory {
   // `address` is host:port of crmsync-mapping; `clock` must outlive this.
   MappingReads(const std::string& address, const Clock& clock, absl::Duration portal_ttl);
 
-  // NOT_FOUND as mapping answers it; UNAVAILABLE when mapping does not answer in time.
-  absl::StatusOr<PortalConfig> Get(absl::string_view portal_id) override;
+  // NOT_FOUND as mapping answers it; UNAVAILABLE when mapping does not answer in time;
+  // DEADLINE_EXCEEDED when `deadline` passes first.
+  absl::StatusOr<PortalConfig> Get(absl::string_view portal_id, absl::Time deadline) override;
   absl::StatusOr<std::optional<Owner>> OwnerById(absl::string_view portal_id, Side side,
-                                                 absl::string_view user_id) override;
+                                                 absl::string_view user_id,
+                                                 absl::Time deadline) override;
 
  private:
   struct Cached {

@@ -40,25 +40,26 @@ struct ChangePipeline::Reads {
 };
 
 absl::Status ChangePipeline::Read(const TaskChange& change, const PortalConfig& portal,
-                                  const std::optional<StoredTask>& task, Reads& reads) {
+                                  const std::optional<StoredTask>& task, absl::Time deadline,
+                                  Reads& reads) {
   const NeededReads need = NeededReadsFor(change, portal.value_maps, ContextOf(task));
   if (need.owner && !reads.owner_read) {
     ASSIGN_OR_RETURN(reads.owner, users_.OwnerById(change.portal_id, change.origin_side,
-                                                   *change.fields.owner_user_id));
+                                                   *change.fields.owner_user_id, deadline));
     reads.owner_read = true;
   }
   // The rules read the Projects state of a linked task only: an unlinked one is refused first.
   if (!task) return absl::OkStatus();
   if (need.schedule && !reads.schedule) {
     absl::StatusOr<ProjectSchedule> schedule =
-        projects_.Schedule(change.portal_id, task->link.project_id);
+        projects_.Schedule(change.portal_id, task->link.project_id, deadline);
     metrics_.RuleRead("schedule", schedule.status());
     if (!schedule.ok()) return schedule.status();
     reads.schedule = *std::move(schedule);
   }
   if (need.parent && !reads.parent && !task->link.projects_parent_task_id.empty()) {
-    absl::StatusOr<ParentTask> parent =
-        projects_.Task(change.portal_id, task->link.project_id, task->link.projects_parent_task_id);
+    absl::StatusOr<ParentTask> parent = projects_.Task(
+        change.portal_id, task->link.project_id, task->link.projects_parent_task_id, deadline);
     metrics_.RuleRead("parent_task", parent.status());
     if (!parent.ok()) return parent.status();
     reads.parent = *std::move(parent);
@@ -66,18 +67,20 @@ absl::Status ChangePipeline::Read(const TaskChange& change, const PortalConfig& 
   return absl::OkStatus();
 }
 
-absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change) {
-  ASSIGN_OR_RETURN(const PortalConfig portal, portals_.Get(change.portal_id));
-  ASSIGN_OR_RETURN(std::optional<RecordedOutcome> seen,
-                   store_.FindEvent(change.portal_id, change.origin_side, change.event_id));
+absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change,
+                                                       absl::Time deadline) {
+  ASSIGN_OR_RETURN(const PortalConfig portal, portals_.Get(change.portal_id, deadline));
+  ASSIGN_OR_RETURN(
+      std::optional<RecordedOutcome> seen,
+      store_.FindEvent(change.portal_id, change.origin_side, change.event_id, deadline));
   ASSIGN_OR_RETURN(std::optional<StoredTask> task,
-                   store_.ReadTask(change.portal_id, change.origin_side, change.task_id));
+                   store_.ReadTask(change.portal_id, change.origin_side, change.task_id, deadline));
   if (seen) {
     return ProcessedChange{*std::move(seen),
                            task ? std::optional<TaskLink>(task->link) : std::nullopt};
   }
   Reads reads;
-  RETURN_IF_ERROR(Read(change, portal, task, reads));
+  RETURN_IF_ERROR(Read(change, portal, task, deadline, reads));
   for (int attempt = 1;; ++attempt) {
     std::optional<StoredTask> decided_on;
     bool needs_more = false;
@@ -98,15 +101,16 @@ absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change)
           if (reads.parent) failure.parent_task_title = reads.parent->title;
           return DecideChange(change, portal.value_maps, context);
         },
-        clock_.Now());
+        clock_.Now(), deadline);
     if (needs_more && attempt < kDecideAttempts) {
-      RETURN_IF_ERROR(Read(change, portal, decided_on, reads));
+      RETURN_IF_ERROR(Read(change, portal, decided_on, deadline, reads));
       continue;
     }
     if (!outcome.ok()) return outcome.status();
     ProcessedChange out{*std::move(outcome), std::nullopt};
     if (out.outcome.duplicate) {
-      ASSIGN_OR_RETURN(task, store_.ReadTask(change.portal_id, change.origin_side, change.task_id));
+      ASSIGN_OR_RETURN(
+          task, store_.ReadTask(change.portal_id, change.origin_side, change.task_id, deadline));
       if (task) out.link = task->link;
     } else if (decided_on) {
       out.link = decided_on->link;
@@ -120,15 +124,17 @@ absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change)
   }
 }
 
-absl::StatusOr<ProcessedChange> ChangePipeline::Check(const TaskChange& change) {
-  ASSIGN_OR_RETURN(const PortalConfig portal, portals_.Get(change.portal_id));
+absl::StatusOr<ProcessedChange> ChangePipeline::Check(const TaskChange& change,
+                                                      absl::Time deadline) {
+  ASSIGN_OR_RETURN(const PortalConfig portal, portals_.Get(change.portal_id, deadline));
   ASSIGN_OR_RETURN(std::optional<StoredTask> task,
-                   store_.ReadTask(change.portal_id, change.origin_side, change.task_id));
+                   store_.ReadTask(change.portal_id, change.origin_side, change.task_id, deadline));
   std::optional<TaskLink> link;
   if (task) link = task->link;
   if (!change.event_id.empty()) {
-    ASSIGN_OR_RETURN(std::optional<RecordedOutcome> seen,
-                     store_.FindEvent(change.portal_id, change.origin_side, change.event_id));
+    ASSIGN_OR_RETURN(
+        std::optional<RecordedOutcome> seen,
+        store_.FindEvent(change.portal_id, change.origin_side, change.event_id, deadline));
     if (seen) {
       seen->failure_id.clear();
       seen->change_id.clear();
@@ -136,7 +142,7 @@ absl::StatusOr<ProcessedChange> ChangePipeline::Check(const TaskChange& change) 
     }
   }
   Reads reads;
-  RETURN_IF_ERROR(Read(change, portal, task, reads));
+  RETURN_IF_ERROR(Read(change, portal, task, deadline, reads));
   TaskContext context = ContextOf(task);
   reads.Fill(context);
   ASSIGN_OR_RETURN(ChangeDecision decision, DecideChange(change, portal.value_maps, context));

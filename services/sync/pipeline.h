@@ -37,18 +37,19 @@ class ChangePipeline {
   // Processes a change ValidateChange accepted: DUPLICATE (the first outcome) for an event
   // already processed; otherwise decided and recorded. NOT_FOUND when the portal is not
   // configured; FAILED_PRECONDITION / UNAVAILABLE when a read the decision needs fails (nothing
-  // is recorded, so a retry is safe).
-  absl::StatusOr<ProcessedChange> Submit(const TaskChange& change);
+  // is recorded, so a retry is safe). `deadline` (the caller's) bounds every read and statement;
+  // DEADLINE_EXCEEDED once it passes, with nothing recorded unless the final commit went through.
+  absl::StatusOr<ProcessedChange> Submit(const TaskChange& change, absl::Time deadline);
 
   // The outcome Submit would return now, without writing anything: no ids, process time now.
   // The event is looked up only when the change carries an event id. Errors as Submit.
-  absl::StatusOr<ProcessedChange> Check(const TaskChange& change);
+  absl::StatusOr<ProcessedChange> Check(const TaskChange& change, absl::Time deadline);
 
  private:
   // The link state, canonical state, and the reads `change` needs, for `task`.
   struct Reads;
   absl::Status Read(const TaskChange& change, const PortalConfig& portal,
-                    const std::optional<StoredTask>& task, Reads& reads);
+                    const std::optional<StoredTask>& task, absl::Time deadline, Reads& reads);
 
   SyncStore& store_;
   PortalSettingsSource& portals_;

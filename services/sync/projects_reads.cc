@@ -2,7 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <chrono>
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,10 +12,12 @@ namespace crmsync::sync {
 namespace {
 
 // A mint at the accounts server is the slowest answer auth gives.
-constexpr std::chrono::seconds kAuthTimeout(30);
+constexpr absl::Duration kAuthTimeout = absl::Seconds(30);
 
 // A token-source failure: no usable grant is the portal's state; anything else may pass.
-absl::Status TokenError(absl::string_view portal_id, const absl::Status& status) {
+absl::Status TokenError(absl::string_view portal_id, const absl::Status& status,
+                        absl::Time deadline) {
+  if (CallerDeadlinePassed(status, deadline)) return status;
   if (absl::IsNotFound(status) || absl::IsFailedPrecondition(status) ||
       absl::IsPermissionDenied(status)) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -26,7 +28,11 @@ absl::Status TokenError(absl::string_view portal_id, const absl::Status& status)
 }
 
 // A Zoho failure of the read `what`: the change is not guessed; the caller may retry later.
-absl::Status ReadError(absl::string_view what, const absl::Status& status) {
+absl::Status ReadError(absl::string_view what, const absl::Status& status, absl::Time deadline) {
+  if (CallerDeadlinePassed(status, deadline)) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("the deadline passed reading ", what, " from Zoho Projects"));
+  }
   if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "Zoho Projects refused the portal's grant reading ", what, ": ", status.message()));
@@ -46,48 +52,55 @@ ZohoProjectsState::ZohoProjectsState(const std::string& auth_address, std::strin
     : auth_(auth::v1::AuthService::NewStub(
           grpc::CreateChannel(auth_address, grpc::InsecureChannelCredentials()))),
       caller_token_(std::move(caller_token)),
-      projects_(http, std::move(projects_base_url)) {}
+      http_(http),
+      projects_base_url_(std::move(projects_base_url)) {}
 
 absl::StatusOr<std::string> ZohoProjectsState::Token(absl::string_view portal_id,
-                                                     absl::string_view rejected) {
+                                                     absl::string_view rejected,
+                                                     absl::Time deadline) {
   auth::v1::GetAccessTokenRequest request;
   request.set_portal_id(std::string(portal_id));
   request.set_side(common::v1::SIDE_PROJECTS);
   for (const char* scope : kRuleReadScopes) request.add_scopes(scope);
   request.set_rejected_access_token(std::string(rejected));
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + kAuthTimeout);
+  // The caller's deadline may come sooner, and auth bounds its own work by it.
+  context.set_deadline(absl::ToChronoTime(std::min(absl::Now() + kAuthTimeout, deadline)));
   if (!caller_token_.empty()) {
     context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
   }
   auth::v1::GetAccessTokenResponse response;
   const absl::Status status = FromGrpcStatus(auth_->GetAccessToken(&context, request, &response));
-  if (!status.ok()) return TokenError(portal_id, status);
+  if (!status.ok()) return TokenError(portal_id, status, deadline);
   return response.access_token();
 }
 
 template <typename T>
 absl::StatusOr<T> ZohoProjectsState::WithToken(
-    absl::string_view portal_id, absl::string_view what,
-    const std::function<absl::StatusOr<T>(const std::string&)>& read) {
-  absl::StatusOr<std::string> token = Token(portal_id, "");
+    absl::string_view portal_id, absl::string_view what, absl::Time deadline,
+    const std::function<absl::StatusOr<T>(zoho::ProjectsClient&, const std::string&)>& read) {
+  http::DeadlineHttpClient http(http_, deadline);
+  zoho::ProjectsClient projects(http, projects_base_url_);
+  absl::StatusOr<std::string> token = Token(portal_id, "", deadline);
   if (!token.ok()) return token.status();
-  absl::StatusOr<T> result = read(*token);
+  absl::StatusOr<T> result = read(projects, *token);
   if (absl::IsUnauthenticated(result.status())) {
-    token = Token(portal_id, *token);
+    token = Token(portal_id, *token, deadline);
     if (!token.ok()) return token.status();
-    result = read(*token);
+    result = read(projects, *token);
   }
-  if (!result.ok()) return ReadError(what, result.status());
+  if (!result.ok()) return ReadError(what, result.status(), deadline);
   return result;
 }
 
 absl::StatusOr<ProjectSchedule> ZohoProjectsState::Schedule(absl::string_view portal_id,
-                                                            absl::string_view project_id) {
+                                                            absl::string_view project_id,
+                                                            absl::Time deadline) {
   return WithToken<ProjectSchedule>(
-      portal_id, absl::StrCat("project ", project_id),
-      [&](const std::string& token) -> absl::StatusOr<ProjectSchedule> {
-        auto project = projects_.GetProject(token, portal_id, project_id);
+      portal_id, absl::StrCat("project ", project_id), deadline,
+      [&](zoho::ProjectsClient& projects,
+          const std::string& token) -> absl::StatusOr<ProjectSchedule> {
+        auto project = projects.GetProject(token, portal_id, project_id);
         if (!project.ok()) return project.status();
         return ProjectSchedule{project->name, project->start_date, project->end_date,
                                project->strict};
@@ -96,11 +109,11 @@ absl::StatusOr<ProjectSchedule> ZohoProjectsState::Schedule(absl::string_view po
 
 absl::StatusOr<ParentTask> ZohoProjectsState::Task(absl::string_view portal_id,
                                                    absl::string_view project_id,
-                                                   absl::string_view task_id) {
+                                                   absl::string_view task_id, absl::Time deadline) {
   return WithToken<ParentTask>(
-      portal_id, absl::StrCat("task ", task_id),
-      [&](const std::string& token) -> absl::StatusOr<ParentTask> {
-        auto task = projects_.GetTask(token, portal_id, project_id, task_id);
+      portal_id, absl::StrCat("task ", task_id), deadline,
+      [&](zoho::ProjectsClient& projects, const std::string& token) -> absl::StatusOr<ParentTask> {
+        auto task = projects.GetTask(token, portal_id, project_id, task_id);
         if (!task.ok()) return task.status();
         const bool closed = task->completed || task->status.type == "closed";
         return ParentTask{task->name, closed ? TaskStatus::kClosed : TaskStatus::kOpen};

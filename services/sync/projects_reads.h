@@ -27,21 +27,26 @@ class ZohoProjectsState : public ProjectsState {
                     http::HttpClient& http, std::string projects_base_url);
 
   absl::StatusOr<ProjectSchedule> Schedule(absl::string_view portal_id,
-                                           absl::string_view project_id) override;
+                                           absl::string_view project_id,
+                                           absl::Time deadline) override;
   absl::StatusOr<ParentTask> Task(absl::string_view portal_id, absl::string_view project_id,
-                                  absl::string_view task_id) override;
+                                  absl::string_view task_id, absl::Time deadline) override;
 
  private:
   // An access token of the portal's Projects grant; `rejected` is one Zoho just refused.
-  absl::StatusOr<std::string> Token(absl::string_view portal_id, absl::string_view rejected);
-  // Runs `read` with a token, once more with a fresh one after a 401; errors as ProjectsState.
+  absl::StatusOr<std::string> Token(absl::string_view portal_id, absl::string_view rejected,
+                                    absl::Time deadline);
+  // Runs `read` with a token, once more with a fresh one after a 401, every call bounded by
+  // `deadline`; errors as ProjectsState.
   template <typename T>
-  absl::StatusOr<T> WithToken(absl::string_view portal_id, absl::string_view what,
-                              const std::function<absl::StatusOr<T>(const std::string&)>& read);
+  absl::StatusOr<T> WithToken(
+      absl::string_view portal_id, absl::string_view what, absl::Time deadline,
+      const std::function<absl::StatusOr<T>(zoho::ProjectsClient&, const std::string&)>& read);
 
   std::unique_ptr<auth::v1::AuthService::Stub> auth_;
   const std::string caller_token_;
-  zoho::ProjectsClient projects_;
+  http::HttpClient& http_;
+  const std::string projects_base_url_;
 };
 
 }  // namespace crmsync::sync

@@ -1,7 +1,9 @@
 // What the change pipeline reads from outside its own database, as interfaces: the portal's
 // settings (mapping's GetPortal), the user links (mapping's LookupUser), and the live Projects
 // state the CRM rules check (Zoho Projects, with a token from auth). main.cc wires the gRPC and
-// Zoho implementations (mapping_reads.h, projects_reads.h); tests pass their own.
+// Zoho implementations (mapping_reads.h, projects_reads.h); tests pass their own. Every read is
+// bounded by `deadline`, the gRPC caller's (absl::InfiniteFuture() for none): once it passes the
+// read gives up with DEADLINE_EXCEEDED.
 #ifndef CRMSYNC_SERVICES_SYNC_READS_H_
 #define CRMSYNC_SERVICES_SYNC_READS_H_
 
@@ -9,11 +11,18 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "services/sync/change/rules.h"
 #include "services/sync/change/task.h"
 #include "services/sync/change/value_maps.h"
 
 namespace crmsync::sync {
+
+// Whether `status` is DEADLINE_EXCEEDED because the caller's `deadline` passed, which the caller
+// is told as such, rather than because a dependency was too slow (UNAVAILABLE: retry later).
+inline bool CallerDeadlinePassed(const absl::Status& status, absl::Time deadline) {
+  return absl::IsDeadlineExceeded(status) && absl::Now() >= deadline;
+}
 
 // crmsync.mapping.v1.RejectionPolicy, as GetPortal returns it (never unspecified).
 enum class RejectionPolicy { kReportOnly = 1, kReportAndRestore = 2 };
@@ -29,7 +38,7 @@ class PortalSettingsSource {
   virtual ~PortalSettingsSource() = default;
   // The portal's effective settings. NOT_FOUND (portal_id) when it is not configured;
   // UNAVAILABLE when the settings cannot be read.
-  virtual absl::StatusOr<PortalConfig> Get(absl::string_view portal_id) = 0;
+  virtual absl::StatusOr<PortalConfig> Get(absl::string_view portal_id, absl::Time deadline) = 0;
 };
 
 class UserDirectory {
@@ -38,7 +47,8 @@ class UserDirectory {
   // The user with `user_id` on `side`, with their user on the other side linked by email;
   // nullopt when no user of `side` has that id. UNAVAILABLE when the links cannot be read.
   virtual absl::StatusOr<std::optional<Owner>> OwnerById(absl::string_view portal_id, Side side,
-                                                         absl::string_view user_id) = 0;
+                                                         absl::string_view user_id,
+                                                         absl::Time deadline) = 0;
 };
 
 class ProjectsState {
@@ -48,9 +58,10 @@ class ProjectsState {
   // FAILED_PRECONDITION when the portal has no ACTIVE Projects grant (or it lacks a scope);
   // UNAVAILABLE when Zoho or auth cannot be reached, or Zoho's rate limit stops the read.
   virtual absl::StatusOr<ProjectSchedule> Schedule(absl::string_view portal_id,
-                                                   absl::string_view project_id) = 0;
+                                                   absl::string_view project_id,
+                                                   absl::Time deadline) = 0;
   virtual absl::StatusOr<ParentTask> Task(absl::string_view portal_id, absl::string_view project_id,
-                                          absl::string_view task_id) = 0;
+                                          absl::string_view task_id, absl::Time deadline) = 0;
 };
 
 }  // namespace crmsync::sync

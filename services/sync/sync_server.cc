@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/status_macros.h"
+#include "libs/grpc_server/deadline.h"
 #include "libs/grpc_server/proto_convert.h"
 #include "libs/grpc_server/status.h"
 #include "services/sync/change/validation.h"
@@ -193,7 +194,8 @@ TaskChange ChangeFromProto(const v1::TaskChange& in) {
   return change;
 }
 
-grpc::Status SyncServer::SubmitChange(grpc::ServerContext*, const v1::SubmitChangeRequest* request,
+grpc::Status SyncServer::SubmitChange(grpc::ServerContext* context,
+                                      const v1::SubmitChangeRequest* request,
                                       v1::SubmitChangeResponse* response) {
   if (!ready_()) return NotReady();
   const absl::Time start = clock_.Now();
@@ -201,7 +203,7 @@ grpc::Status SyncServer::SubmitChange(grpc::ServerContext*, const v1::SubmitChan
   if (auto status = ValidateChange(change, "change", EventIdRule::kRequired); !status.ok()) {
     return ToGrpcStatus(status);
   }
-  auto processed = pipeline_.Submit(change);
+  auto processed = pipeline_.Submit(change, CallerDeadline(*context));
   if (!processed.ok()) return ToGrpcStatus(processed.status());
   metrics_.Processed(change.origin_side, processed->outcome.decision, processed->outcome.duplicate);
   *response->mutable_outcome() = OutcomeToProto(*processed);
@@ -209,7 +211,7 @@ grpc::Status SyncServer::SubmitChange(grpc::ServerContext*, const v1::SubmitChan
   return grpc::Status::OK;
 }
 
-grpc::Status SyncServer::BatchSubmitChanges(grpc::ServerContext*,
+grpc::Status SyncServer::BatchSubmitChanges(grpc::ServerContext* context,
                                             const v1::BatchSubmitChangesRequest* request,
                                             v1::BatchSubmitChangesResponse* response) {
   if (!ready_()) return NotReady();
@@ -220,7 +222,7 @@ grpc::Status SyncServer::BatchSubmitChanges(grpc::ServerContext*,
   }
   if (auto status = ValidateBatch(changes); !status.ok()) return ToGrpcStatus(status);
   for (size_t i = 0; i < changes.size(); ++i) {
-    auto processed = pipeline_.Submit(changes[i]);
+    auto processed = pipeline_.Submit(changes[i], CallerDeadline(*context));
     if (!processed.ok()) {
       // Earlier changes stay applied; the message says where the batch stopped.
       const std::string processed_before =
@@ -238,20 +240,21 @@ grpc::Status SyncServer::BatchSubmitChanges(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status SyncServer::CheckChange(grpc::ServerContext*, const v1::CheckChangeRequest* request,
+grpc::Status SyncServer::CheckChange(grpc::ServerContext* context,
+                                     const v1::CheckChangeRequest* request,
                                      v1::CheckChangeResponse* response) {
   if (!ready_()) return NotReady();
   const TaskChange change = ChangeFromProto(request->change());
   if (auto status = ValidateChange(change, "change", EventIdRule::kOptional); !status.ok()) {
     return ToGrpcStatus(status);
   }
-  auto checked = pipeline_.Check(change);
+  auto checked = pipeline_.Check(change, CallerDeadline(*context));
   if (!checked.ok()) return ToGrpcStatus(checked.status());
   *response->mutable_outcome() = OutcomeToProto(*checked);
   return grpc::Status::OK;
 }
 
-grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext*,
+grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext* context,
                                           const v1::GetTaskSyncStateRequest* request,
                                           v1::GetTaskSyncStateResponse* response) {
   if (!ready_()) return NotReady();
@@ -262,7 +265,7 @@ grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext*,
     return ToGrpcStatus(status);
   }
   auto task = store_.ReadTask(request->portal_id(), static_cast<Side>(request->task().side()),
-                              request->task().task_id());
+                              request->task().task_id(), CallerDeadline(*context));
   if (!task.ok()) return ToGrpcStatus(task.status());
   if (!task->has_value()) {
     return ToGrpcStatus(absl::NotFoundError(
@@ -288,7 +291,8 @@ grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status SyncServer::ListFailures(grpc::ServerContext*, const v1::ListFailuresRequest* request,
+grpc::Status SyncServer::ListFailures(grpc::ServerContext* context,
+                                      const v1::ListFailuresRequest* request,
                                       v1::ListFailuresResponse* response) {
   if (!ready_()) return NotReady();
   if (auto status = CheckRecordId("portal_id", request->portal_id()); !status.ok()) {
@@ -322,7 +326,7 @@ grpc::Status SyncServer::ListFailures(grpc::ServerContext*, const v1::ListFailur
   }
   // One more than the page tells whether another page follows.
   ++query.limit;
-  auto failures = store_.ListFailures(query);
+  auto failures = store_.ListFailures(query, CallerDeadline(*context));
   if (!failures.ok()) return ToGrpcStatus(failures.status());
   const bool more = static_cast<int>(failures->size()) == query.limit;
   if (more) failures->pop_back();

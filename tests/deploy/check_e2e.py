@@ -5,7 +5,8 @@ monitoring against what the services really export.
 Starts auth, mapping, sync and notify with the environment the dev overlay gives them (its
 ConfigMaps, Secrets and mounted key file, rendered by kubectl's kustomize), only the addresses
 replaced: a fresh database of the pg_virtualenv cluster, the test SMTP sink as notify's relay,
-tools/zoho-sim as Zoho's accounts server. The overlay's migration Jobs run first, as they are
+tools/zoho-sim as Zoho's accounts server and Projects API, and the services' own addresses (each
+must be set by the overlay). The overlay's migration Jobs run first, as they are
 written. A value a binary refuses, or a Job that fails, fails the check. Each
 service's scrape target carries the labels and annotations of its pod template in the dev overlay
 as the Kubernetes discovery would, and Prometheus (Debian's)
@@ -374,6 +375,9 @@ def run(root, bin_dir, workdir, suite, database, problems):
 
     def start_service(service, addresses):
         env = container_environment(objects, templates[service][1], workdir / "files")
+        # Only what the overlay sets is moved here: an address it leaves out stays out.
+        for name in sorted(set(addresses) - set(env)):
+            problems.append(f"the dev overlay does not give {service} {name}")
         env.update({"CRMSYNC_DATABASE_URL": f"dbname={database}", **addresses})
         process = suite.start(
             service,
@@ -385,8 +389,19 @@ def run(root, bin_dir, workdir, suite, database, problems):
 
     start_service("notify", {"CRMSYNC_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}"})
     start_service("auth", {"CRMSYNC_NOTIFY_ADDRESS": f"127.0.0.1:{ports['notify'][0]}"})
-    start_service("mapping", {})
-    start_service("sync", {})
+    auth_address = f"127.0.0.1:{ports['auth'][0]}"
+    start_service(
+        "mapping", {"CRMSYNC_AUTH_ADDRESS": auth_address, "CRMSYNC_PROJECTS_API_URL": sim_url}
+    )
+    start_service(
+        "sync",
+        {
+            "CRMSYNC_MAPPING_ADDRESS": f"127.0.0.1:{ports['mapping'][0]}",
+            "CRMSYNC_AUTH_ADDRESS": auth_address,
+            "CRMSYNC_NOTIFY_ADDRESS": f"127.0.0.1:{ports['notify'][0]}",
+            "CRMSYNC_PROJECTS_API_URL": sim_url,
+        },
+    )
 
     for service, (grpc_port, _) in ports.items():
         # The default health service first, waiting for the schema; the others are then answered

@@ -4,7 +4,8 @@
 For each overlay: every object validates against the Kubernetes API schemas (validate.mjs, offline);
 every Secret, ConfigMap, key, Service port and scale target a manifest refers to is in the build;
 every CRMSYNC_* variable and --flag given to a crmsync binary is one that binary lists in --help;
-auth is told where notify is and has encryption keys, notify has an SMTP relay;
+every service is told the Service address of each service it calls (WIRING), auth has
+encryption keys, notify has an SMTP relay;
 every crmsync pod is hardened (non-root, read-only root, no privilege escalation, no capabilities,
 RuntimeDefault seccomp, no service-account token), has requests and limits, a gRPC readiness probe
 on the default health service and liveness and startup probes on "liveness", and a grace period
@@ -27,6 +28,16 @@ import yaml
 
 SERVICES = ("auth", "mapping", "sync", "notify")
 WORKLOADS = ("Deployment", "StatefulSet", "Job")
+
+
+# The addresses each service calls others at, and what goes wrong without one.
+WIRING = (
+    ("auth", "CRMSYNC_NOTIFY_ADDRESS", "broken grants go unreported"),
+    ("mapping", "CRMSYNC_AUTH_ADDRESS", "the directory import has no Zoho tokens"),
+    ("sync", "CRMSYNC_MAPPING_ADDRESS", "every change is FAILED_PRECONDITION"),
+    ("sync", "CRMSYNC_AUTH_ADDRESS", "a change a rule must check is FAILED_PRECONDITION"),
+    ("sync", "CRMSYNC_NOTIFY_ADDRESS", "recorded failures are never emailed"),
+)
 
 
 def build_overlay(root, overlay, workdir):
@@ -241,16 +252,17 @@ class Checker:
             deployment = self.by_kind.get("Deployment", {}).get(f"crmsync-{service}")
             if deployment is not None:
                 env[service] = (deployment, self.env_names(pod_spec(deployment)["containers"][0]))
+        for service, variable, consequence in WIRING:
+            if service not in env:
+                continue
+            deployment, values = env[service]
+            host, _, port = (values.get(variable) or "").partition(":")
+            target = self.by_kind.get("Service", {}).get(host)
+            ports = {str(p["port"]) for p in (target or {}).get("spec", {}).get("ports", [])}
+            if target is None or port not in ports:
+                self.fail(deployment, f"{variable} is not a Service port: {consequence}")
         if "auth" in env:
             deployment, auth = env["auth"]
-            host, _, port = (auth.get("CRMSYNC_NOTIFY_ADDRESS") or "").partition(":")
-            service = self.by_kind.get("Service", {}).get(host)
-            ports = {str(p["port"]) for p in (service or {}).get("spec", {}).get("ports", [])}
-            if service is None or port not in ports:
-                self.fail(
-                    deployment,
-                    "CRMSYNC_NOTIFY_ADDRESS is not a Service port: broken grants go unreported",
-                )
             if not auth.get("CRMSYNC_ENCRYPTION_KEYS") and not auth.get(
                 "CRMSYNC_ENCRYPTION_KEYS_FILE"
             ):

@@ -320,38 +320,45 @@ absl::StatusOr<TaskLink> PgStore::CreateLink(const TaskLink& link, const Canonic
 }
 
 absl::StatusOr<std::optional<StoredTask>> PgStore::ReadTask(absl::string_view portal_id, Side side,
-                                                            absl::string_view task_id) {
+                                                            absl::string_view task_id,
+                                                            absl::Time deadline) {
   using Result = std::optional<StoredTask>;
-  return pool_.TransactValue<Result>([&](Tx& tx) -> absl::StatusOr<Result> {
-    const auto rows =
-        tx.exec_prepared("find_link", std::string(portal_id), SideName(side), std::string(task_id));
-    if (rows.empty()) return std::nullopt;
-    return TaskFrom(tx, rows[0]);
-  });
+  return pool_.TransactValue<Result>(
+      [&](Tx& tx) -> absl::StatusOr<Result> {
+        const auto rows = tx.exec_prepared("find_link", std::string(portal_id), SideName(side),
+                                           std::string(task_id));
+        if (rows.empty()) return std::nullopt;
+        return TaskFrom(tx, rows[0]);
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<std::optional<RecordedOutcome>> PgStore::FindEvent(absl::string_view portal_id,
                                                                   Side side,
-                                                                  absl::string_view event_id) {
+                                                                  absl::string_view event_id,
+                                                                  absl::Time deadline) {
   using Result = std::optional<RecordedOutcome>;
-  return pool_.TransactValue<Result>([&](Tx& tx) -> absl::StatusOr<Result> {
-    const auto rows = tx.exec_prepared("processed_event", std::string(portal_id), SideName(side),
-                                       std::string(event_id));
-    if (rows.empty()) return std::nullopt;
-    return OutcomeFromRow(rows[0]);
-  });
+  return pool_.TransactValue<Result>(
+      [&](Tx& tx) -> absl::StatusOr<Result> {
+        const auto rows = tx.exec_prepared("processed_event", std::string(portal_id),
+                                           SideName(side), std::string(event_id));
+        if (rows.empty()) return std::nullopt;
+        return OutcomeFromRow(rows[0]);
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
-                                                      const DecideFn& decide, absl::Time now) {
+                                                      const DecideFn& decide, absl::Time now,
+                                                      absl::Time deadline) {
   if (!change.source_modified_time) {
     return absl::InvalidArgumentError("change.source_modified_time: required");
   }
   const std::string side = SideName(change.origin_side);
   for (int attempt = 1;; ++attempt) {
     bool raced = false;
-    auto result =
-        pool_.TransactValue<RecordedOutcome>([&](Tx& tx) -> absl::StatusOr<RecordedOutcome> {
+    auto result = pool_.TransactValue<RecordedOutcome>(
+        [&](Tx& tx) -> absl::StatusOr<RecordedOutcome> {
           raced = false;
           // The link's lock first: a change of this task committed meanwhile is seen whole below.
           const auto links = tx.exec_prepared("lock_link", change.portal_id, side, change.task_id);
@@ -386,7 +393,8 @@ absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
             return absl::AbortedError("the event was recorded concurrently");
           }
           return out;
-        });
+        },
+        pg::Isolation::kReadCommitted, deadline);
     if (!raced || attempt >= kEventRaceAttempts) return result;
   }
 }
@@ -405,26 +413,29 @@ absl::StatusOr<FailureRecord> PgStore::GetFailure(absl::string_view failure_id) 
   });
 }
 
-absl::StatusOr<std::vector<FailureRecord>> PgStore::ListFailures(const FailureQuery& query) {
+absl::StatusOr<std::vector<FailureRecord>> PgStore::ListFailures(const FailureQuery& query,
+                                                                 absl::Time deadline) {
   using Result = std::vector<FailureRecord>;
-  return pool_.TransactValue<Result>([&](Tx& tx) -> absl::StatusOr<Result> {
-    std::optional<int64_t> after_micros;
-    int64_t after_id = 0;
-    if (query.after) {
-      after_micros = Micros(query.after->create_time);
-      after_id = query.after->failure_id;
-    }
-    const std::string task_side =
-        query.task_side == Side::kUnspecified ? "" : SideName(query.task_side);
-    Result out;
-    for (const auto& row : tx.exec_prepared("list_failures", query.portal_id, task_side,
-                                            query.task_id, std::string(ReasonName(query.reason)),
-                                            after_micros, after_id, query.limit)) {
-      ASSIGN_OR_RETURN(FailureRecord f, FailureFrom(row));
-      out.push_back(std::move(f));
-    }
-    return out;
-  });
+  return pool_.TransactValue<Result>(
+      [&](Tx& tx) -> absl::StatusOr<Result> {
+        std::optional<int64_t> after_micros;
+        int64_t after_id = 0;
+        if (query.after) {
+          after_micros = Micros(query.after->create_time);
+          after_id = query.after->failure_id;
+        }
+        const std::string task_side =
+            query.task_side == Side::kUnspecified ? "" : SideName(query.task_side);
+        Result out;
+        for (const auto& row : tx.exec_prepared(
+                 "list_failures", query.portal_id, task_side, query.task_id,
+                 std::string(ReasonName(query.reason)), after_micros, after_id, query.limit)) {
+          ASSIGN_OR_RETURN(FailureRecord f, FailureFrom(row));
+          out.push_back(std::move(f));
+        }
+        return out;
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 }  // namespace crmsync::sync

@@ -17,13 +17,16 @@ class PgStore : public SyncStore {
   absl::StatusOr<TaskLink> CreateLink(const TaskLink& link, const CanonicalTask& canonical,
                                       absl::Time now) override;
   absl::StatusOr<std::optional<StoredTask>> ReadTask(absl::string_view portal_id, Side side,
-                                                     absl::string_view task_id) override;
+                                                     absl::string_view task_id,
+                                                     absl::Time deadline) override;
   absl::StatusOr<std::optional<RecordedOutcome>> FindEvent(absl::string_view portal_id, Side side,
-                                                           absl::string_view event_id) override;
+                                                           absl::string_view event_id,
+                                                           absl::Time deadline) override;
   absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change, const DecideFn& decide,
-                                               absl::Time now) override;
+                                               absl::Time now, absl::Time deadline) override;
   absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) override;
-  absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query) override;
+  absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query,
+                                                          absl::Time deadline) override;
 
  private:
   pg::Pool& pool_;

@@ -1,6 +1,8 @@
 // Where the sync service keeps task links, the canonical state of their fields, the events it has
 // processed, the change log and the recorded failures. PgStore is the implementation. Every
-// method is keyed by portal: one portal's tasks never reach another's answers.
+// method is keyed by portal: one portal's tasks never reach another's answers. A method given a
+// `deadline` gives up with DEADLINE_EXCEEDED once it passes (absl::InfiniteFuture() for none): a
+// gRPC caller's deadline bounds the statements run on its behalf.
 #ifndef CRMSYNC_SERVICES_SYNC_STORE_STORE_H_
 #define CRMSYNC_SERVICES_SYNC_STORE_STORE_H_
 
@@ -133,12 +135,14 @@ class SyncStore {
 
   // The task linked to `task_id` on `side`, or nullopt.
   virtual absl::StatusOr<std::optional<StoredTask>> ReadTask(absl::string_view portal_id, Side side,
-                                                             absl::string_view task_id) = 0;
+                                                             absl::string_view task_id,
+                                                             absl::Time deadline) = 0;
 
   // The first outcome of an event already processed (duplicate set), or nullopt.
   virtual absl::StatusOr<std::optional<RecordedOutcome>> FindEvent(absl::string_view portal_id,
                                                                    Side side,
-                                                                   absl::string_view event_id) = 0;
+                                                                   absl::string_view event_id,
+                                                                   absl::Time deadline) = 0;
 
   // In one transaction, holding the task's link lock: the first outcome when the event was
   // processed already; otherwise `decide` on the task as recorded now, then its result recorded:
@@ -147,13 +151,15 @@ class SyncStore {
   // kFailureRelayQueue, and the event with its outcome.
   // An error from `decide` rolls everything back and is returned. `decide` may run more than once.
   virtual absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change,
-                                                       const DecideFn& decide, absl::Time now) = 0;
+                                                       const DecideFn& decide, absl::Time now,
+                                                       absl::Time deadline) = 0;
 
   // The failure with that id; NOT_FOUND when there is none.
   virtual absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) = 0;
 
   // Up to query.limit failures, newest first (by create time, then id).
-  virtual absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query) = 0;
+  virtual absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query,
+                                                                  absl::Time deadline) = 0;
 };
 
 }  // namespace crmsync::sync

@@ -87,7 +87,7 @@ class FailureRelayPgTest : public ::testing::Test {
           context.canonical = task->canonical;
           return DecideChange(change, testing::DocumentedDefaultMaps(), context);
         },
-        kNow);
+        kNow, absl::InfiniteFuture());
     EXPECT_TRUE(outcome.ok()) << outcome.status();
     return outcome->failure_id;
   }

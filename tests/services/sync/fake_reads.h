@@ -18,7 +18,7 @@ class FakePortals : public PortalSettingsSource {
  public:
   std::map<std::string, PortalConfig> portals;
 
-  absl::StatusOr<PortalConfig> Get(absl::string_view portal_id) override {
+  absl::StatusOr<PortalConfig> Get(absl::string_view portal_id, absl::Time) override {
     auto it = portals.find(std::string(portal_id));
     if (it == portals.end()) {
       return absl::NotFoundError(
@@ -35,7 +35,7 @@ class FakeUsers : public UserDirectory {
   int lookups = 0;
 
   absl::StatusOr<std::optional<Owner>> OwnerById(absl::string_view portal_id, Side side,
-                                                 absl::string_view user_id) override {
+                                                 absl::string_view user_id, absl::Time) override {
     ++lookups;
     auto it = users.find({std::string(portal_id), side, std::string(user_id)});
     if (it == users.end()) return std::nullopt;
@@ -53,7 +53,7 @@ class FakeProjects : public ProjectsState {
   int reads = 0;
 
   absl::StatusOr<ProjectSchedule> Schedule(absl::string_view portal_id,
-                                           absl::string_view project_id) override {
+                                           absl::string_view project_id, absl::Time) override {
     ++reads;
     if (!error.ok()) return error;
     auto it = projects.find({std::string(portal_id), std::string(project_id)});
@@ -61,7 +61,7 @@ class FakeProjects : public ProjectsState {
     return it->second;
   }
   absl::StatusOr<ParentTask> Task(absl::string_view portal_id, absl::string_view,
-                                  absl::string_view task_id) override {
+                                  absl::string_view task_id, absl::Time) override {
     ++reads;
     if (!error.ok()) return error;
     auto it = tasks.find({std::string(portal_id), std::string(task_id)});

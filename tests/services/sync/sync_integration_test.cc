@@ -424,7 +424,7 @@ TEST_F(SyncIntegrationTest, AnOwnerIsLinkedThroughMappingsUsersByEmail) {
   v1::ChangeOutcome outcome;
   ASSERT_TRUE(Submit(change, &outcome).ok());
   EXPECT_EQ(outcome.result(), v1::OUTCOME_APPLIED);
-  auto task = store_->ReadTask(portal_, Side::kCrm, "6000000012345");
+  auto task = store_->ReadTask(portal_, Side::kCrm, "6000000012345", absl::InfiniteFuture());
   ASSERT_TRUE(task.ok()) << task.status();
   const Owner& owner = std::get<Owner>((*task)->canonical.at(Field::kOwner).value);
   EXPECT_EQ(owner.projects_user_id, projects_ana);

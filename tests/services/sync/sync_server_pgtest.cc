@@ -7,6 +7,9 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <pqxx/pqxx>
+
 #include "absl/strings/str_cat.h"
 #include "prometheus/registry.h"
 #include "services/sync/pipeline.h"
@@ -60,7 +63,8 @@ v1::TaskChange WithEndDate(v1::TaskChange change, int year, int month, int day) 
 class SyncServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto pool = MakeSyncTestPool();
+    // Long enough that a wait for a task's lock ends by the caller's deadline, not the pool's.
+    auto pool = MakeSyncTestPool(8, absl::Minutes(5));
     ASSERT_TRUE(pool.ok()) << pool.status();
     pool_ = *std::move(pool);
     store_ = std::make_unique<PgStore>(*pool_.pool);
@@ -450,6 +454,47 @@ TEST_F(SyncServerTest, RpcsNotBuiltAnswerUnimplemented) {
   grpc::ClientContext context;
   EXPECT_EQ(stub_->SubmitComment(&context, request, &response).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(SyncServerTest, TheCallersDeadlineEndsAChangeWaitingForTheTasksLockAndNothingIsRecorded) {
+  v1::TaskChange change = Change(common::v1::SIDE_PROJECTS, "title-locked");
+  change.mutable_fields()->set_title("Migrate data (phase 2)");
+  pqxx::connection holder_connection(pool_.database->url());
+  auto holder = std::make_unique<pqxx::work>(holder_connection);
+  holder->exec_params("SELECT link_id FROM sync.task_links WHERE projects_task_id = $1 FOR UPDATE",
+                      std::string(kProjectsTask));
+  {
+    v1::SubmitChangeRequest request;
+    *request.mutable_change() = change;
+    v1::SubmitChangeResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    EXPECT_EQ(stub_->SubmitChange(&context, request, &response).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  // The server gave up too: no statement of the call is left waiting for the lock.
+  pqxx::connection observer_connection(pool_.database->url());
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  for (;;) {
+    pqxx::nontransaction observer(observer_connection);
+    const int waiting =
+        observer
+            .exec_params1(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'")[0]
+            .as<int>();
+    if (waiting == 0) break;
+    ASSERT_LT(absl::Now(), give_up) << "the change still waits for the task's lock";
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  holder->abort();
+  holder.reset();
+
+  EXPECT_EQ(State().fields(0).version(), 1);
+  const v1::ChangeOutcome retried = MustSubmit(change);
+  EXPECT_EQ(retried.result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(State().fields(0).value().text(), "Migrate data (phase 2)");
+  EXPECT_EQ(State().fields(0).version(), 2);
 }
 
 }  // namespace

@@ -77,7 +77,7 @@ class SyncStorePgTest : public ::testing::Test {
   }
 
   StoredTask Task() {
-    auto task = store_->ReadTask(kPortal, Side::kCrm, "6000000012345");
+    auto task = store_->ReadTask(kPortal, Side::kCrm, "6000000012345", absl::InfiniteFuture());
     EXPECT_TRUE(task.ok()) << task.status();
     EXPECT_TRUE(task->has_value());
     return **task;
@@ -89,8 +89,9 @@ class SyncStorePgTest : public ::testing::Test {
 
 TEST_F(SyncStorePgTest, AnAppliedChangeRecordsItsFieldsItsLogEntryAndItsEvent) {
   const TaskChange change = WithTitle(ChangeFrom(Side::kCrm), "Migrate data (phase 2)");
-  auto outcome = store_->RecordChange(testing::WithTime(change, At(5)),
-                                      Decide(testing::WithTime(change, At(5))), kNow);
+  auto outcome =
+      store_->RecordChange(testing::WithTime(change, At(5)),
+                           Decide(testing::WithTime(change, At(5))), kNow, absl::InfiniteFuture());
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->decision.result, Outcome::kApplied);
   EXPECT_FALSE(outcome->duplicate);
@@ -106,7 +107,7 @@ TEST_F(SyncStorePgTest, AnAppliedChangeRecordsItsFieldsItsLogEntryAndItsEvent) {
   EXPECT_EQ(title.source_event_id, change.event_id);
   EXPECT_EQ(task.canonical.at(Field::kEndDate).version, 1);
 
-  auto seen = store_->FindEvent(kPortal, Side::kCrm, change.event_id);
+  auto seen = store_->FindEvent(kPortal, Side::kCrm, change.event_id, absl::InfiniteFuture());
   ASSERT_TRUE(seen.ok()) << seen.status();
   ASSERT_TRUE(seen->has_value());
   EXPECT_TRUE((*seen)->duplicate);
@@ -115,14 +116,14 @@ TEST_F(SyncStorePgTest, AnAppliedChangeRecordsItsFieldsItsLogEntryAndItsEvent) {
   ASSERT_THAT((*seen)->decision.fields, SizeIs(1));
   EXPECT_EQ((*seen)->decision.fields[0].version, 2);
   // The same event id from the other side is another event.
-  auto other = store_->FindEvent(kPortal, Side::kProjects, change.event_id);
+  auto other = store_->FindEvent(kPortal, Side::kProjects, change.event_id, absl::InfiniteFuture());
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other->has_value());
 }
 
 TEST_F(SyncStorePgTest, ARepeatedEventReturnsItsFirstOutcomeWithoutDecidingAgain) {
   const TaskChange change = testing::WithTime(WithTitle(ChangeFrom(Side::kCrm), "Renamed"), At(5));
-  ASSERT_TRUE(store_->RecordChange(change, Decide(change), kNow).ok());
+  ASSERT_TRUE(store_->RecordChange(change, Decide(change), kNow, absl::InfiniteFuture()).ok());
   bool decided = false;
   auto repeat = store_->RecordChange(
       WithTitle(change, "Renamed again"),
@@ -130,7 +131,7 @@ TEST_F(SyncStorePgTest, ARepeatedEventReturnsItsFirstOutcomeWithoutDecidingAgain
         decided = true;
         return absl::InternalError("must not be called");
       },
-      kNow + absl::Minutes(1));
+      kNow + absl::Minutes(1), absl::InfiniteFuture());
   ASSERT_TRUE(repeat.ok()) << repeat.status();
   EXPECT_FALSE(decided);
   EXPECT_TRUE(repeat->duplicate);
@@ -146,9 +147,9 @@ TEST_F(SyncStorePgTest, AFailedDecisionRecordsNothing) {
       [](const std::optional<StoredTask>&, FailureContext&) -> absl::StatusOr<ChangeDecision> {
         return absl::UnavailableError("Zoho Projects did not answer");
       },
-      kNow);
+      kNow, absl::InfiniteFuture());
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kUnavailable);
-  auto seen = store_->FindEvent(kPortal, Side::kCrm, change.event_id);
+  auto seen = store_->FindEvent(kPortal, Side::kCrm, change.event_id, absl::InfiniteFuture());
   ASSERT_TRUE(seen.ok());
   EXPECT_FALSE(seen->has_value());
   EXPECT_EQ(Task().canonical.at(Field::kTitle).version, 1);
@@ -158,7 +159,7 @@ TEST_F(SyncStorePgTest, ARejectedChangeRecordsAFailureAndAppliesNothing) {
   // An empty title is INVALID_VALUE; the end date beside it is not applied either.
   TaskChange change = WithEndDate(WithTitle(ChangeFrom(Side::kCrm), ""), Date{2025, 6, 25});
   change.source_modified_time = At(5);
-  auto outcome = store_->RecordChange(change, Decide(change), kNow);
+  auto outcome = store_->RecordChange(change, Decide(change), kNow, absl::InfiniteFuture());
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->decision.result, Outcome::kRejected);
   EXPECT_EQ(outcome->decision.reason, FailureReason::kInvalidValue);
@@ -170,7 +171,7 @@ TEST_F(SyncStorePgTest, ARejectedChangeRecordsAFailureAndAppliesNothing) {
   EXPECT_EQ(std::get<EndDate>(task.canonical.at(Field::kEndDate).value),
             absl::CivilDay(2025, 6, 20));
 
-  auto failures = store_->ListFailures(Failures(kPortal));
+  auto failures = store_->ListFailures(Failures(kPortal), absl::InfiniteFuture());
   ASSERT_TRUE(failures.ok()) << failures.status();
   ASSERT_THAT(*failures, SizeIs(1));
   const FailureRecord& f = (*failures)[0];
@@ -192,14 +193,14 @@ TEST_F(SyncStorePgTest, ARejectedChangeRecordsAFailureAndAppliesNothing) {
 TEST_F(SyncStorePgTest, AnUnlinkedTaskIsRecordedAsAnEventButNotAsAFailure) {
   TaskChange change = WithTitle(ChangeFrom(Side::kCrm), "Not synced");
   change.task_id = "6000000099999";
-  auto outcome = store_->RecordChange(change, Decide(change), kNow);
+  auto outcome = store_->RecordChange(change, Decide(change), kNow, absl::InfiniteFuture());
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->decision.reason, FailureReason::kTaskNotLinked);
   EXPECT_TRUE(outcome->failure_id.empty());
-  auto failures = store_->ListFailures(Failures(kPortal));
+  auto failures = store_->ListFailures(Failures(kPortal), absl::InfiniteFuture());
   ASSERT_TRUE(failures.ok());
   EXPECT_THAT(*failures, IsEmpty());
-  auto seen = store_->FindEvent(kPortal, Side::kCrm, change.event_id);
+  auto seen = store_->FindEvent(kPortal, Side::kCrm, change.event_id, absl::InfiniteFuture());
   ASSERT_TRUE(seen.ok());
   ASSERT_TRUE(seen->has_value());
   EXPECT_EQ((*seen)->decision.reason, FailureReason::kTaskNotLinked);
@@ -208,13 +209,13 @@ TEST_F(SyncStorePgTest, AnUnlinkedTaskIsRecordedAsAnEventButNotAsAFailure) {
 TEST_F(SyncStorePgTest, ADeletionMarksTheLinkAndRefusesTheOtherSidesChanges) {
   TaskChange deletion = ChangeFrom(Side::kCrm);
   deletion.task_deleted = true;
-  auto deleted = store_->RecordChange(deletion, Decide(deletion), kNow);
+  auto deleted = store_->RecordChange(deletion, Decide(deletion), kNow, absl::InfiniteFuture());
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_EQ(deleted->decision.result, Outcome::kApplied);
   EXPECT_EQ(Task().link.state, LinkState::kDeletedInCrm);
 
   const TaskChange change = WithTitle(ChangeFrom(Side::kProjects), "Renamed in Projects");
-  auto refused = store_->RecordChange(change, Decide(change), kNow);
+  auto refused = store_->RecordChange(change, Decide(change), kNow, absl::InfiniteFuture());
   ASSERT_TRUE(refused.ok()) << refused.status();
   EXPECT_EQ(refused->decision.reason, FailureReason::kTaskDeletedOnOtherSide);
   EXPECT_FALSE(refused->failure_id.empty());
@@ -235,7 +236,7 @@ TEST_F(SyncStorePgTest, ConcurrentChangesToOneTaskLoseNoUpdate) {
         change.event_id = absl::StrCat("writer", w, "-", i);
         change.fields.title = absl::StrCat("Title ", w, "-", i);
         change.source_modified_time = At(10);
-        auto outcome = store_->RecordChange(change, Decide(change), kNow);
+        auto outcome = store_->RecordChange(change, Decide(change), kNow, absl::InfiniteFuture());
         ASSERT_TRUE(outcome.ok()) << outcome.status();
         ASSERT_EQ(outcome->decision.result, Outcome::kApplied);
         versions[w].push_back(outcome->decision.fields.at(0).version);
@@ -265,16 +266,19 @@ TEST_F(SyncStorePgTest, FailuresPageNewestFirstFilteredByTaskAndReasonAndPortal)
     change.event_id = absl::StrCat("event-", i);
     if (i == 3) change.task_id = "6000000012346";
     if (i == 4) change.portal_id = "750000000000002";
-    ASSERT_TRUE(store_->RecordChange(change, Decide(change), kNow + absl::Seconds(i)).ok());
+    ASSERT_TRUE(
+        store_
+            ->RecordChange(change, Decide(change), kNow + absl::Seconds(i), absl::InfiniteFuture())
+            .ok());
   }
-  auto page1 = store_->ListFailures(Failures(kPortal, 2));
+  auto page1 = store_->ListFailures(Failures(kPortal, 2), absl::InfiniteFuture());
   ASSERT_TRUE(page1.ok()) << page1.status();
   ASSERT_THAT(*page1, SizeIs(2));
   EXPECT_EQ((*page1)[0].event_id, "event-3");
   EXPECT_EQ((*page1)[1].event_id, "event-2");
   FailureQuery next = Failures(kPortal, 2);
   next.after = FailurePosition{(*page1)[1].create_time, std::stoll((*page1)[1].failure_id)};
-  auto page2 = store_->ListFailures(next);
+  auto page2 = store_->ListFailures(next, absl::InfiniteFuture());
   ASSERT_TRUE(page2.ok()) << page2.status();
   ASSERT_THAT(*page2, SizeIs(2));
   EXPECT_EQ((*page2)[0].event_id, "event-1");
@@ -283,18 +287,18 @@ TEST_F(SyncStorePgTest, FailuresPageNewestFirstFilteredByTaskAndReasonAndPortal)
   FailureQuery of_task_query = Failures(kPortal);
   of_task_query.task_side = Side::kProjects;
   of_task_query.task_id = "1700000000043";
-  auto of_task = store_->ListFailures(of_task_query);
+  auto of_task = store_->ListFailures(of_task_query, absl::InfiniteFuture());
   ASSERT_TRUE(of_task.ok()) << of_task.status();
   ASSERT_THAT(*of_task, SizeIs(1));
   EXPECT_EQ((*of_task)[0].event_id, "event-3");
 
   FailureQuery by_reason_query = Failures(kPortal);
   by_reason_query.reason = FailureReason::kUnknownOwner;
-  auto by_reason = store_->ListFailures(by_reason_query);
+  auto by_reason = store_->ListFailures(by_reason_query, absl::InfiniteFuture());
   ASSERT_TRUE(by_reason.ok());
   EXPECT_THAT(*by_reason, IsEmpty());
 
-  auto other = store_->ListFailures(Failures("750000000000002"));
+  auto other = store_->ListFailures(Failures("750000000000002"), absl::InfiniteFuture());
   ASSERT_TRUE(other.ok());
   ASSERT_THAT(*other, SizeIs(1));
   EXPECT_EQ((*other)[0].event_id, "event-4");

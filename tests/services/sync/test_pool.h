@@ -18,8 +18,10 @@ struct SyncTestPool {
   std::unique_ptr<pg::Pool> pool;
 };
 
-// `connections` bounds the pool (the concurrency tests need one per writer).
-inline absl::StatusOr<SyncTestPool> MakeSyncTestPool(int connections = 8) {
+// `connections` bounds the pool (the concurrency tests need one per writer); `lock_timeout` is
+// every connection's.
+inline absl::StatusOr<SyncTestPool> MakeSyncTestPool(
+    int connections = 8, absl::Duration lock_timeout = pg::ConnectionSettings().lock_timeout) {
   SyncTestPool out;
   auto database = crmsync::testing::TestDatabase::Create();
   if (!database.ok()) return database.status();
@@ -35,6 +37,7 @@ inline absl::StatusOr<SyncTestPool> MakeSyncTestPool(int connections = 8) {
     if (!migrated.ok()) return migrated.status();
   }
   options.statements = Queries();
+  options.connection.lock_timeout = lock_timeout;
   auto pool = pg::Pool::Create(options);
   if (!pool.ok()) return pool.status();
   out.pool = *std::move(pool);
