@@ -204,8 +204,8 @@ absl::StatusOr<absl::Duration> QueueRetentionFromFlags() {
   return retention;
 }
 
-void Maintain(pg::Pool& pool, const Clock& clock, Metrics& metrics,
-              const MaintenanceOptions& options, const absl::Notification& stop) {
+void Maintain(pg::Pool& pool, const Clock& clock, Metrics& metrics, const UpkeepOptions& options,
+              const absl::Notification& stop) {
   for (const std::string& queue : options.queues) metrics.AddQueue(queue);
   absl::Time next_retention = clock.Now();
   do {

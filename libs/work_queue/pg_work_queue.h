@@ -85,7 +85,7 @@ absl::StatusOr<QueueStats> ReadStats(pg::Pool& pool, const std::string& queue, a
 // until none is left; returns how many.
 absl::StatusOr<int64_t> DeleteFinished(pg::Pool& pool, absl::Time before, int batch = 1000);
 
-struct MaintenanceOptions {
+struct UpkeepOptions {
   std::vector<std::string> queues;  // whose metrics to publish
   absl::Duration metrics_interval = absl::Seconds(5);
   absl::Duration retention = absl::Hours(24 * 7);  // finished items kept this long
@@ -97,8 +97,8 @@ absl::StatusOr<absl::Duration> QueueRetentionFromFlags();
 
 // Until `stop`: publishes every queue's stats each metrics_interval and deletes finished items
 // older than the retention each retention_interval (and once at start).
-void Maintain(pg::Pool& pool, const Clock& clock, Metrics& metrics,
-              const MaintenanceOptions& options, const absl::Notification& stop);
+void Maintain(pg::Pool& pool, const Clock& clock, Metrics& metrics, const UpkeepOptions& options,
+              const absl::Notification& stop);
 
 }  // namespace crmsync::work_queue
 

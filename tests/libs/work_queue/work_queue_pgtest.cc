@@ -242,7 +242,7 @@ TEST_F(WorkQueuePgTest, AnInterruptedItemIsDueAgainWithTheAttemptNotCounted) {
   EXPECT_EQ((*again)[0].attempt, 1);
 }
 
-TEST_F(WorkQueuePgTest, AGroupIsClaimedWholeOnceOneOfItsItemsIsDue) {
+TEST_F(WorkQueuePgTest, AGroupIsClaimedWholeWhenAnyOfItsItemsIsDue) {
   Add("g-1", kStart + absl::Seconds(60), "george");
   Add("g-2", kStart + absl::Seconds(70), "george");
   Add("l-1", kStart + absl::Seconds(60), "linda");
