@@ -15,6 +15,7 @@
 #include "libs/crypto/aead.h"
 #include "services/mapping/directory_import.h"
 #include "tests/support/pg/test_database.h"
+#include "tests/support/process/serving_binary.h"
 #include "tests/support/process/subprocess.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
 
@@ -29,41 +30,6 @@ using ::testing::StartsWith;
 constexpr char kClientId[] = "1000.MAPPINGE2E";
 constexpr char kClientSecret[] = "e2e-secret";
 constexpr char kAdmin[] = "admin@acme.example";
-
-struct Binary {
-  std::unique_ptr<crmsync::testing::Subprocess> process;
-  std::string address;  // 127.0.0.1:<grpc port>
-  std::shared_ptr<grpc::Channel> channel;
-};
-
-// Starts build/bin/<name> and waits until its health service says SERVING.
-Binary Start(const std::string& name, std::vector<std::string> args) {
-  Binary binary;
-  auto process =
-      crmsync::testing::Subprocess::Start(absl::StrCat(CRMSYNC_BIN_DIR, "/", name), args);
-  EXPECT_TRUE(process.ok()) << process.status();
-  if (!process.ok()) return binary;
-  binary.process = *std::move(process);
-  auto line = binary.process->WaitForLine(
-      [](const nlohmann::json& j) { return j.value("msg", "") == "listening"; }, absl::Seconds(20));
-  EXPECT_TRUE(line.ok()) << line.status();
-  if (!line.ok()) return binary;
-  binary.address = absl::StrCat("127.0.0.1:", (*line)["grpc_port"].get<int>());
-  binary.channel = grpc::CreateChannel(binary.address, grpc::InsecureChannelCredentials());
-  auto health = grpc::health::v1::Health::NewStub(binary.channel);
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (absl::Now() < deadline) {
-    grpc::ClientContext context;
-    grpc::health::v1::HealthCheckRequest request;
-    grpc::health::v1::HealthCheckResponse response;
-    if (health->Check(&context, request, &response).ok() &&
-        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(100));  // polling a readiness condition, bounded above
-  }
-  return binary;
-}
 
 class MappingIntegrationTest : public ::testing::Test {
  protected:
@@ -81,12 +47,12 @@ class MappingIntegrationTest : public ::testing::Test {
     auth_args.push_back("--encryption_keys=" + std::string(absl::StripTrailingAsciiWhitespace(
                                                    crypto::KeySet::Generate("k1").Serialize())));
     auth_args.push_back("--allow_loopback_http");
-    auth_ = Start("crmsync-auth", auth_args);
+    auth_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-auth", auth_args);
     ASSERT_NE(auth_.channel, nullptr);
     std::vector<std::string> mapping_args = common;
     mapping_args.push_back(absl::StrCat("--auth_address=", auth_.address));
     mapping_args.push_back("--projects_api_url=" + sim_->base_url());
-    mapping_ = Start("crmsync-mapping", mapping_args);
+    mapping_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-mapping", mapping_args);
     ASSERT_NE(mapping_.channel, nullptr);
     stub_ = v1::MappingService::NewStub(mapping_.channel);
     refresh_token_ = *sim_->SeedGrant(kClientId, kClientSecret, kAdmin);
@@ -180,8 +146,8 @@ class MappingIntegrationTest : public ::testing::Test {
 
   std::unique_ptr<crmsync::testing::TestDatabase> database_;
   std::unique_ptr<crmsync::testing::ZohoSimProcess> sim_;
-  Binary auth_;
-  Binary mapping_;
+  crmsync::testing::ServingBinary auth_;
+  crmsync::testing::ServingBinary mapping_;
   std::unique_ptr<v1::MappingService::Stub> stub_;
   std::string refresh_token_, portal_;
 };

@@ -28,6 +28,7 @@
 #include "tests/services/notify/mime.h"
 #include "tests/services/notify/smtp_sink.h"
 #include "tests/support/pg/test_database.h"
+#include "tests/support/process/serving_binary.h"
 #include "tests/support/process/subprocess.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
 
@@ -40,41 +41,6 @@ using ::testing::HasSubstr;
 constexpr char kClientId[] = "1000.SYNCE2E";
 constexpr char kClientSecret[] = "e2e-secret";
 constexpr char kAdmin[] = "admin@acme.example";
-
-struct Binary {
-  std::unique_ptr<crmsync::testing::Subprocess> process;
-  std::string address;  // 127.0.0.1:<grpc port>
-  std::shared_ptr<grpc::Channel> channel;
-};
-
-// Starts build/bin/<name> and waits until its health service says SERVING.
-Binary Start(const std::string& name, std::vector<std::string> args) {
-  Binary binary;
-  auto process =
-      crmsync::testing::Subprocess::Start(absl::StrCat(CRMSYNC_BIN_DIR, "/", name), args);
-  EXPECT_TRUE(process.ok()) << process.status();
-  if (!process.ok()) return binary;
-  binary.process = *std::move(process);
-  auto line = binary.process->WaitForLine(
-      [](const nlohmann::json& j) { return j.value("msg", "") == "listening"; }, absl::Seconds(20));
-  EXPECT_TRUE(line.ok()) << line.status();
-  if (!line.ok()) return binary;
-  binary.address = absl::StrCat("127.0.0.1:", (*line)["grpc_port"].get<int>());
-  binary.channel = grpc::CreateChannel(binary.address, grpc::InsecureChannelCredentials());
-  auto health = grpc::health::v1::Health::NewStub(binary.channel);
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (absl::Now() < deadline) {
-    grpc::ClientContext context;
-    grpc::health::v1::HealthCheckRequest request;
-    grpc::health::v1::HealthCheckResponse response;
-    if (health->Check(&context, request, &response).ok() &&
-        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(100));  // polling a readiness condition, bounded above
-  }
-  return binary;
-}
 
 class SyncIntegrationTest : public ::testing::Test {
  protected:
@@ -92,12 +58,12 @@ class SyncIntegrationTest : public ::testing::Test {
     auth_args.push_back("--encryption_keys=" + std::string(absl::StripTrailingAsciiWhitespace(
                                                    crypto::KeySet::Generate("k1").Serialize())));
     auth_args.push_back("--allow_loopback_http");
-    auth_ = Start("crmsync-auth", auth_args);
+    auth_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-auth", auth_args);
     ASSERT_NE(auth_.channel, nullptr);
     std::vector<std::string> mapping_args = common;
     mapping_args.push_back("--auth_address=" + auth_.address);
     mapping_args.push_back("--projects_api_url=" + sim_->base_url());
-    mapping_ = Start("crmsync-mapping", mapping_args);
+    mapping_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-mapping", mapping_args);
     ASSERT_NE(mapping_.channel, nullptr);
     mail_dir_ = (std::filesystem::temp_directory_path() /
                  absl::StrCat("crmsync_sync_it_", getpid(), "_", database_->name()))
@@ -109,7 +75,7 @@ class SyncIntegrationTest : public ::testing::Test {
     notify_args.push_back(absl::StrCat("--smtp_url=smtp://127.0.0.1:", sink_->port));
     notify_args.push_back("--mail_from=crmsync@example.com");
     notify_args.push_back("--send_idle_poll=50ms");
-    notify_ = Start("crmsync-notify", notify_args);
+    notify_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-notify", notify_args);
     ASSERT_NE(notify_.channel, nullptr);
     std::vector<std::string> sync_args = common;
     sync_args.push_back("--notify_address=" + notify_.address);
@@ -118,7 +84,7 @@ class SyncIntegrationTest : public ::testing::Test {
     sync_args.push_back("--auth_address=" + auth_.address);
     sync_args.push_back("--projects_api_url=" + sim_->base_url());
     sync_args_ = sync_args;
-    sync_ = Start("crmsync-sync", sync_args);
+    sync_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-sync", sync_args);
     ASSERT_NE(sync_.channel, nullptr);
     stub_ = v1::SyncService::NewStub(sync_.channel);
     mapping_stub_ = mapping::v1::MappingService::NewStub(mapping_.channel);
@@ -306,7 +272,7 @@ class SyncIntegrationTest : public ::testing::Test {
   std::vector<std::string> sync_args_;  // the flags sync_ was started with
   std::string mail_dir_;
   std::unique_ptr<notify::SmtpSink> sink_;
-  Binary auth_, mapping_, notify_, sync_;
+  crmsync::testing::ServingBinary auth_, mapping_, notify_, sync_;
   std::unique_ptr<v1::SyncService::Stub> stub_;
   std::unique_ptr<mapping::v1::MappingService::Stub> mapping_stub_;
   std::unique_ptr<pg::Pool> pool_;
@@ -445,7 +411,7 @@ TEST_F(SyncIntegrationTest, AFailureCommittedBeforeAKillIsEmailedOnceAfterTheRes
   // This sync looked at its empty relay queue at start and will not look again for an hour.
   std::vector<std::string> idle_relay = sync_args_;
   idle_relay.push_back("--relay_interval=1h");
-  sync_ = Start("crmsync-sync", idle_relay);
+  sync_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-sync", idle_relay);
   ASSERT_NE(sync_.channel, nullptr);
   ASSERT_TRUE(sync_.process
                   ->WaitForLine(
@@ -471,7 +437,7 @@ TEST_F(SyncIntegrationTest, AFailureCommittedBeforeAKillIsEmailedOnceAfterTheRes
   EXPECT_EQ(queued->pending, 1);
   EXPECT_TRUE(notify::Mailbox(mail_dir_).empty());
 
-  sync_ = Start("crmsync-sync", sync_args_);
+  sync_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-sync", sync_args_);
   ASSERT_NE(sync_.channel, nullptr);
   const work_queue::QueueStats relayed = RelayDrained();
   EXPECT_EQ(relayed.pending + relayed.running + relayed.dead, 0);

@@ -1,0 +1,28 @@
+// A crmsync service binary started for an end-to-end test, ready to call: its gRPC port read
+// from its "listening" log line and its health service reporting SERVING.
+#ifndef CRMSYNC_TESTS_SUPPORT_PROCESS_SERVING_BINARY_H_
+#define CRMSYNC_TESTS_SUPPORT_PROCESS_SERVING_BINARY_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/process/subprocess.h"
+
+namespace crmsync::testing {
+
+struct ServingBinary {
+  std::unique_ptr<Subprocess> process;
+  std::string address;  // 127.0.0.1:<grpc port>
+  std::shared_ptr<grpc::Channel> channel;
+};
+
+// Starts `binary` with `args` and waits up to 20 s for each step. A failed step is a test
+// failure (EXPECT) and leaves `channel` null, so callers ASSERT_NE(channel, nullptr).
+ServingBinary StartServing(const std::string& binary, const std::vector<std::string>& args);
+
+}  // namespace crmsync::testing
+
+#endif  // CRMSYNC_TESTS_SUPPORT_PROCESS_SERVING_BINARY_H_
