@@ -5,23 +5,6 @@
 
 namespace crmsync::auth {
 
-std::string FitReason(absl::string_view reason, size_t max_characters) {
-  constexpr absl::string_view kEllipsis = "\u2026";
-  // A character starts at every byte that is not a continuation byte (10xxxxxx).
-  const auto starts_character = [](char byte) { return (byte & 0xC0) != 0x80; };
-  size_t characters = 0;
-  size_t keep = 0;  // bytes of the first max_characters - 1 characters
-  for (size_t i = 0; i < reason.size(); ++i) {
-    if (!starts_character(reason[i])) continue;
-    if (characters + 1 == max_characters) keep = i;
-    if (++characters > max_characters) {
-      if (max_characters == 0) return "";
-      return absl::StrCat(reason.substr(0, keep), kEllipsis);
-    }
-  }
-  return std::string(reason);
-}
-
 bool IsRefusal(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
@@ -46,7 +29,6 @@ work_queue::Outcome FailureRelay::Deliver(const std::vector<work_queue::Claim>& 
                            {"portal_id", failure->key.portal_id},
                            {"side", std::string(SideName(failure->key.side))},
                            {"attempt", claim.attempt}};
-  failure->reason = FitReason(failure->reason);
   const absl::Status status = notifier_.Notify(*failure, stop);
   if (status.ok()) {
     metrics_.failures_delivered.Increment();

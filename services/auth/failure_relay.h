@@ -28,15 +28,6 @@ class FailureNotifier {
   virtual absl::Status Notify(const QueuedFailure& failure, const absl::Notification& stop) = 0;
 };
 
-// The most characters (Unicode code points) notify takes in a failure's reason, as
-// crmsync.notify.v1 documents it.
-inline constexpr size_t kMaxReasonCharacters = 2000;
-
-// `reason` (UTF-8) unchanged when it has at most `max_characters` characters; otherwise its
-// start, cut between characters and ended with "…", `max_characters` in all. Zoho's error text
-// has no bound, and notify refuses a longer reason for good.
-std::string FitReason(absl::string_view reason, size_t max_characters = kMaxReasonCharacters);
-
 // True for statuses that say notify will never accept the request as it is.
 bool IsRefusal(const absl::Status& status);
 

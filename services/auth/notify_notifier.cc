@@ -1,18 +1,12 @@
 #include "services/auth/notify_notifier.h"
 
-#include <grpcpp/grpcpp.h>
-
-#include "absl/strings/str_cat.h"
-#include "libs/grpc_server/status.h"
+#include "libs/grpc_server/proto_convert.h"
 
 namespace crmsync::auth {
 
 NotifyNotifier::NotifyNotifier(const std::string& address, std::string caller_token,
                                absl::Duration timeout)
-    : stub_(notify::v1::NotifyService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-      caller_token_(std::move(caller_token)),
-      timeout_(timeout) {}
+    : client_(address, std::move(caller_token), timeout) {}
 
 absl::Status NotifyNotifier::Notify(const QueuedFailure& failure, const absl::Notification& stop) {
   notify::v1::NotifyFailureRequest request;
@@ -23,28 +17,10 @@ absl::Status NotifyNotifier::Notify(const QueuedFailure& failure, const absl::No
   auto* parameters = request.mutable_parameters();
   parameters->set_side(failure.key.side == Side::kCrm ? common::v1::SIDE_CRM
                                                       : common::v1::SIDE_PROJECTS);
-  parameters->set_reason(failure.reason);
-  const int64_t micros = absl::ToUnixMicros(failure.occur_time);
-  parameters->mutable_occur_time()->set_seconds(micros / 1000000);
-  parameters->mutable_occur_time()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  parameters->set_reason(FitNotifyText(failure.reason));
+  *parameters->mutable_occur_time() = ToProtoTimestamp(failure.occur_time);
 
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  if (!caller_token_.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
-  }
-  notify::v1::NotifyFailureResponse response;
-  grpc::Status status;
-  absl::Notification done;
-  stub_->async()->NotifyFailure(&context, &request, &response, [&](grpc::Status s) {
-    status = std::move(s);
-    done.Notify();
-  });
-  // A stop cancels the call in flight rather than wait out its deadline.
-  while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
-    if (stop.HasBeenNotified()) context.TryCancel();
-  }
-  return FromGrpcStatus(status);
+  return client_.NotifyFailure(request, stop);
 }
 
 }  // namespace crmsync::auth

@@ -2,10 +2,9 @@
 #ifndef CRMSYNC_SERVICES_AUTH_NOTIFY_NOTIFIER_H_
 #define CRMSYNC_SERVICES_AUTH_NOTIFY_NOTIFIER_H_
 
-#include <memory>
 #include <string>
 
-#include "crmsync/notify/v1/notify.grpc.pb.h"
+#include "libs/notify_client/notify_client.h"
 #include "services/auth/failure_relay.h"
 
 namespace crmsync::auth {
@@ -19,9 +18,7 @@ class NotifyNotifier : public FailureNotifier {
   absl::Status Notify(const QueuedFailure& failure, const absl::Notification& stop) override;
 
  private:
-  std::unique_ptr<notify::v1::NotifyService::Stub> stub_;
-  const std::string caller_token_;  // a secret: never log it
-  const absl::Duration timeout_;
+  NotifyClient client_;
 };
 
 }  // namespace crmsync::auth

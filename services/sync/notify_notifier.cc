@@ -1,11 +1,8 @@
 #include "services/sync/notify_notifier.h"
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/grpc_server/proto_convert.h"
-#include "libs/grpc_server/status.h"
 
 namespace crmsync::sync {
 namespace {
@@ -19,14 +16,6 @@ notify::v1::NotificationKind KindOf(FailureReason reason) {
     default:
       return notify::v1::NOTIFICATION_KIND_CHANGE_REFUSED_BY_OTHER_SIDE;
   }
-}
-
-// notify's bound on a displayed value.
-constexpr size_t kMaxDisplayedValue = 2000;
-
-std::string Shortened(std::string text) {
-  if (text.size() > kMaxDisplayedValue) text.resize(kMaxDisplayedValue);
-  return text;
 }
 
 }  // namespace
@@ -58,41 +47,21 @@ notify::v1::NotifyFailureRequest NotifyRequestFor(const FailureRecord& failure,
     p->set_field(field);
   }
   if (failure.attempted_value) {
-    p->set_attempted_value(Shortened(DisplayValue(*failure.attempted_value)));
+    p->set_attempted_value(FitNotifyText(DisplayValue(*failure.attempted_value)));
   }
-  if (failure.kept_value) p->set_kept_value(Shortened(DisplayValue(*failure.kept_value)));
-  p->set_reason(Shortened(failure.message));
+  if (failure.kept_value) p->set_kept_value(FitNotifyText(DisplayValue(*failure.kept_value)));
+  p->set_reason(FitNotifyText(failure.message));
   *p->mutable_occur_time() = ToProtoTimestamp(failure.create_time);
   return request;
 }
 
 NotifyNotifier::NotifyNotifier(const std::string& address, std::string caller_token,
                                absl::Duration timeout)
-    : stub_(notify::v1::NotifyService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-      caller_token_(std::move(caller_token)),
-      timeout_(timeout) {}
+    : client_(address, std::move(caller_token), timeout) {}
 
 absl::Status NotifyNotifier::Notify(const FailureRecord& failure, const Recipient& recipient,
                                     const absl::Notification& stop) {
-  const notify::v1::NotifyFailureRequest request = NotifyRequestFor(failure, recipient);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  if (!caller_token_.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
-  }
-  notify::v1::NotifyFailureResponse response;
-  grpc::Status status;
-  absl::Notification done;
-  stub_->async()->NotifyFailure(&context, &request, &response, [&](grpc::Status s) {
-    status = std::move(s);
-    done.Notify();
-  });
-  // A stop cancels the call in flight rather than wait out its deadline.
-  while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
-    if (stop.HasBeenNotified()) context.TryCancel();
-  }
-  return FromGrpcStatus(status);
+  return client_.NotifyFailure(NotifyRequestFor(failure, recipient), stop);
 }
 
 }  // namespace crmsync::sync

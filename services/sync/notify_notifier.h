@@ -3,17 +3,17 @@
 #ifndef CRMSYNC_SERVICES_SYNC_NOTIFY_NOTIFIER_H_
 #define CRMSYNC_SERVICES_SYNC_NOTIFY_NOTIFIER_H_
 
-#include <memory>
 #include <string>
 
 #include "crmsync/notify/v1/notify.grpc.pb.h"
+#include "libs/notify_client/notify_client.h"
 #include "services/sync/failure_relay.h"
 
 namespace crmsync::sync {
 
 // The request NotifyFailure gets for `failure`: DUE_DATE_BEYOND_STRICT_SCHEDULE and
 // SUBTASK_PARENT_CLOSED as their own kinds, every other reason CHANGE_REFUSED_BY_OTHER_SIDE; the
-// failure's message as the reason.
+// failure's message as the reason; texts cut to what notify takes.
 notify::v1::NotifyFailureRequest NotifyRequestFor(const FailureRecord& failure,
                                                   const Recipient& recipient);
 
@@ -26,9 +26,7 @@ class NotifyNotifier : public FailureNotifier {
                       const absl::Notification& stop) override;
 
  private:
-  std::unique_ptr<notify::v1::NotifyService::Stub> stub_;
-  const std::string caller_token_;
-  const absl::Duration timeout_;
+  NotifyClient client_;
 };
 
 }  // namespace crmsync::sync

@@ -1,5 +1,5 @@
-// How the failure relay fits Zoho's error text into the reason notify takes.
-#include "services/auth/failure_relay.h"
+// How a failure's text is fitted into what notify takes.
+#include "libs/notify_client/notify_client.h"
 
 #include <string>
 
@@ -7,7 +7,7 @@
 #include "gtest/gtest.h"
 #include "services/notify/notification.h"
 
-namespace crmsync::auth {
+namespace crmsync {
 namespace {
 
 using ::testing::EndsWith;
@@ -19,21 +19,21 @@ absl::Status NotifyTakes(const std::string& reason) {
                               /*single_line=*/false);
 }
 
-TEST(FitReason, AReasonNotifyTakesIsSentAsItIs) {
+TEST(FitNotifyText, AReasonNotifyTakesIsSentAsItIs) {
   const std::string reason = "invalid_code: the refresh token was revoked by Zoé";
-  EXPECT_EQ(FitReason(reason), reason);
-  const std::string longest(kMaxReasonCharacters, 'x');
-  EXPECT_EQ(FitReason(longest), longest);
+  EXPECT_EQ(FitNotifyText(reason), reason);
+  const std::string longest(kNotifyMaxTextCharacters, 'x');
+  EXPECT_EQ(FitNotifyText(longest), longest);
 }
 
-TEST(FitReason, ALongerReasonIsCutBetweenCharactersSoNotifyTakesIt) {
+TEST(FitNotifyText, ALongerReasonIsCutBetweenCharactersSoNotifyTakesIt) {
   // Two-, three- and four-byte characters, so that a cut counting bytes, or landing inside a
   // character, shows.
   std::string reason = "invalid_client: ";
-  while (reason.size() < 3 * kMaxReasonCharacters) reason += "é€😀 Zoho said ";
+  while (reason.size() < 3 * kNotifyMaxTextCharacters) reason += "é€😀 Zoho said ";
   ASSERT_FALSE(NotifyTakes(reason).ok());
 
-  const std::string fitted = FitReason(reason);
+  const std::string fitted = FitNotifyText(reason);
   EXPECT_TRUE(NotifyTakes(fitted).ok()) << NotifyTakes(fitted);
   EXPECT_THAT(fitted, EndsWith("\u2026"));
   const std::string kept = fitted.substr(0, fitted.size() - std::string("\u2026").size());
@@ -43,4 +43,4 @@ TEST(FitReason, ALongerReasonIsCutBetweenCharactersSoNotifyTakesIt) {
 }
 
 }  // namespace
-}  // namespace crmsync::auth
+}  // namespace crmsync
