@@ -5,8 +5,6 @@
 namespace crmsync::sync {
 namespace {
 
-const char* OriginLabel(Side side) { return side == Side::kCrm ? "crm" : "projects"; }
-
 const char* OutcomeLabel(Outcome outcome) {
   switch (outcome) {
     case Outcome::kApplied:
@@ -57,7 +55,7 @@ SyncMetrics::SyncMetrics(prometheus::Registry& registry)
 
 void SyncMetrics::Processed(Side origin, const ChangeDecision& decision, bool duplicate) {
   changes
-      .Add({{"origin", OriginLabel(origin)},
+      .Add({{"origin", std::string(SideKey(origin))},
             {"outcome", OutcomeLabel(duplicate ? Outcome::kDuplicate : decision.result)}})
       .Increment();
   if (duplicate) return;

@@ -37,8 +37,7 @@ std::optional<absl::CivilDay> DayOf(const pqxx::row& row, const char* column) {
   return day;
 }
 
-const char* SideName(Side side) { return side == Side::kCrm ? "crm" : "projects"; }
-Side SideFromName(const std::string& name) { return name == "crm" ? Side::kCrm : Side::kProjects; }
+std::string SideName(Side side) { return std::string(SideKey(side)); }
 
 const char* LinkStateName(LinkState state) {
   switch (state) {
@@ -185,7 +184,7 @@ absl::StatusOr<StoredTask> TaskFrom(Tx& tx, const pqxx::row& link_row) {
     FieldState state;
     ASSIGN_OR_RETURN(state.value, ValueFromText(row["value"].as<std::string>()));
     state.version = row["version"].as<int64_t>();
-    state.source_side = SideFromName(row["source_side"].as<std::string>());
+    state.source_side = SideFromKey(row["source_side"].as<std::string>());
     state.source_time = TimeOf(row, "source_micros");
     state.source_event_id = row["source_event_id"].as<std::string>();
     task.canonical.emplace(*field, std::move(state));
@@ -200,7 +199,7 @@ absl::StatusOr<FailureRecord> FailureFrom(const pqxx::row& row) {
   f.portal_id = row["portal_id"].as<std::string>();
   f.reason = ReasonFromName(row["reason"].as<std::string>()).value_or(FailureReason::kUnspecified);
   f.message = row["message"].as<std::string>();
-  f.origin_side = SideFromName(row["origin_side"].as<std::string>());
+  f.origin_side = SideFromKey(row["origin_side"].as<std::string>());
   f.event_id = row["event_id"].as<std::string>();
   f.project_id = row["project_id"].as<std::string>();
   f.projects_task_id = row["projects_task_id"].as<std::string>();
