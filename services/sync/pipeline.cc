@@ -101,7 +101,7 @@ absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change,
           if (reads.parent) failure.parent_task_title = reads.parent->title;
           return DecideChange(change, portal.value_maps, context);
         },
-        clock_.Now(), deadline);
+        portal.rejection_policy, clock_.Now(), deadline);
     if (needs_more && attempt < kDecideAttempts) {
       RETURN_IF_ERROR(Read(change, portal, decided_on, deadline, reads));
       continue;

@@ -35,7 +35,8 @@ class ChangePipeline {
         metrics_(metrics) {}
 
   // Processes a change ValidateChange accepted: DUPLICATE (the first outcome) for an event
-  // already processed; otherwise decided and recorded. NOT_FOUND when the portal is not
+  // already processed; otherwise decided and recorded under the portal's rejection policy
+  // (SyncStore::RecordChange). NOT_FOUND when the portal is not
   // configured; FAILED_PRECONDITION / UNAVAILABLE when a read the decision needs fails (nothing
   // is recorded, so a retry is safe). `deadline` (the caller's) bounds every read and statement;
   // DEADLINE_EXCEEDED once it passes, with nothing recorded unless the final commit went through.

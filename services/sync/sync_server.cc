@@ -19,6 +19,9 @@ namespace {
 
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
+// The most pending writes GetTaskSyncState lists (the oldest): a task whose side has been down
+// for long can have many, and one response stays well under gRPC's message size limit.
+constexpr int kMaxPendingWritesShown = 1000;
 
 grpc::Status NotReady() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -83,6 +86,22 @@ v1::ChangeOutcome OutcomeToProto(const ProcessedChange& processed) {
   }
   if (processed.link) *out.mutable_link() = LinkToProto(*processed.link);
   *out.mutable_process_time() = ToProtoTimestamp(recorded.process_time);
+  return out;
+}
+
+v1::OutboxEntry PendingToProto(const PendingWrite& pending) {
+  v1::OutboxEntry out;
+  out.set_outbox_id(pending.outbox_id);
+  out.set_target_side(static_cast<common::v1::Side>(pending.write.target_side));
+  out.set_kind(static_cast<v1::OutboxKind>(pending.write.kind));
+  for (Field field : pending.write.fields) out.add_fields(static_cast<v1::TaskField>(field));
+  out.set_state(pending.in_flight ? v1::OUTBOX_STATE_IN_FLIGHT : v1::OUTBOX_STATE_PENDING);
+  out.set_attempts(pending.attempts);
+  if (pending.next_attempt_time) {
+    *out.mutable_next_attempt_time() = ToProtoTimestamp(*pending.next_attempt_time);
+  }
+  out.set_last_error(pending.last_error);
+  *out.mutable_create_time() = ToProtoTimestamp(pending.create_time);
   return out;
 }
 
@@ -288,6 +307,11 @@ grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext* context,
     *out->mutable_update_time() = ToProtoTimestamp(stored.update_times.at(field));
     out->set_source_event_id(current.source_event_id);
   }
+  auto pending = store_.ListPendingWrites(
+      request->portal_id(), static_cast<Side>(request->task().side()), request->task().task_id(),
+      kMaxPendingWritesShown, CallerDeadline(*context));
+  if (!pending.ok()) return ToGrpcStatus(pending.status());
+  for (const PendingWrite& write : *pending) *state->add_pending() = PendingToProto(write);
   return grpc::Status::OK;
 }
 

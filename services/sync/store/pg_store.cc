@@ -9,6 +9,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "nlohmann/json.hpp"
+#include "services/sync/store/pg_outbox.h"
 
 namespace crmsync::sync {
 namespace {
@@ -348,7 +349,8 @@ absl::StatusOr<std::optional<RecordedOutcome>> PgStore::FindEvent(absl::string_v
 }
 
 absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
-                                                      const DecideFn& decide, absl::Time now,
+                                                      const DecideFn& decide,
+                                                      RejectionPolicy policy, absl::Time now,
                                                       absl::Time deadline) {
   if (!change.source_modified_time) {
     return absl::InvalidArgumentError("change.source_modified_time: required");
@@ -372,9 +374,12 @@ absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
           ASSIGN_OR_RETURN(ChangeDecision decision, decide(task, context));
           RecordedOutcome out;
           out.process_time = now;
+          const int64_t link_id = links.empty() ? 0 : links[0]["link_id"].as<int64_t>();
           if (decision.result == Outcome::kApplied && task) {
-            out.change_id =
-                ApplyChange(tx, change, links[0]["link_id"].as<int64_t>(), decision, now);
+            out.change_id = ApplyChange(tx, change, link_id, decision, now);
+            if (auto write = UpdateForApplied(change, link_id, decision, now)) {
+              RETURN_IF_ERROR(QueueWrite(tx, absl::StrCat("update:", out.change_id), *write, now));
+            }
           } else if (decision.result == Outcome::kRejected &&
                      decision.reason != FailureReason::kTaskNotLinked) {
             out.failure_id = InsertFailure(tx, change, task, decision, context, now);
@@ -382,6 +387,13 @@ absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
                 work_queue::Enqueue(
                     tx, {kFailureRelayQueue, out.failure_id, out.failure_id, "", now}, now)
                     .status());
+            if (task) {
+              if (auto write =
+                      RestoreForRejected(change, link_id, decision, task->canonical, policy, now)) {
+                RETURN_IF_ERROR(
+                    QueueWrite(tx, absl::StrCat("restore:", out.failure_id), *write, now));
+              }
+            }
           }
           out.decision = std::move(decision);
           const auto inserted =
@@ -396,6 +408,22 @@ absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
         pg::Isolation::kReadCommitted, deadline);
     if (!raced || attempt >= kEventRaceAttempts) return result;
   }
+}
+
+absl::StatusOr<std::vector<PendingWrite>> PgStore::ListPendingWrites(absl::string_view portal_id,
+                                                                     Side side,
+                                                                     absl::string_view task_id,
+                                                                     int limit,
+                                                                     absl::Time deadline) {
+  using Result = std::vector<PendingWrite>;
+  return pool_.TransactValue<Result>(
+      [&](Tx& tx) -> absl::StatusOr<Result> {
+        const auto links = tx.exec_prepared("find_link", std::string(portal_id), SideName(side),
+                                            std::string(task_id));
+        if (links.empty()) return Result();
+        return ReadPendingWrites(tx, links[0]["link_id"].as<int64_t>(), limit);
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<FailureRecord> PgStore::GetFailure(absl::string_view failure_id) {

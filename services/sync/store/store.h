@@ -1,5 +1,6 @@
 // Where the sync service keeps task links, the canonical state of their fields, the events it has
-// processed, the change log and the recorded failures. PgStore is the implementation. Every
+// processed, the change log, the recorded failures and the outbox's writes (outbox.h). PgStore is
+// the implementation. Every
 // method is keyed by portal: one portal's tasks never reach another's answers. A method given a
 // `deadline` gives up with DEADLINE_EXCEEDED once it passes (absl::InfiniteFuture() for none): a
 // gRPC caller's deadline bounds the statements run on its behalf.
@@ -19,6 +20,8 @@
 #include "absl/time/time.h"
 #include "services/sync/change/merge.h"
 #include "services/sync/change/task.h"
+#include "services/sync/outbox.h"
+#include "services/sync/reads.h"
 
 namespace crmsync::sync {
 
@@ -115,6 +118,20 @@ struct FailureQuery {
   int limit = 50;
 };
 
+// A write of a task's outbox not delivered yet (crmsync.sync.v1.OutboxEntry).
+struct PendingWrite {
+  // The work item's id.
+  std::string outbox_id;
+  OutboxWrite write;
+  // Claimed by a delivery worker, rather than waiting for its next attempt.
+  bool in_flight = false;
+  int attempts = 0;
+  // When the next attempt is due; nullopt while in flight.
+  std::optional<absl::Time> next_attempt_time;
+  std::string last_error;
+  absl::Time create_time;
+};
+
 // The work queue (libs/work_queue) that relays recorded failures to notify: one item per
 // failure, keyed by and carrying its id.
 inline constexpr char kFailureRelayQueue[] = "sync_failure_relay";
@@ -146,13 +163,28 @@ class SyncStore {
 
   // In one transaction, holding the task's link lock: the first outcome when the event was
   // processed already; otherwise `decide` on the task as recorded now, then its result recorded:
-  // APPLIED fields with their new versions and a change-log entry (a deletion marks the link),
-  // a failure for a REJECTED change (except TASK_NOT_LINKED) and its item on
-  // kFailureRelayQueue, and the event with its outcome.
+  //  - APPLIED: the fields with their new versions, a change-log entry and one UPDATE_TASK of
+  //    the applied fields to the other side (outbox key "update:<change_id>"); a deletion marks
+  //    the link and queues nothing. On a PENDING_CREATE link the update waits in the task's
+  //    outbox group behind its CREATE_TASK (queued earlier by Add to CRM); delivery reads the
+  //    canonical values when it runs, so nothing is written to CRM before the task exists there.
+  //  - REJECTED (except TASK_NOT_LINKED): a failure and its item on kFailureRelayQueue; under
+  //    kReportAndRestore also an UPDATE_TASK back to the origin side of the rejected fields that
+  //    have a canonical value (key "restore:<failure_id>"), none for TASK_DELETED_ON_OTHER_SIDE.
+  //  - the event with its outcome.
   // An error from `decide` rolls everything back and is returned. `decide` may run more than once.
   virtual absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change,
-                                                       const DecideFn& decide, absl::Time now,
+                                                       const DecideFn& decide,
+                                                       RejectionPolicy policy, absl::Time now,
                                                        absl::Time deadline) = 0;
+
+  // The undelivered writes (pending or in flight) of the task linked to `task_id` on `side`,
+  // oldest first, at most `limit`; none when it is not linked.
+  virtual absl::StatusOr<std::vector<PendingWrite>> ListPendingWrites(absl::string_view portal_id,
+                                                                      Side side,
+                                                                      absl::string_view task_id,
+                                                                      int limit,
+                                                                      absl::Time deadline) = 0;
 
   // The failure with that id; NOT_FOUND when there is none.
   virtual absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) = 0;

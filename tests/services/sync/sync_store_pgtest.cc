@@ -1,6 +1,7 @@
 // The sync store against a real PostgreSQL: a decision is recorded whole in one transaction
-// (fields, change log and event, or failure and event), a repeated event returns its first
-// outcome, concurrent changes to one task lose no update, and failures page newest first.
+// (fields, change log, the write to the other side and event, or failure, the write-back under
+// REPORT_AND_RESTORE and event), a repeated event returns its first outcome, concurrent changes
+// to one task lose no update, and failures page newest first.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -10,16 +11,29 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "services/sync/change/decision.h"
 #include "services/sync/store/pg_store.h"
 #include "tests/services/sync/builders.h"
 #include "tests/services/sync/test_pool.h"
 
 namespace crmsync::sync {
+
+// Failure messages name fields and show a write's kind, sides and fields.
+void PrintTo(Field field, std::ostream* os) { *os << FieldName(field); }
+void PrintTo(const PendingWrite& pending, std::ostream* os) {
+  *os << "{kind " << static_cast<int>(pending.write.kind) << " to "
+      << SideKey(pending.write.target_side) << " from " << SideKey(pending.write.origin_side)
+      << ", fields";
+  for (Field field : pending.write.fields) *os << " " << FieldName(field);
+  *os << "}";
+}
+
 namespace {
 
 using testing::At;
 using testing::ChangeFrom;
+using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using testing::State;
@@ -83,15 +97,23 @@ class SyncStorePgTest : public ::testing::Test {
     return **task;
   }
 
+  // The task's undelivered writes, oldest first.
+  std::vector<PendingWrite> Pending(Side side = Side::kCrm,
+                                    const std::string& task_id = "6000000012345") {
+    auto pending = store_->ListPendingWrites(kPortal, side, task_id, 1000, absl::InfiniteFuture());
+    EXPECT_TRUE(pending.ok()) << pending.status();
+    return pending.ok() ? *pending : std::vector<PendingWrite>();
+  }
+
   SyncTestPool pool_;
   std::unique_ptr<PgStore> store_;
 };
 
 TEST_F(SyncStorePgTest, AnAppliedChangeRecordsItsFieldsItsLogEntryAndItsEvent) {
   const TaskChange change = WithTitle(ChangeFrom(Side::kCrm), "Migrate data (phase 2)");
-  auto outcome =
-      store_->RecordChange(testing::WithTime(change, At(5)),
-                           Decide(testing::WithTime(change, At(5))), kNow, absl::InfiniteFuture());
+  auto outcome = store_->RecordChange(testing::WithTime(change, At(5)),
+                                      Decide(testing::WithTime(change, At(5))),
+                                      RejectionPolicy::kReportOnly, kNow, absl::InfiniteFuture());
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->decision.result, Outcome::kApplied);
   EXPECT_FALSE(outcome->duplicate);
@@ -121,9 +143,104 @@ TEST_F(SyncStorePgTest, AnAppliedChangeRecordsItsFieldsItsLogEntryAndItsEvent) {
   EXPECT_FALSE(other->has_value());
 }
 
+// A CRM change at At(5) to a task whose description was set at At(10): the new title is
+// applied, the older description is STALE and the same end date an ECHO, so Projects is asked
+// to write the title only; the repeated event asks for nothing more.
+TEST_F(SyncStorePgTest, AnAppliedChangeQueuesOneWriteOfItsAppliedFieldsToTheOtherSide) {
+  ASSERT_TRUE(
+      store_
+          ->CreateLink(Link("1700000000050", "6000000012350"),
+                       {{Field::kTitle, State(std::string("Migrate data"), 1, At(0))},
+                        {Field::kDescription, State(std::string("Phase 1"), 1, At(10))},
+                        {Field::kEndDate, State(EndDate(absl::CivilDay(2025, 6, 20)), 1, At(0))}},
+                       kNow)
+          .ok());
+  TaskChange change =
+      WithEndDate(WithTitle(ChangeFrom(Side::kCrm), "Migrate data (phase 2)"), Date{2025, 6, 20});
+  change.task_id = "6000000012350";
+  change.fields.description = "Phase 2";
+  change.source_modified_time = At(5);
+  auto outcome = store_->RecordChange(change, Decide(change), RejectionPolicy::kReportOnly, kNow,
+                                      absl::InfiniteFuture());
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_EQ(outcome->decision.result, Outcome::kApplied);
+
+  const std::vector<PendingWrite> pending = Pending(Side::kCrm, "6000000012350");
+  ASSERT_THAT(pending, SizeIs(1));
+  const PendingWrite& write = pending[0];
+  EXPECT_FALSE(write.outbox_id.empty());
+  EXPECT_EQ(write.write.kind, OutboxKind::kUpdateTask);
+  EXPECT_EQ(write.write.target_side, Side::kProjects);
+  EXPECT_THAT(write.write.fields, ElementsAre(Field::kTitle));
+  EXPECT_EQ(write.write.origin_side, Side::kCrm);
+  EXPECT_EQ(write.write.event_id, change.event_id);
+  EXPECT_EQ(write.write.actor.email, "george@example.com");
+  EXPECT_EQ(write.write.accept_time, kNow);
+  EXPECT_FALSE(write.in_flight);
+  EXPECT_EQ(write.attempts, 0);
+  EXPECT_EQ(write.next_attempt_time, kNow);
+  EXPECT_EQ(write.create_time, kNow);
+  // The other task's outbox is its own.
+  EXPECT_THAT(Pending(), IsEmpty());
+
+  auto repeat = store_->RecordChange(change, Decide(change), RejectionPolicy::kReportOnly,
+                                     kNow + absl::Minutes(1), absl::InfiniteFuture());
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_TRUE(repeat->duplicate);
+  EXPECT_THAT(Pending(Side::kCrm, "6000000012350"), SizeIs(1));
+}
+
+// A task being added to CRM: its Projects change waits in the task's group behind the creation.
+TEST_F(SyncStorePgTest, AChangeToATaskBeingCreatedInCrmIsQueuedBehindTheCreation) {
+  TaskLink pending_link = Link("1700000000051", "");
+  pending_link.state = LinkState::kPendingCreate;
+  ASSERT_TRUE(store_
+                  ->CreateLink(pending_link,
+                               {{Field::kTitle, State(std::string("Cut over"), 1, At(0))}}, kNow)
+                  .ok());
+  ASSERT_TRUE(
+      pool_.pool
+          ->Transact([&](pqxx::transaction_base& tx) {
+            const int64_t link_id =
+                tx.exec_params1("SELECT link_id FROM task_links WHERE projects_task_id = $1",
+                                "1700000000051")[0]
+                    .as<int64_t>();
+            OutboxWrite create;
+            create.kind = OutboxKind::kCreateTask;
+            create.target_side = Side::kCrm;
+            create.link_id = link_id;
+            create.origin_side = Side::kProjects;
+            create.accept_time = kNow;
+            return work_queue::Enqueue(tx,
+                                       {kOutboxQueue, absl::StrCat("create:", link_id),
+                                        EncodeOutboxWrite(create), OutboxGroup(link_id), kNow},
+                                       kNow)
+                .status();
+          })
+          .ok());
+
+  TaskChange change = WithTitle(ChangeFrom(Side::kProjects), "Cut over on Friday");
+  change.task_id = "1700000000051";
+  change.source_modified_time = At(5);
+  auto outcome = store_->RecordChange(change, Decide(change), RejectionPolicy::kReportOnly,
+                                      kNow + absl::Seconds(1), absl::InfiniteFuture());
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_EQ(outcome->decision.result, Outcome::kApplied);
+
+  const std::vector<PendingWrite> pending = Pending(Side::kProjects, "1700000000051");
+  ASSERT_THAT(pending, SizeIs(2));
+  EXPECT_EQ(pending[0].write.kind, OutboxKind::kCreateTask);
+  EXPECT_EQ(pending[1].write.kind, OutboxKind::kUpdateTask);
+  EXPECT_EQ(pending[1].write.target_side, Side::kCrm);
+  EXPECT_THAT(pending[1].write.fields, ElementsAre(Field::kTitle));
+}
+
 TEST_F(SyncStorePgTest, ARepeatedEventReturnsItsFirstOutcomeWithoutDecidingAgain) {
   const TaskChange change = testing::WithTime(WithTitle(ChangeFrom(Side::kCrm), "Renamed"), At(5));
-  ASSERT_TRUE(store_->RecordChange(change, Decide(change), kNow, absl::InfiniteFuture()).ok());
+  ASSERT_TRUE(store_
+                  ->RecordChange(change, Decide(change), RejectionPolicy::kReportOnly, kNow,
+                                 absl::InfiniteFuture())
+                  .ok());
   bool decided = false;
   auto repeat = store_->RecordChange(
       WithTitle(change, "Renamed again"),
@@ -131,7 +248,7 @@ TEST_F(SyncStorePgTest, ARepeatedEventReturnsItsFirstOutcomeWithoutDecidingAgain
         decided = true;
         return absl::InternalError("must not be called");
       },
-      kNow + absl::Minutes(1), absl::InfiniteFuture());
+      RejectionPolicy::kReportOnly, kNow + absl::Minutes(1), absl::InfiniteFuture());
   ASSERT_TRUE(repeat.ok()) << repeat.status();
   EXPECT_FALSE(decided);
   EXPECT_TRUE(repeat->duplicate);
@@ -147,7 +264,7 @@ TEST_F(SyncStorePgTest, AFailedDecisionRecordsNothing) {
       [](const std::optional<StoredTask>&, FailureContext&) -> absl::StatusOr<ChangeDecision> {
         return absl::UnavailableError("Zoho Projects did not answer");
       },
-      kNow, absl::InfiniteFuture());
+      RejectionPolicy::kReportOnly, kNow, absl::InfiniteFuture());
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kUnavailable);
   auto seen = store_->FindEvent(kPortal, Side::kCrm, change.event_id, absl::InfiniteFuture());
   ASSERT_TRUE(seen.ok());
@@ -159,7 +276,8 @@ TEST_F(SyncStorePgTest, ARejectedChangeRecordsAFailureAndAppliesNothing) {
   // An empty title is INVALID_VALUE; the end date beside it is not applied either.
   TaskChange change = WithEndDate(WithTitle(ChangeFrom(Side::kCrm), ""), Date{2025, 6, 25});
   change.source_modified_time = At(5);
-  auto outcome = store_->RecordChange(change, Decide(change), kNow, absl::InfiniteFuture());
+  auto outcome = store_->RecordChange(change, Decide(change), RejectionPolicy::kReportOnly, kNow,
+                                      absl::InfiniteFuture());
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->decision.result, Outcome::kRejected);
   EXPECT_EQ(outcome->decision.reason, FailureReason::kInvalidValue);
@@ -190,10 +308,39 @@ TEST_F(SyncStorePgTest, ARejectedChangeRecordsAFailureAndAppliesNothing) {
   EXPECT_EQ(f.create_time, kNow);
 }
 
+// An empty title beside an oversize description, both INVALID_VALUE: REPORT_ONLY only reports;
+// REPORT_AND_RESTORE also writes the kept title back to CRM (the description has no kept value).
+TEST_F(SyncStorePgTest, ARejectionIsWrittenBackToItsOriginOnlyUnderReportAndRestore) {
+  TaskChange change = WithTitle(ChangeFrom(Side::kCrm), "");
+  change.fields.description = std::string(32001, 'x');
+  change.source_modified_time = At(5);
+  auto reported = store_->RecordChange(change, Decide(change), RejectionPolicy::kReportOnly, kNow,
+                                       absl::InfiniteFuture());
+  ASSERT_TRUE(reported.ok()) << reported.status();
+  ASSERT_EQ(reported->decision.result, Outcome::kRejected);
+  EXPECT_FALSE(reported->failure_id.empty());
+  EXPECT_THAT(Pending(), IsEmpty());
+
+  change.event_id = "restore-me";
+  auto restored = store_->RecordChange(change, Decide(change), RejectionPolicy::kReportAndRestore,
+                                       kNow, absl::InfiniteFuture());
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  ASSERT_EQ(restored->decision.result, Outcome::kRejected);
+  const std::vector<PendingWrite> pending = Pending();
+  ASSERT_THAT(pending, SizeIs(1));
+  EXPECT_EQ(pending[0].write.kind, OutboxKind::kUpdateTask);
+  EXPECT_EQ(pending[0].write.target_side, Side::kCrm);
+  EXPECT_THAT(pending[0].write.fields, ElementsAre(Field::kTitle));
+  EXPECT_EQ(pending[0].write.origin_side, Side::kCrm);
+  EXPECT_EQ(pending[0].write.event_id, "restore-me");
+  EXPECT_EQ(std::get<std::string>(Task().canonical.at(Field::kTitle).value), "Migrate data");
+}
+
 TEST_F(SyncStorePgTest, AnUnlinkedTaskIsRecordedAsAnEventButNotAsAFailure) {
   TaskChange change = WithTitle(ChangeFrom(Side::kCrm), "Not synced");
   change.task_id = "6000000099999";
-  auto outcome = store_->RecordChange(change, Decide(change), kNow, absl::InfiniteFuture());
+  auto outcome = store_->RecordChange(change, Decide(change), RejectionPolicy::kReportOnly, kNow,
+                                      absl::InfiniteFuture());
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->decision.reason, FailureReason::kTaskNotLinked);
   EXPECT_TRUE(outcome->failure_id.empty());
@@ -209,16 +356,27 @@ TEST_F(SyncStorePgTest, AnUnlinkedTaskIsRecordedAsAnEventButNotAsAFailure) {
 TEST_F(SyncStorePgTest, ADeletionMarksTheLinkAndRefusesTheOtherSidesChanges) {
   TaskChange deletion = ChangeFrom(Side::kCrm);
   deletion.task_deleted = true;
-  auto deleted = store_->RecordChange(deletion, Decide(deletion), kNow, absl::InfiniteFuture());
+  auto deleted = store_->RecordChange(deletion, Decide(deletion), RejectionPolicy::kReportOnly,
+                                      kNow, absl::InfiniteFuture());
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_EQ(deleted->decision.result, Outcome::kApplied);
   EXPECT_EQ(Task().link.state, LinkState::kDeletedInCrm);
 
   const TaskChange change = WithTitle(ChangeFrom(Side::kProjects), "Renamed in Projects");
-  auto refused = store_->RecordChange(change, Decide(change), kNow, absl::InfiniteFuture());
+  auto refused = store_->RecordChange(change, Decide(change), RejectionPolicy::kReportOnly, kNow,
+                                      absl::InfiniteFuture());
   ASSERT_TRUE(refused.ok()) << refused.status();
   EXPECT_EQ(refused->decision.reason, FailureReason::kTaskDeletedOnOtherSide);
   EXPECT_FALSE(refused->failure_id.empty());
+  // Neither the deletion nor the refusal writes anything: crmsync never deletes the other side's
+  // task, and the deleted task has nothing to get back, whatever the policy.
+  TaskChange again = WithTitle(ChangeFrom(Side::kProjects), "Renamed again");
+  again.event_id = "renamed-again";
+  auto refused_again = store_->RecordChange(
+      again, Decide(again), RejectionPolicy::kReportAndRestore, kNow, absl::InfiniteFuture());
+  ASSERT_TRUE(refused_again.ok()) << refused_again.status();
+  EXPECT_EQ(refused_again->decision.reason, FailureReason::kTaskDeletedOnOtherSide);
+  EXPECT_THAT(Pending(), IsEmpty());
 }
 
 // Two writers submit 50 title changes each to one task at once. Every change is decided from
@@ -236,7 +394,8 @@ TEST_F(SyncStorePgTest, ConcurrentChangesToOneTaskLoseNoUpdate) {
         change.event_id = absl::StrCat("writer", w, "-", i);
         change.fields.title = absl::StrCat("Title ", w, "-", i);
         change.source_modified_time = At(10);
-        auto outcome = store_->RecordChange(change, Decide(change), kNow, absl::InfiniteFuture());
+        auto outcome = store_->RecordChange(change, Decide(change), RejectionPolicy::kReportOnly,
+                                            kNow, absl::InfiniteFuture());
         ASSERT_TRUE(outcome.ok()) << outcome.status();
         ASSERT_EQ(outcome->decision.result, Outcome::kApplied);
         versions[w].push_back(outcome->decision.fields.at(0).version);
@@ -251,6 +410,13 @@ TEST_F(SyncStorePgTest, ConcurrentChangesToOneTaskLoseNoUpdate) {
   for (const auto& v : versions) all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end());
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], static_cast<int64_t>(i) + 2);
+  // One write per applied change, each to the side it did not come from.
+  const std::vector<PendingWrite> pending = Pending();
+  ASSERT_THAT(pending, SizeIs(kWriters * kChangesEach));
+  const auto to_projects = std::count_if(pending.begin(), pending.end(), [](const auto& p) {
+    return p.write.target_side == Side::kProjects && p.write.origin_side == Side::kCrm;
+  });
+  EXPECT_EQ(to_projects, kChangesEach);
 }
 
 TEST_F(SyncStorePgTest, FailuresPageNewestFirstFilteredByTaskAndReasonAndPortal) {
@@ -266,10 +432,10 @@ TEST_F(SyncStorePgTest, FailuresPageNewestFirstFilteredByTaskAndReasonAndPortal)
     change.event_id = absl::StrCat("event-", i);
     if (i == 3) change.task_id = "6000000012346";
     if (i == 4) change.portal_id = "750000000000002";
-    ASSERT_TRUE(
-        store_
-            ->RecordChange(change, Decide(change), kNow + absl::Seconds(i), absl::InfiniteFuture())
-            .ok());
+    ASSERT_TRUE(store_
+                    ->RecordChange(change, Decide(change), RejectionPolicy::kReportOnly,
+                                   kNow + absl::Seconds(i), absl::InfiniteFuture())
+                    .ok());
   }
   auto page1 = store_->ListFailures(Failures(kPortal, 2), absl::InfiniteFuture());
   ASSERT_TRUE(page1.ok()) << page1.status();
