@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "prometheus/registry.h"
 #include "services/sync/pipeline.h"
 #include "services/sync/store/pg_store.h"
@@ -23,6 +24,7 @@ namespace crmsync::sync {
 namespace {
 
 using ::google::protobuf::util::TimeUtil;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
@@ -207,6 +209,75 @@ TEST_F(SyncServerTest, AProjectsTitleChangeIsAppliedOnceAndItsRepeatIsADuplicate
       Counter("crmsync_sync_changes_total", {{"origin", "projects"}, {"outcome", "duplicate"}}), 1);
   EXPECT_EQ(
       Counter("crmsync_sync_field_outcomes_total", {{"field", "title"}, {"result", "applied"}}), 1);
+}
+
+// Two accepted changes, one from each side, then a rejection once the portal restores: the
+// task's state lists the three writes oldest first, and follows a delivery worker's progress.
+TEST_F(SyncServerTest, TheTaskSyncStateListsItsPendingWritesOldestFirst) {
+  v1::TaskChange title = Change(common::v1::SIDE_PROJECTS, "title-1");
+  title.mutable_fields()->set_title("Migrate data (phase 2)");
+  ASSERT_EQ(MustSubmit(title).result(), v1::OUTCOME_APPLIED);
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_EQ(MustSubmit(WithEndDate(Change(common::v1::SIDE_CRM, "due-1"), 2025, 6, 25)).result(),
+            v1::OUTCOME_APPLIED);
+  clock_.Advance(absl::Seconds(1));
+  portals_.portals[kPortal].rejection_policy = RejectionPolicy::kReportAndRestore;
+  ASSERT_EQ(MustSubmit(WithEndDate(Change(common::v1::SIDE_CRM, "due-2", 6), 2025, 7, 15)).result(),
+            v1::OUTCOME_REJECTED);
+
+  const v1::TaskSyncState state = State(common::v1::SIDE_CRM, kCrmTask);
+  ASSERT_THAT(state.pending(), SizeIs(3));
+  const v1::OutboxEntry& to_crm = state.pending(0);
+  EXPECT_FALSE(to_crm.outbox_id().empty());
+  EXPECT_EQ(to_crm.kind(), v1::OUTBOX_KIND_UPDATE_TASK);
+  EXPECT_EQ(to_crm.target_side(), common::v1::SIDE_CRM);
+  EXPECT_THAT(to_crm.fields(), ElementsAre(v1::TASK_FIELD_TITLE));
+  EXPECT_EQ(to_crm.state(), v1::OUTBOX_STATE_PENDING);
+  EXPECT_EQ(to_crm.attempts(), 0);
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(to_crm.next_attempt_time()),
+            absl::ToUnixMicros(kStart));
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(to_crm.create_time()), absl::ToUnixMicros(kStart));
+  EXPECT_EQ(to_crm.last_error(), "");
+  const v1::OutboxEntry& to_projects = state.pending(1);
+  EXPECT_EQ(to_projects.target_side(), common::v1::SIDE_PROJECTS);
+  EXPECT_THAT(to_projects.fields(), ElementsAre(v1::TASK_FIELD_END_DATE));
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(to_projects.create_time()),
+            absl::ToUnixMicros(kStart + absl::Seconds(1)));
+  // The end date CRM could not have is written back to CRM.
+  const v1::OutboxEntry& restore = state.pending(2);
+  EXPECT_EQ(restore.kind(), v1::OUTBOX_KIND_UPDATE_TASK);
+  EXPECT_EQ(restore.target_side(), common::v1::SIDE_CRM);
+  EXPECT_THAT(restore.fields(), ElementsAre(v1::TASK_FIELD_END_DATE));
+  // The same task seen from Projects.
+  EXPECT_THAT(State().pending(), SizeIs(3));
+
+  // A delivery worker takes the task's writes: delivers the first, retries the second and is
+  // still on the third.
+  work_queue::Metrics queue_metrics(registry_);
+  work_queue::PgWorkQueue outbox(*pool_.pool, kOutboxQueue, clock_, work_queue::RetryPolicy{},
+                                 queue_metrics);
+  auto claims = outbox.ClaimDue(1, 10, absl::Minutes(1));
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  ASSERT_THAT(*claims, SizeIs(3));
+  for (const work_queue::Claim& claim : *claims) {
+    if (absl::StrCat(claim.item_id) == to_crm.outbox_id()) {
+      ASSERT_TRUE(outbox.Complete(claim, work_queue::Outcome::Done()).ok());
+    } else if (absl::StrCat(claim.item_id) == to_projects.outbox_id()) {
+      ASSERT_TRUE(
+          outbox.Complete(claim, work_queue::Outcome::Retry("Zoho Projects answered 503")).ok());
+    }
+  }
+  const v1::TaskSyncState later = State();
+  ASSERT_THAT(later.pending(), SizeIs(2));
+  EXPECT_EQ(later.pending(0).outbox_id(), to_projects.outbox_id());
+  EXPECT_EQ(later.pending(0).state(), v1::OUTBOX_STATE_PENDING);
+  EXPECT_EQ(later.pending(0).attempts(), 1);
+  EXPECT_EQ(later.pending(0).last_error(), "Zoho Projects answered 503");
+  EXPECT_TRUE(later.pending(0).has_next_attempt_time());
+  EXPECT_EQ(later.pending(1).outbox_id(), restore.outbox_id());
+  EXPECT_EQ(later.pending(1).state(), v1::OUTBOX_STATE_IN_FLIGHT);
+  EXPECT_EQ(later.pending(1).attempts(), 1);
+  EXPECT_FALSE(later.pending(1).has_next_attempt_time());
 }
 
 TEST_F(SyncServerTest, StaleAndEchoChangesApplyNothing) {
