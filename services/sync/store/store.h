@@ -1,9 +1,9 @@
 // Where the sync service keeps task links, the canonical state of their fields, the events it has
 // processed, the change log, the recorded failures and the outbox's writes (outbox.h). PgStore is
-// the implementation. Every
-// method is keyed by portal: one portal's tasks never reach another's answers. A method given a
-// `deadline` gives up with DEADLINE_EXCEEDED once it passes (absl::InfiniteFuture() for none): a
-// gRPC caller's deadline bounds the statements run on its behalf.
+// the implementation. Every method is keyed by portal: one portal's tasks never reach another's
+// answers. A method given a `deadline` gives up with DEADLINE_EXCEEDED once it passes
+// (absl::InfiniteFuture() for none): a gRPC caller's deadline bounds the statements run on its
+// behalf.
 #ifndef CRMSYNC_SERVICES_SYNC_STORE_STORE_H_
 #define CRMSYNC_SERVICES_SYNC_STORE_STORE_H_
 

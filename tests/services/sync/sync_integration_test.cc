@@ -21,6 +21,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "libs/crypto/aead.h"
+#include "libs/grpc_server/proto_convert.h"
 #include "libs/pg/pool.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "services/sync/schema.h"
@@ -170,11 +171,13 @@ class SyncIntegrationTest : public ::testing::Test {
     return record["id"].is_string() ? record["id"].get<std::string>() : record["id"].dump();
   }
 
-  void UpsertPortal(const std::string& portal) {
+  void UpsertPortal(const std::string& portal, mapping::v1::RejectionPolicy policy =
+                                                   mapping::v1::REJECTION_POLICY_UNSPECIFIED) {
     mapping::v1::UpsertPortalRequest request;
     request.mutable_portal()->set_portal_id(portal);
     request.mutable_portal()->set_name("Acme");
     request.mutable_portal()->set_crm_org_id("20050");
+    request.mutable_portal()->set_rejection_policy(policy);
     mapping::v1::UpsertPortalResponse response;
     grpc::ClientContext context;
     ASSERT_TRUE(mapping_stub_->UpsertPortal(&context, request, &response).ok());
@@ -326,6 +329,38 @@ TEST_F(SyncIntegrationTest, TheStrictScheduleIsReadLiveFromProjects) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(outcome.result(), v1::OUTCOME_APPLIED);
   EXPECT_EQ(outcome.fields(0).version(), 2);
+}
+
+// With the portal set to REPORT_AND_RESTORE in mapping, George's end date past the strict
+// schedule is refused and the kept end date is queued to be written back to his CRM task.
+TEST_F(SyncIntegrationTest, UnderReportAndRestoreARefusedEndDateIsWrittenBackToCrm) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  UpsertPortal(portal_, mapping::v1::REJECTION_POLICY_REPORT_AND_RESTORE);
+  LinkedTasks("Open");
+  v1::TaskChange late = CrmChange("6000000012345", "due-late");
+  *late.mutable_fields()->mutable_end_date() = ToProtoDate(absl::CivilDay(2025, 7, 15));
+  v1::ChangeOutcome outcome;
+  const grpc::Status status = Submit(late, &outcome);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_REJECTED);
+  EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_DUE_DATE_BEYOND_STRICT_SCHEDULE);
+
+  v1::GetTaskSyncStateRequest request;
+  request.set_portal_id(portal_);
+  request.mutable_task()->set_side(common::v1::SIDE_CRM);
+  request.mutable_task()->set_task_id("6000000012345");
+  v1::GetTaskSyncStateResponse response;
+  grpc::ClientContext context;
+  const grpc::Status read = stub_->GetTaskSyncState(&context, request, &response);
+  ASSERT_TRUE(read.ok()) << read.error_message();
+  const v1::TaskSyncState& state = response.state();
+  EXPECT_EQ(state.fields(2).value().date().month(), 6);
+  EXPECT_EQ(state.fields(2).value().date().day(), 20);
+  ASSERT_EQ(state.pending_size(), 1);
+  EXPECT_EQ(state.pending(0).kind(), v1::OUTBOX_KIND_UPDATE_TASK);
+  EXPECT_EQ(state.pending(0).target_side(), common::v1::SIDE_CRM);
+  ASSERT_EQ(state.pending(0).fields_size(), 1);
+  EXPECT_EQ(state.pending(0).fields(0), v1::TASK_FIELD_END_DATE);
 }
 
 TEST_F(SyncIntegrationTest, ASubtaskIsNotReopenedUnderAParentClosedInProjects) {
