@@ -9,6 +9,8 @@
 #include "libs/common/status_macros.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "nlohmann/json.hpp"
+#include "services/sync/change/comment.h"
+#include "services/sync/outbox.h"
 
 namespace crmsync::sync {
 namespace {
@@ -303,6 +305,80 @@ std::string ApplyChange(Tx& tx, const TaskChange& change, int64_t link_id,
   return rows[0]["change_id"].as<std::string>();
 }
 
+// The comment as the change its failure is recorded against: its portal, side, event, task
+// and author, and no field.
+TaskChange AsChange(const CommentChange& comment) {
+  TaskChange change;
+  change.portal_id = comment.portal_id;
+  change.origin_side = comment.origin_side;
+  change.event_id = comment.event_id;
+  change.task_id = comment.task_id;
+  change.actor = comment.author;
+  change.source_modified_time = comment.source_modified_time;
+  return change;
+}
+
+// What comment_copies knows of a comment of the task linked as `link_id`: the context of its
+// decision (but the link's state) and the comment's own copy record, 0 when it has none.
+struct CopyRecord {
+  CommentContext context;
+  int64_t copy_id = 0;
+};
+
+CopyRecord CopyRecordOf(Tx& tx, int64_t link_id, const CommentChange& comment) {
+  const std::string side = SideName(comment.origin_side);
+  CopyRecord record;
+  for (const auto& row : tx.exec_prepared("comment_copies_of", link_id, side, comment.comment_id,
+                                          SideName(OtherSide(comment.origin_side)))) {
+    if (row["origin_side"].as<std::string>() != side) {
+      record.context.is_our_copy = true;
+      continue;
+    }
+    record.copy_id = row["copy_id"].as<int64_t>();
+    record.context.copied = true;
+    record.context.has_copy = !row["deleted"].as<bool>();
+  }
+  return record;
+}
+
+// Queues the outbox write `kind` (ADD_COMMENT or DELETE_COMMENT) of the copy `copy_id`, to the
+// side opposite the comment's.
+absl::Status EnqueueCommentWrite(Tx& tx, OutboxKind kind, int64_t link_id, int64_t copy_id,
+                                 const CommentChange& comment, absl::Time now) {
+  OutboxWrite write;
+  write.kind = kind;
+  write.target_side = OtherSide(comment.origin_side);
+  write.link_id = link_id;
+  write.copy_id = copy_id;
+  write.origin_side = comment.origin_side;
+  write.event_id = comment.event_id;
+  write.actor = comment.author;
+  write.accept_time = now;
+  const std::string key =
+      absl::StrCat(kind == OutboxKind::kAddComment ? "comment-add:" : "comment-delete:", copy_id);
+  return work_queue::Enqueue(
+             tx, {kOutboxQueue, key, EncodeOutboxWrite(write), OutboxGroup(link_id), now}, now)
+      .status();
+}
+
+// Records an APPLIED comment: the addition's copy record, or its deletion's mark, and the
+// write that carries it to the other side.
+absl::Status ApplyComment(Tx& tx, const CommentChange& comment, int64_t link_id, int64_t copy_id,
+                          absl::Time now) {
+  if (comment.action == CommentAction::kDelete) {
+    tx.exec_prepared("mark_comment_copy_deleted", copy_id, Micros(now));
+    return EnqueueCommentWrite(tx, OutboxKind::kDeleteComment, link_id, copy_id, comment, now);
+  }
+  const Json author = {{"user_id", comment.author.user_id},
+                       {"email", comment.author.email},
+                       {"display_name", comment.author.display_name}};
+  const auto rows =
+      tx.exec_prepared("insert_comment_copy", link_id, SideName(comment.origin_side),
+                       comment.comment_id, CopyText(comment), author.dump(), Micros(now));
+  return EnqueueCommentWrite(tx, OutboxKind::kAddComment, link_id, rows[0]["copy_id"].as<int64_t>(),
+                             comment, now);
+}
+
 }  // namespace
 
 absl::StatusOr<TaskLink> PgStore::CreateLink(const TaskLink& link, const CanonicalTask& canonical,
@@ -387,6 +463,63 @@ absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
           const auto inserted =
               tx.exec_prepared("insert_processed_event", change.portal_id, side, change.event_id,
                                OutcomeToJson(out).dump(), Micros(now));
+          if (inserted.empty()) {
+            raced = true;
+            return absl::AbortedError("the event was recorded concurrently");
+          }
+          return out;
+        },
+        pg::Isolation::kReadCommitted, deadline);
+    if (!raced || attempt >= kEventRaceAttempts) return result;
+  }
+}
+
+absl::StatusOr<RecordedComment> PgStore::RecordComment(const CommentChange& comment, absl::Time now,
+                                                       absl::Time deadline) {
+  const std::string side = SideName(comment.origin_side);
+  for (int attempt = 1;; ++attempt) {
+    bool raced = false;
+    auto result = pool_.TransactValue<RecordedComment>(
+        [&](Tx& tx) -> absl::StatusOr<RecordedComment> {
+          raced = false;
+          const auto links =
+              tx.exec_prepared("lock_link", comment.portal_id, side, comment.task_id);
+          RecordedComment out;
+          if (!links.empty()) out.link = LinkFrom(links[0]);
+          const auto seen =
+              tx.exec_prepared("processed_event", comment.portal_id, side, comment.event_id);
+          if (!seen.empty()) {
+            ASSIGN_OR_RETURN(out.outcome, OutcomeFromRow(seen[0]));
+            return out;
+          }
+          int64_t link_id = 0;
+          CopyRecord record;
+          if (out.link) {
+            link_id = links[0]["link_id"].as<int64_t>();
+            record = CopyRecordOf(tx, link_id, comment);
+            record.context.link = out.link->state;
+          }
+          out.outcome.decision = DecideComment(comment, record.context);
+          out.outcome.process_time = now;
+          const ChangeDecision& decision = out.outcome.decision;
+          if (decision.result == Outcome::kApplied) {
+            RETURN_IF_ERROR(ApplyComment(tx, comment, link_id, record.copy_id, now));
+          } else if (decision.result == Outcome::kRejected &&
+                     decision.reason != FailureReason::kTaskNotLinked) {
+            std::optional<StoredTask> task;
+            if (out.link) {
+              ASSIGN_OR_RETURN(task, TaskFrom(tx, links[0]));
+            }
+            out.outcome.failure_id = InsertFailure(tx, AsChange(comment), task, decision, {}, now);
+            RETURN_IF_ERROR(work_queue::Enqueue(tx,
+                                                {kFailureRelayQueue, out.outcome.failure_id,
+                                                 out.outcome.failure_id, "", now},
+                                                now)
+                                .status());
+          }
+          const auto inserted =
+              tx.exec_prepared("insert_processed_event", comment.portal_id, side, comment.event_id,
+                               OutcomeToJson(out.outcome).dump(), Micros(now));
           if (inserted.empty()) {
             raced = true;
             return absl::AbortedError("the event was recorded concurrently");
