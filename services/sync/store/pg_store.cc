@@ -1,5 +1,6 @@
 #include "services/sync/store/pg_store.h"
 
+#include <functional>
 #include <pqxx/pqxx>
 #include <utility>
 
@@ -305,6 +306,47 @@ std::string ApplyChange(Tx& tx, const TaskChange& change, int64_t link_id,
   return rows[0]["change_id"].as<std::string>();
 }
 
+// Records a REJECTED change's failure and queues its relay to notify; returns the failure's id.
+absl::StatusOr<std::string> RecordFailure(Tx& tx, const TaskChange& change,
+                                          const std::optional<StoredTask>& task,
+                                          const ChangeDecision& decision,
+                                          const FailureContext& context, absl::Time now) {
+  std::string failure_id = InsertFailure(tx, change, task, decision, context, now);
+  RETURN_IF_ERROR(
+      work_queue::Enqueue(tx, {kFailureRelayQueue, failure_id, failure_id, "", now}, now).status());
+  return failure_id;
+}
+
+// Records the event with its outcome. ABORTED, with `raced` set, when a concurrent submission
+// recorded it first.
+absl::Status InsertEvent(Tx& tx, const std::string& portal_id, const std::string& side,
+                         const std::string& event_id, const RecordedOutcome& outcome,
+                         absl::Time now, bool& raced) {
+  raced = tx.exec_prepared("insert_processed_event", portal_id, side, event_id,
+                           OutcomeToJson(outcome).dump(), Micros(now))
+              .empty();
+  if (raced) return absl::AbortedError("the event was recorded concurrently");
+  return absl::OkStatus();
+}
+
+// Runs `record`, the one transaction of an event, again when a concurrent submission of the same
+// event raced it (InsertEvent), up to kEventRaceAttempts times in all: the next attempt finds
+// the first outcome.
+template <typename T>
+absl::StatusOr<T> TransactEvent(pg::Pool& pool, absl::Time deadline,
+                                const std::function<absl::StatusOr<T>(Tx&, bool& raced)>& record) {
+  for (int attempt = 1;; ++attempt) {
+    bool raced = false;
+    absl::StatusOr<T> result = pool.TransactValue<T>(
+        [&](Tx& tx) {
+          raced = false;
+          return record(tx, raced);
+        },
+        pg::Isolation::kReadCommitted, deadline);
+    if (!raced || attempt >= kEventRaceAttempts) return result;
+  }
+}
+
 // The comment as the change its failure is recorded against: its portal, side, event, task
 // and author, and no field.
 TaskChange AsChange(const CommentChange& comment) {
@@ -430,105 +472,72 @@ absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
     return absl::InvalidArgumentError("change.source_modified_time: required");
   }
   const std::string side = SideName(change.origin_side);
-  for (int attempt = 1;; ++attempt) {
-    bool raced = false;
-    auto result = pool_.TransactValue<RecordedOutcome>(
-        [&](Tx& tx) -> absl::StatusOr<RecordedOutcome> {
-          raced = false;
-          // The link's lock first: a change of this task committed meanwhile is seen whole below.
-          const auto links = tx.exec_prepared("lock_link", change.portal_id, side, change.task_id);
-          const auto seen =
-              tx.exec_prepared("processed_event", change.portal_id, side, change.event_id);
-          if (!seen.empty()) return OutcomeFromRow(seen[0]);
-          std::optional<StoredTask> task;
-          if (!links.empty()) {
-            ASSIGN_OR_RETURN(task, TaskFrom(tx, links[0]));
-          }
-          FailureContext context;
-          ASSIGN_OR_RETURN(ChangeDecision decision, decide(task, context));
-          RecordedOutcome out;
-          out.process_time = now;
-          if (decision.result == Outcome::kApplied && task) {
-            out.change_id =
-                ApplyChange(tx, change, links[0]["link_id"].as<int64_t>(), decision, now);
-          } else if (decision.result == Outcome::kRejected &&
-                     decision.reason != FailureReason::kTaskNotLinked) {
-            out.failure_id = InsertFailure(tx, change, task, decision, context, now);
-            RETURN_IF_ERROR(
-                work_queue::Enqueue(
-                    tx, {kFailureRelayQueue, out.failure_id, out.failure_id, "", now}, now)
-                    .status());
-          }
-          out.decision = std::move(decision);
-          const auto inserted =
-              tx.exec_prepared("insert_processed_event", change.portal_id, side, change.event_id,
-                               OutcomeToJson(out).dump(), Micros(now));
-          if (inserted.empty()) {
-            raced = true;
-            return absl::AbortedError("the event was recorded concurrently");
-          }
-          return out;
-        },
-        pg::Isolation::kReadCommitted, deadline);
-    if (!raced || attempt >= kEventRaceAttempts) return result;
-  }
+  return TransactEvent<RecordedOutcome>(
+      pool_, deadline, [&](Tx& tx, bool& raced) -> absl::StatusOr<RecordedOutcome> {
+        // The link's lock first: a change of this task committed meanwhile is seen whole below.
+        const auto links = tx.exec_prepared("lock_link", change.portal_id, side, change.task_id);
+        const auto seen =
+            tx.exec_prepared("processed_event", change.portal_id, side, change.event_id);
+        if (!seen.empty()) return OutcomeFromRow(seen[0]);
+        std::optional<StoredTask> task;
+        if (!links.empty()) {
+          ASSIGN_OR_RETURN(task, TaskFrom(tx, links[0]));
+        }
+        FailureContext context;
+        ASSIGN_OR_RETURN(ChangeDecision decision, decide(task, context));
+        RecordedOutcome out;
+        out.process_time = now;
+        if (decision.result == Outcome::kApplied && task) {
+          out.change_id = ApplyChange(tx, change, links[0]["link_id"].as<int64_t>(), decision, now);
+        } else if (decision.result == Outcome::kRejected &&
+                   decision.reason != FailureReason::kTaskNotLinked) {
+          ASSIGN_OR_RETURN(out.failure_id, RecordFailure(tx, change, task, decision, context, now));
+        }
+        out.decision = std::move(decision);
+        RETURN_IF_ERROR(InsertEvent(tx, change.portal_id, side, change.event_id, out, now, raced));
+        return out;
+      });
 }
 
 absl::StatusOr<RecordedComment> PgStore::RecordComment(const CommentChange& comment, absl::Time now,
                                                        absl::Time deadline) {
   const std::string side = SideName(comment.origin_side);
-  for (int attempt = 1;; ++attempt) {
-    bool raced = false;
-    auto result = pool_.TransactValue<RecordedComment>(
-        [&](Tx& tx) -> absl::StatusOr<RecordedComment> {
-          raced = false;
-          const auto links =
-              tx.exec_prepared("lock_link", comment.portal_id, side, comment.task_id);
-          RecordedComment out;
-          if (!links.empty()) out.link = LinkFrom(links[0]);
-          const auto seen =
-              tx.exec_prepared("processed_event", comment.portal_id, side, comment.event_id);
-          if (!seen.empty()) {
-            ASSIGN_OR_RETURN(out.outcome, OutcomeFromRow(seen[0]));
-            return out;
-          }
-          int64_t link_id = 0;
-          CopyRecord record;
-          if (out.link) {
-            link_id = links[0]["link_id"].as<int64_t>();
-            record = CopyRecordOf(tx, link_id, comment);
-            record.context.link = out.link->state;
-          }
-          out.outcome.decision = DecideComment(comment, record.context);
-          out.outcome.process_time = now;
-          const ChangeDecision& decision = out.outcome.decision;
-          if (decision.result == Outcome::kApplied) {
-            RETURN_IF_ERROR(ApplyComment(tx, comment, link_id, record.copy_id, now));
-          } else if (decision.result == Outcome::kRejected &&
-                     decision.reason != FailureReason::kTaskNotLinked) {
-            std::optional<StoredTask> task;
-            if (out.link) {
-              ASSIGN_OR_RETURN(task, TaskFrom(tx, links[0]));
-            }
-            out.outcome.failure_id = InsertFailure(tx, AsChange(comment), task, decision, {}, now);
-            RETURN_IF_ERROR(work_queue::Enqueue(tx,
-                                                {kFailureRelayQueue, out.outcome.failure_id,
-                                                 out.outcome.failure_id, "", now},
-                                                now)
-                                .status());
-          }
-          const auto inserted =
-              tx.exec_prepared("insert_processed_event", comment.portal_id, side, comment.event_id,
-                               OutcomeToJson(out.outcome).dump(), Micros(now));
-          if (inserted.empty()) {
-            raced = true;
-            return absl::AbortedError("the event was recorded concurrently");
-          }
+  return TransactEvent<RecordedComment>(
+      pool_, deadline, [&](Tx& tx, bool& raced) -> absl::StatusOr<RecordedComment> {
+        const auto links = tx.exec_prepared("lock_link", comment.portal_id, side, comment.task_id);
+        RecordedComment out;
+        if (!links.empty()) out.link = LinkFrom(links[0]);
+        const auto seen =
+            tx.exec_prepared("processed_event", comment.portal_id, side, comment.event_id);
+        if (!seen.empty()) {
+          ASSIGN_OR_RETURN(out.outcome, OutcomeFromRow(seen[0]));
           return out;
-        },
-        pg::Isolation::kReadCommitted, deadline);
-    if (!raced || attempt >= kEventRaceAttempts) return result;
-  }
+        }
+        int64_t link_id = 0;
+        CopyRecord record;
+        if (out.link) {
+          link_id = links[0]["link_id"].as<int64_t>();
+          record = CopyRecordOf(tx, link_id, comment);
+          record.context.link = out.link->state;
+        }
+        out.outcome.decision = DecideComment(comment, record.context);
+        out.outcome.process_time = now;
+        const ChangeDecision& decision = out.outcome.decision;
+        if (decision.result == Outcome::kApplied) {
+          RETURN_IF_ERROR(ApplyComment(tx, comment, link_id, record.copy_id, now));
+        } else if (decision.result == Outcome::kRejected &&
+                   decision.reason != FailureReason::kTaskNotLinked) {
+          std::optional<StoredTask> task;
+          if (out.link) {
+            ASSIGN_OR_RETURN(task, TaskFrom(tx, links[0]));
+          }
+          ASSIGN_OR_RETURN(out.outcome.failure_id,
+                           RecordFailure(tx, AsChange(comment), task, decision, {}, now));
+        }
+        RETURN_IF_ERROR(
+            InsertEvent(tx, comment.portal_id, side, comment.event_id, out.outcome, now, raced));
+        return out;
+      });
 }
 
 absl::StatusOr<FailureRecord> PgStore::GetFailure(absl::string_view failure_id) {
