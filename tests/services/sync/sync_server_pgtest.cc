@@ -478,21 +478,19 @@ v1::CommentChange Note(std::string event_id = "note-1") {
 
 class SubmitCommentTest : public SyncServerTest {
  protected:
-  grpc::Status SubmitComment(const v1::CommentChange& comment, v1::ChangeOutcome* outcome) {
+  grpc::Status SubmitComment(const v1::CommentChange& comment,
+                             v1::SubmitCommentResponse* response) {
     v1::SubmitCommentRequest request;
     *request.mutable_comment() = comment;
-    v1::SubmitCommentResponse response;
     grpc::ClientContext context;
-    const grpc::Status status = stub_->SubmitComment(&context, request, &response);
-    *outcome = response.outcome();
-    return status;
+    return stub_->SubmitComment(&context, request, response);
   }
 
   v1::ChangeOutcome MustSubmitComment(const v1::CommentChange& comment) {
-    v1::ChangeOutcome outcome;
-    const grpc::Status status = SubmitComment(comment, &outcome);
+    v1::SubmitCommentResponse response;
+    const grpc::Status status = SubmitComment(comment, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
-    return outcome;
+    return response.outcome();
   }
 
   // How many rows `table` of the sync schema holds.
@@ -546,8 +544,8 @@ TEST_F(SubmitCommentTest, AMalformedCommentIsInvalidArgumentNamingTheFieldAndRec
   for (const auto& [field, breaks] : cases) {
     v1::CommentChange comment = Note();
     breaks(comment);
-    v1::ChangeOutcome outcome;
-    const grpc::Status status = SubmitComment(comment, &outcome);
+    v1::SubmitCommentResponse response;
+    const grpc::Status status = SubmitComment(comment, &response);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
     EXPECT_THAT(status.error_message(), StartsWith(field + ":"));
   }
@@ -558,8 +556,8 @@ TEST_F(SubmitCommentTest, AMalformedCommentIsInvalidArgumentNamingTheFieldAndRec
 TEST_F(SubmitCommentTest, ACommentForAPortalMappingDoesNotKnowIsNotFound) {
   v1::CommentChange comment = Note();
   comment.set_portal_id("750000000000009");
-  v1::ChangeOutcome outcome;
-  const grpc::Status status = SubmitComment(comment, &outcome);
+  v1::SubmitCommentResponse response;
+  const grpc::Status status = SubmitComment(comment, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(status.error_message(), StartsWith("portal_id"));
   EXPECT_EQ(Rows("processed_events"), 0);
