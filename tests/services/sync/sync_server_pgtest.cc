@@ -146,6 +146,35 @@ class SyncServerTest : public ::testing::Test {
     return response;
   }
 
+  // Takes the linked task's row lock, as a change being recorded does, in a transaction on
+  // `connection` that holds it until it ends.
+  std::unique_ptr<pqxx::work> HoldTaskLock(pqxx::connection& connection) {
+    auto holder = std::make_unique<pqxx::work>(connection);
+    holder->exec_params(
+        "SELECT link_id FROM sync.task_links WHERE projects_task_id = $1 FOR UPDATE",
+        std::string(kProjectsTask));
+    return holder;
+  }
+
+  // True once no statement of the test's database waits for a lock, false if one still does
+  // after 10 s.
+  bool NoStatementWaitsForALock() {
+    pqxx::connection observer_connection(pool_.database->url());
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    for (;;) {
+      pqxx::nontransaction observer(observer_connection);
+      const int waiting =
+          observer
+              .exec_params1(
+                  "SELECT count(*) FROM pg_stat_activity "
+                  "WHERE datname = current_database() AND wait_event_type = 'Lock'")[0]
+              .as<int>();
+      if (waiting == 0) return true;
+      if (absl::Now() >= give_up) return false;
+      absl::SleepFor(absl::Milliseconds(20));  // polling pg_stat_activity, bounded above
+    }
+  }
+
   // The value of one series of a counter family, 0 when absent.
   double Counter(const std::string& name, const std::map<std::string, std::string>& labels) {
     for (const auto& family : registry_.Collect()) {
@@ -597,9 +626,7 @@ TEST_F(SyncServerTest, TheCallersDeadlineEndsAChangeWaitingForTheTasksLockAndNot
   v1::TaskChange change = Change(common::v1::SIDE_PROJECTS, "title-locked");
   change.mutable_fields()->set_title("Migrate data (phase 2)");
   pqxx::connection holder_connection(pool_.database->url());
-  auto holder = std::make_unique<pqxx::work>(holder_connection);
-  holder->exec_params("SELECT link_id FROM sync.task_links WHERE projects_task_id = $1 FOR UPDATE",
-                      std::string(kProjectsTask));
+  auto holder = HoldTaskLock(holder_connection);
   {
     v1::SubmitChangeRequest request;
     *request.mutable_change() = change;
@@ -610,20 +637,7 @@ TEST_F(SyncServerTest, TheCallersDeadlineEndsAChangeWaitingForTheTasksLockAndNot
               grpc::StatusCode::DEADLINE_EXCEEDED);
   }
   // The server gave up too: no statement of the call is left waiting for the lock.
-  pqxx::connection observer_connection(pool_.database->url());
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  for (;;) {
-    pqxx::nontransaction observer(observer_connection);
-    const int waiting =
-        observer
-            .exec_params1(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'")[0]
-            .as<int>();
-    if (waiting == 0) break;
-    ASSERT_LT(absl::Now(), give_up) << "the change still waits for the task's lock";
-    absl::SleepFor(absl::Milliseconds(20));
-  }
+  ASSERT_TRUE(NoStatementWaitsForALock()) << "the change still waits for the task's lock";
   holder->abort();
   holder.reset();
 
@@ -632,6 +646,28 @@ TEST_F(SyncServerTest, TheCallersDeadlineEndsAChangeWaitingForTheTasksLockAndNot
   EXPECT_EQ(retried.result(), v1::OUTCOME_APPLIED);
   EXPECT_EQ(State().fields(0).value().text(), "Migrate data (phase 2)");
   EXPECT_EQ(State().fields(0).version(), 2);
+}
+
+TEST_F(SubmitCommentTest,
+       TheCallersDeadlineEndsACommentWaitingForTheTasksLockAndNothingIsRecorded) {
+  pqxx::connection holder_connection(pool_.database->url());
+  auto holder = HoldTaskLock(holder_connection);
+  {
+    v1::SubmitCommentRequest request;
+    *request.mutable_comment() = Note();
+    v1::SubmitCommentResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    EXPECT_EQ(stub_->SubmitComment(&context, request, &response).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  ASSERT_TRUE(NoStatementWaitsForALock()) << "the comment still waits for the task's lock";
+  holder->abort();
+  holder.reset();
+
+  EXPECT_EQ(Rows("processed_events"), 0);
+  EXPECT_EQ(MustSubmitComment(Note()).result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(Rows("comment_copies"), 1);
 }
 
 }  // namespace
