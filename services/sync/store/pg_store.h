@@ -24,6 +24,8 @@ class PgStore : public SyncStore {
                                                            absl::Time deadline) override;
   absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change, const DecideFn& decide,
                                                absl::Time now, absl::Time deadline) override;
+  absl::StatusOr<RecordedComment> RecordComment(const CommentChange& comment, absl::Time now,
+                                                absl::Time deadline) override;
   absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) override;
   absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query,
                                                           absl::Time deadline) override;

@@ -62,6 +62,12 @@ struct RecordedOutcome {
   bool duplicate = false;
 };
 
+// What a comment came to, and its task's link as the decision saw it (nullopt: not linked).
+struct RecordedComment {
+  RecordedOutcome outcome;
+  std::optional<TaskLink> link;
+};
+
 // A recorded failure (crmsync.sync.v1.Failure).
 struct FailureRecord {
   std::string failure_id;
@@ -153,6 +159,16 @@ class SyncStore {
   virtual absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change,
                                                        const DecideFn& decide, absl::Time now,
                                                        absl::Time deadline) = 0;
+
+  // In one transaction, holding the task's link lock: the first outcome when the event was
+  // processed already (a change's event id included); otherwise DecideComment on what
+  // comment_copies knows of the comment, and its result recorded: an APPLIED addition as a
+  // comment_copies row carrying CopyText and its ADD_COMMENT item on the outbox, an APPLIED
+  // deletion by marking that row deleted and queuing DELETE_COMMENT, a REJECTED comment (except
+  // TASK_NOT_LINKED) as a failure about the whole task with its item on kFailureRelayQueue; and
+  // the event with its outcome.
+  virtual absl::StatusOr<RecordedComment> RecordComment(const CommentChange& comment,
+                                                        absl::Time now, absl::Time deadline) = 0;
 
   // The failure with that id; NOT_FOUND when there is none.
   virtual absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) = 0;
