@@ -713,8 +713,8 @@ void SimServer::DeliverWebhooks() {
                   {"content_type", webhook.content_type},
                   {"body", webhook.body}};
     // A failed delivery is logged and not sent again: neither CRM's Enable Notifications page
-    // nor Projects' webhook pages document a retry, so a receiver must not count on one (the
-    // reconciliation pass is what repairs a lost callback).
+    // nor Projects' webhook pages document a retry, so a receiver must not count on one and
+    // finds a lost change by reading the changes back.
     if (response.ok()) {
       entry["status"] = response->status;
     } else {
