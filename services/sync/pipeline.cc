@@ -152,4 +152,11 @@ absl::StatusOr<ProcessedChange> ChangePipeline::Check(const TaskChange& change,
   return ProcessedChange{std::move(outcome), std::move(link)};
 }
 
+absl::StatusOr<ProcessedChange> ChangePipeline::SubmitComment(const CommentChange& comment,
+                                                              absl::Time deadline) {
+  RETURN_IF_ERROR(portals_.Get(comment.portal_id, deadline).status());
+  ASSIGN_OR_RETURN(RecordedComment recorded, store_.RecordComment(comment, clock_.Now(), deadline));
+  return ProcessedChange{std::move(recorded.outcome), std::move(recorded.link)};
+}
+
 }  // namespace crmsync::sync

@@ -2,6 +2,7 @@
 // deduplicate, read the link and canonical state, make the reads the decision needs (owner,
 // Projects state) outside any transaction, then decide again under the task's lock and record
 // the result in one transaction. CheckChange runs the same reads and decision and writes nothing.
+// A comment needs no read but the portal's: it is decided and recorded under the task's lock.
 #ifndef CRMSYNC_SERVICES_SYNC_PIPELINE_H_
 #define CRMSYNC_SERVICES_SYNC_PIPELINE_H_
 
@@ -45,6 +46,11 @@ class ChangePipeline {
   // The outcome Submit would return now, without writing anything: no ids, process time now.
   // The event is looked up only when the change carries an event id. Errors as Submit.
   absl::StatusOr<ProcessedChange> Check(const TaskChange& change, absl::Time deadline);
+
+  // Processes a comment ValidateComment accepted: DUPLICATE (the first outcome) for an event
+  // already processed; otherwise decided and recorded in one transaction (SyncStore's
+  // RecordComment). NOT_FOUND when the portal is not configured. `deadline` as in Submit.
+  absl::StatusOr<ProcessedChange> SubmitComment(const CommentChange& comment, absl::Time deadline);
 
  private:
   // The link state, canonical state, and the reads `change` needs, for `task`.

@@ -213,6 +213,22 @@ TaskChange ChangeFromProto(const v1::TaskChange& in) {
   return change;
 }
 
+CommentChange CommentFromProto(const v1::CommentChange& in) {
+  CommentChange comment;
+  comment.portal_id = in.portal_id();
+  comment.origin_side = static_cast<Side>(in.origin_side());
+  comment.event_id = in.event_id();
+  comment.task_id = in.task_id();
+  comment.comment_id = in.comment_id();
+  comment.action = static_cast<CommentAction>(in.action());
+  comment.content = in.content();
+  comment.author = {in.author().user_id(), in.author().email(), in.author().display_name()};
+  if (in.has_source_modified_time()) {
+    comment.source_modified_time = FromProtoTimestamp(in.source_modified_time());
+  }
+  return comment;
+}
+
 grpc::Status SyncServer::SubmitChange(grpc::ServerContext* context,
                                       const v1::SubmitChangeRequest* request,
                                       v1::SubmitChangeResponse* response) {
@@ -256,6 +272,22 @@ grpc::Status SyncServer::BatchSubmitChanges(grpc::ServerContext* context,
                        processed->outcome.duplicate);
     *response->add_outcomes() = OutcomeToProto(*processed);
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServer::SubmitComment(grpc::ServerContext* context,
+                                       const v1::SubmitCommentRequest* request,
+                                       v1::SubmitCommentResponse* response) {
+  if (!ready_()) return NotReady();
+  const CommentChange comment = CommentFromProto(request->comment());
+  if (auto status = ValidateComment(comment, "comment"); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  auto processed = pipeline_.SubmitComment(comment, CallerDeadline(*context));
+  if (!processed.ok()) return ToGrpcStatus(processed.status());
+  metrics_.CommentProcessed(comment.origin_side, processed->outcome.decision.result,
+                            processed->outcome.duplicate);
+  *response->mutable_outcome() = OutcomeToProto(*processed);
   return grpc::Status::OK;
 }
 

@@ -1,7 +1,7 @@
 // The crmsync.sync.v1.SyncService gRPC adapter: converts requests to the domain, validates them
 // (INVALID_ARGUMENT naming the field), runs them through the change pipeline or the store, and
-// converts outcomes, states and failure pages back. SubmitComment, AddTaskToCrm and Resync are
-// not built yet and answer UNIMPLEMENTED (the generated base class's answer).
+// converts outcomes, states and failure pages back. AddTaskToCrm and Resync are not built yet
+// and answer UNIMPLEMENTED (the generated base class's answer).
 #ifndef CRMSYNC_SERVICES_SYNC_SYNC_SERVER_H_
 #define CRMSYNC_SERVICES_SYNC_SYNC_SERVER_H_
 
@@ -17,6 +17,8 @@ namespace crmsync::sync {
 
 // The domain change of a request's TaskChange, unchecked (ValidateChange checks it).
 TaskChange ChangeFromProto(const v1::TaskChange& change);
+// The domain comment of a request's CommentChange, unchecked (ValidateComment checks it).
+CommentChange CommentFromProto(const v1::CommentChange& comment);
 
 class SyncServer final : public v1::SyncService::Service {
  public:
@@ -36,6 +38,8 @@ class SyncServer final : public v1::SyncService::Service {
   grpc::Status BatchSubmitChanges(grpc::ServerContext* context,
                                   const v1::BatchSubmitChangesRequest* request,
                                   v1::BatchSubmitChangesResponse* response) override;
+  grpc::Status SubmitComment(grpc::ServerContext* context, const v1::SubmitCommentRequest* request,
+                             v1::SubmitCommentResponse* response) override;
   grpc::Status CheckChange(grpc::ServerContext* context, const v1::CheckChangeRequest* request,
                            v1::CheckChangeResponse* response) override;
   grpc::Status GetTaskSyncState(grpc::ServerContext* context,

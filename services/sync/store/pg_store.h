@@ -25,6 +25,8 @@ class PgStore : public SyncStore {
   absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change, const DecideFn& decide,
                                                RejectionPolicy policy, absl::Time now,
                                                absl::Time deadline) override;
+  absl::StatusOr<RecordedComment> RecordComment(const CommentChange& comment, absl::Time now,
+                                                absl::Time deadline) override;
   absl::StatusOr<std::vector<PendingWrite>> ListPendingWrites(absl::string_view portal_id,
                                                               Side side, absl::string_view task_id,
                                                               int limit,

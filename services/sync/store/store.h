@@ -65,6 +65,12 @@ struct RecordedOutcome {
   bool duplicate = false;
 };
 
+// What a comment came to, and its task's link as the decision saw it (nullopt: not linked).
+struct RecordedComment {
+  RecordedOutcome outcome;
+  std::optional<TaskLink> link;
+};
+
 // A recorded failure (crmsync.sync.v1.Failure).
 struct FailureRecord {
   std::string failure_id;
@@ -177,6 +183,16 @@ class SyncStore {
                                                        const DecideFn& decide,
                                                        RejectionPolicy policy, absl::Time now,
                                                        absl::Time deadline) = 0;
+
+  // In one transaction, holding the task's link lock: the first outcome when the event was
+  // processed already (a change's event id included); otherwise DecideComment on what
+  // comment_copies knows of the comment, and its result recorded: an APPLIED addition as a
+  // comment_copies row carrying CopyText and its ADD_COMMENT item on the outbox, an APPLIED
+  // deletion by marking that row deleted and queuing DELETE_COMMENT, a REJECTED comment (except
+  // TASK_NOT_LINKED) as a failure about the whole task with its item on kFailureRelayQueue; and
+  // the event with its outcome.
+  virtual absl::StatusOr<RecordedComment> RecordComment(const CommentChange& comment,
+                                                        absl::Time now, absl::Time deadline) = 0;
 
   // The undelivered writes (pending or in flight) of the task linked to `task_id` on `side`,
   // oldest first, at most `limit`; none when it is not linked.

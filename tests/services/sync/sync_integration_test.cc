@@ -2,14 +2,16 @@
 // crmsync-mapping binaries, a real PostgreSQL. What a caller of SubmitChange sees when the rules
 // read the live Projects state (a strict project's schedule, a closed parent task) and the owner
 // goes through mapping's user links; FAILED_PRECONDITION when the portal has no Projects grant;
-// and the one email the real crmsync-notify sends (to a real SMTP server) for a rejection.
-// AddTaskToCrm is not built yet, so the test links its tasks through the sync store.
+// and the one email the real crmsync-notify sends (to a real SMTP server) for a rejection; and a
+// CRM note's copy queued for Projects. AddTaskToCrm is not built yet, so the test links its tasks
+// through the sync store.
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -24,6 +26,7 @@
 #include "libs/grpc_server/proto_convert.h"
 #include "libs/pg/pool.h"
 #include "libs/work_queue/pg_work_queue.h"
+#include "services/sync/outbox.h"
 #include "services/sync/schema.h"
 #include "services/sync/store/pg_store.h"
 #include "tests/services/notify/mime.h"
@@ -481,6 +484,47 @@ TEST_F(SyncIntegrationTest, AFailureCommittedBeforeAKillIsEmailedOnceAfterTheRes
   ASSERT_EQ(mails.size(), 1u);
   EXPECT_THAT(notify::testing::Part(mails[0].data, "text/plain"),
               HasSubstr("its schedule runs from 2025-06-01 to 2025-06-30"));
+}
+
+// Linda adds a note to the linked task in CRM: it is accepted, and its copy, signed with her name,
+// waits on the outbox for Projects.
+TEST_F(SyncIntegrationTest, ACrmNoteOnALinkedTaskIsQueuedForProjects) {
+  LinkedTasks("Open");
+  v1::SubmitCommentRequest request;
+  v1::CommentChange* note = request.mutable_comment();
+  note->set_portal_id(portal_);
+  note->set_origin_side(common::v1::SIDE_CRM);
+  note->set_event_id("note-6000000099999");
+  note->set_task_id("6000000012345");
+  note->set_comment_id("6000000099999");
+  note->set_action(v1::COMMENT_ACTION_ADD);
+  note->set_content("Customer confirmed the cut-over date.");
+  note->mutable_author()->set_email("linda@example.com");
+  note->mutable_author()->set_display_name("Linda Smith");
+  *note->mutable_source_modified_time() = TimeUtil::GetCurrentTime();
+  v1::SubmitCommentResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  const grpc::Status status = stub_->SubmitComment(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.outcome().result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(response.outcome().link().projects_task_id(), parent_);
+
+  pqxx::connection connection(database_->url());
+  pqxx::nontransaction tx(connection);
+  const pqxx::result items = tx.exec(
+      "SELECT state, payload FROM sync.work_items WHERE queue = 'sync_outbox' ORDER BY item_id");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["state"].as<std::string>(), "PENDING");
+  auto write = DecodeOutboxWrite(items[0]["payload"].as<std::string>());
+  ASSERT_TRUE(write.ok()) << write.status();
+  EXPECT_EQ(write->kind, OutboxKind::kAddComment);
+  EXPECT_EQ(write->target_side, Side::kProjects);
+  const pqxx::result copies =
+      tx.exec_params("SELECT content FROM sync.comment_copies WHERE copy_id = $1", write->copy_id);
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0]["content"].as<std::string>(),
+            "Customer confirmed the cut-over date.\n\n— Linda Smith (via Zoho CRM)");
 }
 
 }  // namespace

@@ -1,14 +1,17 @@
 // SyncService over an in-process gRPC channel on a real PostgreSQL, with the portal settings,
 // user links and Projects state served from in-memory records: what a caller sees of
-// SubmitChange, BatchSubmitChanges, CheckChange, GetTaskSyncState and ListFailures — outcomes,
-// status codes and messages — and what each leaves recorded.
+// SubmitChange, BatchSubmitChanges, CheckChange, SubmitComment, GetTaskSyncState and
+// ListFailures — outcomes, status codes and messages — and what each leaves recorded.
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <pqxx/pqxx>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "libs/work_queue/pg_work_queue.h"
@@ -143,6 +146,35 @@ class SyncServerTest : public ::testing::Test {
     const grpc::Status status = stub_->ListFailures(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response;
+  }
+
+  // Takes the linked task's row lock, as a change being recorded does, in a transaction on
+  // `connection` that holds it until it ends.
+  std::unique_ptr<pqxx::work> HoldTaskLock(pqxx::connection& connection) {
+    auto holder = std::make_unique<pqxx::work>(connection);
+    holder->exec_params(
+        "SELECT link_id FROM sync.task_links WHERE projects_task_id = $1 FOR UPDATE",
+        std::string(kProjectsTask));
+    return holder;
+  }
+
+  // True once no statement of the test's database waits for a lock, false if one still does
+  // after 10 s.
+  bool NoStatementWaitsForALock() {
+    pqxx::connection observer_connection(pool_.database->url());
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    for (;;) {
+      pqxx::nontransaction observer(observer_connection);
+      const int waiting =
+          observer
+              .exec_params1(
+                  "SELECT count(*) FROM pg_stat_activity "
+                  "WHERE datname = current_database() AND wait_event_type = 'Lock'")[0]
+              .as<int>();
+      if (waiting == 0) return true;
+      if (absl::Now() >= give_up) return false;
+      absl::SleepFor(absl::Milliseconds(20));  // polling pg_stat_activity, bounded above
+    }
   }
 
   // The value of one series of a counter family, 0 when absent.
@@ -520,20 +552,152 @@ TEST_F(SyncServerTest, AnotherPortalNeverSeesThisPortalsTasks) {
 }
 
 TEST_F(SyncServerTest, RpcsNotBuiltAnswerUnimplemented) {
-  v1::SubmitCommentRequest request;
-  v1::SubmitCommentResponse response;
+  v1::ResyncRequest request;
+  v1::ResyncResponse response;
   grpc::ClientContext context;
-  EXPECT_EQ(stub_->SubmitComment(&context, request, &response).error_code(),
+  EXPECT_EQ(stub_->Resync(&context, request, &response).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
+}
+
+// Linda's note on the linked task in CRM.
+v1::CommentChange Note(std::string event_id = "note-1") {
+  v1::CommentChange comment;
+  comment.set_portal_id(kPortal);
+  comment.set_origin_side(common::v1::SIDE_CRM);
+  comment.set_event_id(std::move(event_id));
+  comment.set_task_id(kCrmTask);
+  comment.set_comment_id("6000000099999");
+  comment.set_action(v1::COMMENT_ACTION_ADD);
+  comment.set_content("Customer confirmed the cut-over date.");
+  comment.mutable_author()->set_user_id("4000000000008");
+  comment.mutable_author()->set_email("linda@example.com");
+  comment.mutable_author()->set_display_name("Linda Smith");
+  *comment.mutable_source_modified_time() = MinutesIn(5);
+  return comment;
+}
+
+class SubmitCommentTest : public SyncServerTest {
+ protected:
+  grpc::Status SubmitComment(const v1::CommentChange& comment,
+                             v1::SubmitCommentResponse* response) {
+    v1::SubmitCommentRequest request;
+    *request.mutable_comment() = comment;
+    grpc::ClientContext context;
+    return stub_->SubmitComment(&context, request, response);
+  }
+
+  v1::ChangeOutcome MustSubmitComment(const v1::CommentChange& comment) {
+    v1::SubmitCommentResponse response;
+    const grpc::Status status = SubmitComment(comment, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.outcome();
+  }
+
+  // How many rows `table` of the sync schema holds.
+  int Rows(const std::string& table) {
+    pqxx::connection connection(pool_.database->url());
+    pqxx::nontransaction tx(connection);
+    return tx.exec1("SELECT count(*) FROM sync." + table)[0].as<int>();
+  }
+};
+
+TEST_F(SubmitCommentTest, ANoteOnALinkedTaskIsCopiedOnceAndItsRepeatIsADuplicate) {
+  const v1::ChangeOutcome outcome = MustSubmitComment(Note());
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(outcome.message(), "Copying the comment to Zoho Projects");
+  EXPECT_THAT(outcome.fields(), IsEmpty());
+  EXPECT_TRUE(outcome.failure_id().empty());
+  EXPECT_TRUE(outcome.change_id().empty());
+  EXPECT_EQ(outcome.link().projects_task_id(), kProjectsTask);
+  EXPECT_EQ(outcome.link().state(), v1::LINK_STATE_ACTIVE);
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(outcome.process_time()), absl::ToUnixMicros(kStart));
+  EXPECT_EQ(Rows("comment_copies"), 1);
+  EXPECT_EQ(Rows("work_items WHERE queue = 'sync_outbox'"), 1);
+
+  clock_.Advance(absl::Minutes(1));
+  const v1::ChangeOutcome repeat = MustSubmitComment(Note());
+  EXPECT_EQ(repeat.result(), v1::OUTCOME_DUPLICATE);
+  EXPECT_EQ(repeat.first_result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(repeat.link().crm_task_id(), kCrmTask);
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(repeat.process_time()), absl::ToUnixMicros(kStart));
+  EXPECT_EQ(Rows("work_items WHERE queue = 'sync_outbox'"), 1);
+
+  EXPECT_EQ(Counter("crmsync_sync_comments_total", {{"origin", "crm"}, {"outcome", "applied"}}), 1);
+  EXPECT_EQ(Counter("crmsync_sync_comments_total", {{"origin", "crm"}, {"outcome", "duplicate"}}),
+            1);
+  EXPECT_EQ(Counter("crmsync_sync_changes_total", {{"origin", "crm"}, {"outcome", "applied"}}), 0);
+}
+
+TEST_F(SubmitCommentTest, AMalformedCommentIsInvalidArgumentNamingTheFieldAndRecordsNothing) {
+  const std::vector<std::pair<std::string, std::function<void(v1::CommentChange&)>>> cases = {
+      {"comment.portal_id", [](v1::CommentChange& c) { c.clear_portal_id(); }},
+      {"comment.origin_side", [](v1::CommentChange& c) { c.clear_origin_side(); }},
+      {"comment.event_id", [](v1::CommentChange& c) { c.clear_event_id(); }},
+      {"comment.task_id", [](v1::CommentChange& c) { c.set_task_id("6000 0012345"); }},
+      {"comment.comment_id", [](v1::CommentChange& c) { c.clear_comment_id(); }},
+      {"comment.action", [](v1::CommentChange& c) { c.clear_action(); }},
+      {"comment.source_modified_time",
+       [](v1::CommentChange& c) { c.clear_source_modified_time(); }},
+      {"comment.author.email",
+       [](v1::CommentChange& c) { c.mutable_author()->set_email("linda"); }},
+  };
+  for (const auto& [field, breaks] : cases) {
+    v1::CommentChange comment = Note();
+    breaks(comment);
+    v1::SubmitCommentResponse response;
+    const grpc::Status status = SubmitComment(comment, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_THAT(status.error_message(), StartsWith(field + ":"));
+  }
+  EXPECT_EQ(Rows("processed_events"), 0);
+  EXPECT_EQ(Rows("comment_copies"), 0);
+}
+
+TEST_F(SubmitCommentTest, ACommentForAPortalMappingDoesNotKnowIsNotFound) {
+  v1::CommentChange comment = Note();
+  comment.set_portal_id("750000000000009");
+  v1::SubmitCommentResponse response;
+  const grpc::Status status = SubmitComment(comment, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), StartsWith("portal_id"));
+  EXPECT_EQ(Rows("processed_events"), 0);
+}
+
+TEST_F(SubmitCommentTest, AnEmptyNoteIsRejectedAndListedAsAFailureOfTheTask) {
+  v1::CommentChange comment = Note();
+  comment.clear_content();
+  const v1::ChangeOutcome outcome = MustSubmitComment(comment);
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_REJECTED);
+  EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_INVALID_VALUE);
+  EXPECT_EQ(outcome.message(), "The comment cannot be empty");
+  ASSERT_FALSE(outcome.failure_id().empty());
+  EXPECT_EQ(Rows("comment_copies"), 0);
+
+  const v1::ListFailuresResponse failures = Failures();
+  ASSERT_THAT(failures.failures(), SizeIs(1));
+  EXPECT_EQ(failures.failures(0).failure_id(), outcome.failure_id());
+  EXPECT_EQ(failures.failures(0).field(), v1::TASK_FIELD_UNSPECIFIED);
+  EXPECT_EQ(failures.failures(0).actor().email(), "linda@example.com");
+  EXPECT_EQ(Counter("crmsync_sync_comments_total", {{"origin", "crm"}, {"outcome", "rejected"}}),
+            1);
+}
+
+TEST_F(SubmitCommentTest, ANoteOnATaskNotLinkedIsRejectedWithoutAFailureOrALink) {
+  v1::CommentChange comment = Note();
+  comment.set_task_id("6000000099990");
+  const v1::ChangeOutcome outcome = MustSubmitComment(comment);
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_REJECTED);
+  EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_TASK_NOT_LINKED);
+  EXPECT_TRUE(outcome.failure_id().empty());
+  EXPECT_FALSE(outcome.has_link());
+  EXPECT_THAT(Failures().failures(), IsEmpty());
 }
 
 TEST_F(SyncServerTest, TheCallersDeadlineEndsAChangeWaitingForTheTasksLockAndNothingIsRecorded) {
   v1::TaskChange change = Change(common::v1::SIDE_PROJECTS, "title-locked");
   change.mutable_fields()->set_title("Migrate data (phase 2)");
   pqxx::connection holder_connection(pool_.database->url());
-  auto holder = std::make_unique<pqxx::work>(holder_connection);
-  holder->exec_params("SELECT link_id FROM sync.task_links WHERE projects_task_id = $1 FOR UPDATE",
-                      std::string(kProjectsTask));
+  auto holder = HoldTaskLock(holder_connection);
   {
     v1::SubmitChangeRequest request;
     *request.mutable_change() = change;
@@ -544,20 +708,7 @@ TEST_F(SyncServerTest, TheCallersDeadlineEndsAChangeWaitingForTheTasksLockAndNot
               grpc::StatusCode::DEADLINE_EXCEEDED);
   }
   // The server gave up too: no statement of the call is left waiting for the lock.
-  pqxx::connection observer_connection(pool_.database->url());
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  for (;;) {
-    pqxx::nontransaction observer(observer_connection);
-    const int waiting =
-        observer
-            .exec_params1(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'")[0]
-            .as<int>();
-    if (waiting == 0) break;
-    ASSERT_LT(absl::Now(), give_up) << "the change still waits for the task's lock";
-    absl::SleepFor(absl::Milliseconds(20));
-  }
+  ASSERT_TRUE(NoStatementWaitsForALock()) << "the change still waits for the task's lock";
   holder->abort();
   holder.reset();
 
@@ -566,6 +717,28 @@ TEST_F(SyncServerTest, TheCallersDeadlineEndsAChangeWaitingForTheTasksLockAndNot
   EXPECT_EQ(retried.result(), v1::OUTCOME_APPLIED);
   EXPECT_EQ(State().fields(0).value().text(), "Migrate data (phase 2)");
   EXPECT_EQ(State().fields(0).version(), 2);
+}
+
+TEST_F(SubmitCommentTest,
+       TheCallersDeadlineEndsACommentWaitingForTheTasksLockAndNothingIsRecorded) {
+  pqxx::connection holder_connection(pool_.database->url());
+  auto holder = HoldTaskLock(holder_connection);
+  {
+    v1::SubmitCommentRequest request;
+    *request.mutable_comment() = Note();
+    v1::SubmitCommentResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    EXPECT_EQ(stub_->SubmitComment(&context, request, &response).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  ASSERT_TRUE(NoStatementWaitsForALock()) << "the comment still waits for the task's lock";
+  holder->abort();
+  holder.reset();
+
+  EXPECT_EQ(Rows("processed_events"), 0);
+  EXPECT_EQ(MustSubmitComment(Note()).result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(Rows("comment_copies"), 1);
 }
 
 }  // namespace

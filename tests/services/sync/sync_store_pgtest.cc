@@ -1,18 +1,21 @@
 // The sync store against a real PostgreSQL: a decision is recorded whole in one transaction
 // (fields, change log, the write to the other side and event, or failure, the write-back under
 // REPORT_AND_RESTORE and event), a repeated event returns its first outcome, concurrent changes
-// to one task lose no update, and failures page newest first.
+// to one task lose no update, failures page newest first, and a comment's copy record commits
+// with its outbox write.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <pqxx/pqxx>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "services/sync/change/decision.h"
+#include "services/sync/outbox.h"
 #include "services/sync/store/pg_store.h"
 #include "tests/services/sync/builders.h"
 #include "tests/services/sync/test_pool.h"
@@ -35,6 +38,7 @@ using testing::At;
 using testing::ChangeFrom;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using testing::LindasComment;
 using ::testing::SizeIs;
 using testing::State;
 using testing::WithEndDate;
@@ -377,6 +381,273 @@ TEST_F(SyncStorePgTest, ADeletionMarksTheLinkAndRefusesTheOtherSidesChanges) {
   ASSERT_TRUE(refused_again.ok()) << refused_again.status();
   EXPECT_EQ(refused_again->decision.reason, FailureReason::kTaskDeletedOnOtherSide);
   EXPECT_THAT(Pending(), IsEmpty());
+}
+
+// A write the outbox holds for delivery, as its work item carries it.
+struct QueuedWrite {
+  std::string key;
+  std::string group;
+  OutboxWrite write;
+};
+
+// What a comment's record, its outbox writes and its event are, read with SQL beside the store.
+class CommentStorePgTest : public SyncStorePgTest {
+ protected:
+  absl::StatusOr<RecordedComment> Record(const CommentChange& comment) {
+    return store_->RecordComment(comment, kNow, absl::InfiniteFuture());
+  }
+
+  pqxx::result Query(const std::string& sql) {
+    pqxx::connection connection(pool_.database->url());
+    pqxx::work tx(connection);
+    pqxx::result rows = tx.exec(sql);
+    tx.commit();
+    return rows;
+  }
+
+  std::vector<QueuedWrite> Outbox() {
+    std::vector<QueuedWrite> out;
+    for (const auto& row : Query("SELECT item_key, group_key, payload FROM sync.work_items "
+                                 "WHERE queue = 'sync_outbox' ORDER BY item_id")) {
+      auto write = DecodeOutboxWrite(row["payload"].as<std::string>());
+      EXPECT_TRUE(write.ok()) << write.status();
+      out.push_back({row["item_key"].as<std::string>(), row["group_key"].as<std::string>(),
+                     write.ok() ? *write : OutboxWrite{}});
+    }
+    return out;
+  }
+
+  int64_t LinkId() {
+    return Query(
+               "SELECT link_id FROM sync.task_links "
+               "WHERE portal_id = '750000000000001' AND crm_task_id = '6000000012345'")[0][0]
+        .as<int64_t>();
+  }
+};
+
+TEST_F(CommentStorePgTest, AnAddedCommentIsRecordedWithItsCopyAndItsOutboxWriteInOneTransaction) {
+  auto recorded = Record(LindasComment());
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(recorded->outcome.decision.result, Outcome::kApplied);
+  EXPECT_EQ(recorded->outcome.decision.message, "Copying the comment to Zoho Projects");
+  EXPECT_FALSE(recorded->outcome.duplicate);
+  EXPECT_TRUE(recorded->outcome.failure_id.empty());
+  ASSERT_TRUE(recorded->link.has_value());
+  EXPECT_EQ(recorded->link->projects_task_id, "1700000000042");
+
+  const pqxx::result copies = Query(
+      "SELECT copy_id, origin_side, origin_comment_id, content, author->>'email' AS email, "
+      "copy_comment_id IS NULL AS not_written, deleted, xmin::text AS tx FROM sync.comment_copies");
+  ASSERT_EQ(copies.size(), 1u);
+  const int64_t copy_id = copies[0]["copy_id"].as<int64_t>();
+  EXPECT_EQ(copies[0]["origin_side"].as<std::string>(), "crm");
+  EXPECT_EQ(copies[0]["origin_comment_id"].as<std::string>(), "6000000099999");
+  EXPECT_EQ(copies[0]["content"].as<std::string>(),
+            "Customer confirmed the cut-over date.\n\n— Linda Smith (via Zoho CRM)");
+  EXPECT_EQ(copies[0]["email"].as<std::string>(), "linda@example.com");
+  EXPECT_TRUE(copies[0]["not_written"].as<bool>());
+  EXPECT_FALSE(copies[0]["deleted"].as<bool>());
+
+  const std::vector<QueuedWrite> outbox = Outbox();
+  ASSERT_THAT(outbox, SizeIs(1));
+  EXPECT_EQ(outbox[0].key, absl::StrCat("comment-add:", copy_id));
+  EXPECT_EQ(outbox[0].group, OutboxGroup(LinkId()));
+  EXPECT_EQ(outbox[0].write.kind, OutboxKind::kAddComment);
+  EXPECT_EQ(outbox[0].write.target_side, Side::kProjects);
+  EXPECT_EQ(outbox[0].write.copy_id, copy_id);
+  EXPECT_EQ(outbox[0].write.link_id, LinkId());
+  EXPECT_EQ(outbox[0].write.origin_side, Side::kCrm);
+  EXPECT_EQ(outbox[0].write.event_id, "note-6000000099999");
+  EXPECT_EQ(outbox[0].write.actor.email, "linda@example.com");
+  EXPECT_EQ(outbox[0].write.accept_time, kNow);
+
+  // The copy, its write and the event were committed by one transaction.
+  const std::string copy_tx = copies[0]["tx"].as<std::string>();
+  EXPECT_EQ(Query("SELECT xmin::text FROM sync.work_items WHERE queue = 'sync_outbox'")[0][0]
+                .as<std::string>(),
+            copy_tx);
+  EXPECT_EQ(Query("SELECT xmin::text FROM sync.processed_events")[0][0].as<std::string>(), copy_tx);
+}
+
+TEST_F(CommentStorePgTest, ARepeatedEventIsADuplicateAndANewEventForTheSameCommentAnEcho) {
+  auto first = Record(LindasComment());
+  ASSERT_TRUE(first.ok()) << first.status();
+  CommentChange repeat = LindasComment();
+  repeat.content = "Edited in between";
+  auto duplicate = store_->RecordComment(repeat, kNow + absl::Minutes(1), absl::InfiniteFuture());
+  ASSERT_TRUE(duplicate.ok()) << duplicate.status();
+  EXPECT_TRUE(duplicate->outcome.duplicate);
+  EXPECT_EQ(duplicate->outcome.decision.result, Outcome::kApplied);
+  EXPECT_EQ(duplicate->outcome.process_time, kNow);
+  ASSERT_TRUE(duplicate->link.has_value());
+
+  repeat.event_id = "note-6000000099999-again";
+  auto again = Record(repeat);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->outcome.duplicate);
+  EXPECT_EQ(again->outcome.decision.result, Outcome::kEcho);
+  EXPECT_EQ(Query("SELECT count(*) FROM sync.comment_copies")[0][0].as<int>(), 1);
+  EXPECT_THAT(Outbox(), SizeIs(1));
+}
+
+TEST_F(CommentStorePgTest, OurCopyComingBackFromTheOtherSideIsAnEcho) {
+  ASSERT_TRUE(Record(LindasComment()).ok());
+  // Delivery wrote the copy in Projects as comment 1700000000555.
+  Query("UPDATE sync.comment_copies SET copy_comment_id = '1700000000555'");
+  CommentChange copy = LindasComment();
+  copy.origin_side = Side::kProjects;
+  copy.event_id = "comment-1700000000555";
+  copy.task_id = "1700000000042";
+  copy.comment_id = "1700000000555";
+  copy.content = "Customer confirmed the cut-over date.\n\n— Linda Smith (via Zoho CRM)";
+  auto echo = Record(copy);
+  ASSERT_TRUE(echo.ok()) << echo.status();
+  EXPECT_EQ(echo->outcome.decision.result, Outcome::kEcho);
+  EXPECT_EQ(echo->outcome.decision.message, "The comment is a copy crmsync wrote; nothing to do");
+  EXPECT_EQ(Query("SELECT count(*) FROM sync.comment_copies")[0][0].as<int>(), 1);
+  EXPECT_THAT(Outbox(), SizeIs(1));
+
+  // Its deletion in Projects is crmsync's copy going away, not a comment to delete in CRM.
+  copy.action = CommentAction::kDelete;
+  copy.event_id = "comment-1700000000555-deleted";
+  auto deleted = Record(copy);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(deleted->outcome.decision.result, Outcome::kEcho);
+  EXPECT_THAT(Outbox(), SizeIs(1));
+}
+
+TEST_F(CommentStorePgTest, DeletingACopiedCommentQueuesTheDeletionOfItsCopyOnce) {
+  ASSERT_TRUE(Record(LindasComment()).ok());
+  CommentChange deletion = LindasComment();
+  deletion.action = CommentAction::kDelete;
+  deletion.content.clear();
+  deletion.event_id = "note-6000000099999-deleted";
+  auto deleted = Record(deletion);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(deleted->outcome.decision.result, Outcome::kApplied);
+  EXPECT_EQ(deleted->outcome.decision.message, "Deleting the comment's copy in Zoho Projects");
+
+  const pqxx::result copies = Query("SELECT copy_id, deleted FROM sync.comment_copies");
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_TRUE(copies[0]["deleted"].as<bool>());
+  const int64_t copy_id = copies[0]["copy_id"].as<int64_t>();
+  const std::vector<QueuedWrite> outbox = Outbox();
+  ASSERT_THAT(outbox, SizeIs(2));
+  EXPECT_EQ(outbox[1].key, absl::StrCat("comment-delete:", copy_id));
+  EXPECT_EQ(outbox[1].group, outbox[0].group);
+  EXPECT_EQ(outbox[1].write.kind, OutboxKind::kDeleteComment);
+  EXPECT_EQ(outbox[1].write.target_side, Side::kProjects);
+  EXPECT_EQ(outbox[1].write.copy_id, copy_id);
+
+  // Deleted twice (another event for it), or added again late: nothing more to do.
+  deletion.event_id = "note-6000000099999-deleted-again";
+  auto twice = Record(deletion);
+  ASSERT_TRUE(twice.ok()) << twice.status();
+  EXPECT_EQ(twice->outcome.decision.result, Outcome::kEcho);
+  CommentChange late_add = LindasComment();
+  late_add.event_id = "note-6000000099999-late";
+  auto late = Record(late_add);
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->outcome.decision.result, Outcome::kEcho);
+  EXPECT_THAT(Outbox(), SizeIs(2));
+}
+
+TEST_F(CommentStorePgTest, DeletingACommentNeverCopiedIsAnEcho) {
+  CommentChange deletion = LindasComment();
+  deletion.action = CommentAction::kDelete;
+  deletion.content.clear();
+  auto deleted = Record(deletion);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(deleted->outcome.decision.result, Outcome::kEcho);
+  EXPECT_EQ(deleted->outcome.decision.message,
+            "The deleted comment was never copied; nothing to do");
+  EXPECT_THAT(Outbox(), IsEmpty());
+  EXPECT_EQ(Query("SELECT count(*) FROM sync.comment_copies")[0][0].as<int>(), 0);
+}
+
+TEST_F(CommentStorePgTest, AnEmptyCommentIsAFailureAboutTheWholeTaskRelayedToItsAuthor) {
+  CommentChange empty = LindasComment();
+  empty.content.clear();
+  auto rejected = Record(empty);
+  ASSERT_TRUE(rejected.ok()) << rejected.status();
+  EXPECT_EQ(rejected->outcome.decision.result, Outcome::kRejected);
+  EXPECT_EQ(rejected->outcome.decision.reason, FailureReason::kInvalidValue);
+  ASSERT_FALSE(rejected->outcome.failure_id.empty());
+  EXPECT_THAT(Outbox(), IsEmpty());
+
+  auto failure = store_->GetFailure(rejected->outcome.failure_id);
+  ASSERT_TRUE(failure.ok()) << failure.status();
+  EXPECT_EQ(failure->reason, FailureReason::kInvalidValue);
+  EXPECT_EQ(failure->message, "The comment cannot be empty");
+  EXPECT_EQ(failure->event_id, "note-6000000099999");
+  EXPECT_EQ(failure->origin_side, Side::kCrm);
+  EXPECT_EQ(failure->crm_task_id, "6000000012345");
+  EXPECT_EQ(failure->projects_task_id, "1700000000042");
+  EXPECT_EQ(failure->task_title, "Migrate data");
+  EXPECT_FALSE(failure->field.has_value());
+  EXPECT_FALSE(failure->attempted_value.has_value());
+  EXPECT_EQ(failure->actor.email, "linda@example.com");
+  EXPECT_EQ(failure->actor.display_name, "Linda Smith");
+  const pqxx::result relay =
+      Query("SELECT item_key, payload FROM sync.work_items WHERE queue = 'sync_failure_relay'");
+  ASSERT_EQ(relay.size(), 1u);
+  EXPECT_EQ(relay[0]["item_key"].as<std::string>(), rejected->outcome.failure_id);
+  EXPECT_EQ(relay[0]["payload"].as<std::string>(), rejected->outcome.failure_id);
+}
+
+TEST_F(CommentStorePgTest, ACommentOnATaskDeletedOnTheOtherSideIsAFailure) {
+  TaskChange deletion = ChangeFrom(Side::kProjects);
+  deletion.task_deleted = true;
+  ASSERT_TRUE(store_
+                  ->RecordChange(deletion, Decide(deletion), RejectionPolicy::kReportOnly, kNow,
+                                 absl::InfiniteFuture())
+                  .ok());
+  auto rejected = Record(LindasComment());
+  ASSERT_TRUE(rejected.ok()) << rejected.status();
+  EXPECT_EQ(rejected->outcome.decision.reason, FailureReason::kTaskDeletedOnOtherSide);
+  EXPECT_FALSE(rejected->outcome.failure_id.empty());
+  ASSERT_TRUE(rejected->link.has_value());
+  EXPECT_EQ(rejected->link->state, LinkState::kDeletedInProjects);
+  EXPECT_THAT(Outbox(), IsEmpty());
+  auto failures = store_->ListFailures(Failures(kPortal), absl::InfiniteFuture());
+  ASSERT_TRUE(failures.ok()) << failures.status();
+  ASSERT_THAT(*failures, SizeIs(1));
+  EXPECT_EQ((*failures)[0].reason, FailureReason::kTaskDeletedOnOtherSide);
+}
+
+TEST_F(CommentStorePgTest, AnotherPortalsCommentNeverReachesThisPortalsTask) {
+  CommentChange elsewhere = LindasComment();
+  elsewhere.portal_id = "750000000000002";
+  auto rejected = Record(elsewhere);
+  ASSERT_TRUE(rejected.ok()) << rejected.status();
+  EXPECT_EQ(rejected->outcome.decision.reason, FailureReason::kTaskNotLinked);
+  EXPECT_TRUE(rejected->outcome.failure_id.empty());
+  EXPECT_FALSE(rejected->link.has_value());
+  EXPECT_THAT(Outbox(), IsEmpty());
+  auto failures = store_->ListFailures(Failures("750000000000002"), absl::InfiniteFuture());
+  ASSERT_TRUE(failures.ok());
+  EXPECT_THAT(*failures, IsEmpty());
+
+  // The same task id linked in that portal gets the comment, in its own task's group.
+  auto other = Link("1700000000042", "6000000012345");
+  other.portal_id = "750000000000002";
+  auto linked = store_->CreateLink(other, {}, kNow);
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  elsewhere.event_id = "note-6000000099999-b";
+  auto applied = Record(elsewhere);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(applied->outcome.decision.result, Outcome::kApplied);
+  EXPECT_EQ(applied->link->portal_id, "750000000000002");
+  const std::vector<QueuedWrite> outbox = Outbox();
+  ASSERT_THAT(outbox, SizeIs(1));
+  EXPECT_NE(outbox[0].group, OutboxGroup(LinkId()));
+  // This portal's task has no copy of it, so its deletion here is nothing to do.
+  CommentChange deletion = LindasComment();
+  deletion.action = CommentAction::kDelete;
+  deletion.event_id = "note-6000000099999-deleted";
+  auto deleted = Record(deletion);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(deleted->outcome.decision.result, Outcome::kEcho);
 }
 
 // Two writers submit 50 title changes each to one task at once. Every change is decided from
