@@ -91,7 +91,9 @@ class SyncServerTest : public ::testing::Test {
 
     pipeline_ =
         std::make_unique<ChangePipeline>(*store_, portals_, users_, projects_, clock_, metrics_);
-    server_ = std::make_unique<SyncServer>(*pipeline_, *store_, clock_, metrics_);
+    add_to_crm_ =
+        std::make_unique<AddToCrm>(*store_, portals_, users_, directory_, projects_, clock_);
+    server_ = std::make_unique<SyncServer>(*pipeline_, *store_, *add_to_crm_, clock_, metrics_);
     grpc::ServerBuilder builder;
     builder.RegisterService(server_.get());
     grpc_server_ = builder.BuildAndStart();
@@ -162,9 +164,11 @@ class SyncServerTest : public ::testing::Test {
   testing::FakePortals portals_;
   testing::FakeUsers users_;
   testing::FakeProjects projects_;
+  testing::FakeDirectory directory_;
   SyncTestPool pool_;
   std::unique_ptr<PgStore> store_;
   std::unique_ptr<ChangePipeline> pipeline_;
+  std::unique_ptr<AddToCrm> add_to_crm_;
   std::unique_ptr<SyncServer> server_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<v1::SyncService::Stub> stub_;
