@@ -80,6 +80,7 @@ absl::StatusOr<TaskLink> AddToCrm::Add(const AddToCrmRequest& request, absl::Tim
   ASSIGN_OR_RETURN(const DirectoryProject project,
                    directory_.Project(request.portal_id, request.project_id, deadline));
   RETURN_IF_ERROR(CheckTarget(request, project, deadline));
+  RETURN_IF_ERROR(grants_.CheckActive(request.portal_id, Side::kCrm, deadline));
 
   ASSIGN_OR_RETURN(const std::optional<ProjectsTaskValues> task,
                    projects_.CurrentTask(request.portal_id, request.project_id,

@@ -1,8 +1,8 @@
 // "Add to CRM" (crmsync.sync.v1.AddTaskToCrm): checks that the project's client account is mapped
-// and that the CRM record to attach to is the mapped account or one of the project's deals,
-// reads the task's current values from Zoho Projects, and in one transaction links the task
-// PENDING_CREATE with those values as its canonical state and queues the CRM task's creation on
-// the outbox. Every read is made before the transaction.
+// and that the CRM record to attach to is the mapped account or one of the project's deals, that
+// the portal's CRM grant is ACTIVE, reads the task's current values from Zoho Projects, and in one
+// transaction links the task PENDING_CREATE with those values as its canonical state and queues the
+// CRM task's creation on the outbox. Every read is made before the transaction.
 //
 // Owner: the task's first Projects owner goes through mapping's user links. An owner with no CRM
 // user (no CRM user with the same email, or unknown to mapping) does not refuse the request: it is
@@ -45,20 +45,23 @@ class AddToCrm {
  public:
   // Everything must outlive this.
   AddToCrm(SyncStore& store, PortalSettingsSource& portals, UserDirectory& users,
-           ProjectDirectory& directory, ProjectsTasks& projects, const Clock& clock)
+           ProjectDirectory& directory, ProjectsTasks& projects, GrantStates& grants,
+           const Clock& clock)
       : store_(store),
         portals_(portals),
         users_(users),
         directory_(directory),
         projects_(projects),
+        grants_(grants),
         clock_(clock) {}
 
   // Links a request ValidateAddToCrm accepted; returns the link, PENDING_CREATE. Errors as
   // AddTaskToCrm lists them, each message a sentence naming what failed: NOT_FOUND (portal,
   // project, Projects task), ALREADY_EXISTS (already linked), FAILED_PRECONDITION (client account
-  // missing or not mapped, account not the mapped one, deal not the project's, Projects grant
-  // not ACTIVE, a value the portal's maps cannot take); UNAVAILABLE when mapping, auth or Zoho
-  // cannot be read. `deadline` (the caller's) bounds every read and the transaction.
+  // missing or not mapped, account not the mapped one, deal not the project's, the CRM or the
+  // Projects grant missing or BROKEN, a value the portal's maps cannot take); UNAVAILABLE when
+  // mapping, auth or Zoho cannot be read. `deadline` (the caller's) bounds every read and the
+  // transaction.
   absl::StatusOr<TaskLink> Add(const AddToCrmRequest& request, absl::Time deadline);
 
  private:
@@ -71,6 +74,7 @@ class AddToCrm {
   UserDirectory& users_;
   ProjectDirectory& directory_;
   ProjectsTasks& projects_;
+  GrantStates& grants_;
   const Clock& clock_;
 };
 

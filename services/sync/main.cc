@@ -7,6 +7,7 @@
 #include "libs/grpc_server/runtime.h"
 #include "libs/http/http_client.h"
 #include "libs/work_queue/pg_work_queue.h"
+#include "services/sync/auth_reads.h"
 #include "services/sync/failure_relay.h"
 #include "services/sync/mapping_reads.h"
 #include "services/sync/metrics.h"
@@ -52,7 +53,8 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
                      public crmsync::sync::UserDirectory,
                      public crmsync::sync::ProjectDirectory,
                      public crmsync::sync::ProjectsState,
-                     public crmsync::sync::ProjectsTasks {
+                     public crmsync::sync::ProjectsTasks,
+                     public crmsync::sync::GrantStates {
  public:
   absl::StatusOr<crmsync::sync::PortalConfig> Get(absl::string_view, absl::Time) override {
     return absl::FailedPreconditionError("sync runs without --mapping_address: no portal settings");
@@ -83,6 +85,9 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
       absl::string_view, absl::string_view, absl::string_view, absl::Time) override {
     return NoAuth();
   }
+  absl::Status CheckActive(absl::string_view, crmsync::sync::Side, absl::Time) override {
+    return NoAuth();
+  }
 
  private:
   static absl::Status NoProjects() {
@@ -91,7 +96,7 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
   }
   static absl::Status NoAuth() {
     return absl::FailedPreconditionError(
-        "sync runs without --auth_address: Zoho Projects cannot be read");
+        "sync runs without --auth_address: no Zoho grant can be used");
   }
 };
 
@@ -141,12 +146,17 @@ int main(int argc, char** argv) {
   std::unique_ptr<ZohoProjectsState> zoho;
   ProjectsState* projects = &unconfigured;
   ProjectsTasks* tasks = &unconfigured;
+  std::unique_ptr<AuthGrantStates> auth_grants;
+  GrantStates* grants = &unconfigured;
   if (!absl::GetFlag(FLAGS_auth_address).empty()) {
     zoho = std::make_unique<ZohoProjectsState>(absl::GetFlag(FLAGS_auth_address),
                                                absl::GetFlag(FLAGS_auth_caller_token), curl,
                                                absl::GetFlag(FLAGS_projects_api_url));
     projects = zoho.get();
     tasks = zoho.get();
+    auth_grants = std::make_unique<AuthGrantStates>(absl::GetFlag(FLAGS_auth_address),
+                                                    absl::GetFlag(FLAGS_auth_caller_token));
+    grants = auth_grants.get();
   }
   crmsync::LogInfo("sync reads", {{"mapping_address", absl::GetFlag(FLAGS_mapping_address)},
                                   {"auth_address", absl::GetFlag(FLAGS_auth_address)},
@@ -186,7 +196,7 @@ int main(int argc, char** argv) {
   }
 
   ChangePipeline pipeline(store, *portals, *users, *projects, clock, metrics);
-  AddToCrm add_to_crm(store, *portals, *users, *directory, *tasks, clock);
+  AddToCrm add_to_crm(store, *portals, *users, *directory, *tasks, *grants, clock);
   SyncServer server(pipeline, store, add_to_crm, clock, metrics, [&rt] { return rt.serving(); });
   rt.AddService(&server, v1::SyncService::service_full_name());
   if (auto status = rt.Start(); !status.ok()) return crmsync::ExitWithError(status);

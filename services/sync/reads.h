@@ -1,11 +1,11 @@
 // What the change pipeline reads from outside its own database, as interfaces: the portal's
 // settings (mapping's GetPortal), the user links (mapping's LookupUser), and the live Projects
 // state the CRM rules check (Zoho Projects, with a token from auth); and what Add to CRM reads:
-// the project's client account mapping and deals (mapping's GetProject, ListProjectDeals) and the
-// task's current values (Zoho Projects). main.cc wires the gRPC and
-// Zoho implementations (mapping_reads.h, projects_reads.h); tests pass their own. Every read is
-// bounded by `deadline`, the gRPC caller's (absl::InfiniteFuture() for none): once it passes the
-// read gives up with DEADLINE_EXCEEDED.
+// the project's client account mapping and deals (mapping's GetProject, ListProjectDeals), the
+// task's current values (Zoho Projects) and the state of the CRM grant (auth's GetGrant). main.cc
+// wires the gRPC and Zoho implementations (mapping_reads.h, projects_reads.h); tests pass their
+// own. Every read is bounded by `deadline`, the gRPC caller's (absl::InfiniteFuture() for none):
+// once it passes the read gives up with DEADLINE_EXCEEDED.
 #ifndef CRMSYNC_SERVICES_SYNC_READS_H_
 #define CRMSYNC_SERVICES_SYNC_READS_H_
 
@@ -103,6 +103,14 @@ class ProjectsTasks {
   virtual absl::StatusOr<std::optional<ProjectsTaskValues>> CurrentTask(
       absl::string_view portal_id, absl::string_view project_id, absl::string_view task_id,
       absl::Time deadline) = 0;
+};
+
+class GrantStates {
+ public:
+  virtual ~GrantStates() = default;
+  // OK when the portal has an ACTIVE grant for `side`; FAILED_PRECONDITION, a sentence saying
+  // why, when it has none or it is BROKEN; UNAVAILABLE when auth cannot be read.
+  virtual absl::Status CheckActive(absl::string_view portal_id, Side side, absl::Time deadline) = 0;
 };
 
 }  // namespace crmsync::sync

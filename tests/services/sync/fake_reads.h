@@ -108,6 +108,17 @@ class FakeProjects : public ProjectsState, public ProjectsTasks {
   }
 };
 
+// auth's grants: ACTIVE unless a test sets another answer for (portal, side).
+class FakeGrants : public GrantStates {
+ public:
+  std::map<std::pair<std::string, Side>, absl::Status> answers;
+
+  absl::Status CheckActive(absl::string_view portal_id, Side side, absl::Time) override {
+    auto it = answers.find({std::string(portal_id), side});
+    return it == answers.end() ? absl::OkStatus() : it->second;
+  }
+};
+
 }  // namespace crmsync::sync::testing
 
 #endif  // CRMSYNC_TESTS_SERVICES_SYNC_FAKE_READS_H_
