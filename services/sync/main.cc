@@ -26,8 +26,8 @@ ABSL_FLAG(absl::Duration, portal_cache_ttl, absl::Seconds(5),
           "How long a portal's settings read from mapping are used before reading them again.");
 ABSL_FLAG(std::string, auth_address, "",
           "host:port of crmsync-auth, which vends the Zoho tokens the rules and AddTaskToCrm "
-          "read Projects with; empty: a change a rule must check, and AddTaskToCrm, are "
-          "FAILED_PRECONDITION.");
+          "read Projects with and tells AddTaskToCrm whether the CRM grant is usable; empty: a "
+          "change a rule must check, and AddTaskToCrm, are FAILED_PRECONDITION.");
 ABSL_FLAG(std::string, auth_caller_token, "",
           "Caller token presented to auth (set it through CRMSYNC_AUTH_CALLER_TOKEN).");
 ABSL_FLAG(std::string, projects_api_url, "https://projectsapi.zoho.com",
