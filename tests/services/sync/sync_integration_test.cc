@@ -460,7 +460,36 @@ TEST_F(SyncIntegrationTest, ATaskOfAProjectWhoseClientIsMappedIsAddedToCrmPendin
             absl::StrCat("crm_deal_id: CRM deal ", deal,
                          " is not associated with the project Data Migration (", project_, ")"));
 
-  status = add([&](v1::AddTaskToCrmRequest& r) { r.set_crm_account_id(account); }, &response);
+  const auto to_account = [&](v1::AddTaskToCrmRequest& r) { r.set_crm_account_id(account); };
+  // A task Projects does not have in the project.
+  status = add(
+      [&](v1::AddTaskToCrmRequest& r) {
+        to_account(r);
+        r.set_projects_task_id("1700000099999");
+      },
+      &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("projects_task_id: Zoho Projects has no task 1700000099999 in project "
+                         "Data Migration (",
+                         project_, ")"));
+  // Without a CRM grant the CRM task could not be created.
+  {
+    auto auth = auth::v1::AuthService::NewStub(auth_.channel);
+    auth::v1::RevokeGrantRequest revoke;
+    revoke.set_portal_id(portal_);
+    revoke.set_side(common::v1::SIDE_CRM);
+    revoke.set_local_only(true);
+    auth::v1::RevokeGrantResponse revoked;
+    grpc::ClientContext context;
+    ASSERT_TRUE(auth->RevokeGrant(&context, revoke, &revoked).ok());
+  }
+  status = add(to_account, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(), absl::StrCat("portal ", portal_, " has no Zoho CRM grant"));
+  RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.accounts.READ"});
+
+  status = add(to_account, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.link().state(), v1::LINK_STATE_PENDING_CREATE);
   EXPECT_EQ(response.link().crm_task_id(), "");
