@@ -1,7 +1,8 @@
 // The sync store against a real PostgreSQL: a decision is recorded whole in one transaction
 // (fields, change log and event, or failure and event), a repeated event returns its first
-// outcome, concurrent changes to one task lose no update, failures page newest first, and a
-// comment's copy record commits with its outbox write.
+// outcome, concurrent changes to one task lose no update, failures page newest first, a comment's
+// copy record commits with its outbox write, and a link made for Add to CRM commits with its
+// queued creation or not at all.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "services/sync/change/decision.h"
 #include "services/sync/outbox.h"
 #include "services/sync/store/pg_store.h"
@@ -570,6 +572,40 @@ TEST_F(SyncStorePgTest, FailuresPageNewestFirstFilteredByTaskAndReasonAndPortal)
   ASSERT_TRUE(other.ok());
   ASSERT_THAT(*other, SizeIs(1));
   EXPECT_EQ((*other)[0].event_id, "event-4");
+}
+
+TEST_F(SyncStorePgTest, ALinkAndItsQueuedCreationCommitTogetherOrNotAtAll) {
+  TaskLink pending = Link("1700000000050", "");
+  pending.state = LinkState::kPendingCreate;
+  OutboxWrite create;
+  create.kind = OutboxKind::kCreateTask;
+  create.target_side = Side::kCrm;
+  create.origin_side = Side::kProjects;
+  create.accept_time = kNow;
+  const CanonicalTask canonical = {{Field::kTitle, State(std::string("Move invoices"), 1, At(2))}};
+  auto linked =
+      store_->CreateLinkAndQueue(pending, canonical, create, kNow, absl::InfiniteFuture());
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  EXPECT_EQ(linked->state, LinkState::kPendingCreate);
+  EXPECT_EQ(linked->crm_task_id, "");
+  auto queued = work_queue::ReadStats(*pool_.pool, kOutboxQueue, kNow);
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  EXPECT_EQ(queued->pending, 1);
+
+  // The same task again, and a task linked already: refused, and nothing more is queued.
+  for (const std::string task_id : {"1700000000050", "1700000000042"}) {
+    SCOPED_TRACE(task_id);
+    auto again = store_->CreateLinkAndQueue(Link(task_id, ""), canonical, create, kNow,
+                                            absl::InfiniteFuture());
+    EXPECT_TRUE(absl::IsAlreadyExists(again.status())) << again.status();
+  }
+  queued = work_queue::ReadStats(*pool_.pool, kOutboxQueue, kNow);
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  EXPECT_EQ(queued->pending, 1);
+  auto task = store_->ReadTask(kPortal, Side::kProjects, "1700000000050", absl::InfiniteFuture());
+  ASSERT_TRUE(task.ok()) << task.status();
+  ASSERT_TRUE(task->has_value());
+  EXPECT_EQ(std::get<std::string>((*task)->canonical.at(Field::kTitle).value), "Move invoices");
 }
 
 }  // namespace
