@@ -1,7 +1,8 @@
 // Steps 2 to 8 of sync.proto's change pipeline around the pure decision (change/decision.h):
-// deduplicate, read the link and canonical state, make the reads the decision needs (owner,
-// Projects state) outside any transaction, then decide again under the task's lock and record
-// the result in one transaction. CheckChange runs the same reads and decision and writes nothing.
+// under the task's lock, deduplicate, read the link and canonical state, decide and record the
+// result in one transaction; a change whose decision needs a read (owner, Projects state) gives
+// the lock back, makes it outside any transaction and is decided again under the lock. CheckChange
+// runs the same reads and decision and writes nothing.
 #ifndef CRMSYNC_SERVICES_SYNC_PIPELINE_H_
 #define CRMSYNC_SERVICES_SYNC_PIPELINE_H_
 
