@@ -15,8 +15,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <fstream>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <pqxx/pqxx>
@@ -29,6 +27,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "bench/support/load.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
 #include "crmsync/sync/v1/sync.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -41,6 +40,10 @@
 namespace {
 
 namespace sync = crmsync::sync;
+using crmsync::bench::Call;
+using crmsync::bench::Figures;
+using crmsync::bench::ResidentMiB;
+using crmsync::bench::Samples;
 using crmsync::testing::Subprocess;
 
 constexpr char kPortal[] = "1001";
@@ -49,79 +52,6 @@ constexpr double kRatioTarget = 0.5;
 constexpr absl::Duration kP99Target = absl::Milliseconds(20);
 constexpr double kResidentTargetMiB = 100;
 constexpr absl::Duration kSlice = absl::Milliseconds(500);
-
-// One call: empty when it succeeded, else what went wrong. `thread` is the caller's index.
-using Call = std::function<std::string(int thread)>;
-
-struct Samples {
-  std::vector<absl::Duration> latencies;  // of successful calls only
-  absl::Duration elapsed;
-  int failures = 0;
-  std::string first_failure;
-};
-
-// Runs `call` from `concurrency` threads for `duration`, adding to `samples`.
-void RunSlice(int concurrency, absl::Duration duration, const Call& call, Samples& samples) {
-  std::vector<std::vector<absl::Duration>> latencies(concurrency);
-  std::vector<std::string> failures(concurrency);
-  std::vector<int> failure_counts(concurrency);
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  const absl::Time start = absl::Now();
-  for (int t = 0; t < concurrency; ++t) {
-    threads.emplace_back([&, t] {
-      while (!stop.load(std::memory_order_relaxed)) {
-        const absl::Time before = absl::Now();
-        std::string failure = call(t);
-        if (failure.empty()) {
-          latencies[t].push_back(absl::Now() - before);
-        } else if (failure_counts[t]++ == 0) {
-          failures[t] = std::move(failure);
-        }
-      }
-    });
-  }
-  absl::SleepFor(duration);
-  stop = true;
-  for (auto& thread : threads) thread.join();
-  samples.elapsed += absl::Now() - start;
-  for (int t = 0; t < concurrency; ++t) {
-    samples.latencies.insert(samples.latencies.end(), latencies[t].begin(), latencies[t].end());
-    samples.failures += failure_counts[t];
-    if (samples.first_failure.empty()) samples.first_failure = failures[t];
-  }
-}
-
-struct Figures {
-  double per_second = 0;
-  absl::Duration p50, p99;
-};
-
-Figures Summarize(Samples& samples) {
-  Figures figures;
-  auto& all = samples.latencies;
-  if (all.empty()) return figures;
-  std::sort(all.begin(), all.end());
-  figures.per_second = all.size() / absl::ToDoubleSeconds(samples.elapsed);
-  figures.p50 = all[all.size() / 2];
-  figures.p99 = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  return figures;
-}
-
-// VmRSS of `pid` in MiB, 0 when unknown.
-double ResidentMiB(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    absl::string_view rest = line;
-    int64_t kib = 0;
-    if (absl::ConsumePrefix(&rest, "VmRSS:") &&
-        absl::SimpleAtoi(absl::StripSuffix(absl::StripAsciiWhitespace(rest), " kB"), &kib)) {
-      return kib / 1024.0;
-    }
-  }
-  return 0;
-}
 
 // The highest VmRSS of a process while it lives, sampled every 100 ms from its own thread.
 class PeakResident {
@@ -338,8 +268,8 @@ int main(int argc, char** argv) {
   {
     std::fprintf(stderr, "warming up (1 s each at concurrency 8)\n");
     Samples warm_up;
-    RunSlice(8, absl::Seconds(1), submit, warm_up);
-    RunSlice(8, absl::Seconds(1), insert, warm_up);
+    crmsync::bench::Run(8, absl::Seconds(1), submit, warm_up);
+    crmsync::bench::Run(8, absl::Seconds(1), insert, warm_up);
     if (warm_up.failures > 0) {
       std::printf("warm-up: %d failed calls, the first: %s\n", warm_up.failures,
                   warm_up.first_failure.c_str());
@@ -363,17 +293,17 @@ int main(int argc, char** argv) {
     for (int slice = 0; slice < slices; ++slice) {
       // Alternating which goes first, so both see the same background load.
       const bool change_first = slice % 2 == 0;
-      RunSlice(concurrency, kSlice, change_first ? submit : insert,
-               change_first ? change_samples : insert_samples);
-      RunSlice(concurrency, kSlice, change_first ? insert : submit,
-               change_first ? insert_samples : change_samples);
+      crmsync::bench::Run(concurrency, kSlice, change_first ? submit : insert,
+                          change_first ? change_samples : insert_samples);
+      crmsync::bench::Run(concurrency, kSlice, change_first ? insert : submit,
+                          change_first ? insert_samples : change_samples);
       std::fprintf(stderr, "  concurrency %d: %.1f of %d s each, %zu changes, %zu inserts\n",
                    concurrency, (slice + 1) * absl::ToDoubleSeconds(kSlice), seconds,
                    change_samples.latencies.size(), insert_samples.latencies.size());
     }
     peak_mib = std::max(peak_mib, resident.peak());
-    const Figures change = Summarize(change_samples);
-    const Figures plain = Summarize(insert_samples);
+    const Figures change = crmsync::bench::Summarize(change_samples);
+    const Figures plain = crmsync::bench::Summarize(insert_samples);
     const double ratio = plain.per_second > 0 ? change.per_second / plain.per_second : 0.0;
     std::printf("%-11d | %9.0f %8.2fms %8.2fms | %9.0f %8.2fms %8.2fms | %5.2f | %-13s | %d, %d\n",
                 concurrency, change.per_second, absl::ToDoubleMilliseconds(change.p50),
