@@ -1,8 +1,7 @@
 // Steps 2 to 8 of sync.proto's change pipeline around the pure decision (change/decision.h):
-// under the task's lock, deduplicate, read the link and canonical state, decide and record the
-// result in one transaction; a change whose decision needs a read (owner, Projects state) gives
-// the lock back, makes it outside any transaction and is decided again under the lock. CheckChange
-// runs the same reads and decision and writes nothing.
+// under the task's lock, deduplicate, read the link and canonical state, decide (a change that
+// needs the owner or the Projects state reads them outside any transaction first) and record
+// the result in one transaction. CheckChange runs the same reads and decision and writes nothing.
 #ifndef CRMSYNC_SERVICES_SYNC_PIPELINE_H_
 #define CRMSYNC_SERVICES_SYNC_PIPELINE_H_
 
