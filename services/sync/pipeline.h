@@ -1,6 +1,6 @@
 // Steps 2 to 8 of sync.proto's change pipeline around the pure decision (change/decision.h):
-// deduplicate, read the link and canonical state, make the reads the decision needs (owner,
-// Projects state) outside any transaction, then decide again under the task's lock and record
+// under the task's lock, deduplicate, read the link and canonical state, decide (a change that
+// needs the owner or the Projects state reads them outside any transaction first) and record
 // the result in one transaction. CheckChange runs the same reads and decision and writes nothing.
 // A comment needs no read but the portal's: it is decided and recorded under the task's lock.
 #ifndef CRMSYNC_SERVICES_SYNC_PIPELINE_H_
