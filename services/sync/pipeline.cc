@@ -8,9 +8,10 @@
 namespace crmsync::sync {
 namespace {
 
-// Decisions retried when the task changed, between the reads and the lock, so that it needs a
+// Decisions under the task's lock: the first finds which reads the change needs (most need
+// none); the others follow a read, retried when the task changed meanwhile so that it needs a
 // read not made yet (e.g. another change linked it or set the status it reopens).
-constexpr int kDecideAttempts = 3;
+constexpr int kDecideAttempts = 4;
 
 TaskContext ContextOf(const std::optional<StoredTask>& task) {
   TaskContext context;
@@ -70,17 +71,9 @@ absl::Status ChangePipeline::Read(const TaskChange& change, const PortalConfig& 
 absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change,
                                                        absl::Time deadline) {
   ASSIGN_OR_RETURN(const PortalConfig portal, portals_.Get(change.portal_id, deadline));
-  ASSIGN_OR_RETURN(
-      std::optional<RecordedOutcome> seen,
-      store_.FindEvent(change.portal_id, change.origin_side, change.event_id, deadline));
-  ASSIGN_OR_RETURN(std::optional<StoredTask> task,
-                   store_.ReadTask(change.portal_id, change.origin_side, change.task_id, deadline));
-  if (seen) {
-    return ProcessedChange{*std::move(seen),
-                           task ? std::optional<TaskLink>(task->link) : std::nullopt};
-  }
+  // Straight to the transaction, which deduplicates and reads the task under its lock: a change
+  // that needs a read gives the lock back, reads outside any transaction and is decided again.
   Reads reads;
-  RETURN_IF_ERROR(Read(change, portal, task, deadline, reads));
   for (int attempt = 1;; ++attempt) {
     std::optional<StoredTask> decided_on;
     bool needs_more = false;
@@ -110,7 +103,8 @@ absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change,
     ProcessedChange out{*std::move(outcome), std::nullopt};
     if (out.outcome.duplicate) {
       ASSIGN_OR_RETURN(
-          task, store_.ReadTask(change.portal_id, change.origin_side, change.task_id, deadline));
+          std::optional<StoredTask> task,
+          store_.ReadTask(change.portal_id, change.origin_side, change.task_id, deadline));
       if (task) out.link = task->link;
     } else if (decided_on) {
       out.link = decided_on->link;

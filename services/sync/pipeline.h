@@ -1,6 +1,6 @@
 // Steps 2 to 8 of sync.proto's change pipeline around the pure decision (change/decision.h):
-// deduplicate, read the link and canonical state, make the reads the decision needs (owner,
-// Projects state) outside any transaction, then decide again under the task's lock and record
+// under the task's lock, deduplicate, read the link and canonical state, decide (a change that
+// needs the owner or the Projects state reads them outside any transaction first) and record
 // the result in one transaction. CheckChange runs the same reads and decision and writes nothing.
 // A comment needs no read but the portal's: it is decided and recorded under the task's lock.
 #ifndef CRMSYNC_SERVICES_SYNC_PIPELINE_H_
@@ -37,9 +37,8 @@ class ChangePipeline {
 
   // Processes a change ValidateChange accepted: DUPLICATE (the first outcome) for an event
   // already processed; otherwise decided and recorded under the portal's rejection policy
-  // (SyncStore::RecordChange). NOT_FOUND when the portal is not
-  // configured; FAILED_PRECONDITION / UNAVAILABLE when a read the decision needs fails (nothing
-  // is recorded, so a retry is safe). `deadline` (the caller's) bounds every read and statement;
+  // (SyncStore::RecordChange). NOT_FOUND when the portal is not configured; FAILED_PRECONDITION /
+  // UNAVAILABLE when a read the decision needs fails (nothing is recorded, so a retry is safe). `deadline` (the caller's) bounds every read and statement;
   // DEADLINE_EXCEEDED once it passes, with nothing recorded unless the final commit went through.
   absl::StatusOr<ProcessedChange> Submit(const TaskChange& change, absl::Time deadline);
 

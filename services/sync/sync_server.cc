@@ -305,6 +305,35 @@ grpc::Status SyncServer::CheckChange(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status SyncServer::AddTaskToCrm(grpc::ServerContext* context,
+                                      const v1::AddTaskToCrmRequest* request,
+                                      v1::AddTaskToCrmResponse* response) {
+  if (!ready_()) return NotReady();
+  AddToCrmRequest add;
+  add.portal_id = request->portal_id();
+  add.project_id = request->project_id();
+  add.projects_task_id = request->projects_task_id();
+  switch (request->target_case()) {
+    case v1::AddTaskToCrmRequest::kCrmAccountId:
+      add.crm_module = CrmModule::kAccounts;
+      add.crm_record_id = request->crm_account_id();
+      break;
+    case v1::AddTaskToCrmRequest::kCrmDealId:
+      add.crm_module = CrmModule::kDeals;
+      add.crm_record_id = request->crm_deal_id();
+      break;
+    case v1::AddTaskToCrmRequest::TARGET_NOT_SET:
+      break;
+  }
+  add.actor = {request->actor().user_id(), request->actor().email(),
+               request->actor().display_name()};
+  if (auto status = ValidateAddToCrm(add); !status.ok()) return ToGrpcStatus(status);
+  auto link = add_to_crm_.Add(add, CallerDeadline(*context));
+  if (!link.ok()) return ToGrpcStatus(link.status());
+  *response->mutable_link() = LinkToProto(*link);
+  return grpc::Status::OK;
+}
+
 grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext* context,
                                           const v1::GetTaskSyncStateRequest* request,
                                           v1::GetTaskSyncStateResponse* response) {

@@ -420,19 +420,39 @@ absl::Status ApplyComment(Tx& tx, const CommentChange& comment, int64_t link_id,
                              comment, now);
 }
 
+// Inserts the link and its fields' canonical state; returns the link's row.
+pqxx::row InsertLink(Tx& tx, const TaskLink& link, const CanonicalTask& canonical, absl::Time now) {
+  const auto rows =
+      tx.exec_prepared("insert_link", link.portal_id, link.project_id, link.projects_task_id,
+                       link.crm_task_id, ModuleName(link.crm_module), link.crm_record_id,
+                       link.projects_parent_task_id, LinkStateName(link.state), Micros(now));
+  const int64_t link_id = rows[0]["link_id"].as<int64_t>();
+  for (const auto& [field, state] : canonical) PutField(tx, link_id, field, state, now);
+  return rows[0];
+}
+
 }  // namespace
 
 absl::StatusOr<TaskLink> PgStore::CreateLink(const TaskLink& link, const CanonicalTask& canonical,
                                              absl::Time now) {
   return pool_.TransactValue<TaskLink>([&](Tx& tx) -> absl::StatusOr<TaskLink> {
-    const auto rows =
-        tx.exec_prepared("insert_link", link.portal_id, link.project_id, link.projects_task_id,
-                         link.crm_task_id, ModuleName(link.crm_module), link.crm_record_id,
-                         link.projects_parent_task_id, LinkStateName(link.state), Micros(now));
-    const int64_t link_id = rows[0]["link_id"].as<int64_t>();
-    for (const auto& [field, state] : canonical) PutField(tx, link_id, field, state, now);
-    return LinkFrom(rows[0]);
+    return LinkFrom(InsertLink(tx, link, canonical, now));
   });
+}
+
+absl::StatusOr<TaskLink> PgStore::CreateLinkAndQueue(const TaskLink& link,
+                                                     const CanonicalTask& canonical,
+                                                     const OutboxWrite& create, absl::Time now,
+                                                     absl::Time deadline) {
+  return pool_.TransactValue<TaskLink>(
+      [&](Tx& tx) -> absl::StatusOr<TaskLink> {
+        const pqxx::row row = InsertLink(tx, link, canonical, now);
+        OutboxWrite write = create;
+        write.link_id = row["link_id"].as<int64_t>();
+        RETURN_IF_ERROR(QueueWrite(tx, absl::StrCat("create:", write.link_id), write, now));
+        return LinkFrom(row);
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<std::optional<StoredTask>> PgStore::ReadTask(absl::string_view portal_id, Side side,

@@ -16,6 +16,9 @@ class PgStore : public SyncStore {
 
   absl::StatusOr<TaskLink> CreateLink(const TaskLink& link, const CanonicalTask& canonical,
                                       absl::Time now) override;
+  absl::StatusOr<TaskLink> CreateLinkAndQueue(const TaskLink& link, const CanonicalTask& canonical,
+                                              const OutboxWrite& create, absl::Time now,
+                                              absl::Time deadline) override;
   absl::StatusOr<std::optional<StoredTask>> ReadTask(absl::string_view portal_id, Side side,
                                                      absl::string_view task_id,
                                                      absl::Time deadline) override;

@@ -156,6 +156,14 @@ class SyncStore {
   virtual absl::StatusOr<TaskLink> CreateLink(const TaskLink& link, const CanonicalTask& canonical,
                                               absl::Time now) = 0;
 
+  // In one transaction: links a task as CreateLink does and queues `create` (its link_id set to
+  // the new link's) on kOutboxQueue, key "create:<link_id>", in the task's group. ALREADY_EXISTS
+  // when either task id is linked already: nothing is linked or queued.
+  virtual absl::StatusOr<TaskLink> CreateLinkAndQueue(const TaskLink& link,
+                                                      const CanonicalTask& canonical,
+                                                      const OutboxWrite& create, absl::Time now,
+                                                      absl::Time deadline) = 0;
+
   // The task linked to `task_id` on `side`, or nullopt.
   virtual absl::StatusOr<std::optional<StoredTask>> ReadTask(absl::string_view portal_id, Side side,
                                                              absl::string_view task_id,

@@ -2,9 +2,10 @@
 // crmsync-mapping binaries, a real PostgreSQL. What a caller of SubmitChange sees when the rules
 // read the live Projects state (a strict project's schedule, a closed parent task) and the owner
 // goes through mapping's user links; FAILED_PRECONDITION when the portal has no Projects grant;
-// and the one email the real crmsync-notify sends (to a real SMTP server) for a rejection; and a
-// CRM note's copy queued for Projects. AddTaskToCrm is not built yet, so the test links its tasks
-// through the sync store.
+// and the one email the real crmsync-notify sends (to a real SMTP server) for a rejection; a CRM
+// note's copy queued for Projects. The rules' tests link their tasks through the sync store;
+// AddTaskToCrm links one through the binaries, from mapping's imported directory and the task as
+// Projects has it.
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -438,6 +439,116 @@ TEST_F(SyncIntegrationTest, AnOwnerIsLinkedThroughMappingsUsersByEmail) {
   change.mutable_fields()->set_owner_user_id("4000000099999");
   ASSERT_TRUE(Submit(change, &outcome).ok());
   EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_UNKNOWN_OWNER);
+}
+
+TEST_F(SyncIntegrationTest, ATaskOfAProjectWhoseClientIsMappedIsAddedToCrmPendingCreate) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.accounts.READ",
+                                       "ZohoCRM.modules.deals.READ", "ZohoCRM.users.READ"});
+  const std::string sim_portal = "/_sim/projects/portals/" + portal_;
+  const std::string client = Control(sim_portal + "/clients", {{"name", "Acme Corp"}})["id_string"];
+  project_ = Control(sim_portal + "/projects",
+                     {{"name", "Data Migration"}, {"client_id", client}})["id_string"];
+  const std::string task = Id(Control(
+      sim_portal + "/projects/" + project_ + "/tasks",
+      {{"fields", {{"name", "Migrate data"}, {"end_date", "06-20-2025"}, {"priority", "high"}}},
+       {"user_email", kAdmin}})["tasks"][0]);
+  const std::string account = Id(Control("/_sim/crm/Accounts", {{"Account_Name", "ACME Corp"}}));
+  const std::string deal = Id(Control(
+      "/_sim/crm/Deals", {{"Deal_Name", "Renewal 2027"}, {"Account_Name", {{"id", account}}}}));
+  {
+    mapping::v1::ImportDirectoryRequest import;
+    import.set_portal_id(portal_);
+    mapping::v1::ImportDirectoryResponse imported;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+    const grpc::Status status = mapping_stub_->ImportDirectory(&context, import, &imported);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  {
+    mapping::v1::MapAccountRequest map;
+    map.set_portal_id(portal_);
+    map.set_client_account_id(client);
+    map.set_crm_account_id(account);
+    mapping::v1::MapAccountResponse mapped;
+    grpc::ClientContext context;
+    const grpc::Status status = mapping_stub_->MapAccount(&context, map, &mapped);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  const auto add = [&](const std::function<void(v1::AddTaskToCrmRequest&)>& target,
+                       v1::AddTaskToCrmResponse* response) {
+    v1::AddTaskToCrmRequest request;
+    request.set_portal_id(portal_);
+    request.set_project_id(project_);
+    request.set_projects_task_id(task);
+    request.mutable_actor()->set_email(kAdmin);
+    target(request);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return stub_->AddTaskToCrm(&context, request, response);
+  };
+
+  // The deal belongs to the mapped account but is not associated with the project.
+  v1::AddTaskToCrmResponse response;
+  grpc::Status status =
+      add([&](v1::AddTaskToCrmRequest& r) { r.set_crm_deal_id(deal); }, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("crm_deal_id: CRM deal ", deal,
+                         " is not associated with the project Data Migration (", project_, ")"));
+
+  const auto to_account = [&](v1::AddTaskToCrmRequest& r) { r.set_crm_account_id(account); };
+  // A task Projects does not have in the project.
+  status = add(
+      [&](v1::AddTaskToCrmRequest& r) {
+        to_account(r);
+        r.set_projects_task_id("1700000099999");
+      },
+      &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("projects_task_id: Zoho Projects has no task 1700000099999 in project "
+                         "Data Migration (",
+                         project_, ")"));
+  // Without a CRM grant the CRM task could not be created.
+  {
+    auto auth = auth::v1::AuthService::NewStub(auth_.channel);
+    auth::v1::RevokeGrantRequest revoke;
+    revoke.set_portal_id(portal_);
+    revoke.set_side(common::v1::SIDE_CRM);
+    revoke.set_local_only(true);
+    auth::v1::RevokeGrantResponse revoked;
+    grpc::ClientContext context;
+    ASSERT_TRUE(auth->RevokeGrant(&context, revoke, &revoked).ok());
+  }
+  status = add(to_account, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(), absl::StrCat("portal ", portal_, " has no Zoho CRM grant"));
+  RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.accounts.READ"});
+
+  status = add(to_account, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.link().state(), v1::LINK_STATE_PENDING_CREATE);
+  EXPECT_EQ(response.link().crm_task_id(), "");
+  EXPECT_EQ(response.link().crm_parent().record_id(), account);
+  auto linked = store_->ReadTask(portal_, Side::kProjects, task, absl::InfiniteFuture());
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  ASSERT_TRUE(linked->has_value());
+  const CanonicalTask& canonical = (*linked)->canonical;
+  EXPECT_EQ(std::get<std::string>(canonical.at(Field::kTitle).value), "Migrate data");
+  EXPECT_EQ(std::get<EndDate>(canonical.at(Field::kEndDate).value), absl::CivilDay(2025, 6, 20));
+  EXPECT_EQ(std::get<Priority>(canonical.at(Field::kPriority).value), Priority::kHigh);
+  EXPECT_EQ(std::get<TaskStatus>(canonical.at(Field::kStatus).value), TaskStatus::kOpen);
+  EXPECT_EQ(canonical.at(Field::kTitle).version, 1);
+  // The CRM task's creation is queued once, keyed by the link.
+  pqxx::connection connection(database_->url());
+  pqxx::nontransaction tx(connection);
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM sync.work_items w JOIN sync.task_links l "
+                            "ON w.item_key = 'create:' || l.link_id "
+                            "WHERE w.queue = 'sync_outbox' AND l.projects_task_id = $1",
+                            task)[0]
+                .as<int>(),
+            1);
 }
 
 // The failure and its relay item commit with the rejection; a sync killed before its relay

@@ -1,7 +1,8 @@
 // SyncService over an in-process gRPC channel on a real PostgreSQL, with the portal settings,
 // user links and Projects state served from in-memory records: what a caller sees of
-// SubmitChange, BatchSubmitChanges, CheckChange, SubmitComment, GetTaskSyncState and
-// ListFailures — outcomes, status codes and messages — and what each leaves recorded.
+// SubmitChange, BatchSubmitChanges, CheckChange, SubmitComment, AddTaskToCrm, GetTaskSyncState
+// and ListFailures — outcomes, status codes and messages — and what each leaves recorded (for
+// AddTaskToCrm, the CRM task's creation queued once on the outbox).
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "prometheus/registry.h"
+#include "services/sync/outbox.h"
 #include "services/sync/pipeline.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/sync_server.h"
@@ -96,7 +98,9 @@ class SyncServerTest : public ::testing::Test {
 
     pipeline_ =
         std::make_unique<ChangePipeline>(*store_, portals_, users_, projects_, clock_, metrics_);
-    server_ = std::make_unique<SyncServer>(*pipeline_, *store_, clock_, metrics_);
+    add_to_crm_ = std::make_unique<AddToCrm>(*store_, portals_, users_, directory_, projects_,
+                                             grants_, clock_);
+    server_ = std::make_unique<SyncServer>(*pipeline_, *store_, *add_to_crm_, clock_, metrics_);
     grpc::ServerBuilder builder;
     builder.RegisterService(server_.get());
     grpc_server_ = builder.BuildAndStart();
@@ -196,9 +200,12 @@ class SyncServerTest : public ::testing::Test {
   testing::FakePortals portals_;
   testing::FakeUsers users_;
   testing::FakeProjects projects_;
+  testing::FakeDirectory directory_;
+  testing::FakeGrants grants_;
   SyncTestPool pool_;
   std::unique_ptr<PgStore> store_;
   std::unique_ptr<ChangePipeline> pipeline_;
+  std::unique_ptr<AddToCrm> add_to_crm_;
   std::unique_ptr<SyncServer> server_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<v1::SyncService::Stub> stub_;
@@ -740,6 +747,289 @@ TEST_F(SubmitCommentTest,
   EXPECT_EQ(MustSubmitComment(Note()).result(), v1::OUTCOME_APPLIED);
   EXPECT_EQ(Rows("comment_copies"), 1);
 }
+
+// Tasks not linked yet, and the CRM records they may be attached to.
+constexpr char kNewTask[] = "1700000000050";
+constexpr char kNewSubtask[] = "1700000000051";
+constexpr char kMappedAccount[] = "6000000000077";
+constexpr char kProjectDeal[] = "6000000000501";
+constexpr char kProjectsAna[] = "1800000000009";
+constexpr char kCrmAna[] = "4000000000009";
+
+// AddTaskToCrm of tasks not linked yet: the project Data Migration, whose client account Acme Corp
+// is mapped to the CRM account kMappedAccount, has two deals; Ana owns the task in Projects and has
+// a CRM user.
+class AddToCrmTest : public SyncServerTest {
+ protected:
+  void SetUp() override {
+    SyncServerTest::SetUp();
+    directory_.projects[{kPortal, kProject}] = {"Data Migration", "1900000000003", "Acme Corp",
+                                                kMappedAccount, "ACME Corp."};
+    directory_.deals[{kPortal, kProject}] = {"6000000000500", kProjectDeal};
+    users_.users[{kPortal, Side::kProjects, kProjectsAna}] = {"ana@example.com", kCrmAna,
+                                                              kProjectsAna, "Ana Lima"};
+    ProjectsTaskValues task;
+    task.name = "Migrate data";
+    task.description = "Move the 2019-2024 ledgers.";
+    task.end_date = absl::CivilDay(2025, 6, 20);
+    task.priority = "High";
+    task.status_name = "In Review";  // not in the map: its status type decides
+    task.status_type = TaskStatus::kOpen;
+    task.owner = ProjectsOwner{kProjectsAna, "Ana Lima", "ana@example.com"};
+    task.last_modified = testing::At(3);
+    projects_.current_tasks[{kPortal, kNewTask}] = task;
+  }
+
+  // George asks to add `task_id` to CRM, attached to the mapped account.
+  static v1::AddTaskToCrmRequest Request(const std::string& task_id = kNewTask) {
+    v1::AddTaskToCrmRequest request;
+    request.set_portal_id(kPortal);
+    request.set_project_id(kProject);
+    request.set_projects_task_id(task_id);
+    request.set_crm_account_id(kMappedAccount);
+    request.mutable_actor()->set_user_id("1800000000007");
+    request.mutable_actor()->set_email("george@example.com");
+    return request;
+  }
+
+  grpc::Status Add(const v1::AddTaskToCrmRequest& request, v1::TaskLink* link = nullptr) {
+    v1::AddTaskToCrmResponse response;
+    grpc::ClientContext context;
+    const grpc::Status status = stub_->AddTaskToCrm(&context, request, &response);
+    if (link != nullptr) *link = response.link();
+    return status;
+  }
+
+  // An outbox item as the work queue holds it.
+  struct QueuedItem {
+    std::string key;
+    std::string group;
+    OutboxWrite write;
+  };
+
+  // Every item of the outbox queue, oldest first.
+  std::vector<QueuedItem> Outbox() {
+    pqxx::connection connection(pool_.database->url());
+    pqxx::nontransaction tx(connection);
+    std::vector<QueuedItem> items;
+    for (const auto& row :
+         tx.exec_params("SELECT item_key, group_key, payload FROM sync.work_items WHERE queue = $1 "
+                        "ORDER BY item_id",
+                        std::string(kOutboxQueue))) {
+      auto write = DecodeOutboxWrite(row["payload"].as<std::string>());
+      EXPECT_TRUE(write.ok()) << write.status();
+      items.push_back({row["item_key"].as<std::string>(), row["group_key"].as<std::string>(),
+                       write.ok() ? *write : OutboxWrite{}});
+    }
+    return items;
+  }
+
+  // The link ids of `task_id` (none or one).
+  std::vector<int64_t> LinkIds(const std::string& task_id) {
+    pqxx::connection connection(pool_.database->url());
+    pqxx::nontransaction tx(connection);
+    std::vector<int64_t> ids;
+    for (const auto& row : tx.exec_params(
+             "SELECT link_id FROM sync.task_links WHERE projects_task_id = $1", task_id)) {
+      ids.push_back(row["link_id"].as<int64_t>());
+    }
+    return ids;
+  }
+};
+
+TEST_F(AddToCrmTest, TheTaskIsLinkedPendingCreateWithItsProjectsValuesAndItsCreationQueuedOnce) {
+  v1::TaskLink link;
+  const grpc::Status status = Add(Request(), &link);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(link.state(), v1::LINK_STATE_PENDING_CREATE);
+  EXPECT_EQ(link.crm_task_id(), "");
+  EXPECT_EQ(link.projects_task_id(), kNewTask);
+  EXPECT_EQ(link.project_id(), kProject);
+  EXPECT_EQ(link.crm_parent().crm_module(), v1::CRM_MODULE_ACCOUNTS);
+  EXPECT_EQ(link.crm_parent().record_id(), kMappedAccount);
+  EXPECT_EQ(link.projects_parent_task_id(), "");
+
+  const v1::TaskSyncState state = State(common::v1::SIDE_PROJECTS, kNewTask);
+  EXPECT_EQ(state.link().state(), v1::LINK_STATE_PENDING_CREATE);
+  ASSERT_THAT(state.fields(), SizeIs(6));
+  for (const v1::FieldState& field : state.fields()) {
+    EXPECT_EQ(field.version(), 1) << field.field();
+    EXPECT_EQ(field.source_side(), common::v1::SIDE_PROJECTS) << field.field();
+    EXPECT_EQ(absl::FromUnixSeconds(field.source_modified_time().seconds()), testing::At(3));
+    EXPECT_EQ(field.source_event_id(), "add-to-crm");
+  }
+  EXPECT_EQ(state.fields(0).value().text(), "Migrate data");
+  EXPECT_EQ(state.fields(1).value().text(), "Move the 2019-2024 ledgers.");
+  EXPECT_EQ(state.fields(2).value().date().year(), 2025);
+  EXPECT_EQ(state.fields(2).value().date().month(), 6);
+  EXPECT_EQ(state.fields(2).value().date().day(), 20);
+  EXPECT_EQ(state.fields(3).value().priority(), common::v1::PRIORITY_HIGH);
+  EXPECT_EQ(state.fields(4).value().status(), common::v1::TASK_STATUS_OPEN);
+  EXPECT_EQ(state.fields(5).value().owner().crm_user_id(), kCrmAna);
+  EXPECT_EQ(state.fields(5).value().owner().projects_user_id(), kProjectsAna);
+  EXPECT_EQ(state.fields(5).value().owner().email(), "ana@example.com");
+
+  ASSERT_THAT(LinkIds(kNewTask), SizeIs(1));
+  const int64_t link_id = LinkIds(kNewTask)[0];
+  std::vector<QueuedItem> outbox = Outbox();
+  ASSERT_THAT(outbox, SizeIs(1));
+  EXPECT_EQ(outbox[0].key, absl::StrCat("create:", link_id));
+  EXPECT_EQ(outbox[0].group, OutboxGroup(link_id));
+  const OutboxWrite& write = outbox[0].write;
+  EXPECT_EQ(write.kind, OutboxKind::kCreateTask);
+  EXPECT_EQ(write.target_side, Side::kCrm);
+  EXPECT_EQ(write.link_id, link_id);
+  EXPECT_EQ(write.origin_side, Side::kProjects);
+  EXPECT_EQ(write.actor.email, "george@example.com");
+  EXPECT_EQ(write.accept_time, kStart);
+
+  // A second request for the task links nothing more and queues nothing.
+  const grpc::Status again = Add(Request());
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(again.error_message(), absl::StrCat("projects_task_id: Projects task ", kNewTask,
+                                                " is already linked to a CRM task that is being "
+                                                "created"));
+  EXPECT_THAT(Outbox(), SizeIs(1));
+  EXPECT_THAT(LinkIds(kNewTask), SizeIs(1));
+}
+
+TEST_F(AddToCrmTest, ASubtaskAttachedToADealOfTheProjectKeepsItsParentAndAnOwnerWithoutCrmUser) {
+  ProjectsTaskValues subtask = projects_.current_tasks[{kPortal, kNewTask}];
+  subtask.name = "Move invoices";
+  subtask.end_date.reset();
+  subtask.priority = "None";
+  subtask.status_name = "Closed";
+  subtask.owner = ProjectsOwner{"1800000000011", "Ben Ode", "ben@example.com"};
+  subtask.parent_task_id = kNewTask;
+  projects_.current_tasks[{kPortal, kNewSubtask}] = subtask;
+  v1::AddTaskToCrmRequest request = Request(kNewSubtask);
+  request.set_crm_deal_id(kProjectDeal);
+  v1::TaskLink link;
+  const grpc::Status status = Add(request, &link);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(link.crm_parent().crm_module(), v1::CRM_MODULE_DEALS);
+  EXPECT_EQ(link.crm_parent().record_id(), kProjectDeal);
+  EXPECT_EQ(link.projects_parent_task_id(), kNewTask);
+
+  const v1::TaskSyncState state = State(common::v1::SIDE_PROJECTS, kNewSubtask);
+  EXPECT_EQ(state.fields(2).value().date().year(), 0);  // no end date
+  EXPECT_EQ(state.fields(3).value().priority(), common::v1::PRIORITY_NONE);
+  EXPECT_EQ(state.fields(4).value().status(), common::v1::TASK_STATUS_CLOSED);
+  // Ben has no CRM user: CRM's default owner takes the task.
+  const v1::Owner& owner = state.fields(5).value().owner();
+  EXPECT_EQ(owner.crm_user_id(), "");
+  EXPECT_EQ(owner.projects_user_id(), "1800000000011");
+  EXPECT_EQ(owner.email(), "ben@example.com");
+  EXPECT_THAT(Outbox(), SizeIs(1));
+}
+
+// What an error case may change beside the request.
+struct Fakes {
+  testing::FakeDirectory& directory;
+  testing::FakeProjects& projects;
+  testing::FakeGrants& grants;
+};
+
+// One error of AddTaskToCrm's list: how the request or the records are made to cause it, and the
+// code and message the caller gets.
+struct ErrorCase {
+  std::string name;
+  std::function<void(v1::AddTaskToCrmRequest&, Fakes&)> arrange;
+  grpc::StatusCode code;
+  std::string message;
+};
+
+// Names the case in gtest's messages.
+void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
+
+class AddToCrmErrorTest : public AddToCrmTest, public ::testing::WithParamInterface<ErrorCase> {};
+
+TEST_P(AddToCrmErrorTest, SaysWhichAndRecordsNothing) {
+  v1::AddTaskToCrmRequest request = Request();
+  Fakes fakes{directory_, projects_, grants_};
+  GetParam().arrange(request, fakes);
+  const grpc::Status status = Add(request);
+  EXPECT_EQ(status.error_code(), GetParam().code) << status.error_message();
+  EXPECT_EQ(status.error_message(), GetParam().message);
+  EXPECT_THAT(LinkIds(kNewTask), IsEmpty());
+  EXPECT_THAT(Outbox(), SizeIs(0));
+}
+
+const std::string kOfProject = absl::StrCat("project Data Migration (", kProject, ")");
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, AddToCrmErrorTest,
+    ::testing::Values(
+        ErrorCase{"NoPortalId", [](auto& r, auto&) { r.clear_portal_id(); },
+                  grpc::StatusCode::INVALID_ARGUMENT, "portal_id: required"},
+        ErrorCase{"MalformedProjectId", [](auto& r, auto&) { r.set_project_id("17 00"); },
+                  grpc::StatusCode::INVALID_ARGUMENT, "project_id: only [0-9A-Za-z_-] allowed"},
+        ErrorCase{"NoTaskId", [](auto& r, auto&) { r.clear_projects_task_id(); },
+                  grpc::StatusCode::INVALID_ARGUMENT, "projects_task_id: required"},
+        ErrorCase{"NoTarget", [](auto& r, auto&) { r.clear_target(); },
+                  grpc::StatusCode::INVALID_ARGUMENT,
+                  "target: crm_account_id or crm_deal_id is required"},
+        ErrorCase{"EmptyDealId", [](auto& r, auto&) { r.set_crm_deal_id(""); },
+                  grpc::StatusCode::INVALID_ARGUMENT, "crm_deal_id: required"},
+        ErrorCase{"UnknownPortal", [](auto& r, auto&) { r.set_portal_id("750000000000009"); },
+                  grpc::StatusCode::NOT_FOUND,
+                  "portal_id: portal 750000000000009 is not configured"},
+        ErrorCase{"UnknownProject", [](auto& r, auto&) { r.set_project_id("1700000000999"); },
+                  grpc::StatusCode::NOT_FOUND,
+                  "project_id: project 1700000000999 is not in the directory"},
+        ErrorCase{"UnknownTask", [](auto& r, auto&) { r.set_projects_task_id("1700000000999"); },
+                  grpc::StatusCode::NOT_FOUND,
+                  absl::StrCat("projects_task_id: Zoho Projects has no task 1700000000999 in ",
+                               kOfProject)},
+        ErrorCase{"NoClientAccount",
+                  [](auto&, Fakes& fakes) {
+                    fakes.directory.projects[{kPortal, kProject}].client_account_id.clear();
+                    fakes.directory.projects[{kPortal, kProject}].mapped_crm_account_id.clear();
+                  },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  absl::StrCat("The ", kOfProject,
+                               " has no client account, so its tasks cannot be added to CRM")},
+        ErrorCase{"ClientAccountNotMapped",
+                  [](auto&, Fakes& fakes) {
+                    fakes.directory.projects[{kPortal, kProject}].mapped_crm_account_id.clear();
+                  },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  absl::StrCat("The client account Acme Corp (1900000000003) of the ", kOfProject,
+                               " is not mapped to a CRM account; map it first")},
+        ErrorCase{
+            "NotTheMappedAccount", [](auto& r, auto&) { r.set_crm_account_id("6000000000078"); },
+            grpc::StatusCode::FAILED_PRECONDITION,
+            absl::StrCat("crm_account_id: CRM account 6000000000078 is not the account "
+                         "mapped to the ",
+                         kOfProject, "'s client account Acme Corp (ACME Corp., 6000000000077)")},
+        ErrorCase{"DealNotOfTheProject", [](auto& r, auto&) { r.set_crm_deal_id("6000000000999"); },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  absl::StrCat("crm_deal_id: CRM deal 6000000000999 is not associated with the ",
+                               kOfProject)},
+        ErrorCase{"ProjectsGrantBroken",
+                  [](auto&, Fakes& fakes) {
+                    fakes.projects.error = absl::FailedPreconditionError(
+                        "portal 750000000000001 has no ACTIVE Zoho Projects grant sync can read "
+                        "with: the grant is BROKEN");
+                  },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  "portal 750000000000001 has no ACTIVE Zoho Projects grant sync can read with: "
+                  "the grant is BROKEN"},
+        ErrorCase{"CrmGrantBroken",
+                  [](auto&, Fakes& fakes) {
+                    fakes.grants.answers[{kPortal, Side::kCrm}] = absl::FailedPreconditionError(
+                        "The Zoho CRM grant of portal 750000000000001 is BROKEN (invalid_code)");
+                  },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  "The Zoho CRM grant of portal 750000000000001 is BROKEN (invalid_code)"},
+        ErrorCase{"PriorityOutsideTheMap",
+                  [](auto&, Fakes& fakes) {
+                    fakes.projects.current_tasks[{kPortal, kNewTask}].priority = "Urgent";
+                  },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  "The Projects task cannot be added to CRM: Priority \"Urgent\" is not in the "
+                  "portal's Zoho Projects priority map"}),
+    [](const ::testing::TestParamInfo<ErrorCase>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace crmsync::sync

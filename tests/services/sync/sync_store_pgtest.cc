@@ -1,8 +1,8 @@
 // The sync store against a real PostgreSQL: a decision is recorded whole in one transaction
 // (fields, change log, the write to the other side and event, or failure, the write-back under
 // REPORT_AND_RESTORE and event), a repeated event returns its first outcome, concurrent changes
-// to one task lose no update, failures page newest first, and a comment's copy record commits
-// with its outbox write.
+// to one task lose no update, failures page newest first, a comment's copy record commits with
+// its outbox write, and a link made for Add to CRM commits with its queued creation or not at all.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -198,30 +198,16 @@ TEST_F(SyncStorePgTest, AnAppliedChangeQueuesOneWriteOfItsAppliedFieldsToTheOthe
 TEST_F(SyncStorePgTest, AChangeToATaskBeingCreatedInCrmIsQueuedBehindTheCreation) {
   TaskLink pending_link = Link("1700000000051", "");
   pending_link.state = LinkState::kPendingCreate;
+  OutboxWrite create;
+  create.kind = OutboxKind::kCreateTask;
+  create.target_side = Side::kCrm;
+  create.origin_side = Side::kProjects;
+  create.accept_time = kNow;
   ASSERT_TRUE(store_
-                  ->CreateLink(pending_link,
-                               {{Field::kTitle, State(std::string("Cut over"), 1, At(0))}}, kNow)
+                  ->CreateLinkAndQueue(pending_link,
+                                       {{Field::kTitle, State(std::string("Cut over"), 1, At(0))}},
+                                       create, kNow, absl::InfiniteFuture())
                   .ok());
-  ASSERT_TRUE(
-      pool_.pool
-          ->Transact([&](pqxx::transaction_base& tx) {
-            const int64_t link_id =
-                tx.exec_params1("SELECT link_id FROM task_links WHERE projects_task_id = $1",
-                                "1700000000051")[0]
-                    .as<int64_t>();
-            OutboxWrite create;
-            create.kind = OutboxKind::kCreateTask;
-            create.target_side = Side::kCrm;
-            create.link_id = link_id;
-            create.origin_side = Side::kProjects;
-            create.accept_time = kNow;
-            return work_queue::Enqueue(tx,
-                                       {kOutboxQueue, absl::StrCat("create:", link_id),
-                                        EncodeOutboxWrite(create), OutboxGroup(link_id), kNow},
-                                       kNow)
-                .status();
-          })
-          .ok());
 
   TaskChange change = WithTitle(ChangeFrom(Side::kProjects), "Cut over on Friday");
   change.task_id = "1700000000051";
@@ -739,6 +725,40 @@ TEST_F(SyncStorePgTest, FailuresPageNewestFirstFilteredByTaskAndReasonAndPortal)
   ASSERT_TRUE(other.ok());
   ASSERT_THAT(*other, SizeIs(1));
   EXPECT_EQ((*other)[0].event_id, "event-4");
+}
+
+TEST_F(SyncStorePgTest, ALinkAndItsQueuedCreationCommitTogetherOrNotAtAll) {
+  TaskLink pending = Link("1700000000050", "");
+  pending.state = LinkState::kPendingCreate;
+  OutboxWrite create;
+  create.kind = OutboxKind::kCreateTask;
+  create.target_side = Side::kCrm;
+  create.origin_side = Side::kProjects;
+  create.accept_time = kNow;
+  const CanonicalTask canonical = {{Field::kTitle, State(std::string("Move invoices"), 1, At(2))}};
+  auto linked =
+      store_->CreateLinkAndQueue(pending, canonical, create, kNow, absl::InfiniteFuture());
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  EXPECT_EQ(linked->state, LinkState::kPendingCreate);
+  EXPECT_EQ(linked->crm_task_id, "");
+  auto queued = work_queue::ReadStats(*pool_.pool, kOutboxQueue, kNow);
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  EXPECT_EQ(queued->pending, 1);
+
+  // The same task again, and a task linked already: refused, and nothing more is queued.
+  for (const std::string task_id : {"1700000000050", "1700000000042"}) {
+    SCOPED_TRACE(task_id);
+    auto again = store_->CreateLinkAndQueue(Link(task_id, ""), canonical, create, kNow,
+                                            absl::InfiniteFuture());
+    EXPECT_TRUE(absl::IsAlreadyExists(again.status())) << again.status();
+  }
+  queued = work_queue::ReadStats(*pool_.pool, kOutboxQueue, kNow);
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  EXPECT_EQ(queued->pending, 1);
+  auto task = store_->ReadTask(kPortal, Side::kProjects, "1700000000050", absl::InfiniteFuture());
+  ASSERT_TRUE(task.ok()) << task.status();
+  ASSERT_TRUE(task->has_value());
+  EXPECT_EQ(std::get<std::string>((*task)->canonical.at(Field::kTitle).value), "Move invoices");
 }
 
 }  // namespace
