@@ -67,6 +67,21 @@ TaskLink Link(std::string projects_task_id, std::string crm_task_id) {
   return link;
 }
 
+// A Projects task being added to CRM, and the creation Add to CRM queues for it.
+TaskLink PendingCreate(std::string projects_task_id) {
+  TaskLink link = Link(std::move(projects_task_id), "");
+  link.state = LinkState::kPendingCreate;
+  return link;
+}
+OutboxWrite CrmCreation() {
+  OutboxWrite create;
+  create.kind = OutboxKind::kCreateTask;
+  create.target_side = Side::kCrm;
+  create.origin_side = Side::kProjects;
+  create.accept_time = kNow;
+  return create;
+}
+
 // The pipeline's decision on the recorded task, with no live reads.
 DecideFn Decide(const TaskChange& change) {
   return [change](const std::optional<StoredTask>& task, FailureContext&) {
@@ -196,17 +211,10 @@ TEST_F(SyncStorePgTest, AnAppliedChangeQueuesOneWriteOfItsAppliedFieldsToTheOthe
 
 // A task being added to CRM: its Projects change waits in the task's group behind the creation.
 TEST_F(SyncStorePgTest, AChangeToATaskBeingCreatedInCrmIsQueuedBehindTheCreation) {
-  TaskLink pending_link = Link("1700000000051", "");
-  pending_link.state = LinkState::kPendingCreate;
-  OutboxWrite create;
-  create.kind = OutboxKind::kCreateTask;
-  create.target_side = Side::kCrm;
-  create.origin_side = Side::kProjects;
-  create.accept_time = kNow;
   ASSERT_TRUE(store_
-                  ->CreateLinkAndQueue(pending_link,
+                  ->CreateLinkAndQueue(PendingCreate("1700000000051"),
                                        {{Field::kTitle, State(std::string("Cut over"), 1, At(0))}},
-                                       create, kNow, absl::InfiniteFuture())
+                                       CrmCreation(), kNow, absl::InfiniteFuture())
                   .ok());
 
   TaskChange change = WithTitle(ChangeFrom(Side::kProjects), "Cut over on Friday");
@@ -728,13 +736,8 @@ TEST_F(SyncStorePgTest, FailuresPageNewestFirstFilteredByTaskAndReasonAndPortal)
 }
 
 TEST_F(SyncStorePgTest, ALinkAndItsQueuedCreationCommitTogetherOrNotAtAll) {
-  TaskLink pending = Link("1700000000050", "");
-  pending.state = LinkState::kPendingCreate;
-  OutboxWrite create;
-  create.kind = OutboxKind::kCreateTask;
-  create.target_side = Side::kCrm;
-  create.origin_side = Side::kProjects;
-  create.accept_time = kNow;
+  const TaskLink pending = PendingCreate("1700000000050");
+  const OutboxWrite create = CrmCreation();
   const CanonicalTask canonical = {{Field::kTitle, State(std::string("Move invoices"), 1, At(2))}};
   auto linked =
       store_->CreateLinkAndQueue(pending, canonical, create, kNow, absl::InfiniteFuture());
