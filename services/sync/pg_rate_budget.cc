@@ -68,18 +68,19 @@ absl::StatusOr<RatePermit> PgRateBudget::Acquire(absl::string_view grant_key, Si
   absl::BitGen random;
   while (true) {
     const absl::Time now = clock_.Now();
-    // The deadline is on the caller's clock; the pool's is the wall clock.
-    absl::StatusOr<Attempt> attempt = Take(grant_key, side, absl::Now() + (deadline - now));
-    if (waiting && (!attempt.ok() || attempt->permit.has_value() || now >= deadline)) {
-      metrics_.WaitEnded(side, clock_.Now() - started);
-    }
-    if (!attempt.ok()) return attempt.status();
-    if (attempt->permit.has_value()) return *std::move(attempt->permit);
     if (now >= deadline) {
+      if (waiting) metrics_.WaitEnded(side, now - started);
       return absl::DeadlineExceededError(absl::StrCat("the ", SideDisplayName(side),
                                                       " rate budget of grant ", grant_key,
                                                       " stayed spent until the deadline"));
     }
+    // The deadline is on the caller's clock; the pool's is the wall clock.
+    absl::StatusOr<Attempt> attempt = Take(grant_key, side, absl::Now() + (deadline - now));
+    if (waiting && (!attempt.ok() || attempt->permit.has_value())) {
+      metrics_.WaitEnded(side, clock_.Now() - started);
+    }
+    if (!attempt.ok()) return attempt.status();
+    if (attempt->permit.has_value()) return *std::move(attempt->permit);
     if (!waiting) metrics_.WaitBegan(side);
     waiting = true;
     // Release by another replica is seen only by looking again; a Projects slot frees itself at

@@ -1,6 +1,7 @@
 // The rate budget on a real PostgreSQL, with two budgets on one database standing for two sync
 // replicas.
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -31,6 +32,33 @@ bool WaitUntil(const std::function<bool()>& condition) {
   }
   return true;
 }
+
+// An Acquire on its own thread, as a delivery worker's would be, on a fake clock.
+class Waiter {
+ public:
+  Waiter(RateBudget& budget, Side side, FakeClock& clock, absl::Time deadline)
+      : clock_(clock), deadline_(deadline), thread_([this, &budget, side] {
+          result_ = budget.Acquire(kGrant, side, deadline_);
+          done_ = true;
+        }) {}
+
+  // What Acquire returned. When it has not returned within a bounded wait, the clock is moved to
+  // its deadline so that the thread ends, and the result is INTERNAL.
+  absl::StatusOr<RatePermit> Result() {
+    const bool returned = WaitUntil([&] { return done_.load(); });
+    if (!returned) clock_.Set(deadline_);
+    thread_.join();
+    if (!returned) return absl::InternalError("Acquire did not return in time");
+    return result_;
+  }
+
+ private:
+  FakeClock& clock_;
+  const absl::Time deadline_;
+  std::atomic<bool> done_ = false;
+  absl::StatusOr<RatePermit> result_ = absl::UnknownError("not run");
+  std::thread thread_;
+};
 
 class RateBudgetTest : public ::testing::Test {
  protected:
@@ -167,12 +195,10 @@ TEST_F(RateBudgetTest, AWaitingProjectsCallGoesWhenTheMinuteRolls) {
   PgRateBudget second(*replica_, clock, options_, metrics_);
   ASSERT_EQ(TakeAll(first, Side::kProjects), 2);
 
-  absl::StatusOr<RatePermit> waited = absl::UnknownError("not run");
-  std::thread waiter(
-      [&] { waited = second.Acquire(kGrant, Side::kProjects, kStart + absl::Minutes(5)); });
-  ASSERT_TRUE(WaitUntil([&] { return Waits(Side::kProjects) == 1; }));
+  Waiter waiter(second, Side::kProjects, clock, kStart + absl::Minutes(5));
+  EXPECT_TRUE(WaitUntil([&] { return Waits(Side::kProjects) == 1; }));
   clock.Advance(absl::Minutes(1));
-  waiter.join();
+  const absl::StatusOr<RatePermit> waited = waiter.Result();
   ASSERT_TRUE(waited.ok()) << waited.status();
   EXPECT_EQ(waited->expires, kStart + absl::Minutes(2));
 }
@@ -206,12 +232,10 @@ TEST_F(RateBudgetTest, AWaitingCrmCallGoesWhenAnotherReplicaReleases) {
     held.push_back(**permit);
   }
 
-  absl::StatusOr<RatePermit> waited = absl::UnknownError("not run");
-  std::thread waiter(
-      [&] { waited = second.Acquire(kGrant, Side::kCrm, kStart + absl::Seconds(5)); });
-  ASSERT_TRUE(WaitUntil([&] { return Waits(Side::kCrm) == 1; }));
-  ASSERT_TRUE(first.Release(held[0]).ok());
-  waiter.join();
+  Waiter waiter(second, Side::kCrm, clock, kStart + absl::Seconds(5));
+  EXPECT_TRUE(WaitUntil([&] { return Waits(Side::kCrm) == 1; }));
+  EXPECT_TRUE(first.Release(held[0]).ok());
+  const absl::StatusOr<RatePermit> waited = waiter.Result();
   ASSERT_TRUE(waited.ok()) << waited.status();
   EXPECT_EQ(waited->expires, kStart + options_.crm_lease);
 }
@@ -227,12 +251,10 @@ TEST_F(RateBudgetTest, ADeadlinePassingWhileWaitingHoldsNothing) {
     held.push_back(**permit);
   }
 
-  absl::StatusOr<RatePermit> waited = absl::UnknownError("not run");
-  std::thread waiter(
-      [&] { waited = second.Acquire(kGrant, Side::kCrm, kStart + absl::Seconds(5)); });
-  ASSERT_TRUE(WaitUntil([&] { return Waits(Side::kCrm) == 1; }));
+  Waiter waiter(second, Side::kCrm, clock, kStart + absl::Seconds(5));
+  EXPECT_TRUE(WaitUntil([&] { return Waits(Side::kCrm) == 1; }));
   clock.Advance(absl::Seconds(6));
-  waiter.join();
+  const absl::StatusOr<RatePermit> waited = waiter.Result();
   EXPECT_EQ(waited.status().code(), absl::StatusCode::kDeadlineExceeded) << waited.status();
   EXPECT_EQ(metrics_.wait_seconds.Add({{"side", "crm"}}, prometheus::Histogram::BucketBoundaries{})
                 .Collect()
