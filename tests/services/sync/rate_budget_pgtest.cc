@@ -13,8 +13,8 @@
 #include "gtest/gtest.h"
 #include "libs/common/clock.h"
 #include "prometheus/registry.h"
-#include "services/sync/pg_rate_budget.h"
 #include "services/sync/rate_budget.h"
+#include "services/sync/store/pg_rate_budget.h"
 #include "tests/services/sync/test_pool.h"
 
 namespace crmsync::sync {

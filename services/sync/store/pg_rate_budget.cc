@@ -1,4 +1,4 @@
-#include "services/sync/pg_rate_budget.h"
+#include "services/sync/store/pg_rate_budget.h"
 
 #include <algorithm>
 #include <pqxx/pqxx>

@@ -4,8 +4,8 @@
 // advisory lock of the grant and side, so replicas never count the same free slot twice; nothing
 // is held while a caller waits. Times are the caller's Clock; replicas' clocks are assumed close
 // compared with a minute.
-#ifndef CRMSYNC_SERVICES_SYNC_PG_RATE_BUDGET_H_
-#define CRMSYNC_SERVICES_SYNC_PG_RATE_BUDGET_H_
+#ifndef CRMSYNC_SERVICES_SYNC_STORE_PG_RATE_BUDGET_H_
+#define CRMSYNC_SERVICES_SYNC_STORE_PG_RATE_BUDGET_H_
 
 #include "libs/common/clock.h"
 #include "libs/pg/pool.h"
@@ -43,4 +43,4 @@ class PgRateBudget : public RateBudget {
 
 }  // namespace crmsync::sync
 
-#endif  // CRMSYNC_SERVICES_SYNC_PG_RATE_BUDGET_H_
+#endif  // CRMSYNC_SERVICES_SYNC_STORE_PG_RATE_BUDGET_H_
