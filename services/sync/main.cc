@@ -7,6 +7,7 @@
 #include "libs/grpc_server/runtime.h"
 #include "libs/http/http_client.h"
 #include "libs/work_queue/pg_work_queue.h"
+#include "services/sync/delivery.h"
 #include "services/sync/failure_relay.h"
 #include "services/sync/mapping_reads.h"
 #include "services/sync/metrics.h"
@@ -14,8 +15,10 @@
 #include "services/sync/pipeline.h"
 #include "services/sync/projects_reads.h"
 #include "services/sync/schema.h"
+#include "services/sync/store/pg_delivery_store.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/sync_server.h"
+#include "services/sync/zoho_writes.h"
 
 ABSL_FLAG(std::string, mapping_address, "",
           "host:port of crmsync-mapping, which gives the portals' settings and user links; "
@@ -36,6 +39,14 @@ ABSL_FLAG(std::string, notify_address, "",
           "the change; empty: failures stay queued.");
 ABSL_FLAG(std::string, notify_caller_token, "",
           "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
+ABSL_FLAG(int, delivery_workers, 2,
+          "Workers delivering the outbox's writes to Zoho (each handles one task's writes at a "
+          "time); 0: none. Needs --auth_address and --mapping_address.");
+ABSL_FLAG(absl::Duration, delivery_lease, absl::Minutes(2),
+          "Lease of a delivery worker on the writes it claimed: a worker that dies holds them this "
+          "long. Must exceed eight --zoho_timeout (the longest a task's writes can take).");
+ABSL_FLAG(absl::Duration, delivery_poll, absl::Milliseconds(100),
+          "How often an idle delivery worker looks for due writes.");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1),
           "How often the failure relay looks for failures to hand to notify when none is due.");
 
@@ -95,6 +106,21 @@ int main(int argc, char** argv) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--relay_interval: must be positive"));
   }
+  if (absl::GetFlag(FLAGS_delivery_workers) < 0) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--delivery_workers: must not be negative"));
+  }
+  // Each unit of a task's writes is at most a create, an update per side and a 401's retry of
+  // each, and a few comments: eight calls.
+  const absl::Duration delivery_bound = 8 * absl::GetFlag(FLAGS_zoho_timeout);
+  if (absl::GetFlag(FLAGS_delivery_lease) <= delivery_bound) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--delivery_lease: must exceed eight --zoho_timeout"));
+  }
+  if (absl::GetFlag(FLAGS_delivery_poll) <= absl::ZeroDuration()) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--delivery_poll: must be positive"));
+  }
   auto retention = crmsync::work_queue::QueueRetentionFromFlags();
   if (!retention.ok()) return crmsync::ExitWithUsageError(retention.status());
 
@@ -130,8 +156,9 @@ int main(int argc, char** argv) {
 
   crmsync::work_queue::Metrics queue_metrics(rt.registry());
   rt.AddBackgroundTask("queue-maintenance", [&](const absl::Notification& stop) {
-    crmsync::work_queue::Maintain(rt.pool(), clock, queue_metrics,
-                                  {.queues = {kFailureRelayQueue}, .retention = *retention}, stop);
+    crmsync::work_queue::Maintain(
+        rt.pool(), clock, queue_metrics,
+        {.queues = {kFailureRelayQueue, kOutboxQueue}, .retention = *retention}, stop);
   });
   std::unique_ptr<NotifyNotifier> notifier;
   std::unique_ptr<FailureRelay> relay;
@@ -159,6 +186,46 @@ int main(int argc, char** argv) {
                          [&](const absl::Notification& stop) { relay_worker->Run(stop); });
   } else {
     crmsync::LogWarning("no --notify_address: recorded failures stay queued");
+  }
+
+  std::unique_ptr<AuthTokens> tokens;
+  std::unique_ptr<ZohoDeliveryWrites> writes;
+  PgDeliveryStore delivery_store(rt.pool());
+  std::unique_ptr<Delivery> delivery;
+  std::unique_ptr<crmsync::work_queue::PgWorkQueue> outbox;
+  std::vector<std::unique_ptr<crmsync::work_queue::Worker>> delivery_workers;
+  if (absl::GetFlag(FLAGS_delivery_workers) > 0 && mapping && zoho) {
+    tokens = std::make_unique<AuthTokens>(absl::GetFlag(FLAGS_auth_address),
+                                          absl::GetFlag(FLAGS_auth_caller_token));
+    writes = std::make_unique<ZohoDeliveryWrites>(*tokens, curl,
+                                                  absl::GetFlag(FLAGS_projects_api_url), metrics);
+    delivery = std::make_unique<Delivery>(delivery_store, *portals, *writes, clock, metrics);
+    // About eight hours of retries (backoff capped at 10 minutes) before a write is DEAD.
+    outbox = std::make_unique<crmsync::work_queue::PgWorkQueue>(
+        rt.pool(), kOutboxQueue, clock,
+        crmsync::work_queue::RetryPolicy{50, {absl::Seconds(1), absl::Minutes(10), 2.0}},
+        queue_metrics, PgDeliveryStore::OutboxHooks([&](const crmsync::work_queue::Claim& claim) {
+          return delivery->TakeFailure(claim);
+        }));
+    for (int i = 0; i < absl::GetFlag(FLAGS_delivery_workers); ++i) {
+      delivery_workers.push_back(std::make_unique<crmsync::work_queue::Worker>(
+          *outbox,
+          [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
+            return delivery->Deliver(unit, stop);
+          },
+          crmsync::work_queue::WorkerOptions{.batch = 4,
+                                             .group_limit = 50,
+                                             .lease = absl::GetFlag(FLAGS_delivery_lease),
+                                             .item_bound = delivery_bound,
+                                             .idle_poll = absl::GetFlag(FLAGS_delivery_poll)}));
+      crmsync::work_queue::Worker& worker = *delivery_workers.back();
+      rt.AddBackgroundTask(absl::StrCat("delivery-", i),
+                           [&worker](const absl::Notification& stop) { worker.Run(stop); });
+    }
+  } else {
+    crmsync::LogWarning(
+        "no delivery workers (--delivery_workers, --auth_address, --mapping_address): the "
+        "outbox's writes stay queued");
   }
 
   ChangePipeline pipeline(store, *portals, *users, *projects, clock, metrics);

@@ -308,11 +308,9 @@ grpc::Status SyncServer::ListFailures(grpc::ServerContext* context,
     query.task_id = request->task().task_id();
   }
   if (request->reason() != v1::FAILURE_REASON_UNSPECIFIED) {
-    // Delivery failures (reasons 7..9) are not recorded yet, so they list nothing.
     if (!v1::FailureReason_IsValid(request->reason())) {
       return ToGrpcStatus(Invalid("reason", "not a FailureReason"));
     }
-    if (request->reason() > v1::FAILURE_REASON_TASK_NOT_LINKED) return grpc::Status::OK;
     query.reason = static_cast<FailureReason>(request->reason());
   }
   if (request->page_size() < 0) return ToGrpcStatus(Invalid("page_size", "must not be negative"));

@@ -1,0 +1,128 @@
+// Delivery of the outbox (outbox.h) to Zoho: the handler of the kOutboxQueue worker. A unit is
+// the claimed pending writes of one task, handled in the order they were queued:
+//  - CREATE_TASK creates the CRM task of a PENDING_CREATE link, attached to its account or deal,
+//    and the link turns ACTIVE with its id (fenced by the claim);
+//  - UPDATE_TASK writes the fields' canonical values as recorded now, translated to the target
+//    side's vocabulary; all UPDATE_TASK writes of the unit to one side become one Zoho write;
+//  - writes to CRM of a link whose CRM task does not exist yet wait for it, without spending an
+//    attempt while the create is being retried in the same unit.
+// A transient failure (429, 5xx, timeout) is retried after the server's Retry-After at least; a
+// refusal (another 4xx, a rejected record, a value the portal's maps cannot write) or a BROKEN
+// grant ends the write: its failure is recorded by the queue's hook (pg_delivery_store.h) with
+// the item DEAD, the canonical state is unchanged and the task's other writes go on.
+#ifndef CRMSYNC_SERVICES_SYNC_DELIVERY_H_
+#define CRMSYNC_SERVICES_SYNC_DELIVERY_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "libs/common/clock.h"
+#include "libs/work_queue/work_queue.h"
+#include "libs/zoho/crm_codec.h"
+#include "libs/zoho/projects_codec.h"
+#include "services/sync/metrics.h"
+#include "services/sync/outbox.h"
+#include "services/sync/reads.h"
+#include "services/sync/store/delivery_store.h"
+
+namespace crmsync::sync {
+
+// How one write to Zoho ended.
+struct WriteResult {
+  enum class Kind {
+    kDone,
+    kTransient,    // 429, 5xx, a timeout, auth unreachable: try again later
+    kRefused,      // Zoho will not take it as it is
+    kGrantBroken,  // the portal's grant of the side is BROKEN: an admin must register a new one
+  };
+  Kind kind = Kind::kDone;
+  // Why, for a failure: Zoho's code and message, never a secret.
+  std::string error;
+  // The server's Retry-After, when it gave one.
+  std::optional<absl::Duration> retry_after;
+  // A create: the new record's id.
+  std::string id;
+};
+
+// The writes delivery makes on Zoho with the portal's grant of the side written.
+// ZohoDeliveryWrites (zoho_writes.h) in production.
+class ZohoWrites {
+ public:
+  virtual ~ZohoWrites() = default;
+  // Updates the CRM task `task.id`.
+  virtual WriteResult UpdateCrmTask(const std::string& portal_id,
+                                    const zoho::CrmTaskWrite& task) = 0;
+  // Creates a CRM task; the result's id is the new task's.
+  virtual WriteResult CreateCrmTask(const std::string& portal_id,
+                                    const zoho::CrmTaskWrite& task) = 0;
+  virtual WriteResult UpdateProjectsTask(const std::string& portal_id,
+                                         const std::string& project_id, const std::string& task_id,
+                                         const zoho::ProjectsTaskWrite& task) = 0;
+};
+
+// The CRM write of `fields` of `task` as recorded (fields without a canonical value are left
+// out). NOT_FOUND when the portal's value maps have no CRM value for a priority or status.
+absl::StatusOr<zoho::CrmTaskWrite> CrmWriteOf(const CanonicalTask& task,
+                                              const std::vector<Field>& fields,
+                                              const ValueMaps& maps);
+// The same for Projects. A status is not written: Projects sets one by its status id, which
+// crmsync does not read.
+absl::StatusOr<zoho::ProjectsTaskWrite> ProjectsWriteOf(const CanonicalTask& task,
+                                                        const std::vector<Field>& fields,
+                                                        const ValueMaps& maps);
+
+struct DeliveryOptions {
+  // How long the writes to CRM of a task whose CRM task is still being created wait, when the
+  // create's retry gave no Retry-After.
+  absl::Duration create_wait = absl::Seconds(5);
+};
+
+class Delivery {
+ public:
+  // All references must outlive the delivery.
+  Delivery(DeliveryStore& store, PortalSettingsSource& portals, ZohoWrites& zoho,
+           const Clock& clock, SyncMetrics& metrics, DeliveryOptions options = {});
+
+  // The queue's handler: delivers the unit's writes; one outcome per claim, in `unit`'s order.
+  std::vector<work_queue::Outcome> Deliver(const std::vector<work_queue::Claim>& unit,
+                                           const absl::Notification& stop);
+
+  // The failure Deliver gave `claim` when it refused it, once (PgDeliveryStore::OutboxHooks).
+  std::optional<DeliveryFailure> TakeFailure(const work_queue::Claim& claim);
+
+ private:
+  struct Item {
+    const work_queue::Claim* claim;
+    OutboxWrite write;
+    work_queue::Outcome* outcome;
+  };
+
+  // The outcome of `result` for every item of `items`, counted; a refusal's failure is kept for
+  // the hook.
+  void Resolve(const std::vector<Item*>& items, const WriteResult& result, const StoredTask& task,
+               const std::string& what);
+  void Count(const Item& item, absl::string_view result);
+  WriteResult Create(const StoredTask& task, const ValueMaps& maps);
+  WriteResult Update(const StoredTask& task, Side target, const std::vector<Field>& fields,
+                     const ValueMaps& maps);
+
+  DeliveryStore& store_;
+  PortalSettingsSource& portals_;
+  ZohoWrites& zoho_;
+  const Clock& clock_;
+  SyncMetrics& metrics_;
+  const DeliveryOptions options_;
+  absl::Mutex mutex_;
+  std::map<int64_t, DeliveryFailure> failures_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace crmsync::sync
+
+#endif  // CRMSYNC_SERVICES_SYNC_DELIVERY_H_

@@ -1,0 +1,178 @@
+#include "services/sync/zoho_writes.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "libs/grpc_server/status.h"
+#include "libs/http/retry.h"
+#include "libs/zoho/crm_client.h"
+#include "libs/zoho/projects_client.h"
+
+namespace crmsync::sync {
+namespace {
+
+// A mint at the accounts server is the slowest answer auth gives.
+constexpr absl::Duration kAuthTimeout = absl::Seconds(30);
+
+// Counts each call of one write and keeps the Retry-After of the last reply that had one.
+class ObservedHttp : public http::HttpClient {
+ public:
+  ObservedHttp(http::HttpClient& inner, SyncMetrics& metrics, Side side)
+      : inner_(inner), metrics_(metrics), side_(side) {}
+
+  absl::StatusOr<http::Response> Send(const http::Request& request) override {
+    absl::StatusOr<http::Response> response = inner_.Send(request);
+    if (!response.ok()) {
+      metrics_.ZohoCall(side_, "error");
+      return response;
+    }
+    const int status = response->status;
+    metrics_.ZohoCall(side_, status < 400    ? "ok"
+                             : status == 401 ? "401"
+                             : status == 429 ? "429"
+                             : status >= 500 ? "5xx"
+                                             : "4xx");
+    if (auto header = response->Header("Retry-After")) {
+      retry_after_ = http::ParseRetryAfter(*header, absl::Now());
+    }
+    return response;
+  }
+
+  std::optional<absl::Duration> retry_after() const { return retry_after_; }
+
+ private:
+  http::HttpClient& inner_;
+  SyncMetrics& metrics_;
+  const Side side_;
+  std::optional<absl::Duration> retry_after_;
+};
+
+WriteResult Failed(WriteResult::Kind kind, std::string error,
+                   std::optional<absl::Duration> retry_after = std::nullopt) {
+  return {kind, std::move(error), retry_after, ""};
+}
+
+// Zoho's answer to a write: throttling, a server error or no answer pass; the rest is final.
+WriteResult FromZoho(const absl::Status& status, std::optional<absl::Duration> retry_after) {
+  std::string error(status.message());
+  if (absl::IsResourceExhausted(status) || absl::IsUnavailable(status) ||
+      absl::IsDeadlineExceeded(status) || absl::IsUnauthenticated(status) ||
+      absl::IsUnknown(status) || absl::IsAborted(status)) {
+    return Failed(WriteResult::Kind::kTransient, std::move(error), retry_after);
+  }
+  return Failed(WriteResult::Kind::kRefused, std::move(error));
+}
+
+WriteResult FromToken(Side side, const absl::Status& status) {
+  if (absl::IsFailedPrecondition(status)) {
+    return Failed(WriteResult::Kind::kGrantBroken, std::string(status.message()));
+  }
+  return Failed(WriteResult::Kind::kTransient,
+                absl::StrCat("no token of the portal's Zoho ", SideDisplayName(side),
+                             " grant: ", status.message()));
+}
+
+// The one record of a CRM write: its id, or its refusal.
+absl::StatusOr<std::string> OneRecord(absl::StatusOr<std::vector<zoho::CrmRecordResult>> results) {
+  if (!results.ok()) return results.status();
+  if (results->size() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CRM answered ", results->size(), " results for one record"));
+  }
+  const zoho::CrmRecordResult& result = results->front();
+  if (result.code != "SUCCESS") {
+    std::string what = result.code;
+    if (result.field) absl::StrAppend(&what, " (", *result.field, ")");
+    if (!result.message.empty()) absl::StrAppend(&what, ": ", result.message);
+    return absl::InvalidArgumentError(what);
+  }
+  return result.id.value_or("");
+}
+
+}  // namespace
+
+AuthTokens::AuthTokens(const std::string& auth_address, std::string caller_token)
+    : auth_(auth::v1::AuthService::NewStub(
+          grpc::CreateChannel(auth_address, grpc::InsecureChannelCredentials()))),
+      caller_token_(std::move(caller_token)) {}
+
+absl::StatusOr<ZohoToken> AuthTokens::Token(absl::string_view portal_id, Side side,
+                                            absl::string_view rejected) {
+  auth::v1::GetAccessTokenRequest request;
+  request.set_portal_id(std::string(portal_id));
+  if (side == Side::kCrm) {
+    request.set_side(common::v1::SIDE_CRM);
+    for (const char* scope : kCrmWriteScopes) request.add_scopes(scope);
+  } else {
+    request.set_side(common::v1::SIDE_PROJECTS);
+    for (const char* scope : kProjectsWriteScopes) request.add_scopes(scope);
+  }
+  request.set_rejected_access_token(std::string(rejected));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kAuthTimeout));
+  if (!caller_token_.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
+  }
+  auth::v1::GetAccessTokenResponse response;
+  const absl::Status status = FromGrpcStatus(auth_->GetAccessToken(&context, request, &response));
+  if (!status.ok()) return status;
+  return ZohoToken{response.access_token(), response.api_domain()};
+}
+
+ZohoDeliveryWrites::ZohoDeliveryWrites(TokenSource& tokens, http::HttpClient& http,
+                                       std::string projects_base_url, SyncMetrics& metrics)
+    : tokens_(tokens),
+      http_(http),
+      projects_base_url_(std::move(projects_base_url)),
+      metrics_(metrics) {}
+
+WriteResult ZohoDeliveryWrites::Write(
+    const std::string& portal_id, Side side,
+    const std::function<absl::StatusOr<std::string>(http::HttpClient&, const ZohoToken&)>& write) {
+  ObservedHttp http(http_, metrics_, side);
+  absl::StatusOr<ZohoToken> token = tokens_.Token(portal_id, side, "");
+  if (!token.ok()) return FromToken(side, token.status());
+  absl::StatusOr<std::string> written = write(http, *token);
+  if (absl::IsUnauthenticated(written.status())) {
+    token = tokens_.Token(portal_id, side, token->access_token);
+    if (!token.ok()) return FromToken(side, token.status());
+    written = write(http, *token);
+  }
+  if (!written.ok()) return FromZoho(written.status(), http.retry_after());
+  return {WriteResult::Kind::kDone, "", std::nullopt, *std::move(written)};
+}
+
+WriteResult ZohoDeliveryWrites::UpdateCrmTask(const std::string& portal_id,
+                                              const zoho::CrmTaskWrite& task) {
+  return Write(portal_id, Side::kCrm, [&](http::HttpClient& http, const ZohoToken& token) {
+    zoho::CrmClient crm(http, token.api_domain);
+    return OneRecord(crm.UpdateTasks(token.access_token, {task}));
+  });
+}
+
+WriteResult ZohoDeliveryWrites::CreateCrmTask(const std::string& portal_id,
+                                              const zoho::CrmTaskWrite& task) {
+  return Write(portal_id, Side::kCrm, [&](http::HttpClient& http, const ZohoToken& token) {
+    zoho::CrmClient crm(http, token.api_domain);
+    return OneRecord(crm.CreateTasks(token.access_token, {task}));
+  });
+}
+
+WriteResult ZohoDeliveryWrites::UpdateProjectsTask(const std::string& portal_id,
+                                                   const std::string& project_id,
+                                                   const std::string& task_id,
+                                                   const zoho::ProjectsTaskWrite& task) {
+  return Write(portal_id, Side::kProjects,
+               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+                 zoho::ProjectsClient projects(http, projects_base_url_);
+                 auto updated =
+                     projects.UpdateTask(token.access_token, portal_id, project_id, task_id, task);
+                 if (!updated.ok()) return updated.status();
+                 return updated->id;
+               });
+}
+
+}  // namespace crmsync::sync
