@@ -84,7 +84,7 @@ class DeliveryTest : public ::testing::Test {
     delivery_ = std::make_unique<Delivery>(*delivery_store_, portals_, *writes_, clock_, metrics_);
     queue_ = std::make_unique<work_queue::PgWorkQueue>(
         *db_.pool, kOutboxQueue, clock_,
-        work_queue::RetryPolicy{5, {absl::Seconds(1), absl::Minutes(1), 2.0}}, queue_metrics_,
+        work_queue::RetryPolicy{5, {absl::Milliseconds(10), absl::Minutes(1), 2.0}}, queue_metrics_,
         PgDeliveryStore::OutboxHooks(
             [this](const work_queue::Claim& claim) { return delivery_->TakeFailure(claim); }));
     worker_ = std::make_unique<work_queue::Worker>(
