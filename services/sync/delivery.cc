@@ -45,7 +45,27 @@ WriteResult Refused(std::string error) {
   return {WriteResult::Kind::kRefused, std::move(error), std::nullopt, ""};
 }
 
+WriteResult Transient(absl::string_view error) {
+  return {WriteResult::Kind::kTransient, std::string(error), std::nullopt, ""};
+}
+
+WriteResult Written(std::string id) {
+  return {WriteResult::Kind::kDone, "", std::nullopt, std::move(id)};
+}
+
 }  // namespace
+
+std::string CopyMarker(int64_t copy_id) {
+  // Invisible separator, the id in base 4 as zero-width space / non-joiner / joiner / word
+  // joiner, invisible separator: framed, so one copy's marker is never part of another's.
+  static constexpr const char* kDigits[] = {"\u200b", "\u200c", "\u200d", "\u2060"};
+  std::string digits;
+  do {
+    digits.insert(0, kDigits[copy_id % 4]);
+    copy_id /= 4;
+  } while (copy_id > 0);
+  return absl::StrCat("\u2063", digits, "\u2063");
+}
 
 absl::StatusOr<zoho::CrmTaskWrite> CrmWriteOf(const CanonicalTask& task,
                                               const std::vector<Field>& fields,
@@ -189,13 +209,60 @@ void Delivery::Resolve(const std::vector<Item*>& items, const WriteResult& resul
   }
 }
 
-WriteResult Delivery::Create(const StoredTask& task, const ValueMaps& maps) {
+WriteResult Delivery::Create(const StoredTask& task, const ValueMaps& maps,
+                             const work_queue::Claim& claim) {
   std::vector<Field> all(std::begin(kAllFields), std::end(kAllFields));
   absl::StatusOr<zoho::CrmTaskWrite> write = CrmWriteOf(task.canonical, all, maps);
   if (!write.ok()) return Refused(std::string(write.status().message()));
   write->what_id = task.link.crm_record_id;
   write->se_module = task.link.crm_module == CrmModule::kDeals ? "Deals" : "Accounts";
+  if (claim.attempt > 1) {
+    // Modified since the create was queued, less a margin for clocks.
+    WriteResult found =
+        zoho_.FindCrmTask(task.link.portal_id, task.link.crm_record_id, write->subject.value_or(""),
+                          claim.created - absl::Minutes(1));
+    if (found.kind != WriteResult::Kind::kDone || !found.id.empty()) return found;
+  }
   return zoho_.CreateCrmTask(task.link.portal_id, *write);
+}
+
+WriteResult Delivery::Comment(const StoredTask& task, const Item& item) {
+  absl::StatusOr<std::optional<CommentCopy>> copy = store_.ReadCopy(item.write.copy_id);
+  if (!copy.ok()) return Transient(copy.status().message());
+  const TaskLink& link = task.link;
+  const bool crm = item.write.target_side == Side::kCrm;
+  if (item.write.kind == OutboxKind::kDeleteComment) {
+    // A copy never written has nothing to delete.
+    if (!copy->has_value() || (*copy)->copy_comment_id.empty()) return Written("");
+    const std::string& id = (*copy)->copy_comment_id;
+    return crm ? zoho_.DeleteCrmNote(link.portal_id, id)
+               : zoho_.DeleteProjectsComment(link.portal_id, link.project_id, link.projects_task_id,
+                                             id);
+  }
+  // Written already, or its original deleted before it was: nothing to add.
+  if (!copy->has_value() || !(*copy)->copy_comment_id.empty() || (*copy)->deleted) {
+    return Written("");
+  }
+  const std::string marker = CopyMarker((*copy)->copy_id);
+  WriteResult written = Written("");
+  if (item.claim->attempt > 1) {
+    written = crm ? zoho_.FindCrmNote(link.portal_id, link.crm_task_id, marker)
+                  : zoho_.FindProjectsComment(link.portal_id, link.project_id,
+                                              link.projects_task_id, marker);
+    if (written.kind != WriteResult::Kind::kDone) return written;
+  }
+  if (written.id.empty()) {
+    const std::string content = absl::StrCat((*copy)->content, marker);
+    written = crm ? zoho_.AddCrmNote(link.portal_id, link.crm_task_id, content)
+                  : zoho_.AddProjectsComment(link.portal_id, link.project_id, link.projects_task_id,
+                                             content);
+    if (written.kind != WriteResult::Kind::kDone) return written;
+    if (options_.after_create) options_.after_create(item.write.kind);
+  }
+  absl::StatusOr<bool> recorded =
+      store_.SetCopyCommentId((*copy)->copy_id, written.id, *item.claim, clock_.Now());
+  if (!recorded.ok()) return Transient(recorded.status().message());
+  return written;
 }
 
 WriteResult Delivery::Update(const StoredTask& task, Side target, const std::vector<Field>& fields,
@@ -264,8 +331,9 @@ std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>
       Count(item, "dropped");
       continue;
     }
-    const WriteResult created = Create(task, maps);
+    const WriteResult created = Create(task, maps, *item.claim);
     if (created.kind == WriteResult::Kind::kDone) {
+      if (options_.after_create) options_.after_create(item.write.kind);
       absl::StatusOr<bool> activated =
           store_.ActivateLink(link_id, created.id, *item.claim, clock_.Now());
       if (!activated.ok()) {
@@ -284,6 +352,11 @@ std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>
     Resolve({&item}, created, task, "the new task");
   }
 
+  // Without the create in this unit (it is DEAD), waiting spends attempts, so the writes end.
+  const auto wait_for_crm_task = [&](Item& item) {
+    *item.outcome = crm_wait ? *crm_wait : QueueOutcome::Retry("the CRM task is not created yet");
+    Count(item, crm_wait ? "waiting" : "retry");
+  };
   for (Side target : {Side::kCrm, Side::kProjects}) {
     std::vector<Item*> updates;
     std::vector<Field> fields;
@@ -299,11 +372,7 @@ std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>
     if (updates.empty()) continue;
     if (stop.HasBeenNotified()) return outcomes;
     if (target == Side::kCrm && task.link.state == LinkState::kPendingCreate) {
-      for (Item* item : updates) {
-        *item->outcome =
-            crm_wait ? *crm_wait : QueueOutcome::Retry("the CRM task is not created yet");
-        Count(*item, crm_wait ? "waiting" : "retry");
-      }
+      for (Item* item : updates) wait_for_crm_task(*item);
       continue;
     }
     std::sort(fields.begin(), fields.end());
@@ -313,9 +382,14 @@ std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>
   for (Item& item : items) {
     if (item.write.kind == OutboxKind::kAddComment ||
         item.write.kind == OutboxKind::kDeleteComment) {
-      LogWarning("comment writes are not delivered yet", {{"key", item.claim->key}});
-      *item.outcome = QueueOutcome::Retry("comment writes are not delivered yet");
-      Count(item, "retry");
+      if (stop.HasBeenNotified()) return outcomes;
+      if (item.write.target_side == Side::kCrm && task.link.state == LinkState::kPendingCreate) {
+        wait_for_crm_task(item);
+        continue;
+      }
+      Resolve({&item}, Comment(task, item), task,
+              item.write.kind == OutboxKind::kAddComment ? "the copy of a comment"
+                                                         : "the deletion of a comment's copy");
     } else if (item.write.kind == OutboxKind::kUnspecified) {
       *item.outcome = QueueOutcome::Refused("an outbox write of no kind");
       Count(item, "refused");

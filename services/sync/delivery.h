@@ -4,8 +4,13 @@
 //    and the link turns ACTIVE with its id (fenced by the claim);
 //  - UPDATE_TASK writes the fields' canonical values as recorded now, translated to the target
 //    side's vocabulary; all UPDATE_TASK writes of the unit to one side become one Zoho write;
+//  - ADD_COMMENT writes the copy of a comment (comment_copies) on the other side (CRM: a note of
+//    the task), its id recorded fenced by the claim; DELETE_COMMENT deletes the copy;
 //  - writes to CRM of a link whose CRM task does not exist yet wait for it, without spending an
 //    attempt while the create is being retried in the same unit.
+// A create is made once on Zoho even when a process dies after Zoho took it and before its item
+// was completed: a copy carries a marker (CopyMarker) and a CRM task is found by its account or
+// deal and subject, looked for on Zoho by every attempt after the first.
 // A transient failure (429, 5xx, timeout) is retried after the server's Retry-After at least; a
 // refusal (another 4xx, a rejected record, a value the portal's maps cannot write) or a BROKEN
 // grant ends the write: its failure is recorded by the queue's hook (pg_delivery_store.h) with
@@ -14,6 +19,7 @@
 #define CRMSYNC_SERVICES_SYNC_DELIVERY_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -65,6 +71,29 @@ class ZohoWrites {
   virtual WriteResult UpdateProjectsTask(const std::string& portal_id,
                                          const std::string& project_id, const std::string& task_id,
                                          const zoho::ProjectsTaskWrite& task) = 0;
+  // The CRM task attached to `what_id` with `subject`, modified at or after `since`: the
+  // result's id, "" when there is none.
+  virtual WriteResult FindCrmTask(const std::string& portal_id, const std::string& what_id,
+                                  const std::string& subject, absl::Time since) = 0;
+  // Adds a note with `content` to the CRM task; the result's id is the note's.
+  virtual WriteResult AddCrmNote(const std::string& portal_id, const std::string& task_id,
+                                 const std::string& content) = 0;
+  // The note of the CRM task whose content contains `marker`: the result's id, "" when none.
+  virtual WriteResult FindCrmNote(const std::string& portal_id, const std::string& task_id,
+                                  const std::string& marker) = 0;
+  // Deletes a note; one already gone is done.
+  virtual WriteResult DeleteCrmNote(const std::string& portal_id, const std::string& note_id) = 0;
+  // The same for the comments of a Projects task.
+  virtual WriteResult AddProjectsComment(const std::string& portal_id,
+                                         const std::string& project_id, const std::string& task_id,
+                                         const std::string& content) = 0;
+  virtual WriteResult FindProjectsComment(const std::string& portal_id,
+                                          const std::string& project_id, const std::string& task_id,
+                                          const std::string& marker) = 0;
+  virtual WriteResult DeleteProjectsComment(const std::string& portal_id,
+                                            const std::string& project_id,
+                                            const std::string& task_id,
+                                            const std::string& comment_id) = 0;
 };
 
 // The CRM write of `fields` of `task` as recorded (fields without a canonical value are left
@@ -78,10 +107,17 @@ absl::StatusOr<zoho::ProjectsTaskWrite> ProjectsWriteOf(const CanonicalTask& tas
                                                         const std::vector<Field>& fields,
                                                         const ValueMaps& maps);
 
+// What crmsync puts at the end of the copy `copy_id` of a comment: zero-width characters, unseen
+// by people, that find the copy again when the outcome of its write was lost.
+std::string CopyMarker(int64_t copy_id);
+
 struct DeliveryOptions {
   // How long the writes to CRM of a task whose CRM task is still being created wait, when the
   // create's retry gave no Retry-After.
   absl::Duration create_wait = absl::Seconds(5);
+  // Called right after Zoho took a create (a CRM task, a note, a comment) and before anything
+  // of it is recorded: the crash tests stop the process there. Unset in production.
+  std::function<void(OutboxKind)> after_create;
 };
 
 class Delivery {
@@ -109,7 +145,10 @@ class Delivery {
   void Resolve(const std::vector<Item*>& items, const WriteResult& result, const StoredTask& task,
                const std::string& what);
   void Count(const Item& item, absl::string_view result);
-  WriteResult Create(const StoredTask& task, const ValueMaps& maps);
+  // A retried attempt (claim.attempt > 1) first looks on Zoho for what an earlier attempt may
+  // have written before its outcome was lost.
+  WriteResult Create(const StoredTask& task, const ValueMaps& maps, const work_queue::Claim& claim);
+  WriteResult Comment(const StoredTask& task, const Item& item);
   WriteResult Update(const StoredTask& task, Side target, const std::vector<Field>& fields,
                      const ValueMaps& maps);
 

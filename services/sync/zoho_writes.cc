@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/grpc_server/status.h"
 #include "libs/http/retry.h"
@@ -172,6 +173,106 @@ WriteResult ZohoDeliveryWrites::UpdateProjectsTask(const std::string& portal_id,
                      projects.UpdateTask(token.access_token, portal_id, project_id, task_id, task);
                  if (!updated.ok()) return updated.status();
                  return updated->id;
+               });
+}
+
+WriteResult ZohoDeliveryWrites::FindCrmTask(const std::string& portal_id,
+                                            const std::string& what_id, const std::string& subject,
+                                            absl::Time since) {
+  return Write(portal_id, Side::kCrm,
+               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+                 zoho::CrmClient crm(http, token.api_domain);
+                 for (int page = 1;; ++page) {
+                   auto tasks = crm.ListTasks(token.access_token, since, page);
+                   if (!tasks.ok()) return tasks.status();
+                   for (const zoho::CrmTask& task : tasks->records) {
+                     if (task.subject == subject && task.what_id && task.what_id->id == what_id) {
+                       return task.id;
+                     }
+                   }
+                   if (!tasks->more_records) return std::string();
+                 }
+               });
+}
+
+WriteResult ZohoDeliveryWrites::AddCrmNote(const std::string& portal_id, const std::string& task_id,
+                                           const std::string& content) {
+  return Write(portal_id, Side::kCrm,
+               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+                 zoho::CrmClient crm(http, token.api_domain);
+                 auto added = crm.AddTaskNote(token.access_token, task_id, std::nullopt, content);
+                 if (!added.ok()) return added.status();
+                 return OneRecord(std::vector<zoho::CrmRecordResult>{*added});
+               });
+}
+
+WriteResult ZohoDeliveryWrites::FindCrmNote(const std::string& portal_id,
+                                            const std::string& task_id, const std::string& marker) {
+  return Write(portal_id, Side::kCrm,
+               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+                 zoho::CrmClient crm(http, token.api_domain);
+                 auto notes = crm.ListTaskNotes(token.access_token, task_id);
+                 if (!notes.ok()) return notes.status();
+                 for (const zoho::CrmNote& note : *notes) {
+                   if (absl::StrContains(note.content, marker)) return note.id;
+                 }
+                 return std::string();
+               });
+}
+
+WriteResult ZohoDeliveryWrites::DeleteCrmNote(const std::string& portal_id,
+                                              const std::string& note_id) {
+  return Write(portal_id, Side::kCrm,
+               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+                 zoho::CrmClient crm(http, token.api_domain);
+                 const absl::Status deleted = crm.DeleteNote(token.access_token, note_id);
+                 if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
+                 return note_id;
+               });
+}
+
+WriteResult ZohoDeliveryWrites::AddProjectsComment(const std::string& portal_id,
+                                                   const std::string& project_id,
+                                                   const std::string& task_id,
+                                                   const std::string& content) {
+  return Write(portal_id, Side::kProjects,
+               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+                 zoho::ProjectsClient projects(http, projects_base_url_);
+                 auto added = projects.AddComment(token.access_token, portal_id, project_id,
+                                                  task_id, content);
+                 if (!added.ok()) return added.status();
+                 return added->id;
+               });
+}
+
+WriteResult ZohoDeliveryWrites::FindProjectsComment(const std::string& portal_id,
+                                                    const std::string& project_id,
+                                                    const std::string& task_id,
+                                                    const std::string& marker) {
+  return Write(portal_id, Side::kProjects,
+               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+                 zoho::ProjectsClient projects(http, projects_base_url_);
+                 auto comments =
+                     projects.ListComments(token.access_token, portal_id, project_id, task_id);
+                 if (!comments.ok()) return comments.status();
+                 for (const zoho::ProjectsComment& comment : *comments) {
+                   if (absl::StrContains(comment.content, marker)) return comment.id;
+                 }
+                 return std::string();
+               });
+}
+
+WriteResult ZohoDeliveryWrites::DeleteProjectsComment(const std::string& portal_id,
+                                                      const std::string& project_id,
+                                                      const std::string& task_id,
+                                                      const std::string& comment_id) {
+  return Write(portal_id, Side::kProjects,
+               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+                 zoho::ProjectsClient projects(http, projects_base_url_);
+                 const absl::Status deleted = projects.DeleteComment(
+                     token.access_token, portal_id, project_id, task_id, comment_id);
+                 if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
+                 return comment_id;
                });
 }
 

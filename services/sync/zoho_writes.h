@@ -68,6 +68,20 @@ class ZohoDeliveryWrites : public ZohoWrites {
   WriteResult UpdateProjectsTask(const std::string& portal_id, const std::string& project_id,
                                  const std::string& task_id,
                                  const zoho::ProjectsTaskWrite& task) override;
+  WriteResult FindCrmTask(const std::string& portal_id, const std::string& what_id,
+                          const std::string& subject, absl::Time since) override;
+  WriteResult AddCrmNote(const std::string& portal_id, const std::string& task_id,
+                         const std::string& content) override;
+  WriteResult FindCrmNote(const std::string& portal_id, const std::string& task_id,
+                          const std::string& marker) override;
+  WriteResult DeleteCrmNote(const std::string& portal_id, const std::string& note_id) override;
+  WriteResult AddProjectsComment(const std::string& portal_id, const std::string& project_id,
+                                 const std::string& task_id, const std::string& content) override;
+  WriteResult FindProjectsComment(const std::string& portal_id, const std::string& project_id,
+                                  const std::string& task_id, const std::string& marker) override;
+  WriteResult DeleteProjectsComment(const std::string& portal_id, const std::string& project_id,
+                                    const std::string& task_id,
+                                    const std::string& comment_id) override;
 
  private:
   // Runs `write` with a token of `side` (once more with a fresh one after a 401); `write` returns

@@ -1,6 +1,7 @@
 // What delivery of the outbox (services/sync/delivery.h) reads and writes in the sync database
-// besides the queue itself: the linked task as recorded now, and the PENDING_CREATE link turning
-// ACTIVE once its CRM task exists. PgDeliveryStore is the implementation.
+// besides the queue itself: the linked task as recorded now, the PENDING_CREATE link turning
+// ACTIVE once its CRM task exists, and the comment copies with the ids of the copies written.
+// PgDeliveryStore is the implementation.
 #ifndef CRMSYNC_SERVICES_SYNC_STORE_DELIVERY_STORE_H_
 #define CRMSYNC_SERVICES_SYNC_STORE_DELIVERY_STORE_H_
 
@@ -24,6 +25,20 @@ struct DeliveryFailure {
   std::optional<Field> field;
 };
 
+// A comment copy (comment_copies) as delivery needs it.
+struct CommentCopy {
+  int64_t copy_id = 0;
+  int64_t link_id = 0;
+  // The side of the original; the copy goes to the other one.
+  Side origin_side = Side::kUnspecified;
+  // The copy's text.
+  std::string content;
+  // The copy's id on the other side; "" until it was written.
+  std::string copy_comment_id;
+  // The original was deleted.
+  bool deleted = false;
+};
+
 class DeliveryStore {
  public:
   virtual ~DeliveryStore() = default;
@@ -37,6 +52,14 @@ class DeliveryStore {
   // link is not PENDING_CREATE any more or the claim was lost.
   virtual absl::StatusOr<bool> ActivateLink(int64_t link_id, const std::string& crm_task_id,
                                             const work_queue::Claim& claim, absl::Time now) = 0;
+
+  // The comment copy `copy_id`; nullopt when there is none.
+  virtual absl::StatusOr<std::optional<CommentCopy>> ReadCopy(int64_t copy_id) = 0;
+
+  // Records the id of the copy written on the other side, only while `claim` still holds its
+  // outbox item; false (nothing changed) when the claim was lost.
+  virtual absl::StatusOr<bool> SetCopyCommentId(int64_t copy_id, const std::string& comment_id,
+                                                const work_queue::Claim& claim, absl::Time now) = 0;
 };
 
 }  // namespace crmsync::sync

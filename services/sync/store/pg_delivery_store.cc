@@ -77,6 +77,32 @@ absl::StatusOr<bool> PgDeliveryStore::ActivateLink(int64_t link_id, const std::s
   });
 }
 
+absl::StatusOr<std::optional<CommentCopy>> PgDeliveryStore::ReadCopy(int64_t copy_id) {
+  using Result = std::optional<CommentCopy>;
+  return pool_.TransactValue<Result>([&](Tx& tx) -> absl::StatusOr<Result> {
+    const auto rows = tx.exec_prepared("comment_copy", copy_id);
+    if (rows.empty()) return std::nullopt;
+    const pqxx::row& row = rows[0];
+    return CommentCopy{row["copy_id"].as<int64_t>(),
+                       row["link_id"].as<int64_t>(),
+                       SideFromKey(row["origin_side"].as<std::string>()),
+                       row["content"].as<std::string>(),
+                       row["copy_comment_id"].as<std::string>(),
+                       row["deleted"].as<bool>()};
+  });
+}
+
+absl::StatusOr<bool> PgDeliveryStore::SetCopyCommentId(int64_t copy_id,
+                                                       const std::string& comment_id,
+                                                       const work_queue::Claim& claim,
+                                                       absl::Time now) {
+  return pool_.TransactValue<bool>([&](Tx& tx) -> absl::StatusOr<bool> {
+    return !tx.exec_prepared("set_copy_comment_id", copy_id, comment_id, Micros(now), claim.item_id,
+                             claim.fence)
+                .empty();
+  });
+}
+
 work_queue::PgHooks PgDeliveryStore::OutboxHooks(DeliveryFailureOf failure_of) {
   work_queue::PgHooks hooks;
   hooks.on_complete = [failure_of = std::move(failure_of)](Tx& tx, const work_queue::Claim& claim,

@@ -28,6 +28,9 @@ class PgDeliveryStore : public DeliveryStore {
   absl::StatusOr<std::optional<StoredTask>> ReadLinked(int64_t link_id) override;
   absl::StatusOr<bool> ActivateLink(int64_t link_id, const std::string& crm_task_id,
                                     const work_queue::Claim& claim, absl::Time now) override;
+  absl::StatusOr<std::optional<CommentCopy>> ReadCopy(int64_t copy_id) override;
+  absl::StatusOr<bool> SetCopyCommentId(int64_t copy_id, const std::string& comment_id,
+                                        const work_queue::Claim& claim, absl::Time now) override;
 
   // The hooks of the kOutboxQueue PgWorkQueue: each completion records the task's latest
   // delivery to the target side; a DEAD item records its failure (`failure_of`, else

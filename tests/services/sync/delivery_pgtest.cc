@@ -63,6 +63,8 @@ class DeliveryTest : public ::testing::Test {
     ASSERT_NE(auth_.channel, nullptr);
 
     portal_ = Control("/_sim/projects/portals", {{"name", "acme"}})["id_string"];
+    // The grant's owner is a user of the portal, as in Zoho (the comments they add name them).
+    Control("/_sim/projects/portals/" + portal_ + "/users", {{"name", "Admin"}, {"email", kAdmin}});
     refresh_token_ = *sim_->SeedGrant(kClientId, kClientSecret, kAdmin);
     RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.tasks.ALL", "ZohoCRM.modules.notes.ALL"});
     RegisterGrant(common::v1::SIDE_PROJECTS, {"ZohoProjects.tasks.ALL"});
@@ -179,6 +181,48 @@ class DeliveryTest : public ::testing::Test {
       return absl::OkStatus();
     });
     ASSERT_TRUE(status.ok()) << status;
+  }
+
+  // A comment accepted from `origin` on the linked task: its comment_copies row and its outbox
+  // write; returns the copy id.
+  int64_t Comment(int64_t link_id, Side origin, const std::string& content) {
+    auto copy = db_.pool->TransactValue<int64_t>([&](pqxx::transaction_base& tx) {
+      return tx
+          .exec_params1(
+              "INSERT INTO comment_copies (link_id, origin_side, origin_comment_id, content, "
+              "author, create_time, update_time) VALUES ($1, $2, $3, $4, '{}', now(), now()) "
+              "RETURNING copy_id",
+              link_id, std::string(SideKey(origin)), absl::StrCat("original-", ++events_),
+              content)[0]
+          .as<int64_t>();
+    });
+    EXPECT_TRUE(copy.ok()) << copy.status();
+    OutboxWrite write = Update(link_id, OtherSide(origin), {});
+    write.kind = OutboxKind::kAddComment;
+    write.origin_side = origin;
+    write.copy_id = *copy;
+    Enqueue({{absl::StrCat("comment-add:", *copy), write}});
+    return *copy;
+  }
+
+  // The original of copy `copy_id` was deleted: the row is marked and the copy's deletion queued.
+  void DeleteComment(int64_t link_id, Side origin, int64_t copy_id) {
+    const absl::Status marked = db_.pool->Transact([&](pqxx::transaction_base& tx) {
+      tx.exec_params("UPDATE comment_copies SET deleted = true WHERE copy_id = $1", copy_id);
+      return absl::OkStatus();
+    });
+    ASSERT_TRUE(marked.ok()) << marked;
+    OutboxWrite write = Update(link_id, OtherSide(origin), {});
+    write.kind = OutboxKind::kDeleteComment;
+    write.origin_side = origin;
+    write.copy_id = copy_id;
+    Enqueue({{absl::StrCat("comment-delete:", copy_id), write}});
+  }
+
+  std::string CopyCommentId(int64_t copy_id) {
+    auto id = delivery_store_->ReadCopy(copy_id);
+    EXPECT_TRUE(id.ok() && id->has_value()) << id.status();
+    return id.ok() && id->has_value() ? (*id)->copy_comment_id : "";
   }
 
   OutboxWrite Update(int64_t link_id, Side target, std::vector<Field> fields) {
@@ -365,6 +409,38 @@ TEST_F(DeliveryTest, ARefusedWriteIsOneFailureRelayedOnceAndTheTasksOtherWritesG
   EXPECT_EQ(std::get<EndDate>(task->canonical.at(Field::kEndDate).value),
             absl::CivilDay(2025, 7, 15));
   EXPECT_EQ(Deliveries("projects", "update_task", "refused"), 1);
+}
+
+TEST_F(DeliveryTest, CommentsAreCopiedEachWayAndTheirDeletionsFollow) {
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  const int64_t to_crm = Comment(link, Side::kProjects, "Ana Lima (Zoho Projects): invoices moved");
+  const int64_t to_projects = Comment(link, Side::kCrm, "George (Zoho CRM): customer agreed");
+
+  EXPECT_EQ(Drain(), 2);
+  const std::string note_id = CopyCommentId(to_crm);
+  ASSERT_FALSE(note_id.empty());
+  const nlohmann::json note = Get("/_sim/crm/Notes/" + note_id);
+  EXPECT_EQ(Id(note["Parent_Id"]), crm_task);
+  EXPECT_EQ(note["Note_Content"],
+            absl::StrCat("Ana Lima (Zoho Projects): invoices moved", CopyMarker(to_crm)));
+  const nlohmann::json comments =
+      Get("/_sim/projects/portals/" + portal_ + "/tasks/" + projects_task_)["comments"];
+  ASSERT_THAT(comments, SizeIs(1));
+  EXPECT_EQ(Id(comments[0]), CopyCommentId(to_projects));
+  EXPECT_THAT(comments[0].dump(), HasSubstr("George (Zoho CRM): customer agreed"));
+  EXPECT_EQ(Deliveries("crm", "add_comment", "done"), 1);
+  EXPECT_EQ(Deliveries("projects", "add_comment", "done"), 1);
+
+  DeleteComment(link, Side::kProjects, to_crm);
+  DeleteComment(link, Side::kCrm, to_projects);
+  EXPECT_EQ(Drain(), 2);
+  EXPECT_FALSE(sim_->Control(http::Method::kGet, "/_sim/crm/Notes/" + note_id, nullptr).ok());
+  EXPECT_THAT(Get("/_sim/projects/portals/" + portal_ + "/tasks/" + projects_task_)["comments"],
+              SizeIs(0));
+  const work_queue::QueueStats stats = Stats(kOutboxQueue);
+  EXPECT_EQ(stats.pending + stats.running + stats.dead, 0);
 }
 
 }  // namespace
