@@ -1,3 +1,5 @@
+#include <csignal>
+#include <cstdlib>
 #include <memory>
 
 #include "absl/flags/flag.h"
@@ -51,6 +53,10 @@ ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1),
           "How often the failure relay looks for failures to hand to notify when none is due.");
 
 namespace {
+
+// Set (to anything) only by the crash tests: the process dies right after Zoho took its first
+// create and before delivery recorded it, where exactly-once delivery is put to the test.
+constexpr char kKillAfterCreateEnv[] = "CRMSYNC_TEST_KILL_AFTER_ZOHO_CREATE";
 
 constexpr char kSummary[] =
     "crmsync-sync: two-way sync of task fields and comments between Zoho Projects and Zoho CRM, "
@@ -199,7 +205,14 @@ int main(int argc, char** argv) {
                                           absl::GetFlag(FLAGS_auth_caller_token));
     writes = std::make_unique<ZohoDeliveryWrites>(*tokens, curl,
                                                   absl::GetFlag(FLAGS_projects_api_url), metrics);
-    delivery = std::make_unique<Delivery>(delivery_store, *portals, *writes, clock, metrics);
+    DeliveryOptions delivery_options;
+    if (std::getenv(kKillAfterCreateEnv) != nullptr) {
+      crmsync::LogWarning("the process kills itself after its first create on Zoho",
+                          {{"env", kKillAfterCreateEnv}});
+      delivery_options.after_create = [](OutboxKind) { ::raise(SIGKILL); };
+    }
+    delivery = std::make_unique<Delivery>(delivery_store, *portals, *writes, clock, metrics,
+                                          delivery_options);
     // About eight hours of retries (backoff capped at 10 minutes) before a write is DEAD.
     outbox = std::make_unique<crmsync::work_queue::PgWorkQueue>(
         rt.pool(), kOutboxQueue, clock,

@@ -24,6 +24,7 @@
 #include "services/sync/zoho_writes.h"
 #include "tests/services/sync/builders.h"
 #include "tests/services/sync/fake_reads.h"
+#include "tests/services/sync/outbox_writes.h"
 #include "tests/services/sync/test_pool.h"
 #include "tests/support/process/serving_binary.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
@@ -144,12 +145,7 @@ class DeliveryTest : public ::testing::Test {
     link.state = crm_task_id.empty() ? LinkState::kPendingCreate : LinkState::kActive;
     auto linked = store_->CreateLink(link, canonical, kSet);
     EXPECT_TRUE(linked.ok()) << linked.status();
-    auto id = db_.pool->TransactValue<int64_t>([&](pqxx::transaction_base& tx) {
-      return tx
-          .exec_params1("SELECT link_id FROM task_links WHERE projects_task_id = $1",
-                        projects_task_)[0]
-          .as<int64_t>();
-    });
+    auto id = testing::LinkIdOf(*db_.pool, projects_task_);
     EXPECT_TRUE(id.ok()) << id.status();
     return id.ok() ? *id : 0;
   }
@@ -170,39 +166,15 @@ class DeliveryTest : public ::testing::Test {
 
   // Queues `writes` in one transaction, as the code recording a change does.
   void Enqueue(const std::vector<std::pair<std::string, OutboxWrite>>& writes) {
-    const absl::Status status = db_.pool->Transact([&](pqxx::transaction_base& tx) {
-      for (const auto& [key, write] : writes) {
-        auto added = work_queue::Enqueue(
-            tx,
-            {kOutboxQueue, key, EncodeOutboxWrite(write), OutboxGroup(write.link_id), clock_.Now()},
-            clock_.Now());
-        if (!added.ok()) return added.status();
-      }
-      return absl::OkStatus();
-    });
+    const absl::Status status = testing::QueueWrites(*db_.pool, writes, clock_.Now());
     ASSERT_TRUE(status.ok()) << status;
   }
 
-  // A comment accepted from `origin` on the linked task: its comment_copies row and its outbox
-  // write; returns the copy id.
+  // A comment accepted from `origin` on the linked task; returns its copy id.
   int64_t Comment(int64_t link_id, Side origin, const std::string& content) {
-    auto copy = db_.pool->TransactValue<int64_t>([&](pqxx::transaction_base& tx) {
-      return tx
-          .exec_params1(
-              "INSERT INTO comment_copies (link_id, origin_side, origin_comment_id, content, "
-              "author, create_time, update_time) VALUES ($1, $2, $3, $4, '{}', now(), now()) "
-              "RETURNING copy_id",
-              link_id, std::string(SideKey(origin)), absl::StrCat("original-", ++events_),
-              content)[0]
-          .as<int64_t>();
-    });
+    auto copy = testing::QueueCommentCopy(*db_.pool, link_id, origin, content, clock_.Now());
     EXPECT_TRUE(copy.ok()) << copy.status();
-    OutboxWrite write = Update(link_id, OtherSide(origin), {});
-    write.kind = OutboxKind::kAddComment;
-    write.origin_side = origin;
-    write.copy_id = *copy;
-    Enqueue({{absl::StrCat("comment-add:", *copy), write}});
-    return *copy;
+    return copy.ok() ? *copy : 0;
   }
 
   // The original of copy `copy_id` was deleted: the row is marked and the copy's deletion queued.

@@ -23,10 +23,13 @@
 #include "libs/crypto/aead.h"
 #include "libs/pg/pool.h"
 #include "libs/work_queue/pg_work_queue.h"
+#include "services/sync/delivery.h"
 #include "services/sync/schema.h"
+#include "services/sync/store/pg_delivery_store.h"
 #include "services/sync/store/pg_store.h"
 #include "tests/services/notify/mime.h"
 #include "tests/services/notify/smtp_sink.h"
+#include "tests/services/sync/outbox_writes.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/serving_binary.h"
 #include "tests/support/process/subprocess.h"
@@ -446,6 +449,178 @@ TEST_F(SyncIntegrationTest, AFailureCommittedBeforeAKillIsEmailedOnceAfterTheRes
   ASSERT_EQ(mails.size(), 1u);
   EXPECT_THAT(notify::testing::Part(mails[0].data, "text/plain"),
               HasSubstr("its schedule runs from 2025-06-01 to 2025-06-30"));
+}
+
+// Exactly once on Zoho: a sync that dies right after Zoho took a create (the binary's crash hook
+// kills it there with SIGKILL, before the outcome is recorded), and the sync started next takes
+// the write over once its lease ends. Zoho ends up with one note, comment or task.
+class DeliveryCrashTest : public SyncIntegrationTest {
+ protected:
+  void SetUp() override {
+    SyncIntegrationTest::SetUp();
+    if (HasFatalFailure()) return;
+    RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.tasks.ALL", "ZohoCRM.modules.notes.ALL"});
+    RegisterGrant(common::v1::SIDE_PROJECTS, {"ZohoProjects.tasks.ALL"});
+    Control("/_sim/projects/portals/" + portal_ + "/users", {{"name", "Admin"}, {"email", kAdmin}});
+    account_ = Id(Control("/_sim/crm/Accounts", {{"Account_Name", "Globex"}}));
+    project_ = Control("/_sim/projects/portals/" + portal_ + "/projects",
+                       {{"name", "Data Migration"}})["id_string"];
+    projects_task_ =
+        Id(Control("/_sim/projects/portals/" + portal_ + "/projects/" + project_ + "/tasks",
+                   {{"fields", {{"name", "Migrate data"}}}, {"user_email", kAdmin}})["tasks"][0]);
+    // One worker with a short lease, so the next sync takes a dead one's writes over soon.
+    delivery_args_ = sync_args_;
+    for (const char* flag : {"--delivery_workers=1", "--delivery_lease=3s", "--zoho_timeout=250ms",
+                             "--delivery_poll=50ms"}) {
+      delivery_args_.push_back(flag);
+    }
+    ASSERT_EQ(*sync_.process->Terminate(absl::Seconds(15)), 0);
+    ::setenv("CRMSYNC_TEST_KILL_AFTER_ZOHO_CREATE", "1", 1);
+    sync_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-sync", delivery_args_);
+    ::unsetenv("CRMSYNC_TEST_KILL_AFTER_ZOHO_CREATE");
+    ASSERT_NE(sync_.channel, nullptr);
+  }
+
+  // Links the Projects task, to a new CRM task on the account unless `pending_create`.
+  int64_t LinkTask(bool pending_create) {
+    TaskLink link;
+    link.portal_id = portal_;
+    link.project_id = project_;
+    link.projects_task_id = projects_task_;
+    link.crm_module = CrmModule::kAccounts;
+    link.crm_record_id = account_;
+    link.state = pending_create ? LinkState::kPendingCreate : LinkState::kActive;
+    if (!pending_create) {
+      crm_task_ = Id(Control("/_sim/crm/Tasks", {{"Subject", "Migrate data"},
+                                                 {"What_Id", {{"id", account_}}},
+                                                 {"$se_module", "Accounts"}}));
+      link.crm_task_id = crm_task_;
+    }
+    const absl::Time set = absl::FromUnixSeconds(1750000000);
+    auto linked = store_->CreateLink(
+        link,
+        {{Field::kTitle, FieldState{std::string("Migrate data"), 1, Side::kProjects, set, "seed"}}},
+        set);
+    EXPECT_TRUE(linked.ok()) << linked.status();
+    auto id = testing::LinkIdOf(*pool_, projects_task_);
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.ok() ? *id : 0;
+  }
+
+  // Waits for the sync to die of the crash hook (SIGKILL), with its write left RUNNING.
+  void Killed() {
+    auto exited = sync_.process->Wait(absl::Seconds(30));
+    ASSERT_TRUE(exited.ok()) << exited.status();
+    EXPECT_EQ(*exited, 128 + SIGKILL);
+    auto stats = work_queue::ReadStats(*pool_, kOutboxQueue, absl::Now());
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    EXPECT_EQ(stats->running, 1);
+  }
+
+  // Starts a sync without the crash hook.
+  void Restarted() {
+    sync_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-sync", delivery_args_);
+    ASSERT_NE(sync_.channel, nullptr);
+  }
+
+  // The outbox once nothing in it is pending or running (bounded).
+  work_queue::QueueStats OutboxDrained() {
+    work_queue::QueueStats stats;
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      auto read = work_queue::ReadStats(*pool_, kOutboxQueue, absl::Now());
+      EXPECT_TRUE(read.ok()) << read.status();
+      if (read.ok()) stats = *read;
+      if (read.ok() && stats.pending == 0 && stats.running == 0) break;
+      absl::SleepFor(absl::Milliseconds(50));  // polling the queue, bounded above
+    }
+    return stats;
+  }
+
+  int Calls(const std::string& endpoint) {
+    auto counts = sim_->Control(http::Method::kGet, "/_sim/counts", nullptr);
+    EXPECT_TRUE(counts.ok()) << counts.status();
+    if (!counts.ok() || !(*counts)["counts"].contains(endpoint)) return 0;
+    return (*counts)["counts"][endpoint].get<int>();
+  }
+
+  std::string CopyCommentId(int64_t copy_id) {
+    PgDeliveryStore copies(*pool_);
+    auto copy = copies.ReadCopy(copy_id);
+    EXPECT_TRUE(copy.ok() && copy->has_value()) << copy.status();
+    return copy.ok() && copy->has_value() ? (*copy)->copy_comment_id : "";
+  }
+
+  std::vector<std::string> delivery_args_;
+  std::string account_, projects_task_, crm_task_;
+};
+
+TEST_F(DeliveryCrashTest, ANoteCrmTookBeforeTheKillIsNotAddedTwice) {
+  const int64_t link = LinkTask(/*pending_create=*/false);
+  const std::string content = "Ana Lima (Zoho Projects): invoices moved";
+  auto copy = testing::QueueCommentCopy(*pool_, link, Side::kProjects, content, absl::Now());
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  Killed();
+  // CRM has the note; crmsync has not recorded it.
+  EXPECT_EQ(Calls("POST /crm/v2/{module}/{id}/Notes"), 1);
+  EXPECT_EQ(CopyCommentId(*copy), "");
+  Restarted();
+  const work_queue::QueueStats stats = OutboxDrained();
+  EXPECT_EQ(stats.pending + stats.running + stats.dead, 0);
+  EXPECT_EQ(Calls("POST /crm/v2/{module}/{id}/Notes"), 1);
+  const std::string note_id = CopyCommentId(*copy);
+  ASSERT_FALSE(note_id.empty());
+  auto note = sim_->Control(http::Method::kGet, "/_sim/crm/Notes/" + note_id, nullptr);
+  ASSERT_TRUE(note.ok()) << note.status();
+  EXPECT_EQ((*note)["Note_Content"], absl::StrCat(content, CopyMarker(*copy)));
+}
+
+TEST_F(DeliveryCrashTest, ACommentProjectsTookBeforeTheKillIsNotAddedTwice) {
+  const int64_t link = LinkTask(/*pending_create=*/false);
+  const std::string content = "George (Zoho CRM): customer agreed";
+  auto copy = testing::QueueCommentCopy(*pool_, link, Side::kCrm, content, absl::Now());
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  Killed();
+  EXPECT_EQ(Calls("POST /restapi/portal/{portal}/projects/{project}/tasks/{task}/comments/"), 1);
+  EXPECT_EQ(CopyCommentId(*copy), "");
+  Restarted();
+  const work_queue::QueueStats stats = OutboxDrained();
+  EXPECT_EQ(stats.pending + stats.running + stats.dead, 0);
+  auto task =
+      sim_->Control(http::Method::kGet,
+                    "/_sim/projects/portals/" + portal_ + "/tasks/" + projects_task_, nullptr);
+  ASSERT_TRUE(task.ok()) << task.status();
+  ASSERT_EQ((*task)["comments"].size(), 1u);
+  EXPECT_EQ(Id((*task)["comments"][0]), CopyCommentId(*copy));
+  EXPECT_EQ((*task)["comments"][0]["content"], absl::StrCat(content, CopyMarker(*copy)));
+}
+
+TEST_F(DeliveryCrashTest, ACrmTaskCreatedBeforeTheKillIsCreatedOnceAndLinked) {
+  const int64_t link = LinkTask(/*pending_create=*/true);
+  OutboxWrite create;
+  create.kind = OutboxKind::kCreateTask;
+  create.target_side = Side::kCrm;
+  create.link_id = link;
+  create.origin_side = Side::kProjects;
+  create.accept_time = absl::Now();
+  ASSERT_TRUE(
+      testing::QueueWrites(*pool_, {{absl::StrCat("create:", link), create}}, absl::Now()).ok());
+  Killed();
+  EXPECT_EQ(Calls("POST /crm/v2/{module}"), 1);
+  auto pending = store_->ReadTask(portal_, Side::kProjects, projects_task_, absl::InfiniteFuture());
+  ASSERT_TRUE(pending.ok() && pending->has_value()) << pending.status();
+  EXPECT_EQ((*pending)->link.state, LinkState::kPendingCreate);
+  Restarted();
+  const work_queue::QueueStats stats = OutboxDrained();
+  EXPECT_EQ(stats.pending + stats.running + stats.dead, 0);
+  EXPECT_EQ(Calls("POST /crm/v2/{module}"), 1);
+  auto task = store_->ReadTask(portal_, Side::kProjects, projects_task_, absl::InfiniteFuture());
+  ASSERT_TRUE(task.ok() && task->has_value()) << task.status();
+  EXPECT_EQ((*task)->link.state, LinkState::kActive);
+  auto crm =
+      sim_->Control(http::Method::kGet, "/_sim/crm/Tasks/" + (*task)->link.crm_task_id, nullptr);
+  ASSERT_TRUE(crm.ok()) << crm.status();
+  EXPECT_EQ((*crm)["Subject"], "Migrate data");
 }
 
 }  // namespace
