@@ -383,6 +383,73 @@ TEST_F(DeliveryTest, ARefusedWriteIsOneFailureRelayedOnceAndTheTasksOtherWritesG
   EXPECT_EQ(Deliveries("projects", "update_task", "refused"), 1);
 }
 
+TEST_F(DeliveryTest, ATokenZohoRefusesIsExchangedOnceAndTheWriteGoesThrough) {
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  // The token auth holds for the grant is revoked behind its back.
+  auto token = tokens_->Token(portal_, Side::kCrm, "");
+  ASSERT_TRUE(token.ok()) << token.status();
+  ASSERT_TRUE(sim_->Control(http::Method::kPost,
+                            "/oauth/v2/token/revoke?token=" + token->access_token, nullptr)
+                  .ok());
+  Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kTitle})}});
+
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate all data");
+  EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "401"}}).Value(), 1);
+  EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "ok"}}).Value(), 1);
+  EXPECT_EQ(Deliveries("crm", "update_task", "done"), 1);
+}
+
+TEST_F(DeliveryTest, ABrokenGrantEndsTheWriteWithAGrantBrokenFailure) {
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  // The admin revoked crmsync's access in Zoho: the refresh token and its access tokens.
+  ASSERT_TRUE(
+      sim_->Control(http::Method::kPost, "/oauth/v2/token/revoke?token=" + refresh_token_, nullptr)
+          .ok());
+  Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kTitle})}});
+
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate data");
+  FailureQuery query;
+  query.portal_id = portal_;
+  auto failures = store_->ListFailures(query, absl::InfiniteFuture());
+  ASSERT_TRUE(failures.ok()) << failures.status();
+  ASSERT_THAT(*failures, SizeIs(1));
+  EXPECT_EQ(failures->front().reason, FailureReason::kGrantBroken);
+  EXPECT_EQ(Stats(kFailureRelayQueue).pending, 1);
+  EXPECT_EQ(Stats(kOutboxQueue).dead, 1);
+  EXPECT_EQ(Deliveries("crm", "update_task", "grant_broken"), 1);
+}
+
+TEST_F(DeliveryTest, AWriteZohoKeepsFailingEndsWithARetriesExhaustedFailure) {
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  Control("/_sim/faults", {{"error_5xx_share", 1.0}, {"path_prefix", "/crm/v2/Tasks"}});
+  Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kTitle})}});
+
+  // The test's budget is five attempts.
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    EXPECT_EQ(Drain(), 1) << "attempt " << attempt;
+    clock_.Advance(absl::Minutes(2));
+  }
+  EXPECT_EQ(Drain(), 0);
+  EXPECT_EQ(Stats(kOutboxQueue).dead, 1);
+  FailureQuery query;
+  query.portal_id = portal_;
+  auto failures = store_->ListFailures(query, absl::InfiniteFuture());
+  ASSERT_TRUE(failures.ok()) << failures.status();
+  ASSERT_THAT(*failures, SizeIs(1));
+  EXPECT_EQ(failures->front().reason, FailureReason::kDeliveryRetriesExhausted);
+  EXPECT_THAT(failures->front().message, HasSubstr("gave up after 5 attempts"));
+  EXPECT_EQ(Stats(kFailureRelayQueue).pending, 1);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate data");
+}
+
 TEST_F(DeliveryTest, CommentsAreCopiedEachWayAndTheirDeletionsFollow) {
   const std::string crm_task = CrmTask();
   const int64_t link =
