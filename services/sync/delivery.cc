@@ -391,8 +391,7 @@ std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>
               item.write.kind == OutboxKind::kAddComment ? "the copy of a comment"
                                                          : "the deletion of a comment's copy");
     } else if (item.write.kind == OutboxKind::kUnspecified) {
-      *item.outcome = QueueOutcome::Refused("an outbox write of no kind");
-      Count(item, "refused");
+      Resolve({&item}, Refused("an outbox write of no kind"), task, "a write");
     }
   }
   return outcomes;

@@ -323,6 +323,42 @@ TEST_F(DeliveryTest, AddToCrmCreatesTheTaskOnTheAccountAndTheLinkTurnsActive) {
   EXPECT_EQ(Deliveries("crm", "update_task", "done"), 1);
 }
 
+TEST_F(DeliveryTest, WhileTheCrmTaskCannotBeCreatedItsWritesWaitWithoutSpendingAttempts) {
+  const int64_t link =
+      Link("", Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kLow));
+  OutboxWrite create;
+  create.kind = OutboxKind::kCreateTask;
+  create.target_side = Side::kCrm;
+  create.link_id = link;
+  create.origin_side = Side::kProjects;
+  create.accept_time = clock_.Now();
+  Enqueue({{absl::StrCat("create:", link), create},
+           {"update:1", Update(link, Side::kCrm, {Field::kPriority})}});
+  Control("/_sim/faults", {{"error_429_share", 1.0}, {"path_prefix", "/crm/v2/Tasks"}});
+
+  EXPECT_EQ(Drain(), 2);
+  EXPECT_EQ(Deliveries("crm", "create_task", "retry"), 1);
+  EXPECT_EQ(Deliveries("crm", "update_task", "waiting"), 1);
+  auto waiting = work_queue::ReadStats(*db_.pool, kOutboxQueue, clock_.Now());
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  EXPECT_EQ(waiting->pending, 2);
+  auto attempts = db_.pool->TransactValue<int>([](pqxx::transaction_base& tx) {
+    return tx.exec_params1("SELECT attempts FROM work_items WHERE item_key = $1", "update:1")[0]
+        .as<int>();
+  });
+  ASSERT_TRUE(attempts.ok()) << attempts.status();
+  EXPECT_EQ(*attempts, 0);
+
+  ASSERT_TRUE(sim_->Control(http::Method::kDelete, "/_sim/faults", nullptr).ok());
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(Drain(), 2);
+  const std::optional<StoredTask> task = Task();
+  ASSERT_TRUE(task);
+  EXPECT_EQ(task->link.state, LinkState::kActive);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + task->link.crm_task_id)["Priority"], "Low");
+  EXPECT_EQ(Deliveries("crm", "update_task", "done"), 1);
+}
+
 TEST_F(DeliveryTest, ThrottledByCrmTheWriteWaitsForRetryAfterAndThenLands) {
   const std::string crm_task = CrmTask();
   const int64_t link =
