@@ -288,6 +288,32 @@ grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext* context,
     *out->mutable_update_time() = ToProtoTimestamp(stored.update_times.at(field));
     out->set_source_event_id(current.source_event_id);
   }
+  auto delivery =
+      store_.ReadDeliveryState(request->portal_id(), static_cast<Side>(request->task().side()),
+                               request->task().task_id(), CallerDeadline(*context));
+  if (!delivery.ok()) return ToGrpcStatus(delivery.status());
+  for (const SideDeliveryRecord& d : delivery->deliveries) {
+    v1::SideDelivery* out = state->add_deliveries();
+    out->set_side(static_cast<common::v1::Side>(d.side));
+    out->set_last_result(static_cast<v1::DeliveryResult>(d.last_result));
+    *out->mutable_last_attempt_time() = ToProtoTimestamp(d.last_attempt_time);
+    if (d.last_success_time)
+      *out->mutable_last_success_time() = ToProtoTimestamp(*d.last_success_time);
+    out->set_last_error(d.last_error);
+  }
+  for (const PendingWrite& p : delivery->pending) {
+    v1::OutboxEntry* out = state->add_pending();
+    out->set_outbox_id(p.outbox_id);
+    out->set_target_side(static_cast<common::v1::Side>(p.write.target_side));
+    out->set_kind(static_cast<v1::OutboxKind>(p.write.kind));
+    for (Field field : p.write.fields) out->add_fields(static_cast<v1::TaskField>(field));
+    out->set_state(p.in_flight ? v1::OUTBOX_STATE_IN_FLIGHT : v1::OUTBOX_STATE_PENDING);
+    out->set_attempts(p.attempts);
+    if (p.next_attempt_time)
+      *out->mutable_next_attempt_time() = ToProtoTimestamp(*p.next_attempt_time);
+    out->set_last_error(p.last_error);
+    *out->mutable_create_time() = ToProtoTimestamp(p.create_time);
+  }
   return grpc::Status::OK;
 }
 

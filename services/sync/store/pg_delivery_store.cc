@@ -48,7 +48,49 @@ absl::Status InsertFailure(Tx& tx, const OutboxWrite& write, const DeliveryFailu
       .status();
 }
 
+DeliveryResult DeliveryResultFrom(const std::string& name) {
+  if (name == "succeeded") return DeliveryResult::kSucceeded;
+  if (name == "retrying") return DeliveryResult::kRetrying;
+  return DeliveryResult::kFailed;
+}
+
+std::optional<absl::Time> TimeOrNull(const pqxx::row& row, const char* column) {
+  if (row[column].is_null()) return std::nullopt;
+  return absl::FromUnixMicros(row[column].as<int64_t>());
+}
+
 }  // namespace
+
+absl::StatusOr<DeliveryState> PgStore::ReadDeliveryState(absl::string_view portal_id, Side side,
+                                                         absl::string_view task_id,
+                                                         absl::Time deadline) {
+  return pool_.TransactValue<DeliveryState>(
+      [&](Tx& tx) -> absl::StatusOr<DeliveryState> {
+        DeliveryState state;
+        const auto links = tx.exec_prepared("find_link", std::string(portal_id),
+                                            std::string(SideKey(side)), std::string(task_id));
+        if (links.empty()) return state;
+        const int64_t link_id = links[0]["link_id"].as<int64_t>();
+        for (const auto& row : tx.exec_prepared("task_deliveries", link_id)) {
+          state.deliveries.push_back({SideFromKey(row["side"].as<std::string>()),
+                                      DeliveryResultFrom(row["last_result"].as<std::string>()),
+                                      absl::FromUnixMicros(row["attempt_micros"].as<int64_t>()),
+                                      TimeOrNull(row, "success_micros"),
+                                      row["last_error"].as<std::string>()});
+        }
+        for (const auto& row :
+             tx.exec_prepared("pending_writes", std::string(kOutboxQueue), OutboxGroup(link_id))) {
+          ASSIGN_OR_RETURN(OutboxWrite write, DecodeOutboxWrite(row["payload"].as<std::string>()));
+          state.pending.push_back({row["item_id"].as<std::string>(), std::move(write),
+                                   row["state"].as<std::string>() == "RUNNING",
+                                   row["attempts"].as<int>(), TimeOrNull(row, "next_micros"),
+                                   row["last_error"].as<std::string>(),
+                                   absl::FromUnixMicros(row["created_micros"].as<int64_t>())});
+        }
+        return state;
+      },
+      pg::Isolation::kReadCommitted, deadline);
+}
 
 absl::StatusOr<std::optional<StoredTask>> PgDeliveryStore::ReadLinked(int64_t link_id) {
   struct Key {

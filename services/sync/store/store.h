@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "services/sync/change/merge.h"
 #include "services/sync/change/task.h"
+#include "services/sync/outbox.h"
 
 namespace crmsync::sync {
 
@@ -47,6 +48,39 @@ struct StoredTask {
   CanonicalTask canonical;
   // When crmsync applied each field of `canonical`.
   std::map<Field, absl::Time> update_times;
+};
+
+// crmsync.sync.v1.DeliveryResult.
+enum class DeliveryResult { kUnspecified = 0, kSucceeded = 1, kRetrying = 2, kFailed = 3 };
+
+// The latest delivery of a task's writes to one side (crmsync.sync.v1.SideDelivery).
+struct SideDeliveryRecord {
+  Side side = Side::kUnspecified;
+  DeliveryResult last_result = DeliveryResult::kUnspecified;
+  absl::Time last_attempt_time;
+  std::optional<absl::Time> last_success_time;
+  std::string last_error;
+};
+
+// A write of the task's outbox not delivered yet (crmsync.sync.v1.OutboxEntry).
+struct PendingWrite {
+  std::string outbox_id;
+  OutboxWrite write;
+  // Claimed by a delivery worker now.
+  bool in_flight = false;
+  int attempts = 0;
+  // nullopt while in flight.
+  std::optional<absl::Time> next_attempt_time;
+  std::string last_error;
+  absl::Time create_time;
+};
+
+// How a linked task's writes to Zoho stand (GetTaskSyncState).
+struct DeliveryState {
+  // At most one per side.
+  std::vector<SideDeliveryRecord> deliveries;
+  // Oldest first.
+  std::vector<PendingWrite> pending;
 };
 
 // What a change came to, as recorded with its event (and returned again for a repeat).
@@ -137,6 +171,11 @@ class SyncStore {
   virtual absl::StatusOr<std::optional<StoredTask>> ReadTask(absl::string_view portal_id, Side side,
                                                              absl::string_view task_id,
                                                              absl::Time deadline) = 0;
+
+  // The delivery state of the task linked to `task_id` on `side`; empty when it is not linked.
+  virtual absl::StatusOr<DeliveryState> ReadDeliveryState(absl::string_view portal_id, Side side,
+                                                          absl::string_view task_id,
+                                                          absl::Time deadline) = 0;
 
   // The first outcome of an event already processed (duplicate set), or nullopt.
   virtual absl::StatusOr<std::optional<RecordedOutcome>> FindEvent(absl::string_view portal_id,
