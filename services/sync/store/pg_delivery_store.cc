@@ -61,33 +61,26 @@ std::optional<absl::Time> TimeOrNull(const pqxx::row& row, const char* column) {
 
 }  // namespace
 
-absl::StatusOr<DeliveryState> PgStore::ReadDeliveryState(absl::string_view portal_id, Side side,
-                                                         absl::string_view task_id,
-                                                         absl::Time deadline) {
-  return pool_.TransactValue<DeliveryState>(
-      [&](Tx& tx) -> absl::StatusOr<DeliveryState> {
-        DeliveryState state;
+absl::StatusOr<std::vector<SideDeliveryRecord>> PgStore::ReadDeliveries(absl::string_view portal_id,
+                                                                        Side side,
+                                                                        absl::string_view task_id,
+                                                                        absl::Time deadline) {
+  using Result = std::vector<SideDeliveryRecord>;
+  return pool_.TransactValue<Result>(
+      [&](Tx& tx) -> absl::StatusOr<Result> {
+        Result deliveries;
         const auto links = tx.exec_prepared("find_link", std::string(portal_id),
                                             std::string(SideKey(side)), std::string(task_id));
-        if (links.empty()) return state;
-        const int64_t link_id = links[0]["link_id"].as<int64_t>();
-        for (const auto& row : tx.exec_prepared("task_deliveries", link_id)) {
-          state.deliveries.push_back({SideFromKey(row["side"].as<std::string>()),
-                                      DeliveryResultFrom(row["last_result"].as<std::string>()),
-                                      absl::FromUnixMicros(row["attempt_micros"].as<int64_t>()),
-                                      TimeOrNull(row, "success_micros"),
-                                      row["last_error"].as<std::string>()});
-        }
+        if (links.empty()) return deliveries;
         for (const auto& row :
-             tx.exec_prepared("pending_writes", std::string(kOutboxQueue), OutboxGroup(link_id))) {
-          ASSIGN_OR_RETURN(OutboxWrite write, DecodeOutboxWrite(row["payload"].as<std::string>()));
-          state.pending.push_back({row["item_id"].as<std::string>(), std::move(write),
-                                   row["state"].as<std::string>() == "RUNNING",
-                                   row["attempts"].as<int>(), TimeOrNull(row, "next_micros"),
-                                   row["last_error"].as<std::string>(),
-                                   absl::FromUnixMicros(row["created_micros"].as<int64_t>())});
+             tx.exec_prepared("task_deliveries", links[0]["link_id"].as<int64_t>())) {
+          deliveries.push_back({SideFromKey(row["side"].as<std::string>()),
+                                DeliveryResultFrom(row["last_result"].as<std::string>()),
+                                absl::FromUnixMicros(row["attempt_micros"].as<int64_t>()),
+                                TimeOrNull(row, "success_micros"),
+                                row["last_error"].as<std::string>()});
         }
-        return state;
+        return deliveries;
       },
       pg::Isolation::kReadCommitted, deadline);
 }
