@@ -12,6 +12,9 @@ namespace {
 
 using QueueOutcome = work_queue::Outcome;
 
+// Far more refusals than can await their completion at once.
+constexpr size_t kMaxFailuresKept = 10000;
+
 absl::string_view KindName(OutboxKind kind) {
   switch (kind) {
     case OutboxKind::kCreateTask:
@@ -157,13 +160,11 @@ Delivery::Delivery(DeliveryStore& store, PortalSettingsSource& portals, ZohoWrit
       metrics_(metrics),
       options_(std::move(options)) {}
 
-std::optional<DeliveryFailure> Delivery::TakeFailure(const work_queue::Claim& claim) {
+std::optional<DeliveryFailure> Delivery::FailureOf(const work_queue::Claim& claim) {
   absl::MutexLock lock(&mutex_);
-  auto it = failures_.find(claim.item_id);
+  auto it = failures_.find({claim.item_id, claim.fence});
   if (it == failures_.end()) return std::nullopt;
-  DeliveryFailure failure = std::move(it->second);
-  failures_.erase(it);
-  return failure;
+  return it->second;
 }
 
 void Delivery::Count(const Item& item, absl::string_view result) {
@@ -199,7 +200,8 @@ void Delivery::Resolve(const std::vector<Item*>& items, const WriteResult& resul
         if (item->write.fields.size() == 1) failure.field = item->write.fields.front();
         {
           absl::MutexLock lock(&mutex_);
-          failures_[item->claim->item_id] = std::move(failure);
+          failures_[{item->claim->item_id, item->claim->fence}] = std::move(failure);
+          if (failures_.size() > kMaxFailuresKept) failures_.erase(failures_.begin());
         }
         *item->outcome = QueueOutcome::Refused(result.error);
         Count(*item, broken ? "grant_broken" : "refused");
@@ -292,6 +294,13 @@ std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>
     items.push_back({&unit[i], *std::move(write), &outcomes[i]});
   }
   if (items.empty()) return outcomes;
+  {
+    absl::MutexLock lock(&mutex_);
+    for (const Item& item : items) {
+      failures_.erase(failures_.lower_bound({item.claim->item_id, 0}),
+                      failures_.lower_bound({item.claim->item_id + 1, 0}));
+    }
+  }
   // The claim puts due items first; the task's writes go in the order they were queued.
   std::sort(items.begin(), items.end(),
             [](const Item& a, const Item& b) { return a.claim->item_id < b.claim->item_id; });

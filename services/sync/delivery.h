@@ -23,6 +23,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -130,8 +131,9 @@ class Delivery {
   std::vector<work_queue::Outcome> Deliver(const std::vector<work_queue::Claim>& unit,
                                            const absl::Notification& stop);
 
-  // The failure Deliver gave `claim` when it refused it, once (PgDeliveryStore::OutboxHooks).
-  std::optional<DeliveryFailure> TakeFailure(const work_queue::Claim& claim);
+  // The failure Deliver gave `claim` when it refused it (PgDeliveryStore::OutboxHooks). Only
+  // reads: the hook's transaction may run more than once.
+  std::optional<DeliveryFailure> FailureOf(const work_queue::Claim& claim);
 
  private:
   struct Item {
@@ -159,7 +161,9 @@ class Delivery {
   SyncMetrics& metrics_;
   const DeliveryOptions options_;
   absl::Mutex mutex_;
-  std::map<int64_t, DeliveryFailure> failures_ ABSL_GUARDED_BY(mutex_);
+  // By item id and fence: the claim's refusal. A later claim of the item drops its entry; the
+  // oldest go when there are too many (their items were completed long ago).
+  std::map<std::pair<int64_t, int64_t>, DeliveryFailure> failures_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace crmsync::sync

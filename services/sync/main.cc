@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
         rt.pool(), kOutboxQueue, clock,
         crmsync::work_queue::RetryPolicy{50, {absl::Seconds(1), absl::Minutes(10), 2.0}},
         queue_metrics, PgDeliveryStore::OutboxHooks([&](const crmsync::work_queue::Claim& claim) {
-          return delivery->TakeFailure(claim);
+          return delivery->FailureOf(claim);
         }));
     for (int i = 0; i < absl::GetFlag(FLAGS_delivery_workers); ++i) {
       delivery_workers.push_back(std::make_unique<crmsync::work_queue::Worker>(

@@ -89,7 +89,7 @@ class DeliveryTest : public ::testing::Test {
         *db_.pool, kOutboxQueue, clock_,
         work_queue::RetryPolicy{5, {absl::Milliseconds(10), absl::Minutes(1), 2.0}}, queue_metrics_,
         PgDeliveryStore::OutboxHooks(
-            [this](const work_queue::Claim& claim) { return delivery_->TakeFailure(claim); }));
+            [this](const work_queue::Claim& claim) { return delivery_->FailureOf(claim); }));
     worker_ = std::make_unique<work_queue::Worker>(
         *queue_,
         [this](const std::vector<work_queue::Claim>& unit, const absl::Notification& stop) {
