@@ -88,6 +88,8 @@ class SyncIntegrationTest : public ::testing::Test {
     std::vector<std::string> sync_args = common;
     sync_args.push_back("--notify_address=" + notify_.address);
     sync_args.push_back("--relay_interval=50ms");
+    // The outbox's writes stay queued where the tests look at them; DeliveryCrashTest delivers.
+    sync_args.push_back("--delivery_workers=0");
     sync_args.push_back("--mapping_address=" + mapping_.address);
     sync_args.push_back("--auth_address=" + auth_.address);
     sync_args.push_back("--projects_api_url=" + sim_->base_url());
