@@ -8,12 +8,17 @@
 #include "libs/http/http_client.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "services/sync/failure_relay.h"
+#include "services/sync/ingest/inbox_processor.h"
+#include "services/sync/ingest/webhook_admin_server.h"
+#include "services/sync/ingest/webhook_receiver.h"
+#include "services/sync/ingest/zoho_source.h"
 #include "services/sync/mapping_reads.h"
 #include "services/sync/metrics.h"
 #include "services/sync/notify_notifier.h"
 #include "services/sync/pipeline.h"
 #include "services/sync/projects_reads.h"
 #include "services/sync/schema.h"
+#include "services/sync/store/pg_inbox_store.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/sync_server.h"
 
@@ -38,6 +43,9 @@ ABSL_FLAG(std::string, notify_caller_token, "",
           "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1),
           "How often the failure relay looks for failures to hand to notify when none is due.");
+ABSL_FLAG(int, webhook_port, 0,
+          "HTTP port of the Zoho webhook receivers (POST /webhooks/crm and /webhooks/projects), "
+          "on --listen_host; 0: no receivers.");
 
 namespace {
 
@@ -91,6 +99,10 @@ int main(int argc, char** argv) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--zoho_timeout: must be positive"));
   }
+  if (absl::GetFlag(FLAGS_webhook_port) < 0 || absl::GetFlag(FLAGS_webhook_port) > 65535) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--webhook_port: must be 0..65535"));
+  }
   if (absl::GetFlag(FLAGS_relay_interval) <= absl::ZeroDuration()) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--relay_interval: must be positive"));
@@ -118,7 +130,13 @@ int main(int argc, char** argv) {
   crmsync::http::CurlHttpClient curl({.total_timeout = absl::GetFlag(FLAGS_zoho_timeout)});
   std::unique_ptr<ZohoProjectsState> zoho;
   ProjectsState* projects = &unconfigured;
+  std::unique_ptr<AuthTokens> tokens;
+  std::unique_ptr<ZohoIngestSource> ingest_source;
   if (!absl::GetFlag(FLAGS_auth_address).empty()) {
+    tokens = std::make_unique<AuthTokens>(absl::GetFlag(FLAGS_auth_address),
+                                          absl::GetFlag(FLAGS_auth_caller_token));
+    ingest_source =
+        std::make_unique<ZohoIngestSource>(*tokens, curl, absl::GetFlag(FLAGS_projects_api_url));
     zoho = std::make_unique<ZohoProjectsState>(absl::GetFlag(FLAGS_auth_address),
                                                absl::GetFlag(FLAGS_auth_caller_token), curl,
                                                absl::GetFlag(FLAGS_projects_api_url));
@@ -130,8 +148,9 @@ int main(int argc, char** argv) {
 
   crmsync::work_queue::Metrics queue_metrics(rt.registry());
   rt.AddBackgroundTask("queue-maintenance", [&](const absl::Notification& stop) {
-    crmsync::work_queue::Maintain(rt.pool(), clock, queue_metrics,
-                                  {.queues = {kFailureRelayQueue}, .retention = *retention}, stop);
+    crmsync::work_queue::Maintain(
+        rt.pool(), clock, queue_metrics,
+        {.queues = {kFailureRelayQueue, kInboxQueue}, .retention = *retention}, stop);
   });
   std::unique_ptr<NotifyNotifier> notifier;
   std::unique_ptr<FailureRelay> relay;
@@ -164,6 +183,46 @@ int main(int argc, char** argv) {
   ChangePipeline pipeline(store, *portals, *users, *projects, clock, metrics);
   SyncServer server(pipeline, store, clock, metrics, [&rt] { return rt.serving(); });
   rt.AddService(&server, v1::SyncService::service_full_name());
+
+  // Webhooks are stored and answered at once; the inbox worker reads what they name back from
+  // Zoho and submits it. Comments wait in the inbox (retried) until a comment sink is wired.
+  PgInboxStore inbox(rt.pool());
+  WebhookAdminServer webhook_admin(inbox, clock);
+  rt.AddService(&webhook_admin, v1::SyncWebhookService::service_full_name());
+  WebhookReceiver receiver(inbox, clock);
+  WebhookServer webhooks(receiver, metrics);
+  std::unique_ptr<InboxProcessor> processor;
+  std::unique_ptr<crmsync::work_queue::PgWorkQueue> inbox_queue;
+  std::unique_ptr<crmsync::work_queue::Worker> inbox_worker;
+  if (const int port = absl::GetFlag(FLAGS_webhook_port); port != 0) {
+    if (auto status = webhooks.Bind(options->listen_host, port); !status.ok()) {
+      return crmsync::ExitWithError(status);
+    }
+    crmsync::LogInfo("webhooks listening", {{"webhook_port", port}});
+    rt.AddBackgroundTask("webhooks", [&](const absl::Notification& stop) { webhooks.Serve(stop); });
+  }
+  if (ingest_source) {
+    const absl::Duration item_bound = absl::Seconds(60);
+    processor = std::make_unique<InboxProcessor>(inbox, *ingest_source, pipeline, metrics,
+                                                 CommentSink(), clock, item_bound);
+    // About eight hours of retries (backoff capped at 10 minutes) before a webhook is DEAD.
+    inbox_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
+        rt.pool(), kInboxQueue, clock,
+        crmsync::work_queue::RetryPolicy{50, {absl::Seconds(1), absl::Minutes(10), 2.0}},
+        queue_metrics);
+    inbox_worker = std::make_unique<crmsync::work_queue::Worker>(
+        *inbox_queue,
+        [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
+          return processor->Process(unit, stop);
+        },
+        crmsync::work_queue::WorkerOptions{.lease = absl::Seconds(120),
+                                           .item_bound = item_bound,
+                                           // A webhook is a person's edit: keep it quick.
+                                           .idle_poll = absl::Milliseconds(100)});
+    rt.AddBackgroundTask("inbox", [&](const absl::Notification& stop) { inbox_worker->Run(stop); });
+  } else {
+    crmsync::LogWarning("no --auth_address: stored webhooks stay queued");
+  }
   if (auto status = rt.Start(); !status.ok()) return crmsync::ExitWithError(status);
   rt.WaitForShutdown();
   return 0;

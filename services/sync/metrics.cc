@@ -51,7 +51,11 @@ SyncMetrics::SyncMetrics(prometheus::Registry& registry)
           prometheus::BuildCounter()
               .Name("crmsync_sync_rule_reads_total")
               .Help("Reads of the live Zoho Projects state by the rules, by read and result.")
-              .Register(registry)) {}
+              .Register(registry)),
+      webhook_requests(prometheus::BuildCounter()
+                           .Name("crmsync_sync_webhook_requests_total")
+                           .Help("Requests to the webhook receivers, by side and HTTP status.")
+                           .Register(registry)) {}
 
 void SyncMetrics::Processed(Side origin, const ChangeDecision& decision, bool duplicate) {
   changes
@@ -76,6 +80,11 @@ void SyncMetrics::RuleRead(absl::string_view read, const absl::Status& status) {
                        : absl::IsFailedPrecondition(status) ? "no_grant"
                                                             : "other";
   rule_reads.Add({{"read", std::string(read)}, {"result", result}}).Increment();
+}
+
+void SyncMetrics::WebhookRequest(Side side, int status) {
+  webhook_requests.Add({{"side", std::string(SideKey(side))}, {"status", std::to_string(status)}})
+      .Increment();
 }
 
 void SyncMetrics::SubmitLatency(absl::Duration latency) {

@@ -25,6 +25,8 @@ struct SyncMetrics {
   // A rule's read of the live Projects state (`read`: schedule or parent_task) ended with
   // `status`.
   void RuleRead(absl::string_view read, const absl::Status& status);
+  // A request to the webhook receiver of `side` was answered with HTTP `status`.
+  void WebhookRequest(Side side, int status);
 
   // crmsync_sync_changes_total{origin,outcome}: origin crm|projects; outcome applied, duplicate,
   // echo, stale or rejected.
@@ -38,6 +40,9 @@ struct SyncMetrics {
   // crmsync_sync_rule_reads_total{read,result}: result ok, unavailable (Zoho or auth did not
   // answer), no_grant (FAILED_PRECONDITION) or other.
   prometheus::Family<prometheus::Counter>& rule_reads;
+  // crmsync_sync_webhook_requests_total{side,status}: side crm|projects, status the HTTP status
+  // answered (200, 400, 401, 404, 413, ...).
+  prometheus::Family<prometheus::Counter>& webhook_requests;
 };
 
 }  // namespace crmsync::sync
