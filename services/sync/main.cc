@@ -35,7 +35,7 @@ ABSL_FLAG(std::string, auth_caller_token, "",
 ABSL_FLAG(std::string, projects_api_url, "https://projectsapi.zoho.com",
           "Base URL of the Zoho Projects API (its data centre's host).");
 ABSL_FLAG(absl::Duration, zoho_timeout, absl::Seconds(10),
-          "Total timeout of one read from Zoho Projects by a rule.");
+          "Total timeout of one read from Zoho by a rule or the inbox.");
 ABSL_FLAG(std::string, notify_address, "",
           "host:port of crmsync-notify, which emails recorded failures to the person who made "
           "the change; empty: failures stay queued.");
