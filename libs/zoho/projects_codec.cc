@@ -115,7 +115,9 @@ absl::StatusOr<ProjectsTask> ParseProjectsTask(const Json& json, absl::string_vi
 absl::StatusOr<ProjectsComment> ParseProjectsComment(const Json& json, absl::string_view where) {
   ProjectsComment comment;
   ASSIGN_OR_RETURN(comment.id, RequiredId(json, "id", where));
-  ASSIGN_OR_RETURN(comment.content, RequiredString(json, "content", where));
+  // Zoho documents the text as `content`; real portals send it as `comment`.
+  ASSIGN_OR_RETURN(comment.content,
+                   RequiredString(json, json.contains("content") ? "content" : "comment", where));
   ASSIGN_OR_RETURN(comment.added_by, OptionalId(json, "added_by", where));
   ASSIGN_OR_RETURN(comment.added_person, OptionalString(json, "added_person", where));
   ASSIGN_OR_RETURN(int64_t created, RequiredInt(json, "created_time_long", where));

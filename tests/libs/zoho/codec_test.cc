@@ -256,6 +256,33 @@ TEST(ProjectsCodec, TaskIsDecoded) {
   EXPECT_EQ(ToEpochMillis(task->last_updated_time), 1795428648012);
 }
 
+TEST(ProjectsCodec, LastUpdaterIsTakenWhenItNamesSomeone) {
+  Json json = Json::parse(kProjectsTask);
+  EXPECT_EQ(ParseProjectsTask(json, "")->last_updated_by, std::nullopt);
+  json["last_updated_by"] = 2060758;
+  EXPECT_EQ(ParseProjectsTask(json, "")->last_updated_by, "2060758");
+  json["last_updated_by"] = "bob@example.com";
+  EXPECT_EQ(ParseProjectsTask(json, "")->last_updated_by, "bob@example.com");
+  json["last_updated_by"] = "";
+  auto task = ParseProjectsTask(json, "");
+  ASSERT_TRUE(task.ok()) << task.status();
+  EXPECT_EQ(task->last_updated_by, std::nullopt);
+}
+
+TEST(ProjectsCodec, CommentTextIsContentOrComment) {
+  auto documented = ParseProjectsComment(
+      Json::parse(R"({"id": 7, "content": "Done", "created_time_long": 1795428648012})"), "");
+  ASSERT_TRUE(documented.ok()) << documented.status();
+  EXPECT_EQ(documented->content, "Done");
+  auto captured = ParseProjectsComment(
+      Json::parse(R"({"id": 7, "comment": "Done", "created_time_long": 1795428648012})"), "");
+  ASSERT_TRUE(captured.ok()) << captured.status();
+  EXPECT_EQ(captured->content, "Done");
+  EXPECT_FALSE(
+      ParseProjectsComment(Json::parse(R"({"id": 7, "created_time_long": 1795428648012})"), "")
+          .ok());
+}
+
 TEST(ProjectsCodec, UnassignedOwnerIsNoOwner) {
   Json json = Json::parse(kProjectsTask);
   json["details"]["owners"] = Json::parse(R"([{"name":"Unassigned"}])");
