@@ -65,13 +65,18 @@ WebhookReply WebhookReceiver::Store(absl::string_view portal_id, Side side,
 }
 
 WebhookReply WebhookReceiver::Crm(const http::Params& query, absl::string_view body) {
-  const std::string portal_id = ParamOr(query, "portal_id");
-  if (portal_id.empty()) return Reply(400, "portal_id: missing from the notify_url");
   absl::StatusOr<zoho::CrmNotification> notification = zoho::ParseCrmNotification(body);
   if (!notification.ok()) return Reply(400, notification.status().message());
+  nlohmann::json json = nlohmann::json::parse(body);
+  // CRM also echoes the notify_url's query parameters in the body.
+  std::string portal_id = ParamOr(query, "portal_id");
+  if (const auto echoed = json.find("query_params");
+      portal_id.empty() && echoed != json.end() && echoed->is_object()) {
+    portal_id = echoed->value("portal_id", "");
+  }
+  if (portal_id.empty()) return Reply(400, "portal_id: missing from the notify_url");
   if (auto refused = Authenticate(portal_id, Side::kCrm, notification->token)) return *refused;
   // The token proves the origin only: what is stored leaves it out.
-  nlohmann::json json = nlohmann::json::parse(body);
   json.erase("token");
   return Store(portal_id, Side::kCrm, json.dump());
 }

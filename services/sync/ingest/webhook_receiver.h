@@ -2,7 +2,8 @@
 // notifications) and /webhooks/projects (Projects task and comment webhooks) is checked, stored
 // in the inbox and queued for processing (inbox_processor.h), and answered at once.
 //
-// A request names its portal (CRM: the `portal_id` parameter of the channel's notify_url;
+// A request names its portal (CRM: the `portal_id` parameter of the channel's notify_url, in
+// the URL or echoed in the body's query_params;
 // Projects: the webhook's `portal_id` parameter) and proves its origin with the portal's webhook
 // secret for that side (CRM: the channel's `token`, echoed in each notification; Projects: the
 // `crmsync_secret` parameter), compared in constant time with what was issued. Answers:
@@ -11,7 +12,7 @@
 //   401 the token or secret is missing or wrong;
 //   404 the portal has no webhook secret for that side (unknown portal);
 //   413 a body over kMaxWebhookBody (answered by the HTTP server before any of this);
-//   503 the database could not store it (Zoho retries).
+//   503 the database could not store it (the sender may retry).
 // Only a 200 stores anything. The secret itself is never stored, logged or echoed.
 #ifndef CRMSYNC_SERVICES_SYNC_INGEST_WEBHOOK_RECEIVER_H_
 #define CRMSYNC_SERVICES_SYNC_INGEST_WEBHOOK_RECEIVER_H_

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "crmsync/auth/v1/auth.grpc.pb.h"
@@ -633,6 +634,32 @@ TEST_F(SyncIntegrationTest, AnEditInCrmArrivesThroughTheWatchChannel) {
   EXPECT_EQ(title.version(), 2);
 }
 
+// A comment added in Projects reaches the inbox and waits there, retried, while no comment
+// pipeline is wired: it is neither lost nor given up.
+TEST_F(SyncIntegrationTest, ACommentWaitsInTheInboxUntilCommentsAreWired) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  LinkedTasks("Open");
+  const std::string secret = IssueWebhookSecret(common::v1::SIDE_PROJECTS);
+  Control("/_sim/projects/portals/" + portal_ + "/webhook",
+          {{"url", webhook_base_ + "/webhooks/projects"},
+           {"secret_param", "crmsync_secret"},
+           {"secret", secret}});
+  Control("/_sim/projects/portals/" + portal_ + "/users", {{"name", "Admin"}, {"email", kAdmin}});
+  Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/comments",
+          {{"user_email", kAdmin}, {"content", "Invoices moved"}});
+  auto retried = sync_.process->WaitForLine(
+      [](const nlohmann::json& j) {
+        return j.value("msg", "") == "a webhook could not be processed yet; it will be retried" &&
+               absl::StrContains(j.value("error", ""), "no comment pipeline");
+      },
+      absl::Seconds(30));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  auto stats = work_queue::ReadStats(*pool_, kInboxQueue, absl::Now());
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->pending + stats->running, 1);
+  EXPECT_EQ(stats->dead, 0);
+}
+
 // Requests that are not Zoho's, or not well formed, are refused with their status and leave
 // nothing in the inbox.
 TEST_F(SyncIntegrationTest, AbusedWebhooksAreRefusedAndNothingIsStored) {
@@ -689,8 +716,11 @@ TEST_F(SyncIntegrationTest, AbusedWebhooksAreRefusedAndNothingIsStored) {
               HasSubstr("crmsync_sync_webhook_requests_total{side=\"projects\",status=\"401\"} 2"));
   EXPECT_THAT(metrics,
               HasSubstr("crmsync_sync_webhook_requests_total{side=\"crm\",status=\"413\"} 1"));
-  // The checks let Zoho's real request in.
-  EXPECT_EQ(PostWebhook("/webhooks/crm?portal_id=" + portal_, json, crm(crm_secret)), 200);
+  // The checks let Zoho's real request in, naming its portal in the notify_url's parameters
+  // that CRM echoes.
+  nlohmann::json echoed = nlohmann::json::parse(crm(crm_secret));
+  echoed["query_params"] = {{"portal_id", portal_}};
+  EXPECT_EQ(PostWebhook("/webhooks/crm", json, echoed.dump()), 200);
   EXPECT_TRUE(inbox.GetRequest(1).ok());
 }
 
