@@ -3,7 +3,23 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace crmsync::sync {
+namespace {
+
+// auth's answer, told apart from Zoho's: its NOT_FOUND (no grant) must not read as a record
+// Zoho no longer has.
+absl::Status TokenError(absl::string_view portal_id, Side side, const absl::Status& status) {
+  if (NoUsableGrant(status)) {
+    return absl::FailedPreconditionError(absl::StrCat("portal ", portal_id, " has no usable ",
+                                                      SideDisplayName(side),
+                                                      " grant: ", status.message()));
+  }
+  return absl::UnavailableError(absl::StrCat("auth did not give a token: ", status.message()));
+}
+
+}  // namespace
 
 template <typename T>
 absl::StatusOr<T> ZohoIngestSource::WithToken(
@@ -17,11 +33,11 @@ absl::StatusOr<T> ZohoIngestSource::WithToken(
   }
   http::DeadlineHttpClient http(http_, deadline);
   absl::StatusOr<ApiToken> token = tokens_.Get(portal_id, side, scopes, "", deadline);
-  if (!token.ok()) return token.status();
+  if (!token.ok()) return TokenError(portal_id, side, token.status());
   absl::StatusOr<T> result = read(http, *token);
   if (absl::IsUnauthenticated(result.status())) {
     token = tokens_.Get(portal_id, side, scopes, token->access_token, deadline);
-    if (!token.ok()) return token.status();
+    if (!token.ok()) return TokenError(portal_id, side, token.status());
     result = read(http, *token);
   }
   return result;

@@ -23,9 +23,9 @@ namespace crmsync::sync {
 inline constexpr const char* kCrmIngestScopes[] = {"ZohoCRM.modules.tasks.READ"};
 inline constexpr const char* kProjectsIngestScopes[] = {"ZohoProjects.tasks.READ"};
 
-// Every read is bounded by `deadline`. Errors: auth's (NoUsableGrant in auth_tokens.h when the
-// portal has no usable grant), and Zoho's as libs/zoho reports them (NOT_FOUND for a Projects
-// task or comment list that no longer exists).
+// Every read is bounded by `deadline`. Errors: FAILED_PRECONDITION when the portal has no usable
+// grant, UNAVAILABLE when auth does not answer, and Zoho's as libs/zoho reports them (NOT_FOUND
+// only for a Projects task or comment list that Zoho no longer has).
 class IngestSource {
  public:
   virtual ~IngestSource() = default;

@@ -572,6 +572,28 @@ TEST_F(SyncIntegrationTest, AnEditInProjectsArrivesThroughTheWebhookOnce) {
             2);
 }
 
+// A webhook that arrives before the portal's Projects grant exists is not taken for a task Zoho
+// no longer has: it waits in the inbox and is applied once the grant is registered.
+TEST_F(SyncIntegrationTest, AWebhookBeforeTheGrantIsAppliedOnceTheGrantExists) {
+  LinkedTasks("Open");
+  const std::string secret = IssueWebhookSecret(common::v1::SIDE_PROJECTS);
+  Control("/_sim/projects/portals/" + portal_ + "/webhook",
+          {{"url", webhook_base_ + "/webhooks/projects"},
+           {"secret_param", "crmsync_secret"},
+           {"secret", secret}});
+  Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/edit",
+          {{"user_email", kAdmin}, {"fields", {{"name", "Migrate the data"}}}});
+  auto waiting = sync_.process->WaitForLine(
+      [](const nlohmann::json& j) {
+        return j.value("msg", "") == "a webhook could not be processed yet; it will be retried";
+      },
+      absl::Seconds(30));
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  EXPECT_EQ(TitleBecomes(common::v1::SIDE_PROJECTS, parent_, "Migrate the data").value().text(),
+            "Migrate the data");
+}
+
 // A person's edit in CRM reaches sync through the portal's watch channel: CRM's notification
 // carries ids only, so the task is read back from CRM and its edit applied.
 TEST_F(SyncIntegrationTest, AnEditInCrmArrivesThroughTheWatchChannel) {
