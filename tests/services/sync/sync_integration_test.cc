@@ -291,6 +291,15 @@ class SyncIntegrationTest : public ::testing::Test {
     return response.secret();
   }
 
+  // Plays the portal's admin in Projects: webhooks to sync's receiver with a secret just issued.
+  void PointProjectsWebhooksAtSync() {
+    const std::string secret = IssueWebhookSecret(common::v1::SIDE_PROJECTS);
+    Control("/_sim/projects/portals/" + portal_ + "/webhook",
+            {{"url", webhook_base_ + "/webhooks/projects"},
+             {"secret_param", "crmsync_secret"},
+             {"secret", secret}});
+  }
+
   // POSTs `body` to sync's webhook receiver `path`; returns the HTTP status.
   int PostWebhook(const std::string& path, const std::string& content_type,
                   const std::string& body) {
@@ -545,11 +554,7 @@ TEST_F(SyncIntegrationTest, AFailureCommittedBeforeAKillIsEmailedOnceAfterTheRes
 TEST_F(SyncIntegrationTest, AnEditInProjectsArrivesThroughTheWebhookOnce) {
   RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
   LinkedTasks("Open");
-  const std::string secret = IssueWebhookSecret(common::v1::SIDE_PROJECTS);
-  Control("/_sim/projects/portals/" + portal_ + "/webhook",
-          {{"url", webhook_base_ + "/webhooks/projects"},
-           {"secret_param", "crmsync_secret"},
-           {"secret", secret}});
+  PointProjectsWebhooksAtSync();
   Control("/_sim/faults", {{"webhook_duplicate_share", 1.0}});
   Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/edit",
           {{"user_email", kAdmin}, {"fields", {{"name", "Migrate data (phase 2)"}}}});
@@ -576,11 +581,7 @@ TEST_F(SyncIntegrationTest, AnEditInProjectsArrivesThroughTheWebhookOnce) {
 // no longer has: it waits in the inbox and is applied once the grant is registered.
 TEST_F(SyncIntegrationTest, AWebhookBeforeTheGrantIsAppliedOnceTheGrantExists) {
   LinkedTasks("Open");
-  const std::string secret = IssueWebhookSecret(common::v1::SIDE_PROJECTS);
-  Control("/_sim/projects/portals/" + portal_ + "/webhook",
-          {{"url", webhook_base_ + "/webhooks/projects"},
-           {"secret_param", "crmsync_secret"},
-           {"secret", secret}});
+  PointProjectsWebhooksAtSync();
   Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/edit",
           {{"user_email", kAdmin}, {"fields", {{"name", "Migrate the data"}}}});
   auto waiting = sync_.process->WaitForLine(
@@ -661,11 +662,7 @@ TEST_F(SyncIntegrationTest, AnEditInCrmArrivesThroughTheWatchChannel) {
 TEST_F(SyncIntegrationTest, ACommentWaitsInTheInboxUntilCommentsAreWired) {
   RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
   LinkedTasks("Open");
-  const std::string secret = IssueWebhookSecret(common::v1::SIDE_PROJECTS);
-  Control("/_sim/projects/portals/" + portal_ + "/webhook",
-          {{"url", webhook_base_ + "/webhooks/projects"},
-           {"secret_param", "crmsync_secret"},
-           {"secret", secret}});
+  PointProjectsWebhooksAtSync();
   Control("/_sim/projects/portals/" + portal_ + "/users", {{"name", "Admin"}, {"email", kAdmin}});
   Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/comments",
           {{"user_email", kAdmin}, {"content", "Invoices moved"}});
