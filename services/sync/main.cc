@@ -8,6 +8,7 @@
 #include "libs/http/http_client.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "services/sync/failure_relay.h"
+#include "services/sync/ingest/crm_watcher.h"
 #include "services/sync/ingest/inbox_processor.h"
 #include "services/sync/ingest/webhook_admin_server.h"
 #include "services/sync/ingest/webhook_receiver.h"
@@ -46,6 +47,11 @@ ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1),
 ABSL_FLAG(int, webhook_port, 0,
           "HTTP port of the Zoho webhook receivers (POST /webhooks/crm and /webhooks/projects), "
           "on --listen_host; 0: no receivers.");
+ABSL_FLAG(std::string, webhook_public_url, "",
+          "Base URL Zoho reaches the webhook receivers at (e.g. https://crmsync.example.com); "
+          "set: this replica keeps the CRM watch channels of WatchCrmTasks registered.");
+ABSL_FLAG(absl::Duration, crm_watch_lifetime, absl::Hours(24),
+          "Expiry asked for each CRM watch channel (at most 24h); renewed with half of it left.");
 
 namespace {
 
@@ -102,6 +108,11 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_webhook_port) < 0 || absl::GetFlag(FLAGS_webhook_port) > 65535) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--webhook_port: must be 0..65535"));
+  }
+  if (absl::GetFlag(FLAGS_crm_watch_lifetime) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_crm_watch_lifetime) > absl::Hours(24)) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--crm_watch_lifetime: must be positive and at most 24h"));
   }
   if (absl::GetFlag(FLAGS_relay_interval) <= absl::ZeroDuration()) {
     return crmsync::ExitWithUsageError(
@@ -222,6 +233,13 @@ int main(int argc, char** argv) {
     rt.AddBackgroundTask("inbox", [&](const absl::Notification& stop) { inbox_worker->Run(stop); });
   } else {
     crmsync::LogWarning("no --auth_address: stored webhooks stay queued");
+  }
+  std::unique_ptr<CrmWatcher> watcher;
+  if (const std::string url = absl::GetFlag(FLAGS_webhook_public_url); !url.empty() && tokens) {
+    watcher = std::make_unique<CrmWatcher>(
+        inbox, *tokens, curl, metrics, clock,
+        CrmWatcherOptions{url, absl::GetFlag(FLAGS_crm_watch_lifetime)});
+    rt.AddBackgroundTask("crm_watch", [&](const absl::Notification& stop) { watcher->Run(stop); });
   }
   if (auto status = rt.Start(); !status.ok()) return crmsync::ExitWithError(status);
   rt.WaitForShutdown();

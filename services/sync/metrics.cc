@@ -55,7 +55,15 @@ SyncMetrics::SyncMetrics(prometheus::Registry& registry)
       webhook_requests(prometheus::BuildCounter()
                            .Name("crmsync_sync_webhook_requests_total")
                            .Help("Requests to the webhook receivers, by side and HTTP status.")
-                           .Register(registry)) {}
+                           .Register(registry)),
+      watch_channel_renewals(prometheus::BuildCounter()
+                                 .Name("crmsync_sync_watch_channel_renewals_total")
+                                 .Help("CRM watch channel renewals, by result.")
+                                 .Register(registry)) {
+  for (const char* result : {"renewed", "registered", "failed"}) {
+    watch_channel_renewals.Add({{"result", result}});
+  }
+}
 
 void SyncMetrics::Processed(Side origin, const ChangeDecision& decision, bool duplicate) {
   changes

@@ -43,6 +43,9 @@ struct SyncMetrics {
   // crmsync_sync_webhook_requests_total{side,status}: side crm|projects, status the HTTP status
   // answered (200, 400, 401, 404, 413, ...).
   prometheus::Family<prometheus::Counter>& webhook_requests;
+  // crmsync_sync_watch_channel_renewals_total{result}: renewed, registered (anew: CRM had
+  // dropped it or it was new), failed.
+  prometheus::Family<prometheus::Counter>& watch_channel_renewals;
 };
 
 }  // namespace crmsync::sync

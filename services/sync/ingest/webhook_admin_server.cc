@@ -3,6 +3,7 @@
 #include "libs/common/ids.h"
 #include "libs/common/log.h"
 #include "libs/grpc_server/status.h"
+#include "services/sync/ingest/crm_watcher.h"
 #include "services/sync/ingest/webhook_receiver.h"
 
 namespace crmsync::sync {
@@ -26,6 +27,19 @@ grpc::Status WebhookAdminServer::IssueWebhookSecret(grpc::ServerContext*,
   LogInfo("webhook secret issued",
           {{"portal_id", request->portal_id()}, {"side", std::string(SideKey(side))}});
   response->set_secret(secret);
+  return grpc::Status::OK;
+}
+
+grpc::Status WebhookAdminServer::WatchCrmTasks(grpc::ServerContext*,
+                                               const v1::WatchCrmTasksRequest* request,
+                                               v1::WatchCrmTasksResponse* response) {
+  if (auto status = CheckRecordId("portal_id", request->portal_id()); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  absl::StatusOr<int64_t> channel =
+      store_.AddCrmWatch(request->portal_id(), NewCrmChannelId(), clock_.Now());
+  if (!channel.ok()) return ToGrpcStatus(channel.status());
+  response->set_channel_id(*channel);
   return grpc::Status::OK;
 }
 

@@ -1,5 +1,6 @@
 // The crmsync.sync.v1.SyncWebhookService gRPC adapter: issues a portal's webhook secrets, which
-// the receivers (webhook_receiver.h) check Zoho's requests against.
+// the receivers (webhook_receiver.h) check Zoho's requests against, and records the portals
+// whose CRM watch channels crm_watcher.h keeps registered.
 #ifndef CRMSYNC_SERVICES_SYNC_INGEST_WEBHOOK_ADMIN_SERVER_H_
 #define CRMSYNC_SERVICES_SYNC_INGEST_WEBHOOK_ADMIN_SERVER_H_
 
@@ -17,6 +18,8 @@ class WebhookAdminServer final : public v1::SyncWebhookService::Service {
   grpc::Status IssueWebhookSecret(grpc::ServerContext* context,
                                   const v1::IssueWebhookSecretRequest* request,
                                   v1::IssueWebhookSecretResponse* response) override;
+  grpc::Status WatchCrmTasks(grpc::ServerContext* context, const v1::WatchCrmTasksRequest* request,
+                             v1::WatchCrmTasksResponse* response) override;
 
  private:
   InboxStore& store_;

@@ -41,16 +41,19 @@ std::string WebhookSecretDigest(absl::string_view secret) { return crypto::Sha25
 
 std::optional<WebhookReply> WebhookReceiver::Authenticate(absl::string_view portal_id, Side side,
                                                           absl::string_view presented) {
-  absl::StatusOr<std::optional<std::string>> digest = store_.WebhookSecretDigest(portal_id, side);
-  if (!digest.ok()) {
-    LogWarning("webhook secret could not be read", {{"error", digest.status().ToString()}});
+  absl::StatusOr<std::optional<WebhookDigests>> digests =
+      store_.WebhookSecretDigests(portal_id, side);
+  if (!digests.ok()) {
+    LogWarning("webhook secret could not be read", {{"error", digests.status().ToString()}});
     return Reply(503, "the request could not be checked; retry later");
   }
-  if (!digest->has_value()) return Reply(404, "unknown portal");
-  // Digests of equal length: the comparison takes the same time whatever was presented.
-  if (!crypto::ConstantTimeEquals(WebhookSecretDigest(presented), **digest)) {
-    return Reply(401, "bad token or secret");
-  }
+  if (!digests->has_value()) return Reply(404, "unknown portal");
+  // Digests of equal length: each comparison takes the same time whatever was presented, and
+  // both are made.
+  const std::string digest = WebhookSecretDigest(presented);
+  const bool current = crypto::ConstantTimeEquals(digest, (*digests)->current);
+  const bool previous = crypto::ConstantTimeEquals(digest, (*digests)->previous);
+  if (!current && !previous) return Reply(401, "bad token or secret");
   return std::nullopt;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -29,17 +30,46 @@ struct InboxRequest {
   absl::Time receive_time;
 };
 
+// The SHA-256 digests (lower-case hex) of the secrets a portal's webhooks of one side may carry.
+struct WebhookDigests {
+  std::string current;
+  // The secret a channel renewal replaced, still valid; "" when none.
+  std::string previous;
+};
+
+// A CRM watch channel a replica holds for renewal.
+struct CrmWatchClaim {
+  std::string portal_id;
+  int64_t channel_id = 0;
+};
+
 class InboxStore {
  public:
   virtual ~InboxStore() = default;
 
-  // The SHA-256 (lower-case hex) of the portal's webhook secret on `side`; nullopt when none
-  // was issued.
-  virtual absl::StatusOr<std::optional<std::string>> WebhookSecretDigest(
+  // The digests of the portal's webhook secrets on `side`; nullopt when none was issued.
+  virtual absl::StatusOr<std::optional<WebhookDigests>> WebhookSecretDigests(
       absl::string_view portal_id, Side side) = 0;
-  // Records `secret_sha256` as the portal's secret on `side`, replacing the previous one.
+  // Records `secret_sha256` as the portal's only secret on `side`, replacing any other.
   virtual absl::Status SetWebhookSecretDigest(absl::string_view portal_id, Side side,
                                               absl::string_view secret_sha256, absl::Time now) = 0;
+
+  // Records that the portal's CRM tasks are to be watched through channel `channel_id`, due for
+  // registration now; returns the portal's channel id (the one recorded before, if any).
+  virtual absl::StatusOr<int64_t> AddCrmWatch(absl::string_view portal_id, int64_t channel_id,
+                                              absl::Time now) = 0;
+  // Holds, until `lease_until`, up to `limit` channels not registered yet or expiring before
+  // `renew_before` that no replica holds.
+  virtual absl::StatusOr<std::vector<CrmWatchClaim>> ClaimCrmWatches(absl::Time now,
+                                                                     absl::Time renew_before,
+                                                                     absl::Time lease_until,
+                                                                     int limit) = 0;
+  // In one transaction: the channel expires at `expiry` and carries the token whose digest is
+  // `token_sha256` (the portal's CRM secret; the one it replaces stays valid as the previous).
+  virtual absl::Status CrmWatchRenewed(absl::string_view portal_id, absl::string_view token_sha256,
+                                       absl::Time expiry, absl::Time now) = 0;
+  // The renewal failed with `error`: the channel is due again.
+  virtual absl::Status CrmWatchFailed(absl::string_view portal_id, absl::string_view error) = 0;
 
   // In one transaction: stores the request and queues its item on kInboxQueue, due now.
   // Returns its inbox id.

@@ -14,13 +14,14 @@ std::string SideName(Side side) { return std::string(SideKey(side)); }
 
 }  // namespace
 
-absl::StatusOr<std::optional<std::string>> PgInboxStore::WebhookSecretDigest(
+absl::StatusOr<std::optional<WebhookDigests>> PgInboxStore::WebhookSecretDigests(
     absl::string_view portal_id, Side side) {
-  using Result = std::optional<std::string>;
+  using Result = std::optional<WebhookDigests>;
   return pool_.TransactValue<Result>([&](Tx& tx) -> absl::StatusOr<Result> {
     const auto rows = tx.exec_prepared("webhook_secret", std::string(portal_id), SideName(side));
     if (rows.empty()) return std::nullopt;
-    return rows[0]["secret_sha256"].as<std::string>();
+    return WebhookDigests{rows[0]["secret_sha256"].as<std::string>(),
+                          rows[0]["previous_sha256"].as<std::string>()};
   });
 }
 
@@ -28,7 +29,7 @@ absl::Status PgInboxStore::SetWebhookSecretDigest(absl::string_view portal_id, S
                                                   absl::string_view secret_sha256, absl::Time now) {
   return pool_.Transact([&](Tx& tx) {
     tx.exec_prepared("put_webhook_secret", std::string(portal_id), SideName(side),
-                     std::string(secret_sha256), absl::ToUnixMicros(now));
+                     std::string(secret_sha256), absl::ToUnixMicros(now), /*keep_previous=*/false);
     return absl::OkStatus();
   });
 }
@@ -59,6 +60,52 @@ absl::StatusOr<InboxRequest> PgInboxStore::GetRequest(int64_t inbox_id) {
     request.body = rows[0]["body"].as<std::string>();
     request.receive_time = absl::FromUnixMicros(rows[0]["receive_micros"].as<int64_t>());
     return request;
+  });
+}
+
+absl::StatusOr<int64_t> PgInboxStore::AddCrmWatch(absl::string_view portal_id, int64_t channel_id,
+                                                  absl::Time now) {
+  return pool_.TransactValue<int64_t>([&](Tx& tx) -> absl::StatusOr<int64_t> {
+    const auto rows = tx.exec_prepared("insert_crm_watch", std::string(portal_id), channel_id,
+                                       absl::ToUnixMicros(now));
+    return rows[0]["channel_id"].as<int64_t>();
+  });
+}
+
+absl::StatusOr<std::vector<CrmWatchClaim>> PgInboxStore::ClaimCrmWatches(absl::Time now,
+                                                                         absl::Time renew_before,
+                                                                         absl::Time lease_until,
+                                                                         int limit) {
+  using Result = std::vector<CrmWatchClaim>;
+  return pool_.TransactValue<Result>([&](Tx& tx) -> absl::StatusOr<Result> {
+    const auto rows =
+        tx.exec_prepared("claim_crm_watches", absl::ToUnixMicros(now),
+                         absl::ToUnixMicros(renew_before), absl::ToUnixMicros(lease_until), limit);
+    Result claims;
+    for (const auto& row : rows) {
+      claims.push_back({row["portal_id"].as<std::string>(), row["channel_id"].as<int64_t>()});
+    }
+    return claims;
+  });
+}
+
+absl::Status PgInboxStore::CrmWatchRenewed(absl::string_view portal_id,
+                                           absl::string_view token_sha256, absl::Time expiry,
+                                           absl::Time now) {
+  return pool_.Transact([&](Tx& tx) {
+    tx.exec_prepared("put_webhook_secret", std::string(portal_id), SideName(Side::kCrm),
+                     std::string(token_sha256), absl::ToUnixMicros(now), /*keep_previous=*/true);
+    tx.exec_prepared("finish_crm_watch", std::string(portal_id),
+                     std::optional<int64_t>(absl::ToUnixMicros(expiry)), std::string());
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PgInboxStore::CrmWatchFailed(absl::string_view portal_id, absl::string_view error) {
+  return pool_.Transact([&](Tx& tx) {
+    tx.exec_prepared("finish_crm_watch", std::string(portal_id), std::optional<int64_t>(),
+                     std::string(error));
+    return absl::OkStatus();
   });
 }
 

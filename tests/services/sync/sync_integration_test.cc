@@ -43,6 +43,7 @@ namespace {
 
 using ::google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kClientId[] = "1000.SYNCE2E";
 constexpr char kClientSecret[] = "e2e-secret";
@@ -325,6 +326,16 @@ class SyncIntegrationTest : public ::testing::Test {
                              "/metrics")});
     EXPECT_TRUE(response.ok()) << response.status();
     return response.ok() ? response->body : "";
+  }
+
+  // Whether sync's /metrics shows `line`, waiting for it (bounded).
+  bool MetricsShow(const std::string& line) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      if (absl::StrContains(SyncMetrics(), line)) return true;
+      absl::SleepFor(absl::Milliseconds(100));  // polling the metrics, bounded above
+    }
+    return false;
   }
 
   // The canonical title of the task linked to `task_id` on `side`, once its text is `title`
@@ -655,6 +666,77 @@ TEST_F(SyncIntegrationTest, AnEditInCrmArrivesThroughTheWatchChannel) {
   EXPECT_EQ(title.value().text(), "Call the customer back");
   EXPECT_EQ(title.source_side(), common::v1::SIDE_CRM);
   EXPECT_EQ(title.version(), 2);
+}
+
+// The portal's channel as CRM lists it, once `done` holds for it (bounded); null when it never
+// did.
+nlohmann::json WatchedChannel(crmsync::testing::ZohoSimProcess& sim, int64_t channel_id,
+                              const std::function<bool(const nlohmann::json&)>& done) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    auto listed = sim.Control(http::Method::kGet, "/_sim/crm/watch");
+    nlohmann::json channel;
+    if (listed.ok() && listed->is_object()) {
+      for (const auto& c : (*listed)["watch"]) {
+        if (c["channel_id"] == absl::StrCat(channel_id)) channel = c;
+      }
+    }
+    if (done(channel)) return channel;
+    absl::SleepFor(absl::Milliseconds(100));  // polling CRM's channels, bounded above
+  }
+  return nullptr;
+}
+
+// sync keeps the portal's CRM watch channel registered: it registers it with a token of its
+// own, which the receiver then accepts, renews it before it expires, and registers it again
+// once CRM dropped it.
+TEST_F(SyncIntegrationTest, TheCrmWatchChannelIsRegisteredRenewedAndRestored) {
+  RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.notifications.ALL", "ZohoCRM.modules.tasks.READ"});
+  ASSERT_EQ(*sync_.process->Terminate(absl::Seconds(15)), 0);
+  std::vector<std::string> watching = sync_args_;
+  watching.push_back("--webhook_public_url=" + webhook_base_);
+  watching.push_back("--crm_watch_lifetime=8s");
+  sync_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-sync", watching);
+  ASSERT_NE(sync_.channel, nullptr);
+  auto admin = v1::SyncWebhookService::NewStub(sync_.channel);
+  v1::WatchCrmTasksRequest request;
+  request.set_portal_id(portal_);
+  v1::WatchCrmTasksResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(admin->WatchCrmTasks(&context, request, &response).ok());
+  const int64_t channel_id = response.channel_id();
+
+  const nlohmann::json registered =
+      WatchedChannel(*sim_, channel_id, [](const nlohmann::json& c) { return !c.is_null(); });
+  ASSERT_FALSE(registered.is_null());
+  EXPECT_EQ(registered["notify_url"], webhook_base_ + "/webhooks/crm?portal_id=" + portal_);
+  EXPECT_EQ(registered["events"], nlohmann::json::array({"Tasks.all"}));
+  const std::string task = Id(Control("/_sim/crm/Tasks", {{"Subject", "Call the customer"}}));
+  Control("/_sim/crm/Tasks/" + task + "/edit",
+          {{"user_email", kAdmin}, {"fields", {{"Subject", "Call the customer back"}}}});
+  EXPECT_TRUE(MetricsShow("crmsync_sync_webhook_requests_total{side=\"crm\",status=\"200\"} 1"));
+  const std::string first_expiry = registered["channel_expiry"];
+  const nlohmann::json renewed = WatchedChannel(*sim_, channel_id, [&](const nlohmann::json& c) {
+    return !c.is_null() && c["channel_expiry"].get<std::string>() > first_expiry;
+  });
+  ASSERT_FALSE(renewed.is_null()) << "the channel was not renewed";
+
+  auto token = sim_->MintAccessToken(kClientId, kClientSecret, refresh_token_);
+  ASSERT_TRUE(token.ok()) << token.status();
+  http::CurlHttpClient http;
+  ASSERT_TRUE(zoho::CrmClient(http, sim_->base_url()).DisableWatch(*token, {channel_id}).ok());
+  const nlohmann::json restored =
+      WatchedChannel(*sim_, channel_id, [](const nlohmann::json& c) { return !c.is_null(); });
+  ASSERT_FALSE(restored.is_null()) << "the dropped channel was not registered again";
+
+  // The token of the channel registered again lets CRM's notifications in too.
+  Control("/_sim/crm/Tasks/" + task + "/edit",
+          {{"user_email", kAdmin}, {"fields", {{"Subject", "Call the customer today"}}}});
+  EXPECT_TRUE(MetricsShow("crmsync_sync_webhook_requests_total{side=\"crm\",status=\"200\"} 2"));
+  const std::string metrics = SyncMetrics();
+  EXPECT_THAT(metrics,
+              Not(HasSubstr("crmsync_sync_webhook_requests_total{side=\"crm\",status=\"401\"}")));
+  EXPECT_THAT(metrics, HasSubstr("crmsync_sync_watch_channel_renewals_total{result=\"failed\"} 0"));
 }
 
 // A comment added in Projects reaches the inbox and waits there, retried, while no comment
