@@ -8,19 +8,15 @@
 //   pg_virtualenv -t -v 15 build/bin/bench_auth_get_access_token [seconds_per_run]
 #include <grpcpp/grpcpp.h>
 
-#include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "bench/support/load.h"
 #include "crmsync/auth/v1/auth.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "libs/crypto/aead.h"
@@ -31,78 +27,15 @@
 namespace {
 
 namespace v1 = crmsync::auth::v1;
-
-struct Figures {
-  double requests_per_second = 0;
-  absl::Duration p50, p99;
-  int failures = 0;
-};
-
-// One call's outcome: empty when it succeeded, else what went wrong.
-using Call = std::function<std::string()>;
-
-struct Samples {
-  std::vector<absl::Duration> latencies;  // of successful calls only
-  absl::Duration elapsed;
-  int failures = 0;
-  std::string first_failure;
-};
-
-// Runs `call` from `concurrency` threads for `duration`, adding to `samples`.
-void Run(int concurrency, absl::Duration duration, const Call& call, Samples& samples) {
-  std::vector<std::vector<absl::Duration>> latencies(concurrency);
-  std::atomic<int> failures{0};
-  std::mutex first_failure_mutex;
-  std::string first_failure;
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  const absl::Time start = absl::Now();
-  for (int t = 0; t < concurrency; ++t) {
-    threads.emplace_back([&, t] {
-      while (!stop.load(std::memory_order_relaxed)) {
-        const absl::Time before = absl::Now();
-        const std::string failure = call();
-        if (failure.empty()) {
-          latencies[t].push_back(absl::Now() - before);
-          continue;
-        }
-        if (failures++ == 0) {
-          std::lock_guard lock(first_failure_mutex);
-          first_failure = failure;
-        }
-      }
-    });
-  }
-  absl::SleepFor(duration);
-  stop = true;
-  for (auto& thread : threads) thread.join();
-  samples.elapsed += absl::Now() - start;
-  if (samples.first_failure.empty()) samples.first_failure = first_failure;
-  samples.failures += failures;
-  for (auto& per_thread : latencies) {
-    samples.latencies.insert(samples.latencies.end(), per_thread.begin(), per_thread.end());
-  }
-}
-
-Figures Summarize(Samples& samples) {
-  Figures figures;
-  figures.failures = samples.failures;
-  auto& all = samples.latencies;
-  if (all.empty()) return figures;
-  std::sort(all.begin(), all.end());
-  figures.requests_per_second = all.size() / absl::ToDoubleSeconds(samples.elapsed);
-  figures.p50 = all[all.size() / 2];
-  figures.p99 = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  return figures;
-}
+using crmsync::bench::Call;
+using crmsync::bench::Figures;
+using crmsync::bench::Run;
+using crmsync::bench::Samples;
+using crmsync::bench::Summarize;
 
 std::string ResidentMemory(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return line.substr(6);
-  }
-  return "unknown";
+  const double mib = crmsync::bench::ResidentMiB(pid);
+  return mib > 0 ? absl::StrFormat(" %.1f MiB", mib) : std::string(" unknown");
 }
 
 int Fail(const std::string& what, const absl::Status& status) {
@@ -143,7 +76,7 @@ int main(int argc, char** argv) {
   auto stub = v1::AuthService::NewStub(channel);
   auto health = grpc::health::v1::Health::NewStub(channel);
 
-  const Call health_check = [&]() -> std::string {
+  const Call health_check = [&](int) -> std::string {
     grpc::ClientContext context;
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
@@ -155,7 +88,7 @@ int main(int argc, char** argv) {
     return "";
   };
   const absl::Time ready_by = absl::Now() + absl::Seconds(20);
-  while (!health_check().empty() && absl::Now() < ready_by) {
+  while (!health_check(0).empty() && absl::Now() < ready_by) {
     absl::SleepFor(absl::Milliseconds(100));
   }
 
@@ -179,7 +112,7 @@ int main(int argc, char** argv) {
   token_request.set_portal_id("bench");
   token_request.set_side(crmsync::common::v1::SIDE_CRM);
   token_request.add_scopes("ZohoCRM.modules.tasks.ALL");
-  const Call get_token = [&]() -> std::string {
+  const Call get_token = [&](int) -> std::string {
     grpc::ClientContext context;
     v1::GetAccessTokenResponse response;
     const grpc::Status status = stub->GetAccessToken(&context, token_request, &response);
@@ -187,7 +120,7 @@ int main(int argc, char** argv) {
     if (response.access_token().empty()) return "GetAccessToken: empty access_token";
     return "";
   };
-  if (const std::string failure = get_token(); !failure.empty()) {
+  if (const std::string failure = get_token(0); !failure.empty()) {
     return Fail("warm-up", absl::UnknownError(failure));
   }
   Samples warm_up;
@@ -214,13 +147,12 @@ int main(int argc, char** argv) {
     }
     Figures token = Summarize(token_samples);
     Figures check = Summarize(check_samples);
-    std::printf(
-        "%-11d | %9.0f %8.3fms %8.3fms | %9.0f %8.3fms %8.3fms | %-10.2f | %d, %d\n", concurrency,
-        token.requests_per_second, absl::ToDoubleMilliseconds(token.p50),
-        absl::ToDoubleMilliseconds(token.p99), check.requests_per_second,
-        absl::ToDoubleMilliseconds(check.p50), absl::ToDoubleMilliseconds(check.p99),
-        check.requests_per_second > 0 ? token.requests_per_second / check.requests_per_second : 0.0,
-        token.failures, check.failures);
+    std::printf("%-11d | %9.0f %8.3fms %8.3fms | %9.0f %8.3fms %8.3fms | %-10.2f | %d, %d\n",
+                concurrency, token.per_second, absl::ToDoubleMilliseconds(token.p50),
+                absl::ToDoubleMilliseconds(token.p99), check.per_second,
+                absl::ToDoubleMilliseconds(check.p50), absl::ToDoubleMilliseconds(check.p99),
+                check.per_second > 0 ? token.per_second / check.per_second : 0.0, token.failures,
+                check.failures);
     for (const Samples* samples : {&token_samples, &check_samples}) {
       if (samples->failures > 0) {
         std::printf("  first failure: %s\n", samples->first_failure.c_str());

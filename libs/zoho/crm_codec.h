@@ -104,10 +104,12 @@ struct CrmPage {
 // A watch channel to enable or renew.
 struct CrmWatchSpec {
   int64_t channel_id = 0;
-  std::vector<std::string> events;  // e.g. {"Tasks.all", "Notes.all"}
+  // e.g. {"Tasks.all"}: record modules only; CRM's watch does not cover Notes.
+  std::vector<std::string> events;
   std::string notify_url;
   std::string token;  // at most 50 characters; echoed in every callback
-  std::optional<absl::Time> expiry = std::nullopt;  // at most one day ahead; CRM's default 1 h
+  // At most one day ahead; none, or one further ahead, and CRM sets one hour.
+  std::optional<absl::Time> expiry = std::nullopt;
   bool return_affected_field_values = true;
 };
 

@@ -166,19 +166,17 @@ absl::StatusOr<std::vector<ProjectsTask>> ProjectsClient::ListTasksModifiedSince
     absl::string_view token, absl::string_view portal, absl::string_view project,
     absl::Time since) {
   RETURN_IF_ERROR(CheckIds({portal, project}));
+  // The task list documents index, range, owner, status, time, priority and tasklist_id and no
+  // sort (zoho.com/projects/help/rest-api/tasks-api.html, "All Tasks"), so nothing says where
+  // the changed tasks are: every page is read and filtered on last_updated_time_long.
   std::vector<ProjectsTask> modified;
   for (int index = 1;; index += kMaxRange) {
-    ASSIGN_OR_RETURN(std::vector<ProjectsTask> page,
-                     TaskList(token, absl::StrCat(ProjectPath(portal, project), "tasks/"),
-                              {{"index", absl::StrCat(index)},
-                               {"range", absl::StrCat(kMaxRange)},
-                               {"sort_column", "last_modified_time"},
-                               {"sort_order", "descending"}}));
+    ASSIGN_OR_RETURN(std::vector<ProjectsTask> page, ListTasks(token, portal, project, index));
+    const bool last_page = static_cast<int>(page.size()) < kMaxRange;
     for (ProjectsTask& task : page) {
-      if (task.last_updated_time <= since) return modified;
-      modified.push_back(std::move(task));
+      if (task.last_updated_time > since) modified.push_back(std::move(task));
     }
-    if (static_cast<int>(page.size()) < kMaxRange) return modified;
+    if (last_page) return modified;
   }
 }
 

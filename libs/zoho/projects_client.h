@@ -48,7 +48,8 @@ class ProjectsClient {
                                                       absl::string_view portal,
                                                       absl::string_view project, int index,
                                                       int range = kMaxRange);
-  // Every main task updated after `since`, newest first, reading pages until an older one.
+  // Every main task updated after `since`, in the list's order. Reads every page: Projects
+  // documents no sort for the task list, so a change may be on any page.
   absl::StatusOr<std::vector<ProjectsTask>> ListTasksModifiedSince(absl::string_view token,
                                                                    absl::string_view portal,
                                                                    absl::string_view project,

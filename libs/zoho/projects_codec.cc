@@ -115,9 +115,16 @@ absl::StatusOr<ProjectsTask> ParseProjectsTask(const Json& json, absl::string_vi
 absl::StatusOr<ProjectsComment> ParseProjectsComment(const Json& json, absl::string_view where) {
   ProjectsComment comment;
   ASSIGN_OR_RETURN(comment.id, RequiredId(json, "id", where));
-  // Zoho documents the text as `content`; real portals send it as `comment`.
-  ASSIGN_OR_RETURN(comment.content,
-                   RequiredString(json, json.contains("content") ? "content" : "comment", where));
+  // Zoho's documentation shows the text as `content` (tasks-api.html, "Get Comments"), while
+  // captures of real portals carry it as `comment`: either is the text, `content` first.
+  ASSIGN_OR_RETURN(std::optional<std::string> content, OptionalString(json, "content", where));
+  if (!content.has_value()) {
+    ASSIGN_OR_RETURN(content, OptionalString(json, "comment", where));
+  }
+  if (!content.has_value()) {
+    return FieldError(FieldPath(where, "content"), "missing (nor is there a \"comment\")");
+  }
+  comment.content = *std::move(content);
   ASSIGN_OR_RETURN(comment.added_by, OptionalId(json, "added_by", where));
   ASSIGN_OR_RETURN(comment.added_person, OptionalString(json, "added_person", where));
   ASSIGN_OR_RETURN(int64_t created, RequiredInt(json, "created_time_long", where));

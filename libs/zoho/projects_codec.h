@@ -78,7 +78,7 @@ struct ProjectsTaskWrite {
 
 struct ProjectsComment {
   std::string id;
-  std::string content;  // `content` as documented, or `comment` as real portals send it
+  std::string content;  // read from `content`, or from `comment` as real portals send it
   std::optional<std::string> added_by;  // user id
   std::optional<std::string> added_person;
   absl::Time created_time;

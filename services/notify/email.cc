@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "libs/common/embedded_file.h"
@@ -44,7 +45,12 @@ absl::Status CheckPlaceholders(absl::string_view name, absl::string_view text) {
     if (end == absl::string_view::npos) {
       return absl::InvalidArgumentError(absl::StrCat(name, ": unclosed {{"));
     }
-    const absl::string_view key = text.substr(pos + 2, end - pos - 2);
+    absl::string_view key = text.substr(pos + 2, end - pos - 2);
+    const bool condition = absl::ConsumePrefix(&key, "?") || absl::ConsumePrefix(&key, "!");
+    if (condition && pos != 0 && text[pos - 1] != '\n') {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": {{?", key, "}} / {{!", key, "}} must start a line"));
+    }
     bool known = false;
     for (absl::string_view p : kPlaceholders) known = known || p == key;
     if (!known) {
@@ -92,10 +98,34 @@ std::vector<std::pair<std::string, std::string>> Values(const Recipient& recipie
   return values;
 }
 
+// The lines of `text` whose condition holds, without it: a line starting "{{?key}}" is kept when
+// key's value is not empty, one starting "{{!key}}" when it is.
+std::string KeptLines(absl::string_view text,
+                      const std::vector<std::pair<std::string, std::string>>& values) {
+  std::string out;
+  bool first = true;
+  for (absl::string_view line : absl::StrSplit(text, absl::ByString("\n"))) {
+    const bool if_set = absl::StartsWith(line, "{{?");
+    if (if_set || absl::StartsWith(line, "{{!")) {
+      const size_t close = line.find("}}");
+      const absl::string_view key = line.substr(3, close - 3);
+      bool set = false;
+      for (const auto& [name, value] : values) set = set || (name == key && !value.empty());
+      if (set != if_set) continue;
+      line.remove_prefix(close + 2);
+    }
+    absl::StrAppend(&out, first ? "" : "\n", line);
+    first = false;
+  }
+  return out;
+}
+
 // Replaces each {{key}} of `text` in one pass, so a value that itself contains "{{...}}" is not
 // expanded again.
 std::string Render(absl::string_view text,
                    const std::vector<std::pair<std::string, std::string>>& values, bool html) {
+  const std::string kept = KeptLines(text, values);
+  text = kept;
   std::string out;
   size_t pos = 0;
   while (true) {

@@ -2,11 +2,10 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <algorithm>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "libs/grpc_server/status.h"
+#include "services/sync/auth_reads.h"
 
 namespace crmsync::sync {
 namespace {
@@ -30,11 +29,7 @@ absl::StatusOr<ApiToken> AuthTokens::Get(absl::string_view portal_id, Side side,
   for (const std::string& scope : scopes) request.add_scopes(scope);
   request.set_rejected_access_token(std::string(rejected));
   grpc::ClientContext context;
-  // The caller's deadline may come sooner, and auth bounds its own work by it.
-  context.set_deadline(absl::ToChronoTime(std::min(absl::Now() + kAuthTimeout, deadline)));
-  if (!caller_token_.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
-  }
+  PrepareAuthCall(context, caller_token_, kAuthTimeout, deadline);
   auth::v1::GetAccessTokenResponse response;
   const absl::Status status = FromGrpcStatus(stub_->GetAccessToken(&context, request, &response));
   if (!status.ok()) return status;

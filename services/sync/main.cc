@@ -7,6 +7,7 @@
 #include "libs/grpc_server/runtime.h"
 #include "libs/http/http_client.h"
 #include "libs/work_queue/pg_work_queue.h"
+#include "services/sync/auth_reads.h"
 #include "services/sync/failure_relay.h"
 #include "services/sync/ingest/crm_watcher.h"
 #include "services/sync/ingest/inbox_processor.h"
@@ -24,19 +25,21 @@
 #include "services/sync/sync_server.h"
 
 ABSL_FLAG(std::string, mapping_address, "",
-          "host:port of crmsync-mapping, which gives the portals' settings and user links; "
-          "empty: the change RPCs are FAILED_PRECONDITION.");
+          "host:port of crmsync-mapping, which gives the portals' settings, user links, and "
+          "projects' account mappings and deals; empty: the change RPCs and AddTaskToCrm are "
+          "FAILED_PRECONDITION.");
 ABSL_FLAG(absl::Duration, portal_cache_ttl, absl::Seconds(5),
           "How long a portal's settings read from mapping are used before reading them again.");
 ABSL_FLAG(std::string, auth_address, "",
-          "host:port of crmsync-auth, which vends the Zoho tokens the rules read Projects with; "
-          "empty: a change a rule must check is FAILED_PRECONDITION.");
+          "host:port of crmsync-auth, which vends the Zoho tokens the rules and AddTaskToCrm "
+          "read Projects with and tells AddTaskToCrm whether the CRM grant is usable; empty: a "
+          "change a rule must check, and AddTaskToCrm, are FAILED_PRECONDITION.");
 ABSL_FLAG(std::string, auth_caller_token, "",
           "Caller token presented to auth (set it through CRMSYNC_AUTH_CALLER_TOKEN).");
 ABSL_FLAG(std::string, projects_api_url, "https://projectsapi.zoho.com",
           "Base URL of the Zoho Projects API (its data centre's host).");
 ABSL_FLAG(absl::Duration, zoho_timeout, absl::Seconds(10),
-          "Total timeout of one read from Zoho by a rule or the inbox.");
+          "Total timeout of one read from Zoho (a rule's, AddTaskToCrm's or the inbox's).");
 ABSL_FLAG(std::string, notify_address, "",
           "host:port of crmsync-notify, which emails recorded failures to the person who made "
           "the change; empty: failures stay queued.");
@@ -62,7 +65,10 @@ constexpr char kSummary[] =
 // Stands in for a service the flags leave unset: every read is FAILED_PRECONDITION naming it.
 class Unconfigured : public crmsync::sync::PortalSettingsSource,
                      public crmsync::sync::UserDirectory,
-                     public crmsync::sync::ProjectsState {
+                     public crmsync::sync::ProjectDirectory,
+                     public crmsync::sync::ProjectsState,
+                     public crmsync::sync::ProjectsTasks,
+                     public crmsync::sync::GrantStates {
  public:
   absl::StatusOr<crmsync::sync::PortalConfig> Get(absl::string_view, absl::Time) override {
     return absl::FailedPreconditionError("sync runs without --mapping_address: no portal settings");
@@ -73,6 +79,14 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
                                                                 absl::Time) override {
     return absl::FailedPreconditionError("sync runs without --mapping_address: no user links");
   }
+  absl::StatusOr<crmsync::sync::DirectoryProject> Project(absl::string_view, absl::string_view,
+                                                          absl::Time) override {
+    return NoProjects();
+  }
+  absl::StatusOr<std::vector<std::string>> ProjectDealIds(absl::string_view, absl::string_view,
+                                                          absl::Time) override {
+    return NoProjects();
+  }
   absl::StatusOr<crmsync::sync::ProjectSchedule> Schedule(absl::string_view, absl::string_view,
                                                           absl::Time) override {
     return NoAuth();
@@ -81,11 +95,22 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
                                                  absl::string_view, absl::Time) override {
     return NoAuth();
   }
+  absl::StatusOr<std::optional<crmsync::sync::ProjectsTaskValues>> CurrentTask(
+      absl::string_view, absl::string_view, absl::string_view, absl::Time) override {
+    return NoAuth();
+  }
+  absl::Status CheckActive(absl::string_view, crmsync::sync::Side, absl::Time) override {
+    return NoAuth();
+  }
 
  private:
+  static absl::Status NoProjects() {
+    return absl::FailedPreconditionError(
+        "sync runs without --mapping_address: no project account mappings or deals");
+  }
   static absl::Status NoAuth() {
     return absl::FailedPreconditionError(
-        "sync runs without --auth_address: Zoho Projects cannot be read for the rules");
+        "sync runs without --auth_address: no Zoho grant can be used");
   }
 };
 
@@ -132,17 +157,22 @@ int main(int argc, char** argv) {
   std::unique_ptr<MappingReads> mapping;
   PortalSettingsSource* portals = &unconfigured;
   UserDirectory* users = &unconfigured;
+  ProjectDirectory* directory = &unconfigured;
   if (!absl::GetFlag(FLAGS_mapping_address).empty()) {
     mapping = std::make_unique<MappingReads>(absl::GetFlag(FLAGS_mapping_address), clock,
                                              absl::GetFlag(FLAGS_portal_cache_ttl));
     portals = mapping.get();
     users = mapping.get();
+    directory = mapping.get();
   }
   crmsync::http::CurlHttpClient curl({.total_timeout = absl::GetFlag(FLAGS_zoho_timeout)});
   std::unique_ptr<ZohoProjectsState> zoho;
   ProjectsState* projects = &unconfigured;
   std::unique_ptr<AuthTokens> tokens;
   std::unique_ptr<ZohoIngestSource> ingest_source;
+  ProjectsTasks* tasks = &unconfigured;
+  std::unique_ptr<AuthGrantStates> auth_grants;
+  GrantStates* grants = &unconfigured;
   if (!absl::GetFlag(FLAGS_auth_address).empty()) {
     tokens = std::make_unique<AuthTokens>(absl::GetFlag(FLAGS_auth_address),
                                           absl::GetFlag(FLAGS_auth_caller_token));
@@ -152,6 +182,10 @@ int main(int argc, char** argv) {
                                                absl::GetFlag(FLAGS_auth_caller_token), curl,
                                                absl::GetFlag(FLAGS_projects_api_url));
     projects = zoho.get();
+    tasks = zoho.get();
+    auth_grants = std::make_unique<AuthGrantStates>(absl::GetFlag(FLAGS_auth_address),
+                                                    absl::GetFlag(FLAGS_auth_caller_token));
+    grants = auth_grants.get();
   }
   crmsync::LogInfo("sync reads", {{"mapping_address", absl::GetFlag(FLAGS_mapping_address)},
                                   {"auth_address", absl::GetFlag(FLAGS_auth_address)},
@@ -192,11 +226,12 @@ int main(int argc, char** argv) {
   }
 
   ChangePipeline pipeline(store, *portals, *users, *projects, clock, metrics);
-  SyncServer server(pipeline, store, clock, metrics, [&rt] { return rt.serving(); });
+  AddToCrm add_to_crm(store, *portals, *users, *directory, *tasks, *grants, clock);
+  SyncServer server(pipeline, store, add_to_crm, clock, metrics, [&rt] { return rt.serving(); });
   rt.AddService(&server, v1::SyncService::service_full_name());
 
   // Webhooks are stored and answered at once; the inbox worker reads what they name back from
-  // Zoho and submits it. Comments wait in the inbox (retried) until a comment sink is wired.
+  // Zoho and submits it, task changes and comments through the same pipeline as the RPCs.
   PgInboxStore inbox(rt.pool());
   WebhookAdminServer webhook_admin(inbox, clock);
   rt.AddService(&webhook_admin, v1::SyncWebhookService::service_full_name());
@@ -214,8 +249,9 @@ int main(int argc, char** argv) {
   }
   if (ingest_source) {
     const absl::Duration item_bound = absl::Seconds(60);
-    processor = std::make_unique<InboxProcessor>(inbox, *ingest_source, pipeline, metrics,
-                                                 CommentSink(), clock, item_bound);
+    processor =
+        std::make_unique<InboxProcessor>(inbox, *ingest_source, pipeline, metrics,
+                                         PipelineCommentSink(pipeline, metrics), clock, item_bound);
     // About eight hours of retries (backoff capped at 10 minutes) before a webhook is DEAD.
     inbox_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
         rt.pool(), kInboxQueue, clock,

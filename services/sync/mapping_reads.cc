@@ -12,6 +12,8 @@ namespace {
 
 // mapping answers from its memory or one indexed read.
 constexpr absl::Duration kCallTimeout = absl::Seconds(5);
+// ListProjectDeals' largest page.
+constexpr int kMaxDealsPage = 500;
 
 // The caller's deadline may come sooner, and mapping bounds its own work by it.
 void SetDeadline(grpc::ClientContext& context, absl::Time deadline) {
@@ -101,6 +103,45 @@ absl::StatusOr<std::optional<Owner>> MappingReads::OwnerById(absl::string_view p
   if (on_origin.user_id() != user_id) return std::nullopt;
   return Owner{user.email(), user.crm().user_id(), user.projects().user_id(),
                on_origin.display_name()};
+}
+
+absl::StatusOr<DirectoryProject> MappingReads::Project(absl::string_view portal_id,
+                                                       absl::string_view project_id,
+                                                       absl::Time deadline) {
+  mapping::v1::GetProjectRequest request;
+  request.set_portal_id(std::string(portal_id));
+  request.set_project_id(std::string(project_id));
+  mapping::v1::GetProjectResponse response;
+  grpc::ClientContext context;
+  SetDeadline(context, deadline);
+  if (grpc::Status status = stub_->GetProject(&context, request, &response); !status.ok()) {
+    return MappingError(status, deadline);
+  }
+  const mapping::v1::Project& project = response.project();
+  return DirectoryProject{
+      project.name(), project.client_account().client_account_id(), project.client_account().name(),
+      project.mapped_crm_account().crm_account_id(), project.mapped_crm_account().name()};
+}
+
+absl::StatusOr<std::vector<std::string>> MappingReads::ProjectDealIds(absl::string_view portal_id,
+                                                                      absl::string_view project_id,
+                                                                      absl::Time deadline) {
+  mapping::v1::ListProjectDealsRequest request;
+  request.set_portal_id(std::string(portal_id));
+  request.set_project_id(std::string(project_id));
+  request.set_page_size(kMaxDealsPage);
+  std::vector<std::string> ids;
+  do {
+    mapping::v1::ListProjectDealsResponse response;
+    grpc::ClientContext context;
+    SetDeadline(context, deadline);
+    if (grpc::Status status = stub_->ListProjectDeals(&context, request, &response); !status.ok()) {
+      return MappingError(status, deadline);
+    }
+    for (const mapping::v1::Deal& deal : response.deals()) ids.push_back(deal.crm_deal_id());
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return ids;
 }
 
 }  // namespace crmsync::sync

@@ -1,4 +1,5 @@
-// The portal settings and user links, read from crmsync-mapping over gRPC. A portal's settings
+// The portal settings, user links, and projects' account mappings and deals, read from
+// crmsync-mapping over gRPC. A portal's settings
 // are kept for `portal_ttl` (sync reads them for every change), so a portal change takes effect
 // within that time.
 #ifndef CRMSYNC_SERVICES_SYNC_MAPPING_READS_H_
@@ -6,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
@@ -15,7 +17,7 @@
 
 namespace crmsync::sync {
 
-class MappingReads : public PortalSettingsSource, public UserDirectory {
+class MappingReads : public PortalSettingsSource, public UserDirectory, public ProjectDirectory {
  public:
   // `address` is host:port of crmsync-mapping; `clock` must outlive this.
   MappingReads(const std::string& address, const Clock& clock, absl::Duration portal_ttl);
@@ -26,6 +28,12 @@ class MappingReads : public PortalSettingsSource, public UserDirectory {
   absl::StatusOr<std::optional<Owner>> OwnerById(absl::string_view portal_id, Side side,
                                                  absl::string_view user_id,
                                                  absl::Time deadline) override;
+  absl::StatusOr<DirectoryProject> Project(absl::string_view portal_id,
+                                           absl::string_view project_id,
+                                           absl::Time deadline) override;
+  absl::StatusOr<std::vector<std::string>> ProjectDealIds(absl::string_view portal_id,
+                                                          absl::string_view project_id,
+                                                          absl::Time deadline) override;
 
  private:
   struct Cached {

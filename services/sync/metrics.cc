@@ -34,6 +34,10 @@ SyncMetrics::SyncMetrics(prometheus::Registry& registry)
                   .Name("crmsync_sync_changes_total")
                   .Help("Task changes processed, by origin side and outcome.")
                   .Register(registry)),
+      comments(prometheus::BuildCounter()
+                   .Name("crmsync_sync_comments_total")
+                   .Help("Comments added or deleted, processed by origin side and outcome.")
+                   .Register(registry)),
       rejections(prometheus::BuildCounter()
                      .Name("crmsync_sync_rule_rejections_total")
                      .Help("Task changes rejected, by reason.")
@@ -80,6 +84,13 @@ void SyncMetrics::Processed(Side origin, const ChangeDecision& decision, bool du
               {"result", OutcomeLabel(field.result)}})
         .Increment();
   }
+}
+
+void SyncMetrics::CommentProcessed(Side origin, Outcome result, bool duplicate) {
+  comments
+      .Add({{"origin", std::string(SideKey(origin))},
+            {"outcome", OutcomeLabel(duplicate ? Outcome::kDuplicate : result)}})
+      .Increment();
 }
 
 void SyncMetrics::RuleRead(absl::string_view read, const absl::Status& status) {

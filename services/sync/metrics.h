@@ -20,6 +20,8 @@ struct SyncMetrics {
   // Counts a processed change from `origin` (SubmitChange and each change of a batch): its
   // outcome (duplicate for a repeat), its rejection reason, and what happened to each field.
   void Processed(Side origin, const ChangeDecision& decision, bool duplicate);
+  // Counts a processed comment from `origin`: its outcome (duplicate for a repeat).
+  void CommentProcessed(Side origin, Outcome result, bool duplicate);
   // One SubmitChange call that returned an outcome took `latency`.
   void SubmitLatency(absl::Duration latency);
   // A rule's read of the live Projects state (`read`: schedule or parent_task) ended with
@@ -31,6 +33,9 @@ struct SyncMetrics {
   // crmsync_sync_changes_total{origin,outcome}: origin crm|projects; outcome applied, duplicate,
   // echo, stale or rejected.
   prometheus::Family<prometheus::Counter>& changes;
+  // crmsync_sync_comments_total{origin,outcome}: comments added or deleted (SubmitComment), by
+  // origin side and outcome as for changes.
+  prometheus::Family<prometheus::Counter>& comments;
   // crmsync_sync_rule_rejections_total{reason}: the reason in lower case.
   prometheus::Family<prometheus::Counter>& rejections;
   // crmsync_sync_field_outcomes_total{field,result}.

@@ -8,9 +8,10 @@
 namespace crmsync::sync {
 namespace {
 
-// Decisions retried when the task changed, between the reads and the lock, so that it needs a
+// Decisions under the task's lock: the first finds which reads the change needs (most need
+// none); the others follow a read, retried when the task changed meanwhile so that it needs a
 // read not made yet (e.g. another change linked it or set the status it reopens).
-constexpr int kDecideAttempts = 3;
+constexpr int kDecideAttempts = 4;
 
 TaskContext ContextOf(const std::optional<StoredTask>& task) {
   TaskContext context;
@@ -70,17 +71,9 @@ absl::Status ChangePipeline::Read(const TaskChange& change, const PortalConfig& 
 absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change,
                                                        absl::Time deadline) {
   ASSIGN_OR_RETURN(const PortalConfig portal, portals_.Get(change.portal_id, deadline));
-  ASSIGN_OR_RETURN(
-      std::optional<RecordedOutcome> seen,
-      store_.FindEvent(change.portal_id, change.origin_side, change.event_id, deadline));
-  ASSIGN_OR_RETURN(std::optional<StoredTask> task,
-                   store_.ReadTask(change.portal_id, change.origin_side, change.task_id, deadline));
-  if (seen) {
-    return ProcessedChange{*std::move(seen),
-                           task ? std::optional<TaskLink>(task->link) : std::nullopt};
-  }
+  // Straight to the transaction, which deduplicates and reads the task under its lock: a change
+  // that needs a read gives the lock back, reads outside any transaction and is decided again.
   Reads reads;
-  RETURN_IF_ERROR(Read(change, portal, task, deadline, reads));
   for (int attempt = 1;; ++attempt) {
     std::optional<StoredTask> decided_on;
     bool needs_more = false;
@@ -101,7 +94,7 @@ absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change,
           if (reads.parent) failure.parent_task_title = reads.parent->title;
           return DecideChange(change, portal.value_maps, context);
         },
-        clock_.Now(), deadline);
+        portal.rejection_policy, clock_.Now(), deadline);
     if (needs_more && attempt < kDecideAttempts) {
       RETURN_IF_ERROR(Read(change, portal, decided_on, deadline, reads));
       continue;
@@ -110,7 +103,8 @@ absl::StatusOr<ProcessedChange> ChangePipeline::Submit(const TaskChange& change,
     ProcessedChange out{*std::move(outcome), std::nullopt};
     if (out.outcome.duplicate) {
       ASSIGN_OR_RETURN(
-          task, store_.ReadTask(change.portal_id, change.origin_side, change.task_id, deadline));
+          std::optional<StoredTask> task,
+          store_.ReadTask(change.portal_id, change.origin_side, change.task_id, deadline));
       if (task) out.link = task->link;
     } else if (decided_on) {
       out.link = decided_on->link;
@@ -150,6 +144,13 @@ absl::StatusOr<ProcessedChange> ChangePipeline::Check(const TaskChange& change,
   outcome.decision = std::move(decision);
   outcome.process_time = clock_.Now();
   return ProcessedChange{std::move(outcome), std::move(link)};
+}
+
+absl::StatusOr<ProcessedChange> ChangePipeline::SubmitComment(const CommentChange& comment,
+                                                              absl::Time deadline) {
+  RETURN_IF_ERROR(portals_.Get(comment.portal_id, deadline).status());
+  ASSIGN_OR_RETURN(RecordedComment recorded, store_.RecordComment(comment, clock_.Now(), deadline));
+  return ProcessedChange{std::move(recorded.outcome), std::move(recorded.link)};
 }
 
 }  // namespace crmsync::sync

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/grpc_server/status.h"
+#include "services/sync/auth_reads.h"
 
 namespace crmsync::sync {
 namespace {
@@ -14,9 +15,9 @@ absl::Status TokenError(absl::string_view portal_id, const absl::Status& status,
                         absl::Time deadline) {
   if (CallerDeadlinePassed(status, deadline)) return status;
   if (NoUsableGrant(status)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "portal ", portal_id,
-        " has no ACTIVE Zoho Projects grant the rules can read with: ", status.message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("portal ", portal_id,
+                     " has no ACTIVE Zoho Projects grant sync can read with: ", status.message()));
   }
   return absl::UnavailableError(absl::StrCat("auth did not give a token: ", status.message()));
 }
@@ -37,6 +38,11 @@ absl::Status ReadError(absl::string_view what, const absl::Status& status, absl:
   }
   return absl::UnavailableError(absl::StrCat("Zoho Projects could not be read (", what,
                                              "); retry later: ", status.message()));
+}
+
+// Open or closed, as the task's status type (or its completed flag) says.
+TaskStatus StatusTypeOf(const zoho::ProjectsTask& task) {
+  return task.completed || task.status.type == "closed" ? TaskStatus::kClosed : TaskStatus::kOpen;
 }
 
 }  // namespace
@@ -97,8 +103,34 @@ absl::StatusOr<ParentTask> ZohoProjectsState::Task(absl::string_view portal_id,
       [&](zoho::ProjectsClient& projects, const std::string& token) -> absl::StatusOr<ParentTask> {
         auto task = projects.GetTask(token, portal_id, project_id, task_id);
         if (!task.ok()) return task.status();
-        const bool closed = task->completed || task->status.type == "closed";
-        return ParentTask{task->name, closed ? TaskStatus::kClosed : TaskStatus::kOpen};
+        return ParentTask{task->name, StatusTypeOf(*task)};
+      });
+}
+
+absl::StatusOr<std::optional<ProjectsTaskValues>> ZohoProjectsState::CurrentTask(
+    absl::string_view portal_id, absl::string_view project_id, absl::string_view task_id,
+    absl::Time deadline) {
+  using Result = std::optional<ProjectsTaskValues>;
+  return WithToken<Result>(
+      portal_id, absl::StrCat("task ", task_id), deadline,
+      [&](zoho::ProjectsClient& projects, const std::string& token) -> absl::StatusOr<Result> {
+        auto task = projects.GetTask(token, portal_id, project_id, task_id);
+        if (absl::IsNotFound(task.status())) return std::nullopt;
+        if (!task.ok()) return task.status();
+        ProjectsTaskValues values;
+        values.name = task->name;
+        values.description = task->description.value_or("");
+        values.end_date = task->end_date;
+        values.priority = task->priority;
+        values.status_name = task->status.name;
+        values.status_type = StatusTypeOf(*task);
+        if (!task->owners.empty()) {
+          const zoho::ProjectsUser& owner = task->owners.front();
+          values.owner = ProjectsOwner{owner.id, owner.name, owner.email.value_or("")};
+        }
+        values.parent_task_id = task->parent_task_id.value_or("");
+        values.last_modified = task->last_updated_time;
+        return values;
       });
 }
 

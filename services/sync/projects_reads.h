@@ -1,6 +1,6 @@
-// The live Projects state the CRM rules check (a project's schedule, a parent task's status),
-// read from Zoho Projects with a token of the portal's Projects grant from crmsync-auth's
-// GetAccessToken. A token Zoho refuses is exchanged for a fresh one once.
+// The live Projects state the CRM rules check (a project's schedule, a parent task's status) and
+// the task Add to CRM takes, read from Zoho Projects with a token of the portal's Projects grant
+// from crmsync-auth's GetAccessToken. A token Zoho refuses is exchanged for a fresh one once.
 #ifndef CRMSYNC_SERVICES_SYNC_PROJECTS_READS_H_
 #define CRMSYNC_SERVICES_SYNC_PROJECTS_READS_H_
 
@@ -15,11 +15,11 @@
 
 namespace crmsync::sync {
 
-// The scopes the rule reads need of the portal's Projects grant.
+// The scopes the reads need of the portal's Projects grant.
 inline constexpr const char* kRuleReadScopes[] = {"ZohoProjects.projects.READ",
                                                   "ZohoProjects.tasks.READ"};
 
-class ZohoProjectsState : public ProjectsState {
+class ZohoProjectsState : public ProjectsState, public ProjectsTasks {
  public:
   // `auth_address` is host:port of crmsync-auth; `caller_token` (may be empty) is sent to it as
   // "authorization: Bearer …" and never logged; `http` must outlive this.
@@ -31,6 +31,10 @@ class ZohoProjectsState : public ProjectsState {
                                            absl::Time deadline) override;
   absl::StatusOr<ParentTask> Task(absl::string_view portal_id, absl::string_view project_id,
                                   absl::string_view task_id, absl::Time deadline) override;
+  absl::StatusOr<std::optional<ProjectsTaskValues>> CurrentTask(absl::string_view portal_id,
+                                                                absl::string_view project_id,
+                                                                absl::string_view task_id,
+                                                                absl::Time deadline) override;
 
  private:
   // An access token of the portal's Projects grant; `rejected` is one Zoho just refused.

@@ -19,6 +19,9 @@ namespace {
 
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
+// The most pending writes GetTaskSyncState lists (the oldest): a task whose side has been down
+// for long can have many, and one response stays well under gRPC's message size limit.
+constexpr int kMaxPendingWritesShown = 1000;
 
 grpc::Status NotReady() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -83,6 +86,22 @@ v1::ChangeOutcome OutcomeToProto(const ProcessedChange& processed) {
   }
   if (processed.link) *out.mutable_link() = LinkToProto(*processed.link);
   *out.mutable_process_time() = ToProtoTimestamp(recorded.process_time);
+  return out;
+}
+
+v1::OutboxEntry PendingToProto(const PendingWrite& pending) {
+  v1::OutboxEntry out;
+  out.set_outbox_id(pending.outbox_id);
+  out.set_target_side(static_cast<common::v1::Side>(pending.write.target_side));
+  out.set_kind(static_cast<v1::OutboxKind>(pending.write.kind));
+  for (Field field : pending.write.fields) out.add_fields(static_cast<v1::TaskField>(field));
+  out.set_state(pending.in_flight ? v1::OUTBOX_STATE_IN_FLIGHT : v1::OUTBOX_STATE_PENDING);
+  out.set_attempts(pending.attempts);
+  if (pending.next_attempt_time) {
+    *out.mutable_next_attempt_time() = ToProtoTimestamp(*pending.next_attempt_time);
+  }
+  out.set_last_error(pending.last_error);
+  *out.mutable_create_time() = ToProtoTimestamp(pending.create_time);
   return out;
 }
 
@@ -194,6 +213,22 @@ TaskChange ChangeFromProto(const v1::TaskChange& in) {
   return change;
 }
 
+CommentChange CommentFromProto(const v1::CommentChange& in) {
+  CommentChange comment;
+  comment.portal_id = in.portal_id();
+  comment.origin_side = static_cast<Side>(in.origin_side());
+  comment.event_id = in.event_id();
+  comment.task_id = in.task_id();
+  comment.comment_id = in.comment_id();
+  comment.action = static_cast<CommentAction>(in.action());
+  comment.content = in.content();
+  comment.author = {in.author().user_id(), in.author().email(), in.author().display_name()};
+  if (in.has_source_modified_time()) {
+    comment.source_modified_time = FromProtoTimestamp(in.source_modified_time());
+  }
+  return comment;
+}
+
 grpc::Status SyncServer::SubmitChange(grpc::ServerContext* context,
                                       const v1::SubmitChangeRequest* request,
                                       v1::SubmitChangeResponse* response) {
@@ -240,6 +275,22 @@ grpc::Status SyncServer::BatchSubmitChanges(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status SyncServer::SubmitComment(grpc::ServerContext* context,
+                                       const v1::SubmitCommentRequest* request,
+                                       v1::SubmitCommentResponse* response) {
+  if (!ready_()) return NotReady();
+  const CommentChange comment = CommentFromProto(request->comment());
+  if (auto status = ValidateComment(comment, "comment"); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  auto processed = pipeline_.SubmitComment(comment, CallerDeadline(*context));
+  if (!processed.ok()) return ToGrpcStatus(processed.status());
+  metrics_.CommentProcessed(comment.origin_side, processed->outcome.decision.result,
+                            processed->outcome.duplicate);
+  *response->mutable_outcome() = OutcomeToProto(*processed);
+  return grpc::Status::OK;
+}
+
 grpc::Status SyncServer::CheckChange(grpc::ServerContext* context,
                                      const v1::CheckChangeRequest* request,
                                      v1::CheckChangeResponse* response) {
@@ -251,6 +302,35 @@ grpc::Status SyncServer::CheckChange(grpc::ServerContext* context,
   auto checked = pipeline_.Check(change, CallerDeadline(*context));
   if (!checked.ok()) return ToGrpcStatus(checked.status());
   *response->mutable_outcome() = OutcomeToProto(*checked);
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServer::AddTaskToCrm(grpc::ServerContext* context,
+                                      const v1::AddTaskToCrmRequest* request,
+                                      v1::AddTaskToCrmResponse* response) {
+  if (!ready_()) return NotReady();
+  AddToCrmRequest add;
+  add.portal_id = request->portal_id();
+  add.project_id = request->project_id();
+  add.projects_task_id = request->projects_task_id();
+  switch (request->target_case()) {
+    case v1::AddTaskToCrmRequest::kCrmAccountId:
+      add.crm_module = CrmModule::kAccounts;
+      add.crm_record_id = request->crm_account_id();
+      break;
+    case v1::AddTaskToCrmRequest::kCrmDealId:
+      add.crm_module = CrmModule::kDeals;
+      add.crm_record_id = request->crm_deal_id();
+      break;
+    case v1::AddTaskToCrmRequest::TARGET_NOT_SET:
+      break;
+  }
+  add.actor = {request->actor().user_id(), request->actor().email(),
+               request->actor().display_name()};
+  if (auto status = ValidateAddToCrm(add); !status.ok()) return ToGrpcStatus(status);
+  auto link = add_to_crm_.Add(add, CallerDeadline(*context));
+  if (!link.ok()) return ToGrpcStatus(link.status());
+  *response->mutable_link() = LinkToProto(*link);
   return grpc::Status::OK;
 }
 
@@ -288,6 +368,11 @@ grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext* context,
     *out->mutable_update_time() = ToProtoTimestamp(stored.update_times.at(field));
     out->set_source_event_id(current.source_event_id);
   }
+  auto pending = store_.ListPendingWrites(
+      request->portal_id(), static_cast<Side>(request->task().side()), request->task().task_id(),
+      kMaxPendingWritesShown, CallerDeadline(*context));
+  if (!pending.ok()) return ToGrpcStatus(pending.status());
+  for (const PendingWrite& write : *pending) *state->add_pending() = PendingToProto(write);
   return grpc::Status::OK;
 }
 

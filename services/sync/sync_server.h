@@ -1,7 +1,7 @@
 // The crmsync.sync.v1.SyncService gRPC adapter: converts requests to the domain, validates them
 // (INVALID_ARGUMENT naming the field), runs them through the change pipeline or the store, and
-// converts outcomes, states and failure pages back. SubmitComment, AddTaskToCrm and Resync are
-// not built yet and answer UNIMPLEMENTED (the generated base class's answer).
+// converts outcomes, states and failure pages back. Resync is not built yet
+// and answer UNIMPLEMENTED (the generated base class's answer).
 #ifndef CRMSYNC_SERVICES_SYNC_SYNC_SERVER_H_
 #define CRMSYNC_SERVICES_SYNC_SYNC_SERVER_H_
 
@@ -9,6 +9,7 @@
 
 #include "crmsync/sync/v1/sync.grpc.pb.h"
 #include "libs/common/clock.h"
+#include "services/sync/add_to_crm.h"
 #include "services/sync/metrics.h"
 #include "services/sync/pipeline.h"
 #include "services/sync/store/store.h"
@@ -17,16 +18,19 @@ namespace crmsync::sync {
 
 // The domain change of a request's TaskChange, unchecked (ValidateChange checks it).
 TaskChange ChangeFromProto(const v1::TaskChange& change);
+// The domain comment of a request's CommentChange, unchecked (ValidateComment checks it).
+CommentChange CommentFromProto(const v1::CommentChange& comment);
 
 class SyncServer final : public v1::SyncService::Service {
  public:
   // Everything must outlive the server. While `ready` is false (schema not migrated, database
   // not answering) every call is UNAVAILABLE.
   SyncServer(
-      ChangePipeline& pipeline, SyncStore& store, const Clock& clock, SyncMetrics& metrics,
-      std::function<bool()> ready = [] { return true; })
+      ChangePipeline& pipeline, SyncStore& store, AddToCrm& add_to_crm, const Clock& clock,
+      SyncMetrics& metrics, std::function<bool()> ready = [] { return true; })
       : pipeline_(pipeline),
         store_(store),
+        add_to_crm_(add_to_crm),
         clock_(clock),
         metrics_(metrics),
         ready_(std::move(ready)) {}
@@ -36,8 +40,12 @@ class SyncServer final : public v1::SyncService::Service {
   grpc::Status BatchSubmitChanges(grpc::ServerContext* context,
                                   const v1::BatchSubmitChangesRequest* request,
                                   v1::BatchSubmitChangesResponse* response) override;
+  grpc::Status SubmitComment(grpc::ServerContext* context, const v1::SubmitCommentRequest* request,
+                             v1::SubmitCommentResponse* response) override;
   grpc::Status CheckChange(grpc::ServerContext* context, const v1::CheckChangeRequest* request,
                            v1::CheckChangeResponse* response) override;
+  grpc::Status AddTaskToCrm(grpc::ServerContext* context, const v1::AddTaskToCrmRequest* request,
+                            v1::AddTaskToCrmResponse* response) override;
   grpc::Status GetTaskSyncState(grpc::ServerContext* context,
                                 const v1::GetTaskSyncStateRequest* request,
                                 v1::GetTaskSyncStateResponse* response) override;
@@ -47,6 +55,7 @@ class SyncServer final : public v1::SyncService::Service {
  private:
   ChangePipeline& pipeline_;
   SyncStore& store_;
+  AddToCrm& add_to_crm_;
   const Clock& clock_;
   SyncMetrics& metrics_;
   const std::function<bool()> ready_;

@@ -1,5 +1,7 @@
 // The accounts server's part of SimState: OAuth clients, grants, token mints and their limits,
-// and the per-token API limits.
+// and the API limits: Projects calls per token, CRM calls in flight per user, CRM credits.
+#include <algorithm>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -20,7 +22,9 @@ Reply TokenError(const std::string& error) {
 }  // namespace
 
 SimState::SimState(SimOptions options)
-    : options_(std::move(options)), api_domain_(options_.api_domain) {}
+    : options_(std::move(options)),
+      api_domain_(options_.api_domain),
+      crm_credit_limit_(options_.crm_daily_credits) {}
 
 std::string SimState::NewId() { return absl::StrCat(next_id_++); }
 
@@ -143,6 +147,29 @@ bool SimState::BeginCrmCall(const std::string& user) {
 
 void SimState::EndCrmCall(const std::string& user) {
   if (--crm_in_flight_[user] <= 0) crm_in_flight_.erase(user);
+}
+
+void SimState::ForgetOldCrmCharges(absl::Time now) {
+  while (!crm_charges_.empty() && crm_charges_.front() <= now - kCrmCreditWindow) {
+    crm_charges_.pop_front();
+  }
+}
+
+bool SimState::ChargeCrmCredit(absl::Time now) {
+  ForgetOldCrmCharges(now);
+  if (static_cast<int64_t>(crm_charges_.size()) >= crm_credit_limit_) return false;
+  crm_charges_.push_back(now);
+  return true;
+}
+
+int64_t SimState::CrmCreditsRemaining(absl::Time now) {
+  ForgetOldCrmCharges(now);
+  return std::max<int64_t>(0, crm_credit_limit_ - static_cast<int64_t>(crm_charges_.size()));
+}
+
+void SimState::SetCrmCreditsRemaining(int64_t remaining, absl::Time now) {
+  ForgetOldCrmCharges(now);
+  crm_credit_limit_ = remaining + static_cast<int64_t>(crm_charges_.size());
 }
 
 std::vector<Webhook> SimState::TakeOutbox() { return std::exchange(outbox_, {}); }

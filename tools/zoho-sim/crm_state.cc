@@ -13,6 +13,9 @@ namespace crmsync::zoho_sim {
 namespace {
 
 const std::set<std::string> kModules = {"Tasks", "Accounts", "Deals", "Notes"};
+// The modules a watch channel may name: the record modules of Enable Notifications' "Supported
+// modules" (zoho.com/crm/developer/docs/api/v7/notifications/enable.html), which leave Notes out.
+const std::set<std::string> kWatchModules = {"Tasks", "Accounts", "Deals"};
 const std::set<std::string> kTaskPriorities = {"Highest", "High", "Normal", "Low", "Lowest"};
 const std::set<std::string> kTaskStatuses = {"Not Started",       "Deferred",
                                              "In Progress",       "Completed",
@@ -403,7 +406,6 @@ Reply SimState::CrmAddNotes(const std::string& module, const std::string& parent
     return ApiError(400, "INVALID_DATA", "body must be {\"data\":[...]}", {{"api_name", "data"}});
   }
   Json results = Json::array();
-  std::vector<std::string> created;
   const Json actor_ref = CrmUserRef(actor);
   for (const Json& input : body["data"]) {
     if (auto error = ValidateCrmRecord("Notes", input, /*creating=*/true); error.has_value()) {
@@ -423,7 +425,6 @@ Reply SimState::CrmAddNotes(const std::string& module, const std::string& parent
                  {"Modified_Time", IsoTime(now)}};
     crm_["Notes"][id] = note;
     crm_notes_of_[parent_id].push_back(id);
-    created.push_back(id);
     results.push_back({{"code", "SUCCESS"},
                        {"details",
                         {{"Modified_Time", note["Modified_Time"]},
@@ -434,7 +435,7 @@ Reply SimState::CrmAddNotes(const std::string& module, const std::string& parent
                        {"message", "record added"},
                        {"status", "success"}});
   }
-  if (!created.empty()) NotifyCrm("Notes", "insert", created, nullptr, now);
+  // No callback: no channel can watch Notes (kWatchModules).
   return RecordsReply(std::move(results), 201);
 }
 
@@ -490,7 +491,7 @@ Reply SimState::CrmEnableWatch(const Json& body, absl::Time now) {
       std::vector<std::string> parts = event.is_string()
                                            ? absl::StrSplit(event.get<std::string>(), '.')
                                            : std::vector<std::string>{};
-      if (parts.size() != 2 || !kModules.contains(parts[0]) ||
+      if (parts.size() != 2 || !kWatchModules.contains(parts[0]) ||
           (parts[1] != "all" && parts[1] != "create" && parts[1] != "edit" &&
            parts[1] != "delete")) {
         events_ok = false;
@@ -513,17 +514,19 @@ Reply SimState::CrmEnableWatch(const Json& body, absl::Time now) {
       results.push_back(field_error("token", "token is longer than 50 characters"));
       continue;
     }
+    // "Maximum of only one day from the time they were enabled. If it is not specified or set for
+    // more than a day, the default expiry time is for one hour." (CRM v2 Enable Notifications;
+    // v4 and later allow a week.) So a later expiry is not refused: it becomes one hour.
     absl::Time expiry = now + absl::Hours(1);
     if (item.contains("channel_expiry")) {
       auto parsed = item["channel_expiry"].is_string()
                         ? ParseIso(item["channel_expiry"].get<std::string>())
                         : std::nullopt;
-      if (!parsed.has_value() || *parsed <= now || *parsed > now + options_.max_channel_lifetime) {
-        results.push_back(
-            field_error("channel_expiry", "channel_expiry must be in the future, within one day"));
+      if (!parsed.has_value() || *parsed <= now) {
+        results.push_back(field_error("channel_expiry", "channel_expiry must be in the future"));
         continue;
       }
-      expiry = *parsed;
+      if (*parsed <= now + options_.max_channel_lifetime) expiry = *parsed;
     }
     channels_[channel_id] =
         Channel{.channel_id = channel_id,

@@ -20,6 +20,8 @@ ABSL_FLAG(int, max_active_tokens, 10,
           "Live access tokens per refresh token; a new one invalidates the oldest.");
 ABSL_FLAG(int, projects_requests_per_minute, 150, "Projects calls per access token per minute.");
 ABSL_FLAG(int, crm_concurrent_calls, 5, "CRM calls in flight per user.");
+ABSL_FLAG(int64_t, crm_daily_credits, 50000,
+          "CRM API credits per rolling 24 hours, one per call (429 TOO_MANY_REQUESTS past them).");
 ABSL_FLAG(std::string, api_domain, "",
           "The api_domain token replies name (the data centre's API host); empty: the sim's own "
           "base URL.");
@@ -32,11 +34,13 @@ int main(int argc, char** argv) {
   if (port < 0 || port > 65535) {
     return crmsync::ExitWithUsageError(absl::InvalidArgumentError("--port must be 0..65535"));
   }
-  for (int value :
-       {absl::GetFlag(FLAGS_token_ttl_seconds), absl::GetFlag(FLAGS_mints_per_window),
-        absl::GetFlag(FLAGS_mint_window_seconds), absl::GetFlag(FLAGS_max_active_tokens),
-        absl::GetFlag(FLAGS_projects_requests_per_minute),
-        absl::GetFlag(FLAGS_crm_concurrent_calls)}) {
+  for (int64_t value : {int64_t{absl::GetFlag(FLAGS_token_ttl_seconds)},
+                        int64_t{absl::GetFlag(FLAGS_mints_per_window)},
+                        int64_t{absl::GetFlag(FLAGS_mint_window_seconds)},
+                        int64_t{absl::GetFlag(FLAGS_max_active_tokens)},
+                        int64_t{absl::GetFlag(FLAGS_projects_requests_per_minute)},
+                        int64_t{absl::GetFlag(FLAGS_crm_concurrent_calls)},
+                        absl::GetFlag(FLAGS_crm_daily_credits)}) {
     if (value <= 0) {
       return crmsync::ExitWithUsageError(absl::InvalidArgumentError("limits must be positive"));
     }
@@ -55,6 +59,7 @@ int main(int argc, char** argv) {
       .max_active_tokens = absl::GetFlag(FLAGS_max_active_tokens),
       .projects_requests_per_minute = absl::GetFlag(FLAGS_projects_requests_per_minute),
       .crm_concurrent_calls_per_user = absl::GetFlag(FLAGS_crm_concurrent_calls),
+      .crm_daily_credits = absl::GetFlag(FLAGS_crm_daily_credits),
       .api_domain = absl::GetFlag(FLAGS_api_domain),
   });
   auto bound = server.Bind(absl::GetFlag(FLAGS_host), port);

@@ -40,6 +40,14 @@ Reply CrmUnauthorized() {
                         {"status", "error"}}};
 }
 
+Reply CrmTooManyRequests(absl::string_view message) {
+  return Reply{.status = 429,
+               .body = {{"code", "TOO_MANY_REQUESTS"},
+                        {"details", Json::object()},
+                        {"message", std::string(message)},
+                        {"status", "error"}}};
+}
+
 Reply ProjectsUnauthorized() {
   return Reply{
       .status = 401,
@@ -229,12 +237,15 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
         } else {
           if (!state_.BeginCrmCall(caller.user_email)) {
             Record(req, endpoint, 429);
-            Write(Reply{.status = 429,
-                        .body = {{"code", "TOO_MANY_REQUESTS"},
-                                 {"details", Json::object()},
-                                 {"message", "concurrent calls exceeded the limit"},
-                                 {"status", "error"}}},
-                  res);
+            Write(CrmTooManyRequests("concurrent calls exceeded the limit"), res);
+            return;
+          }
+          // Past the credits of the last 24 hours CRM answers as it does past the concurrency
+          // limit: HTTP 429 TOO_MANY_REQUESTS (api-limits.html).
+          if (!state_.ChargeCrmCredit(Now())) {
+            state_.EndCrmCall(caller.user_email);
+            Record(req, endpoint, 429);
+            Write(CrmTooManyRequests("the API credits of the last 24 hours are used up"), res);
             return;
           }
           crm_user = caller.user_email;
@@ -526,6 +537,17 @@ void SimServer::RegisterControl() {
             return state_.CrmAddNotes("Tasks", req.matches[1], {{"data", Json::array({note})}},
                                       Str(body, "user_email"), Now());
           });
+  Control("GET", "/_sim/crm/credits", [this](const httplib::Request&, const Json&) {
+    return Reply{.status = 200, .body = {{"remaining", state_.CrmCreditsRemaining(Now())}}};
+  });
+  Control("POST", "/_sim/crm/credits", [this](const httplib::Request&, const Json& body) {
+    if (!body.contains("remaining") || !body["remaining"].is_number_integer() ||
+        body["remaining"] < 0) {
+      return ControlError(400, "remaining must be a non-negative integer");
+    }
+    state_.SetCrmCreditsRemaining(body["remaining"].get<int64_t>(), Now());
+    return Reply{.status = 200, .body = {{"remaining", state_.CrmCreditsRemaining(Now())}}};
+  });
   Control("GET", "/_sim/crm/watch",
           [this](const httplib::Request&, const Json&) { return state_.CrmListWatch(Now()); });
   Control("POST", "/_sim/projects/portals", [this](const httplib::Request&, const Json& body) {
@@ -690,6 +712,9 @@ void SimServer::DeliverWebhooks() {
                   {"url", http::RedactedUrl(webhook.url)},
                   {"content_type", webhook.content_type},
                   {"body", webhook.body}};
+    // A failed delivery is logged and not sent again: neither CRM's Enable Notifications page
+    // nor Projects' webhook pages document a retry, so a receiver must not count on one and
+    // finds a lost change by reading the changes back.
     if (response.ok()) {
       entry["status"] = response->status;
     } else {

@@ -45,6 +45,9 @@ struct SimOptions {
   int max_active_tokens = 10;
   int projects_requests_per_minute = 150;
   int crm_concurrent_calls_per_user = 5;
+  // CRM API credits per rolling 24 hours, one per call (api-limits.html: Standard and above start
+  // at 50,000; Free has 5,000).
+  int64_t crm_daily_credits = 50000;
   absl::Duration max_channel_lifetime = absl::Hours(24);
   // The api_domain token replies name, as Zoho names its data centre's API host; empty: the
   // sim's own base URL.
@@ -85,6 +88,11 @@ class SimState {
   // Starts a CRM call for `user`; false when the user's concurrent calls are at the limit.
   bool BeginCrmCall(const std::string& user);
   void EndCrmCall(const std::string& user);
+  // Takes one CRM API credit; false when the credits of the last 24 hours are spent.
+  bool ChargeCrmCredit(absl::Time now);
+  int64_t CrmCreditsRemaining(absl::Time now);
+  // Leaves `remaining` credits from now on; spent ones still come back 24 hours after their call.
+  void SetCrmCreditsRemaining(int64_t remaining, absl::Time now);
 
   // ---- CRM API (module is "Tasks", "Accounts" or "Deals") ----
   Reply CrmGetRecord(const std::string& module, const std::string& id) const;
@@ -194,7 +202,10 @@ class SimState {
     std::string secret_param, secret;
   };
 
+  static constexpr absl::Duration kCrmCreditWindow = absl::Hours(24);
+
   std::string NewId();
+  void ForgetOldCrmCharges(absl::Time now);
   std::string NewToken();
   Json CrmUserRef(const std::string& email) const;
   std::optional<Json> ValidateCrmRecord(const std::string& module, const Json& record,
@@ -219,6 +230,8 @@ class SimState {
   std::map<std::string, Token> tokens_;                           // by access token
   std::map<std::string, std::deque<absl::Time>> projects_calls_;  // by access token
   std::map<std::string, int> crm_in_flight_;                      // by user
+  int64_t crm_credit_limit_;
+  std::deque<absl::Time> crm_charges_;  // CRM calls within the credit window, oldest first
 
   std::map<std::string, std::map<std::string, Json>> crm_;        // module → id → record
   std::map<std::string, std::vector<Json>> crm_deleted_;          // module → deleted entries

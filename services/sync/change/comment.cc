@@ -33,6 +33,9 @@ ChangeDecision DecideComment(const CommentChange& comment, const CommentContext&
                     absl::StrCat("Deleting the comment's copy in ",
                                  SideDisplayName(OtherSide(comment.origin_side))));
   }
+  if (context.copied || context.has_copy) {
+    return Decision(Outcome::kEcho, "The comment was copied already; nothing to do");
+  }
   if (auto rejection = CheckCommentContent(comment)) return RejectChange(*std::move(rejection));
   return Decision(Outcome::kApplied, absl::StrCat("Copying the comment to ",
                                                   SideDisplayName(OtherSide(comment.origin_side))));
@@ -43,6 +46,11 @@ std::string CopyAttribution(const Actor& author, Side origin) {
                             : !author.email.empty()      ? author.email
                                                          : author.user_id;
   return absl::StrCat(name, " (via ", SideDisplayName(origin), ")");
+}
+
+std::string CopyText(const CommentChange& comment) {
+  return absl::StrCat(comment.content, "\n\n— ",
+                      CopyAttribution(comment.author, comment.origin_side));
 }
 
 }  // namespace crmsync::sync

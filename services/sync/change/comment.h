@@ -20,17 +20,28 @@ struct CommentContext {
   bool is_our_copy = false;
   // crmsync copied this comment to the other side, so a deletion has a copy to delete.
   bool has_copy = false;
+  // crmsync copied this comment to the other side, whether or not it was deleted since: a
+  // repeated ADD (a new event for the same comment) has nothing to do.
+  bool copied = false;
 };
 
 // TASK_NOT_LINKED / TASK_DELETED_ON_OTHER_SIDE as for changes; ECHO for crmsync's own copy
-// coming back and for the deletion of a comment never copied; REJECTED INVALID_VALUE for an added
-// comment that is empty or longer than 10,000 characters; otherwise APPLIED (the copy or its
-// deletion is to be queued). The decision lists no fields.
+// coming back, for an added comment copied already and for the deletion of a comment never
+// copied; REJECTED INVALID_VALUE for an added comment that is empty or longer than 10,000
+// characters; otherwise APPLIED (the copy or its deletion is to be queued). The decision lists
+// no fields.
 ChangeDecision DecideComment(const CommentChange& comment, const CommentContext& context);
 
 // How the copy on the other side names the comment's author: "Linda Smith (via Zoho CRM)" (the
 // display name, else the email, else the user id).
 std::string CopyAttribution(const Actor& author, Side origin);
+
+// The text of an added comment's copy on the other side, plain text: the content, a blank line,
+// then "— " and its attribution, e.g. "Customer confirmed the cut-over date.\n\n— Linda Smith
+// (via Zoho CRM)". The attribution stands apart as a signature does in an email, in both a CRM
+// note and a Projects comment; a writer sending HTML escapes the text and turns its line breaks
+// into <br>.
+std::string CopyText(const CommentChange& comment);
 
 }  // namespace crmsync::sync
 

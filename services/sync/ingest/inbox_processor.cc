@@ -103,16 +103,34 @@ absl::Time WebhookTime(const http::Params& params, absl::Time received) {
   return received;
 }
 
+// A change or comment Zoho's data makes invalid: logged and skipped, as no retry can mend it.
+absl::Status Skipped(absl::string_view what, absl::string_view portal_id, Side origin,
+                     absl::string_view task_id, const absl::Status& invalid) {
+  LogWarning(absl::StrCat("a webhook's ", what, " cannot be submitted; skipped"),
+             {{"portal_id", portal_id},
+              {"origin", std::string(SideKey(origin))},
+              {"task_id", task_id},
+              {"error", invalid.ToString()}});
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+CommentSink PipelineCommentSink(ChangePipeline& pipeline, SyncMetrics& metrics) {
+  return [&pipeline, &metrics](const CommentChange& comment, absl::Time deadline) -> absl::Status {
+    if (absl::Status valid = ValidateComment(comment, "comment"); !valid.ok()) {
+      return Skipped("comment", comment.portal_id, comment.origin_side, comment.task_id, valid);
+    }
+    ASSIGN_OR_RETURN(const ProcessedChange processed, pipeline.SubmitComment(comment, deadline));
+    metrics.CommentProcessed(comment.origin_side, processed.outcome.decision.result,
+                             processed.outcome.duplicate);
+    return absl::OkStatus();
+  };
+}
 
 absl::Status InboxProcessor::Submit(const TaskChange& change, absl::Time deadline) {
   if (absl::Status valid = ValidateChange(change, "change", EventIdRule::kRequired); !valid.ok()) {
-    LogWarning("a webhook's task cannot be submitted as a change; skipped",
-               {{"portal_id", change.portal_id},
-                {"origin", std::string(SideKey(change.origin_side))},
-                {"task_id", change.task_id},
-                {"error", valid.ToString()}});
-    return absl::OkStatus();
+    return Skipped("change", change.portal_id, change.origin_side, change.task_id, valid);
   }
   ASSIGN_OR_RETURN(const ProcessedChange processed, pipeline_.Submit(change, deadline));
   metrics_.Processed(change.origin_side, processed.outcome.decision, processed.outcome.duplicate);

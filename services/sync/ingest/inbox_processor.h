@@ -38,6 +38,10 @@ namespace crmsync::sync {
 // (a duplicate included); any other status retries the item later. Bounded by `deadline`.
 using CommentSink = std::function<absl::Status(const CommentChange& comment, absl::Time deadline)>;
 
+// The sink of SubmitComment's pipeline: the comment is validated (an invalid one is logged and
+// skipped), submitted and counted in crmsync_sync_comments_total. References must outlive it.
+CommentSink PipelineCommentSink(ChangePipeline& pipeline, SyncMetrics& metrics);
+
 class InboxProcessor {
  public:
   // All references must outlive the processor. An empty `comments` leaves comment webhooks

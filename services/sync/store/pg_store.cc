@@ -1,5 +1,6 @@
 #include "services/sync/store/pg_store.h"
 
+#include <functional>
 #include <pqxx/pqxx>
 #include <utility>
 
@@ -9,6 +10,9 @@
 #include "libs/common/status_macros.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "nlohmann/json.hpp"
+#include "services/sync/change/comment.h"
+#include "services/sync/outbox.h"
+#include "services/sync/store/pg_outbox.h"
 
 namespace crmsync::sync {
 namespace {
@@ -303,19 +307,152 @@ std::string ApplyChange(Tx& tx, const TaskChange& change, int64_t link_id,
   return rows[0]["change_id"].as<std::string>();
 }
 
+// Records a REJECTED change's failure and queues its relay to notify; returns the failure's id.
+absl::StatusOr<std::string> RecordFailure(Tx& tx, const TaskChange& change,
+                                          const std::optional<StoredTask>& task,
+                                          const ChangeDecision& decision,
+                                          const FailureContext& context, absl::Time now) {
+  std::string failure_id = InsertFailure(tx, change, task, decision, context, now);
+  RETURN_IF_ERROR(
+      work_queue::Enqueue(tx, {kFailureRelayQueue, failure_id, failure_id, "", now}, now).status());
+  return failure_id;
+}
+
+// Records the event with its outcome. ABORTED, with `raced` set, when a concurrent submission
+// recorded it first.
+absl::Status InsertEvent(Tx& tx, const std::string& portal_id, const std::string& side,
+                         const std::string& event_id, const RecordedOutcome& outcome,
+                         absl::Time now, bool& raced) {
+  raced = tx.exec_prepared("insert_processed_event", portal_id, side, event_id,
+                           OutcomeToJson(outcome).dump(), Micros(now))
+              .empty();
+  if (raced) return absl::AbortedError("the event was recorded concurrently");
+  return absl::OkStatus();
+}
+
+// Runs `record`, the one transaction of an event, again when a concurrent submission of the same
+// event raced it (InsertEvent), up to kEventRaceAttempts times in all: the next attempt finds
+// the first outcome.
+template <typename T>
+absl::StatusOr<T> TransactEvent(pg::Pool& pool, absl::Time deadline,
+                                const std::function<absl::StatusOr<T>(Tx&, bool& raced)>& record) {
+  for (int attempt = 1;; ++attempt) {
+    bool raced = false;
+    absl::StatusOr<T> result = pool.TransactValue<T>(
+        [&](Tx& tx) {
+          raced = false;
+          return record(tx, raced);
+        },
+        pg::Isolation::kReadCommitted, deadline);
+    if (!raced || attempt >= kEventRaceAttempts) return result;
+  }
+}
+
+// The comment as the change its failure is recorded against: its portal, side, event, task
+// and author, and no field.
+TaskChange AsChange(const CommentChange& comment) {
+  TaskChange change;
+  change.portal_id = comment.portal_id;
+  change.origin_side = comment.origin_side;
+  change.event_id = comment.event_id;
+  change.task_id = comment.task_id;
+  change.actor = comment.author;
+  change.source_modified_time = comment.source_modified_time;
+  return change;
+}
+
+// What comment_copies knows of a comment of the task linked as `link_id`: the context of its
+// decision (but the link's state) and the comment's own copy record, 0 when it has none.
+struct CopyRecord {
+  CommentContext context;
+  int64_t copy_id = 0;
+};
+
+CopyRecord CopyRecordOf(Tx& tx, int64_t link_id, const CommentChange& comment) {
+  const std::string side = SideName(comment.origin_side);
+  CopyRecord record;
+  for (const auto& row : tx.exec_prepared("comment_copies_of", link_id, side, comment.comment_id,
+                                          SideName(OtherSide(comment.origin_side)))) {
+    if (row["origin_side"].as<std::string>() != side) {
+      record.context.is_our_copy = true;
+      continue;
+    }
+    record.copy_id = row["copy_id"].as<int64_t>();
+    record.context.copied = true;
+    record.context.has_copy = !row["deleted"].as<bool>();
+  }
+  return record;
+}
+
+// Queues the outbox write `kind` (ADD_COMMENT or DELETE_COMMENT) of the copy `copy_id`, to the
+// side opposite the comment's.
+absl::Status EnqueueCommentWrite(Tx& tx, OutboxKind kind, int64_t link_id, int64_t copy_id,
+                                 const CommentChange& comment, absl::Time now) {
+  OutboxWrite write;
+  write.kind = kind;
+  write.target_side = OtherSide(comment.origin_side);
+  write.link_id = link_id;
+  write.copy_id = copy_id;
+  write.origin_side = comment.origin_side;
+  write.event_id = comment.event_id;
+  write.actor = comment.author;
+  write.accept_time = now;
+  const std::string key =
+      absl::StrCat(kind == OutboxKind::kAddComment ? "comment-add:" : "comment-delete:", copy_id);
+  return QueueWrite(tx, key, write, now);
+}
+
+// Records an APPLIED comment: the addition's copy record, or its deletion's mark, and the
+// write that carries it to the other side.
+absl::Status ApplyComment(Tx& tx, const CommentChange& comment, int64_t link_id, int64_t copy_id,
+                          absl::Time now) {
+  if (comment.action == CommentAction::kDelete) {
+    tx.exec_prepared("mark_comment_copy_deleted", copy_id, Micros(now));
+    return EnqueueCommentWrite(tx, OutboxKind::kDeleteComment, link_id, copy_id, comment, now);
+  }
+  const Json author = {{"user_id", comment.author.user_id},
+                       {"email", comment.author.email},
+                       {"display_name", comment.author.display_name}};
+  const auto rows =
+      tx.exec_prepared("insert_comment_copy", link_id, SideName(comment.origin_side),
+                       comment.comment_id, CopyText(comment), author.dump(), Micros(now));
+  return EnqueueCommentWrite(tx, OutboxKind::kAddComment, link_id, rows[0]["copy_id"].as<int64_t>(),
+                             comment, now);
+}
+
+// Inserts the link and its fields' canonical state; returns the link's row.
+pqxx::row InsertLink(Tx& tx, const TaskLink& link, const CanonicalTask& canonical, absl::Time now) {
+  const auto rows =
+      tx.exec_prepared("insert_link", link.portal_id, link.project_id, link.projects_task_id,
+                       link.crm_task_id, ModuleName(link.crm_module), link.crm_record_id,
+                       link.projects_parent_task_id, LinkStateName(link.state), Micros(now));
+  const int64_t link_id = rows[0]["link_id"].as<int64_t>();
+  for (const auto& [field, state] : canonical) PutField(tx, link_id, field, state, now);
+  return rows[0];
+}
+
 }  // namespace
 
 absl::StatusOr<TaskLink> PgStore::CreateLink(const TaskLink& link, const CanonicalTask& canonical,
                                              absl::Time now) {
   return pool_.TransactValue<TaskLink>([&](Tx& tx) -> absl::StatusOr<TaskLink> {
-    const auto rows =
-        tx.exec_prepared("insert_link", link.portal_id, link.project_id, link.projects_task_id,
-                         link.crm_task_id, ModuleName(link.crm_module), link.crm_record_id,
-                         link.projects_parent_task_id, LinkStateName(link.state), Micros(now));
-    const int64_t link_id = rows[0]["link_id"].as<int64_t>();
-    for (const auto& [field, state] : canonical) PutField(tx, link_id, field, state, now);
-    return LinkFrom(rows[0]);
+    return LinkFrom(InsertLink(tx, link, canonical, now));
   });
+}
+
+absl::StatusOr<TaskLink> PgStore::CreateLinkAndQueue(const TaskLink& link,
+                                                     const CanonicalTask& canonical,
+                                                     const OutboxWrite& create, absl::Time now,
+                                                     absl::Time deadline) {
+  return pool_.TransactValue<TaskLink>(
+      [&](Tx& tx) -> absl::StatusOr<TaskLink> {
+        const pqxx::row row = InsertLink(tx, link, canonical, now);
+        OutboxWrite write = create;
+        write.link_id = row["link_id"].as<int64_t>();
+        RETURN_IF_ERROR(QueueWrite(tx, absl::StrCat("create:", write.link_id), write, now));
+        return LinkFrom(row);
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<std::optional<StoredTask>> PgStore::ReadTask(absl::string_view portal_id, Side side,
@@ -348,54 +485,106 @@ absl::StatusOr<std::optional<RecordedOutcome>> PgStore::FindEvent(absl::string_v
 }
 
 absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
-                                                      const DecideFn& decide, absl::Time now,
+                                                      const DecideFn& decide,
+                                                      RejectionPolicy policy, absl::Time now,
                                                       absl::Time deadline) {
   if (!change.source_modified_time) {
     return absl::InvalidArgumentError("change.source_modified_time: required");
   }
   const std::string side = SideName(change.origin_side);
-  for (int attempt = 1;; ++attempt) {
-    bool raced = false;
-    auto result = pool_.TransactValue<RecordedOutcome>(
-        [&](Tx& tx) -> absl::StatusOr<RecordedOutcome> {
-          raced = false;
-          // The link's lock first: a change of this task committed meanwhile is seen whole below.
-          const auto links = tx.exec_prepared("lock_link", change.portal_id, side, change.task_id);
-          const auto seen =
-              tx.exec_prepared("processed_event", change.portal_id, side, change.event_id);
-          if (!seen.empty()) return OutcomeFromRow(seen[0]);
+  return TransactEvent<RecordedOutcome>(
+      pool_, deadline, [&](Tx& tx, bool& raced) -> absl::StatusOr<RecordedOutcome> {
+        // The link's lock first: a change of this task committed meanwhile is seen whole below.
+        const auto links = tx.exec_prepared("lock_link", change.portal_id, side, change.task_id);
+        const auto seen =
+            tx.exec_prepared("processed_event", change.portal_id, side, change.event_id);
+        if (!seen.empty()) return OutcomeFromRow(seen[0]);
+        std::optional<StoredTask> task;
+        if (!links.empty()) {
+          ASSIGN_OR_RETURN(task, TaskFrom(tx, links[0]));
+        }
+        FailureContext context;
+        ASSIGN_OR_RETURN(ChangeDecision decision, decide(task, context));
+        RecordedOutcome out;
+        out.process_time = now;
+        const int64_t link_id = links.empty() ? 0 : links[0]["link_id"].as<int64_t>();
+        if (decision.result == Outcome::kApplied && task) {
+          out.change_id = ApplyChange(tx, change, link_id, decision, now);
+          if (auto write = UpdateForApplied(change, link_id, decision, now)) {
+            RETURN_IF_ERROR(QueueWrite(tx, absl::StrCat("update:", out.change_id), *write, now));
+          }
+        } else if (decision.result == Outcome::kRejected &&
+                   decision.reason != FailureReason::kTaskNotLinked) {
+          ASSIGN_OR_RETURN(out.failure_id, RecordFailure(tx, change, task, decision, context, now));
+          if (task) {
+            if (auto write =
+                    RestoreForRejected(change, link_id, decision, task->canonical, policy, now)) {
+              RETURN_IF_ERROR(
+                  QueueWrite(tx, absl::StrCat("restore:", out.failure_id), *write, now));
+            }
+          }
+        }
+        out.decision = std::move(decision);
+        RETURN_IF_ERROR(InsertEvent(tx, change.portal_id, side, change.event_id, out, now, raced));
+        return out;
+      });
+}
+
+absl::StatusOr<RecordedComment> PgStore::RecordComment(const CommentChange& comment, absl::Time now,
+                                                       absl::Time deadline) {
+  const std::string side = SideName(comment.origin_side);
+  return TransactEvent<RecordedComment>(
+      pool_, deadline, [&](Tx& tx, bool& raced) -> absl::StatusOr<RecordedComment> {
+        const auto links = tx.exec_prepared("lock_link", comment.portal_id, side, comment.task_id);
+        RecordedComment out;
+        if (!links.empty()) out.link = LinkFrom(links[0]);
+        const auto seen =
+            tx.exec_prepared("processed_event", comment.portal_id, side, comment.event_id);
+        if (!seen.empty()) {
+          ASSIGN_OR_RETURN(out.outcome, OutcomeFromRow(seen[0]));
+          return out;
+        }
+        int64_t link_id = 0;
+        CopyRecord record;
+        if (out.link) {
+          link_id = links[0]["link_id"].as<int64_t>();
+          record = CopyRecordOf(tx, link_id, comment);
+          record.context.link = out.link->state;
+        }
+        out.outcome.decision = DecideComment(comment, record.context);
+        out.outcome.process_time = now;
+        const ChangeDecision& decision = out.outcome.decision;
+        if (decision.result == Outcome::kApplied) {
+          RETURN_IF_ERROR(ApplyComment(tx, comment, link_id, record.copy_id, now));
+        } else if (decision.result == Outcome::kRejected &&
+                   decision.reason != FailureReason::kTaskNotLinked) {
           std::optional<StoredTask> task;
-          if (!links.empty()) {
+          if (out.link) {
             ASSIGN_OR_RETURN(task, TaskFrom(tx, links[0]));
           }
-          FailureContext context;
-          ASSIGN_OR_RETURN(ChangeDecision decision, decide(task, context));
-          RecordedOutcome out;
-          out.process_time = now;
-          if (decision.result == Outcome::kApplied && task) {
-            out.change_id =
-                ApplyChange(tx, change, links[0]["link_id"].as<int64_t>(), decision, now);
-          } else if (decision.result == Outcome::kRejected &&
-                     decision.reason != FailureReason::kTaskNotLinked) {
-            out.failure_id = InsertFailure(tx, change, task, decision, context, now);
-            RETURN_IF_ERROR(
-                work_queue::Enqueue(
-                    tx, {kFailureRelayQueue, out.failure_id, out.failure_id, "", now}, now)
-                    .status());
-          }
-          out.decision = std::move(decision);
-          const auto inserted =
-              tx.exec_prepared("insert_processed_event", change.portal_id, side, change.event_id,
-                               OutcomeToJson(out).dump(), Micros(now));
-          if (inserted.empty()) {
-            raced = true;
-            return absl::AbortedError("the event was recorded concurrently");
-          }
-          return out;
-        },
-        pg::Isolation::kReadCommitted, deadline);
-    if (!raced || attempt >= kEventRaceAttempts) return result;
-  }
+          ASSIGN_OR_RETURN(out.outcome.failure_id,
+                           RecordFailure(tx, AsChange(comment), task, decision, {}, now));
+        }
+        RETURN_IF_ERROR(
+            InsertEvent(tx, comment.portal_id, side, comment.event_id, out.outcome, now, raced));
+        return out;
+      });
+}
+
+absl::StatusOr<std::vector<PendingWrite>> PgStore::ListPendingWrites(absl::string_view portal_id,
+                                                                     Side side,
+                                                                     absl::string_view task_id,
+                                                                     int limit,
+                                                                     absl::Time deadline) {
+  using Result = std::vector<PendingWrite>;
+  return pool_.TransactValue<Result>(
+      [&](Tx& tx) -> absl::StatusOr<Result> {
+        const auto links = tx.exec_prepared("find_link", std::string(portal_id), SideName(side),
+                                            std::string(task_id));
+        if (links.empty()) return Result();
+        return ReadPendingWrites(tx, links[0]["link_id"].as<int64_t>(), limit);
+      },
+      pg::Isolation::kReadCommitted, deadline);
 }
 
 absl::StatusOr<FailureRecord> PgStore::GetFailure(absl::string_view failure_id) {

@@ -16,6 +16,9 @@ class PgStore : public SyncStore {
 
   absl::StatusOr<TaskLink> CreateLink(const TaskLink& link, const CanonicalTask& canonical,
                                       absl::Time now) override;
+  absl::StatusOr<TaskLink> CreateLinkAndQueue(const TaskLink& link, const CanonicalTask& canonical,
+                                              const OutboxWrite& create, absl::Time now,
+                                              absl::Time deadline) override;
   absl::StatusOr<std::optional<StoredTask>> ReadTask(absl::string_view portal_id, Side side,
                                                      absl::string_view task_id,
                                                      absl::Time deadline) override;
@@ -23,7 +26,14 @@ class PgStore : public SyncStore {
                                                            absl::string_view event_id,
                                                            absl::Time deadline) override;
   absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change, const DecideFn& decide,
-                                               absl::Time now, absl::Time deadline) override;
+                                               RejectionPolicy policy, absl::Time now,
+                                               absl::Time deadline) override;
+  absl::StatusOr<RecordedComment> RecordComment(const CommentChange& comment, absl::Time now,
+                                                absl::Time deadline) override;
+  absl::StatusOr<std::vector<PendingWrite>> ListPendingWrites(absl::string_view portal_id,
+                                                              Side side, absl::string_view task_id,
+                                                              int limit,
+                                                              absl::Time deadline) override;
   absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) override;
   absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query,
                                                           absl::Time deadline) override;

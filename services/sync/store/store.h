@@ -1,8 +1,9 @@
 // Where the sync service keeps task links, the canonical state of their fields, the events it has
-// processed, the change log and the recorded failures. PgStore is the implementation. Every
-// method is keyed by portal: one portal's tasks never reach another's answers. A method given a
-// `deadline` gives up with DEADLINE_EXCEEDED once it passes (absl::InfiniteFuture() for none): a
-// gRPC caller's deadline bounds the statements run on its behalf.
+// processed, the change log, the recorded failures and the outbox's writes (outbox.h). PgStore is
+// the implementation. Every method is keyed by portal: one portal's tasks never reach another's
+// answers. A method given a `deadline` gives up with DEADLINE_EXCEEDED once it passes
+// (absl::InfiniteFuture() for none): a gRPC caller's deadline bounds the statements run on its
+// behalf.
 #ifndef CRMSYNC_SERVICES_SYNC_STORE_STORE_H_
 #define CRMSYNC_SERVICES_SYNC_STORE_STORE_H_
 
@@ -19,6 +20,8 @@
 #include "absl/time/time.h"
 #include "services/sync/change/merge.h"
 #include "services/sync/change/task.h"
+#include "services/sync/outbox.h"
+#include "services/sync/reads.h"
 
 namespace crmsync::sync {
 
@@ -60,6 +63,12 @@ struct RecordedOutcome {
   absl::Time process_time;
   // The event had been processed before: `decision` and the rest are its first outcome.
   bool duplicate = false;
+};
+
+// What a comment came to, and its task's link as the decision saw it (nullopt: not linked).
+struct RecordedComment {
+  RecordedOutcome outcome;
+  std::optional<TaskLink> link;
 };
 
 // A recorded failure (crmsync.sync.v1.Failure).
@@ -115,6 +124,20 @@ struct FailureQuery {
   int limit = 50;
 };
 
+// A write of a task's outbox not delivered yet (crmsync.sync.v1.OutboxEntry).
+struct PendingWrite {
+  // The work item's id.
+  std::string outbox_id;
+  OutboxWrite write;
+  // Claimed by a delivery worker, rather than waiting for its next attempt.
+  bool in_flight = false;
+  int attempts = 0;
+  // When the next attempt is due; nullopt while in flight.
+  std::optional<absl::Time> next_attempt_time;
+  std::string last_error;
+  absl::Time create_time;
+};
+
 // The work queue (libs/work_queue) that relays recorded failures to notify: one item per
 // failure, keyed by and carrying its id.
 inline constexpr char kFailureRelayQueue[] = "sync_failure_relay";
@@ -133,6 +156,14 @@ class SyncStore {
   virtual absl::StatusOr<TaskLink> CreateLink(const TaskLink& link, const CanonicalTask& canonical,
                                               absl::Time now) = 0;
 
+  // In one transaction: links a task as CreateLink does and queues `create` (its link_id set to
+  // the new link's) on kOutboxQueue, key "create:<link_id>", in the task's group. ALREADY_EXISTS
+  // when either task id is linked already: nothing is linked or queued.
+  virtual absl::StatusOr<TaskLink> CreateLinkAndQueue(const TaskLink& link,
+                                                      const CanonicalTask& canonical,
+                                                      const OutboxWrite& create, absl::Time now,
+                                                      absl::Time deadline) = 0;
+
   // The task linked to `task_id` on `side`, or nullopt.
   virtual absl::StatusOr<std::optional<StoredTask>> ReadTask(absl::string_view portal_id, Side side,
                                                              absl::string_view task_id,
@@ -146,13 +177,38 @@ class SyncStore {
 
   // In one transaction, holding the task's link lock: the first outcome when the event was
   // processed already; otherwise `decide` on the task as recorded now, then its result recorded:
-  // APPLIED fields with their new versions and a change-log entry (a deletion marks the link),
-  // a failure for a REJECTED change (except TASK_NOT_LINKED) and its item on
-  // kFailureRelayQueue, and the event with its outcome.
+  //  - APPLIED: the fields with their new versions, a change-log entry and one UPDATE_TASK of
+  //    the applied fields to the other side (outbox key "update:<change_id>"); a deletion marks
+  //    the link and queues nothing. On a PENDING_CREATE link the update waits in the task's
+  //    outbox group behind its CREATE_TASK (queued earlier by Add to CRM); delivery reads the
+  //    canonical values when it runs, so nothing is written to CRM before the task exists there.
+  //  - REJECTED (except TASK_NOT_LINKED): a failure and its item on kFailureRelayQueue; under
+  //    kReportAndRestore also an UPDATE_TASK back to the origin side of the rejected fields that
+  //    have a canonical value (key "restore:<failure_id>"), none for TASK_DELETED_ON_OTHER_SIDE.
+  //  - the event with its outcome.
   // An error from `decide` rolls everything back and is returned. `decide` may run more than once.
   virtual absl::StatusOr<RecordedOutcome> RecordChange(const TaskChange& change,
-                                                       const DecideFn& decide, absl::Time now,
+                                                       const DecideFn& decide,
+                                                       RejectionPolicy policy, absl::Time now,
                                                        absl::Time deadline) = 0;
+
+  // In one transaction, holding the task's link lock: the first outcome when the event was
+  // processed already (a change's event id included); otherwise DecideComment on what
+  // comment_copies knows of the comment, and its result recorded: an APPLIED addition as a
+  // comment_copies row carrying CopyText and its ADD_COMMENT item on the outbox, an APPLIED
+  // deletion by marking that row deleted and queuing DELETE_COMMENT, a REJECTED comment (except
+  // TASK_NOT_LINKED) as a failure about the whole task with its item on kFailureRelayQueue; and
+  // the event with its outcome.
+  virtual absl::StatusOr<RecordedComment> RecordComment(const CommentChange& comment,
+                                                        absl::Time now, absl::Time deadline) = 0;
+
+  // The undelivered writes (pending or in flight) of the task linked to `task_id` on `side`,
+  // oldest first, at most `limit`; none when it is not linked.
+  virtual absl::StatusOr<std::vector<PendingWrite>> ListPendingWrites(absl::string_view portal_id,
+                                                                      Side side,
+                                                                      absl::string_view task_id,
+                                                                      int limit,
+                                                                      absl::Time deadline) = 0;
 
   // The failure with that id; NOT_FOUND when there is none.
   virtual absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) = 0;

@@ -269,20 +269,6 @@ TEST(ProjectsCodec, LastUpdaterIsTakenWhenItNamesSomeone) {
   EXPECT_EQ(task->last_updated_by, std::nullopt);
 }
 
-TEST(ProjectsCodec, CommentTextIsContentOrComment) {
-  auto documented = ParseProjectsComment(
-      Json::parse(R"({"id": 7, "content": "Done", "created_time_long": 1795428648012})"), "");
-  ASSERT_TRUE(documented.ok()) << documented.status();
-  EXPECT_EQ(documented->content, "Done");
-  auto captured = ParseProjectsComment(
-      Json::parse(R"({"id": 7, "comment": "Done", "created_time_long": 1795428648012})"), "");
-  ASSERT_TRUE(captured.ok()) << captured.status();
-  EXPECT_EQ(captured->content, "Done");
-  EXPECT_FALSE(
-      ParseProjectsComment(Json::parse(R"({"id": 7, "created_time_long": 1795428648012})"), "")
-          .ok());
-}
-
 TEST(ProjectsCodec, UnassignedOwnerIsNoOwner) {
   Json json = Json::parse(kProjectsTask);
   json["details"]["owners"] = Json::parse(R"([{"name":"Unassigned"}])");
@@ -322,6 +308,39 @@ TEST(ProjectsCodec, WriteBecomesFormParameters) {
             "name=Export&priority=high&start_date=&end_date=01-08-2027&person_responsible=1%2C2&"
             "custom_status=77");
   EXPECT_FALSE(ProjectsTaskWriteToParams({.priority = "urgent"}).ok());
+}
+
+// A comment as Zoho's "Get Comments" documentation shows it: the text under `content`.
+constexpr char kDocumentedComment[] = R"({
+  "id": 170876000001299001, "id_string": "170876000001299001", "content": "Looks good",
+  "added_by": "2060758", "added_person": "Bob", "created_time_long": 1795428648012})";
+
+// The same comment as captured from a real portal: the text under `comment`.
+constexpr char kCapturedComment[] = R"({
+  "id": 170876000001299001, "id_string": "170876000001299001", "comment": "Looks good",
+  "added_by": "2060758", "added_person": "Bob", "created_time_long": 1795428648012})";
+
+TEST(ProjectsCodec, CommentTextIsReadFromContentOrComment) {
+  for (const char* text : {kDocumentedComment, kCapturedComment}) {
+    auto comment = ParseProjectsComment(Json::parse(text), "comments[0]");
+    ASSERT_TRUE(comment.ok()) << comment.status();
+    EXPECT_EQ(comment->id, "170876000001299001");
+    EXPECT_EQ(comment->content, "Looks good");
+    EXPECT_EQ(comment->added_by, "2060758");
+    EXPECT_EQ(ToEpochMillis(comment->created_time), 1795428648012);
+  }
+  Json both = Json::parse(kDocumentedComment);
+  both["comment"] = "older text";
+  EXPECT_EQ(ParseProjectsComment(both, "")->content, "Looks good");
+  Json neither = Json::parse(kDocumentedComment);
+  neither.erase("content");
+  auto missing = ParseProjectsComment(neither, "comments[0]");
+  EXPECT_TRUE(absl::IsInvalidArgument(missing.status()));
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("comments[0].content: missing"));
+  Json mistyped = Json::parse(kCapturedComment);
+  mistyped["comment"] = 7;
+  EXPECT_THAT(std::string(ParseProjectsComment(mistyped, "comments[0]").status().message()),
+              HasSubstr("comments[0].comment"));
 }
 
 TEST(ProjectsCodec, ProjectNeedsItsStrictFlagAndWebhookItsIds) {

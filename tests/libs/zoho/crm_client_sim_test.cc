@@ -25,6 +25,7 @@ class CrmClientSimTest : public ::testing::Test {
     sim_ = *std::move(sim);
     auto refresh = sim_->SeedGrant("c", "s", "ann@example.com");
     ASSERT_TRUE(refresh.ok()) << refresh.status();
+    refresh_token_ = *refresh;
     AccountsClient accounts(http_, sim_->base_url());
     auto token = accounts.Refresh({"c", "s"}, *refresh);
     ASSERT_TRUE(token.ok()) << token.status();
@@ -52,6 +53,7 @@ class CrmClientSimTest : public ::testing::Test {
   std::unique_ptr<ZohoSimProcess> sim_;
   http::CurlHttpClient http_;
   std::unique_ptr<CrmClient> crm_;
+  std::string refresh_token_;
   std::string token_;
   std::string ann_id_;
 };
@@ -254,12 +256,6 @@ TEST_F(CrmClientSimTest, WatchChannelIsEnabledRenewedAndDisabled) {
     EXPECT_EQ(notification->channel_id, "1000000068001");
   }
 
-  CrmWatchSpec too_long = spec;
-  too_long.expiry = absl::Now() + absl::Hours(25);
-  auto refused = crm_->RenewWatch(token_, too_long);
-  EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
-  EXPECT_EQ(ZohoErrorCode(refused.status()), "INVALID_DATA");
-
   ASSERT_TRUE(crm_->DisableWatch(token_, {1000000068001}).ok());
   EXPECT_TRUE(absl::IsInvalidArgument(crm_->DisableWatch(token_, {1000000068001})));
   CrmWatchSpec unknown = spec;
@@ -267,6 +263,65 @@ TEST_F(CrmClientSimTest, WatchChannelIsEnabledRenewedAndDisabled) {
   EXPECT_FALSE(crm_->RenewWatch(token_, unknown).ok());
   receiver.stop();
   serving.join();
+}
+
+TEST_F(CrmClientSimTest, ExpiryMoreThanADayAheadFallsBackToOneHour) {
+  // "If it is not specified or set for more than a day, the default expiry time is for one
+  // hour" (CRM v2 Enable Notifications): not a refusal.
+  CrmWatchSpec spec{.channel_id = 1000000068002,
+                    .events = {"Tasks.all"},
+                    .notify_url = "http://127.0.0.1:9/crm",
+                    .token = "channel-secret",
+                    .expiry = absl::Now() + absl::Hours(25)};
+  const absl::Time asked = absl::Now();
+  auto enabled = crm_->EnableWatch(token_, spec);
+  ASSERT_TRUE(enabled.ok()) << enabled.status();
+  ASSERT_EQ(enabled->size(), 1u);
+  EXPECT_GE((*enabled)[0].channel_expiry, asked + absl::Minutes(59));
+  EXPECT_LE((*enabled)[0].channel_expiry, absl::Now() + absl::Minutes(61));
+
+  spec.expiry = absl::Now() + absl::Hours(23);
+  auto renewed = crm_->RenewWatch(token_, spec);
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  EXPECT_GT((*renewed)[0].channel_expiry, absl::Now() + absl::Hours(22));
+}
+
+TEST_F(CrmClientSimTest, NotesCannotBeWatched) {
+  // Notes is not among the modules Enable Notifications supports; CRM answers INVALID_DATA.
+  for (const std::vector<std::string>& events :
+       {std::vector<std::string>{"Notes.all"},
+        std::vector<std::string>{"Tasks.all", "Notes.create"}}) {
+    auto refused = crm_->EnableWatch(token_, {.channel_id = 1000000068003,
+                                              .events = events,
+                                              .notify_url = "http://127.0.0.1:9/crm",
+                                              .token = "channel-secret"});
+    EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+    EXPECT_EQ(ZohoErrorCode(refused.status()), "INVALID_DATA");
+  }
+  auto watched = sim_->Control(http::Method::kGet, "/_sim/crm/watch");
+  ASSERT_TRUE(watched.ok()) << watched.status();
+  EXPECT_TRUE(watched->is_null()) << watched->dump();  // 204: no channel was subscribed
+}
+
+TEST_F(CrmClientSimTest, SpentDailyCreditsAreTooManyRequestsUntilTheyComeBack) {
+  auto set = sim_->Control(http::Method::kPost, "/_sim/crm/credits", {{"remaining", 2}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ((*set)["remaining"], 2);
+  EXPECT_TRUE(crm_->ListUsers(token_, 1).ok());
+  EXPECT_TRUE(crm_->ListUsers(token_, 1).ok());
+  auto spent = crm_->ListUsers(token_, 1);
+  EXPECT_TRUE(absl::IsResourceExhausted(spent.status())) << spent.status();
+  EXPECT_EQ(ZohoErrorCode(spent.status()), "TOO_MANY_REQUESTS");
+  EXPECT_EQ((*sim_->Control(http::Method::kGet, "/_sim/crm/credits"))["remaining"], 0);
+
+  // Credits are per rolling 24 hours: a day after the calls, they are back.
+  ASSERT_TRUE(
+      sim_->Control(http::Method::kPost, "/_sim/clock/advance", {{"seconds", 24 * 3600}}).ok());
+  EXPECT_GE((*sim_->Control(http::Method::kGet, "/_sim/crm/credits"))["remaining"], 2);
+  auto token = AccountsClient(http_, sim_->base_url()).Refresh({"c", "s"}, refresh_token_);
+  ASSERT_TRUE(token.ok()) << token.status();
+  auto later = crm_->ListUsers(token->access_token, 1);
+  EXPECT_TRUE(later.ok()) << later.status();
 }
 
 TEST_F(CrmClientSimTest, RefusedTokenIsUnauthenticated) {

@@ -1,4 +1,5 @@
 // ProjectsClient against the real zoho-sim process: every call, and its error paths.
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -12,6 +13,7 @@ namespace crmsync::zoho {
 namespace {
 
 using crmsync::testing::ZohoSimProcess;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::Field;
 
@@ -164,16 +166,34 @@ TEST_F(ProjectsClientSimTest, SubtasksAreListedUnderTheirParentOnly) {
   EXPECT_TRUE(projects_->ListSubtasks(token_, portal_, project_, child->id)->empty());
 }
 
-TEST_F(ProjectsClientSimTest, ListModifiedSinceReturnsNewestChangesOnly) {
-  auto a = projects_->CreateTask(token_, portal_, project_, {.name = "A"});
-  auto b = projects_->CreateTask(token_, portal_, project_, {.name = "B"});
-  ASSERT_TRUE(a.ok() && b.ok());
+TEST_F(ProjectsClientSimTest, ListModifiedSinceReadsEveryPageAndKeepsLaterChangesOnly) {
+  // More tasks than a page holds, changed ones on both pages: Projects documents no sort for the
+  // list, so neither the first page nor the first unchanged task ends the search.
+  const std::string tasks =
+      "/_sim/projects/portals/" + portal_ + "/projects/" + project_ + "/tasks";
+  std::vector<std::string> ids;
+  for (int i = 0; i < ProjectsClient::kMaxRange + 5; ++i) {
+    ids.push_back(
+        Control(tasks, {{"user_email", "bob@example.com"},
+                        {"fields", {{"name", absl::StrCat("T", i)}}}})["tasks"][0]["id_string"]);
+  }
+  auto before = projects_->GetTask(token_, portal_, project_, ids.back());
+  ASSERT_TRUE(before.ok()) << before.status();
   ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/clock/advance", {{"seconds", 10}}).ok());
-  const absl::Time since = b->last_updated_time + absl::Seconds(5);
-  ASSERT_TRUE(projects_->UpdateTask(token_, portal_, project_, a->id, {.name = "A2"}).ok());
+  const absl::Time since = before->last_updated_time + absl::Seconds(5);
+  const std::string first = ids.front();
+  const std::string on_second_page = ids[ProjectsClient::kMaxRange + 2];
+  ASSERT_TRUE(projects_->UpdateTask(token_, portal_, project_, first, {.name = "First"}).ok());
+  Control("/_sim/projects/portals/" + portal_ + "/tasks/" + on_second_page + "/edit",
+          {{"user_email", "bob@example.com"}, {"fields", {{"name", "Late"}}}});
+
   auto modified = projects_->ListTasksModifiedSince(token_, portal_, project_, since);
   ASSERT_TRUE(modified.ok()) << modified.status();
-  EXPECT_THAT(*modified, ElementsAre(Field(&ProjectsTask::name, "A2")));
+  EXPECT_THAT(
+      *modified,
+      ElementsAre(
+          AllOf(Field(&ProjectsTask::id, first), Field(&ProjectsTask::name, "First")),
+          AllOf(Field(&ProjectsTask::id, on_second_page), Field(&ProjectsTask::name, "Late"))));
 }
 
 TEST_F(ProjectsClientSimTest, CommentsAreAddedListedAndDeleted) {

@@ -108,6 +108,34 @@ TEST_F(EmailTest, EveryKindHasATemplateThatNamesTheTask) {
   EXPECT_THAT(Part(email.data, "text/plain"), HasSubstr("authorise Zoho CRM again"));
 }
 
+TEST_F(EmailTest, AFailureAboutTheWholeTaskNamesNoFieldOrValues) {
+  auto request = testing::GeorgeDueDate();
+  request.set_kind(v1::NOTIFICATION_KIND_CHANGE_REFUSED_BY_OTHER_SIDE);
+  v1::FailureParameters& p = *request.mutable_parameters();
+  p.clear_field();
+  p.clear_attempted_value();
+  p.clear_kept_value();
+  p.set_reason("the task was deleted in Zoho Projects");
+  const Email email = Build(request);
+  const std::string text = Part(email.data, "text/plain");
+  EXPECT_THAT(text, HasSubstr("What you tried:   a change in Zoho CRM (2026-11-23 09:00 UTC)\r\n"
+                              "Why it failed:    the task was deleted in Zoho Projects\r\n\r\n"));
+  EXPECT_THAT(text, Not(HasSubstr("set  to")));
+  EXPECT_THAT(text, Not(HasSubstr("What it is now")));
+  const std::string html = Part(email.data, "text/html");
+  EXPECT_THAT(html, HasSubstr("<td>a change in Zoho CRM (2026-11-23 09:00 UTC)</td>"));
+  EXPECT_THAT(html, Not(HasSubstr("{{")));
+  EXPECT_THAT(html, Not(HasSubstr("What it is now")));
+
+  p.set_field("Owner");
+  p.set_attempted_value("jane@example.com");
+  p.set_kept_value("george@example.com");
+  const std::string about_a_field = Part(Build(request).data, "text/plain");
+  EXPECT_THAT(about_a_field, HasSubstr("set Owner to jane@example.com in Zoho CRM"));
+  EXPECT_THAT(about_a_field, HasSubstr("Zoho Projects keeps Owner = george@example.com."));
+  EXPECT_THAT(about_a_field, Not(HasSubstr("a change in")));
+}
+
 TEST_F(EmailTest, LineBreaksInTitleAndNameCannotAddHeaders) {
   auto request = testing::GeorgeDueDate();
   request.mutable_parameters()->set_task_title(
@@ -248,6 +276,12 @@ TEST(Templates, ADeploymentOverridesOneKindAndKeepsTheOthers) {
   auto bad = Templates::Load(dir.string());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("unknown placeholder {{secret}}"));
+
+  std::ofstream(dir / "oauth_grant_broken.tmpl")
+      << "Subject: x\n== text ==\nsee {{?reason}}\n== html ==\ny\n";
+  bad = Templates::Load(dir.string());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("{{?reason}} / {{!reason}} must start a line"));
   std::filesystem::remove_all(dir);
 }
 

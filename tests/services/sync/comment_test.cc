@@ -24,6 +24,14 @@ TEST(DecideComment, OurOwnCopyComingBackIsAnEcho) {
   EXPECT_EQ(DecideComment(LindasComment(), context).result, Outcome::kEcho);
 }
 
+TEST(DecideComment, ACommentCopiedAlreadyIsAnEchoWhenAddedAgain) {
+  CommentContext context = Linked();
+  context.copied = true;
+  const ChangeDecision again = DecideComment(LindasComment(), context);
+  EXPECT_EQ(again.result, Outcome::kEcho);
+  EXPECT_EQ(again.message, "The comment was copied already; nothing to do");
+}
+
 TEST(DecideComment, DeletingACopiedCommentDeletesItsCopy) {
   CommentChange deletion = LindasComment();
   deletion.action = CommentAction::kDelete;
@@ -68,6 +76,11 @@ TEST(CopyAttribution, NamesTheAuthorAndTheSide) {
             "linda@example.com (via Zoho Projects)");
   EXPECT_EQ(CopyAttribution({"8000000000008", "", ""}, Side::kProjects),
             "8000000000008 (via Zoho Projects)");
+}
+
+TEST(CopyText, IsTheContentSignedByItsAuthor) {
+  EXPECT_EQ(CopyText(LindasComment()),
+            "Customer confirmed the cut-over date.\n\n— Linda Smith (via Zoho CRM)");
 }
 
 }  // namespace

@@ -87,7 +87,7 @@ class FailureRelayPgTest : public ::testing::Test {
           context.canonical = task->canonical;
           return DecideChange(change, testing::DocumentedDefaultMaps(), context);
         },
-        kNow, absl::InfiniteFuture());
+        RejectionPolicy::kReportOnly, kNow, absl::InfiniteFuture());
     EXPECT_TRUE(outcome.ok()) << outcome.status();
     return outcome->failure_id;
   }

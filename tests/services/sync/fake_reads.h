@@ -7,6 +7,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -43,11 +44,38 @@ class FakeUsers : public UserDirectory {
   }
 };
 
-class FakeProjects : public ProjectsState {
+// mapping's directory of projects: each project's client account mapping and its deals.
+class FakeDirectory : public ProjectDirectory {
+ public:
+  // Keyed by portal and project id; a portal with no project here is not configured.
+  std::map<std::pair<std::string, std::string>, DirectoryProject> projects;
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> deals;
+
+  absl::StatusOr<DirectoryProject> Project(absl::string_view portal_id,
+                                           absl::string_view project_id, absl::Time) override {
+    auto it = projects.find({std::string(portal_id), std::string(project_id)});
+    if (it == projects.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("project_id: project ", project_id, " is not in the directory"));
+    }
+    return it->second;
+  }
+  absl::StatusOr<std::vector<std::string>> ProjectDealIds(absl::string_view portal_id,
+                                                          absl::string_view project_id,
+                                                          absl::Time deadline) override {
+    auto project = Project(portal_id, project_id, deadline);
+    if (!project.ok()) return project.status();
+    return deals[{std::string(portal_id), std::string(project_id)}];
+  }
+};
+
+class FakeProjects : public ProjectsState, public ProjectsTasks {
  public:
   // Keyed by portal and project id / task id.
   std::map<std::pair<std::string, std::string>, ProjectSchedule> projects;
   std::map<std::pair<std::string, std::string>, ParentTask> tasks;
+  // The tasks' current values, keyed by portal and task id.
+  std::map<std::pair<std::string, std::string>, ProjectsTaskValues> current_tasks;
   // When not OK, every read fails with it.
   absl::Status error;
   int reads = 0;
@@ -67,6 +95,27 @@ class FakeProjects : public ProjectsState {
     auto it = tasks.find({std::string(portal_id), std::string(task_id)});
     if (it == tasks.end()) return absl::NotFoundError("no such task in Zoho Projects");
     return it->second;
+  }
+  absl::StatusOr<std::optional<ProjectsTaskValues>> CurrentTask(absl::string_view portal_id,
+                                                                absl::string_view,
+                                                                absl::string_view task_id,
+                                                                absl::Time) override {
+    ++reads;
+    if (!error.ok()) return error;
+    auto it = current_tasks.find({std::string(portal_id), std::string(task_id)});
+    if (it == current_tasks.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+// auth's grants: ACTIVE unless a test sets another answer for (portal, side).
+class FakeGrants : public GrantStates {
+ public:
+  std::map<std::pair<std::string, Side>, absl::Status> answers;
+
+  absl::Status CheckActive(absl::string_view portal_id, Side side, absl::Time) override {
+    auto it = answers.find({std::string(portal_id), side});
+    return it == answers.end() ? absl::OkStatus() : it->second;
   }
 };
 

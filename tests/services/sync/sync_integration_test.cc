@@ -2,14 +2,17 @@
 // crmsync-mapping binaries, a real PostgreSQL. What a caller of SubmitChange sees when the rules
 // read the live Projects state (a strict project's schedule, a closed parent task) and the owner
 // goes through mapping's user links; FAILED_PRECONDITION when the portal has no Projects grant;
-// and the one email the real crmsync-notify sends (to a real SMTP server) for a rejection.
-// AddTaskToCrm is not built yet, so the test links its tasks through the sync store.
+// and the one email the real crmsync-notify sends (to a real SMTP server) for a rejection; a CRM
+// note's copy queued for Projects. The rules' tests link their tasks through the sync store;
+// AddTaskToCrm links one through the binaries, from mapping's imported directory and the task as
+// Projects has it.
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <pqxx/pqxx>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -23,10 +26,12 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "libs/crypto/aead.h"
+#include "libs/grpc_server/proto_convert.h"
 #include "libs/http/url.h"
 #include "libs/pg/pool.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "libs/zoho/crm_client.h"
+#include "services/sync/outbox.h"
 #include "services/sync/schema.h"
 #include "services/sync/store/pg_inbox_store.h"
 #include "services/sync/store/pg_store.h"
@@ -182,11 +187,13 @@ class SyncIntegrationTest : public ::testing::Test {
     return record["id"].is_string() ? record["id"].get<std::string>() : record["id"].dump();
   }
 
-  void UpsertPortal(const std::string& portal) {
+  void UpsertPortal(const std::string& portal, mapping::v1::RejectionPolicy policy =
+                                                   mapping::v1::REJECTION_POLICY_UNSPECIFIED) {
     mapping::v1::UpsertPortalRequest request;
     request.mutable_portal()->set_portal_id(portal);
     request.mutable_portal()->set_name("Acme");
     request.mutable_portal()->set_crm_org_id("20050");
+    request.mutable_portal()->set_rejection_policy(policy);
     mapping::v1::UpsertPortalResponse response;
     grpc::ClientContext context;
     ASSERT_TRUE(mapping_stub_->UpsertPortal(&context, request, &response).ok());
@@ -328,6 +335,27 @@ class SyncIntegrationTest : public ::testing::Test {
     return response.ok() ? response->body : "";
   }
 
+  // The text of the comment copy that the one write on sync's outbox, pending, adds on `target`;
+  // "" (and a failure) when the outbox holds anything else.
+  std::string OnlyQueuedCommentCopy(Side target) {
+    pqxx::connection connection(database_->url());
+    pqxx::nontransaction tx(connection);
+    const pqxx::result items = tx.exec(
+        "SELECT state, payload FROM sync.work_items WHERE queue = 'sync_outbox' ORDER BY item_id");
+    EXPECT_EQ(items.size(), 1u);
+    if (items.size() != 1) return "";
+    EXPECT_EQ(items[0]["state"].as<std::string>(), "PENDING");
+    auto write = DecodeOutboxWrite(items[0]["payload"].as<std::string>());
+    EXPECT_TRUE(write.ok()) << write.status();
+    if (!write.ok()) return "";
+    EXPECT_EQ(write->kind, OutboxKind::kAddComment);
+    EXPECT_EQ(write->target_side, target);
+    const pqxx::result copies = tx.exec_params(
+        "SELECT content FROM sync.comment_copies WHERE copy_id = $1", write->copy_id);
+    EXPECT_EQ(copies.size(), 1u);
+    return copies.size() == 1 ? copies[0]["content"].as<std::string>() : "";
+  }
+
   // Whether sync's /metrics shows `line`, waiting for it (bounded).
   bool MetricsShow(const std::string& line) {
     const absl::Time deadline = absl::Now() + absl::Seconds(30);
@@ -439,6 +467,38 @@ TEST_F(SyncIntegrationTest, TheStrictScheduleIsReadLiveFromProjects) {
   EXPECT_EQ(outcome.fields(0).version(), 2);
 }
 
+// With the portal set to REPORT_AND_RESTORE in mapping, George's end date past the strict
+// schedule is refused and the kept end date is queued to be written back to his CRM task.
+TEST_F(SyncIntegrationTest, UnderReportAndRestoreARefusedEndDateIsWrittenBackToCrm) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  UpsertPortal(portal_, mapping::v1::REJECTION_POLICY_REPORT_AND_RESTORE);
+  LinkedTasks("Open");
+  v1::TaskChange late = CrmChange("6000000012345", "due-late");
+  *late.mutable_fields()->mutable_end_date() = ToProtoDate(absl::CivilDay(2025, 7, 15));
+  v1::ChangeOutcome outcome;
+  const grpc::Status status = Submit(late, &outcome);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_REJECTED);
+  EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_DUE_DATE_BEYOND_STRICT_SCHEDULE);
+
+  v1::GetTaskSyncStateRequest request;
+  request.set_portal_id(portal_);
+  request.mutable_task()->set_side(common::v1::SIDE_CRM);
+  request.mutable_task()->set_task_id("6000000012345");
+  v1::GetTaskSyncStateResponse response;
+  grpc::ClientContext context;
+  const grpc::Status read = stub_->GetTaskSyncState(&context, request, &response);
+  ASSERT_TRUE(read.ok()) << read.error_message();
+  const v1::TaskSyncState& state = response.state();
+  EXPECT_EQ(state.fields(2).value().date().month(), 6);
+  EXPECT_EQ(state.fields(2).value().date().day(), 20);
+  ASSERT_EQ(state.pending_size(), 1);
+  EXPECT_EQ(state.pending(0).kind(), v1::OUTBOX_KIND_UPDATE_TASK);
+  EXPECT_EQ(state.pending(0).target_side(), common::v1::SIDE_CRM);
+  ASSERT_EQ(state.pending(0).fields_size(), 1);
+  EXPECT_EQ(state.pending(0).fields(0), v1::TASK_FIELD_END_DATE);
+}
+
 TEST_F(SyncIntegrationTest, ASubtaskIsNotReopenedUnderAParentClosedInProjects) {
   RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
   LinkedTasks("Closed");
@@ -511,6 +571,116 @@ TEST_F(SyncIntegrationTest, AnOwnerIsLinkedThroughMappingsUsersByEmail) {
   change.mutable_fields()->set_owner_user_id("4000000099999");
   ASSERT_TRUE(Submit(change, &outcome).ok());
   EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_UNKNOWN_OWNER);
+}
+
+TEST_F(SyncIntegrationTest, ATaskOfAProjectWhoseClientIsMappedIsAddedToCrmPendingCreate) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.accounts.READ",
+                                       "ZohoCRM.modules.deals.READ", "ZohoCRM.users.READ"});
+  const std::string sim_portal = "/_sim/projects/portals/" + portal_;
+  const std::string client = Control(sim_portal + "/clients", {{"name", "Acme Corp"}})["id_string"];
+  project_ = Control(sim_portal + "/projects",
+                     {{"name", "Data Migration"}, {"client_id", client}})["id_string"];
+  const std::string task = Id(Control(
+      sim_portal + "/projects/" + project_ + "/tasks",
+      {{"fields", {{"name", "Migrate data"}, {"end_date", "06-20-2025"}, {"priority", "high"}}},
+       {"user_email", kAdmin}})["tasks"][0]);
+  const std::string account = Id(Control("/_sim/crm/Accounts", {{"Account_Name", "ACME Corp"}}));
+  const std::string deal = Id(Control(
+      "/_sim/crm/Deals", {{"Deal_Name", "Renewal 2027"}, {"Account_Name", {{"id", account}}}}));
+  {
+    mapping::v1::ImportDirectoryRequest import;
+    import.set_portal_id(portal_);
+    mapping::v1::ImportDirectoryResponse imported;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+    const grpc::Status status = mapping_stub_->ImportDirectory(&context, import, &imported);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  {
+    mapping::v1::MapAccountRequest map;
+    map.set_portal_id(portal_);
+    map.set_client_account_id(client);
+    map.set_crm_account_id(account);
+    mapping::v1::MapAccountResponse mapped;
+    grpc::ClientContext context;
+    const grpc::Status status = mapping_stub_->MapAccount(&context, map, &mapped);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  const auto add = [&](const std::function<void(v1::AddTaskToCrmRequest&)>& target,
+                       v1::AddTaskToCrmResponse* response) {
+    v1::AddTaskToCrmRequest request;
+    request.set_portal_id(portal_);
+    request.set_project_id(project_);
+    request.set_projects_task_id(task);
+    request.mutable_actor()->set_email(kAdmin);
+    target(request);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return stub_->AddTaskToCrm(&context, request, response);
+  };
+
+  // The deal belongs to the mapped account but is not associated with the project.
+  v1::AddTaskToCrmResponse response;
+  grpc::Status status =
+      add([&](v1::AddTaskToCrmRequest& r) { r.set_crm_deal_id(deal); }, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("crm_deal_id: CRM deal ", deal,
+                         " is not associated with the project Data Migration (", project_, ")"));
+
+  const auto to_account = [&](v1::AddTaskToCrmRequest& r) { r.set_crm_account_id(account); };
+  // A task Projects does not have in the project.
+  status = add(
+      [&](v1::AddTaskToCrmRequest& r) {
+        to_account(r);
+        r.set_projects_task_id("1700000099999");
+      },
+      &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("projects_task_id: Zoho Projects has no task 1700000099999 in project "
+                         "Data Migration (",
+                         project_, ")"));
+  // Without a CRM grant the CRM task could not be created.
+  {
+    auto auth = auth::v1::AuthService::NewStub(auth_.channel);
+    auth::v1::RevokeGrantRequest revoke;
+    revoke.set_portal_id(portal_);
+    revoke.set_side(common::v1::SIDE_CRM);
+    revoke.set_local_only(true);
+    auth::v1::RevokeGrantResponse revoked;
+    grpc::ClientContext context;
+    ASSERT_TRUE(auth->RevokeGrant(&context, revoke, &revoked).ok());
+  }
+  status = add(to_account, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(), absl::StrCat("portal ", portal_, " has no Zoho CRM grant"));
+  RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.accounts.READ"});
+
+  status = add(to_account, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.link().state(), v1::LINK_STATE_PENDING_CREATE);
+  EXPECT_EQ(response.link().crm_task_id(), "");
+  EXPECT_EQ(response.link().crm_parent().record_id(), account);
+  auto linked = store_->ReadTask(portal_, Side::kProjects, task, absl::InfiniteFuture());
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  ASSERT_TRUE(linked->has_value());
+  const CanonicalTask& canonical = (*linked)->canonical;
+  EXPECT_EQ(std::get<std::string>(canonical.at(Field::kTitle).value), "Migrate data");
+  EXPECT_EQ(std::get<EndDate>(canonical.at(Field::kEndDate).value), absl::CivilDay(2025, 6, 20));
+  EXPECT_EQ(std::get<Priority>(canonical.at(Field::kPriority).value), Priority::kHigh);
+  EXPECT_EQ(std::get<TaskStatus>(canonical.at(Field::kStatus).value), TaskStatus::kOpen);
+  EXPECT_EQ(canonical.at(Field::kTitle).version, 1);
+  // The CRM task's creation is queued once, keyed by the link.
+  pqxx::connection connection(database_->url());
+  pqxx::nontransaction tx(connection);
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM sync.work_items w JOIN sync.task_links l "
+                            "ON w.item_key = 'create:' || l.link_id "
+                            "WHERE w.queue = 'sync_outbox' AND l.projects_task_id = $1",
+                            task)[0]
+                .as<int>(),
+            1);
 }
 
 // The failure and its relay item commit with the rejection; a sync killed before its relay
@@ -739,26 +909,19 @@ TEST_F(SyncIntegrationTest, TheCrmWatchChannelIsRegisteredRenewedAndRestored) {
   EXPECT_THAT(metrics, HasSubstr("crmsync_sync_watch_channel_renewals_total{result=\"failed\"} 0"));
 }
 
-// A comment added in Projects reaches the inbox and waits there, retried, while no comment
-// pipeline is wired: it is neither lost nor given up.
-TEST_F(SyncIntegrationTest, ACommentWaitsInTheInboxUntilCommentsAreWired) {
+// A comment a person adds to the linked task in Projects reaches sync through the webhook: it is
+// read back from Projects and its copy, signed with the author's name, is queued for CRM.
+TEST_F(SyncIntegrationTest, ACommentInProjectsArrivesThroughTheWebhook) {
   RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
   LinkedTasks("Open");
   PointProjectsWebhooksAtSync();
-  Control("/_sim/projects/portals/" + portal_ + "/users", {{"name", "Admin"}, {"email", kAdmin}});
+  Control("/_sim/projects/portals/" + portal_ + "/users",
+          {{"name", "Ana Lima"}, {"email", kAdmin}});
   Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/comments",
           {{"user_email", kAdmin}, {"content", "Invoices moved"}});
-  auto retried = sync_.process->WaitForLine(
-      [](const nlohmann::json& j) {
-        return j.value("msg", "") == "a webhook could not be processed yet; it will be retried" &&
-               absl::StrContains(j.value("error", ""), "no comment pipeline");
-      },
-      absl::Seconds(30));
-  ASSERT_TRUE(retried.ok()) << retried.status();
-  auto stats = work_queue::ReadStats(*pool_, kInboxQueue, absl::Now());
-  ASSERT_TRUE(stats.ok()) << stats.status();
-  EXPECT_EQ(stats->pending + stats->running, 1);
-  EXPECT_EQ(stats->dead, 0);
+  EXPECT_TRUE(
+      MetricsShow("crmsync_sync_comments_total{origin=\"projects\",outcome=\"applied\"} 1"));
+  EXPECT_EQ(OnlyQueuedCommentCopy(Side::kCrm), "Invoices moved\n\n— Ana Lima (via Zoho Projects)");
 }
 
 // Requests that are not Zoho's, or not well formed, are refused with their status and leave
@@ -823,6 +986,34 @@ TEST_F(SyncIntegrationTest, AbusedWebhooksAreRefusedAndNothingIsStored) {
   echoed["query_params"] = {{"portal_id", portal_}};
   EXPECT_EQ(PostWebhook("/webhooks/crm", json, echoed.dump()), 200);
   EXPECT_TRUE(inbox.GetRequest(1).ok());
+}
+
+// Linda adds a note to the linked task in CRM: it is accepted, and its copy, signed with her name,
+// waits on the outbox for Projects.
+TEST_F(SyncIntegrationTest, ACrmNoteOnALinkedTaskIsQueuedForProjects) {
+  LinkedTasks("Open");
+  v1::SubmitCommentRequest request;
+  v1::CommentChange* note = request.mutable_comment();
+  note->set_portal_id(portal_);
+  note->set_origin_side(common::v1::SIDE_CRM);
+  note->set_event_id("note-6000000099999");
+  note->set_task_id("6000000012345");
+  note->set_comment_id("6000000099999");
+  note->set_action(v1::COMMENT_ACTION_ADD);
+  note->set_content("Customer confirmed the cut-over date.");
+  note->mutable_author()->set_email("linda@example.com");
+  note->mutable_author()->set_display_name("Linda Smith");
+  *note->mutable_source_modified_time() = TimeUtil::GetCurrentTime();
+  v1::SubmitCommentResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  const grpc::Status status = stub_->SubmitComment(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.outcome().result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(response.outcome().link().projects_task_id(), parent_);
+
+  EXPECT_EQ(OnlyQueuedCommentCopy(Side::kProjects),
+            "Customer confirmed the cut-over date.\n\n— Linda Smith (via Zoho CRM)");
 }
 
 }  // namespace

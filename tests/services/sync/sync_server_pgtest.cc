@@ -1,17 +1,23 @@
 // SyncService over an in-process gRPC channel on a real PostgreSQL, with the portal settings,
 // user links and Projects state served from in-memory records: what a caller sees of
-// SubmitChange, BatchSubmitChanges, CheckChange, GetTaskSyncState and ListFailures — outcomes,
-// status codes and messages — and what each leaves recorded.
+// SubmitChange, BatchSubmitChanges, CheckChange, SubmitComment, AddTaskToCrm, GetTaskSyncState
+// and ListFailures — outcomes, status codes and messages — and what each leaves recorded (for
+// AddTaskToCrm, the CRM task's creation queued once on the outbox).
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <pqxx/pqxx>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "libs/work_queue/pg_work_queue.h"
 #include "prometheus/registry.h"
+#include "services/sync/outbox.h"
 #include "services/sync/pipeline.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/sync_server.h"
@@ -23,6 +29,7 @@ namespace crmsync::sync {
 namespace {
 
 using ::google::protobuf::util::TimeUtil;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
@@ -91,7 +98,9 @@ class SyncServerTest : public ::testing::Test {
 
     pipeline_ =
         std::make_unique<ChangePipeline>(*store_, portals_, users_, projects_, clock_, metrics_);
-    server_ = std::make_unique<SyncServer>(*pipeline_, *store_, clock_, metrics_);
+    add_to_crm_ = std::make_unique<AddToCrm>(*store_, portals_, users_, directory_, projects_,
+                                             grants_, clock_);
+    server_ = std::make_unique<SyncServer>(*pipeline_, *store_, *add_to_crm_, clock_, metrics_);
     grpc::ServerBuilder builder;
     builder.RegisterService(server_.get());
     grpc_server_ = builder.BuildAndStart();
@@ -143,6 +152,35 @@ class SyncServerTest : public ::testing::Test {
     return response;
   }
 
+  // Takes the linked task's row lock, as a change being recorded does, in a transaction on
+  // `connection` that holds it until it ends.
+  std::unique_ptr<pqxx::work> HoldTaskLock(pqxx::connection& connection) {
+    auto holder = std::make_unique<pqxx::work>(connection);
+    holder->exec_params(
+        "SELECT link_id FROM sync.task_links WHERE projects_task_id = $1 FOR UPDATE",
+        std::string(kProjectsTask));
+    return holder;
+  }
+
+  // True once no statement of the test's database waits for a lock, false if one still does
+  // after 10 s.
+  bool NoStatementWaitsForALock() {
+    pqxx::connection observer_connection(pool_.database->url());
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    for (;;) {
+      pqxx::nontransaction observer(observer_connection);
+      const int waiting =
+          observer
+              .exec_params1(
+                  "SELECT count(*) FROM pg_stat_activity "
+                  "WHERE datname = current_database() AND wait_event_type = 'Lock'")[0]
+              .as<int>();
+      if (waiting == 0) return true;
+      if (absl::Now() >= give_up) return false;
+      absl::SleepFor(absl::Milliseconds(20));  // polling pg_stat_activity, bounded above
+    }
+  }
+
   // The value of one series of a counter family, 0 when absent.
   double Counter(const std::string& name, const std::map<std::string, std::string>& labels) {
     for (const auto& family : registry_.Collect()) {
@@ -162,9 +200,12 @@ class SyncServerTest : public ::testing::Test {
   testing::FakePortals portals_;
   testing::FakeUsers users_;
   testing::FakeProjects projects_;
+  testing::FakeDirectory directory_;
+  testing::FakeGrants grants_;
   SyncTestPool pool_;
   std::unique_ptr<PgStore> store_;
   std::unique_ptr<ChangePipeline> pipeline_;
+  std::unique_ptr<AddToCrm> add_to_crm_;
   std::unique_ptr<SyncServer> server_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<v1::SyncService::Stub> stub_;
@@ -207,6 +248,75 @@ TEST_F(SyncServerTest, AProjectsTitleChangeIsAppliedOnceAndItsRepeatIsADuplicate
       Counter("crmsync_sync_changes_total", {{"origin", "projects"}, {"outcome", "duplicate"}}), 1);
   EXPECT_EQ(
       Counter("crmsync_sync_field_outcomes_total", {{"field", "title"}, {"result", "applied"}}), 1);
+}
+
+// Two accepted changes, one from each side, then a rejection once the portal restores: the
+// task's state lists the three writes oldest first, and follows a delivery worker's progress.
+TEST_F(SyncServerTest, TheTaskSyncStateListsItsPendingWritesOldestFirst) {
+  v1::TaskChange title = Change(common::v1::SIDE_PROJECTS, "title-1");
+  title.mutable_fields()->set_title("Migrate data (phase 2)");
+  ASSERT_EQ(MustSubmit(title).result(), v1::OUTCOME_APPLIED);
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_EQ(MustSubmit(WithEndDate(Change(common::v1::SIDE_CRM, "due-1"), 2025, 6, 25)).result(),
+            v1::OUTCOME_APPLIED);
+  clock_.Advance(absl::Seconds(1));
+  portals_.portals[kPortal].rejection_policy = RejectionPolicy::kReportAndRestore;
+  ASSERT_EQ(MustSubmit(WithEndDate(Change(common::v1::SIDE_CRM, "due-2", 6), 2025, 7, 15)).result(),
+            v1::OUTCOME_REJECTED);
+
+  const v1::TaskSyncState state = State(common::v1::SIDE_CRM, kCrmTask);
+  ASSERT_THAT(state.pending(), SizeIs(3));
+  const v1::OutboxEntry& to_crm = state.pending(0);
+  EXPECT_FALSE(to_crm.outbox_id().empty());
+  EXPECT_EQ(to_crm.kind(), v1::OUTBOX_KIND_UPDATE_TASK);
+  EXPECT_EQ(to_crm.target_side(), common::v1::SIDE_CRM);
+  EXPECT_THAT(to_crm.fields(), ElementsAre(v1::TASK_FIELD_TITLE));
+  EXPECT_EQ(to_crm.state(), v1::OUTBOX_STATE_PENDING);
+  EXPECT_EQ(to_crm.attempts(), 0);
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(to_crm.next_attempt_time()),
+            absl::ToUnixMicros(kStart));
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(to_crm.create_time()), absl::ToUnixMicros(kStart));
+  EXPECT_EQ(to_crm.last_error(), "");
+  const v1::OutboxEntry& to_projects = state.pending(1);
+  EXPECT_EQ(to_projects.target_side(), common::v1::SIDE_PROJECTS);
+  EXPECT_THAT(to_projects.fields(), ElementsAre(v1::TASK_FIELD_END_DATE));
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(to_projects.create_time()),
+            absl::ToUnixMicros(kStart + absl::Seconds(1)));
+  // The end date CRM could not have is written back to CRM.
+  const v1::OutboxEntry& restore = state.pending(2);
+  EXPECT_EQ(restore.kind(), v1::OUTBOX_KIND_UPDATE_TASK);
+  EXPECT_EQ(restore.target_side(), common::v1::SIDE_CRM);
+  EXPECT_THAT(restore.fields(), ElementsAre(v1::TASK_FIELD_END_DATE));
+  // The same task seen from Projects.
+  EXPECT_THAT(State().pending(), SizeIs(3));
+
+  // A delivery worker takes the task's writes: delivers the first, retries the second and is
+  // still on the third.
+  work_queue::Metrics queue_metrics(registry_);
+  work_queue::PgWorkQueue outbox(*pool_.pool, kOutboxQueue, clock_, work_queue::RetryPolicy{},
+                                 queue_metrics);
+  auto claims = outbox.ClaimDue(1, 10, absl::Minutes(1));
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  ASSERT_THAT(*claims, SizeIs(3));
+  for (const work_queue::Claim& claim : *claims) {
+    if (absl::StrCat(claim.item_id) == to_crm.outbox_id()) {
+      ASSERT_TRUE(outbox.Complete(claim, work_queue::Outcome::Done()).ok());
+    } else if (absl::StrCat(claim.item_id) == to_projects.outbox_id()) {
+      ASSERT_TRUE(
+          outbox.Complete(claim, work_queue::Outcome::Retry("Zoho Projects answered 503")).ok());
+    }
+  }
+  const v1::TaskSyncState later = State();
+  ASSERT_THAT(later.pending(), SizeIs(2));
+  EXPECT_EQ(later.pending(0).outbox_id(), to_projects.outbox_id());
+  EXPECT_EQ(later.pending(0).state(), v1::OUTBOX_STATE_PENDING);
+  EXPECT_EQ(later.pending(0).attempts(), 1);
+  EXPECT_EQ(later.pending(0).last_error(), "Zoho Projects answered 503");
+  EXPECT_TRUE(later.pending(0).has_next_attempt_time());
+  EXPECT_EQ(later.pending(1).outbox_id(), restore.outbox_id());
+  EXPECT_EQ(later.pending(1).state(), v1::OUTBOX_STATE_IN_FLIGHT);
+  EXPECT_EQ(later.pending(1).attempts(), 1);
+  EXPECT_FALSE(later.pending(1).has_next_attempt_time());
 }
 
 TEST_F(SyncServerTest, StaleAndEchoChangesApplyNothing) {
@@ -449,20 +559,152 @@ TEST_F(SyncServerTest, AnotherPortalNeverSeesThisPortalsTasks) {
 }
 
 TEST_F(SyncServerTest, RpcsNotBuiltAnswerUnimplemented) {
-  v1::SubmitCommentRequest request;
-  v1::SubmitCommentResponse response;
+  v1::ResyncRequest request;
+  v1::ResyncResponse response;
   grpc::ClientContext context;
-  EXPECT_EQ(stub_->SubmitComment(&context, request, &response).error_code(),
+  EXPECT_EQ(stub_->Resync(&context, request, &response).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
+}
+
+// Linda's note on the linked task in CRM.
+v1::CommentChange Note(std::string event_id = "note-1") {
+  v1::CommentChange comment;
+  comment.set_portal_id(kPortal);
+  comment.set_origin_side(common::v1::SIDE_CRM);
+  comment.set_event_id(std::move(event_id));
+  comment.set_task_id(kCrmTask);
+  comment.set_comment_id("6000000099999");
+  comment.set_action(v1::COMMENT_ACTION_ADD);
+  comment.set_content("Customer confirmed the cut-over date.");
+  comment.mutable_author()->set_user_id("4000000000008");
+  comment.mutable_author()->set_email("linda@example.com");
+  comment.mutable_author()->set_display_name("Linda Smith");
+  *comment.mutable_source_modified_time() = MinutesIn(5);
+  return comment;
+}
+
+class SubmitCommentTest : public SyncServerTest {
+ protected:
+  grpc::Status SubmitComment(const v1::CommentChange& comment,
+                             v1::SubmitCommentResponse* response) {
+    v1::SubmitCommentRequest request;
+    *request.mutable_comment() = comment;
+    grpc::ClientContext context;
+    return stub_->SubmitComment(&context, request, response);
+  }
+
+  v1::ChangeOutcome MustSubmitComment(const v1::CommentChange& comment) {
+    v1::SubmitCommentResponse response;
+    const grpc::Status status = SubmitComment(comment, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.outcome();
+  }
+
+  // How many rows `table` of the sync schema holds.
+  int Rows(const std::string& table) {
+    pqxx::connection connection(pool_.database->url());
+    pqxx::nontransaction tx(connection);
+    return tx.exec1("SELECT count(*) FROM sync." + table)[0].as<int>();
+  }
+};
+
+TEST_F(SubmitCommentTest, ANoteOnALinkedTaskIsCopiedOnceAndItsRepeatIsADuplicate) {
+  const v1::ChangeOutcome outcome = MustSubmitComment(Note());
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(outcome.message(), "Copying the comment to Zoho Projects");
+  EXPECT_THAT(outcome.fields(), IsEmpty());
+  EXPECT_TRUE(outcome.failure_id().empty());
+  EXPECT_TRUE(outcome.change_id().empty());
+  EXPECT_EQ(outcome.link().projects_task_id(), kProjectsTask);
+  EXPECT_EQ(outcome.link().state(), v1::LINK_STATE_ACTIVE);
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(outcome.process_time()), absl::ToUnixMicros(kStart));
+  EXPECT_EQ(Rows("comment_copies"), 1);
+  EXPECT_EQ(Rows("work_items WHERE queue = 'sync_outbox'"), 1);
+
+  clock_.Advance(absl::Minutes(1));
+  const v1::ChangeOutcome repeat = MustSubmitComment(Note());
+  EXPECT_EQ(repeat.result(), v1::OUTCOME_DUPLICATE);
+  EXPECT_EQ(repeat.first_result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(repeat.link().crm_task_id(), kCrmTask);
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(repeat.process_time()), absl::ToUnixMicros(kStart));
+  EXPECT_EQ(Rows("work_items WHERE queue = 'sync_outbox'"), 1);
+
+  EXPECT_EQ(Counter("crmsync_sync_comments_total", {{"origin", "crm"}, {"outcome", "applied"}}), 1);
+  EXPECT_EQ(Counter("crmsync_sync_comments_total", {{"origin", "crm"}, {"outcome", "duplicate"}}),
+            1);
+  EXPECT_EQ(Counter("crmsync_sync_changes_total", {{"origin", "crm"}, {"outcome", "applied"}}), 0);
+}
+
+TEST_F(SubmitCommentTest, AMalformedCommentIsInvalidArgumentNamingTheFieldAndRecordsNothing) {
+  const std::vector<std::pair<std::string, std::function<void(v1::CommentChange&)>>> cases = {
+      {"comment.portal_id", [](v1::CommentChange& c) { c.clear_portal_id(); }},
+      {"comment.origin_side", [](v1::CommentChange& c) { c.clear_origin_side(); }},
+      {"comment.event_id", [](v1::CommentChange& c) { c.clear_event_id(); }},
+      {"comment.task_id", [](v1::CommentChange& c) { c.set_task_id("6000 0012345"); }},
+      {"comment.comment_id", [](v1::CommentChange& c) { c.clear_comment_id(); }},
+      {"comment.action", [](v1::CommentChange& c) { c.clear_action(); }},
+      {"comment.source_modified_time",
+       [](v1::CommentChange& c) { c.clear_source_modified_time(); }},
+      {"comment.author.email",
+       [](v1::CommentChange& c) { c.mutable_author()->set_email("linda"); }},
+  };
+  for (const auto& [field, breaks] : cases) {
+    v1::CommentChange comment = Note();
+    breaks(comment);
+    v1::SubmitCommentResponse response;
+    const grpc::Status status = SubmitComment(comment, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_THAT(status.error_message(), StartsWith(field + ":"));
+  }
+  EXPECT_EQ(Rows("processed_events"), 0);
+  EXPECT_EQ(Rows("comment_copies"), 0);
+}
+
+TEST_F(SubmitCommentTest, ACommentForAPortalMappingDoesNotKnowIsNotFound) {
+  v1::CommentChange comment = Note();
+  comment.set_portal_id("750000000000009");
+  v1::SubmitCommentResponse response;
+  const grpc::Status status = SubmitComment(comment, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), StartsWith("portal_id"));
+  EXPECT_EQ(Rows("processed_events"), 0);
+}
+
+TEST_F(SubmitCommentTest, AnEmptyNoteIsRejectedAndListedAsAFailureOfTheTask) {
+  v1::CommentChange comment = Note();
+  comment.clear_content();
+  const v1::ChangeOutcome outcome = MustSubmitComment(comment);
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_REJECTED);
+  EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_INVALID_VALUE);
+  EXPECT_EQ(outcome.message(), "The comment cannot be empty");
+  ASSERT_FALSE(outcome.failure_id().empty());
+  EXPECT_EQ(Rows("comment_copies"), 0);
+
+  const v1::ListFailuresResponse failures = Failures();
+  ASSERT_THAT(failures.failures(), SizeIs(1));
+  EXPECT_EQ(failures.failures(0).failure_id(), outcome.failure_id());
+  EXPECT_EQ(failures.failures(0).field(), v1::TASK_FIELD_UNSPECIFIED);
+  EXPECT_EQ(failures.failures(0).actor().email(), "linda@example.com");
+  EXPECT_EQ(Counter("crmsync_sync_comments_total", {{"origin", "crm"}, {"outcome", "rejected"}}),
+            1);
+}
+
+TEST_F(SubmitCommentTest, ANoteOnATaskNotLinkedIsRejectedWithoutAFailureOrALink) {
+  v1::CommentChange comment = Note();
+  comment.set_task_id("6000000099990");
+  const v1::ChangeOutcome outcome = MustSubmitComment(comment);
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_REJECTED);
+  EXPECT_EQ(outcome.reason(), v1::FAILURE_REASON_TASK_NOT_LINKED);
+  EXPECT_TRUE(outcome.failure_id().empty());
+  EXPECT_FALSE(outcome.has_link());
+  EXPECT_THAT(Failures().failures(), IsEmpty());
 }
 
 TEST_F(SyncServerTest, TheCallersDeadlineEndsAChangeWaitingForTheTasksLockAndNothingIsRecorded) {
   v1::TaskChange change = Change(common::v1::SIDE_PROJECTS, "title-locked");
   change.mutable_fields()->set_title("Migrate data (phase 2)");
   pqxx::connection holder_connection(pool_.database->url());
-  auto holder = std::make_unique<pqxx::work>(holder_connection);
-  holder->exec_params("SELECT link_id FROM sync.task_links WHERE projects_task_id = $1 FOR UPDATE",
-                      std::string(kProjectsTask));
+  auto holder = HoldTaskLock(holder_connection);
   {
     v1::SubmitChangeRequest request;
     *request.mutable_change() = change;
@@ -473,20 +715,7 @@ TEST_F(SyncServerTest, TheCallersDeadlineEndsAChangeWaitingForTheTasksLockAndNot
               grpc::StatusCode::DEADLINE_EXCEEDED);
   }
   // The server gave up too: no statement of the call is left waiting for the lock.
-  pqxx::connection observer_connection(pool_.database->url());
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  for (;;) {
-    pqxx::nontransaction observer(observer_connection);
-    const int waiting =
-        observer
-            .exec_params1(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'")[0]
-            .as<int>();
-    if (waiting == 0) break;
-    ASSERT_LT(absl::Now(), give_up) << "the change still waits for the task's lock";
-    absl::SleepFor(absl::Milliseconds(20));
-  }
+  ASSERT_TRUE(NoStatementWaitsForALock()) << "the change still waits for the task's lock";
   holder->abort();
   holder.reset();
 
@@ -496,6 +725,311 @@ TEST_F(SyncServerTest, TheCallersDeadlineEndsAChangeWaitingForTheTasksLockAndNot
   EXPECT_EQ(State().fields(0).value().text(), "Migrate data (phase 2)");
   EXPECT_EQ(State().fields(0).version(), 2);
 }
+
+TEST_F(SubmitCommentTest,
+       TheCallersDeadlineEndsACommentWaitingForTheTasksLockAndNothingIsRecorded) {
+  pqxx::connection holder_connection(pool_.database->url());
+  auto holder = HoldTaskLock(holder_connection);
+  {
+    v1::SubmitCommentRequest request;
+    *request.mutable_comment() = Note();
+    v1::SubmitCommentResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    EXPECT_EQ(stub_->SubmitComment(&context, request, &response).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  ASSERT_TRUE(NoStatementWaitsForALock()) << "the comment still waits for the task's lock";
+  holder->abort();
+  holder.reset();
+
+  EXPECT_EQ(Rows("processed_events"), 0);
+  EXPECT_EQ(MustSubmitComment(Note()).result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(Rows("comment_copies"), 1);
+}
+
+// Tasks not linked yet, and the CRM records they may be attached to.
+constexpr char kNewTask[] = "1700000000050";
+constexpr char kNewSubtask[] = "1700000000051";
+constexpr char kMappedAccount[] = "6000000000077";
+constexpr char kProjectDeal[] = "6000000000501";
+constexpr char kProjectsAna[] = "1800000000009";
+constexpr char kCrmAna[] = "4000000000009";
+
+// AddTaskToCrm of tasks not linked yet: the project Data Migration, whose client account Acme Corp
+// is mapped to the CRM account kMappedAccount, has two deals; Ana owns the task in Projects and has
+// a CRM user.
+class AddToCrmTest : public SyncServerTest {
+ protected:
+  void SetUp() override {
+    SyncServerTest::SetUp();
+    directory_.projects[{kPortal, kProject}] = {"Data Migration", "1900000000003", "Acme Corp",
+                                                kMappedAccount, "ACME Corp."};
+    directory_.deals[{kPortal, kProject}] = {"6000000000500", kProjectDeal};
+    users_.users[{kPortal, Side::kProjects, kProjectsAna}] = {"ana@example.com", kCrmAna,
+                                                              kProjectsAna, "Ana Lima"};
+    ProjectsTaskValues task;
+    task.name = "Migrate data";
+    task.description = "Move the 2019-2024 ledgers.";
+    task.end_date = absl::CivilDay(2025, 6, 20);
+    task.priority = "High";
+    task.status_name = "In Review";  // not in the map: its status type decides
+    task.status_type = TaskStatus::kOpen;
+    task.owner = ProjectsOwner{kProjectsAna, "Ana Lima", "ana@example.com"};
+    task.last_modified = testing::At(3);
+    projects_.current_tasks[{kPortal, kNewTask}] = task;
+  }
+
+  // George asks to add `task_id` to CRM, attached to the mapped account.
+  static v1::AddTaskToCrmRequest Request(const std::string& task_id = kNewTask) {
+    v1::AddTaskToCrmRequest request;
+    request.set_portal_id(kPortal);
+    request.set_project_id(kProject);
+    request.set_projects_task_id(task_id);
+    request.set_crm_account_id(kMappedAccount);
+    request.mutable_actor()->set_user_id("1800000000007");
+    request.mutable_actor()->set_email("george@example.com");
+    return request;
+  }
+
+  grpc::Status Add(const v1::AddTaskToCrmRequest& request, v1::TaskLink* link = nullptr) {
+    v1::AddTaskToCrmResponse response;
+    grpc::ClientContext context;
+    const grpc::Status status = stub_->AddTaskToCrm(&context, request, &response);
+    if (link != nullptr) *link = response.link();
+    return status;
+  }
+
+  // An outbox item as the work queue holds it.
+  struct QueuedItem {
+    std::string key;
+    std::string group;
+    OutboxWrite write;
+  };
+
+  // Every item of the outbox queue, oldest first.
+  std::vector<QueuedItem> Outbox() {
+    pqxx::connection connection(pool_.database->url());
+    pqxx::nontransaction tx(connection);
+    std::vector<QueuedItem> items;
+    for (const auto& row :
+         tx.exec_params("SELECT item_key, group_key, payload FROM sync.work_items WHERE queue = $1 "
+                        "ORDER BY item_id",
+                        std::string(kOutboxQueue))) {
+      auto write = DecodeOutboxWrite(row["payload"].as<std::string>());
+      EXPECT_TRUE(write.ok()) << write.status();
+      items.push_back({row["item_key"].as<std::string>(), row["group_key"].as<std::string>(),
+                       write.ok() ? *write : OutboxWrite{}});
+    }
+    return items;
+  }
+
+  // The link ids of `task_id` (none or one).
+  std::vector<int64_t> LinkIds(const std::string& task_id) {
+    pqxx::connection connection(pool_.database->url());
+    pqxx::nontransaction tx(connection);
+    std::vector<int64_t> ids;
+    for (const auto& row : tx.exec_params(
+             "SELECT link_id FROM sync.task_links WHERE projects_task_id = $1", task_id)) {
+      ids.push_back(row["link_id"].as<int64_t>());
+    }
+    return ids;
+  }
+};
+
+TEST_F(AddToCrmTest, TheTaskIsLinkedPendingCreateWithItsProjectsValuesAndItsCreationQueuedOnce) {
+  v1::TaskLink link;
+  const grpc::Status status = Add(Request(), &link);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(link.state(), v1::LINK_STATE_PENDING_CREATE);
+  EXPECT_EQ(link.crm_task_id(), "");
+  EXPECT_EQ(link.projects_task_id(), kNewTask);
+  EXPECT_EQ(link.project_id(), kProject);
+  EXPECT_EQ(link.crm_parent().crm_module(), v1::CRM_MODULE_ACCOUNTS);
+  EXPECT_EQ(link.crm_parent().record_id(), kMappedAccount);
+  EXPECT_EQ(link.projects_parent_task_id(), "");
+
+  const v1::TaskSyncState state = State(common::v1::SIDE_PROJECTS, kNewTask);
+  EXPECT_EQ(state.link().state(), v1::LINK_STATE_PENDING_CREATE);
+  ASSERT_THAT(state.fields(), SizeIs(6));
+  for (const v1::FieldState& field : state.fields()) {
+    EXPECT_EQ(field.version(), 1) << field.field();
+    EXPECT_EQ(field.source_side(), common::v1::SIDE_PROJECTS) << field.field();
+    EXPECT_EQ(absl::FromUnixSeconds(field.source_modified_time().seconds()), testing::At(3));
+    EXPECT_EQ(field.source_event_id(), "add-to-crm");
+  }
+  EXPECT_EQ(state.fields(0).value().text(), "Migrate data");
+  EXPECT_EQ(state.fields(1).value().text(), "Move the 2019-2024 ledgers.");
+  EXPECT_EQ(state.fields(2).value().date().year(), 2025);
+  EXPECT_EQ(state.fields(2).value().date().month(), 6);
+  EXPECT_EQ(state.fields(2).value().date().day(), 20);
+  EXPECT_EQ(state.fields(3).value().priority(), common::v1::PRIORITY_HIGH);
+  EXPECT_EQ(state.fields(4).value().status(), common::v1::TASK_STATUS_OPEN);
+  EXPECT_EQ(state.fields(5).value().owner().crm_user_id(), kCrmAna);
+  EXPECT_EQ(state.fields(5).value().owner().projects_user_id(), kProjectsAna);
+  EXPECT_EQ(state.fields(5).value().owner().email(), "ana@example.com");
+
+  ASSERT_THAT(LinkIds(kNewTask), SizeIs(1));
+  const int64_t link_id = LinkIds(kNewTask)[0];
+  std::vector<QueuedItem> outbox = Outbox();
+  ASSERT_THAT(outbox, SizeIs(1));
+  EXPECT_EQ(outbox[0].key, absl::StrCat("create:", link_id));
+  EXPECT_EQ(outbox[0].group, OutboxGroup(link_id));
+  const OutboxWrite& write = outbox[0].write;
+  EXPECT_EQ(write.kind, OutboxKind::kCreateTask);
+  EXPECT_EQ(write.target_side, Side::kCrm);
+  EXPECT_EQ(write.link_id, link_id);
+  EXPECT_EQ(write.origin_side, Side::kProjects);
+  EXPECT_EQ(write.actor.email, "george@example.com");
+  EXPECT_EQ(write.accept_time, kStart);
+
+  // A second request for the task links nothing more and queues nothing.
+  const grpc::Status again = Add(Request());
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(again.error_message(), absl::StrCat("projects_task_id: Projects task ", kNewTask,
+                                                " is already linked to a CRM task that is being "
+                                                "created"));
+  EXPECT_THAT(Outbox(), SizeIs(1));
+  EXPECT_THAT(LinkIds(kNewTask), SizeIs(1));
+}
+
+TEST_F(AddToCrmTest, ASubtaskAttachedToADealOfTheProjectKeepsItsParentAndAnOwnerWithoutCrmUser) {
+  ProjectsTaskValues subtask = projects_.current_tasks[{kPortal, kNewTask}];
+  subtask.name = "Move invoices";
+  subtask.end_date.reset();
+  subtask.priority = "None";
+  subtask.status_name = "Closed";
+  subtask.owner = ProjectsOwner{"1800000000011", "Ben Ode", "ben@example.com"};
+  subtask.parent_task_id = kNewTask;
+  projects_.current_tasks[{kPortal, kNewSubtask}] = subtask;
+  v1::AddTaskToCrmRequest request = Request(kNewSubtask);
+  request.set_crm_deal_id(kProjectDeal);
+  v1::TaskLink link;
+  const grpc::Status status = Add(request, &link);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(link.crm_parent().crm_module(), v1::CRM_MODULE_DEALS);
+  EXPECT_EQ(link.crm_parent().record_id(), kProjectDeal);
+  EXPECT_EQ(link.projects_parent_task_id(), kNewTask);
+
+  const v1::TaskSyncState state = State(common::v1::SIDE_PROJECTS, kNewSubtask);
+  EXPECT_EQ(state.fields(2).value().date().year(), 0);  // no end date
+  EXPECT_EQ(state.fields(3).value().priority(), common::v1::PRIORITY_NONE);
+  EXPECT_EQ(state.fields(4).value().status(), common::v1::TASK_STATUS_CLOSED);
+  // Ben has no CRM user: CRM's default owner takes the task.
+  const v1::Owner& owner = state.fields(5).value().owner();
+  EXPECT_EQ(owner.crm_user_id(), "");
+  EXPECT_EQ(owner.projects_user_id(), "1800000000011");
+  EXPECT_EQ(owner.email(), "ben@example.com");
+  EXPECT_THAT(Outbox(), SizeIs(1));
+}
+
+// What an error case may change beside the request.
+struct Fakes {
+  testing::FakeDirectory& directory;
+  testing::FakeProjects& projects;
+  testing::FakeGrants& grants;
+};
+
+// One error of AddTaskToCrm's list: how the request or the records are made to cause it, and the
+// code and message the caller gets.
+struct ErrorCase {
+  std::string name;
+  std::function<void(v1::AddTaskToCrmRequest&, Fakes&)> arrange;
+  grpc::StatusCode code;
+  std::string message;
+};
+
+// Names the case in gtest's messages.
+void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
+
+class AddToCrmErrorTest : public AddToCrmTest, public ::testing::WithParamInterface<ErrorCase> {};
+
+TEST_P(AddToCrmErrorTest, SaysWhichAndRecordsNothing) {
+  v1::AddTaskToCrmRequest request = Request();
+  Fakes fakes{directory_, projects_, grants_};
+  GetParam().arrange(request, fakes);
+  const grpc::Status status = Add(request);
+  EXPECT_EQ(status.error_code(), GetParam().code) << status.error_message();
+  EXPECT_EQ(status.error_message(), GetParam().message);
+  EXPECT_THAT(LinkIds(kNewTask), IsEmpty());
+  EXPECT_THAT(Outbox(), SizeIs(0));
+}
+
+const std::string kOfProject = absl::StrCat("project Data Migration (", kProject, ")");
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, AddToCrmErrorTest,
+    ::testing::Values(
+        ErrorCase{"NoPortalId", [](auto& r, auto&) { r.clear_portal_id(); },
+                  grpc::StatusCode::INVALID_ARGUMENT, "portal_id: required"},
+        ErrorCase{"MalformedProjectId", [](auto& r, auto&) { r.set_project_id("17 00"); },
+                  grpc::StatusCode::INVALID_ARGUMENT, "project_id: only [0-9A-Za-z_-] allowed"},
+        ErrorCase{"NoTaskId", [](auto& r, auto&) { r.clear_projects_task_id(); },
+                  grpc::StatusCode::INVALID_ARGUMENT, "projects_task_id: required"},
+        ErrorCase{"NoTarget", [](auto& r, auto&) { r.clear_target(); },
+                  grpc::StatusCode::INVALID_ARGUMENT,
+                  "target: crm_account_id or crm_deal_id is required"},
+        ErrorCase{"EmptyDealId", [](auto& r, auto&) { r.set_crm_deal_id(""); },
+                  grpc::StatusCode::INVALID_ARGUMENT, "crm_deal_id: required"},
+        ErrorCase{"UnknownPortal", [](auto& r, auto&) { r.set_portal_id("750000000000009"); },
+                  grpc::StatusCode::NOT_FOUND,
+                  "portal_id: portal 750000000000009 is not configured"},
+        ErrorCase{"UnknownProject", [](auto& r, auto&) { r.set_project_id("1700000000999"); },
+                  grpc::StatusCode::NOT_FOUND,
+                  "project_id: project 1700000000999 is not in the directory"},
+        ErrorCase{"UnknownTask", [](auto& r, auto&) { r.set_projects_task_id("1700000000999"); },
+                  grpc::StatusCode::NOT_FOUND,
+                  absl::StrCat("projects_task_id: Zoho Projects has no task 1700000000999 in ",
+                               kOfProject)},
+        ErrorCase{"NoClientAccount",
+                  [](auto&, Fakes& fakes) {
+                    fakes.directory.projects[{kPortal, kProject}].client_account_id.clear();
+                    fakes.directory.projects[{kPortal, kProject}].mapped_crm_account_id.clear();
+                  },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  absl::StrCat("The ", kOfProject,
+                               " has no client account, so its tasks cannot be added to CRM")},
+        ErrorCase{"ClientAccountNotMapped",
+                  [](auto&, Fakes& fakes) {
+                    fakes.directory.projects[{kPortal, kProject}].mapped_crm_account_id.clear();
+                  },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  absl::StrCat("The client account Acme Corp (1900000000003) of the ", kOfProject,
+                               " is not mapped to a CRM account; map it first")},
+        ErrorCase{
+            "NotTheMappedAccount", [](auto& r, auto&) { r.set_crm_account_id("6000000000078"); },
+            grpc::StatusCode::FAILED_PRECONDITION,
+            absl::StrCat("crm_account_id: CRM account 6000000000078 is not the account "
+                         "mapped to the ",
+                         kOfProject, "'s client account Acme Corp (ACME Corp., 6000000000077)")},
+        ErrorCase{"DealNotOfTheProject", [](auto& r, auto&) { r.set_crm_deal_id("6000000000999"); },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  absl::StrCat("crm_deal_id: CRM deal 6000000000999 is not associated with the ",
+                               kOfProject)},
+        ErrorCase{"ProjectsGrantBroken",
+                  [](auto&, Fakes& fakes) {
+                    fakes.projects.error = absl::FailedPreconditionError(
+                        "portal 750000000000001 has no ACTIVE Zoho Projects grant sync can read "
+                        "with: the grant is BROKEN");
+                  },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  "portal 750000000000001 has no ACTIVE Zoho Projects grant sync can read with: "
+                  "the grant is BROKEN"},
+        ErrorCase{"CrmGrantBroken",
+                  [](auto&, Fakes& fakes) {
+                    fakes.grants.answers[{kPortal, Side::kCrm}] = absl::FailedPreconditionError(
+                        "The Zoho CRM grant of portal 750000000000001 is BROKEN (invalid_code)");
+                  },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  "The Zoho CRM grant of portal 750000000000001 is BROKEN (invalid_code)"},
+        ErrorCase{"PriorityOutsideTheMap",
+                  [](auto&, Fakes& fakes) {
+                    fakes.projects.current_tasks[{kPortal, kNewTask}].priority = "Urgent";
+                  },
+                  grpc::StatusCode::FAILED_PRECONDITION,
+                  "The Projects task cannot be added to CRM: Priority \"Urgent\" is not in the "
+                  "portal's Zoho Projects priority map"}),
+    [](const ::testing::TestParamInfo<ErrorCase>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace crmsync::sync

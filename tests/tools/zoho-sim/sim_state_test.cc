@@ -61,6 +61,39 @@ TEST_F(SimStateTest, CrmConcurrencyIsPerUser) {
   EXPECT_TRUE(state_.BeginCrmCall("ann"));
 }
 
+TEST_F(SimStateTest, CrmCreditsComeBackADayAfterTheirCall) {
+  state_.SetCrmCreditsRemaining(2, kStart);
+  EXPECT_TRUE(state_.ChargeCrmCredit(kStart));
+  EXPECT_TRUE(state_.ChargeCrmCredit(kStart + absl::Hours(1)));
+  EXPECT_FALSE(state_.ChargeCrmCredit(kStart + absl::Hours(2)));
+  EXPECT_EQ(state_.CrmCreditsRemaining(kStart + absl::Hours(24) - absl::Seconds(1)), 0);
+  // The first call leaves the window 24 hours after it; the second an hour later.
+  EXPECT_EQ(state_.CrmCreditsRemaining(kStart + absl::Hours(24)), 1);
+  EXPECT_TRUE(state_.ChargeCrmCredit(kStart + absl::Hours(24)));
+  EXPECT_FALSE(state_.ChargeCrmCredit(kStart + absl::Hours(24)));
+  EXPECT_EQ(state_.CrmCreditsRemaining(kStart + absl::Hours(25)), 1);
+}
+
+TEST_F(SimStateTest, WatchExpiryBeyondADayBecomesOneHour) {
+  auto watch = [&](absl::Duration ahead) {
+    return Json{{"watch",
+                 {{{"channel_id", 1000000068001},
+                   {"events", {"Tasks.all"}},
+                   {"notify_url", "https://example.com/crm"},
+                   {"channel_expiry", absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", kStart + ahead,
+                                                       absl::UTCTimeZone())}}}}};
+  };
+  const Reply day = state_.CrmEnableWatch(watch(absl::Hours(24)), kStart);
+  ASSERT_EQ(day.status, 200) << day.body.dump();
+  EXPECT_EQ(day.body["watch"][0]["details"]["events"][0]["channel_expiry"],
+            "2026-11-24T09:00:00+00:00");
+  const Reply beyond = state_.CrmEnableWatch(watch(absl::Hours(24) + absl::Seconds(1)), kStart);
+  ASSERT_EQ(beyond.status, 200) << beyond.body.dump();
+  EXPECT_EQ(beyond.body["watch"][0]["details"]["events"][0]["channel_expiry"],
+            "2026-11-23T10:00:00+00:00");
+  EXPECT_EQ(state_.CrmEnableWatch(watch(-absl::Seconds(1)), kStart).status, 400);
+}
+
 TEST_F(SimStateTest, UpdateOfMoreThan100RecordsIsRefusedWhole) {
   Json data = Json::array();
   for (int i = 0; i < 101; ++i) data.push_back({{"id", "1"}, {"Subject", "x"}});

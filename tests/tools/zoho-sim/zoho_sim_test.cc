@@ -21,15 +21,16 @@ using crmsync::testing::ZohoSimProcess;
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
-// Collects the requests zoho-sim posts to it.
+// Collects the requests zoho-sim posts to it, answering each with `status`.
 class WebhookReceiver {
  public:
-  WebhookReceiver() {
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+  explicit WebhookReceiver(int status = 200) {
+    server_.Post("/hook", [this, status](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mutex_);
       bodies_.push_back(req.body);
       params_.push_back(req.params);
       changed_.notify_all();
+      res.status = status;
       res.set_content("ok", "text/plain");
     });
     server_.set_keep_alive_timeout(1);  // so that stopping does not wait on zoho-sim's connection
@@ -348,6 +349,63 @@ TEST_F(ZohoSimTest, DuplicatedAndDelayedWebhooksAreDeliveredAsConfigured) {
   EXPECT_EQ(params[0].find("event")->second, "task_create");
   EXPECT_EQ(params[0].find("task_id")->second, task_id);
   EXPECT_EQ(params[0].find("project_id")->second, project);
+}
+
+TEST_F(ZohoSimTest, FailedWebhookDeliveriesAreNotSentAgain) {
+  // Neither CRM's Enable Notifications page nor Projects' webhook pages document a retry: one
+  // attempt per change, logged with the receiver's answer, and nothing left queued.
+  WebhookReceiver receiver(/*status=*/500);
+  const auto [portal, project] = SeedProject();
+  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/projects/portals/" + portal + "/webhook",
+                            {{"url", receiver.url()}, {"secret", "s3cret"}})
+                  .ok());
+  const Json watch = {{"watch",
+                       {{{"channel_id", 1000000068001},
+                         {"events", {"Tasks.all"}},
+                         {"notify_url", receiver.url()},
+                         {"token", "shared-channel-token"}}}}};
+  ASSERT_EQ(Call(http::Method::kPost, "/crm/v2/actions/watch", watch.dump()).status, 200);
+  ASSERT_EQ(Call(http::Method::kPost, "/crm/v2/Tasks",
+                 Json({{"data", {{{"Subject", "Call Ann"}}}}}).dump())
+                .status,
+            201);
+  ASSERT_TRUE(sim_->Control(http::Method::kPost,
+                            "/_sim/projects/portals/" + portal + "/projects/" + project + "/tasks",
+                            {{"fields", {{"name", "Export data"}}}})
+                  .ok());
+  Json log;
+  for (int i = 0; i < 500; ++i) {
+    auto webhooks = sim_->Control(http::Method::kGet, "/_sim/webhooks");
+    ASSERT_TRUE(webhooks.ok()) << webhooks.status();
+    log = *webhooks;
+    if (log["deliveries"].size() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(log["deliveries"].size(), 2u) << log.dump();
+  EXPECT_EQ(log["deliveries"][0]["status"], 500);
+  EXPECT_EQ(log["deliveries"][1]["status"], 500);
+  EXPECT_EQ(log["pending"], 0) << log.dump();
+  EXPECT_EQ(receiver.WaitFor(2).size(), 2u);
+}
+
+TEST_F(ZohoSimTest, TaskCommentsAreAnsweredAsZohoDocumentsThem) {
+  const auto [portal, project] = SeedProject();
+  auto task = sim_->Control(http::Method::kPost,
+                            "/_sim/projects/portals/" + portal + "/projects/" + project + "/tasks",
+                            {{"fields", {{"name", "Export data"}}}});
+  ASSERT_TRUE(task.ok()) << task.status();
+  const std::string comments = "/restapi/portal/" + portal + "/projects/" + project + "/tasks/" +
+                               std::string((*task)["tasks"][0]["id_string"]) + "/comments/";
+  ASSERT_EQ(Call(http::Method::kPost, comments, http::FormEncode({{"content", "Looks good"}}),
+                 "application/x-www-form-urlencoded")
+                .status,
+            201);
+  const http::Response listed = Call(http::Method::kGet, comments);
+  ASSERT_EQ(listed.status, 200);
+  const Json comment = Json::parse(listed.body)["comments"][0];
+  EXPECT_EQ(comment["content"], "Looks good");
+  EXPECT_TRUE(comment["id"].is_number_integer()) << comment.dump();
+  EXPECT_FALSE(comment.contains("comment")) << comment.dump();
 }
 
 TEST_F(ZohoSimTest, ControlApiRejectsBadInput) {
