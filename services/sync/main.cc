@@ -12,6 +12,11 @@
 #include "services/sync/auth_reads.h"
 #include "services/sync/delivery.h"
 #include "services/sync/failure_relay.h"
+#include "services/sync/ingest/crm_watcher.h"
+#include "services/sync/ingest/inbox_processor.h"
+#include "services/sync/ingest/webhook_admin_server.h"
+#include "services/sync/ingest/webhook_receiver.h"
+#include "services/sync/ingest/zoho_source.h"
 #include "services/sync/mapping_reads.h"
 #include "services/sync/metrics.h"
 #include "services/sync/notify_notifier.h"
@@ -19,6 +24,7 @@
 #include "services/sync/projects_reads.h"
 #include "services/sync/schema.h"
 #include "services/sync/store/pg_delivery_store.h"
+#include "services/sync/store/pg_inbox_store.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/sync_server.h"
 #include "services/sync/zoho_writes.h"
@@ -38,8 +44,8 @@ ABSL_FLAG(std::string, auth_caller_token, "",
 ABSL_FLAG(std::string, projects_api_url, "https://projectsapi.zoho.com",
           "Base URL of the Zoho Projects API (its data centre's host).");
 ABSL_FLAG(absl::Duration, zoho_timeout, absl::Seconds(10),
-          "Total timeout of one call to Zoho: a read of Projects (a rule's, or AddTaskToCrm's), "
-          "a delivery's write.");
+          "Total timeout of one call to Zoho: a read (a rule's, AddTaskToCrm's or the inbox's), a "
+          "delivery's write.");
 ABSL_FLAG(std::string, notify_address, "",
           "host:port of crmsync-notify, which emails recorded failures to the person who made "
           "the change; empty: failures stay queued.");
@@ -55,6 +61,14 @@ ABSL_FLAG(absl::Duration, delivery_poll, absl::Milliseconds(100),
           "How often an idle delivery worker looks for due writes.");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1),
           "How often the failure relay looks for failures to hand to notify when none is due.");
+ABSL_FLAG(int, webhook_port, 0,
+          "HTTP port of the Zoho webhook receivers (POST /webhooks/crm and /webhooks/projects), "
+          "on --listen_host; 0: no receivers.");
+ABSL_FLAG(std::string, webhook_public_url, "",
+          "Base URL Zoho reaches the webhook receivers at (e.g. https://crmsync.example.com); "
+          "set: this replica keeps the CRM watch channels of WatchCrmTasks registered.");
+ABSL_FLAG(absl::Duration, crm_watch_lifetime, absl::Hours(24),
+          "Expiry asked for each CRM watch channel (at most 24h); renewed with half of it left.");
 
 namespace {
 
@@ -134,6 +148,15 @@ int main(int argc, char** argv) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--zoho_timeout: must be positive"));
   }
+  if (absl::GetFlag(FLAGS_webhook_port) < 0 || absl::GetFlag(FLAGS_webhook_port) > 65535) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--webhook_port: must be 0..65535"));
+  }
+  if (absl::GetFlag(FLAGS_crm_watch_lifetime) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_crm_watch_lifetime) > absl::Hours(24)) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--crm_watch_lifetime: must be positive and at most 24h"));
+  }
   if (absl::GetFlag(FLAGS_relay_interval) <= absl::ZeroDuration()) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--relay_interval: must be positive"));
@@ -178,10 +201,16 @@ int main(int argc, char** argv) {
   crmsync::http::CurlHttpClient curl({.total_timeout = absl::GetFlag(FLAGS_zoho_timeout)});
   std::unique_ptr<ZohoProjectsState> zoho;
   ProjectsState* projects = &unconfigured;
+  std::unique_ptr<AuthTokens> tokens;
+  std::unique_ptr<ZohoIngestSource> ingest_source;
   ProjectsTasks* tasks = &unconfigured;
   std::unique_ptr<AuthGrantStates> auth_grants;
   GrantStates* grants = &unconfigured;
   if (!absl::GetFlag(FLAGS_auth_address).empty()) {
+    tokens = std::make_unique<AuthTokens>(absl::GetFlag(FLAGS_auth_address),
+                                          absl::GetFlag(FLAGS_auth_caller_token));
+    ingest_source =
+        std::make_unique<ZohoIngestSource>(*tokens, curl, absl::GetFlag(FLAGS_projects_api_url));
     zoho = std::make_unique<ZohoProjectsState>(absl::GetFlag(FLAGS_auth_address),
                                                absl::GetFlag(FLAGS_auth_caller_token), curl,
                                                absl::GetFlag(FLAGS_projects_api_url));
@@ -199,7 +228,7 @@ int main(int argc, char** argv) {
   rt.AddBackgroundTask("queue-maintenance", [&](const absl::Notification& stop) {
     crmsync::work_queue::Maintain(
         rt.pool(), clock, queue_metrics,
-        {.queues = {kFailureRelayQueue, kOutboxQueue}, .retention = *retention}, stop);
+        {.queues = {kFailureRelayQueue, kInboxQueue, kOutboxQueue}, .retention = *retention}, stop);
   });
   std::unique_ptr<NotifyNotifier> notifier;
   std::unique_ptr<FailureRelay> relay;
@@ -229,15 +258,12 @@ int main(int argc, char** argv) {
     crmsync::LogWarning("no --notify_address: recorded failures stay queued");
   }
 
-  std::unique_ptr<AuthTokens> tokens;
   std::unique_ptr<ZohoDeliveryWrites> writes;
   PgDeliveryStore delivery_store(rt.pool());
   std::unique_ptr<Delivery> delivery;
   std::unique_ptr<crmsync::work_queue::PgWorkQueue> outbox;
   std::vector<std::unique_ptr<crmsync::work_queue::Worker>> delivery_workers;
-  if (absl::GetFlag(FLAGS_delivery_workers) > 0 && mapping && zoho) {
-    tokens = std::make_unique<AuthTokens>(absl::GetFlag(FLAGS_auth_address),
-                                          absl::GetFlag(FLAGS_auth_caller_token));
+  if (absl::GetFlag(FLAGS_delivery_workers) > 0 && mapping && tokens) {
     writes = std::make_unique<ZohoDeliveryWrites>(*tokens, curl,
                                                   absl::GetFlag(FLAGS_projects_api_url), metrics);
     DeliveryOptions delivery_options;
@@ -280,6 +306,54 @@ int main(int argc, char** argv) {
   AddToCrm add_to_crm(store, *portals, *users, *directory, *tasks, *grants, clock);
   SyncServer server(pipeline, store, add_to_crm, clock, metrics, [&rt] { return rt.serving(); });
   rt.AddService(&server, v1::SyncService::service_full_name());
+
+  // Webhooks are stored and answered at once; the inbox worker reads what they name back from
+  // Zoho and submits it, task changes and comments through the same pipeline as the RPCs.
+  PgInboxStore inbox(rt.pool());
+  WebhookAdminServer webhook_admin(inbox, clock);
+  rt.AddService(&webhook_admin, v1::SyncWebhookService::service_full_name());
+  WebhookReceiver receiver(inbox, clock);
+  WebhookServer webhooks(receiver, metrics);
+  std::unique_ptr<InboxProcessor> processor;
+  std::unique_ptr<crmsync::work_queue::PgWorkQueue> inbox_queue;
+  std::unique_ptr<crmsync::work_queue::Worker> inbox_worker;
+  if (const int port = absl::GetFlag(FLAGS_webhook_port); port != 0) {
+    if (auto status = webhooks.Bind(options->listen_host, port); !status.ok()) {
+      return crmsync::ExitWithError(status);
+    }
+    crmsync::LogInfo("webhooks listening", {{"webhook_port", port}});
+    rt.AddBackgroundTask("webhooks", [&](const absl::Notification& stop) { webhooks.Serve(stop); });
+  }
+  if (ingest_source) {
+    const absl::Duration item_bound = absl::Seconds(60);
+    processor =
+        std::make_unique<InboxProcessor>(inbox, *ingest_source, pipeline, metrics,
+                                         PipelineCommentSink(pipeline, metrics), clock, item_bound);
+    // About eight hours of retries (backoff capped at 10 minutes) before a webhook is DEAD.
+    inbox_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
+        rt.pool(), kInboxQueue, clock,
+        crmsync::work_queue::RetryPolicy{50, {absl::Seconds(1), absl::Minutes(10), 2.0}},
+        queue_metrics);
+    inbox_worker = std::make_unique<crmsync::work_queue::Worker>(
+        *inbox_queue,
+        [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
+          return processor->Process(unit, stop);
+        },
+        crmsync::work_queue::WorkerOptions{.lease = absl::Seconds(120),
+                                           .item_bound = item_bound,
+                                           // A webhook is a person's edit: keep it quick.
+                                           .idle_poll = absl::Milliseconds(100)});
+    rt.AddBackgroundTask("inbox", [&](const absl::Notification& stop) { inbox_worker->Run(stop); });
+  } else {
+    crmsync::LogWarning("no --auth_address: stored webhooks stay queued");
+  }
+  std::unique_ptr<CrmWatcher> watcher;
+  if (const std::string url = absl::GetFlag(FLAGS_webhook_public_url); !url.empty() && tokens) {
+    watcher = std::make_unique<CrmWatcher>(
+        inbox, *tokens, curl, metrics, clock,
+        CrmWatcherOptions{url, absl::GetFlag(FLAGS_crm_watch_lifetime)});
+    rt.AddBackgroundTask("crm_watch", [&](const absl::Notification& stop) { watcher->Run(stop); });
+  }
   if (auto status = rt.Start(); !status.ok()) return crmsync::ExitWithError(status);
   rt.WaitForShutdown();
   return 0;

@@ -71,7 +71,19 @@ SyncMetrics::SyncMetrics(prometheus::Registry& registry)
                               .Name("crmsync_sync_propagation_seconds")
                               .Help("From a change accepted to its write on the other side.")
                               .Register(registry)
-                              .Add({}, kPropagationBuckets)) {}
+                              .Add({}, kPropagationBuckets)),
+      webhook_requests(prometheus::BuildCounter()
+                           .Name("crmsync_sync_webhook_requests_total")
+                           .Help("Requests to the webhook receivers, by side and HTTP status.")
+                           .Register(registry)),
+      watch_channel_renewals(prometheus::BuildCounter()
+                                 .Name("crmsync_sync_watch_channel_renewals_total")
+                                 .Help("CRM watch channel renewals, by result.")
+                                 .Register(registry)) {
+  for (const char* result : {"renewed", "registered", "failed"}) {
+    watch_channel_renewals.Add({{"result", result}});
+  }
+}
 
 void SyncMetrics::Delivered(Side target, absl::string_view kind, absl::string_view result) {
   deliveries
@@ -120,6 +132,11 @@ void SyncMetrics::RuleRead(absl::string_view read, const absl::Status& status) {
                        : absl::IsFailedPrecondition(status) ? "no_grant"
                                                             : "other";
   rule_reads.Add({{"read", std::string(read)}, {"result", result}}).Increment();
+}
+
+void SyncMetrics::WebhookRequest(Side side, int status) {
+  webhook_requests.Add({{"side", std::string(SideKey(side))}, {"status", std::to_string(status)}})
+      .Increment();
 }
 
 void SyncMetrics::SubmitLatency(absl::Duration latency) {

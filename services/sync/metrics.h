@@ -36,6 +36,8 @@ struct SyncMetrics {
   void ZohoCall(Side side, absl::string_view result);
   // A write reached the other side `latency` after its change was accepted.
   void Propagated(absl::Duration latency);
+  // A request to the webhook receiver of `side` was answered with HTTP `status`.
+  void WebhookRequest(Side side, int status);
 
   // crmsync_sync_changes_total{origin,outcome}: origin crm|projects; outcome applied, duplicate,
   // echo, stale or rejected.
@@ -58,6 +60,12 @@ struct SyncMetrics {
   prometheus::Family<prometheus::Counter>& zoho_calls;
   // crmsync_sync_propagation_seconds, with buckets at 0.1, 0.25, 0.5, 1, 5 and 30 s.
   prometheus::Histogram& propagation_seconds;
+  // crmsync_sync_webhook_requests_total{side,status}: side crm|projects, status the HTTP status
+  // answered (200, 400, 401, 404, 413, ...).
+  prometheus::Family<prometheus::Counter>& webhook_requests;
+  // crmsync_sync_watch_channel_renewals_total{result}: renewed, registered (anew: CRM had
+  // dropped it or it was new), failed.
+  prometheus::Family<prometheus::Counter>& watch_channel_renewals;
 };
 
 }  // namespace crmsync::sync

@@ -1,22 +1,16 @@
 #include "services/sync/zoho_writes.h"
 
-#include <grpcpp/grpcpp.h>
-
 #include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "libs/grpc_server/status.h"
 #include "libs/http/retry.h"
 #include "libs/zoho/crm_client.h"
 #include "libs/zoho/projects_client.h"
 
 namespace crmsync::sync {
 namespace {
-
-// A mint at the accounts server is the slowest answer auth gives.
-constexpr absl::Duration kAuthTimeout = absl::Seconds(30);
 
 // Counts each call of one write and keeps the Retry-After of the last reply that had one.
 class ObservedHttp : public http::HttpClient {
@@ -95,35 +89,18 @@ absl::StatusOr<std::string> OneRecord(absl::StatusOr<std::vector<zoho::CrmRecord
 
 }  // namespace
 
-AuthTokens::AuthTokens(const std::string& auth_address, std::string caller_token)
-    : auth_(auth::v1::AuthService::NewStub(
-          grpc::CreateChannel(auth_address, grpc::InsecureChannelCredentials()))),
-      caller_token_(std::move(caller_token)) {}
-
-absl::StatusOr<ZohoToken> AuthTokens::Token(absl::string_view portal_id, Side side,
-                                            absl::string_view rejected) {
-  auth::v1::GetAccessTokenRequest request;
-  request.set_portal_id(std::string(portal_id));
+absl::StatusOr<ApiToken> ZohoDeliveryWrites::Token(const std::string& portal_id, Side side,
+                                                   absl::string_view rejected) {
+  std::vector<std::string> scopes;
   if (side == Side::kCrm) {
-    request.set_side(common::v1::SIDE_CRM);
-    for (const char* scope : kCrmWriteScopes) request.add_scopes(scope);
+    scopes.assign(std::begin(kCrmWriteScopes), std::end(kCrmWriteScopes));
   } else {
-    request.set_side(common::v1::SIDE_PROJECTS);
-    for (const char* scope : kProjectsWriteScopes) request.add_scopes(scope);
+    scopes.assign(std::begin(kProjectsWriteScopes), std::end(kProjectsWriteScopes));
   }
-  request.set_rejected_access_token(std::string(rejected));
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + kAuthTimeout));
-  if (!caller_token_.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
-  }
-  auth::v1::GetAccessTokenResponse response;
-  const absl::Status status = FromGrpcStatus(auth_->GetAccessToken(&context, request, &response));
-  if (!status.ok()) return status;
-  return ZohoToken{response.access_token(), response.api_domain()};
+  return tokens_.Get(portal_id, side, scopes, rejected, absl::InfiniteFuture());
 }
 
-ZohoDeliveryWrites::ZohoDeliveryWrites(TokenSource& tokens, http::HttpClient& http,
+ZohoDeliveryWrites::ZohoDeliveryWrites(AuthTokens& tokens, http::HttpClient& http,
                                        std::string projects_base_url, SyncMetrics& metrics)
     : tokens_(tokens),
       http_(http),
@@ -132,13 +109,13 @@ ZohoDeliveryWrites::ZohoDeliveryWrites(TokenSource& tokens, http::HttpClient& ht
 
 WriteResult ZohoDeliveryWrites::Write(
     const std::string& portal_id, Side side,
-    const std::function<absl::StatusOr<std::string>(http::HttpClient&, const ZohoToken&)>& write) {
+    const std::function<absl::StatusOr<std::string>(http::HttpClient&, const ApiToken&)>& write) {
   ObservedHttp http(http_, metrics_, side);
-  absl::StatusOr<ZohoToken> token = tokens_.Token(portal_id, side, "");
+  absl::StatusOr<ApiToken> token = Token(portal_id, side, "");
   if (!token.ok()) return FromToken(side, token.status());
   absl::StatusOr<std::string> written = write(http, *token);
   if (absl::IsUnauthenticated(written.status())) {
-    token = tokens_.Token(portal_id, side, token->access_token);
+    token = Token(portal_id, side, token->access_token);
     if (!token.ok()) return FromToken(side, token.status());
     written = write(http, *token);
   }
@@ -148,7 +125,7 @@ WriteResult ZohoDeliveryWrites::Write(
 
 WriteResult ZohoDeliveryWrites::UpdateCrmTask(const std::string& portal_id,
                                               const zoho::CrmTaskWrite& task) {
-  return Write(portal_id, Side::kCrm, [&](http::HttpClient& http, const ZohoToken& token) {
+  return Write(portal_id, Side::kCrm, [&](http::HttpClient& http, const ApiToken& token) {
     zoho::CrmClient crm(http, token.api_domain);
     return OneRecord(crm.UpdateTasks(token.access_token, {task}));
   });
@@ -156,7 +133,7 @@ WriteResult ZohoDeliveryWrites::UpdateCrmTask(const std::string& portal_id,
 
 WriteResult ZohoDeliveryWrites::CreateCrmTask(const std::string& portal_id,
                                               const zoho::CrmTaskWrite& task) {
-  return Write(portal_id, Side::kCrm, [&](http::HttpClient& http, const ZohoToken& token) {
+  return Write(portal_id, Side::kCrm, [&](http::HttpClient& http, const ApiToken& token) {
     zoho::CrmClient crm(http, token.api_domain);
     return OneRecord(crm.CreateTasks(token.access_token, {task}));
   });
@@ -167,7 +144,7 @@ WriteResult ZohoDeliveryWrites::UpdateProjectsTask(const std::string& portal_id,
                                                    const std::string& task_id,
                                                    const zoho::ProjectsTaskWrite& task) {
   return Write(portal_id, Side::kProjects,
-               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+               [&](http::HttpClient& http, const ApiToken& token) -> absl::StatusOr<std::string> {
                  zoho::ProjectsClient projects(http, projects_base_url_);
                  auto updated =
                      projects.UpdateTask(token.access_token, portal_id, project_id, task_id, task);
@@ -180,7 +157,7 @@ WriteResult ZohoDeliveryWrites::FindCrmTask(const std::string& portal_id,
                                             const std::string& what_id, const std::string& subject,
                                             absl::Time since) {
   return Write(portal_id, Side::kCrm,
-               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+               [&](http::HttpClient& http, const ApiToken& token) -> absl::StatusOr<std::string> {
                  zoho::CrmClient crm(http, token.api_domain);
                  for (int page = 1;; ++page) {
                    auto tasks = crm.ListTasks(token.access_token, since, page);
@@ -198,7 +175,7 @@ WriteResult ZohoDeliveryWrites::FindCrmTask(const std::string& portal_id,
 WriteResult ZohoDeliveryWrites::AddCrmNote(const std::string& portal_id, const std::string& task_id,
                                            const std::string& content) {
   return Write(portal_id, Side::kCrm,
-               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+               [&](http::HttpClient& http, const ApiToken& token) -> absl::StatusOr<std::string> {
                  zoho::CrmClient crm(http, token.api_domain);
                  auto added = crm.AddTaskNote(token.access_token, task_id, std::nullopt, content);
                  if (!added.ok()) return added.status();
@@ -209,7 +186,7 @@ WriteResult ZohoDeliveryWrites::AddCrmNote(const std::string& portal_id, const s
 WriteResult ZohoDeliveryWrites::FindCrmNote(const std::string& portal_id,
                                             const std::string& task_id, const std::string& marker) {
   return Write(portal_id, Side::kCrm,
-               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+               [&](http::HttpClient& http, const ApiToken& token) -> absl::StatusOr<std::string> {
                  zoho::CrmClient crm(http, token.api_domain);
                  auto notes = crm.ListTaskNotes(token.access_token, task_id);
                  if (!notes.ok()) return notes.status();
@@ -223,7 +200,7 @@ WriteResult ZohoDeliveryWrites::FindCrmNote(const std::string& portal_id,
 WriteResult ZohoDeliveryWrites::DeleteCrmNote(const std::string& portal_id,
                                               const std::string& note_id) {
   return Write(portal_id, Side::kCrm,
-               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+               [&](http::HttpClient& http, const ApiToken& token) -> absl::StatusOr<std::string> {
                  zoho::CrmClient crm(http, token.api_domain);
                  const absl::Status deleted = crm.DeleteNote(token.access_token, note_id);
                  if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
@@ -236,7 +213,7 @@ WriteResult ZohoDeliveryWrites::AddProjectsComment(const std::string& portal_id,
                                                    const std::string& task_id,
                                                    const std::string& content) {
   return Write(portal_id, Side::kProjects,
-               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+               [&](http::HttpClient& http, const ApiToken& token) -> absl::StatusOr<std::string> {
                  zoho::ProjectsClient projects(http, projects_base_url_);
                  auto added = projects.AddComment(token.access_token, portal_id, project_id,
                                                   task_id, content);
@@ -250,7 +227,7 @@ WriteResult ZohoDeliveryWrites::FindProjectsComment(const std::string& portal_id
                                                     const std::string& task_id,
                                                     const std::string& marker) {
   return Write(portal_id, Side::kProjects,
-               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+               [&](http::HttpClient& http, const ApiToken& token) -> absl::StatusOr<std::string> {
                  zoho::ProjectsClient projects(http, projects_base_url_);
                  auto comments =
                      projects.ListComments(token.access_token, portal_id, project_id, task_id);
@@ -267,7 +244,7 @@ WriteResult ZohoDeliveryWrites::DeleteProjectsComment(const std::string& portal_
                                                       const std::string& task_id,
                                                       const std::string& comment_id) {
   return Write(portal_id, Side::kProjects,
-               [&](http::HttpClient& http, const ZohoToken& token) -> absl::StatusOr<std::string> {
+               [&](http::HttpClient& http, const ApiToken& token) -> absl::StatusOr<std::string> {
                  zoho::ProjectsClient projects(http, projects_base_url_);
                  const absl::Status deleted = projects.DeleteComment(
                      token.access_token, portal_id, project_id, task_id, comment_id);

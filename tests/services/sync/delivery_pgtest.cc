@@ -424,7 +424,9 @@ TEST_F(DeliveryTest, ATokenZohoRefusesIsExchangedOnceAndTheWriteGoesThrough) {
   const int64_t link =
       Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 6, 20), Priority::kNone));
   // The token auth holds for the grant is revoked behind its back.
-  auto token = tokens_->Token(portal_, Side::kCrm, "");
+  auto token =
+      tokens_->Get(portal_, Side::kCrm, {std::begin(kCrmWriteScopes), std::end(kCrmWriteScopes)},
+                   "", absl::InfiniteFuture());
   ASSERT_TRUE(token.ok()) << token.status();
   ASSERT_TRUE(sim_->Control(http::Method::kPost,
                             "/oauth/v2/token/revoke?token=" + token->access_token, nullptr)
