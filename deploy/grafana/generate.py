@@ -527,13 +527,13 @@ sync_domain = [
         "Zoho API calls and 429s",
         [
             (
-                "sum by (api) (rate(crmsync_zoho_requests_total{%s}[$__rate_interval]))" % SYNC_SEL,
-                "{{api}} calls",
+                "sum by (side) (rate(crmsync_sync_zoho_calls_total{%s}[$__rate_interval]))" % SYNC_SEL,
+                "{{side}} calls",
             ),
             (
-                'sum by (api) (rate(crmsync_zoho_requests_total{%s,code="429"}[$__rate_interval]))'
+                'sum by (side) (rate(crmsync_sync_zoho_calls_total{%s,result="429"}[$__rate_interval]))'
                 % SYNC_SEL,
-                "{{api}} 429",
+                "{{side}} 429",
             ),
         ],
         unit="reqps",
@@ -544,9 +544,9 @@ sync_domain = [
         "Webhooks by result",
         [
             (
-                "sum by (side, result) (rate(crmsync_sync_webhooks_total{%s}[$__rate_interval]))"
+                "sum by (side, status) (rate(crmsync_sync_webhook_requests_total{%s}[$__rate_interval]))"
                 % SYNC_SEL,
-                "{{side}} {{result}}",
+                "{{side}} {{status}}",
             )
         ],
         unit="reqps",

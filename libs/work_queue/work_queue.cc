@@ -30,7 +30,8 @@ Resolution Resolve(const Claim& claim, const Outcome& outcome, const RetryPolicy
     case Outcome::Kind::kRefused:
       return {Resolution::Kind::kDead, outcome.error, now};
     case Outcome::Kind::kInterrupted:
-      return {Resolution::Kind::kReleased, outcome.error, now};
+      return {Resolution::Kind::kReleased, outcome.error,
+              now + outcome.retry_after.value_or(absl::ZeroDuration())};
     case Outcome::Kind::kRetry:
       break;
   }
@@ -91,6 +92,15 @@ void Metrics::LeaseLost(const std::string& queue) {
   completions.Add({{"queue", queue}, {"result", "lease_lost"}}).Increment();
 }
 
+Worker::Worker(Queue& queue, Handler handler, WorkerOptions options)
+    : Worker(
+          queue,
+          [handler = std::move(handler)](const std::vector<Claim>& unit,
+                                         const absl::Notification& stop) {
+            return std::vector<Outcome>(unit.size(), handler(unit, stop));
+          },
+          std::move(options)) {}
+
 absl::StatusOr<int> Worker::RunOnce(const absl::Notification& stop) {
   auto claims = queue_.ClaimDue(options_.batch, options_.group_limit, options_.lease);
   if (!claims.ok()) return claims.status();
@@ -132,8 +142,11 @@ void Worker::Work(std::vector<Claim> unit, const absl::Notification& stop) {
     }
   }
   if (owned.empty()) return;
-  const Outcome outcome = handler_(owned, stop);
-  for (const Claim& claim : owned) {
+  const std::vector<Outcome> outcomes = handler_(owned, stop);
+  for (size_t i = 0; i < owned.size(); ++i) {
+    const Claim& claim = owned[i];
+    // A handler that answers for fewer items leaves the rest to be given back.
+    const Outcome outcome = i < outcomes.size() ? outcomes[i] : Outcome::Interrupted();
     auto resolution = queue_.Complete(claim, outcome);
     if (!resolution.ok()) {
       // A lost claim leaves the item to its new owner; a database error leaves it RUNNING

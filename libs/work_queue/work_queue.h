@@ -22,7 +22,8 @@
 //    pending writes of one task). Groups do not order work beyond that.
 //  - Complete records an Outcome: done; retry with full-jitter backoff until the attempt budget
 //    is spent, then DEAD with the reason; a refusal DEAD at once; an interruption (the process
-//    stops) gives the item back due now with the attempt not counted.
+//    stops, or the item must wait) gives the item back, due now or after the outcome's
+//    retry_after, with the attempt not counted.
 #ifndef CRMSYNC_LIBS_WORK_QUEUE_WORK_QUEUE_H_
 #define CRMSYNC_LIBS_WORK_QUEUE_WORK_QUEUE_H_
 
@@ -74,7 +75,8 @@ struct Outcome {
     kDone,
     kRetry,        // transient: try again after a backoff
     kRefused,      // permanent: DEAD at once with `error`
-    kInterrupted,  // stopped before finishing: give the item back, attempt not counted
+    kInterrupted,  // not done, through no fault of the item: give it back (due after
+                   // retry_after, now when unset), attempt not counted
   };
   Kind kind = Kind::kDone;
   std::string error;                          // why, for kRetry and kRefused; never a secret
@@ -86,6 +88,11 @@ struct Outcome {
   }
   static Outcome Refused(std::string error) { return {Kind::kRefused, std::move(error), {}}; }
   static Outcome Interrupted() { return {Kind::kInterrupted, "interrupted", {}}; }
+  // Not yet: the item waits for something else (e.g. an earlier item of its group) and is due
+  // again after `after`, without spending an attempt.
+  static Outcome Later(std::string why, absl::Duration after) {
+    return {Kind::kInterrupted, std::move(why), after};
+  }
 };
 
 struct RetryPolicy {
@@ -179,11 +186,16 @@ struct WorkerOptions {
 // is notified (Outcome::Interrupted when it gave up). Runs with no transaction open.
 using Handler =
     std::function<Outcome(const std::vector<Claim>& unit, const absl::Notification& stop)>;
+// The same for a unit whose items may end differently: one outcome per item of `unit`, in its
+// order.
+using ItemsHandler = std::function<std::vector<Outcome>(const std::vector<Claim>& unit,
+                                                        const absl::Notification& stop)>;
 
 class Worker {
  public:
   // `queue` must outlive the worker.
-  Worker(Queue& queue, Handler handler, WorkerOptions options)
+  Worker(Queue& queue, Handler handler, WorkerOptions options);
+  Worker(Queue& queue, ItemsHandler handler, WorkerOptions options)
       : queue_(queue), handler_(std::move(handler)), options_(std::move(options)) {}
 
   // Claims one batch and works through it unit by unit: extends each unit's lease (dropping
@@ -199,7 +211,7 @@ class Worker {
   void Work(std::vector<Claim> unit, const absl::Notification& stop);
 
   Queue& queue_;
-  const Handler handler_;
+  const ItemsHandler handler_;
   const WorkerOptions options_;
   absl::BitGen random_;
 };

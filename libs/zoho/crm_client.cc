@@ -189,6 +189,22 @@ absl::StatusOr<std::vector<CrmNote>> CrmClient::ListTaskNotes(absl::string_view 
   return std::move(page.records);
 }
 
+absl::Status CrmClient::DeleteNote(absl::string_view token, absl::string_view note_id) {
+  RETURN_IF_ERROR(CheckId(note_id));
+  ASSIGN_OR_RETURN(Json reply, Call(http::Method::kDelete, token, absl::StrCat("/Notes/", note_id),
+                                    {}, nullptr, std::nullopt, /*results_in_error_body=*/true));
+  // CRM answers a missing record with 204 (null) or with an INVALID_DATA record error.
+  if (reply.is_null()) return absl::NotFoundError(absl::StrCat("CRM note ", note_id));
+  ASSIGN_OR_RETURN(std::vector<CrmRecordResult> results, ParseCrmRecordResults(reply, "data"));
+  if (results.size() != 1) return FieldError("data", "expected one result");
+  if (!results[0].success && results[0].code == "INVALID_DATA") {
+    return absl::NotFoundError(absl::StrCat("CRM note ", note_id));
+  }
+  if (!results[0].success)
+    return ResultError(results[0], absl::StrCat("delete CRM note ", note_id));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<CrmPage<CrmDeletedRecord>> CrmClient::ListDeletedTasks(
     absl::string_view token, std::optional<absl::Time> since, int page) {
   if (page < 1) return absl::InvalidArgumentError("page must be >= 1");

@@ -54,6 +54,8 @@ class CrmClient {
                                               const std::string& content);
   absl::StatusOr<std::vector<CrmNote>> ListTaskNotes(absl::string_view token,
                                                      absl::string_view task_id);
+  // Deletes a note; NOT_FOUND when CRM has no note with that id (INVALID_DATA for the id).
+  absl::Status DeleteNote(absl::string_view token, absl::string_view note_id);
   // Page `page` of deleted tasks, or of those deleted after `since`.
   absl::StatusOr<CrmPage<CrmDeletedRecord>> ListDeletedTasks(absl::string_view token,
                                                              std::optional<absl::Time> since,

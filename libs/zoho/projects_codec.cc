@@ -101,6 +101,14 @@ absl::StatusOr<ProjectsTask> ParseProjectsTask(const Json& json, absl::string_vi
   ASSIGN_OR_RETURN(task.parent_task_id, OptionalId(json, "parent_task_id", where));
   ASSIGN_OR_RETURN(int64_t updated, RequiredInt(json, "last_updated_time_long", where));
   task.last_updated_time = FromEpochMillis(updated);
+  // Descriptive only, and not documented: taken when it names someone, never an error.
+  if (auto by = json.find("last_updated_by"); by != json.end()) {
+    if (by->is_string() && !by->get<std::string>().empty()) {
+      task.last_updated_by = by->get<std::string>();
+    } else if (by->is_number_integer()) {
+      task.last_updated_by = by->dump();
+    }
+  }
   return task;
 }
 

@@ -59,6 +59,8 @@ struct ProjectsTask {
   std::vector<ProjectsUser> owners;
   std::optional<std::string> parent_task_id;  // set for a subtask
   absl::Time last_updated_time;
+  // Who last updated the task (a user id, or an email as some portals send), when given.
+  std::optional<std::string> last_updated_by;
 };
 
 // Task fields to create or update; absent fields are not sent. For the dates a present-but-

@@ -1,3 +1,5 @@
+#include <csignal>
+#include <cstdlib>
 #include <memory>
 
 #include "absl/flags/flag.h"
@@ -8,15 +10,24 @@
 #include "libs/http/http_client.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "services/sync/auth_reads.h"
+#include "services/sync/delivery.h"
 #include "services/sync/failure_relay.h"
+#include "services/sync/ingest/crm_watcher.h"
+#include "services/sync/ingest/inbox_processor.h"
+#include "services/sync/ingest/webhook_admin_server.h"
+#include "services/sync/ingest/webhook_receiver.h"
+#include "services/sync/ingest/zoho_source.h"
 #include "services/sync/mapping_reads.h"
 #include "services/sync/metrics.h"
 #include "services/sync/notify_notifier.h"
 #include "services/sync/pipeline.h"
 #include "services/sync/projects_reads.h"
 #include "services/sync/schema.h"
+#include "services/sync/store/pg_delivery_store.h"
+#include "services/sync/store/pg_inbox_store.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/sync_server.h"
+#include "services/sync/zoho_writes.h"
 
 ABSL_FLAG(std::string, mapping_address, "",
           "host:port of crmsync-mapping, which gives the portals' settings, user links, and "
@@ -33,16 +44,37 @@ ABSL_FLAG(std::string, auth_caller_token, "",
 ABSL_FLAG(std::string, projects_api_url, "https://projectsapi.zoho.com",
           "Base URL of the Zoho Projects API (its data centre's host).");
 ABSL_FLAG(absl::Duration, zoho_timeout, absl::Seconds(10),
-          "Total timeout of one read from Zoho Projects (a rule's, or AddTaskToCrm's).");
+          "Total timeout of one call to Zoho: a read (a rule's, AddTaskToCrm's or the inbox's), a "
+          "delivery's write.");
 ABSL_FLAG(std::string, notify_address, "",
           "host:port of crmsync-notify, which emails recorded failures to the person who made "
           "the change; empty: failures stay queued.");
 ABSL_FLAG(std::string, notify_caller_token, "",
           "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
+ABSL_FLAG(int, delivery_workers, 2,
+          "Workers delivering the outbox's writes to Zoho (each handles one task's writes at a "
+          "time); 0: none. Needs --auth_address and --mapping_address.");
+ABSL_FLAG(absl::Duration, delivery_lease, absl::Minutes(2),
+          "Lease of a delivery worker on the writes it claimed: a worker that dies holds them this "
+          "long. Must exceed eight --zoho_timeout (the longest a task's writes can take).");
+ABSL_FLAG(absl::Duration, delivery_poll, absl::Milliseconds(100),
+          "How often an idle delivery worker looks for due writes.");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1),
           "How often the failure relay looks for failures to hand to notify when none is due.");
+ABSL_FLAG(int, webhook_port, 0,
+          "HTTP port of the Zoho webhook receivers (POST /webhooks/crm and /webhooks/projects), "
+          "on --listen_host; 0: no receivers.");
+ABSL_FLAG(std::string, webhook_public_url, "",
+          "Base URL Zoho reaches the webhook receivers at (e.g. https://crmsync.example.com); "
+          "set: this replica keeps the CRM watch channels of WatchCrmTasks registered.");
+ABSL_FLAG(absl::Duration, crm_watch_lifetime, absl::Hours(24),
+          "Expiry asked for each CRM watch channel (at most 24h); renewed with half of it left.");
 
 namespace {
+
+// Set (to anything) only by the crash tests: the process dies right after Zoho took its first
+// create and before delivery recorded it, where exactly-once delivery is put to the test.
+constexpr char kKillAfterCreateEnv[] = "CRMSYNC_TEST_KILL_AFTER_ZOHO_CREATE";
 
 constexpr char kSummary[] =
     "crmsync-sync: two-way sync of task fields and comments between Zoho Projects and Zoho CRM, "
@@ -116,9 +148,33 @@ int main(int argc, char** argv) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--zoho_timeout: must be positive"));
   }
+  if (absl::GetFlag(FLAGS_webhook_port) < 0 || absl::GetFlag(FLAGS_webhook_port) > 65535) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--webhook_port: must be 0..65535"));
+  }
+  if (absl::GetFlag(FLAGS_crm_watch_lifetime) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_crm_watch_lifetime) > absl::Hours(24)) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--crm_watch_lifetime: must be positive and at most 24h"));
+  }
   if (absl::GetFlag(FLAGS_relay_interval) <= absl::ZeroDuration()) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--relay_interval: must be positive"));
+  }
+  if (absl::GetFlag(FLAGS_delivery_workers) < 0) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--delivery_workers: must not be negative"));
+  }
+  // Each unit of a task's writes is at most a create, an update per side and a 401's retry of
+  // each, and a few comments: eight calls.
+  const absl::Duration delivery_bound = 8 * absl::GetFlag(FLAGS_zoho_timeout);
+  if (absl::GetFlag(FLAGS_delivery_lease) <= delivery_bound) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--delivery_lease: must exceed eight --zoho_timeout"));
+  }
+  if (absl::GetFlag(FLAGS_delivery_poll) <= absl::ZeroDuration()) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--delivery_poll: must be positive"));
   }
   auto retention = crmsync::work_queue::QueueRetentionFromFlags();
   if (!retention.ok()) return crmsync::ExitWithUsageError(retention.status());
@@ -145,10 +201,16 @@ int main(int argc, char** argv) {
   crmsync::http::CurlHttpClient curl({.total_timeout = absl::GetFlag(FLAGS_zoho_timeout)});
   std::unique_ptr<ZohoProjectsState> zoho;
   ProjectsState* projects = &unconfigured;
+  std::unique_ptr<AuthTokens> tokens;
+  std::unique_ptr<ZohoIngestSource> ingest_source;
   ProjectsTasks* tasks = &unconfigured;
   std::unique_ptr<AuthGrantStates> auth_grants;
   GrantStates* grants = &unconfigured;
   if (!absl::GetFlag(FLAGS_auth_address).empty()) {
+    tokens = std::make_unique<AuthTokens>(absl::GetFlag(FLAGS_auth_address),
+                                          absl::GetFlag(FLAGS_auth_caller_token));
+    ingest_source =
+        std::make_unique<ZohoIngestSource>(*tokens, curl, absl::GetFlag(FLAGS_projects_api_url));
     zoho = std::make_unique<ZohoProjectsState>(absl::GetFlag(FLAGS_auth_address),
                                                absl::GetFlag(FLAGS_auth_caller_token), curl,
                                                absl::GetFlag(FLAGS_projects_api_url));
@@ -164,8 +226,9 @@ int main(int argc, char** argv) {
 
   crmsync::work_queue::Metrics queue_metrics(rt.registry());
   rt.AddBackgroundTask("queue-maintenance", [&](const absl::Notification& stop) {
-    crmsync::work_queue::Maintain(rt.pool(), clock, queue_metrics,
-                                  {.queues = {kFailureRelayQueue}, .retention = *retention}, stop);
+    crmsync::work_queue::Maintain(
+        rt.pool(), clock, queue_metrics,
+        {.queues = {kFailureRelayQueue, kInboxQueue, kOutboxQueue}, .retention = *retention}, stop);
   });
   std::unique_ptr<NotifyNotifier> notifier;
   std::unique_ptr<FailureRelay> relay;
@@ -195,10 +258,102 @@ int main(int argc, char** argv) {
     crmsync::LogWarning("no --notify_address: recorded failures stay queued");
   }
 
+  std::unique_ptr<ZohoDeliveryWrites> writes;
+  PgDeliveryStore delivery_store(rt.pool());
+  std::unique_ptr<Delivery> delivery;
+  std::unique_ptr<crmsync::work_queue::PgWorkQueue> outbox;
+  std::vector<std::unique_ptr<crmsync::work_queue::Worker>> delivery_workers;
+  if (absl::GetFlag(FLAGS_delivery_workers) > 0 && mapping && tokens) {
+    writes = std::make_unique<ZohoDeliveryWrites>(*tokens, curl,
+                                                  absl::GetFlag(FLAGS_projects_api_url), metrics);
+    DeliveryOptions delivery_options;
+    if (std::getenv(kKillAfterCreateEnv) != nullptr) {
+      crmsync::LogWarning("the process kills itself after its first create on Zoho",
+                          {{"env", kKillAfterCreateEnv}});
+      delivery_options.after_create = [](OutboxKind) { ::raise(SIGKILL); };
+    }
+    delivery = std::make_unique<Delivery>(delivery_store, *portals, *writes, clock, metrics,
+                                          delivery_options);
+    // About eight hours of retries (backoff capped at 10 minutes) before a write is DEAD.
+    outbox = std::make_unique<crmsync::work_queue::PgWorkQueue>(
+        rt.pool(), kOutboxQueue, clock,
+        crmsync::work_queue::RetryPolicy{50, {absl::Seconds(1), absl::Minutes(10), 2.0}},
+        queue_metrics, PgDeliveryStore::OutboxHooks([&](const crmsync::work_queue::Claim& claim) {
+          return delivery->FailureOf(claim);
+        }));
+    for (int i = 0; i < absl::GetFlag(FLAGS_delivery_workers); ++i) {
+      delivery_workers.push_back(std::make_unique<crmsync::work_queue::Worker>(
+          *outbox,
+          [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
+            return delivery->Deliver(unit, stop);
+          },
+          crmsync::work_queue::WorkerOptions{.batch = 4,
+                                             .group_limit = 50,
+                                             .lease = absl::GetFlag(FLAGS_delivery_lease),
+                                             .item_bound = delivery_bound,
+                                             .idle_poll = absl::GetFlag(FLAGS_delivery_poll)}));
+      crmsync::work_queue::Worker& worker = *delivery_workers.back();
+      rt.AddBackgroundTask(absl::StrCat("delivery-", i),
+                           [&worker](const absl::Notification& stop) { worker.Run(stop); });
+    }
+  } else {
+    crmsync::LogWarning(
+        "no delivery workers (--delivery_workers, --auth_address, --mapping_address): the "
+        "outbox's writes stay queued");
+  }
+
   ChangePipeline pipeline(store, *portals, *users, *projects, clock, metrics);
   AddToCrm add_to_crm(store, *portals, *users, *directory, *tasks, *grants, clock);
   SyncServer server(pipeline, store, add_to_crm, clock, metrics, [&rt] { return rt.serving(); });
   rt.AddService(&server, v1::SyncService::service_full_name());
+
+  // Webhooks are stored and answered at once; the inbox worker reads what they name back from
+  // Zoho and submits it, task changes and comments through the same pipeline as the RPCs.
+  PgInboxStore inbox(rt.pool());
+  WebhookAdminServer webhook_admin(inbox, clock);
+  rt.AddService(&webhook_admin, v1::SyncWebhookService::service_full_name());
+  WebhookReceiver receiver(inbox, clock);
+  WebhookServer webhooks(receiver, metrics);
+  std::unique_ptr<InboxProcessor> processor;
+  std::unique_ptr<crmsync::work_queue::PgWorkQueue> inbox_queue;
+  std::unique_ptr<crmsync::work_queue::Worker> inbox_worker;
+  if (const int port = absl::GetFlag(FLAGS_webhook_port); port != 0) {
+    if (auto status = webhooks.Bind(options->listen_host, port); !status.ok()) {
+      return crmsync::ExitWithError(status);
+    }
+    crmsync::LogInfo("webhooks listening", {{"webhook_port", port}});
+    rt.AddBackgroundTask("webhooks", [&](const absl::Notification& stop) { webhooks.Serve(stop); });
+  }
+  if (ingest_source) {
+    const absl::Duration item_bound = absl::Seconds(60);
+    processor =
+        std::make_unique<InboxProcessor>(inbox, *ingest_source, pipeline, metrics,
+                                         PipelineCommentSink(pipeline, metrics), clock, item_bound);
+    // About eight hours of retries (backoff capped at 10 minutes) before a webhook is DEAD.
+    inbox_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
+        rt.pool(), kInboxQueue, clock,
+        crmsync::work_queue::RetryPolicy{50, {absl::Seconds(1), absl::Minutes(10), 2.0}},
+        queue_metrics);
+    inbox_worker = std::make_unique<crmsync::work_queue::Worker>(
+        *inbox_queue,
+        [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
+          return processor->Process(unit, stop);
+        },
+        crmsync::work_queue::WorkerOptions{.lease = absl::Seconds(120),
+                                           .item_bound = item_bound,
+                                           // A webhook is a person's edit: keep it quick.
+                                           .idle_poll = absl::Milliseconds(100)});
+    rt.AddBackgroundTask("inbox", [&](const absl::Notification& stop) { inbox_worker->Run(stop); });
+  } else {
+    crmsync::LogWarning("no --auth_address: stored webhooks stay queued");
+  }
+  std::unique_ptr<CrmWatcher> watcher;
+  if (const std::string url = absl::GetFlag(FLAGS_webhook_public_url); !url.empty() && tokens) {
+    watcher = std::make_unique<CrmWatcher>(
+        inbox, *tokens, curl, metrics, clock,
+        CrmWatcherOptions{url, absl::GetFlag(FLAGS_crm_watch_lifetime)});
+    rt.AddBackgroundTask("crm_watch", [&](const absl::Notification& stop) { watcher->Run(stop); });
+  }
   if (auto status = rt.Start(); !status.ok()) return crmsync::ExitWithError(status);
   rt.WaitForShutdown();
   return 0;

@@ -27,6 +27,9 @@ const char* OutcomeLabel(Outcome outcome) {
 const prometheus::Histogram::BucketBoundaries kSubmitBuckets = {
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1};
 
+// The buckets propagation is judged by.
+const prometheus::Histogram::BucketBoundaries kPropagationBuckets = {0.1, 0.25, 0.5, 1, 5, 30};
+
 }  // namespace
 
 SyncMetrics::SyncMetrics(prometheus::Registry& registry)
@@ -55,7 +58,49 @@ SyncMetrics::SyncMetrics(prometheus::Registry& registry)
           prometheus::BuildCounter()
               .Name("crmsync_sync_rule_reads_total")
               .Help("Reads of the live Zoho Projects state by the rules, by read and result.")
-              .Register(registry)) {}
+              .Register(registry)),
+      deliveries(prometheus::BuildCounter()
+                     .Name("crmsync_sync_deliveries_total")
+                     .Help("Outbox writes delivered to Zoho, by target side, kind and result.")
+                     .Register(registry)),
+      zoho_calls(prometheus::BuildCounter()
+                     .Name("crmsync_sync_zoho_calls_total")
+                     .Help("Calls to the Zoho APIs by delivery, by side and result.")
+                     .Register(registry)),
+      propagation_seconds(prometheus::BuildHistogram()
+                              .Name("crmsync_sync_propagation_seconds")
+                              .Help("From a change accepted to its write on the other side.")
+                              .Register(registry)
+                              .Add({}, kPropagationBuckets)),
+      webhook_requests(prometheus::BuildCounter()
+                           .Name("crmsync_sync_webhook_requests_total")
+                           .Help("Requests to the webhook receivers, by side and HTTP status.")
+                           .Register(registry)),
+      watch_channel_renewals(prometheus::BuildCounter()
+                                 .Name("crmsync_sync_watch_channel_renewals_total")
+                                 .Help("CRM watch channel renewals, by result.")
+                                 .Register(registry)) {
+  for (const char* result : {"renewed", "registered", "failed"}) {
+    watch_channel_renewals.Add({{"result", result}});
+  }
+}
+
+void SyncMetrics::Delivered(Side target, absl::string_view kind, absl::string_view result) {
+  deliveries
+      .Add({{"target", std::string(SideKey(target))},
+            {"kind", std::string(kind)},
+            {"result", std::string(result)}})
+      .Increment();
+}
+
+void SyncMetrics::ZohoCall(Side side, absl::string_view result) {
+  zoho_calls.Add({{"side", std::string(SideKey(side))}, {"result", std::string(result)}})
+      .Increment();
+}
+
+void SyncMetrics::Propagated(absl::Duration latency) {
+  propagation_seconds.Observe(absl::ToDoubleSeconds(latency));
+}
 
 void SyncMetrics::Processed(Side origin, const ChangeDecision& decision, bool duplicate) {
   changes
@@ -87,6 +132,11 @@ void SyncMetrics::RuleRead(absl::string_view read, const absl::Status& status) {
                        : absl::IsFailedPrecondition(status) ? "no_grant"
                                                             : "other";
   rule_reads.Add({{"read", std::string(read)}, {"result", result}}).Increment();
+}
+
+void SyncMetrics::WebhookRequest(Side side, int status) {
+  webhook_requests.Add({{"side", std::string(SideKey(side))}, {"status", std::to_string(status)}})
+      .Increment();
 }
 
 void SyncMetrics::SubmitLatency(absl::Duration latency) {

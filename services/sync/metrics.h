@@ -27,6 +27,17 @@ struct SyncMetrics {
   // A rule's read of the live Projects state (`read`: schedule or parent_task) ended with
   // `status`.
   void RuleRead(absl::string_view read, const absl::Status& status);
+  // One outbox write to `target` of `kind` (create_task, update_task, add_comment,
+  // delete_comment) ended its attempt with `result`: done, retry, waiting, refused, grant_broken
+  // or dropped (the task is gone).
+  void Delivered(Side target, absl::string_view kind, absl::string_view result);
+  // One HTTP call of delivery to the Zoho API of `side` ended with `result`: ok, 401, 429, 4xx,
+  // 5xx or error (no answer).
+  void ZohoCall(Side side, absl::string_view result);
+  // A write reached the other side `latency` after its change was accepted.
+  void Propagated(absl::Duration latency);
+  // A request to the webhook receiver of `side` was answered with HTTP `status`.
+  void WebhookRequest(Side side, int status);
 
   // crmsync_sync_changes_total{origin,outcome}: origin crm|projects; outcome applied, duplicate,
   // echo, stale or rejected.
@@ -43,6 +54,18 @@ struct SyncMetrics {
   // crmsync_sync_rule_reads_total{read,result}: result ok, unavailable (Zoho or auth did not
   // answer), no_grant (FAILED_PRECONDITION) or other.
   prometheus::Family<prometheus::Counter>& rule_reads;
+  // crmsync_sync_deliveries_total{target,kind,result}.
+  prometheus::Family<prometheus::Counter>& deliveries;
+  // crmsync_sync_zoho_calls_total{side,result}.
+  prometheus::Family<prometheus::Counter>& zoho_calls;
+  // crmsync_sync_propagation_seconds, with buckets at 0.1, 0.25, 0.5, 1, 5 and 30 s.
+  prometheus::Histogram& propagation_seconds;
+  // crmsync_sync_webhook_requests_total{side,status}: side crm|projects, status the HTTP status
+  // answered (200, 400, 401, 404, 413, ...).
+  prometheus::Family<prometheus::Counter>& webhook_requests;
+  // crmsync_sync_watch_channel_renewals_total{result}: renewed, registered (anew: CRM had
+  // dropped it or it was new), failed.
+  prometheus::Family<prometheus::Counter>& watch_channel_renewals;
 };
 
 }  // namespace crmsync::sync

@@ -13,6 +13,10 @@ notify::v1::NotificationKind KindOf(FailureReason reason) {
       return notify::v1::NOTIFICATION_KIND_DUE_DATE_BEYOND_STRICT_SCHEDULE;
     case FailureReason::kSubtaskParentClosed:
       return notify::v1::NOTIFICATION_KIND_SUBTASK_PARENT_CLOSED;
+    case FailureReason::kDeliveryRetriesExhausted:
+      return notify::v1::NOTIFICATION_KIND_DELIVERY_RETRIES_EXHAUSTED;
+    case FailureReason::kGrantBroken:
+      return notify::v1::NOTIFICATION_KIND_OAUTH_GRANT_BROKEN;
     default:
       return notify::v1::NOTIFICATION_KIND_CHANGE_REFUSED_BY_OTHER_SIDE;
   }

@@ -1,7 +1,6 @@
 #include "services/sync/projects_reads.h"
 
-#include <grpcpp/grpcpp.h>
-
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -11,15 +10,11 @@
 namespace crmsync::sync {
 namespace {
 
-// A mint at the accounts server is the slowest answer auth gives.
-constexpr absl::Duration kAuthTimeout = absl::Seconds(30);
-
 // A token-source failure: no usable grant is the portal's state; anything else may pass.
 absl::Status TokenError(absl::string_view portal_id, const absl::Status& status,
                         absl::Time deadline) {
   if (CallerDeadlinePassed(status, deadline)) return status;
-  if (absl::IsNotFound(status) || absl::IsFailedPrecondition(status) ||
-      absl::IsPermissionDenied(status)) {
+  if (NoUsableGrant(status)) {
     return absl::FailedPreconditionError(
         absl::StrCat("portal ", portal_id,
                      " has no ACTIVE Zoho Projects grant sync can read with: ", status.message()));
@@ -54,26 +49,18 @@ TaskStatus StatusTypeOf(const zoho::ProjectsTask& task) {
 
 ZohoProjectsState::ZohoProjectsState(const std::string& auth_address, std::string caller_token,
                                      http::HttpClient& http, std::string projects_base_url)
-    : auth_(auth::v1::AuthService::NewStub(
-          grpc::CreateChannel(auth_address, grpc::InsecureChannelCredentials()))),
-      caller_token_(std::move(caller_token)),
+    : tokens_(auth_address, std::move(caller_token)),
       http_(http),
       projects_base_url_(std::move(projects_base_url)) {}
 
 absl::StatusOr<std::string> ZohoProjectsState::Token(absl::string_view portal_id,
                                                      absl::string_view rejected,
                                                      absl::Time deadline) {
-  auth::v1::GetAccessTokenRequest request;
-  request.set_portal_id(std::string(portal_id));
-  request.set_side(common::v1::SIDE_PROJECTS);
-  for (const char* scope : kRuleReadScopes) request.add_scopes(scope);
-  request.set_rejected_access_token(std::string(rejected));
-  grpc::ClientContext context;
-  PrepareAuthCall(context, caller_token_, kAuthTimeout, deadline);
-  auth::v1::GetAccessTokenResponse response;
-  const absl::Status status = FromGrpcStatus(auth_->GetAccessToken(&context, request, &response));
-  if (!status.ok()) return TokenError(portal_id, status, deadline);
-  return response.access_token();
+  const std::vector<std::string> scopes(std::begin(kRuleReadScopes), std::end(kRuleReadScopes));
+  absl::StatusOr<ApiToken> token =
+      tokens_.Get(portal_id, Side::kProjects, scopes, rejected, deadline);
+  if (!token.ok()) return TokenError(portal_id, token.status(), deadline);
+  return token->access_token;
 }
 
 template <typename T>

@@ -8,9 +8,9 @@
 #include <memory>
 #include <string>
 
-#include "crmsync/auth/v1/auth.grpc.pb.h"
 #include "libs/http/http_client.h"
 #include "libs/zoho/projects_client.h"
+#include "services/sync/auth_tokens.h"
 #include "services/sync/reads.h"
 
 namespace crmsync::sync {
@@ -47,8 +47,7 @@ class ZohoProjectsState : public ProjectsState, public ProjectsTasks {
       absl::string_view portal_id, absl::string_view what, absl::Time deadline,
       const std::function<absl::StatusOr<T>(zoho::ProjectsClient&, const std::string&)>& read);
 
-  std::unique_ptr<auth::v1::AuthService::Stub> auth_;
-  const std::string caller_token_;
+  AuthTokens tokens_;
   http::HttpClient& http_;
   const std::string projects_base_url_;
 };

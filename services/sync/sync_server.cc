@@ -368,6 +368,20 @@ grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext* context,
     *out->mutable_update_time() = ToProtoTimestamp(stored.update_times.at(field));
     out->set_source_event_id(current.source_event_id);
   }
+  auto deliveries =
+      store_.ReadDeliveries(request->portal_id(), static_cast<Side>(request->task().side()),
+                            request->task().task_id(), CallerDeadline(*context));
+  if (!deliveries.ok()) return ToGrpcStatus(deliveries.status());
+  for (const SideDeliveryRecord& d : *deliveries) {
+    v1::SideDelivery* out = state->add_deliveries();
+    out->set_side(static_cast<common::v1::Side>(d.side));
+    out->set_last_result(static_cast<v1::DeliveryResult>(d.last_result));
+    *out->mutable_last_attempt_time() = ToProtoTimestamp(d.last_attempt_time);
+    if (d.last_success_time) {
+      *out->mutable_last_success_time() = ToProtoTimestamp(*d.last_success_time);
+    }
+    out->set_last_error(d.last_error);
+  }
   auto pending = store_.ListPendingWrites(
       request->portal_id(), static_cast<Side>(request->task().side()), request->task().task_id(),
       kMaxPendingWritesShown, CallerDeadline(*context));
@@ -393,11 +407,9 @@ grpc::Status SyncServer::ListFailures(grpc::ServerContext* context,
     query.task_id = request->task().task_id();
   }
   if (request->reason() != v1::FAILURE_REASON_UNSPECIFIED) {
-    // Delivery failures (reasons 7..9) are not recorded yet, so they list nothing.
     if (!v1::FailureReason_IsValid(request->reason())) {
       return ToGrpcStatus(Invalid("reason", "not a FailureReason"));
     }
-    if (request->reason() > v1::FAILURE_REASON_TASK_NOT_LINKED) return grpc::Status::OK;
     query.reason = static_cast<FailureReason>(request->reason());
   }
   if (request->page_size() < 0) return ToGrpcStatus(Invalid("page_size", "must not be negative"));

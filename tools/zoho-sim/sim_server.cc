@@ -349,6 +349,11 @@ void SimServer::RegisterCrm() {
         [this](const httplib::Request& req, const Caller& caller, absl::Time now) {
           return state_.CrmDeleteRecord(req.matches[1], req.matches[2], caller.user_email, now);
         });
+  // Notes are deleted through their own module (Zoho's Notes API); listed and added under a task.
+  Route("DELETE", "/crm/v2/Notes/(\\d+)", "DELETE /crm/v2/Notes/{id}", Api::kCrm,
+        [this](const httplib::Request& req, const Caller& caller, absl::Time now) {
+          return state_.CrmDeleteRecord("Notes", req.matches[1], caller.user_email, now);
+        });
   Route("GET", "/crm/v2/" + modules + "/(\\d+)/Notes", "GET /crm/v2/{module}/{id}/Notes", Api::kCrm,
         [this](const httplib::Request& req, const Caller&, absl::Time) {
           return state_.CrmListNotes(req.matches[1], req.matches[2]);

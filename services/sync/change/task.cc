@@ -45,6 +45,9 @@ constexpr std::pair<FailureReason, absl::string_view> kReasonNames[] = {
     {FailureReason::kInvalidValue, "invalid_value"},
     {FailureReason::kTaskDeletedOnOtherSide, "task_deleted_on_other_side"},
     {FailureReason::kTaskNotLinked, "task_not_linked"},
+    {FailureReason::kDeliveryRefused, "delivery_refused"},
+    {FailureReason::kDeliveryRetriesExhausted, "delivery_retries_exhausted"},
+    {FailureReason::kGrantBroken, "grant_broken"},
 };
 
 }  // namespace

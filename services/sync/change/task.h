@@ -49,8 +49,8 @@ enum class Outcome {
   kRejected = 5,
 };
 
-// crmsync.sync.v1.FailureReason, the reasons a change can be refused with (1..6); the delivery
-// reasons (7..9) belong to delivery.
+// crmsync.sync.v1.FailureReason: the reasons a change can be refused with (1..6), and those of
+// a write to Zoho that failed (7..9).
 enum class FailureReason {
   kUnspecified = 0,
   kDueDateBeyondStrictSchedule = 1,
@@ -59,6 +59,9 @@ enum class FailureReason {
   kInvalidValue = 4,
   kTaskDeletedOnOtherSide = 5,
   kTaskNotLinked = 6,
+  kDeliveryRefused = 7,
+  kDeliveryRetriesExhausted = 8,
+  kGrantBroken = 9,
 };
 
 // The reason's stable lower-case name ("due_date_beyond_strict_schedule", ...): its value in the

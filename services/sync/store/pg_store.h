@@ -22,6 +22,11 @@ class PgStore : public SyncStore {
   absl::StatusOr<std::optional<StoredTask>> ReadTask(absl::string_view portal_id, Side side,
                                                      absl::string_view task_id,
                                                      absl::Time deadline) override;
+  // In pg_delivery_store.cc, beside the rest of delivery's record.
+  absl::StatusOr<std::vector<SideDeliveryRecord>> ReadDeliveries(absl::string_view portal_id,
+                                                                 Side side,
+                                                                 absl::string_view task_id,
+                                                                 absl::Time deadline) override;
   absl::StatusOr<std::optional<RecordedOutcome>> FindEvent(absl::string_view portal_id, Side side,
                                                            absl::string_view event_id,
                                                            absl::Time deadline) override;

@@ -52,6 +52,18 @@ struct StoredTask {
   std::map<Field, absl::Time> update_times;
 };
 
+// crmsync.sync.v1.DeliveryResult.
+enum class DeliveryResult { kUnspecified = 0, kSucceeded = 1, kRetrying = 2, kFailed = 3 };
+
+// The latest delivery of a task's writes to one side (crmsync.sync.v1.SideDelivery).
+struct SideDeliveryRecord {
+  Side side = Side::kUnspecified;
+  DeliveryResult last_result = DeliveryResult::kUnspecified;
+  absl::Time last_attempt_time;
+  std::optional<absl::Time> last_success_time;
+  std::string last_error;
+};
+
 // What a change came to, as recorded with its event (and returned again for a repeat).
 struct RecordedOutcome {
   // The decision; field decisions carry no values.
@@ -168,6 +180,11 @@ class SyncStore {
   virtual absl::StatusOr<std::optional<StoredTask>> ReadTask(absl::string_view portal_id, Side side,
                                                              absl::string_view task_id,
                                                              absl::Time deadline) = 0;
+
+  // The latest delivery of the writes to each side of the task linked to `task_id` on `side`;
+  // none when it is not linked or nothing was delivered yet.
+  virtual absl::StatusOr<std::vector<SideDeliveryRecord>> ReadDeliveries(
+      absl::string_view portal_id, Side side, absl::string_view task_id, absl::Time deadline) = 0;
 
   // The first outcome of an event already processed (duplicate set), or nullopt.
   virtual absl::StatusOr<std::optional<RecordedOutcome>> FindEvent(absl::string_view portal_id,

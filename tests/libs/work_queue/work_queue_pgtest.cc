@@ -206,6 +206,31 @@ TEST_F(WorkQueuePgTest, ARefusalIsDeadAtOnce) {
   EXPECT_EQ(Column("a", "last_error"), "invalid recipient");
 }
 
+TEST_F(WorkQueuePgTest, EachItemOfAGroupEndsWithItsOwnOutcome) {
+  Add("g-1", kStart, "task");
+  Add("g-2", kStart, "task");
+  Add("g-3", kStart, "task");
+  auto queue = NewQueue();
+  absl::Notification stop;
+  Worker worker(
+      *queue,
+      [&](const std::vector<Claim>& unit, const absl::Notification&) {
+        EXPECT_EQ(unit.size(), 3u);
+        return std::vector<Outcome>{Outcome::Done(), Outcome::Refused("refused by Zoho"),
+                                    Outcome::Later("waits", absl::Seconds(30))};
+      },
+      WorkerOptions{.group_limit = 10});
+  EXPECT_EQ(*worker.RunOnce(stop), 3);
+  EXPECT_EQ(Column("g-1", "state"), "DONE");
+  EXPECT_EQ(Column("g-2", "state"), "DEAD");
+  EXPECT_EQ(Column("g-2", "last_error"), "refused by Zoho");
+  EXPECT_EQ(Column("g-3", "state"), "PENDING");
+  EXPECT_EQ(Column("g-3", "attempts"), "0");
+  EXPECT_TRUE(queue->ClaimDue(10, 10, absl::Seconds(30))->empty());
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_EQ(queue->ClaimDue(10, 10, absl::Seconds(30))->size(), 1u);
+}
+
 TEST_F(WorkQueuePgTest, AtStopUnstartedClaimsAreGivenBackAtOnceWithoutCountingAnAttempt) {
   Add("a", kStart);
   Add("b", kStart);

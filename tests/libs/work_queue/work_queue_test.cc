@@ -55,5 +55,15 @@ TEST(Resolve, ARefusalIsDeadAtOnceAndAnInterruptionIsGivenBackDueNow) {
   EXPECT_EQ(interrupted.next_attempt, kNow);
 }
 
+TEST(Resolve, AnItemThatMustWaitIsGivenBackDueAfterTheWaitWithoutSpendingAnAttempt) {
+  absl::BitGen random;
+  const Resolution later =
+      Resolve(Attempt(10), Outcome::Later("parent not created", absl::Seconds(5)),
+              RetryPolicy{10, {}}, kNow, random);
+  EXPECT_EQ(later.kind, Resolution::Kind::kReleased);
+  EXPECT_EQ(later.next_attempt, kNow + absl::Seconds(5));
+  EXPECT_EQ(later.error, "parent not created");
+}
+
 }  // namespace
 }  // namespace crmsync::work_queue

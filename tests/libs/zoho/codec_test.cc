@@ -256,6 +256,19 @@ TEST(ProjectsCodec, TaskIsDecoded) {
   EXPECT_EQ(ToEpochMillis(task->last_updated_time), 1795428648012);
 }
 
+TEST(ProjectsCodec, LastUpdaterIsTakenWhenItNamesSomeone) {
+  Json json = Json::parse(kProjectsTask);
+  EXPECT_EQ(ParseProjectsTask(json, "")->last_updated_by, std::nullopt);
+  json["last_updated_by"] = 2060758;
+  EXPECT_EQ(ParseProjectsTask(json, "")->last_updated_by, "2060758");
+  json["last_updated_by"] = "bob@example.com";
+  EXPECT_EQ(ParseProjectsTask(json, "")->last_updated_by, "bob@example.com");
+  json["last_updated_by"] = "";
+  auto task = ParseProjectsTask(json, "");
+  ASSERT_TRUE(task.ok()) << task.status();
+  EXPECT_EQ(task->last_updated_by, std::nullopt);
+}
+
 TEST(ProjectsCodec, UnassignedOwnerIsNoOwner) {
   Json json = Json::parse(kProjectsTask);
   json["details"]["owners"] = Json::parse(R"([{"name":"Unassigned"}])");

@@ -19,10 +19,12 @@
 #include "prometheus/registry.h"
 #include "services/sync/outbox.h"
 #include "services/sync/pipeline.h"
+#include "services/sync/store/pg_delivery_store.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/sync_server.h"
 #include "tests/services/sync/builders.h"
 #include "tests/services/sync/fake_reads.h"
+#include "tests/services/sync/outbox_writes.h"
 #include "tests/services/sync/test_pool.h"
 
 namespace crmsync::sync {
@@ -724,6 +726,55 @@ TEST_F(SyncServerTest, TheCallersDeadlineEndsAChangeWaitingForTheTasksLockAndNot
   EXPECT_EQ(retried.result(), v1::OUTCOME_APPLIED);
   EXPECT_EQ(State().fields(0).value().text(), "Migrate data (phase 2)");
   EXPECT_EQ(State().fields(0).version(), 2);
+}
+
+TEST_F(SyncServerTest, TheSyncStateShowsTheTasksWritesNotDeliveredAndItsLatestDeliveryPerSide) {
+  auto link = testing::LinkIdOf(*pool_.pool, kProjectsTask);
+  ASSERT_TRUE(link.ok()) << link.status();
+  OutboxWrite write;
+  write.kind = OutboxKind::kUpdateTask;
+  write.target_side = Side::kCrm;
+  write.link_id = *link;
+  write.fields = {Field::kTitle, Field::kEndDate};
+  write.origin_side = Side::kProjects;
+  write.event_id = "e-1";
+  write.accept_time = kStart;
+  ASSERT_TRUE(
+      testing::QueueWrites(*pool_.pool, {{"update:1", write}, {"update:2", write}}, kStart).ok());
+  v1::TaskSyncState state = State();
+  ASSERT_EQ(state.pending_size(), 2);
+  EXPECT_EQ(state.pending(0).target_side(), common::v1::SIDE_CRM);
+  EXPECT_EQ(state.pending(0).kind(), v1::OUTBOX_KIND_UPDATE_TASK);
+  EXPECT_THAT(state.pending(0).fields(),
+              ::testing::ElementsAre(v1::TASK_FIELD_TITLE, v1::TASK_FIELD_END_DATE));
+  EXPECT_EQ(state.pending(0).state(), v1::OUTBOX_STATE_PENDING);
+  EXPECT_EQ(state.deliveries_size(), 0);
+
+  // A delivery worker delivers the first and gives up on the second.
+  prometheus::Registry registry;
+  work_queue::Metrics queue_metrics(registry);
+  work_queue::PgWorkQueue outbox(*pool_.pool, kOutboxQueue, clock_, {}, queue_metrics,
+                                 PgDeliveryStore::OutboxHooks([](const work_queue::Claim&) {
+                                   return DeliveryFailure{FailureReason::kDeliveryRefused,
+                                                          "Zoho CRM refused the update",
+                                                          std::nullopt};
+                                 }));
+  auto claims = outbox.ClaimDue(10, 10, absl::Minutes(1));
+  ASSERT_TRUE(claims.ok() && claims->size() == 2u) << claims.status();
+  ASSERT_TRUE(outbox.Complete((*claims)[0], work_queue::Outcome::Done()).ok());
+  state = State();
+  ASSERT_EQ(state.pending_size(), 1);
+  EXPECT_EQ(state.pending(0).state(), v1::OUTBOX_STATE_IN_FLIGHT);
+  EXPECT_EQ(state.pending(0).attempts(), 1);
+  ASSERT_TRUE(
+      outbox.Complete((*claims)[1], work_queue::Outcome::Refused("HTTP 400 INVALID_DATA")).ok());
+  state = State();
+  EXPECT_EQ(state.pending_size(), 0);
+  ASSERT_EQ(state.deliveries_size(), 1);
+  EXPECT_EQ(state.deliveries(0).side(), common::v1::SIDE_CRM);
+  EXPECT_EQ(state.deliveries(0).last_result(), v1::DELIVERY_RESULT_FAILED);
+  EXPECT_EQ(state.deliveries(0).last_error(), "HTTP 400 INVALID_DATA");
+  EXPECT_TRUE(state.deliveries(0).has_last_success_time());
 }
 
 TEST_F(SubmitCommentTest,

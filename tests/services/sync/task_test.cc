@@ -9,7 +9,7 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(ReasonNames, RoundTripThroughTheDatabaseName) {
-  for (int r = 1; r <= 6; ++r) {
+  for (int r = 1; r <= 9; ++r) {
     const auto reason = static_cast<FailureReason>(r);
     EXPECT_EQ(ReasonFromName(ReasonName(reason)), reason) << ReasonName(reason);
   }
@@ -17,7 +17,8 @@ TEST(ReasonNames, RoundTripThroughTheDatabaseName) {
             "due_date_beyond_strict_schedule");
   EXPECT_EQ(ReasonName(FailureReason::kUnspecified), "");
   EXPECT_EQ(ReasonFromName(""), std::nullopt);
-  EXPECT_EQ(ReasonFromName("delivery_refused"), std::nullopt);
+  EXPECT_EQ(ReasonName(FailureReason::kDeliveryRefused), "delivery_refused");
+  EXPECT_EQ(ReasonFromName("delivery_failed"), std::nullopt);
 }
 
 TEST(FieldNames, RoundTripThroughTheDatabaseName) {

@@ -1,12 +1,9 @@
 #include "tests/support/pg/private_server.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,26 +18,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "tests/support/process/free_port.h"
 
 namespace crmsync::testing {
 namespace {
 
 constexpr char kBinDir[] = "/usr/lib/postgresql/15/bin";
-
-// A TCP port nothing listens on now (the kernel's pick); the server binds it moments later.
-absl::StatusOr<int> FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::UnavailableError("socket failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  close(fd);
-  if (!ok) return absl::UnavailableError("cannot find a free TCP port");
-  return ntohs(address.sin_port);
-}
 
 std::string Tail(const std::string& path, size_t max_chars = 2000) {
   std::ifstream file(path);

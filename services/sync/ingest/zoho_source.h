@@ -1,0 +1,79 @@
+// What the inbox reads back from Zoho for a webhook, which names records but does not carry
+// them faithfully: the CRM tasks a watch notification names, a Projects task, a Projects task's
+// comments. ZohoIngestSource reads them with tokens from crmsync-auth; tests of the processor
+// may pass their own.
+#ifndef CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_
+#define CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "libs/http/http_client.h"
+#include "libs/zoho/crm_client.h"
+#include "libs/zoho/projects_client.h"
+#include "services/sync/auth_tokens.h"
+
+namespace crmsync::sync {
+
+// The scopes these reads need of the portal's grants.
+inline constexpr const char* kCrmIngestScopes[] = {"ZohoCRM.modules.tasks.READ"};
+inline constexpr const char* kProjectsIngestScopes[] = {"ZohoProjects.tasks.READ"};
+
+// Every read is bounded by `deadline`. Errors: FAILED_PRECONDITION when the portal has no usable
+// grant, UNAVAILABLE when auth does not answer, and Zoho's as libs/zoho reports them (NOT_FOUND
+// only for a Projects task or comment list that Zoho no longer has).
+class IngestSource {
+ public:
+  virtual ~IngestSource() = default;
+  // The tasks among `ids` (at most 100) that CRM still has.
+  virtual absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasks(absl::string_view portal_id,
+                                                              const std::vector<std::string>& ids,
+                                                              absl::Time deadline) = 0;
+  virtual absl::StatusOr<zoho::ProjectsTask> ProjectsTask(absl::string_view portal_id,
+                                                          absl::string_view project_id,
+                                                          absl::string_view task_id,
+                                                          absl::Time deadline) = 0;
+  virtual absl::StatusOr<std::vector<zoho::ProjectsComment>> ProjectsComments(
+      absl::string_view portal_id, absl::string_view project_id, absl::string_view task_id,
+      absl::Time deadline) = 0;
+};
+
+class ZohoIngestSource : public IngestSource {
+ public:
+  // `tokens` and `http` must outlive this; `projects_base_url` is the Projects API host (CRM
+  // is called at the api_domain of its token).
+  ZohoIngestSource(AuthTokens& tokens, http::HttpClient& http, std::string projects_base_url)
+      : tokens_(tokens), http_(http), projects_base_url_(std::move(projects_base_url)) {}
+
+  absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasks(absl::string_view portal_id,
+                                                      const std::vector<std::string>& ids,
+                                                      absl::Time deadline) override;
+  absl::StatusOr<zoho::ProjectsTask> ProjectsTask(absl::string_view portal_id,
+                                                  absl::string_view project_id,
+                                                  absl::string_view task_id,
+                                                  absl::Time deadline) override;
+  absl::StatusOr<std::vector<zoho::ProjectsComment>> ProjectsComments(absl::string_view portal_id,
+                                                                      absl::string_view project_id,
+                                                                      absl::string_view task_id,
+                                                                      absl::Time deadline) override;
+
+ private:
+  // Runs `read` with a token of the portal's grant on `side`, once more with a fresh token
+  // when Zoho refused the first (401).
+  template <typename T>
+  absl::StatusOr<T> WithToken(
+      absl::string_view portal_id, Side side, absl::Time deadline,
+      const std::function<absl::StatusOr<T>(http::HttpClient&, const ApiToken&)>& read);
+
+  AuthTokens& tokens_;
+  http::HttpClient& http_;
+  const std::string projects_base_url_;
+};
+
+}  // namespace crmsync::sync
+
+#endif  // CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_

@@ -1,0 +1,524 @@
+// Delivery of the outbox to Zoho: writes queued on kOutboxQueue as the outbox contract says,
+// delivered by a work-queue worker running Delivery against zoho-sim, with tokens from the real
+// crmsync-auth binary and a real PostgreSQL. What a user sees on each side after the worker ran,
+// the failures recorded and relayed, and the queue's items.
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "crmsync/auth/v1/auth.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/crypto/aead.h"
+#include "libs/http/http_client.h"
+#include "libs/work_queue/pg_work_queue.h"
+#include "prometheus/registry.h"
+#include "services/sync/delivery.h"
+#include "services/sync/outbox.h"
+#include "services/sync/store/pg_delivery_store.h"
+#include "services/sync/store/pg_store.h"
+#include "services/sync/zoho_writes.h"
+#include "tests/services/sync/builders.h"
+#include "tests/services/sync/fake_reads.h"
+#include "tests/services/sync/outbox_writes.h"
+#include "tests/services/sync/test_pool.h"
+#include "tests/support/process/serving_binary.h"
+#include "tests/support/zoho_sim/zoho_sim_process.h"
+
+namespace crmsync::sync {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+constexpr char kClientId[] = "1000.DELIVERY";
+constexpr char kClientSecret[] = "delivery-secret";
+constexpr char kAdmin[] = "admin@acme.example";
+const absl::Time kSet = absl::FromUnixSeconds(1750000000);
+
+std::string Id(const nlohmann::json& record) {
+  return record["id"].is_string() ? record["id"].get<std::string>() : record["id"].dump();
+}
+
+class DeliveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pool = MakeSyncTestPool();
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    db_ = *std::move(pool);
+    store_ = std::make_unique<PgStore>(*db_.pool);
+    delivery_store_ = std::make_unique<PgDeliveryStore>(*db_.pool);
+    auto sim = crmsync::testing::ZohoSimProcess::Start();
+    ASSERT_TRUE(sim.ok()) << sim.status();
+    sim_ = *std::move(sim);
+    auth_ = crmsync::testing::StartServing(
+        CRMSYNC_BIN_DIR "/crmsync-auth",
+        {"--database_url=" + db_.database->url(), "--grpc_port=0", "--metrics_port=0",
+         "--listen_host=127.0.0.1", "--allow_loopback_http",
+         "--encryption_keys=" + std::string(absl::StripTrailingAsciiWhitespace(
+                                    crypto::KeySet::Generate("k1").Serialize()))});
+    ASSERT_NE(auth_.channel, nullptr);
+
+    portal_ = Control("/_sim/projects/portals", {{"name", "acme"}})["id_string"];
+    // The grant's owner is a user of the portal, as in Zoho (the comments they add name them).
+    Control("/_sim/projects/portals/" + portal_ + "/users", {{"name", "Admin"}, {"email", kAdmin}});
+    refresh_token_ = *sim_->SeedGrant(kClientId, kClientSecret, kAdmin);
+    RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.tasks.ALL", "ZohoCRM.modules.notes.ALL"});
+    RegisterGrant(common::v1::SIDE_PROJECTS, {"ZohoProjects.tasks.ALL"});
+    portals_.portals[portal_] = PortalConfig{testing::DocumentedDefaultMaps()};
+
+    account_ = Id(Control("/_sim/crm/Accounts", {{"Account_Name", "Globex"}}));
+    project_ = Control("/_sim/projects/portals/" + portal_ + "/projects",
+                       {{"name", "Data Migration"},
+                        {"strict", true},
+                        {"start_date", "06-01-2025"},
+                        {"end_date", "06-30-2025"}})["id_string"];
+    projects_task_ =
+        Id(Control("/_sim/projects/portals/" + portal_ + "/projects/" + project_ + "/tasks",
+                   {{"fields", {{"name", "Migrate data"}, {"end_date", "06-20-2025"}}},
+                    {"user_email", kAdmin}})["tasks"][0]);
+
+    tokens_ = std::make_unique<AuthTokens>(auth_.address, "");
+    writes_ = std::make_unique<ZohoDeliveryWrites>(*tokens_, http_, sim_->base_url(), metrics_);
+    delivery_ = std::make_unique<Delivery>(*delivery_store_, portals_, *writes_, clock_, metrics_);
+    queue_ = std::make_unique<work_queue::PgWorkQueue>(
+        *db_.pool, kOutboxQueue, clock_,
+        work_queue::RetryPolicy{5, {absl::Milliseconds(10), absl::Minutes(1), 2.0}}, queue_metrics_,
+        PgDeliveryStore::OutboxHooks(
+            [this](const work_queue::Claim& claim) { return delivery_->FailureOf(claim); }));
+    worker_ = std::make_unique<work_queue::Worker>(
+        *queue_,
+        [this](const std::vector<work_queue::Claim>& unit, const absl::Notification& stop) {
+          return delivery_->Deliver(unit, stop);
+        },
+        work_queue::WorkerOptions{.batch = 4, .group_limit = 50});
+  }
+
+  nlohmann::json Control(const std::string& path, const nlohmann::json& body) {
+    auto reply = sim_->Control(http::Method::kPost, path, body);
+    EXPECT_TRUE(reply.ok()) << path << ": " << reply.status();
+    return reply.ok() ? *reply : nlohmann::json::object();
+  }
+  nlohmann::json Get(const std::string& path) {
+    auto reply = sim_->Control(http::Method::kGet, path, nullptr);
+    EXPECT_TRUE(reply.ok()) << path << ": " << reply.status();
+    return reply.ok() ? *reply : nlohmann::json::object();
+  }
+  // How many calls zoho-sim answered for `endpoint` (e.g. "PUT /crm/v2/{module}").
+  int Calls(const std::string& endpoint) {
+    const nlohmann::json counts = Get("/_sim/counts")["counts"];
+    return counts.contains(endpoint) ? counts[endpoint].get<int>() : 0;
+  }
+
+  void RegisterGrant(common::v1::Side side, std::vector<std::string> scopes) {
+    auto auth = auth::v1::AuthService::NewStub(auth_.channel);
+    auth::v1::RegisterGrantRequest request;
+    request.set_portal_id(portal_);
+    request.set_side(side);
+    request.set_accounts_server_url(sim_->base_url());
+    request.set_api_domain(sim_->base_url());
+    request.set_client_id(kClientId);
+    request.set_client_secret(kClientSecret);
+    request.set_refresh_token(refresh_token_);
+    for (const auto& scope : scopes) request.add_scopes(scope);
+    request.set_owner_email(kAdmin);
+    grpc::ClientContext context;
+    auth::v1::RegisterGrantResponse response;
+    const auto status = auth->RegisterGrant(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  // Links the Projects task to `crm_task_id` ("" and PENDING_CREATE: no CRM task yet), with
+  // `canonical` as its recorded state; returns the link id.
+  int64_t Link(const std::string& crm_task_id, const CanonicalTask& canonical) {
+    TaskLink link;
+    link.portal_id = portal_;
+    link.project_id = project_;
+    link.projects_task_id = projects_task_;
+    link.crm_task_id = crm_task_id;
+    link.crm_module = CrmModule::kAccounts;
+    link.crm_record_id = account_;
+    link.state = crm_task_id.empty() ? LinkState::kPendingCreate : LinkState::kActive;
+    auto linked = store_->CreateLink(link, canonical, kSet);
+    EXPECT_TRUE(linked.ok()) << linked.status();
+    auto id = testing::LinkIdOf(*db_.pool, projects_task_);
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.ok() ? *id : 0;
+  }
+
+  std::optional<StoredTask> Task() {
+    auto task = store_->ReadTask(portal_, Side::kProjects, projects_task_, absl::InfiniteFuture());
+    EXPECT_TRUE(task.ok()) << task.status();
+    return task.ok() ? *task : std::nullopt;
+  }
+
+  // A CRM task as a person made it in the UI, linked to the Projects task.
+  std::string CrmTask() {
+    return Id(Control("/_sim/crm/Tasks", {{"Subject", "Migrate data"},
+                                          {"Due_Date", "2025-06-20"},
+                                          {"What_Id", {{"id", account_}}},
+                                          {"$se_module", "Accounts"}}));
+  }
+
+  // Queues `writes` in one transaction, as the code recording a change does.
+  void Enqueue(const std::vector<std::pair<std::string, OutboxWrite>>& writes) {
+    const absl::Status status = testing::QueueWrites(*db_.pool, writes, clock_.Now());
+    ASSERT_TRUE(status.ok()) << status;
+  }
+
+  // A comment accepted from `origin` on the linked task; returns its copy id.
+  int64_t Comment(int64_t link_id, Side origin, const std::string& content) {
+    auto copy = testing::QueueCommentCopy(*db_.pool, link_id, origin, content, clock_.Now());
+    EXPECT_TRUE(copy.ok()) << copy.status();
+    return copy.ok() ? *copy : 0;
+  }
+
+  // The original of copy `copy_id` was deleted: the row is marked and the copy's deletion queued.
+  void DeleteComment(int64_t link_id, Side origin, int64_t copy_id) {
+    const absl::Status marked = db_.pool->Transact([&](pqxx::transaction_base& tx) {
+      tx.exec_params("UPDATE comment_copies SET deleted = true WHERE copy_id = $1", copy_id);
+      return absl::OkStatus();
+    });
+    ASSERT_TRUE(marked.ok()) << marked;
+    OutboxWrite write = Update(link_id, OtherSide(origin), {});
+    write.kind = OutboxKind::kDeleteComment;
+    write.origin_side = origin;
+    write.copy_id = copy_id;
+    Enqueue({{absl::StrCat("comment-delete:", copy_id), write}});
+  }
+
+  std::string CopyCommentId(int64_t copy_id) {
+    auto id = delivery_store_->ReadCopy(copy_id);
+    EXPECT_TRUE(id.ok() && id->has_value()) << id.status();
+    return id.ok() && id->has_value() ? (*id)->copy_comment_id : "";
+  }
+
+  OutboxWrite Update(int64_t link_id, Side target, std::vector<Field> fields) {
+    OutboxWrite write;
+    write.kind = OutboxKind::kUpdateTask;
+    write.target_side = target;
+    write.link_id = link_id;
+    write.fields = std::move(fields);
+    write.origin_side = OtherSide(target);
+    write.event_id = absl::StrCat("event-", ++events_);
+    write.actor = {"4000000000007", "george@example.com", "George"};
+    write.accept_time = clock_.Now();
+    return write;
+  }
+
+  // Runs the worker until nothing is due (bounded); returns how many items it claimed.
+  int Drain() {
+    int claimed = 0;
+    for (int round = 0; round < 20; ++round) {
+      auto once = worker_->RunOnce(stop_);
+      EXPECT_TRUE(once.ok()) << once.status();
+      if (!once.ok() || *once == 0) break;
+      claimed += *once;
+    }
+    return claimed;
+  }
+
+  work_queue::QueueStats Stats(const std::string& queue) {
+    auto stats = work_queue::ReadStats(*db_.pool, queue, clock_.Now());
+    EXPECT_TRUE(stats.ok()) << stats.status();
+    return stats.ok() ? *stats : work_queue::QueueStats{};
+  }
+
+  double Deliveries(const std::string& target, const std::string& kind, const std::string& result) {
+    return metrics_.deliveries.Add({{"target", target}, {"kind", kind}, {"result", result}})
+        .Value();
+  }
+
+  SyncTestPool db_;
+  std::unique_ptr<crmsync::testing::ZohoSimProcess> sim_;
+  crmsync::testing::ServingBinary auth_;
+  std::string refresh_token_, portal_, account_, project_, projects_task_;
+  testing::FakePortals portals_;
+  FakeClock clock_{absl::Now()};
+  prometheus::Registry registry_;
+  SyncMetrics metrics_{registry_};
+  work_queue::Metrics queue_metrics_{registry_};
+  http::CurlHttpClient http_{{.total_timeout = absl::Seconds(10)}};
+  std::unique_ptr<PgStore> store_;
+  std::unique_ptr<PgDeliveryStore> delivery_store_;
+  std::unique_ptr<AuthTokens> tokens_;
+  std::unique_ptr<ZohoDeliveryWrites> writes_;
+  std::unique_ptr<Delivery> delivery_;
+  std::unique_ptr<work_queue::PgWorkQueue> queue_;
+  std::unique_ptr<work_queue::Worker> worker_;
+  absl::Notification stop_;
+  int events_ = 0;
+};
+
+CanonicalTask Canonical(std::string title, EndDate end_date, Priority priority) {
+  return {{Field::kTitle, testing::State(std::move(title), 2, kSet)},
+          {Field::kEndDate, testing::State(end_date, 2, kSet)},
+          {Field::kPriority, testing::State(priority, 2, kSet)}};
+}
+
+TEST_F(DeliveryTest, ThreeQueuedUpdatesOfATaskAreOneCrmWriteOfItsValuesNow) {
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 6, 27), Priority::kHigh));
+  Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kTitle})},
+           {"update:2", Update(link, Side::kCrm, {Field::kEndDate})},
+           {"update:3", Update(link, Side::kCrm, {Field::kPriority, Field::kTitle})}});
+
+  EXPECT_EQ(Drain(), 3);
+  EXPECT_EQ(Calls("PUT /crm/v2/{module}"), 1);
+  const nlohmann::json task = Get("/_sim/crm/Tasks/" + crm_task);
+  EXPECT_EQ(task["Subject"], "Migrate all data");
+  EXPECT_EQ(task["Due_Date"], "2025-06-27");
+  EXPECT_EQ(task["Priority"], "High");
+  const work_queue::QueueStats stats = Stats(kOutboxQueue);
+  EXPECT_EQ(stats.pending + stats.running + stats.dead, 0);
+  EXPECT_EQ(Deliveries("crm", "update_task", "done"), 3);
+  EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "ok"}}).Value(), 1);
+}
+
+TEST_F(DeliveryTest, AnUpdateReachesProjectsInItsVocabulary) {
+  const int64_t link = Link(
+      CrmTask(), Canonical("Migrate all data", absl::CivilDay(2025, 6, 27), Priority::kMedium));
+  Enqueue({{"update:1",
+            Update(link, Side::kProjects, {Field::kTitle, Field::kEndDate, Field::kPriority})}});
+
+  EXPECT_EQ(Drain(), 1);
+  const nlohmann::json task = Get("/_sim/projects/portals/" + portal_ + "/tasks/" + projects_task_);
+  EXPECT_EQ(task["name"], "Migrate all data");
+  EXPECT_EQ(task["end_date"], "06-27-2025");
+  EXPECT_EQ(task["priority"], "Medium");
+  EXPECT_EQ(Deliveries("projects", "update_task", "done"), 1);
+}
+
+TEST_F(DeliveryTest, AddToCrmCreatesTheTaskOnTheAccountAndTheLinkTurnsActive) {
+  const int64_t link =
+      Link("", Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kLow));
+  OutboxWrite create;
+  create.kind = OutboxKind::kCreateTask;
+  create.target_side = Side::kCrm;
+  create.link_id = link;
+  create.origin_side = Side::kProjects;
+  create.accept_time = clock_.Now();
+  Enqueue({{absl::StrCat("create:", link), create}});
+  // A change queued meanwhile waits for the CRM task, then reaches it.
+  Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kPriority})}});
+
+  EXPECT_EQ(Drain(), 2);
+  const std::optional<StoredTask> task = Task();
+  ASSERT_TRUE(task);
+  EXPECT_EQ(task->link.state, LinkState::kActive);
+  ASSERT_FALSE(task->link.crm_task_id.empty());
+  const nlohmann::json crm = Get("/_sim/crm/Tasks/" + task->link.crm_task_id);
+  EXPECT_EQ(crm["Subject"], "Migrate data");
+  EXPECT_EQ(crm["Due_Date"], "2025-06-20");
+  EXPECT_EQ(crm["Priority"], "Low");
+  EXPECT_EQ(crm["$se_module"], "Accounts");
+  EXPECT_EQ(Id(crm["What_Id"]), account_);
+  EXPECT_EQ(Calls("POST /crm/v2/{module}"), 1);
+  EXPECT_EQ(Deliveries("crm", "create_task", "done"), 1);
+  EXPECT_EQ(Deliveries("crm", "update_task", "done"), 1);
+}
+
+TEST_F(DeliveryTest, WhileTheCrmTaskCannotBeCreatedItsWritesWaitWithoutSpendingAttempts) {
+  const int64_t link =
+      Link("", Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kLow));
+  OutboxWrite create;
+  create.kind = OutboxKind::kCreateTask;
+  create.target_side = Side::kCrm;
+  create.link_id = link;
+  create.origin_side = Side::kProjects;
+  create.accept_time = clock_.Now();
+  Enqueue({{absl::StrCat("create:", link), create},
+           {"update:1", Update(link, Side::kCrm, {Field::kPriority})}});
+  Control("/_sim/faults", {{"error_429_share", 1.0}, {"path_prefix", "/crm/v2/Tasks"}});
+
+  EXPECT_EQ(Drain(), 2);
+  EXPECT_EQ(Deliveries("crm", "create_task", "retry"), 1);
+  EXPECT_EQ(Deliveries("crm", "update_task", "waiting"), 1);
+  auto waiting = work_queue::ReadStats(*db_.pool, kOutboxQueue, clock_.Now());
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  EXPECT_EQ(waiting->pending, 2);
+  auto attempts = db_.pool->TransactValue<int>([](pqxx::transaction_base& tx) {
+    return tx.exec_params1("SELECT attempts FROM work_items WHERE item_key = $1", "update:1")[0]
+        .as<int>();
+  });
+  ASSERT_TRUE(attempts.ok()) << attempts.status();
+  EXPECT_EQ(*attempts, 0);
+
+  ASSERT_TRUE(sim_->Control(http::Method::kDelete, "/_sim/faults", nullptr).ok());
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(Drain(), 2);
+  const std::optional<StoredTask> task = Task();
+  ASSERT_TRUE(task);
+  EXPECT_EQ(task->link.state, LinkState::kActive);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + task->link.crm_task_id)["Priority"], "Low");
+  EXPECT_EQ(Deliveries("crm", "update_task", "done"), 1);
+}
+
+TEST_F(DeliveryTest, ThrottledByCrmTheWriteWaitsForRetryAfterAndThenLands) {
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  Control("/_sim/faults", {{"error_429_share", 1.0}, {"path_prefix", "/crm/v2/Tasks"}});
+  Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kTitle})}});
+
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate data");
+  EXPECT_EQ(Deliveries("crm", "update_task", "retry"), 1);
+  EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "429"}}).Value(), 1);
+  // Not before the Retry-After (one second) the sim asked for.
+  clock_.Advance(absl::Milliseconds(900));
+  EXPECT_EQ(Drain(), 0);
+
+  ASSERT_TRUE(sim_->Control(http::Method::kDelete, "/_sim/faults", nullptr).ok());
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate all data");
+  EXPECT_EQ(Deliveries("crm", "update_task", "done"), 1);
+  const work_queue::QueueStats stats = Stats(kOutboxQueue);
+  EXPECT_EQ(stats.pending + stats.running + stats.dead, 0);
+}
+
+TEST_F(DeliveryTest, ARefusedWriteIsOneFailureRelayedOnceAndTheTasksOtherWritesGoOn) {
+  const std::string crm_task = CrmTask();
+  // The strict project ends on 2025-06-30: Projects refuses the task's end date.
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 7, 15), Priority::kNone));
+  Enqueue({{"update:1", Update(link, Side::kProjects, {Field::kEndDate})},
+           {"update:2", Update(link, Side::kCrm, {Field::kTitle})}});
+
+  EXPECT_EQ(Drain(), 2);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate all data");
+  EXPECT_EQ(Get("/_sim/projects/portals/" + portal_ + "/tasks/" + projects_task_)["end_date"],
+            "06-20-2025");
+  FailureQuery query;
+  query.portal_id = portal_;
+  auto failures = store_->ListFailures(query, absl::InfiniteFuture());
+  ASSERT_TRUE(failures.ok()) << failures.status();
+  ASSERT_THAT(*failures, SizeIs(1));
+  const FailureRecord& failure = failures->front();
+  EXPECT_EQ(failure.reason, FailureReason::kDeliveryRefused);
+  EXPECT_THAT(failure.message,
+              HasSubstr("Zoho Projects refused the update of \"Migrate all data\""));
+  EXPECT_EQ(failure.origin_side, Side::kCrm);
+  EXPECT_EQ(failure.event_id, "event-1");
+  EXPECT_EQ(failure.actor.email, "george@example.com");
+  EXPECT_EQ(failure.field, Field::kEndDate);
+  EXPECT_EQ(failure.crm_task_id, crm_task);
+  EXPECT_EQ(Stats(kFailureRelayQueue).pending, 1);
+  EXPECT_EQ(Stats(kOutboxQueue).dead, 1);
+  // The canonical state keeps the value crmsync accepted.
+  const std::optional<StoredTask> task = Task();
+  ASSERT_TRUE(task);
+  EXPECT_EQ(std::get<EndDate>(task->canonical.at(Field::kEndDate).value),
+            absl::CivilDay(2025, 7, 15));
+  EXPECT_EQ(Deliveries("projects", "update_task", "refused"), 1);
+}
+
+TEST_F(DeliveryTest, ATokenZohoRefusesIsExchangedOnceAndTheWriteGoesThrough) {
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  // The token auth holds for the grant is revoked behind its back.
+  auto token =
+      tokens_->Get(portal_, Side::kCrm, {std::begin(kCrmWriteScopes), std::end(kCrmWriteScopes)},
+                   "", absl::InfiniteFuture());
+  ASSERT_TRUE(token.ok()) << token.status();
+  ASSERT_TRUE(sim_->Control(http::Method::kPost,
+                            "/oauth/v2/token/revoke?token=" + token->access_token, nullptr)
+                  .ok());
+  Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kTitle})}});
+
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate all data");
+  EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "401"}}).Value(), 1);
+  EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "ok"}}).Value(), 1);
+  EXPECT_EQ(Deliveries("crm", "update_task", "done"), 1);
+}
+
+TEST_F(DeliveryTest, ABrokenGrantEndsTheWriteWithAGrantBrokenFailure) {
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  // The admin revoked crmsync's access in Zoho: the refresh token and its access tokens.
+  ASSERT_TRUE(
+      sim_->Control(http::Method::kPost, "/oauth/v2/token/revoke?token=" + refresh_token_, nullptr)
+          .ok());
+  Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kTitle})}});
+
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate data");
+  FailureQuery query;
+  query.portal_id = portal_;
+  auto failures = store_->ListFailures(query, absl::InfiniteFuture());
+  ASSERT_TRUE(failures.ok()) << failures.status();
+  ASSERT_THAT(*failures, SizeIs(1));
+  EXPECT_EQ(failures->front().reason, FailureReason::kGrantBroken);
+  EXPECT_EQ(Stats(kFailureRelayQueue).pending, 1);
+  EXPECT_EQ(Stats(kOutboxQueue).dead, 1);
+  EXPECT_EQ(Deliveries("crm", "update_task", "grant_broken"), 1);
+}
+
+TEST_F(DeliveryTest, AWriteZohoKeepsFailingEndsWithARetriesExhaustedFailure) {
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  Control("/_sim/faults", {{"error_5xx_share", 1.0}, {"path_prefix", "/crm/v2/Tasks"}});
+  Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kTitle})}});
+
+  // The test's budget is five attempts.
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    EXPECT_EQ(Drain(), 1) << "attempt " << attempt;
+    clock_.Advance(absl::Minutes(2));
+  }
+  EXPECT_EQ(Drain(), 0);
+  EXPECT_EQ(Stats(kOutboxQueue).dead, 1);
+  FailureQuery query;
+  query.portal_id = portal_;
+  auto failures = store_->ListFailures(query, absl::InfiniteFuture());
+  ASSERT_TRUE(failures.ok()) << failures.status();
+  ASSERT_THAT(*failures, SizeIs(1));
+  EXPECT_EQ(failures->front().reason, FailureReason::kDeliveryRetriesExhausted);
+  EXPECT_THAT(failures->front().message, HasSubstr("gave up after 5 attempts"));
+  EXPECT_EQ(Stats(kFailureRelayQueue).pending, 1);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate data");
+}
+
+TEST_F(DeliveryTest, CommentsAreCopiedEachWayAndTheirDeletionsFollow) {
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  const int64_t to_crm = Comment(link, Side::kProjects, "Ana Lima (Zoho Projects): invoices moved");
+  const int64_t to_projects = Comment(link, Side::kCrm, "George (Zoho CRM): customer agreed");
+
+  EXPECT_EQ(Drain(), 2);
+  const std::string note_id = CopyCommentId(to_crm);
+  ASSERT_FALSE(note_id.empty());
+  const nlohmann::json note = Get("/_sim/crm/Notes/" + note_id);
+  EXPECT_EQ(Id(note["Parent_Id"]), crm_task);
+  EXPECT_EQ(note["Note_Content"],
+            absl::StrCat("Ana Lima (Zoho Projects): invoices moved", CopyMarker(to_crm)));
+  const nlohmann::json comments =
+      Get("/_sim/projects/portals/" + portal_ + "/tasks/" + projects_task_)["comments"];
+  ASSERT_THAT(comments, SizeIs(1));
+  EXPECT_EQ(Id(comments[0]), CopyCommentId(to_projects));
+  EXPECT_THAT(comments[0].dump(), HasSubstr("George (Zoho CRM): customer agreed"));
+  EXPECT_EQ(Deliveries("crm", "add_comment", "done"), 1);
+  EXPECT_EQ(Deliveries("projects", "add_comment", "done"), 1);
+
+  DeleteComment(link, Side::kProjects, to_crm);
+  DeleteComment(link, Side::kCrm, to_projects);
+  EXPECT_EQ(Drain(), 2);
+  EXPECT_FALSE(sim_->Control(http::Method::kGet, "/_sim/crm/Notes/" + note_id, nullptr).ok());
+  EXPECT_THAT(Get("/_sim/projects/portals/" + portal_ + "/tasks/" + projects_task_)["comments"],
+              SizeIs(0));
+  const work_queue::QueueStats stats = Stats(kOutboxQueue);
+  EXPECT_EQ(stats.pending + stats.running + stats.dead, 0);
+}
+
+}  // namespace
+}  // namespace crmsync::sync
