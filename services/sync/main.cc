@@ -25,6 +25,7 @@
 #include "services/sync/schema.h"
 #include "services/sync/store/pg_delivery_store.h"
 #include "services/sync/store/pg_inbox_store.h"
+#include "services/sync/store/pg_rate_budget.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/sync_server.h"
 #include "services/sync/zoho_writes.h"
@@ -54,9 +55,11 @@ ABSL_FLAG(std::string, notify_caller_token, "",
 ABSL_FLAG(int, delivery_workers, 2,
           "Workers delivering the outbox's writes to Zoho (each handles one task's writes at a "
           "time); 0: none. Needs --auth_address and --mapping_address.");
-ABSL_FLAG(absl::Duration, delivery_lease, absl::Minutes(2),
-          "Lease of a delivery worker on the writes it claimed: a worker that dies holds them this "
-          "long. Must exceed eight --zoho_timeout (the longest a task's writes can take).");
+ABSL_FLAG(
+    absl::Duration, delivery_lease, absl::Minutes(2),
+    "Lease of a delivery worker on the writes it claimed: a worker that dies holds them this "
+    "long. Must exceed ten --zoho_timeout (the longest a task's writes can take, rate permits "
+    "included).");
 ABSL_FLAG(absl::Duration, delivery_poll, absl::Milliseconds(100),
           "How often an idle delivery worker looks for due writes.");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1),
@@ -166,12 +169,17 @@ int main(int argc, char** argv) {
         absl::InvalidArgumentError("--delivery_workers: must not be negative"));
   }
   // Each unit of a task's writes is at most a create, an update per side and a 401's retry of
-  // each, and a few comments: eight calls.
-  const absl::Duration delivery_bound = 8 * absl::GetFlag(FLAGS_zoho_timeout);
+  // each, and a few comments: eight calls, each after waiting up to a quarter of --zoho_timeout
+  // for its rate permit (a budget spent for longer makes the write retry later instead of
+  // holding its worker).
+  const absl::Duration rate_permit_wait = absl::GetFlag(FLAGS_zoho_timeout) / 4;
+  const absl::Duration delivery_bound = 10 * absl::GetFlag(FLAGS_zoho_timeout);
   if (absl::GetFlag(FLAGS_delivery_lease) <= delivery_bound) {
     return crmsync::ExitWithUsageError(
-        absl::InvalidArgumentError("--delivery_lease: must exceed eight --zoho_timeout"));
+        absl::InvalidArgumentError("--delivery_lease: must exceed ten --zoho_timeout"));
   }
+  auto budget_options = RateBudgetOptionsFromFlags();
+  if (!budget_options.ok()) return crmsync::ExitWithUsageError(budget_options.status());
   if (absl::GetFlag(FLAGS_delivery_poll) <= absl::ZeroDuration()) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--delivery_poll: must be positive"));
@@ -258,14 +266,17 @@ int main(int argc, char** argv) {
     crmsync::LogWarning("no --notify_address: recorded failures stay queued");
   }
 
+  RateBudgetMetrics budget_metrics(rt.registry());
+  PgRateBudget budget(rt.pool(), clock, *budget_options, budget_metrics);
   std::unique_ptr<ZohoDeliveryWrites> writes;
   PgDeliveryStore delivery_store(rt.pool());
   std::unique_ptr<Delivery> delivery;
   std::unique_ptr<crmsync::work_queue::PgWorkQueue> outbox;
   std::vector<std::unique_ptr<crmsync::work_queue::Worker>> delivery_workers;
   if (absl::GetFlag(FLAGS_delivery_workers) > 0 && mapping && tokens) {
-    writes = std::make_unique<ZohoDeliveryWrites>(*tokens, curl,
-                                                  absl::GetFlag(FLAGS_projects_api_url), metrics);
+    writes = std::make_unique<ZohoDeliveryWrites>(
+        *tokens, curl, absl::GetFlag(FLAGS_projects_api_url), metrics,
+        DeliveryRateLimit{&budget, &clock, rate_permit_wait});
     DeliveryOptions delivery_options;
     if (std::getenv(kKillAfterCreateEnv) != nullptr) {
       crmsync::LogWarning("the process kills itself after its first create on Zoho",

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/log.h"
 #include "libs/http/retry.h"
 #include "libs/zoho/crm_client.h"
 #include "libs/zoho/projects_client.h"
@@ -12,14 +13,43 @@
 namespace crmsync::sync {
 namespace {
 
-// Counts each call of one write and keeps the Retry-After of the last reply that had one.
+// Counts each call of one write, takes a permit of the grant's rate budget before it (when there
+// is a budget) and keeps the Retry-After of the last reply that had one.
 class ObservedHttp : public http::HttpClient {
  public:
-  ObservedHttp(http::HttpClient& inner, SyncMetrics& metrics, Side side)
-      : inner_(inner), metrics_(metrics), side_(side) {}
+  ObservedHttp(http::HttpClient& inner, SyncMetrics& metrics, const std::string& portal_id,
+               Side side, const DeliveryRateLimit& rate_limit)
+      : inner_(inner),
+        metrics_(metrics),
+        portal_id_(portal_id),
+        side_(side),
+        rate_limit_(rate_limit) {}
 
   absl::StatusOr<http::Response> Send(const http::Request& request) override {
+    std::optional<RatePermit> permit;
+    RateBudget* const budget = rate_limit_.budget;
+    if (budget != nullptr) {
+      absl::StatusOr<std::optional<RatePermit>> taken =
+          rate_limit_.wait > absl::ZeroDuration()
+              ? budget->Acquire(portal_id_, side_, rate_limit_.clock->Now() + rate_limit_.wait)
+              : budget->TryAcquire(portal_id_, side_);
+      if (taken.ok() && !taken->has_value()) {
+        taken = absl::DeadlineExceededError("no permit left now");
+      }
+      if (!taken.ok()) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat("the rate budget of the portal's Zoho ", SideDisplayName(side_),
+                         " grant stayed spent: ", taken.status().message()));
+      }
+      permit = **std::move(taken);
+    }
     absl::StatusOr<http::Response> response = inner_.Send(request);
+    if (permit) {
+      // A slot not given back is freed when its lease ends.
+      if (absl::Status released = budget->Release(*permit); !released.ok()) {
+        LogWarning("a Zoho rate permit was not released", {{"error", released.ToString()}});
+      }
+    }
     if (!response.ok()) {
       metrics_.ZohoCall(side_, "error");
       return response;
@@ -41,7 +71,9 @@ class ObservedHttp : public http::HttpClient {
  private:
   http::HttpClient& inner_;
   SyncMetrics& metrics_;
+  const std::string& portal_id_;
   const Side side_;
+  const DeliveryRateLimit& rate_limit_;
   std::optional<absl::Duration> retry_after_;
 };
 
@@ -101,16 +133,18 @@ absl::StatusOr<ApiToken> ZohoDeliveryWrites::Token(const std::string& portal_id,
 }
 
 ZohoDeliveryWrites::ZohoDeliveryWrites(AuthTokens& tokens, http::HttpClient& http,
-                                       std::string projects_base_url, SyncMetrics& metrics)
+                                       std::string projects_base_url, SyncMetrics& metrics,
+                                       DeliveryRateLimit rate_limit)
     : tokens_(tokens),
       http_(http),
       projects_base_url_(std::move(projects_base_url)),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      rate_limit_(rate_limit) {}
 
 WriteResult ZohoDeliveryWrites::Write(
     const std::string& portal_id, Side side,
     const std::function<absl::StatusOr<std::string>(http::HttpClient&, const ApiToken&)>& write) {
-  ObservedHttp http(http_, metrics_, side);
+  ObservedHttp http(http_, metrics_, portal_id, side, rate_limit_);
   absl::StatusOr<ApiToken> token = Token(portal_id, side, "");
   if (!token.ok()) return FromToken(side, token.status());
   absl::StatusOr<std::string> written = write(http, *token);

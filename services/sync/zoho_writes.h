@@ -1,7 +1,10 @@
 // Delivery's writes on Zoho (delivery.h's ZohoWrites) with access tokens from crmsync-auth: a
 // token Zoho refuses (401) is reported to auth as rejected_access_token and the call is made once
 // more with the token auth gives then. Each HTTP call is counted by side and result; a 429 or
-// 5xx reply's Retry-After comes back with the transient result.
+// 5xx reply's Retry-After comes back with the transient result. With a rate budget, every HTTP
+// call first takes a permit of the portal's grant on its side (rate_budget.h), waiting up to
+// DeliveryRateLimit's wait; a budget still spent then is a transient result, so the write is
+// retried later.
 #ifndef CRMSYNC_SERVICES_SYNC_ZOHO_WRITES_H_
 #define CRMSYNC_SERVICES_SYNC_ZOHO_WRITES_H_
 
@@ -11,10 +14,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "libs/common/clock.h"
 #include "libs/http/http_client.h"
 #include "services/sync/auth_tokens.h"
 #include "services/sync/delivery.h"
 #include "services/sync/metrics.h"
+#include "services/sync/rate_budget.h"
 
 namespace crmsync::sync {
 
@@ -23,12 +28,21 @@ inline constexpr const char* kCrmWriteScopes[] = {"ZohoCRM.modules.tasks.ALL",
                                                   "ZohoCRM.modules.notes.ALL"};
 inline constexpr const char* kProjectsWriteScopes[] = {"ZohoProjects.tasks.ALL"};
 
+// The rate budget delivery's calls take permits of: none when `budget` is null. A call waits up
+// to `wait` on `clock` (the budget's) for its permit; with no wait it takes one only if one is
+// left now.
+struct DeliveryRateLimit {
+  RateBudget* budget = nullptr;
+  const Clock* clock = nullptr;
+  absl::Duration wait;
+};
+
 class ZohoDeliveryWrites : public ZohoWrites {
  public:
   // CRM calls go to the token's api_domain, Projects calls to `projects_base_url`. All
-  // references must outlive this.
+  // references, and those of `rate_limit`, must outlive this.
   ZohoDeliveryWrites(AuthTokens& tokens, http::HttpClient& http, std::string projects_base_url,
-                     SyncMetrics& metrics);
+                     SyncMetrics& metrics, DeliveryRateLimit rate_limit = {});
 
   WriteResult UpdateCrmTask(const std::string& portal_id, const zoho::CrmTaskWrite& task) override;
   WriteResult CreateCrmTask(const std::string& portal_id, const zoho::CrmTaskWrite& task) override;
@@ -65,6 +79,7 @@ class ZohoDeliveryWrites : public ZohoWrites {
   http::HttpClient& http_;
   const std::string projects_base_url_;
   SyncMetrics& metrics_;
+  const DeliveryRateLimit rate_limit_;
 };
 
 }  // namespace crmsync::sync

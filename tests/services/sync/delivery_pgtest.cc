@@ -20,6 +20,7 @@
 #include "services/sync/delivery.h"
 #include "services/sync/outbox.h"
 #include "services/sync/store/pg_delivery_store.h"
+#include "services/sync/store/pg_rate_budget.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/zoho_writes.h"
 #include "tests/services/sync/builders.h"
@@ -381,6 +382,45 @@ TEST_F(DeliveryTest, ThrottledByCrmTheWriteWaitsForRetryAfterAndThenLands) {
   EXPECT_EQ(Deliveries("crm", "update_task", "done"), 1);
   const work_queue::QueueStats stats = Stats(kOutboxQueue);
   EXPECT_EQ(stats.pending + stats.running + stats.dead, 0);
+}
+
+TEST_F(DeliveryTest, APortalsProjectsBudgetSpentHoldsItsWritesUntilTheMinuteHasPassed) {
+  RateBudgetMetrics budget_metrics(registry_);
+  PgRateBudget budget(*db_.pool, clock_, {.projects_requests_per_minute = 1}, budget_metrics);
+  writes_ = std::make_unique<ZohoDeliveryWrites>(
+      *tokens_, http_, sim_->base_url(), metrics_,
+      DeliveryRateLimit{&budget, &clock_, absl::ZeroDuration()});
+  delivery_ = std::make_unique<Delivery>(*delivery_store_, portals_, *writes_, clock_, metrics_);
+  const int64_t link = Link(
+      CrmTask(), Canonical("Migrate all data", absl::CivilDay(2025, 6, 27), Priority::kMedium));
+  const auto projects_title = [&] {
+    return Get("/_sim/projects/portals/" + portal_ + "/tasks/" + projects_task_)["name"];
+  };
+
+  Enqueue({{"update:1", Update(link, Side::kProjects, {Field::kTitle})}});
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(projects_title(), "Migrate all data");
+
+  // The minute's one request is spent: the next write is not sent, and waits.
+  ASSERT_TRUE(db_.pool
+                  ->Transact([&](pqxx::transaction_base& tx) {
+                    tx.exec_params(
+                        "UPDATE task_fields SET value = '{\"text\": \"Migrate every record\"}' "
+                        "WHERE link_id = $1 AND field = 'title'",
+                        link);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  Enqueue({{"update:2", Update(link, Side::kProjects, {Field::kTitle})}});
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(projects_title(), "Migrate all data");
+  EXPECT_EQ(Deliveries("projects", "update_task", "retry"), 1);
+  EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "projects"}, {"result", "ok"}}).Value(), 1);
+
+  clock_.Advance(absl::Seconds(61));
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(projects_title(), "Migrate every record");
+  EXPECT_EQ(Deliveries("projects", "update_task", "done"), 2);
 }
 
 TEST_F(DeliveryTest, ARefusedWriteIsOneFailureRelayedOnceAndTheTasksOtherWritesGoOn) {
