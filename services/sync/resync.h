@@ -29,8 +29,8 @@ class Resyncer {
  public:
   virtual ~Resyncer() = default;
   // Re-reads the task linked to `task_id` on `side` from both sides and submits each side's
-  // version as a change; the outcomes, at most one per side (a side whose task is gone has
-  // none). NOT_FOUND when the task is not linked, FAILED_PRECONDITION when a grant is missing
+  // version as a change; the outcomes, at most one per side (a side whose task is gone, or
+  // whose data makes no valid change, has none; the latter is logged). NOT_FOUND when the task is not linked, FAILED_PRECONDITION when a grant is missing
   // or broken, RESOURCE_EXHAUSTED when Zoho's rate limit stopped a read.
   virtual absl::StatusOr<std::vector<ProcessedChange>> ResyncTask(absl::string_view portal_id,
                                                                   Side side,

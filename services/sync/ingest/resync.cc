@@ -46,7 +46,16 @@ absl::StatusOr<std::vector<ProcessedChange>> ZohoResyncer::ResyncTask(absl::stri
   }
   std::vector<ProcessedChange> processed;
   for (const TaskChange& change : changes) {
-    RETURN_IF_ERROR(ValidateChange(change, "change", EventIdRule::kRequired));
+    // As for a webhook: no retry can mend Zoho's data, and the other side still counts.
+    if (absl::Status valid = ValidateChange(change, "change", EventIdRule::kRequired);
+        !valid.ok()) {
+      LogWarning("a resync's change cannot be submitted; skipped",
+                 {{"portal_id", portal_id},
+                  {"origin", std::string(SideKey(change.origin_side))},
+                  {"task_id", change.task_id},
+                  {"error", valid.ToString()}});
+      continue;
+    }
     ASSIGN_OR_RETURN(ProcessedChange one, pipeline_.Submit(change, deadline));
     metrics_.Processed(change.origin_side, one.outcome.decision, one.outcome.duplicate);
     processed.push_back(std::move(one));
@@ -70,9 +79,10 @@ work_queue::Outcome ZohoResyncer::Process(const std::vector<work_queue::Claim>& 
   const absl::Status status = ResyncTask(parts[0], Side::kProjects, parts[1],
                                          clock_.Now() + item_bound_ - kCompletionMargin)
                                   .status();
-  // Unlinked since it was queued, or Zoho's data cannot make a valid change: nothing to retry.
+  // Unlinked since it was queued: nothing to retry.
   if (status.ok() || absl::IsNotFound(status)) return work_queue::Outcome::Done();
   if (stop.HasBeenNotified()) return work_queue::Outcome::Interrupted();
+  // Zoho's reply breaks its documented shape: retrying cannot help.
   if (absl::IsInvalidArgument(status) || absl::IsDataLoss(status)) {
     LogWarning(
         "a queued resync cannot be processed; it is given up",
