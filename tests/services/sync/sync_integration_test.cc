@@ -5,7 +5,8 @@
 // and the one email the real crmsync-notify sends (to a real SMTP server) for a rejection; a CRM
 // note's copy queued for Projects. The rules' tests link their tasks through the sync store;
 // AddTaskToCrm links one through the binaries, from mapping's imported directory and the task as
-// Projects has it.
+// Projects has it. Resync repairs an edit whose webhook never came, for one task at once and for a
+// portal in the background.
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
