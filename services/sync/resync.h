@@ -30,8 +30,9 @@ class Resyncer {
   virtual ~Resyncer() = default;
   // Re-reads the task linked to `task_id` on `side` from both sides and submits each side's
   // version as a change; the outcomes, at most one per side (a side whose task is gone, or
-  // whose data makes no valid change, has none; the latter is logged). NOT_FOUND when the task is not linked, FAILED_PRECONDITION when a grant is missing
-  // or broken, RESOURCE_EXHAUSTED when Zoho's rate limit stopped a read.
+  // whose data makes no valid change, has none; the latter is logged). NOT_FOUND when the
+  // task is not linked, FAILED_PRECONDITION when a grant is missing or broken,
+  // RESOURCE_EXHAUSTED when Zoho's rate limit stopped a read; nothing is submitted then.
   virtual absl::StatusOr<std::vector<ProcessedChange>> ResyncTask(absl::string_view portal_id,
                                                                   Side side,
                                                                   absl::string_view task_id,
