@@ -14,6 +14,7 @@
 #include "services/sync/failure_relay.h"
 #include "services/sync/ingest/crm_watcher.h"
 #include "services/sync/ingest/inbox_processor.h"
+#include "services/sync/ingest/resync.h"
 #include "services/sync/ingest/webhook_admin_server.h"
 #include "services/sync/ingest/webhook_receiver.h"
 #include "services/sync/ingest/zoho_source.h"
@@ -26,6 +27,7 @@
 #include "services/sync/store/pg_delivery_store.h"
 #include "services/sync/store/pg_inbox_store.h"
 #include "services/sync/store/pg_rate_budget.h"
+#include "services/sync/store/pg_resync_queue.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/sync_server.h"
 #include "services/sync/zoho_writes.h"
@@ -89,7 +91,8 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
                      public crmsync::sync::ProjectDirectory,
                      public crmsync::sync::ProjectsState,
                      public crmsync::sync::ProjectsTasks,
-                     public crmsync::sync::GrantStates {
+                     public crmsync::sync::GrantStates,
+                     public crmsync::sync::IngestSource {
  public:
   absl::StatusOr<crmsync::sync::PortalConfig> Get(absl::string_view, absl::Time) override {
     return absl::FailedPreconditionError("sync runs without --mapping_address: no portal settings");
@@ -121,6 +124,19 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
     return NoAuth();
   }
   absl::Status CheckActive(absl::string_view, crmsync::sync::Side, absl::Time) override {
+    return NoAuth();
+  }
+  absl::StatusOr<std::vector<crmsync::zoho::CrmTask>> CrmTasks(absl::string_view,
+                                                               const std::vector<std::string>&,
+                                                               absl::Time) override {
+    return NoAuth();
+  }
+  absl::StatusOr<crmsync::zoho::ProjectsTask> ProjectsTask(absl::string_view, absl::string_view,
+                                                           absl::string_view, absl::Time) override {
+    return NoAuth();
+  }
+  absl::StatusOr<std::vector<crmsync::zoho::ProjectsComment>> ProjectsComments(
+      absl::string_view, absl::string_view, absl::string_view, absl::Time) override {
     return NoAuth();
   }
 
@@ -211,6 +227,7 @@ int main(int argc, char** argv) {
   ProjectsState* projects = &unconfigured;
   std::unique_ptr<AuthTokens> tokens;
   std::unique_ptr<ZohoIngestSource> ingest_source;
+  IngestSource* zoho_reads = &unconfigured;
   ProjectsTasks* tasks = &unconfigured;
   std::unique_ptr<AuthGrantStates> auth_grants;
   GrantStates* grants = &unconfigured;
@@ -219,6 +236,7 @@ int main(int argc, char** argv) {
                                           absl::GetFlag(FLAGS_auth_caller_token));
     ingest_source =
         std::make_unique<ZohoIngestSource>(*tokens, curl, absl::GetFlag(FLAGS_projects_api_url));
+    zoho_reads = ingest_source.get();
     zoho = std::make_unique<ZohoProjectsState>(absl::GetFlag(FLAGS_auth_address),
                                                absl::GetFlag(FLAGS_auth_caller_token), curl,
                                                absl::GetFlag(FLAGS_projects_api_url));
@@ -236,7 +254,9 @@ int main(int argc, char** argv) {
   rt.AddBackgroundTask("queue-maintenance", [&](const absl::Notification& stop) {
     crmsync::work_queue::Maintain(
         rt.pool(), clock, queue_metrics,
-        {.queues = {kFailureRelayQueue, kInboxQueue, kOutboxQueue}, .retention = *retention}, stop);
+        {.queues = {kFailureRelayQueue, kInboxQueue, kOutboxQueue, kResyncQueue},
+         .retention = *retention},
+        stop);
   });
   std::unique_ptr<NotifyNotifier> notifier;
   std::unique_ptr<FailureRelay> relay;
@@ -315,7 +335,25 @@ int main(int argc, char** argv) {
 
   ChangePipeline pipeline(store, *portals, *users, *projects, clock, metrics);
   AddToCrm add_to_crm(store, *portals, *users, *directory, *tasks, *grants, clock);
-  SyncServer server(pipeline, store, add_to_crm, clock, metrics, [&rt] { return rt.serving(); });
+  // A portal's resync is queued, one item per task, and worked through as one task's is.
+  const absl::Duration resync_bound = absl::Seconds(60);
+  PgResyncQueue resync_queue(rt.pool());
+  ZohoResyncer resyncer(store, *zoho_reads, pipeline, *portals, resync_queue, metrics, clock,
+                        resync_bound);
+  crmsync::work_queue::PgWorkQueue resync_items(
+      rt.pool(), kResyncQueue, clock,
+      crmsync::work_queue::RetryPolicy{20, {absl::Seconds(1), absl::Minutes(10), 2.0}},
+      queue_metrics);
+  crmsync::work_queue::Worker resync_worker(
+      resync_items,
+      [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
+        return resyncer.Process(unit, stop);
+      },
+      crmsync::work_queue::WorkerOptions{
+          .lease = absl::Seconds(120), .item_bound = resync_bound, .idle_poll = absl::Seconds(1)});
+  rt.AddBackgroundTask("resync", [&](const absl::Notification& stop) { resync_worker.Run(stop); });
+  SyncServer server(pipeline, store, add_to_crm, resyncer, clock, metrics,
+                    [&rt] { return rt.serving(); });
   rt.AddService(&server, v1::SyncService::service_full_name());
 
   // Webhooks are stored and answered at once; the inbox worker reads what they name back from

@@ -344,16 +344,20 @@ grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext* context,
   if (auto status = ValidateTaskRef(request->task(), "task"); !status.ok()) {
     return ToGrpcStatus(status);
   }
-  auto task = store_.ReadTask(request->portal_id(), static_cast<Side>(request->task().side()),
-                              request->task().task_id(), CallerDeadline(*context));
-  if (!task.ok()) return ToGrpcStatus(task.status());
-  if (!task->has_value()) {
-    return ToGrpcStatus(absl::NotFoundError(
-        absl::StrCat("task: ", SideDisplayName(static_cast<Side>(request->task().side())), " task ",
-                     request->task().task_id(), " is not linked")));
+  return ToGrpcStatus(BuildState(request->portal_id(), request->task(), CallerDeadline(*context),
+                                 response->mutable_state()));
+}
+
+absl::Status SyncServer::BuildState(absl::string_view portal_id, const v1::TaskRef& ref,
+                                    absl::Time deadline, v1::TaskSyncState* state) {
+  const Side side = static_cast<Side>(ref.side());
+  ASSIGN_OR_RETURN(const std::optional<StoredTask> task,
+                   store_.ReadTask(portal_id, side, ref.task_id(), deadline));
+  if (!task.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("task: ", SideDisplayName(side), " task ", ref.task_id(), " is not linked"));
   }
-  const StoredTask& stored = **task;
-  v1::TaskSyncState* state = response->mutable_state();
+  const StoredTask& stored = *task;
   *state->mutable_link() = LinkToProto(stored.link);
   for (Field field : kAllFields) {
     v1::FieldState* out = state->add_fields();
@@ -368,11 +372,9 @@ grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext* context,
     *out->mutable_update_time() = ToProtoTimestamp(stored.update_times.at(field));
     out->set_source_event_id(current.source_event_id);
   }
-  auto deliveries =
-      store_.ReadDeliveries(request->portal_id(), static_cast<Side>(request->task().side()),
-                            request->task().task_id(), CallerDeadline(*context));
-  if (!deliveries.ok()) return ToGrpcStatus(deliveries.status());
-  for (const SideDeliveryRecord& d : *deliveries) {
+  ASSIGN_OR_RETURN(const std::vector<SideDeliveryRecord> deliveries,
+                   store_.ReadDeliveries(portal_id, side, ref.task_id(), deadline));
+  for (const SideDeliveryRecord& d : deliveries) {
     v1::SideDelivery* out = state->add_deliveries();
     out->set_side(static_cast<common::v1::Side>(d.side));
     out->set_last_result(static_cast<v1::DeliveryResult>(d.last_result));
@@ -382,12 +384,43 @@ grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext* context,
     }
     out->set_last_error(d.last_error);
   }
-  auto pending = store_.ListPendingWrites(
-      request->portal_id(), static_cast<Side>(request->task().side()), request->task().task_id(),
-      kMaxPendingWritesShown, CallerDeadline(*context));
-  if (!pending.ok()) return ToGrpcStatus(pending.status());
-  for (const PendingWrite& write : *pending) *state->add_pending() = PendingToProto(write);
-  return grpc::Status::OK;
+  ASSIGN_OR_RETURN(
+      const std::vector<PendingWrite> pending,
+      store_.ListPendingWrites(portal_id, side, ref.task_id(), kMaxPendingWritesShown, deadline));
+  for (const PendingWrite& write : pending) *state->add_pending() = PendingToProto(write);
+  return absl::OkStatus();
+}
+
+grpc::Status SyncServer::Resync(grpc::ServerContext* context, const v1::ResyncRequest* request,
+                                v1::ResyncResponse* response) {
+  if (!ready_()) return NotReady();
+  if (auto status = CheckRecordId("portal_id", request->portal_id()); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  const absl::Time deadline = CallerDeadline(*context);
+  switch (request->scope_case()) {
+    case v1::ResyncRequest::kAllTasks: {
+      if (!request->all_tasks()) return ToGrpcStatus(Invalid("all_tasks", "must be true"));
+      auto queued = resyncer_.QueuePortal(request->portal_id(), clock_.Now(), deadline);
+      if (!queued.ok()) return ToGrpcStatus(queued.status());
+      response->set_tasks_queued(*queued);
+      return grpc::Status::OK;
+    }
+    case v1::ResyncRequest::kTask:
+      break;
+    case v1::ResyncRequest::SCOPE_NOT_SET:
+      return ToGrpcStatus(Invalid("scope", "one of task or all_tasks is required"));
+  }
+  if (auto status = ValidateTaskRef(request->task(), "task"); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  auto processed =
+      resyncer_.ResyncTask(request->portal_id(), static_cast<Side>(request->task().side()),
+                           request->task().task_id(), deadline);
+  if (!processed.ok()) return ToGrpcStatus(processed.status());
+  for (const ProcessedChange& one : *processed) *response->add_outcomes() = OutcomeToProto(one);
+  return ToGrpcStatus(
+      BuildState(request->portal_id(), request->task(), deadline, response->mutable_state()));
 }
 
 grpc::Status SyncServer::ListFailures(grpc::ServerContext* context,

@@ -1,7 +1,6 @@
 // The crmsync.sync.v1.SyncService gRPC adapter: converts requests to the domain, validates them
 // (INVALID_ARGUMENT naming the field), runs them through the change pipeline or the store, and
-// converts outcomes, states and failure pages back. Resync is not built yet
-// and answer UNIMPLEMENTED (the generated base class's answer).
+// converts outcomes, states and failure pages back.
 #ifndef CRMSYNC_SERVICES_SYNC_SYNC_SERVER_H_
 #define CRMSYNC_SERVICES_SYNC_SYNC_SERVER_H_
 
@@ -12,6 +11,7 @@
 #include "services/sync/add_to_crm.h"
 #include "services/sync/metrics.h"
 #include "services/sync/pipeline.h"
+#include "services/sync/resync.h"
 #include "services/sync/store/store.h"
 
 namespace crmsync::sync {
@@ -26,11 +26,12 @@ class SyncServer final : public v1::SyncService::Service {
   // Everything must outlive the server. While `ready` is false (schema not migrated, database
   // not answering) every call is UNAVAILABLE.
   SyncServer(
-      ChangePipeline& pipeline, SyncStore& store, AddToCrm& add_to_crm, const Clock& clock,
-      SyncMetrics& metrics, std::function<bool()> ready = [] { return true; })
+      ChangePipeline& pipeline, SyncStore& store, AddToCrm& add_to_crm, Resyncer& resyncer,
+      const Clock& clock, SyncMetrics& metrics, std::function<bool()> ready = [] { return true; })
       : pipeline_(pipeline),
         store_(store),
         add_to_crm_(add_to_crm),
+        resyncer_(resyncer),
         clock_(clock),
         metrics_(metrics),
         ready_(std::move(ready)) {}
@@ -51,11 +52,18 @@ class SyncServer final : public v1::SyncService::Service {
                                 v1::GetTaskSyncStateResponse* response) override;
   grpc::Status ListFailures(grpc::ServerContext* context, const v1::ListFailuresRequest* request,
                             v1::ListFailuresResponse* response) override;
+  grpc::Status Resync(grpc::ServerContext* context, const v1::ResyncRequest* request,
+                      v1::ResyncResponse* response) override;
 
  private:
+  // The TaskSyncState of the task linked to `task` (validated); NOT_FOUND when not linked.
+  absl::Status BuildState(absl::string_view portal_id, const v1::TaskRef& task, absl::Time deadline,
+                          v1::TaskSyncState* state);
+
   ChangePipeline& pipeline_;
   SyncStore& store_;
   AddToCrm& add_to_crm_;
+  Resyncer& resyncer_;
   const Clock& clock_;
   SyncMetrics& metrics_;
   const std::function<bool()> ready_;

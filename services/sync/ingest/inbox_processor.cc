@@ -4,7 +4,6 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/log.h"
@@ -13,71 +12,13 @@
 #include "libs/zoho/projects_codec.h"
 #include "nlohmann/json.hpp"
 #include "services/sync/change/validation.h"
+#include "services/sync/ingest/task_changes.h"
 
 namespace crmsync::sync {
 namespace {
 
 // Time left at the end of an item's bound for completing it.
 constexpr absl::Duration kCompletionMargin = absl::Seconds(5);
-
-Date DateOf(const std::optional<absl::CivilDay>& day) {
-  if (!day) return Date{};
-  return Date{static_cast<int>(day->year()), day->month(), day->day()};
-}
-
-// A user named by Zoho as an id or, by some portals, an email.
-Actor ActorNamed(absl::string_view user) {
-  Actor actor;
-  if (absl::StrContains(user, '@')) {
-    actor.email = std::string(user);
-  } else {
-    actor.user_id = std::string(user);
-  }
-  return actor;
-}
-
-TaskChange FromCrm(absl::string_view portal_id, const zoho::CrmTask& task) {
-  TaskChange change;
-  change.portal_id = std::string(portal_id);
-  change.origin_side = Side::kCrm;
-  change.event_id = absl::StrCat(
-      task.id, "@",
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", task.modified_time, absl::UTCTimeZone()));
-  change.task_id = task.id;
-  change.fields.title = task.subject;
-  change.fields.description = task.description.value_or("");
-  change.fields.end_date = DateOf(task.due_date);
-  change.fields.priority = PriorityInput(task.priority.value_or(""));
-  if (task.status) change.fields.status = StatusInput(*task.status);
-  if (task.owner) change.fields.owner_user_id = task.owner->id;
-  if (task.modified_by) {
-    change.actor.user_id = task.modified_by->id;
-    change.actor.display_name = task.modified_by->name.value_or("");
-  }
-  change.source_modified_time = task.modified_time;
-  return change;
-}
-
-TaskChange FromProjects(absl::string_view portal_id, const zoho::ProjectsWebhook& webhook,
-                        const zoho::ProjectsTask& task) {
-  TaskChange change;
-  change.portal_id = std::string(portal_id);
-  change.origin_side = Side::kProjects;
-  change.event_id = absl::StrCat(task.id, "@", absl::ToUnixMillis(task.last_updated_time));
-  change.task_id = task.id;
-  change.project_id = webhook.project_id;
-  change.fields.title = task.name;
-  change.fields.description = task.description.value_or("");
-  change.fields.end_date = DateOf(task.end_date);
-  change.fields.priority = PriorityInput(task.priority);
-  // Projects statuses are custom per portal; their type says open or closed (the default map).
-  const bool closed = task.completed || task.status.type == "closed";
-  change.fields.status = StatusInput(closed ? TaskStatus::kClosed : TaskStatus::kOpen);
-  change.fields.owner_user_id = task.owners.empty() ? "" : task.owners.front().id;
-  if (task.last_updated_by) change.actor = ActorNamed(*task.last_updated_by);
-  change.source_modified_time = task.last_updated_time;
-  return change;
-}
 
 absl::StatusOr<http::Params> StoredParams(absl::string_view body) {
   const nlohmann::json json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -155,7 +96,7 @@ absl::Status InboxProcessor::Crm(const InboxRequest& request, absl::Time deadlin
     ASSIGN_OR_RETURN(const std::vector<zoho::CrmTask> tasks,
                      zoho_.CrmTasks(request.portal_id, ids, deadline));
     for (const zoho::CrmTask& task : tasks) {
-      RETURN_IF_ERROR(Submit(FromCrm(request.portal_id, task), deadline));
+      RETURN_IF_ERROR(Submit(ChangeFromCrmTask(request.portal_id, task), deadline));
     }
   }
   return absl::OkStatus();
@@ -169,7 +110,7 @@ absl::Status InboxProcessor::Projects(const InboxRequest& request, absl::Time de
         zoho_.ProjectsTask(request.portal_id, webhook.project_id, webhook.task_id, deadline);
     if (absl::IsNotFound(task.status())) return absl::OkStatus();
     if (!task.ok()) return task.status();
-    return Submit(FromProjects(request.portal_id, webhook, *task), deadline);
+    return Submit(ChangeFromProjectsTask(request.portal_id, webhook.project_id, *task), deadline);
   }
   if (webhook.event == "task_delete" || !webhook.comment_id) return absl::OkStatus();
   CommentChange comment;

@@ -5,7 +5,8 @@
 // and the one email the real crmsync-notify sends (to a real SMTP server) for a rejection; a CRM
 // note's copy queued for Projects. The rules' tests link their tasks through the sync store;
 // AddTaskToCrm links one through the binaries, from mapping's imported directory and the task as
-// Projects has it.
+// Projects has it. Resync repairs an edit whose webhook never came, for one task at once and for a
+// portal in the background.
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include "libs/zoho/crm_client.h"
 #include "services/sync/delivery.h"
 #include "services/sync/outbox.h"
+#include "services/sync/resync.h"
 #include "services/sync/schema.h"
 #include "services/sync/store/pg_delivery_store.h"
 #include "services/sync/store/pg_inbox_store.h"
@@ -52,6 +54,7 @@ namespace {
 using ::google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::SizeIs;
 
 constexpr char kClientId[] = "1000.SYNCE2E";
 constexpr char kClientSecret[] = "e2e-secret";
@@ -394,6 +397,39 @@ class SyncIntegrationTest : public ::testing::Test {
       }
     }
     return seen;
+  }
+
+  grpc::Status Resync(const v1::ResyncRequest& request, v1::ResyncResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return stub_->Resync(&context, request, response);
+  }
+
+  // The last errors of `queue`'s items, for a failure's message.
+  std::string QueueErrors(const std::string& queue) {
+    pqxx::connection connection(database_->url());
+    pqxx::nontransaction tx(connection);
+    std::string errors;
+    for (const auto& row :
+         tx.exec_params("SELECT state, last_error FROM sync.work_items WHERE queue = $1", queue)) {
+      absl::StrAppend(&errors, row["state"].as<std::string>(), ": ",
+                      row["last_error"].as<std::string>(), "\n");
+    }
+    return errors;
+  }
+
+  // sync's resync queue, once nothing in it is pending or running (bounded).
+  work_queue::QueueStats ResyncDrained() {
+    work_queue::QueueStats stats;
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < deadline) {
+      auto read = work_queue::ReadStats(*pool_, kResyncQueue, absl::Now());
+      EXPECT_TRUE(read.ok()) << read.status();
+      if (read.ok()) stats = *read;
+      if (read.ok() && stats.pending == 0 && stats.running == 0) break;
+      absl::SleepFor(absl::Milliseconds(50));  // polling the queue, bounded above
+    }
+    return stats;
   }
 
   // sync's inbox queue, once nothing in it is pending or running (bounded).
@@ -933,6 +969,71 @@ TEST_F(SyncIntegrationTest, AnEditInProjectsArrivesThroughTheWebhookOnce) {
               HasSubstr("crmsync_sync_webhook_requests_total{side=\"projects\",status=\"200\"} 2"));
   EXPECT_EQ(TitleBecomes(common::v1::SIDE_PROJECTS, parent_, "Migrate data (phase 2)").version(),
             2);
+}
+
+// A person's edit in Projects whose webhook never came is repaired by the task's Resync: both
+// sides are read back (the linked CRM task is not in the simulator's CRM, so only Projects
+// answers), the edit is applied, and a second Resync finds nothing new. Without a CRM grant the
+// CRM side cannot be read and nothing is submitted.
+TEST_F(SyncIntegrationTest, AnEditWithoutAWebhookIsRepairedByTheTasksResyncOnce) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  LinkedTasks("Open");
+  Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/edit",
+          {{"user_email", kAdmin}, {"fields", {{"name", "Migrate data (phase 2)"}}}});
+  v1::ResyncRequest request;
+  request.set_portal_id(portal_);
+  request.mutable_task()->set_side(common::v1::SIDE_CRM);
+  request.mutable_task()->set_task_id("6000000012345");
+  v1::ResyncResponse response;
+  EXPECT_EQ(Resync(request, &response).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(TitleBecomes(common::v1::SIDE_PROJECTS, parent_, "Migrate data").version(), 1);
+
+  RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.tasks.READ"});
+  const grpc::Status status = Resync(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.tasks_queued(), 0);
+  ASSERT_THAT(response.outcomes(), SizeIs(1));
+  EXPECT_EQ(response.outcomes(0).result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(response.state().link().projects_task_id(), parent_);
+  v1::FieldState title;
+  for (const auto& field : response.state().fields()) {
+    if (field.field() == v1::TASK_FIELD_TITLE) title = field;
+  }
+  EXPECT_EQ(title.value().text(), "Migrate data (phase 2)");
+  EXPECT_EQ(title.source_side(), common::v1::SIDE_PROJECTS);
+  EXPECT_EQ(title.version(), 2);
+
+  request.mutable_task()->set_side(common::v1::SIDE_PROJECTS);
+  request.mutable_task()->set_task_id(parent_);
+  ASSERT_TRUE(Resync(request, &response).ok());
+  ASSERT_THAT(response.outcomes(), SizeIs(1));
+  EXPECT_EQ(response.outcomes(0).result(), v1::OUTCOME_DUPLICATE);
+  EXPECT_EQ(response.outcomes(0).first_result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(TitleBecomes(common::v1::SIDE_PROJECTS, parent_, "Migrate data (phase 2)").version(),
+            2);
+}
+
+// A portal's Resync queues each linked task once, however often it is asked while they wait
+// (here for the CRM grant), and sync works through them in the background.
+TEST_F(SyncIntegrationTest, APortalsResyncQueuesEachTaskOnceAndRepairsItInTheBackground) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  LinkedTasks("Open");
+  Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/edit",
+          {{"user_email", kAdmin}, {"fields", {{"name", "Migrate the data"}}}});
+  v1::ResyncRequest request;
+  request.set_portal_id(portal_);
+  request.set_all_tasks(true);
+  v1::ResyncResponse response;
+  ASSERT_TRUE(Resync(request, &response).ok());
+  EXPECT_EQ(response.tasks_queued(), 2);
+  ASSERT_TRUE(Resync(request, &response).ok());
+  EXPECT_EQ(response.tasks_queued(), 0);
+
+  RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.tasks.READ"});
+  EXPECT_EQ(TitleBecomes(common::v1::SIDE_PROJECTS, parent_, "Migrate the data").value().text(),
+            "Migrate the data");
+  const work_queue::QueueStats resync = ResyncDrained();
+  EXPECT_EQ(resync.pending + resync.running + resync.dead, 0) << QueueErrors(kResyncQueue);
 }
 
 // A webhook that arrives before the portal's Projects grant exists is not taken for a task Zoho

@@ -2,7 +2,9 @@
 // user links and Projects state served from in-memory records: what a caller sees of
 // SubmitChange, BatchSubmitChanges, CheckChange, SubmitComment, AddTaskToCrm, GetTaskSyncState
 // and ListFailures — outcomes, status codes and messages — and what each leaves recorded (for
-// AddTaskToCrm, the CRM task's creation queued once on the outbox).
+// AddTaskToCrm, the CRM task's creation queued once on the outbox; for a portal's Resync, its
+// tasks queued once). Resync's re-reads from Zoho are tested end to end with zoho-sim
+// (sync_integration_test); here Zoho is unreachable.
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
@@ -17,9 +19,11 @@
 #include "absl/strings/str_cat.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "prometheus/registry.h"
+#include "services/sync/ingest/resync.h"
 #include "services/sync/outbox.h"
 #include "services/sync/pipeline.h"
 #include "services/sync/store/pg_delivery_store.h"
+#include "services/sync/store/pg_resync_queue.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/sync_server.h"
 #include "tests/services/sync/builders.h"
@@ -69,6 +73,29 @@ v1::TaskChange WithEndDate(v1::TaskChange change, int year, int month, int day) 
   return change;
 }
 
+// Zoho out of reach: every read is UNAVAILABLE.
+class UnreachableZoho : public IngestSource {
+ public:
+  absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasks(absl::string_view,
+                                                      const std::vector<std::string>&,
+                                                      absl::Time) override {
+    return Unreachable();
+  }
+  absl::StatusOr<zoho::ProjectsTask> ProjectsTask(absl::string_view, absl::string_view,
+                                                  absl::string_view, absl::Time) override {
+    return Unreachable();
+  }
+  absl::StatusOr<std::vector<zoho::ProjectsComment>> ProjectsComments(absl::string_view,
+                                                                      absl::string_view,
+                                                                      absl::string_view,
+                                                                      absl::Time) override {
+    return Unreachable();
+  }
+
+ private:
+  static absl::Status Unreachable() { return absl::UnavailableError("Zoho is not reachable"); }
+};
+
 class SyncServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -102,7 +129,11 @@ class SyncServerTest : public ::testing::Test {
         std::make_unique<ChangePipeline>(*store_, portals_, users_, projects_, clock_, metrics_);
     add_to_crm_ = std::make_unique<AddToCrm>(*store_, portals_, users_, directory_, projects_,
                                              grants_, clock_);
-    server_ = std::make_unique<SyncServer>(*pipeline_, *store_, *add_to_crm_, clock_, metrics_);
+    resync_queue_ = std::make_unique<PgResyncQueue>(*pool_.pool);
+    resyncer_ = std::make_unique<ZohoResyncer>(*store_, zoho_, *pipeline_, portals_, *resync_queue_,
+                                               metrics_, clock_, absl::Minutes(1));
+    server_ = std::make_unique<SyncServer>(*pipeline_, *store_, *add_to_crm_, *resyncer_, clock_,
+                                           metrics_);
     grpc::ServerBuilder builder;
     builder.RegisterService(server_.get());
     grpc_server_ = builder.BuildAndStart();
@@ -208,6 +239,9 @@ class SyncServerTest : public ::testing::Test {
   std::unique_ptr<PgStore> store_;
   std::unique_ptr<ChangePipeline> pipeline_;
   std::unique_ptr<AddToCrm> add_to_crm_;
+  UnreachableZoho zoho_;
+  std::unique_ptr<PgResyncQueue> resync_queue_;
+  std::unique_ptr<ZohoResyncer> resyncer_;
   std::unique_ptr<SyncServer> server_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<v1::SyncService::Stub> stub_;
@@ -560,12 +594,106 @@ TEST_F(SyncServerTest, AnotherPortalNeverSeesThisPortalsTasks) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(SyncServerTest, RpcsNotBuiltAnswerUnimplemented) {
-  v1::ResyncRequest request;
-  v1::ResyncResponse response;
+grpc::Status Resync(v1::SyncService::Stub& stub, const v1::ResyncRequest& request,
+                    v1::ResyncResponse* response) {
   grpc::ClientContext context;
-  EXPECT_EQ(stub_->Resync(&context, request, &response).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return stub.Resync(&context, request, response);
+}
+
+v1::ResyncRequest ResyncOf(std::string portal_id, common::v1::Side side, std::string task_id) {
+  v1::ResyncRequest request;
+  request.set_portal_id(std::move(portal_id));
+  request.mutable_task()->set_side(side);
+  request.mutable_task()->set_task_id(std::move(task_id));
+  return request;
+}
+
+TEST_F(SyncServerTest, ResyncRefusesAnInvalidRequestNamingTheField) {
+  v1::ResyncRequest no_scope;
+  no_scope.set_portal_id(kPortal);
+  v1::ResyncRequest not_all;
+  not_all.set_portal_id(kPortal);
+  not_all.set_all_tasks(false);
+  const std::vector<std::pair<v1::ResyncRequest, std::string>> cases = {
+      {ResyncOf("", common::v1::SIDE_CRM, kCrmTask), "portal_id"},
+      {no_scope, "scope"},
+      {not_all, "all_tasks"},
+      {ResyncOf(kPortal, common::v1::SIDE_UNSPECIFIED, kCrmTask), "task.side"},
+      {ResyncOf(kPortal, common::v1::SIDE_CRM, ""), "task.task_id"},
+      {ResyncOf(kPortal, common::v1::SIDE_CRM, "not an id"), "task.task_id"}};
+  for (const auto& [request, field] : cases) {
+    v1::ResyncResponse response;
+    const grpc::Status status = Resync(*stub_, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_THAT(status.error_message(), StartsWith(field + ":"));
+  }
+}
+
+TEST_F(SyncServerTest, ResyncOfATaskNotLinkedIsNotFound) {
+  v1::ResyncResponse response;
+  const grpc::Status status =
+      Resync(*stub_, ResyncOf(kPortal, common::v1::SIDE_CRM, "6000000099999"), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("6000000099999 is not linked"));
+}
+
+TEST_F(SyncServerTest, AResyncThatCannotReadZohoChangesNothing) {
+  v1::ResyncResponse response;
+  const grpc::Status status =
+      Resync(*stub_, ResyncOf(kPortal, common::v1::SIDE_PROJECTS, kProjectsTask), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  const v1::TaskSyncState state = State(common::v1::SIDE_CRM, kCrmTask);
+  EXPECT_EQ(state.fields(0).version(), 1);
+}
+
+TEST_F(SyncServerTest, APortalsResyncQueuesEachLinkedTaskOnce) {
+  v1::ResyncRequest request;
+  request.set_portal_id(kPortal);
+  request.set_all_tasks(true);
+  v1::ResyncResponse response;
+  ASSERT_TRUE(Resync(*stub_, request, &response).ok());
+  EXPECT_EQ(response.tasks_queued(), 2);
+  EXPECT_THAT(response.outcomes(), IsEmpty());
+  EXPECT_FALSE(response.has_state());
+  ASSERT_TRUE(Resync(*stub_, request, &response).ok());
+  EXPECT_EQ(response.tasks_queued(), 0);
+
+  pqxx::connection connection(pool_.database->url());
+  pqxx::nontransaction tx(connection);
+  const pqxx::result items = tx.exec(
+      "SELECT payload FROM sync.work_items WHERE queue = 'sync_resync' AND state = 'PENDING' "
+      "ORDER BY payload");
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0]["payload"].as<std::string>(), absl::StrCat(kPortal, "\t", kProjectsTask));
+  EXPECT_EQ(items[1]["payload"].as<std::string>(), absl::StrCat(kPortal, "\t", kProjectsSubtask));
+}
+
+TEST_F(SyncServerTest, APortalResyncedAgainAfterItsTasksAreDoneIsQueuedAgain) {
+  v1::ResyncRequest request;
+  request.set_portal_id(kPortal);
+  request.set_all_tasks(true);
+  v1::ResyncResponse response;
+  ASSERT_TRUE(Resync(*stub_, request, &response).ok());
+  ASSERT_EQ(response.tasks_queued(), 2);
+  {
+    pqxx::connection connection(pool_.database->url());
+    pqxx::nontransaction tx(connection);
+    tx.exec(
+        "UPDATE sync.work_items SET state = 'DONE', next_attempt_at = NULL, finished_at = now() "
+        "WHERE queue = 'sync_resync' AND payload LIKE '%\t" +
+        std::string(kProjectsTask) + "'");
+  }
+  ASSERT_TRUE(Resync(*stub_, request, &response).ok());
+  EXPECT_EQ(response.tasks_queued(), 1);
+}
+
+TEST_F(SyncServerTest, APortalNotConfiguredIsNotFoundForResync) {
+  v1::ResyncRequest request;
+  request.set_portal_id("750000000000999");
+  request.set_all_tasks(true);
+  v1::ResyncResponse response;
+  EXPECT_EQ(Resync(*stub_, request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 // Linda's note on the linked task in CRM.
