@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "crmsync/auth/v1/auth.grpc.pb.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -17,6 +16,7 @@
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/serving_binary.h"
 #include "tests/support/process/subprocess.h"
+#include "tests/support/zoho_sim/sim_grant.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
 
 namespace crmsync::mapping {
@@ -84,23 +84,15 @@ class MappingIntegrationTest : public ::testing::Test {
     ASSERT_TRUE(stub_->UpsertPortal(&context, request, &response).ok());
   }
   void Register(const std::string& portal, common::v1::Side side) {
-    auto auth = auth::v1::AuthService::NewStub(auth_.channel);
-    auth::v1::RegisterGrantRequest request;
-    request.set_portal_id(portal);
-    request.set_side(side);
-    request.set_accounts_server_url(sim_->base_url());
-    request.set_api_domain(sim_->base_url());
-    request.set_client_id(kClientId);
-    request.set_client_secret(kClientSecret);
-    request.set_refresh_token(refresh_token_);
-    for (const auto& scope :
-         ImportScopes(side == common::v1::SIDE_CRM ? Side::kCrm : Side::kProjects)) {
-      request.add_scopes(scope);
-    }
-    request.set_owner_email(kAdmin);
-    grpc::ClientContext context;
-    auth::v1::RegisterGrantResponse response;
-    const auto status = auth->RegisterGrant(&context, request, &response);
+    const auto& scopes = ImportScopes(side == common::v1::SIDE_CRM ? Side::kCrm : Side::kProjects);
+    const grpc::Status status = crmsync::testing::RegisterSimGrant(auth_.channel, *sim_,
+                                                                   {portal,
+                                                                    side,
+                                                                    kClientId,
+                                                                    kClientSecret,
+                                                                    refresh_token_,
+                                                                    {scopes.begin(), scopes.end()},
+                                                                    kAdmin});
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 

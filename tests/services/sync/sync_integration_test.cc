@@ -46,6 +46,7 @@
 #include "tests/support/process/free_port.h"
 #include "tests/support/process/serving_binary.h"
 #include "tests/support/process/subprocess.h"
+#include "tests/support/zoho_sim/sim_grant.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
 
 namespace crmsync::sync {
@@ -208,20 +209,9 @@ class SyncIntegrationTest : public ::testing::Test {
   }
 
   void RegisterGrant(common::v1::Side side, std::vector<std::string> scopes) {
-    auto auth = auth::v1::AuthService::NewStub(auth_.channel);
-    auth::v1::RegisterGrantRequest request;
-    request.set_portal_id(portal_);
-    request.set_side(side);
-    request.set_accounts_server_url(sim_->base_url());
-    request.set_api_domain(sim_->base_url());
-    request.set_client_id(kClientId);
-    request.set_client_secret(kClientSecret);
-    request.set_refresh_token(refresh_token_);
-    for (const auto& scope : scopes) request.add_scopes(scope);
-    request.set_owner_email(kAdmin);
-    grpc::ClientContext context;
-    auth::v1::RegisterGrantResponse response;
-    const auto status = auth->RegisterGrant(&context, request, &response);
+    const grpc::Status status = crmsync::testing::RegisterSimGrant(
+        auth_.channel, *sim_,
+        {portal_, side, kClientId, kClientSecret, refresh_token_, std::move(scopes), kAdmin});
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
