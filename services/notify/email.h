@@ -10,8 +10,9 @@
 // and uses placeholders {{name}}: recipient_name, task_title, task_id, project_name, project_id,
 // field, attempted_value, kept_value, reason, side, other_side, occur_time, project_start_date,
 // project_end_date, parent_task_title. A line starting with {{?name}} is kept only when name's
-// value is not empty, one starting with {{!name}} only when it is empty. Values are HTML-escaped in the HTML part and reduced to
-// one line everywhere, so a title carrying CR/LF cannot add a header or break the layout.
+// value is not empty, one starting with {{!name}} only when it is empty. Values are HTML-escaped
+// in the HTML part and reduced to one line everywhere, so a title carrying CR/LF cannot add a
+// header or break the layout.
 #ifndef CRMSYNC_SERVICES_NOTIFY_EMAIL_H_
 #define CRMSYNC_SERVICES_NOTIFY_EMAIL_H_
 
