@@ -38,8 +38,9 @@ class ChangePipeline {
   // Processes a change ValidateChange accepted: DUPLICATE (the first outcome) for an event
   // already processed; otherwise decided and recorded under the portal's rejection policy
   // (SyncStore::RecordChange). NOT_FOUND when the portal is not configured; FAILED_PRECONDITION /
-  // UNAVAILABLE when a read the decision needs fails (nothing is recorded, so a retry is safe). `deadline` (the caller's) bounds every read and statement;
-  // DEADLINE_EXCEEDED once it passes, with nothing recorded unless the final commit went through.
+  // UNAVAILABLE when a read the decision needs fails (nothing is recorded, so a retry is safe).
+  // `deadline` (the caller's) bounds every read and statement; DEADLINE_EXCEEDED once it passes,
+  // with nothing recorded unless the final commit went through.
   absl::StatusOr<ProcessedChange> Submit(const TaskChange& change, absl::Time deadline);
 
   // The outcome Submit would return now, without writing anything: no ids, process time now.
