@@ -200,6 +200,17 @@ class DeliveryTest : public ::testing::Test {
     return write;
   }
 
+  // Add to CRM's creation of the linked task's CRM task.
+  OutboxWrite Create(int64_t link_id) {
+    OutboxWrite write;
+    write.kind = OutboxKind::kCreateTask;
+    write.target_side = Side::kCrm;
+    write.link_id = link_id;
+    write.origin_side = Side::kProjects;
+    write.accept_time = clock_.Now();
+    return write;
+  }
+
   // Runs the worker until nothing is due (bounded); returns how many items it claimed.
   int Drain() {
     int claimed = 0;
@@ -287,13 +298,7 @@ TEST_F(DeliveryTest, AnUpdateReachesProjectsInItsVocabulary) {
 TEST_F(DeliveryTest, AddToCrmCreatesTheTaskOnTheAccountAndTheLinkTurnsActive) {
   const int64_t link =
       Link("", Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kLow));
-  OutboxWrite create;
-  create.kind = OutboxKind::kCreateTask;
-  create.target_side = Side::kCrm;
-  create.link_id = link;
-  create.origin_side = Side::kProjects;
-  create.accept_time = clock_.Now();
-  Enqueue({{absl::StrCat("create:", link), create}});
+  Enqueue({{absl::StrCat("create:", link), Create(link)}});
   // A change queued meanwhile waits for the CRM task, then reaches it.
   Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kPriority})}});
 
@@ -316,13 +321,7 @@ TEST_F(DeliveryTest, AddToCrmCreatesTheTaskOnTheAccountAndTheLinkTurnsActive) {
 TEST_F(DeliveryTest, WhileTheCrmTaskCannotBeCreatedItsWritesWaitWithoutSpendingAttempts) {
   const int64_t link =
       Link("", Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kLow));
-  OutboxWrite create;
-  create.kind = OutboxKind::kCreateTask;
-  create.target_side = Side::kCrm;
-  create.link_id = link;
-  create.origin_side = Side::kProjects;
-  create.accept_time = clock_.Now();
-  Enqueue({{absl::StrCat("create:", link), create},
+  Enqueue({{absl::StrCat("create:", link), Create(link)},
            {"update:1", Update(link, Side::kCrm, {Field::kPriority})}});
   Control("/_sim/faults", {{"error_429_share", 1.0}, {"path_prefix", "/crm/v2/Tasks"}});
 
