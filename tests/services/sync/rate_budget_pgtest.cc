@@ -83,6 +83,17 @@ class RateBudgetTest : public ::testing::Test {
     return taken;
   }
 
+  // Every CRM slot of the grant, taken from `budget` and held.
+  std::vector<RatePermit> HoldEveryCrmSlot(RateBudget& budget) {
+    std::vector<RatePermit> held;
+    while (true) {
+      auto permit = budget.TryAcquire(kGrant, Side::kCrm);
+      EXPECT_TRUE(permit.ok()) << permit.status();
+      if (!permit.ok() || !permit->has_value()) return held;
+      held.push_back(**permit);
+    }
+  }
+
   double Waits(Side side) {
     return metrics_.waits.Add({{"side", std::string(SideKey(side))}}).Value();
   }
@@ -225,12 +236,8 @@ TEST_F(RateBudgetTest, AWaitingCrmCallGoesWhenAnotherReplicaReleases) {
   FakeClock clock(kStart);
   PgRateBudget first(*database_.pool, clock, options_, metrics_);
   PgRateBudget second(*replica_, clock, options_, metrics_);
-  std::vector<RatePermit> held;
-  for (int i = 0; i < 5; ++i) {
-    auto permit = first.TryAcquire(kGrant, Side::kCrm);
-    ASSERT_TRUE(permit.ok() && permit->has_value());
-    held.push_back(**permit);
-  }
+  const std::vector<RatePermit> held = HoldEveryCrmSlot(first);
+  ASSERT_EQ(held.size(), 5u);
 
   Waiter waiter(second, Side::kCrm, clock, kStart + absl::Seconds(5));
   EXPECT_TRUE(WaitUntil([&] { return Waits(Side::kCrm) == 1; }));
@@ -244,12 +251,8 @@ TEST_F(RateBudgetTest, ADeadlinePassingWhileWaitingHoldsNothing) {
   FakeClock clock(kStart);
   PgRateBudget first(*database_.pool, clock, options_, metrics_);
   PgRateBudget second(*replica_, clock, options_, metrics_);
-  std::vector<RatePermit> held;
-  for (int i = 0; i < 5; ++i) {
-    auto permit = first.TryAcquire(kGrant, Side::kCrm);
-    ASSERT_TRUE(permit.ok() && permit->has_value());
-    held.push_back(**permit);
-  }
+  const std::vector<RatePermit> held = HoldEveryCrmSlot(first);
+  ASSERT_EQ(held.size(), 5u);
 
   Waiter waiter(second, Side::kCrm, clock, kStart + absl::Seconds(5));
   EXPECT_TRUE(WaitUntil([&] { return Waits(Side::kCrm) == 1; }));
