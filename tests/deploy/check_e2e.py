@@ -399,10 +399,8 @@ def sync_traffic(call, sim_url, webhook_base, sink_dir):
             "fields": {"name": "Migrate data", "end_date": "06-20-2025", "priority": "high"},
             "user_email": ADMIN,
         },
-    )["tasks"][0]
-    task = task["id_string"] if "id_string" in task else str(task["id"])
-    account = sim("/_sim/crm/Accounts", {"Account_Name": "ACME Corp"})
-    account = str(account["id"])
+    )["tasks"][0]["id_string"]
+    account = str(sim("/_sim/crm/Accounts", {"Account_Name": "ACME Corp"})["id"])
     call(
         "mapping",
         "/crmsync.mapping.v1.MappingService/ImportDirectory",
