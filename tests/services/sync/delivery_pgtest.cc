@@ -352,6 +352,31 @@ TEST_F(DeliveryTest, ARecordCrmRejectsInABatchIsRefusedAloneAndTheOthersAreDone)
   EXPECT_EQ(Deliveries("crm", "update_task", "refused"), 1);
 }
 
+TEST_F(DeliveryTest, AWriteThatCouldOutlastTheBatchsLeaseIsNotStartedAndGoesBackUncounted) {
+  // The worker's lease (two minutes) is shorter than one write may take.
+  DeliveryOptions options;
+  options.write_bound = absl::Minutes(3);
+  delivery_ =
+      std::make_unique<Delivery>(*delivery_store_, portals_, *writes_, clock_, metrics_, options);
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kTitle})}});
+
+  auto claimed = worker_->RunOnce(stop_);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  EXPECT_EQ(*claimed, 1);
+  EXPECT_EQ(Calls("PUT /crm/v2/{module}"), 0);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate data");
+  auto attempts = db_.pool->TransactValue<int>([](pqxx::transaction_base& tx) {
+    return tx.exec_params1("SELECT attempts FROM work_items WHERE item_key = $1", "update:1")[0]
+        .as<int>();
+  });
+  ASSERT_TRUE(attempts.ok()) << attempts.status();
+  EXPECT_EQ(*attempts, 0);
+  EXPECT_EQ(Stats(kOutboxQueue).pending, 1);
+}
+
 TEST_F(DeliveryTest, ClosedAndReopenedReachProjectsAsTheProjectsTaskStatus) {
   CanonicalTask closed = Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kNone);
   closed[Field::kStatus] = testing::State(TaskStatus::kClosed, 2, kSet);
