@@ -64,7 +64,8 @@ ABSL_FLAG(
     absl::Duration, delivery_lease, absl::Minutes(2),
     "Lease of a delivery worker on the writes it claimed: a worker that dies holds them this "
     "long. Must exceed ten --zoho_timeout (the longest a task's writes can take, rate permits "
-    "included).");
+    "included); a batch starts writes until that long before its lease ends and gives the rest "
+    "back.");
 ABSL_FLAG(absl::Duration, delivery_poll, absl::Milliseconds(100),
           "How often an idle delivery worker looks for due writes.");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1),
@@ -326,12 +327,12 @@ int main(int argc, char** argv) {
           [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
             return delivery->Deliver(unit, stop);
           },
-          // The whole lease is renewed before each batch: Delivery starts no write that could
-          // outlast it (delivery_options.write_bound).
+          // Delivery starts no write that could outlast the batch's lease (write_bound); what
+          // it leaves is given back and claimed again at once.
           crmsync::work_queue::WorkerOptions{.batch = absl::GetFlag(FLAGS_delivery_batch),
                                              .group_limit = 50,
                                              .lease = absl::GetFlag(FLAGS_delivery_lease),
-                                             .item_bound = absl::GetFlag(FLAGS_delivery_lease),
+                                             .item_bound = delivery_bound,
                                              .idle_poll = absl::GetFlag(FLAGS_delivery_poll),
                                              .whole_batch = true}));
       crmsync::work_queue::Worker& worker = *delivery_workers.back();
