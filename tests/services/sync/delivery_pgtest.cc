@@ -352,6 +352,35 @@ TEST_F(DeliveryTest, ARecordCrmRejectsInABatchIsRefusedAloneAndTheOthersAreDone)
   EXPECT_EQ(Deliveries("crm", "update_task", "refused"), 1);
 }
 
+TEST_F(DeliveryTest, AThrottledCrmBatchRetriesEveryRecordAndLandsWhole) {
+  std::vector<std::string> crm_tasks;
+  std::vector<std::pair<std::string, OutboxWrite>> writes;
+  for (int i = 0; i < 3; ++i) {
+    crm_tasks.push_back(CrmTask(absl::StrCat("Task ", i)));
+    const int64_t link = Link(
+        crm_tasks.back(),
+        Canonical(absl::StrCat("Renamed task ", i), absl::CivilDay(2025, 6, 27), Priority::kHigh),
+        ProjectsTask(absl::StrCat("Task ", i)));
+    writes.push_back({absl::StrCat("update:", i), Update(link, Side::kCrm, {Field::kTitle})});
+  }
+  Control("/_sim/faults", {{"error_429_share", 1.0}, {"path_prefix", "/crm/v2/Tasks"}});
+  Enqueue(writes);
+
+  EXPECT_EQ(Drain(), 3);
+  EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "429"}}).Value(), 1);
+  EXPECT_EQ(Deliveries("crm", "update_task", "retry"), 3);
+  EXPECT_EQ(Stats(kOutboxQueue).pending, 3);
+
+  ASSERT_TRUE(sim_->Control(http::Method::kDelete, "/_sim/faults", nullptr).ok());
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(Drain(), 3);
+  EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "ok"}}).Value(), 1);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_tasks[i])["Subject"], absl::StrCat("Renamed task ", i));
+  }
+  EXPECT_EQ(Deliveries("crm", "update_task", "done"), 3);
+}
+
 TEST_F(DeliveryTest, AWriteThatCouldOutlastTheBatchsLeaseIsNotStartedAndGoesBackUncounted) {
   // The worker's lease (two minutes) is shorter than one write may take.
   DeliveryOptions options;
