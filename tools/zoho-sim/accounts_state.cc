@@ -118,6 +118,16 @@ Reply SimState::RevokeToken(const std::string& token) {
   return Reply{.status = 200, .body = {{"status", "success"}}};
 }
 
+int SimState::ExpireAccessTokens(absl::Time now) {
+  int expired = 0;
+  for (auto& [access, token] : tokens_) {
+    if (token.expiry <= now) continue;
+    token.expiry = now;
+    ++expired;
+  }
+  return expired;
+}
+
 std::optional<TokenOwner> SimState::Authenticate(const std::string& access_token,
                                                  absl::Time now) const {
   auto token = tokens_.find(access_token);

@@ -285,7 +285,8 @@ Reply SimState::CrmCreateRecords(const std::string& module, const Json& body,
 }
 
 Reply SimState::CrmUpdateRecords(const std::string& module, const Json& body,
-                                 const std::string& actor, absl::Time now) {
+                                 const std::string& actor, absl::Time now,
+                                 const std::set<std::string>& refused_ids) {
   if (!body.is_object() || !body.contains("data") || !body["data"].is_array() ||
       body["data"].empty()) {
     return ApiError(400, "INVALID_DATA", "body must be {\"data\":[...]}", {{"api_name", "data"}});
@@ -310,6 +311,10 @@ Reply SimState::CrmUpdateRecords(const std::string& module, const Json& body,
     if (existing == records.end()) {
       results.push_back(
           RecordError("INVALID_DATA", "the id given seems to be invalid", {{"id", id}}));
+      continue;
+    }
+    if (refused_ids.contains(id)) {
+      results.push_back(RecordError("INVALID_DATA", "invalid data", {{"id", id}}));
       continue;
     }
     Json merged_check = input;

@@ -335,7 +335,10 @@ void SimServer::RegisterCrm() {
         [=, this](const httplib::Request& req, const Caller& caller, absl::Time now) {
           Json body = json_body(req);
           if (body.is_discarded()) return bad_json();
-          return state_.CrmUpdateRecords(req.matches[1], body, caller.user_email, now);
+          const std::optional<Faults> faults = ActiveFaults(req.path);
+          return state_.CrmUpdateRecords(
+              req.matches[1], body, caller.user_email, now,
+              faults ? faults->crm_invalid_data_ids : std::set<std::string>{});
         });
   Route("GET", "/crm/v2/" + modules + "/deleted", "GET /crm/v2/{module}/deleted", Api::kCrm,
         [this](const httplib::Request& req, const Caller&, absl::Time) {
@@ -491,6 +494,9 @@ void SimServer::RegisterControl() {
     state_.set_api_domain(api_domain);
     return Reply{.status = 200, .body = {{"api_domain", api_domain}}};
   });
+  Control("POST", "/_sim/oauth/expire_tokens", [this](const httplib::Request&, const Json&) {
+    return Reply{.status = 200, .body = {{"expired", state_.ExpireAccessTokens(Now())}}};
+  });
   Control("POST", "/_sim/oauth/grants", [this](const httplib::Request&, const Json& body) {
     std::vector<std::string> scopes;
     if (body.contains("scopes") && body["scopes"].is_array()) {
@@ -546,6 +552,9 @@ void SimServer::RegisterControl() {
             return state_.CrmAddNotes("Tasks", req.matches[1], {{"data", Json::array({note})}},
                                       Str(body, "user_email"), Now());
           });
+  Control("GET", "/_sim/crm/Tasks/(\\d+)/notes", [this](const httplib::Request& req, const Json&) {
+    return state_.CrmListNotes("Tasks", req.matches[1]);
+  });
   Control("GET", "/_sim/crm/credits", [this](const httplib::Request&, const Json&) {
     return Reply{.status = 200, .body = {{"remaining", state_.CrmCreditsRemaining(Now())}}};
   });
@@ -625,6 +634,13 @@ void SimServer::RegisterControl() {
                                                Str(body, "user_email"), Now());
             });
           });
+  Control("POST", "/_sim/projects/portals/(\\d+)/tasks/(\\d+)/comments/(\\d+)/delete",
+          [this, with_project](const httplib::Request& req, const Json&) {
+            return with_project(req, [&](const std::string& project) {
+              return state_.ProjectsDeleteComment(req.matches[1], project, req.matches[2],
+                                                  req.matches[3], Now());
+            });
+          });
   Control("POST", "/_sim/projects/portals/(\\d+)/tasks/(\\d+)/delete",
           [this, with_project](const httplib::Request& req, const Json&) {
             return with_project(req, [&](const std::string& project) {
@@ -663,6 +679,15 @@ void SimServer::RegisterControl() {
         !share("drop_share", &faults.drop_share) ||
         !share("webhook_duplicate_share", &faults.webhook_duplicate_share)) {
       return ControlError(400, "shares must be numbers between 0 and 1");
+    }
+    if (body.contains("crm_invalid_data_ids")) {
+      if (!body["crm_invalid_data_ids"].is_array()) {
+        return ControlError(400, "crm_invalid_data_ids must be an array of record ids");
+      }
+      for (const auto& id : body["crm_invalid_data_ids"]) {
+        if (!id.is_string()) return ControlError(400, "record ids must be strings");
+        faults.crm_invalid_data_ids.insert(id.get<std::string>());
+      }
     }
     faults.latency = absl::Milliseconds(body.value("latency_ms", 0));
     faults.webhook_delay = absl::Milliseconds(body.value("webhook_delay_ms", 0));

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -31,6 +32,8 @@ struct Faults {
   absl::Duration latency = absl::ZeroDuration();
   double webhook_duplicate_share = 0;
   absl::Duration webhook_delay = absl::ZeroDuration();
+  // CRM records whose updates CRM answers per record with INVALID_DATA (a permanent refusal).
+  std::set<std::string> crm_invalid_data_ids;
   std::string path_prefix;  // empty: every Zoho endpoint
   absl::Time until = absl::InfinitePast();
 };

@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,8 @@ class SimState {
                                        std::vector<std::string> scopes);
   Reply MintToken(const Params& params, absl::Time now);
   Reply RevokeToken(const std::string& token);
+  // Ends the life of every live access token now, as when they expire; returns how many.
+  int ExpireAccessTokens(absl::Time now);
   // The owner of a live access token, or nullopt (unknown, expired, revoked, pushed out).
   std::optional<TokenOwner> Authenticate(const std::string& access_token, absl::Time now) const;
 
@@ -100,8 +103,9 @@ class SimState {
                        std::optional<absl::Time> modified_since) const;
   Reply CrmCreateRecords(const std::string& module, const Json& body, const std::string& actor,
                          absl::Time now);
+  // Records named in `refused_ids` are answered INVALID_DATA and left as they are.
   Reply CrmUpdateRecords(const std::string& module, const Json& body, const std::string& actor,
-                         absl::Time now);
+                         absl::Time now, const std::set<std::string>& refused_ids = {});
   Reply CrmDeleteRecord(const std::string& module, const std::string& id, const std::string& actor,
                         absl::Time now);
   Reply CrmListDeleted(const std::string& module, const Params& query,

@@ -5,6 +5,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "libs/crypto/digest.h"
+#include "nlohmann/json.hpp"
 
 namespace crmsync::sync {
 namespace {
@@ -31,9 +33,6 @@ TaskChange ChangeFromCrmTask(absl::string_view portal_id, const zoho::CrmTask& t
   TaskChange change;
   change.portal_id = std::string(portal_id);
   change.origin_side = Side::kCrm;
-  change.event_id = absl::StrCat(
-      task.id, "@",
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", task.modified_time, absl::UTCTimeZone()));
   change.task_id = task.id;
   change.fields.title = task.subject;
   change.fields.description = task.description.value_or("");
@@ -46,6 +45,18 @@ TaskChange ChangeFromCrmTask(absl::string_view portal_id, const zoho::CrmTask& t
     change.actor.display_name = task.modified_by->name.value_or("");
   }
   change.source_modified_time = task.modified_time;
+  // CRM's Modified_Time has whole seconds: two versions of one second (sync's own write and a
+  // person's edit right after it) differ only by their values.
+  const nlohmann::json values = {task.subject,
+                                 task.description.value_or(""),
+                                 task.due_date ? absl::FormatCivilTime(*task.due_date) : "",
+                                 task.priority.value_or(""),
+                                 task.status.value_or(""),
+                                 task.owner ? task.owner->id : ""};
+  change.event_id = absl::StrCat(
+      task.id, "@",
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", task.modified_time, absl::UTCTimeZone()), "#",
+      crypto::Sha256Hex(values.dump()).substr(0, 16));
   return change;
 }
 

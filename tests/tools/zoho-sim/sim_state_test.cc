@@ -102,6 +102,24 @@ TEST_F(SimStateTest, UpdateOfMoreThan100RecordsIsRefusedWhole) {
   EXPECT_EQ(reply.body["code"], "LIMIT_EXCEEDED");
 }
 
+TEST_F(SimStateTest, ExpiredTokensAreRefusedAndAFreshOneIsMinted) {
+  const std::string old_token = Mint(kStart).body["access_token"];
+  EXPECT_EQ(state_.ExpireAccessTokens(kStart + absl::Minutes(1)), 1);
+  EXPECT_FALSE(state_.Authenticate(old_token, kStart + absl::Minutes(1)).has_value());
+  const std::string fresh = Mint(kStart + absl::Minutes(1)).body["access_token"];
+  EXPECT_TRUE(state_.Authenticate(fresh, kStart + absl::Minutes(1)).has_value());
+}
+
+TEST_F(SimStateTest, ARefusedRecordIsAnsweredInvalidDataAndLeftAsItWas) {
+  const std::string id = (*state_.CrmSeedRecord("Tasks", {{"Subject", "Call"}}, kStart))["id"];
+  const Reply reply =
+      state_.CrmUpdateRecords("Tasks", {{"data", {{{"id", id}, {"Subject", "Call back"}}}}},
+                              "ann@example.com", kStart, {id});
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.body["data"][0]["code"], "INVALID_DATA");
+  EXPECT_EQ((*state_.CrmRecord("Tasks", id))["Subject"], "Call");
+}
+
 TEST_F(SimStateTest, StrictProjectRefusesTasksOutsideItsSchedule) {
   const std::string portal = state_.ProjectsAddPortal("acme")["id_string"];
   const std::string project = (*state_.ProjectsAddProject(portal, {{"name", "P"},
