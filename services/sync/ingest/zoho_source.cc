@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
 
 namespace crmsync::sync {
 namespace {
@@ -69,6 +70,51 @@ absl::StatusOr<std::vector<zoho::ProjectsComment>> ZohoIngestSource::ProjectsCom
       portal_id, Side::kProjects, deadline, [&](http::HttpClient& http, const ApiToken& token) {
         return zoho::ProjectsClient(http, projects_base_url_)
             .ListComments(token.access_token, portal_id, project_id, task_id);
+      });
+}
+
+absl::StatusOr<std::vector<zoho::CrmTask>> ZohoIngestSource::CrmTasksModifiedSince(
+    absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) {
+  return WithToken<std::vector<zoho::CrmTask>>(
+      portal_id, Side::kCrm, deadline,
+      [&](http::HttpClient& http,
+          const ApiToken& token) -> absl::StatusOr<std::vector<zoho::CrmTask>> {
+        zoho::CrmClient crm(http, token.api_domain);
+        std::vector<zoho::CrmTask> tasks;
+        for (int page = 1;; ++page) {
+          ASSIGN_OR_RETURN(zoho::CrmPage<zoho::CrmTask> listed,
+                           crm.ListTasks(token.access_token, since, page));
+          std::move(listed.records.begin(), listed.records.end(), std::back_inserter(tasks));
+          if (!listed.more_records) return tasks;
+        }
+      });
+}
+
+absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> ZohoIngestSource::CrmDeletedTasks(
+    absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) {
+  return WithToken<std::vector<zoho::CrmDeletedRecord>>(
+      portal_id, Side::kCrm, deadline,
+      [&](http::HttpClient& http,
+          const ApiToken& token) -> absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> {
+        zoho::CrmClient crm(http, token.api_domain);
+        std::vector<zoho::CrmDeletedRecord> deleted;
+        for (int page = 1;; ++page) {
+          ASSIGN_OR_RETURN(zoho::CrmPage<zoho::CrmDeletedRecord> listed,
+                           crm.ListDeletedTasks(token.access_token, since, page));
+          std::move(listed.records.begin(), listed.records.end(), std::back_inserter(deleted));
+          if (!listed.more_records) return deleted;
+        }
+      });
+}
+
+absl::StatusOr<std::vector<zoho::ProjectsTask>> ZohoIngestSource::ProjectsTaskList(
+    absl::string_view portal_id, absl::string_view project_id, absl::Time deadline) {
+  return WithToken<std::vector<zoho::ProjectsTask>>(
+      portal_id, Side::kProjects, deadline, [&](http::HttpClient& http, const ApiToken& token) {
+        // Modified since the beginning of time: every page, every main task.
+        return zoho::ProjectsClient(http, projects_base_url_)
+            .ListTasksModifiedSince(token.access_token, portal_id, project_id,
+                                    absl::InfinitePast());
       });
 }
 

@@ -1,11 +1,13 @@
 // What the inbox reads back from Zoho for a webhook, which names records but does not carry
 // them faithfully: the CRM tasks a watch notification names, a Projects task, a Projects task's
-// comments. ZohoIngestSource reads them with tokens from crmsync-auth; tests of the processor
-// may pass their own.
+// comments; and what reconciliation lists to catch up with what webhooks missed: CRM tasks
+// modified or deleted since a time, a Projects project's tasks. ZohoIngestSource reads them with
+// tokens from crmsync-auth; tests of the processor may pass their own.
 #ifndef CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_
 #define CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,16 @@ class IngestSource {
   virtual absl::StatusOr<std::vector<zoho::ProjectsComment>> ProjectsComments(
       absl::string_view portal_id, absl::string_view project_id, absl::string_view task_id,
       absl::Time deadline) = 0;
+  // Every CRM task modified after `since` (every one when nullopt), read page by page with
+  // If-Modified-Since.
+  virtual absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasksModifiedSince(
+      absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) = 0;
+  // Every CRM task deleted after `since` (every one CRM still lists when nullopt).
+  virtual absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> CrmDeletedTasks(
+      absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) = 0;
+  // Every main task of the project (subtasks are not listed), every page read.
+  virtual absl::StatusOr<std::vector<zoho::ProjectsTask>> ProjectsTaskList(
+      absl::string_view portal_id, absl::string_view project_id, absl::Time deadline) = 0;
 };
 
 class ZohoIngestSource : public IngestSource {
@@ -60,6 +72,14 @@ class ZohoIngestSource : public IngestSource {
                                                                       absl::string_view project_id,
                                                                       absl::string_view task_id,
                                                                       absl::Time deadline) override;
+  absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasksModifiedSince(absl::string_view portal_id,
+                                                                   std::optional<absl::Time> since,
+                                                                   absl::Time deadline) override;
+  absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> CrmDeletedTasks(
+      absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) override;
+  absl::StatusOr<std::vector<zoho::ProjectsTask>> ProjectsTaskList(absl::string_view portal_id,
+                                                                   absl::string_view project_id,
+                                                                   absl::Time deadline) override;
 
  private:
   // Runs `read` with a token of the portal's grant on `side`, once more with a fresh token
