@@ -20,6 +20,18 @@ absl::Status TokenError(absl::string_view portal_id, Side side, const absl::Stat
   return absl::UnavailableError(absl::StrCat("auth did not give a token: ", status.message()));
 }
 
+// The records of every page `read` returns (1-based), until CRM says there are no more.
+template <typename T>
+absl::StatusOr<std::vector<T>> EveryPage(
+    const std::function<absl::StatusOr<zoho::CrmPage<T>>(int page)>& read) {
+  std::vector<T> records;
+  for (int page = 1;; ++page) {
+    ASSIGN_OR_RETURN(zoho::CrmPage<T> listed, read(page));
+    std::move(listed.records.begin(), listed.records.end(), std::back_inserter(records));
+    if (!listed.more_records) return records;
+  }
+}
+
 }  // namespace
 
 template <typename T>
@@ -76,34 +88,20 @@ absl::StatusOr<std::vector<zoho::ProjectsComment>> ZohoIngestSource::ProjectsCom
 absl::StatusOr<std::vector<zoho::CrmTask>> ZohoIngestSource::CrmTasksModifiedSince(
     absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) {
   return WithToken<std::vector<zoho::CrmTask>>(
-      portal_id, Side::kCrm, deadline,
-      [&](http::HttpClient& http,
-          const ApiToken& token) -> absl::StatusOr<std::vector<zoho::CrmTask>> {
+      portal_id, Side::kCrm, deadline, [&](http::HttpClient& http, const ApiToken& token) {
         zoho::CrmClient crm(http, token.api_domain);
-        std::vector<zoho::CrmTask> tasks;
-        for (int page = 1;; ++page) {
-          ASSIGN_OR_RETURN(zoho::CrmPage<zoho::CrmTask> listed,
-                           crm.ListTasks(token.access_token, since, page));
-          std::move(listed.records.begin(), listed.records.end(), std::back_inserter(tasks));
-          if (!listed.more_records) return tasks;
-        }
+        return EveryPage<zoho::CrmTask>(
+            [&](int page) { return crm.ListTasks(token.access_token, since, page); });
       });
 }
 
 absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> ZohoIngestSource::CrmDeletedTasks(
     absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) {
   return WithToken<std::vector<zoho::CrmDeletedRecord>>(
-      portal_id, Side::kCrm, deadline,
-      [&](http::HttpClient& http,
-          const ApiToken& token) -> absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> {
+      portal_id, Side::kCrm, deadline, [&](http::HttpClient& http, const ApiToken& token) {
         zoho::CrmClient crm(http, token.api_domain);
-        std::vector<zoho::CrmDeletedRecord> deleted;
-        for (int page = 1;; ++page) {
-          ASSIGN_OR_RETURN(zoho::CrmPage<zoho::CrmDeletedRecord> listed,
-                           crm.ListDeletedTasks(token.access_token, since, page));
-          std::move(listed.records.begin(), listed.records.end(), std::back_inserter(deleted));
-          if (!listed.more_records) return deleted;
-        }
+        return EveryPage<zoho::CrmDeletedRecord>(
+            [&](int page) { return crm.ListDeletedTasks(token.access_token, since, page); });
       });
 }
 

@@ -148,27 +148,6 @@ class ReconcileTest : public SyncIntegrationTest {
     EXPECT_TRUE(MetricReaches(Passes(common::v1::SIDE_PROJECTS), projects + 2));
   }
 
-  // The task's sync state, once `done` holds for it (bounded); the last one read otherwise.
-  v1::TaskSyncState StateOnce(common::v1::Side side, const std::string& task_id,
-                              const std::function<bool(const v1::TaskSyncState&)>& done) {
-    v1::TaskSyncState state;
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (absl::Now() < deadline) {
-      v1::GetTaskSyncStateRequest request;
-      request.set_portal_id(portal_);
-      request.mutable_task()->set_side(side);
-      request.mutable_task()->set_task_id(task_id);
-      v1::GetTaskSyncStateResponse response;
-      grpc::ClientContext context;
-      if (stub_->GetTaskSyncState(&context, request, &response).ok()) {
-        state = response.state();
-        if (done(state)) break;
-      }
-      absl::SleepFor(absl::Milliseconds(50));  // polling the state, bounded above
-    }
-    return state;
-  }
-
   // A record the simulator's control API shows (`path`), once `done` holds for it (bounded).
   nlohmann::json SimRecordOnce(const std::string& path,
                                const std::function<bool(const nlohmann::json&)>& done) {
@@ -185,11 +164,15 @@ class ReconcileTest : public SyncIntegrationTest {
     return record;
   }
 
-  static const v1::FieldState& FieldOf(const v1::TaskSyncState& state, v1::TaskField field) {
-    for (const v1::FieldState& one : state.fields()) {
-      if (one.field() == field) return one;
-    }
-    return v1::FieldState::default_instance();
+  // Whether `state` shows the edit both tests make to the title, description, end date and
+  // priority.
+  static void ExpectEdited(const v1::TaskSyncState& state) {
+    EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_TITLE).value().text(), "Call the customer back");
+    EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_DESCRIPTION).value().text(), "About the invoice");
+    const common::v1::Date& end = FieldOf(state, v1::TASK_FIELD_END_DATE).value().date();
+    EXPECT_EQ(absl::StrCat(end.year(), "-", end.month(), "-", end.day()), "2025-7-1");
+    EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_PRIORITY).value().priority(),
+              common::v1::PRIORITY_HIGH);
   }
 
   std::string projects_admin_, projects_ana_, crm_admin_, crm_ana_, account_;
@@ -217,11 +200,7 @@ TEST_F(ReconcileTest, AnEditInProjectsWithoutAWebhookIsRepairedOnceAndReachesCrm
         }
         return s.fields_size() == 6;
       });
-  EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_TITLE).value().text(), "Call the customer back");
-  EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_DESCRIPTION).value().text(), "About the invoice");
-  const common::v1::Date& end = FieldOf(state, v1::TASK_FIELD_END_DATE).value().date();
-  EXPECT_EQ(absl::StrCat(end.year(), "-", end.month(), "-", end.day()), "2025-7-1");
-  EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_PRIORITY).value().priority(), common::v1::PRIORITY_HIGH);
+  ExpectEdited(state);
   EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_STATUS).value().status(), common::v1::TASK_STATUS_CLOSED);
   EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_OWNER).value().owner().crm_user_id(), crm_ana_);
   for (const v1::FieldState& field : state.fields()) {
@@ -272,11 +251,7 @@ TEST_F(ReconcileTest, AnEditInCrmWithoutAWatchChannelIsRepairedOnceAndReachesPro
         }
         return s.fields_size() == 6;
       });
-  EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_TITLE).value().text(), "Call the customer back");
-  EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_DESCRIPTION).value().text(), "About the invoice");
-  const common::v1::Date& end = FieldOf(state, v1::TASK_FIELD_END_DATE).value().date();
-  EXPECT_EQ(absl::StrCat(end.year(), "-", end.month(), "-", end.day()), "2025-7-1");
-  EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_PRIORITY).value().priority(), common::v1::PRIORITY_HIGH);
+  ExpectEdited(state);
   EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_OWNER).value().owner().projects_user_id(), projects_ana_);
   for (const v1::FieldState& field : state.fields()) {
     if (field.field() == v1::TASK_FIELD_STATUS) continue;
