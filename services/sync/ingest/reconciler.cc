@@ -1,5 +1,6 @@
 #include "services/sync/ingest/reconciler.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <utility>
@@ -127,12 +128,10 @@ absl::Status Reconciler::Projects(absl::string_view portal_id, const std::vector
 }
 
 absl::Status Reconciler::ReconcileSide(
-    absl::string_view portal_id, Side side, std::optional<absl::Time> cursor,
+    absl::string_view portal_id, Side side, absl::Time cursor,
     const std::function<absl::Status(std::optional<absl::Time>)>& read, absl::Time deadline) {
   const absl::Time began = clock_.Now();
-  std::optional<absl::Time> since;
-  if (cursor) since = *cursor - options_.overlap;
-  absl::Status status = read(since);
+  absl::Status status = read(cursor - options_.overlap);
   if (status.ok()) status = store_.AdvanceCursor(portal_id, side, began, clock_.Now(), deadline);
   metrics_.ReconcilePass(side, status.ok());
   if (!status.ok()) {
@@ -147,12 +146,14 @@ absl::Status Reconciler::ReconcileSide(
 absl::Status Reconciler::Pass(absl::string_view portal_id, absl::Time deadline) {
   ASSIGN_OR_RETURN(const std::vector<TaskLink> links, store_.LiveLinks(portal_id, deadline));
   ASSIGN_OR_RETURN(const ReconcileCursors cursors, store_.Cursors(portal_id, deadline));
+  absl::Time oldest_link = clock_.Now();
+  for (const TaskLink& link : links) oldest_link = std::min(oldest_link, link.create_time);
   const absl::Status crm = ReconcileSide(
-      portal_id, Side::kCrm, cursors.crm,
+      portal_id, Side::kCrm, cursors.crm.value_or(oldest_link),
       [&](std::optional<absl::Time> since) { return Crm(portal_id, links, since, deadline); },
       deadline);
   const absl::Status projects = ReconcileSide(
-      portal_id, Side::kProjects, cursors.projects,
+      portal_id, Side::kProjects, cursors.projects.value_or(oldest_link),
       [&](std::optional<absl::Time> since) { return Projects(portal_id, links, since, deadline); },
       deadline);
   return crm.ok() ? projects : crm;

@@ -1,5 +1,5 @@
 // The periodic reconciliation: what webhooks missed (a dropped CRM watch channel, a Projects
-// webhook never configured, a delivery Zoho gave up on) caught up per portal, one pass every
+// webhook never configured, a receiver that was down) caught up per portal, one pass every
 // interval. A pass of a portal reads, for its live links (ACTIVE or PENDING_CREATE):
 //  - CRM: the tasks modified since the last pass (If-Modified-Since) and the tasks deleted since
 //    then (/Tasks/deleted), and the notes of linked tasks through NotesPoll;
@@ -16,7 +16,8 @@
 // "Since the last pass" is a cursor per portal and side: the time the side's last successful
 // pass began, less an overlap so that a Zoho clock behind ours loses nothing (what the overlap
 // reads again comes back DUPLICATE). A side's cursor moves only when all of that side was read
-// and submitted; a portal's first pass reads everything.
+// and submitted; a portal's first pass starts from its oldest live link's creation, as what Zoho
+// changed before that concerns no link.
 //
 // Passes are items of the shared work queue (kReconcileQueue, one per portal, the next queued
 // in the transaction that completes one, due an interval later) rather than a lease of our
@@ -82,9 +83,8 @@ class Reconciler {
   void QueuePasses(const absl::Notification& stop);
 
  private:
-  // Runs `read` for `side` from its cursor, then moves the cursor to when it began; counted.
-  absl::Status ReconcileSide(absl::string_view portal_id, Side side,
-                             std::optional<absl::Time> cursor,
+  // Runs `read` for `side` from `cursor`, then moves the cursor to when it began; counted.
+  absl::Status ReconcileSide(absl::string_view portal_id, Side side, absl::Time cursor,
                              const std::function<absl::Status(std::optional<absl::Time>)>& read,
                              absl::Time deadline);
   absl::Status Crm(absl::string_view portal_id, const std::vector<TaskLink>& links,

@@ -72,6 +72,7 @@ absl::StatusOr<std::vector<TaskLink>> PgReconcileStore::LiveLinks(absl::string_v
           link.state = row["state"].as<std::string>() == "pending_create"
                            ? LinkState::kPendingCreate
                            : LinkState::kActive;
+          link.create_time = absl::FromUnixMicros(row["create_micros"].as<int64_t>());
           links.push_back(std::move(link));
         }
         return links;

@@ -34,7 +34,8 @@ class ReconcileStore {
   // no pass pending or running (replicas calling it at once queue one); returns how many.
   virtual absl::StatusOr<int> QueuePasses(absl::Time now) = 0;
 
-  // The portal's ACTIVE and PENDING_CREATE links.
+  // The portal's ACTIVE and PENDING_CREATE links: their project, task ids, parent, state and
+  // create time.
   virtual absl::StatusOr<std::vector<TaskLink>> LiveLinks(absl::string_view portal_id,
                                                           absl::Time deadline) = 0;
 
