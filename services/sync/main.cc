@@ -146,12 +146,13 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
       absl::string_view, absl::string_view, absl::string_view, absl::Time) override {
     return NoAuth();
   }
-  absl::StatusOr<std::vector<crmsync::zoho::CrmTask>> CrmTasksModifiedSince(
-      absl::string_view, std::optional<absl::Time>, absl::Time) override {
+  absl::StatusOr<std::vector<crmsync::zoho::CrmTask>> CrmTasksModifiedSince(absl::string_view,
+                                                                            absl::Time,
+                                                                            absl::Time) override {
     return NoAuth();
   }
   absl::StatusOr<std::vector<crmsync::zoho::CrmDeletedRecord>> CrmDeletedTasks(
-      absl::string_view, std::optional<absl::Time>, absl::Time) override {
+      absl::string_view, absl::Time, absl::Time) override {
     return NoAuth();
   }
   absl::StatusOr<std::vector<crmsync::zoho::ProjectsTask>> ProjectsTaskList(absl::string_view,

@@ -41,7 +41,7 @@ absl::Status Reconciler::Submit(const TaskChange& change, absl::string_view kind
 }
 
 absl::Status Reconciler::Crm(absl::string_view portal_id, const std::vector<TaskLink>& links,
-                             std::optional<absl::Time> since, absl::Time deadline) {
+                             absl::Time since, absl::Time deadline) {
   std::set<std::string> linked;
   for (const TaskLink& link : links) {
     if (link.state == LinkState::kActive && !link.crm_task_id.empty()) {
@@ -72,8 +72,7 @@ absl::Status Reconciler::Crm(absl::string_view portal_id, const std::vector<Task
         "deletion", deadline));
   }
   if (notes_ != nullptr) {
-    ASSIGN_OR_RETURN(const int comments,
-                     notes_->Poll(portal_id, since.value_or(absl::InfinitePast()), deadline));
+    ASSIGN_OR_RETURN(const int comments, notes_->Poll(portal_id, since, deadline));
     for (int i = 0; i < comments; ++i) metrics_.ReconcileRepair(Side::kCrm, "comment");
   }
   return absl::OkStatus();
@@ -100,12 +99,11 @@ absl::Status Reconciler::LinkedProjectsTask(absl::string_view portal_id, const T
 }
 
 absl::Status Reconciler::Projects(absl::string_view portal_id, const std::vector<TaskLink>& links,
-                                  std::optional<absl::Time> since, absl::Time deadline) {
-  const absl::Time after = since.value_or(absl::InfinitePast());
+                                  absl::Time since, absl::Time deadline) {
   std::map<std::string, std::vector<const TaskLink*>> main_tasks_by_project;
   for (const TaskLink& link : links) {
     if (!link.projects_parent_task_id.empty()) {
-      RETURN_IF_ERROR(LinkedProjectsTask(portal_id, link, nullptr, after, deadline));
+      RETURN_IF_ERROR(LinkedProjectsTask(portal_id, link, nullptr, since, deadline));
     } else {
       main_tasks_by_project[link.project_id].push_back(&link);
     }
@@ -121,15 +119,15 @@ absl::Status Reconciler::Projects(absl::string_view portal_id, const std::vector
     for (const TaskLink* link : linked) {
       auto found = by_id.find(link->projects_task_id);
       RETURN_IF_ERROR(LinkedProjectsTask(
-          portal_id, *link, found == by_id.end() ? nullptr : found->second, after, deadline));
+          portal_id, *link, found == by_id.end() ? nullptr : found->second, since, deadline));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status Reconciler::ReconcileSide(
-    absl::string_view portal_id, Side side, absl::Time cursor,
-    const std::function<absl::Status(std::optional<absl::Time>)>& read, absl::Time deadline) {
+absl::Status Reconciler::ReconcileSide(absl::string_view portal_id, Side side, absl::Time cursor,
+                                       const std::function<absl::Status(absl::Time since)>& read,
+                                       absl::Time deadline) {
   const absl::Time began = clock_.Now();
   absl::Status status = read(cursor - options_.overlap);
   if (status.ok()) status = store_.AdvanceCursor(portal_id, side, began, clock_.Now(), deadline);
@@ -150,12 +148,10 @@ absl::Status Reconciler::Pass(absl::string_view portal_id, absl::Time deadline) 
   for (const TaskLink& link : links) oldest_link = std::min(oldest_link, link.create_time);
   const absl::Status crm = ReconcileSide(
       portal_id, Side::kCrm, cursors.crm.value_or(oldest_link),
-      [&](std::optional<absl::Time> since) { return Crm(portal_id, links, since, deadline); },
-      deadline);
+      [&](absl::Time since) { return Crm(portal_id, links, since, deadline); }, deadline);
   const absl::Status projects = ReconcileSide(
       portal_id, Side::kProjects, cursors.projects.value_or(oldest_link),
-      [&](std::optional<absl::Time> since) { return Projects(portal_id, links, since, deadline); },
-      deadline);
+      [&](absl::Time since) { return Projects(portal_id, links, since, deadline); }, deadline);
   return crm.ok() ? projects : crm;
 }
 

@@ -85,12 +85,12 @@ class Reconciler {
  private:
   // Runs `read` for `side` from `cursor`, then moves the cursor to when it began; counted.
   absl::Status ReconcileSide(absl::string_view portal_id, Side side, absl::Time cursor,
-                             const std::function<absl::Status(std::optional<absl::Time>)>& read,
+                             const std::function<absl::Status(absl::Time since)>& read,
                              absl::Time deadline);
   absl::Status Crm(absl::string_view portal_id, const std::vector<TaskLink>& links,
-                   std::optional<absl::Time> since, absl::Time deadline);
+                   absl::Time since, absl::Time deadline);
   absl::Status Projects(absl::string_view portal_id, const std::vector<TaskLink>& links,
-                        std::optional<absl::Time> since, absl::Time deadline);
+                        absl::Time since, absl::Time deadline);
   // The linked Projects task `link` as `listed` in its project's list (nullptr: not there, so
   // it is read by id): its change when modified since `since`, its deletion when gone.
   absl::Status LinkedProjectsTask(absl::string_view portal_id, const TaskLink& link,

@@ -86,7 +86,7 @@ absl::StatusOr<std::vector<zoho::ProjectsComment>> ZohoIngestSource::ProjectsCom
 }
 
 absl::StatusOr<std::vector<zoho::CrmTask>> ZohoIngestSource::CrmTasksModifiedSince(
-    absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) {
+    absl::string_view portal_id, absl::Time since, absl::Time deadline) {
   return WithToken<std::vector<zoho::CrmTask>>(
       portal_id, Side::kCrm, deadline, [&](http::HttpClient& http, const ApiToken& token) {
         zoho::CrmClient crm(http, token.api_domain);
@@ -96,7 +96,7 @@ absl::StatusOr<std::vector<zoho::CrmTask>> ZohoIngestSource::CrmTasksModifiedSin
 }
 
 absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> ZohoIngestSource::CrmDeletedTasks(
-    absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) {
+    absl::string_view portal_id, absl::Time since, absl::Time deadline) {
   return WithToken<std::vector<zoho::CrmDeletedRecord>>(
       portal_id, Side::kCrm, deadline, [&](http::HttpClient& http, const ApiToken& token) {
         zoho::CrmClient crm(http, token.api_domain);

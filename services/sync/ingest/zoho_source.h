@@ -7,7 +7,6 @@
 #define CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_
 
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,13 +41,12 @@ class IngestSource {
   virtual absl::StatusOr<std::vector<zoho::ProjectsComment>> ProjectsComments(
       absl::string_view portal_id, absl::string_view project_id, absl::string_view task_id,
       absl::Time deadline) = 0;
-  // Every CRM task modified after `since` (every one when nullopt), read page by page with
-  // If-Modified-Since.
+  // Every CRM task modified after `since`, read page by page with If-Modified-Since.
   virtual absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasksModifiedSince(
-      absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) = 0;
-  // Every CRM task deleted after `since` (every one CRM still lists when nullopt).
+      absl::string_view portal_id, absl::Time since, absl::Time deadline) = 0;
+  // Every CRM task deleted after `since`, likewise.
   virtual absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> CrmDeletedTasks(
-      absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) = 0;
+      absl::string_view portal_id, absl::Time since, absl::Time deadline) = 0;
   // Every main task of the project (subtasks are not listed), every page read.
   virtual absl::StatusOr<std::vector<zoho::ProjectsTask>> ProjectsTaskList(
       absl::string_view portal_id, absl::string_view project_id, absl::Time deadline) = 0;
@@ -73,10 +71,11 @@ class ZohoIngestSource : public IngestSource {
                                                                       absl::string_view task_id,
                                                                       absl::Time deadline) override;
   absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasksModifiedSince(absl::string_view portal_id,
-                                                                   std::optional<absl::Time> since,
+                                                                   absl::Time since,
                                                                    absl::Time deadline) override;
-  absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> CrmDeletedTasks(
-      absl::string_view portal_id, std::optional<absl::Time> since, absl::Time deadline) override;
+  absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> CrmDeletedTasks(absl::string_view portal_id,
+                                                                      absl::Time since,
+                                                                      absl::Time deadline) override;
   absl::StatusOr<std::vector<zoho::ProjectsTask>> ProjectsTaskList(absl::string_view portal_id,
                                                                    absl::string_view project_id,
                                                                    absl::Time deadline) override;

@@ -91,13 +91,11 @@ class UnreachableZoho : public IngestSource {
                                                                       absl::Time) override {
     return Unreachable();
   }
-  absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasksModifiedSince(absl::string_view,
-                                                                   std::optional<absl::Time>,
+  absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasksModifiedSince(absl::string_view, absl::Time,
                                                                    absl::Time) override {
     return Unreachable();
   }
-  absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> CrmDeletedTasks(absl::string_view,
-                                                                      std::optional<absl::Time>,
+  absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> CrmDeletedTasks(absl::string_view, absl::Time,
                                                                       absl::Time) override {
     return Unreachable();
   }
