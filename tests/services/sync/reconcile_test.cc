@@ -164,7 +164,7 @@ class ReconcileTest : public SyncIntegrationTest {
     return record;
   }
 
-  // Whether `state` shows the edit both tests make to the title, description, end date and
+  // Expects `state` to show the edit both tests make to the title, description, end date and
   // priority.
   static void ExpectEdited(const v1::TaskSyncState& state) {
     EXPECT_EQ(FieldOf(state, v1::TASK_FIELD_TITLE).value().text(), "Call the customer back");
