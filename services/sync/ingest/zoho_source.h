@@ -41,10 +41,11 @@ class IngestSource {
   virtual absl::StatusOr<std::vector<zoho::ProjectsComment>> ProjectsComments(
       absl::string_view portal_id, absl::string_view project_id, absl::string_view task_id,
       absl::Time deadline) = 0;
-  // Every CRM task modified after `since`, read page by page with If-Modified-Since.
+  // Every CRM task modified after `since`, read page by page with If-Modified-Since (CRM's way
+  // to list recently modified records: zoho.com/crm/developer/docs/api/v2/get-records.html).
   virtual absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasksModifiedSince(
       absl::string_view portal_id, absl::Time since, absl::Time deadline) = 0;
-  // Every CRM task deleted after `since`, likewise.
+  // Every CRM task deleted after `since`, likewise (.../api/v2/get-deleted-records.html).
   virtual absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> CrmDeletedTasks(
       absl::string_view portal_id, absl::Time since, absl::Time deadline) = 0;
   // Every main task of the project (subtasks are not listed), every page read.
