@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "services/sync/failure_relay.h"
 #include "services/sync/ingest/crm_watcher.h"
 #include "services/sync/ingest/inbox_processor.h"
+#include "services/sync/ingest/reconciler.h"
 #include "services/sync/ingest/resync.h"
 #include "services/sync/ingest/webhook_admin_server.h"
 #include "services/sync/ingest/webhook_receiver.h"
@@ -27,6 +29,7 @@
 #include "services/sync/store/pg_delivery_store.h"
 #include "services/sync/store/pg_inbox_store.h"
 #include "services/sync/store/pg_rate_budget.h"
+#include "services/sync/store/pg_reconcile_store.h"
 #include "services/sync/store/pg_resync_queue.h"
 #include "services/sync/store/pg_store.h"
 #include "services/sync/sync_server.h"
@@ -78,6 +81,10 @@ ABSL_FLAG(std::string, webhook_public_url, "",
           "set: this replica keeps the CRM watch channels of WatchCrmTasks registered.");
 ABSL_FLAG(absl::Duration, crm_watch_lifetime, absl::Hours(24),
           "Expiry asked for each CRM watch channel (at most 24h); renewed with half of it left.");
+ABSL_FLAG(absl::Duration, reconcile_interval, absl::Seconds(60),
+          "How often each portal with linked tasks is reconciled: what Zoho changed or deleted "
+          "since its last pass is read back and submitted, catching what webhooks missed; 0: "
+          "never. Needs --auth_address.");
 
 namespace {
 
@@ -143,6 +150,20 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
       absl::string_view, absl::string_view, absl::string_view, absl::Time) override {
     return NoAuth();
   }
+  absl::StatusOr<std::vector<crmsync::zoho::CrmTask>> CrmTasksModifiedSince(absl::string_view,
+                                                                            absl::Time,
+                                                                            absl::Time) override {
+    return NoAuth();
+  }
+  absl::StatusOr<std::vector<crmsync::zoho::CrmDeletedRecord>> CrmDeletedTasks(
+      absl::string_view, absl::Time, absl::Time) override {
+    return NoAuth();
+  }
+  absl::StatusOr<std::vector<crmsync::zoho::ProjectsTask>> ProjectsTaskList(absl::string_view,
+                                                                            absl::string_view,
+                                                                            absl::Time) override {
+    return NoAuth();
+  }
 
  private:
   static absl::Status NoProjects() {
@@ -179,6 +200,10 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_crm_watch_lifetime) > absl::Hours(24)) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--crm_watch_lifetime: must be positive and at most 24h"));
+  }
+  if (absl::GetFlag(FLAGS_reconcile_interval) < absl::ZeroDuration()) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--reconcile_interval: must not be negative"));
   }
   if (absl::GetFlag(FLAGS_relay_interval) <= absl::ZeroDuration()) {
     return crmsync::ExitWithUsageError(
@@ -262,7 +287,7 @@ int main(int argc, char** argv) {
   rt.AddBackgroundTask("queue-maintenance", [&](const absl::Notification& stop) {
     crmsync::work_queue::Maintain(
         rt.pool(), clock, queue_metrics,
-        {.queues = {kFailureRelayQueue, kInboxQueue, kOutboxQueue, kResyncQueue},
+        {.queues = {kFailureRelayQueue, kInboxQueue, kOutboxQueue, kReconcileQueue, kResyncQueue},
          .retention = *retention},
         stop);
   });
@@ -407,6 +432,37 @@ int main(int argc, char** argv) {
     rt.AddBackgroundTask("inbox", [&](const absl::Notification& stop) { inbox_worker->Run(stop); });
   } else {
     crmsync::LogWarning("no --auth_address: stored webhooks stay queued");
+  }
+  // Each portal's pass is an item of kReconcileQueue, so one replica at a time runs it.
+  PgReconcileStore reconcile_store(rt.pool());
+  std::unique_ptr<Reconciler> reconciler;
+  std::unique_ptr<crmsync::work_queue::PgWorkQueue> reconcile_queue;
+  std::unique_ptr<crmsync::work_queue::Worker> reconcile_worker;
+  if (const absl::Duration interval = absl::GetFlag(FLAGS_reconcile_interval);
+      interval > absl::ZeroDuration() && ingest_source) {
+    const ReconcileOptions reconcile_options{
+        .interval = interval, .overlap = absl::Seconds(1), .pass_bound = absl::Minutes(5)};
+    reconciler = std::make_unique<Reconciler>(reconcile_store, *ingest_source, pipeline,
+                                              /*notes=*/nullptr, metrics, clock, reconcile_options);
+    // A failed pass waits for the next interval (Outcome::Later) and never retries sooner.
+    reconcile_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
+        rt.pool(), kReconcileQueue, clock, crmsync::work_queue::RetryPolicy{}, queue_metrics,
+        PgReconcileStore::PassHooks(interval));
+    reconcile_worker = std::make_unique<crmsync::work_queue::Worker>(
+        *reconcile_queue,
+        [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
+          return reconciler->Process(unit, stop);
+        },
+        // One portal per claim, so that other replicas take the other due portals meanwhile.
+        crmsync::work_queue::WorkerOptions{
+            .batch = 1,
+            .lease = reconcile_options.pass_bound + absl::Seconds(30),
+            .item_bound = reconcile_options.pass_bound,
+            .idle_poll = std::min(interval, absl::Seconds(1))});
+    rt.AddBackgroundTask("reconcile",
+                         [&](const absl::Notification& stop) { reconcile_worker->Run(stop); });
+    rt.AddBackgroundTask("reconcile_queue",
+                         [&](const absl::Notification& stop) { reconciler->QueuePasses(stop); });
   }
   std::unique_ptr<CrmWatcher> watcher;
   if (const std::string url = absl::GetFlag(FLAGS_webhook_public_url); !url.empty() && tokens) {

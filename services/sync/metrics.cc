@@ -79,10 +79,29 @@ SyncMetrics::SyncMetrics(prometheus::Registry& registry)
       watch_channel_renewals(prometheus::BuildCounter()
                                  .Name("crmsync_sync_watch_channel_renewals_total")
                                  .Help("CRM watch channel renewals, by result.")
-                                 .Register(registry)) {
+                                 .Register(registry)),
+      reconcile_passes(prometheus::BuildCounter()
+                           .Name("crmsync_sync_reconcile_passes_total")
+                           .Help("Reconciliation passes of a portal's side, by side and result.")
+                           .Register(registry)),
+      reconcile_repairs(prometheus::BuildCounter()
+                            .Name("crmsync_sync_reconcile_repairs_total")
+                            .Help("Changes, deletions and comments reconciliation submitted that "
+                                  "webhooks had missed (applied or rejected), by side and kind.")
+                            .Register(registry)) {
   for (const char* result : {"renewed", "registered", "failed"}) {
     watch_channel_renewals.Add({{"result", result}});
   }
+}
+
+void SyncMetrics::ReconcilePass(Side side, bool ok) {
+  reconcile_passes.Add({{"side", std::string(SideKey(side))}, {"result", ok ? "ok" : "failed"}})
+      .Increment();
+}
+
+void SyncMetrics::ReconcileRepair(Side side, absl::string_view kind) {
+  reconcile_repairs.Add({{"side", std::string(SideKey(side))}, {"kind", std::string(kind)}})
+      .Increment();
 }
 
 void SyncMetrics::Delivered(Side target, absl::string_view kind, absl::string_view result) {

@@ -38,6 +38,11 @@ struct SyncMetrics {
   void Propagated(absl::Duration latency);
   // A request to the webhook receiver of `side` was answered with HTTP `status`.
   void WebhookRequest(Side side, int status);
+  // One reconciliation pass of a portal's `side` ended, `ok` or failed.
+  void ReconcilePass(Side side, bool ok);
+  // Reconciliation submitted from `side` a `kind` (change, deletion or comment) that the webhooks
+  // had not brought and that differed from the canonical state: APPLIED or REJECTED.
+  void ReconcileRepair(Side side, absl::string_view kind);
 
   // crmsync_sync_changes_total{origin,outcome}: origin crm|projects; outcome applied, duplicate,
   // echo, stale or rejected.
@@ -66,6 +71,10 @@ struct SyncMetrics {
   // crmsync_sync_watch_channel_renewals_total{result}: renewed, registered (anew: CRM had
   // dropped it or it was new), failed.
   prometheus::Family<prometheus::Counter>& watch_channel_renewals;
+  // crmsync_sync_reconcile_passes_total{side,result}: result ok|failed.
+  prometheus::Family<prometheus::Counter>& reconcile_passes;
+  // crmsync_sync_reconcile_repairs_total{side,kind}: kind change|deletion|comment.
+  prometheus::Family<prometheus::Counter>& reconcile_repairs;
 };
 
 }  // namespace crmsync::sync

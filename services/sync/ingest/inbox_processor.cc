@@ -70,12 +70,7 @@ CommentSink PipelineCommentSink(ChangePipeline& pipeline, SyncMetrics& metrics) 
 }
 
 absl::Status InboxProcessor::Submit(const TaskChange& change, absl::Time deadline) {
-  if (absl::Status valid = ValidateChange(change, "change", EventIdRule::kRequired); !valid.ok()) {
-    return Skipped("change", change.portal_id, change.origin_side, change.task_id, valid);
-  }
-  ASSIGN_OR_RETURN(const ProcessedChange processed, pipeline_.Submit(change, deadline));
-  metrics_.Processed(change.origin_side, processed.outcome.decision, processed.outcome.duplicate);
-  return absl::OkStatus();
+  return SubmitReadChange(pipeline_, metrics_, change, "a webhook", deadline).status();
 }
 
 absl::Status InboxProcessor::Crm(const InboxRequest& request, absl::Time deadline) {

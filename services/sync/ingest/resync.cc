@@ -7,7 +7,6 @@
 #include "absl/strings/str_split.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
-#include "services/sync/change/validation.h"
 #include "services/sync/ingest/task_changes.h"
 
 namespace crmsync::sync {
@@ -46,19 +45,10 @@ absl::StatusOr<std::vector<ProcessedChange>> ZohoResyncer::ResyncTask(absl::stri
   }
   std::vector<ProcessedChange> processed;
   for (const TaskChange& change : changes) {
-    // As for a webhook: no retry can mend Zoho's data, and the other side still counts.
-    if (absl::Status valid = ValidateChange(change, "change", EventIdRule::kRequired);
-        !valid.ok()) {
-      LogWarning("a resync's change cannot be submitted; skipped",
-                 {{"portal_id", portal_id},
-                  {"origin", std::string(SideKey(change.origin_side))},
-                  {"task_id", change.task_id},
-                  {"error", valid.ToString()}});
-      continue;
-    }
-    ASSIGN_OR_RETURN(ProcessedChange one, pipeline_.Submit(change, deadline));
-    metrics_.Processed(change.origin_side, one.outcome.decision, one.outcome.duplicate);
-    processed.push_back(std::move(one));
+    // An invalid side is skipped: the other side still counts.
+    ASSIGN_OR_RETURN(std::optional<ProcessedChange> one,
+                     SubmitReadChange(pipeline_, metrics_, change, "a resync", deadline));
+    if (one) processed.push_back(*std::move(one));
   }
   return processed;
 }

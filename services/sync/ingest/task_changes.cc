@@ -5,8 +5,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "libs/common/log.h"
+#include "libs/common/status_macros.h"
 #include "libs/crypto/digest.h"
 #include "nlohmann/json.hpp"
+#include "services/sync/change/validation.h"
 
 namespace crmsync::sync {
 namespace {
@@ -79,6 +82,37 @@ TaskChange ChangeFromProjectsTask(absl::string_view portal_id, absl::string_view
   if (task.last_updated_by) change.actor = ActorNamed(*task.last_updated_by);
   change.source_modified_time = task.last_updated_time;
   return change;
+}
+
+TaskChange DeletionChange(absl::string_view portal_id, Side side, absl::string_view task_id,
+                          absl::Time when, Actor actor) {
+  TaskChange change;
+  change.portal_id = std::string(portal_id);
+  change.origin_side = side;
+  change.event_id = absl::StrCat(task_id, "@deleted");
+  change.task_id = std::string(task_id);
+  change.task_deleted = true;
+  change.actor = std::move(actor);
+  change.source_modified_time = when;
+  return change;
+}
+
+absl::StatusOr<std::optional<ProcessedChange>> SubmitReadChange(ChangePipeline& pipeline,
+                                                                SyncMetrics& metrics,
+                                                                const TaskChange& change,
+                                                                absl::string_view reader,
+                                                                absl::Time deadline) {
+  if (absl::Status valid = ValidateChange(change, "change", EventIdRule::kRequired); !valid.ok()) {
+    LogWarning(absl::StrCat(reader, "'s change cannot be submitted; skipped"),
+               {{"portal_id", change.portal_id},
+                {"origin", std::string(SideKey(change.origin_side))},
+                {"task_id", change.task_id},
+                {"error", valid.ToString()}});
+    return std::nullopt;
+  }
+  ASSIGN_OR_RETURN(ProcessedChange processed, pipeline.Submit(change, deadline));
+  metrics.Processed(change.origin_side, processed.outcome.decision, processed.outcome.duplicate);
+  return processed;
 }
 
 }  // namespace crmsync::sync

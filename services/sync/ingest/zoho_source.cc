@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
 
 namespace crmsync::sync {
 namespace {
@@ -17,6 +18,18 @@ absl::Status TokenError(absl::string_view portal_id, Side side, const absl::Stat
                                                       " grant: ", status.message()));
   }
   return absl::UnavailableError(absl::StrCat("auth did not give a token: ", status.message()));
+}
+
+// The records of every page `read` returns (1-based), until CRM says there are no more.
+template <typename T>
+absl::StatusOr<std::vector<T>> EveryPage(
+    const std::function<absl::StatusOr<zoho::CrmPage<T>>(int page)>& read) {
+  std::vector<T> records;
+  for (int page = 1;; ++page) {
+    ASSIGN_OR_RETURN(zoho::CrmPage<T> listed, read(page));
+    std::move(listed.records.begin(), listed.records.end(), std::back_inserter(records));
+    if (!listed.more_records) return records;
+  }
 }
 
 }  // namespace
@@ -69,6 +82,37 @@ absl::StatusOr<std::vector<zoho::ProjectsComment>> ZohoIngestSource::ProjectsCom
       portal_id, Side::kProjects, deadline, [&](http::HttpClient& http, const ApiToken& token) {
         return zoho::ProjectsClient(http, projects_base_url_)
             .ListComments(token.access_token, portal_id, project_id, task_id);
+      });
+}
+
+absl::StatusOr<std::vector<zoho::CrmTask>> ZohoIngestSource::CrmTasksModifiedSince(
+    absl::string_view portal_id, absl::Time since, absl::Time deadline) {
+  return WithToken<std::vector<zoho::CrmTask>>(
+      portal_id, Side::kCrm, deadline, [&](http::HttpClient& http, const ApiToken& token) {
+        zoho::CrmClient crm(http, token.api_domain);
+        return EveryPage<zoho::CrmTask>(
+            [&](int page) { return crm.ListTasks(token.access_token, since, page); });
+      });
+}
+
+absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> ZohoIngestSource::CrmDeletedTasks(
+    absl::string_view portal_id, absl::Time since, absl::Time deadline) {
+  return WithToken<std::vector<zoho::CrmDeletedRecord>>(
+      portal_id, Side::kCrm, deadline, [&](http::HttpClient& http, const ApiToken& token) {
+        zoho::CrmClient crm(http, token.api_domain);
+        return EveryPage<zoho::CrmDeletedRecord>(
+            [&](int page) { return crm.ListDeletedTasks(token.access_token, since, page); });
+      });
+}
+
+absl::StatusOr<std::vector<zoho::ProjectsTask>> ZohoIngestSource::ProjectsTaskList(
+    absl::string_view portal_id, absl::string_view project_id, absl::Time deadline) {
+  return WithToken<std::vector<zoho::ProjectsTask>>(
+      portal_id, Side::kProjects, deadline, [&](http::HttpClient& http, const ApiToken& token) {
+        // Modified since the beginning of time: every page, every main task.
+        return zoho::ProjectsClient(http, projects_base_url_)
+            .ListTasksModifiedSince(token.access_token, portal_id, project_id,
+                                    absl::InfinitePast());
       });
 }
 

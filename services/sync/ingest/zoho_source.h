@@ -1,7 +1,8 @@
 // What the inbox reads back from Zoho for a webhook, which names records but does not carry
 // them faithfully: the CRM tasks a watch notification names, a Projects task, a Projects task's
-// comments. ZohoIngestSource reads them with tokens from crmsync-auth; tests of the processor
-// may pass their own.
+// comments; and what reconciliation lists to catch up with what webhooks missed: CRM tasks
+// modified or deleted since a time, a Projects project's tasks. ZohoIngestSource reads them with
+// tokens from crmsync-auth; tests of the processor may pass their own.
 #ifndef CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_
 #define CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_
 
@@ -40,6 +41,16 @@ class IngestSource {
   virtual absl::StatusOr<std::vector<zoho::ProjectsComment>> ProjectsComments(
       absl::string_view portal_id, absl::string_view project_id, absl::string_view task_id,
       absl::Time deadline) = 0;
+  // Every CRM task modified after `since`, read page by page with If-Modified-Since (CRM's way
+  // to list recently modified records: zoho.com/crm/developer/docs/api/v2/get-records.html).
+  virtual absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasksModifiedSince(
+      absl::string_view portal_id, absl::Time since, absl::Time deadline) = 0;
+  // Every CRM task deleted after `since`, likewise (.../api/v2/get-deleted-records.html).
+  virtual absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> CrmDeletedTasks(
+      absl::string_view portal_id, absl::Time since, absl::Time deadline) = 0;
+  // Every main task of the project (subtasks are not listed), every page read.
+  virtual absl::StatusOr<std::vector<zoho::ProjectsTask>> ProjectsTaskList(
+      absl::string_view portal_id, absl::string_view project_id, absl::Time deadline) = 0;
 };
 
 class ZohoIngestSource : public IngestSource {
@@ -60,6 +71,15 @@ class ZohoIngestSource : public IngestSource {
                                                                       absl::string_view project_id,
                                                                       absl::string_view task_id,
                                                                       absl::Time deadline) override;
+  absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasksModifiedSince(absl::string_view portal_id,
+                                                                   absl::Time since,
+                                                                   absl::Time deadline) override;
+  absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> CrmDeletedTasks(absl::string_view portal_id,
+                                                                      absl::Time since,
+                                                                      absl::Time deadline) override;
+  absl::StatusOr<std::vector<zoho::ProjectsTask>> ProjectsTaskList(absl::string_view portal_id,
+                                                                   absl::string_view project_id,
+                                                                   absl::Time deadline) override;
 
  private:
   // Runs `read` with a token of the portal's grant on `side`, once more with a fresh token

@@ -91,6 +91,19 @@ class UnreachableZoho : public IngestSource {
                                                                       absl::Time) override {
     return Unreachable();
   }
+  absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasksModifiedSince(absl::string_view, absl::Time,
+                                                                   absl::Time) override {
+    return Unreachable();
+  }
+  absl::StatusOr<std::vector<zoho::CrmDeletedRecord>> CrmDeletedTasks(absl::string_view, absl::Time,
+                                                                      absl::Time) override {
+    return Unreachable();
+  }
+  absl::StatusOr<std::vector<zoho::ProjectsTask>> ProjectsTaskList(absl::string_view,
+                                                                   absl::string_view,
+                                                                   absl::Time) override {
+    return Unreachable();
+  }
 
  private:
   static absl::Status Unreachable() { return absl::UnavailableError("Zoho is not reachable"); }

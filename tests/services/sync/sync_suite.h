@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <pqxx/pqxx>
 
 #include "absl/strings/match.h"
@@ -360,13 +361,13 @@ class SyncIntegrationTest : public ::testing::Test {
     return false;
   }
 
-  // The canonical title of the task linked to `task_id` on `side`, once its text is `title`
-  // (bounded).
-  v1::FieldState TitleBecomes(common::v1::Side side, const std::string& task_id,
-                              const std::string& title) {
-    v1::FieldState seen;
+  // The sync state of the task linked to `task_id` on `side`, once `done` holds for it
+  // (bounded); the last one read otherwise.
+  v1::TaskSyncState StateOnce(common::v1::Side side, const std::string& task_id,
+                              const std::function<bool(const v1::TaskSyncState&)>& done) {
+    v1::TaskSyncState state;
     const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (seen.value().text() != title && absl::Now() < deadline) {
+    while (absl::Now() < deadline) {
       v1::GetTaskSyncStateRequest request;
       request.set_portal_id(portal_);
       request.mutable_task()->set_side(side);
@@ -374,15 +375,31 @@ class SyncIntegrationTest : public ::testing::Test {
       v1::GetTaskSyncStateResponse response;
       grpc::ClientContext context;
       if (stub_->GetTaskSyncState(&context, request, &response).ok()) {
-        for (const auto& field : response.state().fields()) {
-          if (field.field() == v1::TASK_FIELD_TITLE) seen = field;
-        }
+        state = response.state();
+        if (done(state)) break;
       }
-      if (seen.value().text() != title) {
-        absl::SleepFor(absl::Milliseconds(50));  // polling the state, bounded above
-      }
+      absl::SleepFor(absl::Milliseconds(50));  // polling the state, bounded above
     }
-    return seen;
+    return state;
+  }
+
+  // The state of `field` in `state`; empty when it has none.
+  static const v1::FieldState& FieldOf(const v1::TaskSyncState& state, v1::TaskField field) {
+    for (const v1::FieldState& one : state.fields()) {
+      if (one.field() == field) return one;
+    }
+    return v1::FieldState::default_instance();
+  }
+
+  // The canonical title of the task linked to `task_id` on `side`, once its text is `title`
+  // (bounded).
+  v1::FieldState TitleBecomes(common::v1::Side side, const std::string& task_id,
+                              const std::string& title) {
+    return FieldOf(StateOnce(side, task_id,
+                             [&](const v1::TaskSyncState& state) {
+                               return FieldOf(state, v1::TASK_FIELD_TITLE).value().text() == title;
+                             }),
+                   v1::TASK_FIELD_TITLE);
   }
 
   grpc::Status Resync(const v1::ResyncRequest& request, v1::ResyncResponse* response) {
