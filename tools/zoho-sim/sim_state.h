@@ -109,7 +109,7 @@ class SimState {
   Reply CrmAddNotes(const std::string& module, const std::string& parent_id, const Json& body,
                     const std::string& actor, absl::Time now);
   Reply CrmListNotes(const std::string& module, const std::string& parent_id,
-                     const Params& query) const;
+                     const Params& query = {}) const;
   Reply CrmListUsers(const Params& query) const;
   Reply CrmEnableWatch(const Json& body, absl::Time now);
   Reply CrmUpdateWatch(const Json& body, absl::Time now);
