@@ -1,5 +1,7 @@
 #include "libs/zoho/crm_client.h"
 
+#include <iterator>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -183,10 +185,29 @@ absl::StatusOr<CrmRecordResult> CrmClient::AddTaskNote(absl::string_view token,
 absl::StatusOr<std::vector<CrmNote>> CrmClient::ListTaskNotes(absl::string_view token,
                                                               absl::string_view task_id) {
   RETURN_IF_ERROR(CheckId(task_id));
-  ASSIGN_OR_RETURN(Json body, Call(http::Method::kGet, token,
-                                   absl::StrCat("/Tasks/", task_id, "/Notes"), {}, nullptr));
-  ASSIGN_OR_RETURN(CrmPage<CrmNote> page, ParsePage<CrmNote>(body, "data", &ParseCrmNote));
-  return std::move(page.records);
+  std::vector<CrmNote> notes;
+  for (int page = 1;; ++page) {
+    ASSIGN_OR_RETURN(
+        Json body,
+        Call(http::Method::kGet, token, absl::StrCat("/Tasks/", task_id, "/Notes"),
+             {{"page", absl::StrCat(page)}, {"per_page", absl::StrCat(kMaxPerPage)}}, nullptr));
+    ASSIGN_OR_RETURN(CrmPage<CrmNote> read, ParsePage<CrmNote>(body, "data", &ParseCrmNote));
+    std::move(read.records.begin(), read.records.end(), std::back_inserter(notes));
+    if (!read.more_records) return notes;
+  }
+}
+
+absl::StatusOr<CrmPage<CrmNote>> CrmClient::ListNotes(absl::string_view token,
+                                                      std::optional<absl::Time> modified_since,
+                                                      int page, int per_page) {
+  if (page < 1 || per_page < 1 || per_page > kMaxPerPage) {
+    return absl::InvalidArgumentError("page must be >= 1 and per_page within 1..200");
+  }
+  ASSIGN_OR_RETURN(
+      Json body, Call(http::Method::kGet, token, "/Notes",
+                      {{"page", absl::StrCat(page)}, {"per_page", absl::StrCat(per_page)}}, nullptr,
+                      modified_since));
+  return ParsePage<CrmNote>(body, "data", &ParseCrmNote);
 }
 
 absl::Status CrmClient::DeleteNote(absl::string_view token, absl::string_view note_id) {

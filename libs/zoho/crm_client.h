@@ -1,6 +1,6 @@
-// Zoho CRM v2 client: Tasks, their Notes, deleted Tasks, Accounts, Deals, users and watch
-// channels. Every call takes the access token to send, so the caller decides when to fetch a
-// fresh one (an UNAUTHENTICATED status means the token was refused).
+// Zoho CRM v2 client: Tasks, Notes (a task's, or the org's modified since a time), deleted Tasks,
+// Accounts, Deals, users and watch channels. Every call takes the access token to send, so the
+// caller decides when to fetch a fresh one (an UNAUTHENTICATED status means the token was refused).
 //
 // Errors: api_error.h for HTTP statuses; http_client.h for transport; INVALID_ARGUMENT naming the
 // field for a reply that breaks the documented shape, or for a request this client will not send
@@ -52,8 +52,14 @@ class CrmClient {
   absl::StatusOr<CrmRecordResult> AddTaskNote(absl::string_view token, absl::string_view task_id,
                                               std::optional<std::string> title,
                                               const std::string& content);
+  // Every note of a task, page after page.
   absl::StatusOr<std::vector<CrmNote>> ListTaskNotes(absl::string_view token,
                                                      absl::string_view task_id);
+  // Page `page` of the notes of every module (GET /Notes), or of those modified after
+  // `modified_since` (If-Modified-Since; an empty page when none was).
+  absl::StatusOr<CrmPage<CrmNote>> ListNotes(absl::string_view token,
+                                             std::optional<absl::Time> modified_since, int page,
+                                             int per_page = kMaxPerPage);
   // Deletes a note; NOT_FOUND when CRM has no note with that id (INVALID_DATA for the id).
   absl::Status DeleteNote(absl::string_view token, absl::string_view note_id);
   // Page `page` of deleted tasks, or of those deleted after `since`.

@@ -64,8 +64,14 @@ absl::StatusOr<CrmNote> ParseCrmNote(const Json& json, absl::string_view where) 
   ASSIGN_OR_RETURN(note.content, RequiredString(json, "Note_Content", where));
   ASSIGN_OR_RETURN(const Json* parent, RequiredObject(json, "Parent_Id", where));
   ASSIGN_OR_RETURN(note.parent_id, RequiredId(*parent, "id", FieldPath(where, "Parent_Id")));
+  ASSIGN_OR_RETURN(note.parent_module, OptionalString(json, "$se_module", where));
   ASSIGN_OR_RETURN(note.created_time, RequiredTime(json, "Created_Time", where));
+  note.modified_time = note.created_time;
+  if (json.contains("Modified_Time") && !json["Modified_Time"].is_null()) {
+    ASSIGN_OR_RETURN(note.modified_time, RequiredTime(json, "Modified_Time", where));
+  }
   ASSIGN_OR_RETURN(note.owner, OptionalRef(json, "Owner", where));
+  ASSIGN_OR_RETURN(note.created_by, OptionalRef(json, "Created_By", where));
   return note;
 }
 
@@ -196,8 +202,7 @@ absl::StatusOr<Json> CrmTaskWriteToJson(const CrmTaskWrite& task) {
     json["Due_Date"] =
         task.due_date->has_value() ? Json(FormatCrmDate(**task.due_date)) : Json(nullptr);
   }
-  if (task.priority)
-    json["Priority"] = task.priority->empty() ? Json(nullptr) : Json(*task.priority);
+  if (task.priority) json["Priority"] = *task.priority;
   if (task.status) json["Status"] = *task.status;
   if (task.owner_id) json["Owner"] = {{"id", *task.owner_id}};
   if (task.what_id) {

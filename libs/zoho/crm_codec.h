@@ -40,8 +40,7 @@ struct CrmTask {
 };
 
 // The fields of a task to create or update. Absent fields are not sent; for description and
-// due_date a present-but-empty inner value clears the field, and so does an empty priority (CRM's
-// "-None-", which it takes as null and refuses as "").
+// due_date a present-but-empty inner value clears the field.
 struct CrmTaskWrite {
   std::optional<std::string> id = std::nullopt;  // required for an update
   std::optional<std::string> subject = std::nullopt;
@@ -68,8 +67,13 @@ struct CrmNote {
   std::optional<std::string> title;
   std::string content;
   std::string parent_id;
+  // The parent's module ($se_module, e.g. "Tasks"); nullopt when CRM leaves it out.
+  std::optional<std::string> parent_module;
   absl::Time created_time;
+  // Modified_Time; the created time when CRM leaves it out.
+  absl::Time modified_time;
   std::optional<CrmRef> owner;
+  std::optional<CrmRef> created_by;
 };
 
 struct CrmDeletedRecord {

@@ -13,6 +13,7 @@
 #include "services/sync/auth_reads.h"
 #include "services/sync/delivery.h"
 #include "services/sync/failure_relay.h"
+#include "services/sync/ingest/crm_notes_poll.h"
 #include "services/sync/ingest/crm_watcher.h"
 #include "services/sync/ingest/inbox_processor.h"
 #include "services/sync/ingest/reconciler.h"
@@ -58,17 +59,13 @@ ABSL_FLAG(std::string, notify_address, "",
 ABSL_FLAG(std::string, notify_caller_token, "",
           "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
 ABSL_FLAG(int, delivery_workers, 2,
-          "Workers delivering the outbox's writes to Zoho (each handles a batch of tasks' writes "
-          "at a time, --delivery_batch); 0: none. Needs --auth_address and --mapping_address.");
-ABSL_FLAG(int, delivery_batch, 100,
-          "Tasks whose writes a delivery worker claims at once: the CRM updates of all of them "
-          "of one portal go in one CRM call (at most 100 records each).");
+          "Workers delivering the outbox's writes to Zoho (each handles one task's writes at a "
+          "time); 0: none. Needs --auth_address and --mapping_address.");
 ABSL_FLAG(
     absl::Duration, delivery_lease, absl::Minutes(2),
     "Lease of a delivery worker on the writes it claimed: a worker that dies holds them this "
     "long. Must exceed ten --zoho_timeout (the longest a task's writes can take, rate permits "
-    "included); a batch starts writes until that long before its lease ends and gives the rest "
-    "back.");
+    "included).");
 ABSL_FLAG(absl::Duration, delivery_poll, absl::Milliseconds(100),
           "How often an idle delivery worker looks for due writes.");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1),
@@ -142,6 +139,17 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
                                                                absl::Time) override {
     return NoAuth();
   }
+  absl::StatusOr<crmsync::zoho::CrmPage<crmsync::zoho::CrmNote>> CrmNotes(absl::string_view,
+                                                                          std::optional<absl::Time>,
+                                                                          int,
+                                                                          absl::Time) override {
+    return NoAuth();
+  }
+  absl::StatusOr<std::vector<crmsync::zoho::CrmNote>> CrmTaskNotes(absl::string_view,
+                                                                   absl::string_view,
+                                                                   absl::Time) override {
+    return NoAuth();
+  }
   absl::StatusOr<crmsync::zoho::ProjectsTask> ProjectsTask(absl::string_view, absl::string_view,
                                                            absl::string_view, absl::Time) override {
     return NoAuth();
@@ -212,10 +220,6 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_delivery_workers) < 0) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--delivery_workers: must not be negative"));
-  }
-  if (absl::GetFlag(FLAGS_delivery_batch) < 1) {
-    return crmsync::ExitWithUsageError(
-        absl::InvalidArgumentError("--delivery_batch: must be positive"));
   }
   // Each unit of a task's writes is at most a create, an update per side and a 401's retry of
   // each, and a few comments: eight calls, each after waiting up to a quarter of --zoho_timeout
@@ -331,7 +335,6 @@ int main(int argc, char** argv) {
         *tokens, curl, absl::GetFlag(FLAGS_projects_api_url), metrics,
         DeliveryRateLimit{&budget, &clock, rate_permit_wait});
     DeliveryOptions delivery_options;
-    delivery_options.write_bound = delivery_bound;
     if (std::getenv(kKillAfterCreateEnv) != nullptr) {
       crmsync::LogWarning("the process kills itself after its first create on Zoho",
                           {{"env", kKillAfterCreateEnv}});
@@ -352,14 +355,11 @@ int main(int argc, char** argv) {
           [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
             return delivery->Deliver(unit, stop);
           },
-          // Delivery starts no write that could outlast the batch's lease (write_bound); what
-          // it leaves is given back and claimed again at once.
-          crmsync::work_queue::WorkerOptions{.batch = absl::GetFlag(FLAGS_delivery_batch),
+          crmsync::work_queue::WorkerOptions{.batch = 4,
                                              .group_limit = 50,
                                              .lease = absl::GetFlag(FLAGS_delivery_lease),
                                              .item_bound = delivery_bound,
-                                             .idle_poll = absl::GetFlag(FLAGS_delivery_poll),
-                                             .whole_batch = true}));
+                                             .idle_poll = absl::GetFlag(FLAGS_delivery_poll)}));
       crmsync::work_queue::Worker& worker = *delivery_workers.back();
       rt.AddBackgroundTask(absl::StrCat("delivery-", i),
                            [&worker](const absl::Notification& stop) { worker.Run(stop); });
@@ -435,6 +435,7 @@ int main(int argc, char** argv) {
   }
   // Each portal's pass is an item of kReconcileQueue, so one replica at a time runs it.
   PgReconcileStore reconcile_store(rt.pool());
+  std::unique_ptr<CrmNotesPoll> notes_poll;
   std::unique_ptr<Reconciler> reconciler;
   std::unique_ptr<crmsync::work_queue::PgWorkQueue> reconcile_queue;
   std::unique_ptr<crmsync::work_queue::Worker> reconcile_worker;
@@ -442,8 +443,9 @@ int main(int argc, char** argv) {
       interval > absl::ZeroDuration() && ingest_source) {
     const ReconcileOptions reconcile_options{
         .interval = interval, .overlap = absl::Seconds(1), .pass_bound = absl::Minutes(5)};
+    notes_poll = std::make_unique<CrmNotesPoll>(store, *ingest_source, pipeline, metrics, clock);
     reconciler = std::make_unique<Reconciler>(reconcile_store, *ingest_source, pipeline,
-                                              /*notes=*/nullptr, metrics, clock, reconcile_options);
+                                              notes_poll.get(), metrics, clock, reconcile_options);
     // A failed pass waits for the next interval (Outcome::Later) and never retries sooner.
     reconcile_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
         rt.pool(), kReconcileQueue, clock, crmsync::work_queue::RetryPolicy{}, queue_metrics,

@@ -11,7 +11,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -45,14 +44,11 @@ class ZohoDeliveryWrites : public ZohoWrites {
   ZohoDeliveryWrites(AuthTokens& tokens, http::HttpClient& http, std::string projects_base_url,
                      SyncMetrics& metrics, DeliveryRateLimit rate_limit = {});
 
-  std::vector<WriteResult> UpdateCrmTasks(const std::string& portal_id,
-                                          const std::vector<zoho::CrmTaskWrite>& tasks) override;
+  WriteResult UpdateCrmTask(const std::string& portal_id, const zoho::CrmTaskWrite& task) override;
   WriteResult CreateCrmTask(const std::string& portal_id, const zoho::CrmTaskWrite& task) override;
   WriteResult UpdateProjectsTask(const std::string& portal_id, const std::string& project_id,
                                  const std::string& task_id,
                                  const zoho::ProjectsTaskWrite& task) override;
-  WriteResult ReadProjectsTaskStatuses(const std::string& portal_id, const std::string& project_id,
-                                       std::vector<zoho::ProjectsTaskStatus>* statuses) override;
   WriteResult FindCrmTask(const std::string& portal_id, const std::string& what_id,
                           const std::string& subject, absl::Time since) override;
   WriteResult AddCrmNote(const std::string& portal_id, const std::string& task_id,

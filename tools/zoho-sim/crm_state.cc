@@ -444,7 +444,8 @@ Reply SimState::CrmAddNotes(const std::string& module, const std::string& parent
   return RecordsReply(std::move(results), 201);
 }
 
-Reply SimState::CrmListNotes(const std::string& module, const std::string& parent_id) const {
+Reply SimState::CrmListNotes(const std::string& module, const std::string& parent_id,
+                             const Params& query) const {
   if (!CrmRecord(module, parent_id).has_value()) {
     return ApiError(400, "INVALID_DATA", "the related id given seems to be invalid",
                     {{"id", parent_id}});
@@ -455,7 +456,7 @@ Reply SimState::CrmListNotes(const std::string& module, const std::string& paren
       if (auto note = CrmRecord("Notes", id); note.has_value()) notes.push_back(*note);
     }
   }
-  return Page(notes, {}, false);
+  return Page(notes, query, false);
 }
 
 Reply SimState::CrmListUsers(const Params& query) const {

@@ -352,14 +352,20 @@ void SimServer::RegisterCrm() {
         [this](const httplib::Request& req, const Caller& caller, absl::Time now) {
           return state_.CrmDeleteRecord(req.matches[1], req.matches[2], caller.user_email, now);
         });
-  // Notes are deleted through their own module (Zoho's Notes API); listed and added under a task.
+  // Notes are listed across modules (If-Modified-Since as for records) and deleted through their
+  // own module (Zoho's Notes API); listed and added under a task. Notes have no deleted list:
+  // Get Deleted Records does not support the module.
+  Route("GET", "/crm/v2/Notes", "GET /crm/v2/Notes", Api::kCrm,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.CrmListRecords("Notes", req.params, IfModifiedSince(req));
+        });
   Route("DELETE", "/crm/v2/Notes/(\\d+)", "DELETE /crm/v2/Notes/{id}", Api::kCrm,
         [this](const httplib::Request& req, const Caller& caller, absl::Time now) {
           return state_.CrmDeleteRecord("Notes", req.matches[1], caller.user_email, now);
         });
   Route("GET", "/crm/v2/" + modules + "/(\\d+)/Notes", "GET /crm/v2/{module}/{id}/Notes", Api::kCrm,
         [this](const httplib::Request& req, const Caller&, absl::Time) {
-          return state_.CrmListNotes(req.matches[1], req.matches[2]);
+          return state_.CrmListNotes(req.matches[1], req.matches[2], req.params);
         });
   Route("POST", "/crm/v2/" + modules + "/(\\d+)/Notes", "POST /crm/v2/{module}/{id}/Notes",
         Api::kCrm, [=, this](const httplib::Request& req, const Caller& caller, absl::Time now) {
@@ -423,10 +429,6 @@ void SimServer::RegisterProjects() {
   Route("GET", portal + "/users/?", "GET " + p + "/users/", Api::kProjects,
         [this](const httplib::Request& req, const Caller&, absl::Time) {
           return state_.ProjectsListUsers(req.matches[1]);
-        });
-  Route("GET", project + "/tasklayouts/?", "GET " + pp + "/tasklayouts", Api::kProjects,
-        [this](const httplib::Request& req, const Caller&, absl::Time) {
-          return state_.ProjectsTaskLayout(req.matches[1], req.matches[2]);
         });
   Route("GET", project + "/tasks/?", "GET " + pp + "/tasks/", Api::kProjects,
         [this](const httplib::Request& req, const Caller&, absl::Time) {
@@ -540,7 +542,7 @@ void SimServer::RegisterControl() {
             return state_.CrmUpdateRecords(req.matches[1], {{"data", Json::array({fields})}},
                                            Str(body, "user_email"), Now());
           });
-  Control("POST", "/_sim/crm/(Tasks|Accounts|Deals)/(\\d+)/delete",
+  Control("POST", "/_sim/crm/(Tasks|Accounts|Deals|Notes)/(\\d+)/delete",
           [this](const httplib::Request& req, const Json& body) {
             return state_.CrmDeleteRecord(req.matches[1], req.matches[2], Str(body, "user_email"),
                                           Now());

@@ -112,7 +112,8 @@ class SimState {
                        std::optional<absl::Time> since) const;
   Reply CrmAddNotes(const std::string& module, const std::string& parent_id, const Json& body,
                     const std::string& actor, absl::Time now);
-  Reply CrmListNotes(const std::string& module, const std::string& parent_id) const;
+  Reply CrmListNotes(const std::string& module, const std::string& parent_id,
+                     const Params& query = {}) const;
   Reply CrmListUsers(const Params& query) const;
   Reply CrmEnableWatch(const Json& body, absl::Time now);
   Reply CrmUpdateWatch(const Json& body, absl::Time now);
@@ -133,9 +134,6 @@ class SimState {
   // The portal's client companies, one page (index, range) at a time.
   Reply ProjectsListClients(const std::string& portal, const Params& query) const;
   Reply ProjectsListUsers(const std::string& portal) const;
-  // Get Task Layout Details: the project's layout with its `status_details` (the portal's
-  // task statuses: id, name, is_closed_type, color_code, is_default).
-  Reply ProjectsTaskLayout(const std::string& portal, const std::string& project) const;
   Reply ProjectsListTasks(const std::string& portal, const std::string& project,
                           const std::optional<std::string>& parent, const Params& query) const;
   Reply ProjectsGetTask(const std::string& portal, const std::string& project,

@@ -55,17 +55,31 @@ absl::Status Skipped(absl::string_view what, absl::string_view portal_id, Side o
   return absl::OkStatus();
 }
 
+// Who deleted a task a webhook reports: neither CRM's notification nor Projects' webhook says.
+Actor SystemActor() {
+  return Actor{.user_id = kSystemActorId, .email = "", .display_name = "crmsync"};
+}
+
 }  // namespace
+
+absl::StatusOr<std::optional<ProcessedChange>> SubmitValidComment(ChangePipeline& pipeline,
+                                                                  SyncMetrics& metrics,
+                                                                  const CommentChange& comment,
+                                                                  absl::Time deadline) {
+  if (absl::Status valid = ValidateComment(comment, "comment"); !valid.ok()) {
+    Skipped("comment", comment.portal_id, comment.origin_side, comment.task_id, valid)
+        .IgnoreError();
+    return std::nullopt;
+  }
+  ASSIGN_OR_RETURN(ProcessedChange processed, pipeline.SubmitComment(comment, deadline));
+  metrics.CommentProcessed(comment.origin_side, processed.outcome.decision.result,
+                           processed.outcome.duplicate);
+  return processed;
+}
 
 CommentSink PipelineCommentSink(ChangePipeline& pipeline, SyncMetrics& metrics) {
   return [&pipeline, &metrics](const CommentChange& comment, absl::Time deadline) -> absl::Status {
-    if (absl::Status valid = ValidateComment(comment, "comment"); !valid.ok()) {
-      return Skipped("comment", comment.portal_id, comment.origin_side, comment.task_id, valid);
-    }
-    ASSIGN_OR_RETURN(const ProcessedChange processed, pipeline.SubmitComment(comment, deadline));
-    metrics.CommentProcessed(comment.origin_side, processed.outcome.decision.result,
-                             processed.outcome.duplicate);
-    return absl::OkStatus();
+    return SubmitValidComment(pipeline, metrics, comment, deadline).status();
   };
 }
 
@@ -80,7 +94,13 @@ absl::Status InboxProcessor::Crm(const InboxRequest& request, absl::Time deadlin
   body["token"] = "-";
   ASSIGN_OR_RETURN(const zoho::CrmNotification notification,
                    zoho::ParseCrmNotification(body.dump()));
-  if (notification.module != "Tasks" || notification.operation == "delete") {
+  if (notification.module != "Tasks") return absl::OkStatus();
+  if (notification.operation == "delete") {
+    for (const std::string& id : notification.ids) {
+      RETURN_IF_ERROR(Submit(DeletionChange(request.portal_id, Side::kCrm, id,
+                                            notification.server_time, SystemActor()),
+                             deadline));
+    }
     return absl::OkStatus();
   }
   const size_t batch = zoho::CrmClient::kMaxRecordsPerCall;
@@ -107,7 +127,12 @@ absl::Status InboxProcessor::Projects(const InboxRequest& request, absl::Time de
     if (!task.ok()) return task.status();
     return Submit(ChangeFromProjectsTask(request.portal_id, webhook.project_id, *task), deadline);
   }
-  if (webhook.event == "task_delete" || !webhook.comment_id) return absl::OkStatus();
+  if (webhook.event == "task_delete") {
+    return Submit(DeletionChange(request.portal_id, Side::kProjects, webhook.task_id,
+                                 WebhookTime(params, request.receive_time), SystemActor()),
+                  deadline);
+  }
+  if (!webhook.comment_id) return absl::OkStatus();
   CommentChange comment;
   comment.portal_id = request.portal_id;
   comment.origin_side = Side::kProjects;

@@ -10,9 +10,13 @@
 //    "<task id>@<last_updated_time_long>".
 //  - Projects comment_add / comment_delete: a CommentChange (event id
 //    "comment:<comment id>@add|delete") handed to the comment sink.
-// A repeated or redelivered webhook thus yields the same event ids, and DUPLICATE. Deletions
-// (CRM delete notifications, Projects task_delete, a task gone when read back) and other CRM
-// modules are left to reconciliation, which reads who deleted what; the item is done.
+//  - CRM watch notification (Tasks, delete) and Projects task_delete: a change with task_deleted
+//    for each task named (DeletionChange: event id "<task id>@deleted"), made by the system actor
+//    (kSystemActorId: neither names who deleted it) at the notification's server_time / the
+//    webhook's modified_time_long (else its receipt); the pipeline marks the link
+//    LINK_STATE_DELETED_IN_* and queues no write.
+// A repeated or redelivered webhook thus yields the same event ids, and DUPLICATE. A task gone
+// when read back and other CRM modules are left to reconciliation; the item is done.
 // A read or submission that fails for now (Zoho, auth or mapping unavailable, no usable grant
 // yet, no comment sink wired) retries the item with backoff; its changes already submitted come
 // back DUPLICATE. A change Zoho's data makes invalid is logged and skipped.
@@ -20,6 +24,7 @@
 #define CRMSYNC_SERVICES_SYNC_INGEST_INBOX_PROCESSOR_H_
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -34,12 +39,22 @@
 
 namespace crmsync::sync {
 
+// The user id of the actor of a change no person is named for (a webhook's deletion): no user
+// of either side, so a failure it causes is recorded and not emailed.
+inline constexpr char kSystemActorId[] = "crmsync";
+
 // Where comments from webhooks go (SubmitComment's pipeline). OK once the comment is processed
 // (a duplicate included); any other status retries the item later. Bounded by `deadline`.
 using CommentSink = std::function<absl::Status(const CommentChange& comment, absl::Time deadline)>;
 
-// The sink of SubmitComment's pipeline: the comment is validated (an invalid one is logged and
-// skipped), submitted and counted in crmsync_sync_comments_total. References must outlive it.
+// Validates `comment` (an invalid one is logged and skipped: nullopt), submits it and counts it
+// in crmsync_sync_comments_total. Errors as ChangePipeline::SubmitComment.
+absl::StatusOr<std::optional<ProcessedChange>> SubmitValidComment(ChangePipeline& pipeline,
+                                                                  SyncMetrics& metrics,
+                                                                  const CommentChange& comment,
+                                                                  absl::Time deadline);
+
+// The sink of SubmitComment's pipeline: SubmitValidComment. References must outlive it.
 CommentSink PipelineCommentSink(ChangePipeline& pipeline, SyncMetrics& metrics);
 
 class InboxProcessor {

@@ -14,8 +14,9 @@ namespace crmsync::sync {
 class NotesPoll {
  public:
   virtual ~NotesPoll() = default;
-  // Submits the notes of the portal's linked CRM tasks added or deleted at or after `since`
-  // (a note seen twice is a DUPLICATE, so overlapping windows are safe); returns how many
+  // Submits the notes of the portal's linked CRM tasks added or edited at or after `since`, and
+  // the deletion of each copied note CRM no longer has, whenever it was deleted (a note seen
+  // twice is a DUPLICATE, so overlapping windows are safe); returns how many
   // comments it submitted that were not duplicates. Errors as IngestSource's (zoho_source.h);
   // nothing is lost on an error, as the next poll reads the same window again.
   virtual absl::StatusOr<int> Poll(absl::string_view portal_id, absl::Time since,

@@ -37,13 +37,15 @@ absl::StatusOr<std::vector<T>> EveryPage(
 template <typename T>
 absl::StatusOr<T> ZohoIngestSource::WithToken(
     absl::string_view portal_id, Side side, absl::Time deadline,
-    const std::function<absl::StatusOr<T>(http::HttpClient&, const ApiToken&)>& read) {
+    const std::function<absl::StatusOr<T>(http::HttpClient&, const ApiToken&)>& read,
+    const char* extra_scope) {
   std::vector<std::string> scopes;
   if (side == Side::kCrm) {
     scopes.assign(std::begin(kCrmIngestScopes), std::end(kCrmIngestScopes));
   } else {
     scopes.assign(std::begin(kProjectsIngestScopes), std::end(kProjectsIngestScopes));
   }
+  if (extra_scope != nullptr) scopes.emplace_back(extra_scope);
   http::DeadlineHttpClient http(http_, deadline);
   absl::StatusOr<ApiToken> token = tokens_.Get(portal_id, side, scopes, "", deadline);
   if (!token.ok()) return TokenError(portal_id, side, token.status());
@@ -62,6 +64,28 @@ absl::StatusOr<std::vector<zoho::CrmTask>> ZohoIngestSource::CrmTasks(
       portal_id, Side::kCrm, deadline, [&](http::HttpClient& http, const ApiToken& token) {
         return zoho::CrmClient(http, token.api_domain).GetTasks(token.access_token, ids);
       });
+}
+
+absl::StatusOr<zoho::CrmPage<zoho::CrmNote>> ZohoIngestSource::CrmNotes(
+    absl::string_view portal_id, std::optional<absl::Time> modified_since, int page,
+    absl::Time deadline) {
+  return WithToken<zoho::CrmPage<zoho::CrmNote>>(
+      portal_id, Side::kCrm, deadline,
+      [&](http::HttpClient& http, const ApiToken& token) {
+        return zoho::CrmClient(http, token.api_domain)
+            .ListNotes(token.access_token, modified_since, page);
+      },
+      kCrmNotesScope);
+}
+
+absl::StatusOr<std::vector<zoho::CrmNote>> ZohoIngestSource::CrmTaskNotes(
+    absl::string_view portal_id, absl::string_view task_id, absl::Time deadline) {
+  return WithToken<std::vector<zoho::CrmNote>>(
+      portal_id, Side::kCrm, deadline,
+      [&](http::HttpClient& http, const ApiToken& token) {
+        return zoho::CrmClient(http, token.api_domain).ListTaskNotes(token.access_token, task_id);
+      },
+      kCrmNotesScope);
 }
 
 absl::StatusOr<zoho::ProjectsTask> ZohoIngestSource::ProjectsTask(absl::string_view portal_id,

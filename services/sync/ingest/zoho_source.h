@@ -1,12 +1,14 @@
 // What the inbox reads back from Zoho for a webhook, which names records but does not carry
 // them faithfully: the CRM tasks a watch notification names, a Projects task, a Projects task's
-// comments; and what reconciliation lists to catch up with what webhooks missed: CRM tasks
-// modified or deleted since a time, a Projects project's tasks. ZohoIngestSource reads them with
-// tokens from crmsync-auth; tests of the processor may pass their own.
+// comments; what reconciliation lists to catch up with what webhooks missed: CRM tasks modified or
+// deleted since a time, a Projects project's tasks; and the CRM notes that no webhook announces
+// (ingest/crm_notes_poll.h). ZohoIngestSource reads them with tokens from crmsync-auth; tests of
+// the processor may pass their own.
 #ifndef CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_
 #define CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,8 @@ namespace crmsync::sync {
 
 // The scopes these reads need of the portal's grants.
 inline constexpr const char* kCrmIngestScopes[] = {"ZohoCRM.modules.tasks.READ"};
+// What reading CRM's notes needs besides.
+inline constexpr const char* kCrmNotesScope = "ZohoCRM.modules.notes.READ";
 inline constexpr const char* kProjectsIngestScopes[] = {"ZohoProjects.tasks.READ"};
 
 // Every read is bounded by `deadline`. Errors: FAILED_PRECONDITION when the portal has no usable
@@ -34,6 +38,15 @@ class IngestSource {
   virtual absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasks(absl::string_view portal_id,
                                                               const std::vector<std::string>& ids,
                                                               absl::Time deadline) = 0;
+  // Page `page` (1-based) of CRM's notes of every module, or of those modified after
+  // `modified_since`; an empty page when none was.
+  virtual absl::StatusOr<zoho::CrmPage<zoho::CrmNote>> CrmNotes(
+      absl::string_view portal_id, std::optional<absl::Time> modified_since, int page,
+      absl::Time deadline) = 0;
+  // Every note CRM has on the task.
+  virtual absl::StatusOr<std::vector<zoho::CrmNote>> CrmTaskNotes(absl::string_view portal_id,
+                                                                  absl::string_view task_id,
+                                                                  absl::Time deadline) = 0;
   virtual absl::StatusOr<zoho::ProjectsTask> ProjectsTask(absl::string_view portal_id,
                                                           absl::string_view project_id,
                                                           absl::string_view task_id,
@@ -63,6 +76,12 @@ class ZohoIngestSource : public IngestSource {
   absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasks(absl::string_view portal_id,
                                                       const std::vector<std::string>& ids,
                                                       absl::Time deadline) override;
+  absl::StatusOr<zoho::CrmPage<zoho::CrmNote>> CrmNotes(absl::string_view portal_id,
+                                                        std::optional<absl::Time> modified_since,
+                                                        int page, absl::Time deadline) override;
+  absl::StatusOr<std::vector<zoho::CrmNote>> CrmTaskNotes(absl::string_view portal_id,
+                                                          absl::string_view task_id,
+                                                          absl::Time deadline) override;
   absl::StatusOr<zoho::ProjectsTask> ProjectsTask(absl::string_view portal_id,
                                                   absl::string_view project_id,
                                                   absl::string_view task_id,
@@ -82,12 +101,13 @@ class ZohoIngestSource : public IngestSource {
                                                                    absl::Time deadline) override;
 
  private:
-  // Runs `read` with a token of the portal's grant on `side`, once more with a fresh token
-  // when Zoho refused the first (401).
+  // Runs `read` with a token of the portal's grant on `side` (holding the side's ingest scopes
+  // and `extra_scope` if any), once more with a fresh token when Zoho refused the first (401).
   template <typename T>
   absl::StatusOr<T> WithToken(
       absl::string_view portal_id, Side side, absl::Time deadline,
-      const std::function<absl::StatusOr<T>(http::HttpClient&, const ApiToken&)>& read);
+      const std::function<absl::StatusOr<T>(http::HttpClient&, const ApiToken&)>& read,
+      const char* extra_scope = nullptr);
 
   AuthTokens& tokens_;
   http::HttpClient& http_;

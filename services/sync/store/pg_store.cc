@@ -587,6 +587,23 @@ absl::StatusOr<std::vector<PendingWrite>> PgStore::ListPendingWrites(absl::strin
       pg::Isolation::kReadCommitted, deadline);
 }
 
+absl::StatusOr<std::vector<CopiedComment>> PgStore::ListCopiedComments(absl::string_view portal_id,
+                                                                       Side origin,
+                                                                       absl::Time deadline) {
+  using Result = std::vector<CopiedComment>;
+  return pool_.TransactValue<Result>(
+      [&](Tx& tx) -> absl::StatusOr<Result> {
+        Result copied;
+        for (const auto& row :
+             tx.exec_prepared("copied_comments", std::string(portal_id), SideName(origin))) {
+          copied.push_back(
+              {row["task_id"].as<std::string>(), row["origin_comment_id"].as<std::string>()});
+        }
+        return copied;
+      },
+      pg::Isolation::kReadCommitted, deadline);
+}
+
 absl::StatusOr<FailureRecord> PgStore::GetFailure(absl::string_view failure_id) {
   int64_t id = 0;
   if (!absl::SimpleAtoi(failure_id, &id)) {

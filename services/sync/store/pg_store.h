@@ -39,6 +39,9 @@ class PgStore : public SyncStore {
                                                               Side side, absl::string_view task_id,
                                                               int limit,
                                                               absl::Time deadline) override;
+  absl::StatusOr<std::vector<CopiedComment>> ListCopiedComments(absl::string_view portal_id,
+                                                                Side origin,
+                                                                absl::Time deadline) override;
   absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) override;
   absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query,
                                                           absl::Time deadline) override;

@@ -159,6 +159,13 @@ inline constexpr char kFailureRelayQueue[] = "sync_failure_relay";
 using DecideFn = std::function<absl::StatusOr<ChangeDecision>(const std::optional<StoredTask>&,
                                                               FailureContext&)>;
 
+// A comment crmsync copied to the other side: its task's id and its own id on the side it was
+// made on.
+struct CopiedComment {
+  std::string task_id;
+  std::string comment_id;
+};
+
 class SyncStore {
  public:
   virtual ~SyncStore() = default;
@@ -226,6 +233,12 @@ class SyncStore {
                                                                       absl::string_view task_id,
                                                                       int limit,
                                                                       absl::Time deadline) = 0;
+
+  // The comments made on `origin` of the portal's ACTIVE links that were copied to the other
+  // side and whose deletion has not been recorded, grouped by task.
+  virtual absl::StatusOr<std::vector<CopiedComment>> ListCopiedComments(absl::string_view portal_id,
+                                                                        Side origin,
+                                                                        absl::Time deadline) = 0;
 
   // The failure with that id; NOT_FOUND when there is none.
   virtual absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) = 0;

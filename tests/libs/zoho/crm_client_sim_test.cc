@@ -192,6 +192,31 @@ TEST_F(CrmClientSimTest, NotesAreAddedAndListed) {
   EXPECT_FALSE(crm_->AddTaskNote(token_, "999", std::nullopt, "x").ok());
 }
 
+TEST_F(CrmClientSimTest, TheOrgsNotesAreListedByModifiedTimeWithTheirParentAndCreator) {
+  const std::string task = CreateTask({.subject = "A"});
+  const absl::Time before = absl::Now() - absl::Seconds(2);
+  auto added = crm_->AddTaskNote(token_, task, std::nullopt, "Customer called back");
+  ASSERT_TRUE(added.ok()) << added.status();
+
+  auto modified = crm_->ListNotes(token_, before, 1);
+  ASSERT_TRUE(modified.ok()) << modified.status();
+  ASSERT_EQ(modified->records.size(), 1u);
+  const CrmNote& note = modified->records[0];
+  EXPECT_EQ(note.id, added->id);
+  EXPECT_EQ(note.parent_id, task);
+  EXPECT_EQ(note.parent_module, "Tasks");
+  ASSERT_TRUE(note.created_by.has_value());
+  EXPECT_EQ(note.created_by->id, ann_id_);
+  EXPECT_GE(note.modified_time, note.created_time);
+  EXPECT_FALSE(modified->more_records);
+  auto none = crm_->ListNotes(token_, absl::Now() + absl::Hours(1), 1);  // HTTP 304
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->records.empty());
+  EXPECT_TRUE(crm_->DeleteNote(token_, added->id).ok());
+  EXPECT_TRUE(crm_->ListNotes(token_, before, 1)->records.empty());
+  EXPECT_TRUE(crm_->ListTaskNotes(token_, task)->empty());
+}
+
 TEST_F(CrmClientSimTest, AccountsDealsAndUsersAreListed) {
   const std::string account = SeedAccount("Acme Corp");
   ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/crm/Deals",

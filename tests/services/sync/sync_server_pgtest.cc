@@ -81,6 +81,15 @@ class UnreachableZoho : public IngestSource {
                                                       absl::Time) override {
     return Unreachable();
   }
+  absl::StatusOr<zoho::CrmPage<zoho::CrmNote>> CrmNotes(absl::string_view,
+                                                        std::optional<absl::Time>, int,
+                                                        absl::Time) override {
+    return Unreachable();
+  }
+  absl::StatusOr<std::vector<zoho::CrmNote>> CrmTaskNotes(absl::string_view, absl::string_view,
+                                                          absl::Time) override {
+    return Unreachable();
+  }
   absl::StatusOr<zoho::ProjectsTask> ProjectsTask(absl::string_view, absl::string_view,
                                                   absl::string_view, absl::Time) override {
     return Unreachable();
