@@ -187,7 +187,7 @@ int main(int argc, char** argv) {
   // Each unit of a task's writes is at most a create, an update per side and a 401's retry of
   // each, and a few comments: eight calls, each after waiting up to a quarter of --zoho_timeout
   // for its rate permit (a budget spent for longer makes the write retry later instead of
-  // holding its worker).
+  // holding its worker). Reads wait as long, and never past their own deadline.
   const absl::Duration rate_permit_wait = absl::GetFlag(FLAGS_zoho_timeout) / 4;
   const absl::Duration delivery_bound = 10 * absl::GetFlag(FLAGS_zoho_timeout);
   if (absl::GetFlag(FLAGS_delivery_lease) <= delivery_bound) {
@@ -223,6 +223,9 @@ int main(int argc, char** argv) {
     directory = mapping.get();
   }
   crmsync::http::CurlHttpClient curl({.total_timeout = absl::GetFlag(FLAGS_zoho_timeout)});
+  RateBudgetMetrics budget_metrics(rt.registry());
+  PgRateBudget budget(rt.pool(), clock, *budget_options, budget_metrics);
+  std::unique_ptr<ZohoCaller> zoho_calls;
   std::unique_ptr<ZohoProjectsState> zoho;
   ProjectsState* projects = &unconfigured;
   std::unique_ptr<AuthTokens> tokens;
@@ -234,12 +237,12 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_auth_address).empty()) {
     tokens = std::make_unique<AuthTokens>(absl::GetFlag(FLAGS_auth_address),
                                           absl::GetFlag(FLAGS_auth_caller_token));
+    zoho_calls = std::make_unique<ZohoCaller>(*tokens, curl, metrics,
+                                              ZohoRateLimit{&budget, &clock, rate_permit_wait});
     ingest_source =
-        std::make_unique<ZohoIngestSource>(*tokens, curl, absl::GetFlag(FLAGS_projects_api_url));
+        std::make_unique<ZohoIngestSource>(*zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
     zoho_reads = ingest_source.get();
-    zoho = std::make_unique<ZohoProjectsState>(absl::GetFlag(FLAGS_auth_address),
-                                               absl::GetFlag(FLAGS_auth_caller_token), curl,
-                                               absl::GetFlag(FLAGS_projects_api_url));
+    zoho = std::make_unique<ZohoProjectsState>(*zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
     projects = zoho.get();
     tasks = zoho.get();
     auth_grants = std::make_unique<AuthGrantStates>(absl::GetFlag(FLAGS_auth_address),
@@ -286,17 +289,14 @@ int main(int argc, char** argv) {
     crmsync::LogWarning("no --notify_address: recorded failures stay queued");
   }
 
-  RateBudgetMetrics budget_metrics(rt.registry());
-  PgRateBudget budget(rt.pool(), clock, *budget_options, budget_metrics);
   std::unique_ptr<ZohoDeliveryWrites> writes;
   PgDeliveryStore delivery_store(rt.pool());
   std::unique_ptr<Delivery> delivery;
   std::unique_ptr<crmsync::work_queue::PgWorkQueue> outbox;
   std::vector<std::unique_ptr<crmsync::work_queue::Worker>> delivery_workers;
   if (absl::GetFlag(FLAGS_delivery_workers) > 0 && mapping && tokens) {
-    writes = std::make_unique<ZohoDeliveryWrites>(
-        *tokens, curl, absl::GetFlag(FLAGS_projects_api_url), metrics,
-        DeliveryRateLimit{&budget, &clock, rate_permit_wait});
+    writes =
+        std::make_unique<ZohoDeliveryWrites>(*zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
     DeliveryOptions delivery_options;
     if (std::getenv(kKillAfterCreateEnv) != nullptr) {
       crmsync::LogWarning("the process kills itself after its first create on Zoho",

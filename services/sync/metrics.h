@@ -31,8 +31,8 @@ struct SyncMetrics {
   // delete_comment) ended its attempt with `result`: done, retry, waiting, refused, grant_broken
   // or dropped (the task is gone).
   void Delivered(Side target, absl::string_view kind, absl::string_view result);
-  // One HTTP call of delivery to the Zoho API of `side` ended with `result`: ok, 401, 429, 4xx,
-  // 5xx or error (no answer).
+  // One HTTP call of sync to the Zoho API of `side` (a delivery's write, the inbox's or a rule's
+  // read) ended with `result`: ok, 401, 429, 4xx, 5xx or error (no answer).
   void ZohoCall(Side side, absl::string_view result);
   // A write reached the other side `latency` after its change was accepted.
   void Propagated(absl::Duration latency);
