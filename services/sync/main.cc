@@ -24,6 +24,7 @@
 #include "services/sync/pipeline.h"
 #include "services/sync/projects_reads.h"
 #include "services/sync/schema.h"
+#include "services/sync/store/pg_backlog.h"
 #include "services/sync/store/pg_delivery_store.h"
 #include "services/sync/store/pg_inbox_store.h"
 #include "services/sync/store/pg_rate_budget.h"
@@ -72,6 +73,9 @@ ABSL_FLAG(int, webhook_port, 0,
 ABSL_FLAG(std::string, webhook_public_url, "",
           "Base URL Zoho reaches the webhook receivers at (e.g. https://crmsync.example.com); "
           "set: this replica keeps the CRM watch channels of WatchCrmTasks registered.");
+ABSL_FLAG(absl::Duration, backlog_gauge_interval, absl::Seconds(5),
+          "How often the outbox and inbox backlog gauges are read from PostgreSQL (one query "
+          "each).");
 ABSL_FLAG(absl::Duration, crm_watch_lifetime, absl::Hours(24),
           "Expiry asked for each CRM watch channel (at most 24h); renewed with half of it left.");
 
@@ -176,6 +180,10 @@ int main(int argc, char** argv) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--crm_watch_lifetime: must be positive and at most 24h"));
   }
+  if (absl::GetFlag(FLAGS_backlog_gauge_interval) <= absl::ZeroDuration()) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--backlog_gauge_interval: must be positive"));
+  }
   if (absl::GetFlag(FLAGS_relay_interval) <= absl::ZeroDuration()) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--relay_interval: must be positive"));
@@ -260,6 +268,17 @@ int main(int argc, char** argv) {
         {.queues = {kFailureRelayQueue, kInboxQueue, kOutboxQueue, kResyncQueue},
          .retention = *retention},
         stop);
+  });
+  rt.AddBackgroundTask("backlog-gauges", [&](const absl::Notification& stop) {
+    do {
+      absl::StatusOr<SyncBacklog> backlog = ReadBacklog(rt.pool());
+      if (backlog.ok()) {
+        metrics.SetBacklog(*backlog, clock.Now());
+      } else {
+        crmsync::LogWarning("the backlog gauges were not read",
+                            {{"error", backlog.status().ToString()}});
+      }
+    } while (!stop.WaitForNotificationWithTimeout(absl::GetFlag(FLAGS_backlog_gauge_interval)));
   });
   std::unique_ptr<NotifyNotifier> notifier;
   std::unique_ptr<FailureRelay> relay;

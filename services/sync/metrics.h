@@ -7,8 +7,10 @@
 #include "absl/time/time.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
+#include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "services/sync/backlog.h"
 #include "services/sync/change/merge.h"
 #include "services/sync/change/task.h"
 
@@ -38,6 +40,8 @@ struct SyncMetrics {
   void Propagated(absl::Duration latency);
   // A request to the webhook receiver of `side` was answered with HTTP `status`.
   void WebhookRequest(Side side, int status);
+  // Sets the backlog gauges to `backlog` as read at `now`: zero for a side it does not name.
+  void SetBacklog(const SyncBacklog& backlog, absl::Time now);
 
   // crmsync_sync_changes_total{origin,outcome}: origin crm|projects; outcome applied, duplicate,
   // echo, stale or rejected.
@@ -66,6 +70,12 @@ struct SyncMetrics {
   // crmsync_sync_watch_channel_renewals_total{result}: renewed, registered (anew: CRM had
   // dropped it or it was new), failed.
   prometheus::Family<prometheus::Counter>& watch_channel_renewals;
+  // crmsync_sync_outbox_depth{target}: outbox writes not done yet (pending or running).
+  prometheus::Family<prometheus::Gauge>& outbox_depth;
+  // crmsync_sync_outbox_oldest_age_seconds{target}: how long the oldest of them has waited.
+  prometheus::Family<prometheus::Gauge>& outbox_oldest_age_seconds;
+  // crmsync_sync_inbox_backlog{side}: stored webhooks not processed yet.
+  prometheus::Family<prometheus::Gauge>& inbox_backlog;
 };
 
 }  // namespace crmsync::sync

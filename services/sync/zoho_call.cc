@@ -38,6 +38,7 @@ class ObservedHttp : public http::HttpClient {
         taken = absl::DeadlineExceededError("no permit left now");
       }
       if (!taken.ok()) {
+        throttled_ = true;
         return absl::ResourceExhaustedError(
             absl::StrCat("the rate budget of the portal's Zoho ", SideDisplayName(side_),
                          " grant stayed spent: ", taken.status().message()));
@@ -68,6 +69,8 @@ class ObservedHttp : public http::HttpClient {
   }
 
   std::optional<absl::Duration> retry_after() const { return retry_after_; }
+  // Whether a request was refused for want of a permit.
+  bool throttled() const { return throttled_; }
 
  private:
   http::HttpClient& inner_;
@@ -77,6 +80,7 @@ class ObservedHttp : public http::HttpClient {
   const ZohoRateLimit& rate_limit_;
   const absl::Time deadline_;
   std::optional<absl::Duration> retry_after_;
+  bool throttled_ = false;
 };
 
 }  // namespace
@@ -87,27 +91,27 @@ ZohoCaller::ZohoCaller(AuthTokens& tokens, http::HttpClient& http, SyncMetrics& 
 
 absl::Status ZohoCaller::RunCall(absl::string_view portal_id, Side side,
                                  const std::vector<std::string>& scopes, absl::Time deadline,
-                                 const Call& call, bool& no_token,
-                                 std::optional<absl::Duration>& retry_after) {
+                                 const Call& call, ZohoCallOutcome& outcome) {
   std::optional<http::DeadlineHttpClient> bounded;
   if (deadline != absl::InfiniteFuture()) bounded.emplace(http_, deadline);
   http::HttpClient& inner = bounded ? static_cast<http::HttpClient&>(*bounded) : http_;
   ObservedHttp http(inner, metrics_, portal_id, side, rate_limit_, deadline);
   absl::StatusOr<ApiToken> token = tokens_.Get(portal_id, side, scopes, "", deadline);
   if (!token.ok()) {
-    no_token = true;
+    outcome.no_token = true;
     return token.status();
   }
   absl::Status status = call(http, *token);
   if (absl::IsUnauthenticated(status)) {
     token = tokens_.Get(portal_id, side, scopes, token->access_token, deadline);
     if (!token.ok()) {
-      no_token = true;
+      outcome.no_token = true;
       return token.status();
     }
     status = call(http, *token);
   }
-  retry_after = http.retry_after();
+  outcome.retry_after = http.retry_after();
+  outcome.throttled = http.throttled() && absl::IsResourceExhausted(status);
   return status;
 }
 

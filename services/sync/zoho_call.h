@@ -35,15 +35,22 @@ struct ZohoRateLimit {
   absl::Duration wait;
 };
 
-// How a call went: its value, or the error of auth (no token; `no_token`) or of Zoho.
-template <typename T>
-struct ZohoCallResult {
-  absl::StatusOr<T> value;
-  // True when auth gave no token: `value` holds auth's status as it answered (NoUsableGrant
+// How a call went, beside its value.
+struct ZohoCallOutcome {
+  // True when auth gave no token: the value holds auth's status as it answered (NoUsableGrant
   // tells a portal without a usable grant from auth not answering).
   bool no_token = false;
   // The Retry-After of the last reply that had one (429, 5xx).
   std::optional<absl::Duration> retry_after;
+  // True when the call failed because the grant's rate budget stayed spent: a request was not
+  // sent for want of a permit (RESOURCE_EXHAUSTED).
+  bool throttled = false;
+};
+
+// A call's value, or the error of auth (no_token) or of Zoho.
+template <typename T>
+struct ZohoCallResult : ZohoCallOutcome {
+  absl::StatusOr<T> value = absl::UnknownError("no call was made");
 };
 
 class ZohoCaller {
@@ -65,7 +72,7 @@ class ZohoCaller {
       absl::Time deadline,
       const std::function<absl::StatusOr<T>(http::HttpClient&, const ApiToken&)>& call) {
     std::optional<T> value;
-    ZohoCallResult<T> result{absl::UnknownError("no call was made"), false, std::nullopt};
+    ZohoCallResult<T> result;
     const absl::Status status = RunCall(
         portal_id, side, scopes, deadline,
         [&](http::HttpClient& http, const ApiToken& token) -> absl::Status {
@@ -74,7 +81,7 @@ class ZohoCaller {
           value = *std::move(got);
           return absl::OkStatus();
         },
-        result.no_token, result.retry_after);
+        result);
     if (status.ok()) {
       result.value = *std::move(value);
     } else {
@@ -86,8 +93,7 @@ class ZohoCaller {
  private:
   absl::Status RunCall(absl::string_view portal_id, Side side,
                        const std::vector<std::string>& scopes, absl::Time deadline,
-                       const Call& call, bool& no_token,
-                       std::optional<absl::Duration>& retry_after);
+                       const Call& call, ZohoCallOutcome& outcome);
 
   AuthTokens& tokens_;
   http::HttpClient& http_;

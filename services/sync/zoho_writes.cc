@@ -70,6 +70,12 @@ WriteResult ZohoDeliveryWrites::Write(
   ZohoCallResult<std::string> written =
       caller_.Run(portal_id, side, scopes, absl::InfiniteFuture(), write);
   if (written.no_token) return FromToken(side, written.value.status());
+  // Due again soon: the wait for a permit has just ended, and a Projects permit frees itself as
+  // its minute passes.
+  if (written.throttled) {
+    return Failed(WriteResult::Kind::kThrottled, std::string(written.value.status().message()),
+                  absl::Seconds(1));
+  }
   if (!written.value.ok()) return FromZoho(written.value.status(), written.retry_after);
   return {WriteResult::Kind::kDone, "", std::nullopt, *std::move(written.value)};
 }

@@ -391,7 +391,8 @@ TEST_F(DeliveryTest, APortalsProjectsBudgetSpentHoldsItsWritesUntilTheMinuteHasP
   EXPECT_EQ(Drain(), 1);
   EXPECT_EQ(projects_title(), "Migrate all data");
 
-  // The minute's one request is spent: the next write is not sent, and waits.
+  // The minute's one request is spent: the next write is not sent, and waits without spending an
+  // attempt.
   ASSERT_TRUE(db_.pool
                   ->Transact([&](pqxx::transaction_base& tx) {
                     tx.exec_params(
@@ -404,7 +405,8 @@ TEST_F(DeliveryTest, APortalsProjectsBudgetSpentHoldsItsWritesUntilTheMinuteHasP
   Enqueue({{"update:2", Update(link, Side::kProjects, {Field::kTitle})}});
   EXPECT_EQ(Drain(), 1);
   EXPECT_EQ(projects_title(), "Migrate all data");
-  EXPECT_EQ(Deliveries("projects", "update_task", "retry"), 1);
+  EXPECT_EQ(Deliveries("projects", "update_task", "waiting"), 1);
+  EXPECT_EQ(Deliveries("projects", "update_task", "retry"), 0);
   EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "projects"}, {"result", "ok"}}).Value(), 1);
 
   clock_.Advance(absl::Seconds(61));
