@@ -2,7 +2,8 @@
 // zoho-sim answers every call 429 (with Retry-After) for a while and then recovers; every queued
 // write is still delivered, and the replicas together never exceeded the rate budget, as Zoho
 // itself saw it (the simulator's request log and CRM concurrency high-water marks). The backlog
-// gauges show the outbox's writes waiting out the storm.
+// gauges show the outbox's writes waiting out the storm. Reads spend the same budget: the inbox's
+// and the rules' reads of Projects.
 #include <algorithm>
 
 #include "tests/services/sync/sync_suite.h"
@@ -241,6 +242,80 @@ TEST_F(RateLimitTest, AThrottlingStormDrainsWithinTheBudgetTheReplicasShare) {
   EXPECT_LE(MostProjectsCallsWithin(absl::Seconds(59)), kProjectsPerMinute);
   EXPECT_LE(MostCrmCallsAtOnce(), kCrmConcurrentCalls);
   EXPECT_GT(MostProjectsCallsWithin(absl::Seconds(59)), 0);
+}
+
+// sync's reads take permits of the same budget: with room for two Projects requests a minute,
+// the inbox's read of a task a webhook names and a rule's read of a project's schedule spend it,
+// and the next rule's read is not sent (the change is UNAVAILABLE, to be retried) nor the next
+// webhook's (it waits in the inbox). The gauges show the waiting webhook and the writes queued.
+class ReadBudgetTest : public SyncIntegrationTest {
+ protected:
+  std::vector<std::string> SyncFlags() const override {
+    return {"--delivery_workers=0", "--projects_requests_per_minute=2", "--zoho_timeout=400ms",
+            "--backlog_gauge_interval=100ms"};
+  }
+
+  int ProjectsRequests() {
+    auto log = sim_->Control(http::Method::kGet, "/_sim/requests", nullptr);
+    EXPECT_TRUE(log.ok()) << log.status();
+    int count = 0;
+    if (!log.ok()) return count;
+    for (const auto& request : (*log)["requests"]) {
+      if (absl::StartsWith(request["path"].get<std::string>(), "/restapi/")) ++count;
+    }
+    return count;
+  }
+
+  // The last error of the inbox's pending webhook, once it has failed (bounded).
+  std::string InboxErrorOnceFailed() {
+    pqxx::connection connection(database_->url());
+    pqxx::nontransaction tx(connection);
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      const pqxx::result items = tx.exec(
+          "SELECT last_error FROM sync.work_items WHERE queue = 'sync_inbox' AND state = "
+          "'PENDING' AND last_error <> ''");
+      if (!items.empty()) return items[0]["last_error"].as<std::string>();
+      absl::SleepFor(absl::Milliseconds(50));  // polling the queue, bounded above
+    }
+    return "";
+  }
+
+  v1::TaskChange DueIn(const std::string& event_id, int day) {
+    v1::TaskChange change = CrmChange("6000000012345", event_id);
+    *change.mutable_fields()->mutable_end_date() = ToProtoDate(absl::CivilDay(2025, 6, day));
+    return change;
+  }
+};
+
+TEST_F(ReadBudgetTest, TheInboxsAndTheRulesReadsSpendTheProjectsBudget) {
+  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+  LinkedTasks("Open");
+  PointProjectsWebhooksAtSync();
+  Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/edit",
+          {{"user_email", kAdmin}, {"fields", {{"name", "Migrate data (phase 2)"}}}});
+  EXPECT_EQ(
+      TitleBecomes(common::v1::SIDE_PROJECTS, parent_, "Migrate data (phase 2)").value().text(),
+      "Migrate data (phase 2)");
+  v1::ChangeOutcome outcome;
+  grpc::Status status = Submit(DueIn("due-25", 25), &outcome);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(outcome.result(), v1::OUTCOME_APPLIED);
+  EXPECT_EQ(ProjectsRequests(), 2);
+
+  status = Submit(DueIn("due-26", 26), &outcome);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/edit",
+          {{"user_email", kAdmin}, {"fields", {{"name", "Migrate data (phase 3)"}}}});
+  EXPECT_THAT(InboxErrorOnceFailed(), HasSubstr("rate budget"));
+  EXPECT_TRUE(MetricsShow("crmsync_sync_inbox_backlog{side=\"projects\"} 1\n"));
+  EXPECT_EQ(ProjectsRequests(), 2);
+  EXPECT_EQ(TitleBecomes(common::v1::SIDE_PROJECTS, parent_, "Migrate data (phase 2)").version(),
+            2);
+  // The applied edit and end date wait in the outbox, one write for each side.
+  EXPECT_TRUE(MetricsShow("crmsync_sync_outbox_depth{target=\"crm\"} 1\n"));
+  EXPECT_TRUE(MetricsShow("crmsync_sync_outbox_depth{target=\"projects\"} 1\n"));
+  EXPECT_TRUE(MetricsShow("crmsync_sync_inbox_backlog{side=\"crm\"} 0\n"));
 }
 
 }  // namespace
