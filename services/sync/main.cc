@@ -418,7 +418,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<CrmWatcher> watcher;
   if (const std::string url = absl::GetFlag(FLAGS_webhook_public_url); !url.empty() && tokens) {
     watcher = std::make_unique<CrmWatcher>(
-        inbox, *tokens, curl, metrics, clock,
+        inbox, *zoho_calls, metrics, clock,
         CrmWatcherOptions{url, absl::GetFlag(FLAGS_crm_watch_lifetime)});
     rt.AddBackgroundTask("crm_watch", [&](const absl::Notification& stop) { watcher->Run(stop); });
   }

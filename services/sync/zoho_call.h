@@ -55,17 +55,15 @@ struct ZohoCallResult : ZohoCallOutcome {
 
 class ZohoCaller {
  public:
-  // The HTTP client a call's requests go through, and the token they carry.
-  using Call = std::function<absl::Status(http::HttpClient&, const ApiToken&)>;
-
   // All references, and those of `rate_limit`, must outlive this.
   ZohoCaller(AuthTokens& tokens, http::HttpClient& http, SyncMetrics& metrics,
              ZohoRateLimit rate_limit = {});
 
   // Runs `call` with a token of `portal_id`'s grant on `side` holding `scopes`, once more with a
   // fresh token when it fails UNAUTHENTICATED (Zoho's 401). Every HTTP request it sends is
-  // bounded by `deadline` (none for InfiniteFuture) and first takes a permit; a budget spent
-  // until the permit's wait ends fails that request RESOURCE_EXHAUSTED without sending it.
+  // bounded by `deadline` (none for InfiniteFuture), first takes a permit, and is counted by
+  // its result; a budget spent until the permit's wait ends fails that request
+  // RESOURCE_EXHAUSTED without sending it.
   template <typename T>
   ZohoCallResult<T> Run(
       absl::string_view portal_id, Side side, const std::vector<std::string>& scopes,
@@ -91,6 +89,9 @@ class ZohoCaller {
   }
 
  private:
+  // `call` with the HTTP client its requests go through and the token they carry.
+  using Call = std::function<absl::Status(http::HttpClient&, const ApiToken&)>;
+
   absl::Status RunCall(absl::string_view portal_id, Side side,
                        const std::vector<std::string>& scopes, absl::Time deadline,
                        const Call& call, ZohoCallOutcome& outcome);
