@@ -199,6 +199,11 @@ void Delivery::Resolve(const std::vector<Item*>& items, const WriteResult& resul
         *item->outcome = QueueOutcome::Retry(result.error, result.retry_after);
         Count(*item, "retry");
         break;
+      case WriteResult::Kind::kThrottled:
+        *item->outcome =
+            QueueOutcome::Later(result.error, result.retry_after.value_or(absl::ZeroDuration()));
+        Count(*item, "waiting");
+        break;
       case WriteResult::Kind::kRefused:
       case WriteResult::Kind::kGrantBroken: {
         const bool broken = result.kind == WriteResult::Kind::kGrantBroken;

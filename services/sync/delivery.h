@@ -49,6 +49,9 @@ struct WriteResult {
     kTransient,    // 429, 5xx, a timeout, auth unreachable: try again later
     kRefused,      // Zoho will not take it as it is
     kGrantBroken,  // the portal's grant of the side is BROKEN: an admin must register a new one
+    // The grant's rate budget stayed spent (rate_budget.h): due again after retry_after without
+    // spending an attempt, so a backlog drains at the rate limit instead of backing off.
+    kThrottled,
   };
   Kind kind = Kind::kDone;
   // Why, for a failure: Zoho's code and message, never a secret.

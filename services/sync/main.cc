@@ -27,6 +27,7 @@
 #include "services/sync/pipeline.h"
 #include "services/sync/projects_reads.h"
 #include "services/sync/schema.h"
+#include "services/sync/store/pg_backlog.h"
 #include "services/sync/store/pg_delivery_store.h"
 #include "services/sync/store/pg_inbox_store.h"
 #include "services/sync/store/pg_rate_budget.h"
@@ -76,6 +77,9 @@ ABSL_FLAG(int, webhook_port, 0,
 ABSL_FLAG(std::string, webhook_public_url, "",
           "Base URL Zoho reaches the webhook receivers at (e.g. https://crmsync.example.com); "
           "set: this replica keeps the CRM watch channels of WatchCrmTasks registered.");
+ABSL_FLAG(absl::Duration, backlog_gauge_interval, absl::Seconds(5),
+          "How often the outbox and inbox backlog gauges are read from PostgreSQL (one query "
+          "each).");
 ABSL_FLAG(absl::Duration, crm_watch_lifetime, absl::Hours(24),
           "Expiry asked for each CRM watch channel (at most 24h); renewed with half of it left.");
 ABSL_FLAG(absl::Duration, reconcile_interval, absl::Seconds(60),
@@ -213,6 +217,10 @@ int main(int argc, char** argv) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--reconcile_interval: must not be negative"));
   }
+  if (absl::GetFlag(FLAGS_backlog_gauge_interval) <= absl::ZeroDuration()) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--backlog_gauge_interval: must be positive"));
+  }
   if (absl::GetFlag(FLAGS_relay_interval) <= absl::ZeroDuration()) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--relay_interval: must be positive"));
@@ -224,7 +232,7 @@ int main(int argc, char** argv) {
   // Each unit of a task's writes is at most a create, an update per side and a 401's retry of
   // each, and a few comments: eight calls, each after waiting up to a quarter of --zoho_timeout
   // for its rate permit (a budget spent for longer makes the write retry later instead of
-  // holding its worker).
+  // holding its worker). Reads wait as long, and never past their own deadline.
   const absl::Duration rate_permit_wait = absl::GetFlag(FLAGS_zoho_timeout) / 4;
   const absl::Duration delivery_bound = 10 * absl::GetFlag(FLAGS_zoho_timeout);
   if (absl::GetFlag(FLAGS_delivery_lease) <= delivery_bound) {
@@ -260,6 +268,9 @@ int main(int argc, char** argv) {
     directory = mapping.get();
   }
   crmsync::http::CurlHttpClient curl({.total_timeout = absl::GetFlag(FLAGS_zoho_timeout)});
+  RateBudgetMetrics budget_metrics(rt.registry());
+  PgRateBudget budget(rt.pool(), clock, *budget_options, budget_metrics);
+  std::unique_ptr<ZohoCaller> zoho_calls;
   std::unique_ptr<ZohoProjectsState> zoho;
   ProjectsState* projects = &unconfigured;
   std::unique_ptr<AuthTokens> tokens;
@@ -271,12 +282,12 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_auth_address).empty()) {
     tokens = std::make_unique<AuthTokens>(absl::GetFlag(FLAGS_auth_address),
                                           absl::GetFlag(FLAGS_auth_caller_token));
+    zoho_calls = std::make_unique<ZohoCaller>(*tokens, curl, metrics,
+                                              ZohoRateLimit{&budget, &clock, rate_permit_wait});
     ingest_source =
-        std::make_unique<ZohoIngestSource>(*tokens, curl, absl::GetFlag(FLAGS_projects_api_url));
+        std::make_unique<ZohoIngestSource>(*zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
     zoho_reads = ingest_source.get();
-    zoho = std::make_unique<ZohoProjectsState>(absl::GetFlag(FLAGS_auth_address),
-                                               absl::GetFlag(FLAGS_auth_caller_token), curl,
-                                               absl::GetFlag(FLAGS_projects_api_url));
+    zoho = std::make_unique<ZohoProjectsState>(*zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
     projects = zoho.get();
     tasks = zoho.get();
     auth_grants = std::make_unique<AuthGrantStates>(absl::GetFlag(FLAGS_auth_address),
@@ -294,6 +305,17 @@ int main(int argc, char** argv) {
         {.queues = {kFailureRelayQueue, kInboxQueue, kOutboxQueue, kReconcileQueue, kResyncQueue},
          .retention = *retention},
         stop);
+  });
+  rt.AddBackgroundTask("backlog-gauges", [&](const absl::Notification& stop) {
+    do {
+      absl::StatusOr<SyncBacklog> backlog = ReadBacklog(rt.pool());
+      if (backlog.ok()) {
+        metrics.SetBacklog(*backlog, clock.Now());
+      } else {
+        crmsync::LogWarning("the backlog gauges were not read",
+                            {{"error", backlog.status().ToString()}});
+      }
+    } while (!stop.WaitForNotificationWithTimeout(absl::GetFlag(FLAGS_backlog_gauge_interval)));
   });
   std::unique_ptr<NotifyNotifier> notifier;
   std::unique_ptr<FailureRelay> relay;
@@ -323,17 +345,14 @@ int main(int argc, char** argv) {
     crmsync::LogWarning("no --notify_address: recorded failures stay queued");
   }
 
-  RateBudgetMetrics budget_metrics(rt.registry());
-  PgRateBudget budget(rt.pool(), clock, *budget_options, budget_metrics);
   std::unique_ptr<ZohoDeliveryWrites> writes;
   PgDeliveryStore delivery_store(rt.pool());
   std::unique_ptr<Delivery> delivery;
   std::unique_ptr<crmsync::work_queue::PgWorkQueue> outbox;
   std::vector<std::unique_ptr<crmsync::work_queue::Worker>> delivery_workers;
   if (absl::GetFlag(FLAGS_delivery_workers) > 0 && mapping && tokens) {
-    writes = std::make_unique<ZohoDeliveryWrites>(
-        *tokens, curl, absl::GetFlag(FLAGS_projects_api_url), metrics,
-        DeliveryRateLimit{&budget, &clock, rate_permit_wait});
+    writes =
+        std::make_unique<ZohoDeliveryWrites>(*zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
     DeliveryOptions delivery_options;
     if (std::getenv(kKillAfterCreateEnv) != nullptr) {
       crmsync::LogWarning("the process kills itself after its first create on Zoho",
@@ -469,7 +488,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<CrmWatcher> watcher;
   if (const std::string url = absl::GetFlag(FLAGS_webhook_public_url); !url.empty() && tokens) {
     watcher = std::make_unique<CrmWatcher>(
-        inbox, *tokens, curl, metrics, clock,
+        inbox, *zoho_calls, metrics, clock,
         CrmWatcherOptions{url, absl::GetFlag(FLAGS_crm_watch_lifetime)});
     rt.AddBackgroundTask("crm_watch", [&](const absl::Notification& stop) { watcher->Run(stop); });
   }

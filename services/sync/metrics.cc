@@ -1,5 +1,6 @@
 #include "services/sync/metrics.h"
 
+#include <algorithm>
 #include <string>
 
 namespace crmsync::sync {
@@ -65,7 +66,7 @@ SyncMetrics::SyncMetrics(prometheus::Registry& registry)
                      .Register(registry)),
       zoho_calls(prometheus::BuildCounter()
                      .Name("crmsync_sync_zoho_calls_total")
-                     .Help("Calls to the Zoho APIs by delivery, by side and result.")
+                     .Help("HTTP calls to the Zoho APIs (writes and reads), by side and result.")
                      .Register(registry)),
       propagation_seconds(prometheus::BuildHistogram()
                               .Name("crmsync_sync_propagation_seconds")
@@ -88,9 +89,39 @@ SyncMetrics::SyncMetrics(prometheus::Registry& registry)
                             .Name("crmsync_sync_reconcile_repairs_total")
                             .Help("Changes, deletions and comments reconciliation submitted that "
                                   "webhooks had missed (applied or rejected), by side and kind.")
-                            .Register(registry)) {
+                            .Register(registry)),
+      outbox_depth(prometheus::BuildGauge()
+                       .Name("crmsync_sync_outbox_depth")
+                       .Help("Outbox writes not done yet (pending or running), by target side.")
+                       .Register(registry)),
+      outbox_oldest_age_seconds(
+          prometheus::BuildGauge()
+              .Name("crmsync_sync_outbox_oldest_age_seconds")
+              .Help("Age of the oldest outbox write not done yet, by target side; 0 when none.")
+              .Register(registry)),
+      inbox_backlog(prometheus::BuildGauge()
+                        .Name("crmsync_sync_inbox_backlog")
+                        .Help("Stored webhooks not processed yet, by the side that sent them.")
+                        .Register(registry)) {
   for (const char* result : {"renewed", "registered", "failed"}) {
     watch_channel_renewals.Add({{"result", result}});
+  }
+  SetBacklog({}, absl::Now());
+}
+
+void SyncMetrics::SetBacklog(const SyncBacklog& backlog, absl::Time now) {
+  for (Side side : {Side::kCrm, Side::kProjects}) {
+    const std::string key(SideKey(side));
+    SyncBacklog::Writes writes;
+    if (auto it = backlog.outbox.find(side); it != backlog.outbox.end()) writes = it->second;
+    outbox_depth.Add({{"target", key}}).Set(static_cast<double>(writes.depth));
+    outbox_oldest_age_seconds.Add({{"target", key}})
+        .Set(writes.depth == 0 ? 0
+                               : absl::ToDoubleSeconds(
+                                     std::max(absl::ZeroDuration(), now - writes.oldest_queued)));
+    const auto inbox = backlog.inbox.find(side);
+    inbox_backlog.Add({{"side", key}})
+        .Set(inbox == backlog.inbox.end() ? 0 : static_cast<double>(inbox->second));
   }
 }
 

@@ -7,8 +7,10 @@
 #include "absl/time/time.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
+#include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "services/sync/backlog.h"
 #include "services/sync/change/merge.h"
 #include "services/sync/change/task.h"
 
@@ -31,8 +33,8 @@ struct SyncMetrics {
   // delete_comment) ended its attempt with `result`: done, retry, waiting, refused, grant_broken
   // or dropped (the task is gone).
   void Delivered(Side target, absl::string_view kind, absl::string_view result);
-  // One HTTP call of delivery to the Zoho API of `side` ended with `result`: ok, 401, 429, 4xx,
-  // 5xx or error (no answer).
+  // One HTTP call of sync to the Zoho API of `side` (a delivery's write, the inbox's or a rule's
+  // read) ended with `result`: ok, 401, 429, 4xx, 5xx or error (no answer).
   void ZohoCall(Side side, absl::string_view result);
   // A write reached the other side `latency` after its change was accepted.
   void Propagated(absl::Duration latency);
@@ -43,6 +45,8 @@ struct SyncMetrics {
   // Reconciliation submitted from `side` a `kind` (change, deletion or comment) that the webhooks
   // had not brought and that differed from the canonical state: APPLIED or REJECTED.
   void ReconcileRepair(Side side, absl::string_view kind);
+  // Sets the backlog gauges to `backlog` as read at `now`: zero for a side it does not name.
+  void SetBacklog(const SyncBacklog& backlog, absl::Time now);
 
   // crmsync_sync_changes_total{origin,outcome}: origin crm|projects; outcome applied, duplicate,
   // echo, stale or rejected.
@@ -75,6 +79,12 @@ struct SyncMetrics {
   prometheus::Family<prometheus::Counter>& reconcile_passes;
   // crmsync_sync_reconcile_repairs_total{side,kind}: kind change|deletion|comment.
   prometheus::Family<prometheus::Counter>& reconcile_repairs;
+  // crmsync_sync_outbox_depth{target}: outbox writes not done yet (pending or running).
+  prometheus::Family<prometheus::Gauge>& outbox_depth;
+  // crmsync_sync_outbox_oldest_age_seconds{target}: how long the oldest of them has waited.
+  prometheus::Family<prometheus::Gauge>& outbox_oldest_age_seconds;
+  // crmsync_sync_inbox_backlog{side}: stored webhooks not processed yet.
+  prometheus::Family<prometheus::Gauge>& inbox_backlog;
 };
 
 }  // namespace crmsync::sync

@@ -47,38 +47,23 @@ TaskStatus StatusTypeOf(const zoho::ProjectsTask& task) {
 
 }  // namespace
 
-ZohoProjectsState::ZohoProjectsState(const std::string& auth_address, std::string caller_token,
-                                     http::HttpClient& http, std::string projects_base_url)
-    : tokens_(auth_address, std::move(caller_token)),
-      http_(http),
-      projects_base_url_(std::move(projects_base_url)) {}
-
-absl::StatusOr<std::string> ZohoProjectsState::Token(absl::string_view portal_id,
-                                                     absl::string_view rejected,
-                                                     absl::Time deadline) {
-  const std::vector<std::string> scopes(std::begin(kRuleReadScopes), std::end(kRuleReadScopes));
-  absl::StatusOr<ApiToken> token =
-      tokens_.Get(portal_id, Side::kProjects, scopes, rejected, deadline);
-  if (!token.ok()) return TokenError(portal_id, token.status(), deadline);
-  return token->access_token;
-}
+ZohoProjectsState::ZohoProjectsState(ZohoCaller& caller, std::string projects_base_url)
+    : caller_(caller), projects_base_url_(std::move(projects_base_url)) {}
 
 template <typename T>
 absl::StatusOr<T> ZohoProjectsState::WithToken(
     absl::string_view portal_id, absl::string_view what, absl::Time deadline,
     const std::function<absl::StatusOr<T>(zoho::ProjectsClient&, const std::string&)>& read) {
-  http::DeadlineHttpClient http(http_, deadline);
-  zoho::ProjectsClient projects(http, projects_base_url_);
-  absl::StatusOr<std::string> token = Token(portal_id, "", deadline);
-  if (!token.ok()) return token.status();
-  absl::StatusOr<T> result = read(projects, *token);
-  if (absl::IsUnauthenticated(result.status())) {
-    token = Token(portal_id, *token, deadline);
-    if (!token.ok()) return token.status();
-    result = read(projects, *token);
-  }
-  if (!result.ok()) return ReadError(what, result.status(), deadline);
-  return result;
+  const std::vector<std::string> scopes(std::begin(kRuleReadScopes), std::end(kRuleReadScopes));
+  ZohoCallResult<T> result =
+      caller_.Run<T>(portal_id, Side::kProjects, scopes, deadline,
+                     [&](http::HttpClient& http, const ApiToken& token) -> absl::StatusOr<T> {
+                       zoho::ProjectsClient projects(http, projects_base_url_);
+                       return read(projects, token.access_token);
+                     });
+  if (result.no_token) return TokenError(portal_id, result.value.status(), deadline);
+  if (!result.value.ok()) return ReadError(what, result.value.status(), deadline);
+  return std::move(result.value);
 }
 
 absl::StatusOr<ProjectSchedule> ZohoProjectsState::Schedule(absl::string_view portal_id,

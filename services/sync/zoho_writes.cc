@@ -5,77 +5,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "libs/common/log.h"
-#include "libs/http/retry.h"
 #include "libs/zoho/crm_client.h"
 #include "libs/zoho/projects_client.h"
 
 namespace crmsync::sync {
 namespace {
-
-// Counts each call of one write, takes a permit of the grant's rate budget before it (when there
-// is a budget) and keeps the Retry-After of the last reply that had one.
-class ObservedHttp : public http::HttpClient {
- public:
-  ObservedHttp(http::HttpClient& inner, SyncMetrics& metrics, const std::string& portal_id,
-               Side side, const DeliveryRateLimit& rate_limit)
-      : inner_(inner),
-        metrics_(metrics),
-        portal_id_(portal_id),
-        side_(side),
-        rate_limit_(rate_limit) {}
-
-  absl::StatusOr<http::Response> Send(const http::Request& request) override {
-    std::optional<RatePermit> permit;
-    RateBudget* const budget = rate_limit_.budget;
-    if (budget != nullptr) {
-      absl::StatusOr<std::optional<RatePermit>> taken =
-          rate_limit_.wait > absl::ZeroDuration()
-              ? budget->Acquire(portal_id_, side_, rate_limit_.clock->Now() + rate_limit_.wait)
-              : budget->TryAcquire(portal_id_, side_);
-      if (taken.ok() && !taken->has_value()) {
-        taken = absl::DeadlineExceededError("no permit left now");
-      }
-      if (!taken.ok()) {
-        return absl::ResourceExhaustedError(
-            absl::StrCat("the rate budget of the portal's Zoho ", SideDisplayName(side_),
-                         " grant stayed spent: ", taken.status().message()));
-      }
-      permit = **std::move(taken);
-    }
-    absl::StatusOr<http::Response> response = inner_.Send(request);
-    if (permit) {
-      // A slot not given back is freed when its lease ends.
-      if (absl::Status released = budget->Release(*permit); !released.ok()) {
-        LogWarning("a Zoho rate permit was not released", {{"error", released.ToString()}});
-      }
-    }
-    if (!response.ok()) {
-      metrics_.ZohoCall(side_, "error");
-      return response;
-    }
-    const int status = response->status;
-    metrics_.ZohoCall(side_, status < 400    ? "ok"
-                             : status == 401 ? "401"
-                             : status == 429 ? "429"
-                             : status >= 500 ? "5xx"
-                                             : "4xx");
-    if (auto header = response->Header("Retry-After")) {
-      retry_after_ = http::ParseRetryAfter(*header, absl::Now());
-    }
-    return response;
-  }
-
-  std::optional<absl::Duration> retry_after() const { return retry_after_; }
-
- private:
-  http::HttpClient& inner_;
-  SyncMetrics& metrics_;
-  const std::string& portal_id_;
-  const Side side_;
-  const DeliveryRateLimit& rate_limit_;
-  std::optional<absl::Duration> retry_after_;
-};
 
 WriteResult Failed(WriteResult::Kind kind, std::string error,
                    std::optional<absl::Duration> retry_after = std::nullopt) {
@@ -121,40 +55,29 @@ absl::StatusOr<std::string> OneRecord(absl::StatusOr<std::vector<zoho::CrmRecord
 
 }  // namespace
 
-absl::StatusOr<ApiToken> ZohoDeliveryWrites::Token(const std::string& portal_id, Side side,
-                                                   absl::string_view rejected) {
+ZohoDeliveryWrites::ZohoDeliveryWrites(ZohoCaller& caller, std::string projects_base_url)
+    : caller_(caller), projects_base_url_(std::move(projects_base_url)) {}
+
+WriteResult ZohoDeliveryWrites::Write(
+    const std::string& portal_id, Side side,
+    const std::function<absl::StatusOr<std::string>(http::HttpClient&, const ApiToken&)>& write) {
   std::vector<std::string> scopes;
   if (side == Side::kCrm) {
     scopes.assign(std::begin(kCrmWriteScopes), std::end(kCrmWriteScopes));
   } else {
     scopes.assign(std::begin(kProjectsWriteScopes), std::end(kProjectsWriteScopes));
   }
-  return tokens_.Get(portal_id, side, scopes, rejected, absl::InfiniteFuture());
-}
-
-ZohoDeliveryWrites::ZohoDeliveryWrites(AuthTokens& tokens, http::HttpClient& http,
-                                       std::string projects_base_url, SyncMetrics& metrics,
-                                       DeliveryRateLimit rate_limit)
-    : tokens_(tokens),
-      http_(http),
-      projects_base_url_(std::move(projects_base_url)),
-      metrics_(metrics),
-      rate_limit_(rate_limit) {}
-
-WriteResult ZohoDeliveryWrites::Write(
-    const std::string& portal_id, Side side,
-    const std::function<absl::StatusOr<std::string>(http::HttpClient&, const ApiToken&)>& write) {
-  ObservedHttp http(http_, metrics_, portal_id, side, rate_limit_);
-  absl::StatusOr<ApiToken> token = Token(portal_id, side, "");
-  if (!token.ok()) return FromToken(side, token.status());
-  absl::StatusOr<std::string> written = write(http, *token);
-  if (absl::IsUnauthenticated(written.status())) {
-    token = Token(portal_id, side, token->access_token);
-    if (!token.ok()) return FromToken(side, token.status());
-    written = write(http, *token);
+  ZohoCallResult<std::string> written =
+      caller_.Run(portal_id, side, scopes, absl::InfiniteFuture(), write);
+  if (written.no_token) return FromToken(side, written.value.status());
+  // Due again soon: the wait for a permit has just ended, and a Projects permit frees itself as
+  // its minute passes.
+  if (written.throttled) {
+    return Failed(WriteResult::Kind::kThrottled, std::string(written.value.status().message()),
+                  absl::Seconds(1));
   }
-  if (!written.ok()) return FromZoho(written.status(), http.retry_after());
-  return {WriteResult::Kind::kDone, "", std::nullopt, *std::move(written)};
+  if (!written.value.ok()) return FromZoho(written.value.status(), written.retry_after);
+  return {WriteResult::Kind::kDone, "", std::nullopt, *std::move(written.value)};
 }
 
 WriteResult ZohoDeliveryWrites::UpdateCrmTask(const std::string& portal_id,

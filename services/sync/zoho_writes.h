@@ -1,10 +1,7 @@
-// Delivery's writes on Zoho (delivery.h's ZohoWrites) with access tokens from crmsync-auth: a
-// token Zoho refuses (401) is reported to auth as rejected_access_token and the call is made once
-// more with the token auth gives then. Each HTTP call is counted by side and result; a 429 or
-// 5xx reply's Retry-After comes back with the transient result. With a rate budget, every HTTP
-// call first takes a permit of the portal's grant on its side (rate_budget.h), waiting up to
-// DeliveryRateLimit's wait; a budget still spent then is a transient result, so the write is
-// retried later.
+// Delivery's writes on Zoho (delivery.h's ZohoWrites), made through a ZohoCaller (zoho_call.h:
+// auth's tokens, one retry after a 401, a rate permit before and a count after each HTTP call).
+// A 429 or 5xx reply's Retry-After comes back with the transient result; a rate budget still
+// spent when the permit's wait ends is a transient result too, so the write is retried later.
 #ifndef CRMSYNC_SERVICES_SYNC_ZOHO_WRITES_H_
 #define CRMSYNC_SERVICES_SYNC_ZOHO_WRITES_H_
 
@@ -13,13 +10,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
-#include "libs/common/clock.h"
 #include "libs/http/http_client.h"
 #include "services/sync/auth_tokens.h"
 #include "services/sync/delivery.h"
-#include "services/sync/metrics.h"
-#include "services/sync/rate_budget.h"
+#include "services/sync/zoho_call.h"
 
 namespace crmsync::sync {
 
@@ -28,21 +22,11 @@ inline constexpr const char* kCrmWriteScopes[] = {"ZohoCRM.modules.tasks.ALL",
                                                   "ZohoCRM.modules.notes.ALL"};
 inline constexpr const char* kProjectsWriteScopes[] = {"ZohoProjects.tasks.ALL"};
 
-// The rate budget delivery's calls take permits of: none when `budget` is null. A call waits up
-// to `wait` on `clock` (the budget's) for its permit; with no wait it takes one only if one is
-// left now.
-struct DeliveryRateLimit {
-  RateBudget* budget = nullptr;
-  const Clock* clock = nullptr;
-  absl::Duration wait;
-};
-
 class ZohoDeliveryWrites : public ZohoWrites {
  public:
-  // CRM calls go to the token's api_domain, Projects calls to `projects_base_url`. All
-  // references, and those of `rate_limit`, must outlive this.
-  ZohoDeliveryWrites(AuthTokens& tokens, http::HttpClient& http, std::string projects_base_url,
-                     SyncMetrics& metrics, DeliveryRateLimit rate_limit = {});
+  // CRM calls go to the token's api_domain, Projects calls to `projects_base_url`. `caller`
+  // must outlive this.
+  ZohoDeliveryWrites(ZohoCaller& caller, std::string projects_base_url);
 
   WriteResult UpdateCrmTask(const std::string& portal_id, const zoho::CrmTaskWrite& task) override;
   WriteResult CreateCrmTask(const std::string& portal_id, const zoho::CrmTaskWrite& task) override;
@@ -70,16 +54,8 @@ class ZohoDeliveryWrites : public ZohoWrites {
   WriteResult Write(
       const std::string& portal_id, Side side,
       const std::function<absl::StatusOr<std::string>(http::HttpClient&, const ApiToken&)>& write);
-  // A token of the portal's grant of `side` with the scopes delivery writes with; `rejected` is
-  // one Zoho just refused ("" for none).
-  absl::StatusOr<ApiToken> Token(const std::string& portal_id, Side side,
-                                 absl::string_view rejected);
-
-  AuthTokens& tokens_;
-  http::HttpClient& http_;
+  ZohoCaller& caller_;
   const std::string projects_base_url_;
-  SyncMetrics& metrics_;
-  const DeliveryRateLimit rate_limit_;
 };
 
 }  // namespace crmsync::sync

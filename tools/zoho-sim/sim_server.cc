@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -46,6 +47,15 @@ Reply CrmTooManyRequests(absl::string_view message) {
                         {"details", Json::object()},
                         {"message", std::string(message)},
                         {"status", "error"}}};
+}
+
+// Past its requests per minute (and when a fault injects a 429) Projects answers this; the
+// caller adds Retry-After.
+Reply ProjectsTooManyRequests() {
+  return Reply{.status = 429,
+               .body = {{"error",
+                         {{"code", "TOO_MANY_REQUESTS"},
+                          {"message", "URL Rolling Throttles Limit Exceeded"}}}}};
 }
 
 Reply ProjectsUnauthorized() {
@@ -143,10 +153,23 @@ std::optional<Faults> SimServer::ActiveFaults(const std::string& path) {
   return faults_;
 }
 
-void SimServer::Record(const httplib::Request& req, const std::string& endpoint, int status) {
+std::string SimServer::TokenAlias(const httplib::Request& req) {
+  constexpr absl::string_view kScheme = "Zoho-oauthtoken ";
+  const std::string header = req.get_header_value("Authorization");
+  if (!absl::StartsWith(header, kScheme)) return "";
+  const std::string token = header.substr(kScheme.size());
+  auto [it, added] = token_aliases_.try_emplace(token);
+  if (added) it->second = absl::StrCat("t", token_aliases_.size());
+  return it->second;
+}
+
+void SimServer::Record(const httplib::Request& req, const std::string& endpoint, int status,
+                       const Arrival& arrival) {
   ++counts_[endpoint];
   // The path only: queries may carry tokens (revoke).
   request_log_.push_back({{"time", absl::FormatTime(Now())},
+                          {"arrived_us", absl::ToUnixMicros(arrival.time)},
+                          {"token", arrival.token},
                           {"method", req.method},
                           {"path", req.path},
                           {"endpoint", endpoint},
@@ -160,15 +183,27 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
                                                 httplib::Response& res) {
     std::optional<Faults> faults;
     double dice = 0;
+    Arrival arrival;
     {
       std::lock_guard lock(mutex_);
       faults = ActiveFaults(req.path);
       dice = absl::Uniform(random_, 0.0, 1.0);
+      arrival = {Now(), TokenAlias(req)};
+      if (api == Api::kCrm && !arrival.token.empty()) {
+        InFlight& in_flight = crm_in_flight_[arrival.token];
+        in_flight.high_water = std::max(in_flight.high_water, ++in_flight.now);
+      }
     }
+    // The request is in flight until its reply is written, whichever way it ends.
+    absl::Cleanup answered = [this, api, &arrival] {
+      if (api != Api::kCrm || arrival.token.empty()) return;
+      std::lock_guard lock(mutex_);
+      --crm_in_flight_[arrival.token].now;
+    };
     if (faults.has_value()) {
       if (dice < faults->drop_share) {
         std::lock_guard lock(mutex_);
-        Record(req, endpoint, 0);
+        Record(req, endpoint, 0, arrival);
         // Promise a body and never send it: the client sees the connection end mid-reply.
         res.set_content_provider(64, "application/json",
                                  [](size_t, size_t, httplib::DataSink&) { return false; });
@@ -177,20 +212,19 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
       dice -= faults->drop_share;
       if (dice >= 0 && dice < faults->error_429_share) {
         std::lock_guard lock(mutex_);
-        Record(req, endpoint, 429);
-        Write(Reply{.status = 429,
-                    .body = {{"code", "TOO_MANY_REQUESTS"},
-                             {"details", Json::object()},
-                             {"message", "too many requests"},
-                             {"status", "error"}},
-                    .headers = {{"Retry-After", "1"}}},
-              res);
+        Record(req, endpoint, 429, arrival);
+        // Each API throttles in its own shape (the same as its limits answer).
+        Reply reply = api == Api::kProjects ? ProjectsTooManyRequests()
+                                            : CrmTooManyRequests("too many requests");
+        reply.headers.emplace_back("Retry-After",
+                                   absl::StrCat(absl::ToInt64Seconds(faults->retry_after)));
+        Write(reply, res);
         return;
       }
       dice -= faults->error_429_share;
       if (dice >= 0 && dice < faults->error_5xx_share) {
         std::lock_guard lock(mutex_);
-        Record(req, endpoint, 503);
+        Record(req, endpoint, 503, arrival);
         Write(Reply{.status = 503, .body = {{"code", "INTERNAL_ERROR"}, {"status", "error"}}}, res);
         return;
       }
@@ -215,28 +249,24 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
                          [&](const std::string& s) { return absl::StartsWith(s, service); }));
         if (!scoped) {
           const Reply reply = api == Api::kCrm ? CrmUnauthorized() : ProjectsUnauthorized();
-          Record(req, endpoint, reply.status);
+          Record(req, endpoint, reply.status, arrival);
           Write(reply, res);
           return;
         }
         caller.user_email = owner->user_email;
         if (api == Api::kProjects) {
           if (auto wait = state_.ChargeProjectsCall(header.substr(kScheme.size()), Now())) {
-            Reply reply{
-                .status = 429,
-                .body = {{"error",
-                          {{"code", "TOO_MANY_REQUESTS"},
-                           {"message", "URL Rolling Throttles Limit Exceeded"}}}},
-                .headers = {{"Retry-After",
-                             absl::StrCat(std::max<int64_t>(
-                                 1, absl::ToInt64Seconds(absl::Ceil(*wait, absl::Seconds(1)))))}}};
-            Record(req, endpoint, 429);
+            Reply reply = ProjectsTooManyRequests();
+            reply.headers.emplace_back(
+                "Retry-After", absl::StrCat(std::max<int64_t>(
+                                   1, absl::ToInt64Seconds(absl::Ceil(*wait, absl::Seconds(1))))));
+            Record(req, endpoint, 429, arrival);
             Write(reply, res);
             return;
           }
         } else {
           if (!state_.BeginCrmCall(caller.user_email)) {
-            Record(req, endpoint, 429);
+            Record(req, endpoint, 429, arrival);
             Write(CrmTooManyRequests("concurrent calls exceeded the limit"), res);
             return;
           }
@@ -244,7 +274,7 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
           // limit: HTTP 429 TOO_MANY_REQUESTS (api-limits.html).
           if (!state_.ChargeCrmCredit(Now())) {
             state_.EndCrmCall(caller.user_email);
-            Record(req, endpoint, 429);
+            Record(req, endpoint, 429, arrival);
             Write(CrmTooManyRequests("the API credits of the last 24 hours are used up"), res);
             return;
           }
@@ -263,7 +293,7 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
       std::lock_guard lock(mutex_);
       reply = handler(req, caller, Now());
       if (crm_user.has_value()) state_.EndCrmCall(*crm_user);
-      Record(req, endpoint, reply.status);
+      Record(req, endpoint, reply.status, arrival);
     }
     QueueWebhooks();
     Write(reply, res);
@@ -657,10 +687,18 @@ void SimServer::RegisterControl() {
   Control("DELETE", "/_sim/requests", [this](const httplib::Request&, const Json&) {
     request_log_.clear();
     counts_.clear();
+    for (auto& [token, in_flight] : crm_in_flight_) in_flight.high_water = in_flight.now;
     return Reply{.status = 200, .body = {{"status", "cleared"}}};
   });
   Control("GET", "/_sim/counts", [this](const httplib::Request&, const Json&) {
     return Reply{.status = 200, .body = {{"counts", counts_}}};
+  });
+  Control("GET", "/_sim/concurrency", [this](const httplib::Request&, const Json&) {
+    Json crm = Json::object();
+    for (const auto& [token, in_flight] : crm_in_flight_) {
+      crm[token] = {{"in_flight", in_flight.now}, {"high_water", in_flight.high_water}};
+    }
+    return Reply{.status = 200, .body = {{"crm", crm}}};
   });
   Control("GET", "/_sim/webhooks", [this](const httplib::Request&, const Json&) {
     return Reply{
@@ -692,6 +730,10 @@ void SimServer::RegisterControl() {
       }
     }
     faults.latency = absl::Milliseconds(body.value("latency_ms", 0));
+    faults.retry_after = absl::Seconds(body.value("retry_after_seconds", 1));
+    if (faults.retry_after < absl::ZeroDuration()) {
+      return ControlError(400, "retry_after_seconds must not be negative");
+    }
     faults.webhook_delay = absl::Milliseconds(body.value("webhook_delay_ms", 0));
     faults.path_prefix = body.value("path_prefix", std::string());
     faults.until = Now() + absl::Seconds(body.value("duration_seconds", 60.0));

@@ -27,6 +27,8 @@ namespace crmsync::zoho_sim {
 // Faults injected by POST /_sim/faults until `until`.
 struct Faults {
   double error_429_share = 0;
+  // The Retry-After of an injected 429.
+  absl::Duration retry_after = absl::Seconds(1);
   double error_5xx_share = 0;
   double drop_share = 0;
   absl::Duration latency = absl::ZeroDuration();
@@ -61,6 +63,16 @@ class SimServer {
     absl::Time due;
     Webhook webhook;
   };
+  // When an API request arrived and the alias of the access token it carried ("" for none).
+  struct Arrival {
+    absl::Time time;
+    std::string token;
+  };
+  // CRM requests of one access token being answered now, and the most there were at once.
+  struct InFlight {
+    int now = 0;
+    int high_water = 0;
+  };
 
   absl::Time Now() const;
   void Route(const std::string& method, const std::string& pattern, const std::string& endpoint,
@@ -73,7 +85,10 @@ class SimServer {
   // Takes the state's new webhooks into the delivery queue, applying webhook faults.
   void QueueWebhooks();
   void DeliverWebhooks();
-  void Record(const httplib::Request& req, const std::string& endpoint, int status);
+  void Record(const httplib::Request& req, const std::string& endpoint, int status,
+              const Arrival& arrival);
+  // A stable name of the request's access token for the request log: never the token itself.
+  std::string TokenAlias(const httplib::Request& req);
   std::optional<Faults> ActiveFaults(const std::string& path);
 
   httplib::Server server_;
@@ -86,6 +101,8 @@ class SimServer {
   absl::BitGen random_;
   std::deque<Json> request_log_;
   std::map<std::string, int64_t> counts_;
+  std::map<std::string, std::string> token_aliases_;  // access token → "t1", "t2", ...
+  std::map<std::string, InFlight> crm_in_flight_;     // by token alias
   std::deque<PendingWebhook> webhook_queue_;
   std::deque<Json> webhook_log_;
   bool stopping_ = false;

@@ -30,11 +30,6 @@ int64_t NewCrmChannelId() {
 
 absl::Status CrmWatcher::Renew(const CrmWatchClaim& claim) {
   const absl::Time deadline = clock_.Now() + kCallTimeout;
-  absl::StatusOr<ApiToken> token =
-      tokens_.Get(claim.portal_id, Side::kCrm, {kCrmWatchScope}, "", deadline);
-  if (!token.ok()) return token.status();
-  http::DeadlineHttpClient http(http_, deadline);
-  zoho::CrmClient crm(http, token->api_domain);
   const std::string secret = NewWebhookSecret();
   zoho::CrmWatchSpec spec;
   spec.channel_id = claim.channel_id;
@@ -42,17 +37,27 @@ absl::Status CrmWatcher::Renew(const CrmWatchClaim& claim) {
   spec.notify_url = absl::StrCat(options_.public_url, "/webhooks/crm?portal_id=", claim.portal_id);
   spec.token = secret;
   spec.expiry = clock_.Now() + options_.lifetime;
-  // CRM refuses to renew a channel it does not know (INVALID_DATA): then register it anew.
-  absl::StatusOr<std::vector<zoho::CrmWatchEvent>> confirmed =
-      crm.RenewWatch(token->access_token, spec);
   const char* result = "renewed";
-  if (absl::IsInvalidArgument(confirmed.status())) {
-    confirmed = crm.EnableWatch(token->access_token, spec);
-    result = "registered";
-  }
-  if (!confirmed.ok()) return confirmed.status();
+  ZohoCallResult<std::vector<zoho::CrmWatchEvent>> called =
+      caller_.Run<std::vector<zoho::CrmWatchEvent>>(
+          claim.portal_id, Side::kCrm, {kCrmWatchScope}, deadline,
+          [&](http::HttpClient& http,
+              const ApiToken& token) -> absl::StatusOr<std::vector<zoho::CrmWatchEvent>> {
+            zoho::CrmClient crm(http, token.api_domain);
+            // CRM refuses to renew a channel it does not know (INVALID_DATA): then register it
+            // anew.
+            auto confirmed = crm.RenewWatch(token.access_token, spec);
+            result = "renewed";
+            if (absl::IsInvalidArgument(confirmed.status())) {
+              confirmed = crm.EnableWatch(token.access_token, spec);
+              result = "registered";
+            }
+            return confirmed;
+          });
+  if (!called.value.ok()) return called.value.status();
+  const std::vector<zoho::CrmWatchEvent>& confirmed = *called.value;
   absl::Time expiry = *spec.expiry;
-  for (const zoho::CrmWatchEvent& event : *confirmed)
+  for (const zoho::CrmWatchEvent& event : confirmed)
     expiry = std::min(expiry, event.channel_expiry);
   RETURN_IF_ERROR(
       store_.CrmWatchRenewed(claim.portal_id, WebhookSecretDigest(secret), expiry, clock_.Now()));

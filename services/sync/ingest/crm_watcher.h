@@ -14,10 +14,9 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "libs/common/clock.h"
-#include "libs/http/http_client.h"
-#include "services/sync/auth_tokens.h"
 #include "services/sync/metrics.h"
 #include "services/sync/store/inbox_store.h"
+#include "services/sync/zoho_call.h"
 
 namespace crmsync::sync {
 
@@ -37,11 +36,11 @@ struct CrmWatcherOptions {
 class CrmWatcher {
  public:
   // All references must outlive the watcher.
-  CrmWatcher(InboxStore& store, AuthTokens& tokens, http::HttpClient& http, SyncMetrics& metrics,
-             const Clock& clock, CrmWatcherOptions options)
+  // Its calls to CRM go through `caller` (zoho_call.h: a rate permit before each).
+  CrmWatcher(InboxStore& store, ZohoCaller& caller, SyncMetrics& metrics, const Clock& clock,
+             CrmWatcherOptions options)
       : store_(store),
-        tokens_(tokens),
-        http_(http),
+        caller_(caller),
         metrics_(metrics),
         clock_(clock),
         options_(std::move(options)) {}
@@ -56,8 +55,7 @@ class CrmWatcher {
   absl::Status Renew(const CrmWatchClaim& claim);
 
   InboxStore& store_;
-  AuthTokens& tokens_;
-  http::HttpClient& http_;
+  ZohoCaller& caller_;
   SyncMetrics& metrics_;
   const Clock& clock_;
   const CrmWatcherOptions options_;

@@ -46,16 +46,9 @@ absl::StatusOr<T> ZohoIngestSource::WithToken(
     scopes.assign(std::begin(kProjectsIngestScopes), std::end(kProjectsIngestScopes));
   }
   if (extra_scope != nullptr) scopes.emplace_back(extra_scope);
-  http::DeadlineHttpClient http(http_, deadline);
-  absl::StatusOr<ApiToken> token = tokens_.Get(portal_id, side, scopes, "", deadline);
-  if (!token.ok()) return TokenError(portal_id, side, token.status());
-  absl::StatusOr<T> result = read(http, *token);
-  if (absl::IsUnauthenticated(result.status())) {
-    token = tokens_.Get(portal_id, side, scopes, token->access_token, deadline);
-    if (!token.ok()) return TokenError(portal_id, side, token.status());
-    result = read(http, *token);
-  }
-  return result;
+  ZohoCallResult<T> result = caller_.Run(portal_id, side, scopes, deadline, read);
+  if (result.no_token) return TokenError(portal_id, side, result.value.status());
+  return std::move(result.value);
 }
 
 absl::StatusOr<std::vector<zoho::CrmTask>> ZohoIngestSource::CrmTasks(

@@ -2,8 +2,8 @@
 // them faithfully: the CRM tasks a watch notification names, a Projects task, a Projects task's
 // comments; what reconciliation lists to catch up with what webhooks missed: CRM tasks modified or
 // deleted since a time, a Projects project's tasks; and the CRM notes that no webhook announces
-// (ingest/crm_notes_poll.h). ZohoIngestSource reads them with tokens from crmsync-auth; tests of
-// the processor may pass their own.
+// (ingest/crm_notes_poll.h). ZohoIngestSource reads them through a ZohoCaller (zoho_call.h:
+// auth's tokens, a rate permit before each call); tests of the processor may pass their own.
 #ifndef CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_
 #define CRMSYNC_SERVICES_SYNC_INGEST_ZOHO_SOURCE_H_
 
@@ -19,6 +19,7 @@
 #include "libs/zoho/crm_client.h"
 #include "libs/zoho/projects_client.h"
 #include "services/sync/auth_tokens.h"
+#include "services/sync/zoho_call.h"
 
 namespace crmsync::sync {
 
@@ -68,10 +69,10 @@ class IngestSource {
 
 class ZohoIngestSource : public IngestSource {
  public:
-  // `tokens` and `http` must outlive this; `projects_base_url` is the Projects API host (CRM
-  // is called at the api_domain of its token).
-  ZohoIngestSource(AuthTokens& tokens, http::HttpClient& http, std::string projects_base_url)
-      : tokens_(tokens), http_(http), projects_base_url_(std::move(projects_base_url)) {}
+  // `caller` must outlive this; `projects_base_url` is the Projects API host (CRM is called at
+  // the api_domain of its token).
+  ZohoIngestSource(ZohoCaller& caller, std::string projects_base_url)
+      : caller_(caller), projects_base_url_(std::move(projects_base_url)) {}
 
   absl::StatusOr<std::vector<zoho::CrmTask>> CrmTasks(absl::string_view portal_id,
                                                       const std::vector<std::string>& ids,
@@ -102,15 +103,15 @@ class ZohoIngestSource : public IngestSource {
 
  private:
   // Runs `read` with a token of the portal's grant on `side` (holding the side's ingest scopes
-  // and `extra_scope` if any), once more with a fresh token when Zoho refused the first (401).
+  // and `extra_scope` if any), once more with a fresh token when Zoho refused the first (401);
+  // each of its HTTP calls takes a rate permit first.
   template <typename T>
   absl::StatusOr<T> WithToken(
       absl::string_view portal_id, Side side, absl::Time deadline,
       const std::function<absl::StatusOr<T>(http::HttpClient&, const ApiToken&)>& read,
       const char* extra_scope = nullptr);
 
-  AuthTokens& tokens_;
-  http::HttpClient& http_;
+  ZohoCaller& caller_;
   const std::string projects_base_url_;
 };
 

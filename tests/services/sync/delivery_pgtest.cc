@@ -84,7 +84,8 @@ class DeliveryTest : public ::testing::Test {
                     {"user_email", kAdmin}})["tasks"][0]);
 
     tokens_ = std::make_unique<AuthTokens>(auth_.address, "");
-    writes_ = std::make_unique<ZohoDeliveryWrites>(*tokens_, http_, sim_->base_url(), metrics_);
+    caller_ = std::make_unique<ZohoCaller>(*tokens_, http_, metrics_);
+    writes_ = std::make_unique<ZohoDeliveryWrites>(*caller_, sim_->base_url());
     delivery_ = std::make_unique<Delivery>(*delivery_store_, portals_, *writes_, clock_, metrics_);
     queue_ = std::make_unique<work_queue::PgWorkQueue>(
         *db_.pool, kOutboxQueue, clock_,
@@ -247,6 +248,7 @@ class DeliveryTest : public ::testing::Test {
   std::unique_ptr<PgStore> store_;
   std::unique_ptr<PgDeliveryStore> delivery_store_;
   std::unique_ptr<AuthTokens> tokens_;
+  std::unique_ptr<ZohoCaller> caller_;
   std::unique_ptr<ZohoDeliveryWrites> writes_;
   std::unique_ptr<Delivery> delivery_;
   std::unique_ptr<work_queue::PgWorkQueue> queue_;
@@ -375,9 +377,9 @@ TEST_F(DeliveryTest, ThrottledByCrmTheWriteWaitsForRetryAfterAndThenLands) {
 TEST_F(DeliveryTest, APortalsProjectsBudgetSpentHoldsItsWritesUntilTheMinuteHasPassed) {
   RateBudgetMetrics budget_metrics(registry_);
   PgRateBudget budget(*db_.pool, clock_, {.projects_requests_per_minute = 1}, budget_metrics);
-  writes_ = std::make_unique<ZohoDeliveryWrites>(
-      *tokens_, http_, sim_->base_url(), metrics_,
-      DeliveryRateLimit{&budget, &clock_, absl::ZeroDuration()});
+  caller_ = std::make_unique<ZohoCaller>(*tokens_, http_, metrics_,
+                                         ZohoRateLimit{&budget, &clock_, absl::ZeroDuration()});
+  writes_ = std::make_unique<ZohoDeliveryWrites>(*caller_, sim_->base_url());
   delivery_ = std::make_unique<Delivery>(*delivery_store_, portals_, *writes_, clock_, metrics_);
   const int64_t link = Link(
       CrmTask(), Canonical("Migrate all data", absl::CivilDay(2025, 6, 27), Priority::kMedium));
@@ -389,7 +391,8 @@ TEST_F(DeliveryTest, APortalsProjectsBudgetSpentHoldsItsWritesUntilTheMinuteHasP
   EXPECT_EQ(Drain(), 1);
   EXPECT_EQ(projects_title(), "Migrate all data");
 
-  // The minute's one request is spent: the next write is not sent, and waits.
+  // The minute's one request is spent: the next write is not sent, and waits without spending an
+  // attempt.
   ASSERT_TRUE(db_.pool
                   ->Transact([&](pqxx::transaction_base& tx) {
                     tx.exec_params(
@@ -402,7 +405,8 @@ TEST_F(DeliveryTest, APortalsProjectsBudgetSpentHoldsItsWritesUntilTheMinuteHasP
   Enqueue({{"update:2", Update(link, Side::kProjects, {Field::kTitle})}});
   EXPECT_EQ(Drain(), 1);
   EXPECT_EQ(projects_title(), "Migrate all data");
-  EXPECT_EQ(Deliveries("projects", "update_task", "retry"), 1);
+  EXPECT_EQ(Deliveries("projects", "update_task", "waiting"), 1);
+  EXPECT_EQ(Deliveries("projects", "update_task", "retry"), 0);
   EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "projects"}, {"result", "ok"}}).Value(), 1);
 
   clock_.Advance(absl::Seconds(61));
