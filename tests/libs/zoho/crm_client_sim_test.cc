@@ -197,6 +197,7 @@ TEST_F(CrmClientSimTest, TheOrgsNotesAreListedByModifiedTimeWithTheirParentAndCr
   const absl::Time before = absl::Now() - absl::Seconds(2);
   auto added = crm_->AddTaskNote(token_, task, std::nullopt, "Customer called back");
   ASSERT_TRUE(added.ok()) << added.status();
+  ASSERT_TRUE(added->id.has_value());
 
   auto modified = crm_->ListNotes(token_, before, 1);
   ASSERT_TRUE(modified.ok()) << modified.status();
@@ -212,7 +213,7 @@ TEST_F(CrmClientSimTest, TheOrgsNotesAreListedByModifiedTimeWithTheirParentAndCr
   auto none = crm_->ListNotes(token_, absl::Now() + absl::Hours(1), 1);  // HTTP 304
   ASSERT_TRUE(none.ok()) << none.status();
   EXPECT_TRUE(none->records.empty());
-  EXPECT_TRUE(crm_->DeleteNote(token_, added->id).ok());
+  EXPECT_TRUE(crm_->DeleteNote(token_, *added->id).ok());
   EXPECT_TRUE(crm_->ListNotes(token_, before, 1)->records.empty());
   EXPECT_TRUE(crm_->ListTaskNotes(token_, task)->empty());
 }

@@ -87,9 +87,10 @@ class CrmNotesPollTest : public ::testing::Test {
     tokens_ = std::make_unique<AuthTokens>(auth_.address, "");
     pipeline_ =
         std::make_unique<ChangePipeline>(*store_, portals_, users_, projects_, clock_, metrics_);
-    source_ = std::make_unique<ZohoIngestSource>(*tokens_, http_, sim_->base_url());
+    caller_ = std::make_unique<ZohoCaller>(*tokens_, http_, metrics_);
+    source_ = std::make_unique<ZohoIngestSource>(*caller_, sim_->base_url());
     poll_ = std::make_unique<CrmNotesPoll>(*store_, *source_, *pipeline_, metrics_, clock_);
-    writes_ = std::make_unique<ZohoDeliveryWrites>(*tokens_, http_, sim_->base_url(), metrics_);
+    writes_ = std::make_unique<ZohoDeliveryWrites>(*caller_, sim_->base_url());
     delivery_ = std::make_unique<Delivery>(*delivery_store_, portals_, *writes_, clock_, metrics_);
     queue_ = std::make_unique<work_queue::PgWorkQueue>(
         *db_.pool, kOutboxQueue, clock_,
@@ -195,6 +196,7 @@ class CrmNotesPollTest : public ::testing::Test {
   std::unique_ptr<PgStore> store_;
   std::unique_ptr<PgDeliveryStore> delivery_store_;
   std::unique_ptr<AuthTokens> tokens_;
+  std::unique_ptr<ZohoCaller> caller_;
   std::unique_ptr<ChangePipeline> pipeline_;
   std::unique_ptr<ZohoIngestSource> source_;
   std::unique_ptr<CrmNotesPoll> poll_;
