@@ -31,6 +31,7 @@
 #include "bench/support/services.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
 #include "crmsync/sync/v1/sync.grpc.pb.h"
+#include "libs/grpc_server/proto_convert.h"
 #include "libs/pg/pool.h"
 #include "services/sync/schema.h"
 #include "services/sync/store/pg_store.h"
@@ -174,9 +175,8 @@ int main(int argc, char** argv) {
     change.set_task_id(ProjectsTaskId(task));
     change.mutable_fields()->set_title(absl::StrCat("Bench task ", task, " revision ", n));
     change.mutable_actor()->set_user_id("1700000000077");
-    const int64_t micros = absl::ToUnixMicros(base + absl::Milliseconds(n));
-    change.mutable_source_modified_time()->set_seconds(micros / 1000000);
-    change.mutable_source_modified_time()->set_nanos(static_cast<int>(micros % 1000000) * 1000);
+    *change.mutable_source_modified_time() =
+        crmsync::ToProtoTimestamp(base + absl::Milliseconds(n));
     sync::v1::SubmitChangeResponse response;
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
