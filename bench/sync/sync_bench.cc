@@ -28,9 +28,10 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "bench/support/load.h"
+#include "bench/support/services.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
 #include "crmsync/sync/v1/sync.grpc.pb.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/grpc_server/proto_convert.h"
 #include "libs/pg/pool.h"
 #include "services/sync/schema.h"
 #include "services/sync/store/pg_store.h"
@@ -44,7 +45,8 @@ using crmsync::bench::Call;
 using crmsync::bench::Figures;
 using crmsync::bench::ResidentMiB;
 using crmsync::bench::Samples;
-using crmsync::testing::Subprocess;
+using crmsync::bench::StartService;
+using crmsync::bench::Verdict;
 
 constexpr char kPortal[] = "1001";
 constexpr int kTasks = 1000;
@@ -80,49 +82,10 @@ class PeakResident {
   std::thread thread_;
 };
 
-const char* Verdict(bool met) { return met ? "met" : "NOT met"; }
-
 int Fail(absl::string_view what, const absl::Status& status) {
   std::fprintf(stderr, "bench_sync: %s: %s\n", std::string(what).c_str(),
                status.ToString().c_str());
   return 1;
-}
-
-// A crmsync binary started on `database_url`, once it logged its ports.
-struct Started {
-  std::unique_ptr<Subprocess> process;
-  std::string address;
-};
-absl::StatusOr<Started> StartBinary(const std::string& name, const std::string& database_url,
-                                    std::vector<std::string> args) {
-  for (std::string common :
-       {"--database_url=" + database_url, std::string("--grpc_port=0"),
-        std::string("--metrics_port=0"), std::string("--listen_host=127.0.0.1")}) {
-    args.push_back(std::move(common));
-  }
-  auto process = Subprocess::Start(absl::StrCat(CRMSYNC_BIN_DIR, "/", name), args);
-  if (!process.ok()) return process.status();
-  auto listening = (*process)->WaitForLine(
-      [](const nlohmann::json& j) { return j.value("msg", "") == "listening"; }, absl::Seconds(20));
-  if (!listening.ok()) return listening.status();
-  return Started{*std::move(process),
-                 absl::StrCat("127.0.0.1:", (*listening)["grpc_port"].get<int>())};
-}
-
-// Waits up to 30 s for the server behind `channel` to report SERVING (its schema is migrated).
-absl::Status AwaitServing(const std::shared_ptr<grpc::Channel>& channel) {
-  auto health = grpc::health::v1::Health::NewStub(channel);
-  for (const absl::Time deadline = absl::Now() + absl::Seconds(30);;) {
-    grpc::ClientContext context;
-    grpc::health::v1::HealthCheckRequest request;
-    grpc::health::v1::HealthCheckResponse response;
-    if (health->Check(&context, request, &response).ok() &&
-        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
-      return absl::OkStatus();
-    }
-    if (absl::Now() > deadline) return absl::DeadlineExceededError("not SERVING after 30 s");
-    absl::SleepFor(absl::Milliseconds(100));
-  }
 }
 
 std::string ProjectsTaskId(int task) { return absl::StrCat("17000000", 10000 + task); }
@@ -148,12 +111,10 @@ int main(int argc, char** argv) {
   if (!database.ok()) return Fail("database (run under pg_virtualenv)", database.status());
 
   std::fprintf(stderr, "starting crmsync-mapping and crmsync-sync\n");
-  auto mapping = StartBinary("crmsync-mapping", (*database)->url(), {});
+  auto mapping = StartService("crmsync-mapping", (*database)->url(), {});
   if (!mapping.ok()) return Fail("crmsync-mapping", mapping.status());
-  auto mapping_channel = grpc::CreateChannel(mapping->address, grpc::InsecureChannelCredentials());
-  if (auto s = AwaitServing(mapping_channel); !s.ok()) return Fail("crmsync-mapping", s);
   {
-    auto stub = crmsync::mapping::v1::MappingService::NewStub(mapping_channel);
+    auto stub = crmsync::mapping::v1::MappingService::NewStub(mapping->channel);
     crmsync::mapping::v1::UpsertPortalRequest request;
     request.mutable_portal()->set_portal_id(kPortal);
     request.mutable_portal()->set_name("Bench");
@@ -164,12 +125,10 @@ int main(int argc, char** argv) {
     if (!status.ok()) return Fail("UpsertPortal", absl::UnknownError(status.error_message()));
   }
   auto server =
-      StartBinary("crmsync-sync", (*database)->url(), {"--mapping_address=" + mapping->address});
+      StartService("crmsync-sync", (*database)->url(), {"--mapping_address=" + mapping->address});
   if (!server.ok()) return Fail("crmsync-sync", server.status());
   const pid_t sync_pid = server->process->pid();
-  auto channel = grpc::CreateChannel(server->address, grpc::InsecureChannelCredentials());
-  if (auto s = AwaitServing(channel); !s.ok()) return Fail("crmsync-sync", s);
-  auto stub = sync::v1::SyncService::NewStub(channel);
+  auto stub = sync::v1::SyncService::NewStub(server->channel);
 
   // The tasks, linked through the store on the schema the binary migrated, each with a title
   // set an hour before the changes' source times.
@@ -216,9 +175,8 @@ int main(int argc, char** argv) {
     change.set_task_id(ProjectsTaskId(task));
     change.mutable_fields()->set_title(absl::StrCat("Bench task ", task, " revision ", n));
     change.mutable_actor()->set_user_id("1700000000077");
-    const int64_t micros = absl::ToUnixMicros(base + absl::Milliseconds(n));
-    change.mutable_source_modified_time()->set_seconds(micros / 1000000);
-    change.mutable_source_modified_time()->set_nanos(static_cast<int>(micros % 1000000) * 1000);
+    *change.mutable_source_modified_time() =
+        crmsync::ToProtoTimestamp(base + absl::Milliseconds(n));
     sync::v1::SubmitChangeResponse response;
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -349,7 +307,7 @@ int main(int argc, char** argv) {
   }
 
   stub.reset();
-  channel.reset();
+  server->channel.reset();
   if (auto stopped = server->process->Terminate(absl::Seconds(15)); !stopped.ok()) {
     return Fail("crmsync-sync stop", stopped.status());
   }

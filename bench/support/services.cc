@@ -1,0 +1,35 @@
+#include "bench/support/services.h"
+
+#include "absl/strings/str_cat.h"
+#include "tests/libs/grpc_server/health_probe.h"
+
+namespace crmsync::bench {
+
+absl::StatusOr<Service> StartService(const std::string& name, const std::string& database_url,
+                                     std::vector<std::string> args) {
+  for (std::string common :
+       {"--database_url=" + database_url, std::string("--grpc_port=0"),
+        std::string("--metrics_port=0"), std::string("--listen_host=127.0.0.1")}) {
+    args.push_back(std::move(common));
+  }
+  auto process = testing::Subprocess::Start(absl::StrCat(CRMSYNC_BIN_DIR, "/", name), args);
+  if (!process.ok()) return process.status();
+  auto listening = (*process)->WaitForLine(
+      [](const nlohmann::json& j) { return j.value("msg", "") == "listening"; }, absl::Seconds(20));
+  if (!listening.ok()) return listening.status();
+  const int port = (*listening)["grpc_port"].get<int>();
+  if (!testing::WaitForHealth(port, "", grpc::health::v1::HealthCheckResponse::SERVING,
+                              absl::Seconds(30))) {
+    return absl::DeadlineExceededError(absl::StrCat(name, " not SERVING after 30 s"));
+  }
+  Service service;
+  service.process = *std::move(process);
+  service.address = absl::StrCat("127.0.0.1:", port);
+  service.metrics_port = (*listening)["metrics_port"].get<int>();
+  service.channel = grpc::CreateChannel(service.address, grpc::InsecureChannelCredentials());
+  return service;
+}
+
+const char* Verdict(bool met) { return met ? "met" : "NOT met"; }
+
+}  // namespace crmsync::bench
