@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "libs/crypto/digest.h"
 
 namespace crmsync::sync {
 namespace {
@@ -25,6 +26,21 @@ Actor ActorNamed(absl::string_view user) {
   return actor;
 }
 
+// CRM's Modified_Time counts whole seconds, so two edits within one second share it: the event id
+// also names the synced values the task has, so that the second edit is not taken for a
+// redelivery of the first, while a redelivery (the same values) still is.
+std::string CrmValuesDigest(const zoho::CrmTask& task) {
+  std::string values;
+  for (const std::string& value :
+       {task.subject, task.description.value_or(""),
+        task.due_date ? absl::FormatCivilTime(*task.due_date) : std::string(),
+        task.priority.value_or(""), task.status.value_or(""),
+        task.owner ? task.owner->id : std::string()}) {
+    absl::StrAppend(&values, value.size(), ":", value);
+  }
+  return crypto::Sha256Hex(values).substr(0, 16);
+}
+
 }  // namespace
 
 TaskChange ChangeFromCrmTask(absl::string_view portal_id, const zoho::CrmTask& task) {
@@ -33,7 +49,8 @@ TaskChange ChangeFromCrmTask(absl::string_view portal_id, const zoho::CrmTask& t
   change.origin_side = Side::kCrm;
   change.event_id = absl::StrCat(
       task.id, "@",
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", task.modified_time, absl::UTCTimeZone()));
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", task.modified_time, absl::UTCTimeZone()), "#",
+      CrmValuesDigest(task));
   change.task_id = task.id;
   change.fields.title = task.subject;
   change.fields.description = task.description.value_or("");

@@ -13,7 +13,7 @@
 namespace crmsync::sync {
 
 // A CRM task (priority and status as CRM's raw picklist values); event id
-// "<task id>@<Modified_Time>".
+// "<task id>@<Modified_Time>#<digest of its synced values>", as CRM's time counts whole seconds.
 TaskChange ChangeFromCrmTask(absl::string_view portal_id, const zoho::CrmTask& task);
 
 // A Projects task of `project_id` (its status as its type, open or closed); event id

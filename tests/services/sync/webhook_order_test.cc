@@ -135,6 +135,24 @@ class WebhookOrderTest : public SyncIntegrationTest {
   // which counts whole seconds.
   void NextSecond() { Control("/_sim/clock/advance", {{"seconds", 2}}); }
 
+  // Moves Zoho's clock to just after the start of a second, so that what happens in the next
+  // few hundred milliseconds shares CRM's Modified_Time.
+  void StartOfASecond() {
+    const nlohmann::json now = Control("/_sim/clock/advance", {{"seconds", 0}});
+    absl::Time time;
+    std::string error;
+    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, now["now"].get<std::string>(), &time, &error))
+        << error;
+    const absl::Duration into = time - absl::FromUnixSeconds(absl::ToUnixSeconds(time));
+    Control("/_sim/clock/advance", {{"seconds", absl::ToDoubleSeconds(absl::Seconds(1) - into)}});
+  }
+
+  std::string CrmModifiedTime(const std::string& crm_task) {
+    auto task = sim_->Control(http::Method::kGet, "/_sim/crm/Tasks/" + crm_task, nullptr);
+    EXPECT_TRUE(task.ok()) << task.status();
+    return task.ok() ? (*task)["Modified_Time"].get<std::string>() : "";
+  }
+
   // Whether sync has counted `count` changes or comments (`family`) from `origin` with `outcome`
   // (bounded).
   bool Counted(const std::string& family, const std::string& origin, const std::string& outcome,
@@ -282,6 +300,28 @@ TEST_F(WebhookOrderTest, OfTwoEditsTheLaterWinsWhicheverWebhookComesFirst) {
   EXPECT_EQ(title.value().text(), "Migrate all the data");
   EXPECT_EQ(title.source_side(), common::v1::SIDE_PROJECTS);
   EXPECT_EQ(title.version(), 4);
+  InboxDoneAtFirstAttempt();
+}
+
+// Two edits of one CRM task within one second share its Modified_Time, which CRM counts in
+// whole seconds: the second, read back after the first was applied, is applied too, not taken
+// for a redelivery of the first.
+TEST_F(WebhookOrderTest, TwoCrmEditsWithinOneSecondAreBothApplied) {
+  const Pair task = Tasks("Call the customer");
+  WatchCrm("/webhooks/crm");
+  StartOfASecond();
+  EditTitle(common::v1::SIDE_CRM, task.crm_task, "Call the customer back");
+  EXPECT_EQ(TitleBecomes(common::v1::SIDE_CRM, task.crm_task, "Call the customer back").version(),
+            2);
+  const std::string first = CrmModifiedTime(task.crm_task);
+  EditTitle(common::v1::SIDE_CRM, task.crm_task, "Call the customer today");
+  ASSERT_EQ(CrmModifiedTime(task.crm_task), first) << "the edits were not within one second";
+
+  const v1::FieldState title =
+      TitleBecomes(common::v1::SIDE_CRM, task.crm_task, "Call the customer today");
+  EXPECT_EQ(title.value().text(), "Call the customer today");
+  EXPECT_EQ(title.version(), 3);
+  EXPECT_TRUE(Counted("changes", "crm", "applied", 2));
   InboxDoneAtFirstAttempt();
 }
 
