@@ -2,8 +2,9 @@
 // end to end through the crmsync-sync binary, with zoho-sim's CRM watch channel and Projects
 // webhook pointed at its receivers. A repeated delivery changes nothing (its event id is the
 // record's id and modified time, read back from Zoho); of two edits of one field, the one Zoho
-// made later wins whatever order their webhooks come in; a webhook about an unlinked task
-// completes without a change and without retries.
+// made later wins whatever order their webhooks come in, and two CRM edits within one of CRM's
+// whole-second modified times are both applied; a webhook about an unlinked task completes
+// without a change and without retries.
 #include "tests/services/sync/sync_suite.h"
 
 namespace crmsync::sync {
@@ -174,7 +175,7 @@ class WebhookOrderTest : public SyncIntegrationTest {
     EXPECT_EQ(retried["retried"].as<int>(), 0) << QueueErrors(kInboxQueue);
   }
 
-  // The outbox's pending writes of `kind`, by the task's change log and the comment copies.
+  // How many writes of `kind` the outbox holds.
   int QueuedWrites(OutboxKind kind) {
     pqxx::connection connection(database_->url());
     pqxx::nontransaction tx(connection);
