@@ -4,7 +4,7 @@
 //  - CRM watch notification (Tasks, insert or update): the tasks it names are read from CRM in
 //    batches of at most 100, each submitted as a change with every synced field as CRM has it
 //    (priority and status as CRM's raw picklist values), made by the task's last modifier, with
-//    event id "<task id>@<Modified_Time>".
+//    event id "<task id>@<Modified_Time>#<digest of its synced values>" (task_changes.h).
 //  - Projects task_create / task_update: the task is read from Projects and submitted the same
 //    way (the status as its type, open or closed), made by its last updater, with event id
 //    "<task id>@<last_updated_time_long>".
