@@ -4,7 +4,7 @@
 Edit this file, not the JSON, then run `deploy/grafana/generate.py`; the deploy checks fail while
 the committed JSON differs from what this prints. Every query selects job="crmsync-<service>",
 the label both the plain scrape config and the ServiceMonitor set, and leaves out gRPC health
-checks and reflection. Panels marked "awaiting sync" query metrics the sync service does not
+checks and reflection. Panels described as awaiting query metrics the sync service does not
 export yet (deploy/prometheus/awaiting-metrics.txt); they show "No data" until it does.
 """
 
@@ -460,7 +460,7 @@ notify_domain = [
 
 SYNC_SEL = 'job="crmsync-sync",instance=~"$instance"'
 sync_domain = [
-    row("Changes (awaiting the sync service)"),
+    row("Changes"),
     panel(
         "Changes per second by outcome",
         [
@@ -473,7 +473,6 @@ sync_domain = [
         unit="ops",
         width=8,
         stack=True,
-        description=AWAITING,
     ),
     panel(
         "Rule rejections by reason",
@@ -487,7 +486,6 @@ sync_domain = [
         unit="ops",
         width=8,
         stack=True,
-        description=AWAITING,
     ),
     panel(
         "Propagation p50 and p99",
@@ -505,7 +503,6 @@ sync_domain = [
         ],
         unit="s",
         width=8,
-        description=AWAITING,
         runbook="CrmsyncSyncPropagationSlow",
     ),
     panel(
@@ -520,7 +517,6 @@ sync_domain = [
         unit="ops",
         width=8,
         stack=True,
-        description=AWAITING,
         runbook="CrmsyncSyncDeliveryFailures",
     ),
     panel(
@@ -538,7 +534,6 @@ sync_domain = [
         ],
         unit="reqps",
         width=8,
-        description=AWAITING,
     ),
     panel(
         "Webhooks by result",
@@ -551,10 +546,68 @@ sync_domain = [
         ],
         unit="reqps",
         width=8,
-        description=AWAITING,
         runbook="CrmsyncSyncWebhookUnauthorizedSurge",
     ),
-] + [dict(p, description=AWAITING) for p in queue_panels("sync_outbox", "crmsync-sync", "Outbox")]
+    row("Outbox, inbox and reconciliation"),
+    panel(
+        "Outbox depth by target",
+        [
+            (
+                "max by (target) (crmsync_sync_outbox_depth{%s})" % SYNC_SEL,
+                "{{target}}",
+            )
+        ],
+        width=8,
+        description=AWAITING,
+    ),
+    panel(
+        "Outbox oldest write by target",
+        [
+            (
+                "max by (target) (crmsync_sync_outbox_oldest_age_seconds{%s})" % SYNC_SEL,
+                "{{target}}",
+            )
+        ],
+        unit="s",
+        width=8,
+        description=AWAITING,
+        runbook="CrmsyncSyncOutboxBacklog",
+    ),
+    panel(
+        "Inbox backlog by side",
+        [("max by (side) (crmsync_sync_inbox_backlog{%s})" % SYNC_SEL, "{{side}}")],
+        width=8,
+        description=AWAITING,
+    ),
+    panel(
+        "Reconciliation passes by side and result",
+        [
+            (
+                "sum by (side, result) (rate(crmsync_sync_reconcile_passes_total{%s}[$__rate_interval]))"
+                % SYNC_SEL,
+                "{{side}} {{result}}",
+            )
+        ],
+        unit="ops",
+        width=12,
+        stack=True,
+        description=AWAITING,
+    ),
+    panel(
+        "Reconciliation repairs by side and kind",
+        [
+            (
+                "sum by (side, kind) (rate(crmsync_sync_reconcile_repairs_total{%s}[$__rate_interval]))"
+                % SYNC_SEL,
+                "{{side}} {{kind}}",
+            )
+        ],
+        unit="ops",
+        width=12,
+        stack=True,
+        description=AWAITING,
+    ),
+] + queue_panels("sync_outbox", "crmsync-sync", "Outbox queue")
 
 overview = (
     [
@@ -579,7 +632,7 @@ overview = (
             unit="reqps",
             width=8,
         ),
-        row("Sync (awaiting the sync service)"),
+        row("Sync"),
     ]
     + sync_domain[1:4]
     + [
@@ -587,12 +640,12 @@ overview = (
             "Outbox depth and oldest age",
             [
                 (
-                    'max(crmsync_work_queue_items{job="crmsync-sync",queue="sync_outbox",state="pending"})',
-                    "pending",
+                    'max by (target) (crmsync_sync_outbox_depth{job="crmsync-sync"})',
+                    "{{target}} pending",
                 ),
                 (
-                    'max(crmsync_work_queue_oldest_pending_age_seconds{job="crmsync-sync",queue="sync_outbox"})',
-                    "oldest (s)",
+                    'max by (target) (crmsync_sync_outbox_oldest_age_seconds{job="crmsync-sync"})',
+                    "{{target}} oldest (s)",
                 ),
             ],
             width=8,

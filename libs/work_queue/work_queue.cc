@@ -109,7 +109,9 @@ absl::StatusOr<int> Worker::RunOnce(const absl::Notification& stop) {
   while (begin < claims->size()) {
     size_t end = begin + 1;
     const std::string& group = (*claims)[begin].group;
-    if (options_.group_limit > 1 && !group.empty()) {
+    if (options_.whole_batch) {
+      end = claims->size();
+    } else if (options_.group_limit > 1 && !group.empty()) {
       while (end < claims->size() && (*claims)[end].group == group) ++end;
     }
     if (stop.HasBeenNotified()) {

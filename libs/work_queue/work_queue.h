@@ -180,6 +180,11 @@ struct WorkerOptions {
   absl::Duration item_bound = absl::Seconds(60);
   absl::Duration idle_poll = absl::Milliseconds(200);
   BackoffPolicy error_backoff{absl::Milliseconds(200), absl::Seconds(10), 2.0};
+  // Hands the handler the whole claimed batch in one call (every unit, each group's items
+  // adjacent and in claim order) instead of one unit per call, so it can combine the side
+  // effects of several units (e.g. one API call writing many records). Each item's lease is
+  // extended by item_bound before the call; the handler still answers one outcome per item.
+  bool whole_batch = false;
 };
 
 // Does the side effect of one unit (one item, or one group), and must return soon after `stop`
@@ -198,9 +203,9 @@ class Worker {
   Worker(Queue& queue, ItemsHandler handler, WorkerOptions options)
       : queue_(queue), handler_(std::move(handler)), options_(std::move(options)) {}
 
-  // Claims one batch and works through it unit by unit: extends each unit's lease (dropping
-  // lost items), runs the handler, completes each item. Once `stop` is notified the units not
-  // started are released. Returns how many items it claimed.
+  // Claims one batch and works through it unit by unit (or all at once with whole_batch):
+  // extends the leases (dropping lost items), runs the handler, completes each item. Once `stop`
+  // is notified the units not started are released. Returns how many items it claimed.
   absl::StatusOr<int> RunOnce(const absl::Notification& stop);
 
   // RunOnce until `stop`, polling every idle_poll while nothing is due and backing off while

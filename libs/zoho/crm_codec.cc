@@ -202,7 +202,8 @@ absl::StatusOr<Json> CrmTaskWriteToJson(const CrmTaskWrite& task) {
     json["Due_Date"] =
         task.due_date->has_value() ? Json(FormatCrmDate(**task.due_date)) : Json(nullptr);
   }
-  if (task.priority) json["Priority"] = *task.priority;
+  if (task.priority)
+    json["Priority"] = task.priority->empty() ? Json(nullptr) : Json(*task.priority);
   if (task.status) json["Status"] = *task.status;
   if (task.owner_id) json["Owner"] = {{"id", *task.owner_id}};
   if (task.what_id) {

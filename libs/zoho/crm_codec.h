@@ -40,7 +40,8 @@ struct CrmTask {
 };
 
 // The fields of a task to create or update. Absent fields are not sent; for description and
-// due_date a present-but-empty inner value clears the field.
+// due_date a present-but-empty inner value clears the field, and so does an empty priority (CRM's
+// "-None-", which it takes as null and refuses as "").
 struct CrmTaskWrite {
   std::optional<std::string> id = std::nullopt;  // required for an update
   std::optional<std::string> subject = std::nullopt;

@@ -136,6 +136,16 @@ absl::StatusOr<std::vector<ProjectsUser>> ProjectsClient::ListUsers(absl::string
   return ParseList<ProjectsUser>(body, "users", &ParseProjectsUser);
 }
 
+absl::StatusOr<std::vector<ProjectsTaskStatus>> ProjectsClient::ListTaskStatuses(
+    absl::string_view token, absl::string_view portal, absl::string_view project) {
+  RETURN_IF_ERROR(CheckIds({portal, project}));
+  ASSIGN_OR_RETURN(
+      Json body,
+      Call(http::Method::kGet, token,
+           absl::StrCat("/restapi/portal/", portal, "/projects/", project, "/tasklayouts"), {}));
+  return ParseList<ProjectsTaskStatus>(body, "status_details", &ParseProjectsLayoutStatus);
+}
+
 absl::StatusOr<ProjectsTask> ProjectsClient::GetTask(absl::string_view token,
                                                      absl::string_view portal,
                                                      absl::string_view project,

@@ -41,6 +41,13 @@ class ProjectsClient {
   absl::StatusOr<std::vector<ProjectsUser>> ListUsers(absl::string_view token,
                                                       absl::string_view portal);
 
+  // The task statuses a project's tasks can take, with the ids `custom_status` is written with:
+  // the `status_details` of the project's task layout (Get Task Layout Details,
+  // GET /restapi/portal/{p}/projects/{id}/tasklayouts in Zoho's tasks-api.html).
+  absl::StatusOr<std::vector<ProjectsTaskStatus>> ListTaskStatuses(absl::string_view token,
+                                                                   absl::string_view portal,
+                                                                   absl::string_view project);
+
   absl::StatusOr<ProjectsTask> GetTask(absl::string_view token, absl::string_view portal,
                                        absl::string_view project, absl::string_view task);
   // One page of the project's main tasks (subtasks are listed under their parent).

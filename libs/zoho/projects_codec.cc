@@ -51,6 +51,16 @@ absl::StatusOr<ProjectsProject> ParseProjectsProject(const Json& json, absl::str
   return project;
 }
 
+absl::StatusOr<ProjectsTaskStatus> ParseProjectsLayoutStatus(const Json& json,
+                                                             absl::string_view where) {
+  ProjectsTaskStatus status;
+  ASSIGN_OR_RETURN(status.id, RequiredId(json, "id", where));
+  ASSIGN_OR_RETURN(status.name, RequiredString(json, "name", where));
+  ASSIGN_OR_RETURN(const bool closed, RequiredBool(json, "is_closed_type", where));
+  status.type = closed ? "closed" : "open";
+  return status;
+}
+
 absl::StatusOr<ProjectsClientCompany> ParseProjectsClientCompany(const Json& json,
                                                                  absl::string_view where) {
   ProjectsClientCompany client;

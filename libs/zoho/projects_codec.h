@@ -100,6 +100,10 @@ absl::StatusOr<ProjectsClientCompany> ParseProjectsClientCompany(const Json& jso
 absl::StatusOr<ProjectsUser> ParseProjectsUser(const Json& json, absl::string_view where);
 absl::StatusOr<ProjectsTask> ParseProjectsTask(const Json& json, absl::string_view where);
 absl::StatusOr<ProjectsComment> ParseProjectsComment(const Json& json, absl::string_view where);
+// One entry of a task layout's `status_details` (Get Task Layout Details, tasks-api.html:
+// {id, name, is_closed_type, color_code, is_default}): its type is "closed" for a closed type.
+absl::StatusOr<ProjectsTaskStatus> ParseProjectsLayoutStatus(const Json& json,
+                                                             absl::string_view where);
 // A webhook's parameters (any order); `secret_param` is not part of the result.
 absl::StatusOr<ProjectsWebhook> ParseProjectsWebhook(const http::Params& params);
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "libs/common/log.h"
+#include "libs/zoho/crm_client.h"
 
 namespace crmsync::sync {
 namespace {
@@ -129,9 +130,9 @@ absl::StatusOr<zoho::CrmTaskWrite> CrmWriteOf(const CanonicalTask& task,
   return write;
 }
 
-absl::StatusOr<zoho::ProjectsTaskWrite> ProjectsWriteOf(const CanonicalTask& task,
-                                                        const std::vector<Field>& fields,
-                                                        const ValueMaps& maps) {
+absl::StatusOr<zoho::ProjectsTaskWrite> ProjectsWriteOf(
+    const CanonicalTask& task, const std::vector<Field>& fields, const ValueMaps& maps,
+    const std::vector<zoho::ProjectsTaskStatus>& statuses) {
   zoho::ProjectsTaskWrite write;
   for (Field field : fields) {
     const FieldValue* value = ValueOf(task, field);
@@ -154,8 +155,20 @@ absl::StatusOr<zoho::ProjectsTaskWrite> ProjectsWriteOf(const CanonicalTask& tas
         write.priority = absl::AsciiStrToLower(*priority);
         break;
       }
-      case Field::kStatus:
+      case Field::kStatus: {
+        absl::StatusOr<std::string> name =
+            WriteStatus(maps, Side::kProjects, std::get<TaskStatus>(*value));
+        if (!name.ok()) return name.status();
+        auto status =
+            std::find_if(statuses.begin(), statuses.end(),
+                         [&](const zoho::ProjectsTaskStatus& s) { return s.name == *name; });
+        if (status == statuses.end()) {
+          return absl::NotFoundError(
+              absl::StrCat("the project has no task status \"", *name, "\""));
+        }
+        write.custom_status = status->id;
         break;
+      }
       case Field::kOwner: {
         const std::string& id = std::get<Owner>(*value).projects_user_id;
         write.owner_ids = id.empty() ? std::vector<std::string>{} : std::vector<std::string>{id};
@@ -287,44 +300,50 @@ WriteResult Delivery::Comment(const StoredTask& task, const Item& item) {
   return written;
 }
 
-WriteResult Delivery::Update(const StoredTask& task, Side target, const std::vector<Field>& fields,
-                             const ValueMaps& maps) {
-  if (target == Side::kCrm) {
-    absl::StatusOr<zoho::CrmTaskWrite> write = CrmWriteOf(task.canonical, fields, maps);
-    if (!write.ok()) return Refused(std::string(write.status().message()));
-    write->id = task.link.crm_task_id;
-    return zoho_.UpdateCrmTask(task.link.portal_id, *write);
+struct Delivery::Unit {
+  std::vector<Item> items;
+  StoredTask task;
+  PortalConfig config;
+  // The outcome of the writes to CRM while its task does not exist.
+  std::optional<QueueOutcome> crm_wait;
+};
+
+WriteResult Delivery::ProjectsStatuses(const TaskLink& link,
+                                       std::vector<zoho::ProjectsTaskStatus>* statuses) {
+  const std::pair<std::string, std::string> key{link.portal_id, link.project_id};
+  {
+    absl::MutexLock lock(&mutex_);
+    auto it = statuses_.find(key);
+    if (it != statuses_.end() && clock_.Now() < it->second.read + options_.statuses_ttl) {
+      *statuses = it->second.statuses;
+      return Written("");
+    }
   }
-  absl::StatusOr<zoho::ProjectsTaskWrite> write = ProjectsWriteOf(task.canonical, fields, maps);
+  WriteResult read = zoho_.ReadProjectsTaskStatuses(link.portal_id, link.project_id, statuses);
+  if (read.kind == WriteResult::Kind::kDone) {
+    absl::MutexLock lock(&mutex_);
+    statuses_[key] = {*statuses, clock_.Now()};
+  }
+  return read;
+}
+
+WriteResult Delivery::UpdateProjects(const StoredTask& task, const std::vector<Field>& fields,
+                                     const ValueMaps& maps) {
+  std::vector<zoho::ProjectsTaskStatus> statuses;
+  if (std::find(fields.begin(), fields.end(), Field::kStatus) != fields.end() &&
+      task.canonical.contains(Field::kStatus)) {
+    WriteResult read = ProjectsStatuses(task.link, &statuses);
+    if (read.kind != WriteResult::Kind::kDone) return read;
+  }
+  absl::StatusOr<zoho::ProjectsTaskWrite> write =
+      ProjectsWriteOf(task.canonical, fields, maps, statuses);
   if (!write.ok()) return Refused(std::string(write.status().message()));
   return zoho_.UpdateProjectsTask(task.link.portal_id, task.link.project_id,
                                   task.link.projects_task_id, *write);
 }
 
-std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>& unit,
-                                            const absl::Notification& stop) {
-  std::vector<QueueOutcome> outcomes(unit.size(), QueueOutcome::Interrupted());
-  std::vector<Item> items;
-  for (size_t i = 0; i < unit.size(); ++i) {
-    absl::StatusOr<OutboxWrite> write = DecodeOutboxWrite(unit[i].payload);
-    if (!write.ok()) {
-      outcomes[i] = QueueOutcome::Refused(std::string(write.status().message()));
-      continue;
-    }
-    items.push_back({&unit[i], *std::move(write), &outcomes[i]});
-  }
-  if (items.empty()) return outcomes;
-  {
-    absl::MutexLock lock(&mutex_);
-    for (const Item& item : items) {
-      failures_.erase(failures_.lower_bound({item.claim->item_id, 0}),
-                      failures_.lower_bound({item.claim->item_id + 1, 0}));
-    }
-  }
-  // The claim puts due items first; the task's writes go in the order they were queued.
-  std::sort(items.begin(), items.end(),
-            [](const Item& a, const Item& b) { return a.claim->item_id < b.claim->item_id; });
-
+bool Delivery::Prepare(Unit& unit, const std::function<bool()>& halted) {
+  std::vector<Item>& items = unit.items;
   const int64_t link_id = items.front().write.link_id;
   absl::StatusOr<std::optional<StoredTask>> read = store_.ReadLinked(link_id);
   absl::StatusOr<PortalConfig> config = absl::UnavailableError("not read");
@@ -337,7 +356,7 @@ std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>
       *item.outcome = QueueOutcome::Retry(std::string(error.message()));
       Count(item, "retry");
     }
-    return outcomes;
+    return false;
   }
   if (!read->has_value() || Deleted((*read)->link.state)) {
     // The task is gone on a side: nothing is synced for it any more.
@@ -345,22 +364,20 @@ std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>
       *item.outcome = QueueOutcome::Done();
       Count(item, "dropped");
     }
-    return outcomes;
+    return false;
   }
-  StoredTask& task = **read;
-  const ValueMaps& maps = config->value_maps;
-
-  // The outcome of the writes to CRM while its task does not exist.
-  std::optional<QueueOutcome> crm_wait;
+  unit.task = **std::move(read);
+  unit.config = *std::move(config);
+  StoredTask& task = unit.task;
   for (Item& item : items) {
     if (item.write.kind != OutboxKind::kCreateTask) continue;
-    if (stop.HasBeenNotified()) return outcomes;
+    if (halted()) return false;
     if (task.link.state != LinkState::kPendingCreate) {
       *item.outcome = QueueOutcome::Done();
       Count(item, "dropped");
       continue;
     }
-    const WriteResult created = Create(task, maps, *item.claim);
+    const WriteResult created = Create(task, unit.config.value_maps, *item.claim);
     if (created.kind == WriteResult::Kind::kDone) {
       if (options_.after_create) options_.after_create(item.write.kind);
       absl::StatusOr<bool> activated =
@@ -375,45 +392,64 @@ std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>
         task.link.crm_task_id = created.id;
       }
     } else if (created.kind == WriteResult::Kind::kTransient) {
-      crm_wait = QueueOutcome::Later("waiting for the CRM task to be created",
-                                     created.retry_after.value_or(options_.create_wait));
+      unit.crm_wait = QueueOutcome::Later("waiting for the CRM task to be created",
+                                          created.retry_after.value_or(options_.create_wait));
     }
     Resolve({&item}, created, task, "the new task");
   }
+  return true;
+}
 
+void Delivery::WaitForCrmTask(const Unit& unit, Item& item) {
   // Without the create in this unit (it is DEAD), waiting spends attempts, so the writes end.
-  const auto wait_for_crm_task = [&](Item& item) {
-    *item.outcome = crm_wait ? *crm_wait : QueueOutcome::Retry("the CRM task is not created yet");
-    Count(item, crm_wait ? "waiting" : "retry");
-  };
-  for (Side target : {Side::kCrm, Side::kProjects}) {
-    std::vector<Item*> updates;
-    std::vector<Field> fields;
-    for (Item& item : items) {
-      if (item.write.kind != OutboxKind::kUpdateTask || item.write.target_side != target) continue;
-      updates.push_back(&item);
-      for (Field field : item.write.fields) {
-        if (std::find(fields.begin(), fields.end(), field) == fields.end()) {
-          fields.push_back(field);
-        }
+  *item.outcome =
+      unit.crm_wait ? *unit.crm_wait : QueueOutcome::Retry("the CRM task is not created yet");
+  Count(item, unit.crm_wait ? "waiting" : "retry");
+}
+
+std::vector<Delivery::Item*> Delivery::Updates(Unit& unit, Side target,
+                                               std::vector<Field>* fields) {
+  std::vector<Item*> updates;
+  fields->clear();
+  for (Item& item : unit.items) {
+    if (item.write.kind != OutboxKind::kUpdateTask || item.write.target_side != target) continue;
+    updates.push_back(&item);
+    for (Field field : item.write.fields) {
+      if (std::find(fields->begin(), fields->end(), field) == fields->end()) {
+        fields->push_back(field);
       }
     }
-    if (updates.empty()) continue;
-    if (stop.HasBeenNotified()) return outcomes;
-    if (target == Side::kCrm && task.link.state == LinkState::kPendingCreate) {
-      for (Item* item : updates) wait_for_crm_task(*item);
-      continue;
-    }
-    std::sort(fields.begin(), fields.end());
-    Resolve(updates, Update(task, target, fields, maps), task, "the update");
   }
+  std::sort(fields->begin(), fields->end());
+  return updates;
+}
 
-  for (Item& item : items) {
+void Delivery::SendCrmUpdates(const std::string& portal_id, const std::vector<CrmUpdate>& updates,
+                              const std::function<bool()>& halted) {
+  for (size_t begin = 0; begin < updates.size(); begin += zoho::CrmClient::kMaxRecordsPerCall) {
+    if (halted()) return;
+    const size_t end =
+        std::min(updates.size(), begin + static_cast<size_t>(zoho::CrmClient::kMaxRecordsPerCall));
+    std::vector<zoho::CrmTaskWrite> writes;
+    for (size_t i = begin; i < end; ++i) writes.push_back(updates[i].write);
+    const std::vector<WriteResult> results = zoho_.UpdateCrmTasks(portal_id, writes);
+    for (size_t i = begin; i < end; ++i) {
+      const WriteResult result = i - begin < results.size()
+                                     ? results[i - begin]
+                                     : Transient("CRM answered fewer results than records");
+      Resolve(updates[i].items, result, updates[i].unit->task, "the update");
+    }
+  }
+}
+
+void Delivery::DeliverComments(Unit& unit, const std::function<bool()>& halted) {
+  const StoredTask& task = unit.task;
+  for (Item& item : unit.items) {
     if (item.write.kind == OutboxKind::kAddComment ||
         item.write.kind == OutboxKind::kDeleteComment) {
-      if (stop.HasBeenNotified()) return outcomes;
+      if (halted()) return;
       if (item.write.target_side == Side::kCrm && task.link.state == LinkState::kPendingCreate) {
-        wait_for_crm_task(item);
+        WaitForCrmTask(unit, item);
         continue;
       }
       Resolve({&item}, Comment(task, item), task,
@@ -423,6 +459,84 @@ std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>
       Resolve({&item}, Refused("an outbox write of no kind"), task, "a write");
     }
   }
+}
+
+std::vector<QueueOutcome> Delivery::Deliver(const std::vector<work_queue::Claim>& batch,
+                                            const absl::Notification& stop) {
+  std::vector<QueueOutcome> outcomes(batch.size(), QueueOutcome::Interrupted());
+  if (batch.empty()) return outcomes;
+  // No write starts that could outlast a lease of the batch (another worker could take the
+  // item over and write it again).
+  absl::Time leases_end = absl::InfiniteFuture();
+  for (const work_queue::Claim& claim : batch) leases_end = std::min(leases_end, claim.lease_until);
+  const absl::Time last_start = leases_end - options_.write_bound;
+  const std::function<bool()> halted = [&] {
+    return stop.HasBeenNotified() || clock_.Now() > last_start;
+  };
+  // A unit per task, in the order the batch first names them.
+  std::vector<Unit> units;
+  std::map<int64_t, size_t> unit_of_link;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    absl::StatusOr<OutboxWrite> write = DecodeOutboxWrite(batch[i].payload);
+    if (!write.ok()) {
+      outcomes[i] = QueueOutcome::Refused(std::string(write.status().message()));
+      continue;
+    }
+    auto [it, added] = unit_of_link.emplace(write->link_id, units.size());
+    if (added) units.emplace_back();
+    units[it->second].items.push_back({&batch[i], *std::move(write), &outcomes[i]});
+  }
+  {
+    absl::MutexLock lock(&mutex_);
+    for (const Unit& unit : units) {
+      for (const Item& item : unit.items) {
+        failures_.erase(failures_.lower_bound({item.claim->item_id, 0}),
+                        failures_.lower_bound({item.claim->item_id + 1, 0}));
+      }
+    }
+  }
+
+  std::vector<Unit*> ready;
+  for (Unit& unit : units) {
+    // The claim puts due items first; the task's writes go in the order they were queued.
+    std::sort(unit.items.begin(), unit.items.end(),
+              [](const Item& a, const Item& b) { return a.claim->item_id < b.claim->item_id; });
+    if (halted()) return outcomes;
+    if (Prepare(unit, halted)) ready.push_back(&unit);
+  }
+
+  // The CRM records of every task of a portal go together.
+  std::map<std::string, std::vector<CrmUpdate>> crm_updates;
+  for (Unit* unit : ready) {
+    std::vector<Field> fields;
+    std::vector<Item*> updates = Updates(*unit, Side::kCrm, &fields);
+    if (updates.empty()) continue;
+    const StoredTask& task = unit->task;
+    if (task.link.state == LinkState::kPendingCreate) {
+      for (Item* item : updates) WaitForCrmTask(*unit, *item);
+      continue;
+    }
+    absl::StatusOr<zoho::CrmTaskWrite> write =
+        CrmWriteOf(task.canonical, fields, unit->config.value_maps);
+    if (!write.ok()) {
+      Resolve(updates, Refused(std::string(write.status().message())), task, "the update");
+      continue;
+    }
+    write->id = task.link.crm_task_id;
+    crm_updates[task.link.portal_id].push_back({unit, std::move(updates), *std::move(write)});
+  }
+  for (const auto& [portal_id, updates] : crm_updates) SendCrmUpdates(portal_id, updates, halted);
+
+  for (Unit* unit : ready) {
+    std::vector<Field> fields;
+    std::vector<Item*> updates = Updates(*unit, Side::kProjects, &fields);
+    if (updates.empty()) continue;
+    if (halted()) return outcomes;
+    Resolve(updates, UpdateProjects(unit->task, fields, unit->config.value_maps), unit->task,
+            "the update");
+  }
+
+  for (Unit* unit : ready) DeliverComments(*unit, halted);
   return outcomes;
 }
 

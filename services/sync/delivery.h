@@ -1,20 +1,28 @@
-// Delivery of the outbox (outbox.h) to Zoho: the handler of the kOutboxQueue worker. A unit is
-// the claimed pending writes of one task, handled in the order they were queued:
+// Delivery of the outbox (outbox.h) to Zoho: the handler of the kOutboxQueue worker, which hands
+// it the whole claimed batch: the claimed pending writes of several tasks, each task's in the
+// order they were queued. Per task:
 //  - CREATE_TASK creates the CRM task of a PENDING_CREATE link, attached to its account or deal,
 //    and the link turns ACTIVE with its id (fenced by the claim);
 //  - UPDATE_TASK writes the fields' canonical values as recorded now, translated to the target
-//    side's vocabulary; all UPDATE_TASK writes of the unit to one side become one Zoho write;
+//    side's vocabulary; all UPDATE_TASK writes of the task to one side become one record. The
+//    CRM records of all the batch's tasks of one portal go in one CRM call (a CRM batch, at
+//    most 100 records), whose per-record results end each task's writes; Projects takes one
+//    task per call. A status reaches Projects as the id (`custom_status`) of the project's task
+//    status named by the portal's value maps, read from the project's task layout and kept a
+//    few minutes;
 //  - ADD_COMMENT writes the copy of a comment (comment_copies) on the other side (CRM: a note of
 //    the task), its id recorded fenced by the claim; DELETE_COMMENT deletes the copy;
 //  - writes to CRM of a link whose CRM task does not exist yet wait for it, without spending an
 //    attempt while the create is being retried in the same unit.
+// A task's creates go first, then its updates, then its comments.
 // A create is made once on Zoho even when a process dies after Zoho took it and before its item
 // was completed: a copy carries a marker (CopyMarker) and a CRM task is found by its account or
 // deal and subject, looked for on Zoho by every attempt after the first.
 // A transient failure (429, 5xx, timeout) is retried after the server's Retry-After at least; a
-// refusal (another 4xx, a rejected record, a value the portal's maps cannot write) or a BROKEN
-// grant ends the write: its failure is recorded by the queue's hook (pg_delivery_store.h) with
-// the item DEAD, the canonical state is unchanged and the task's other writes go on.
+// refusal (another 4xx, a rejected record, a value the portal's maps cannot write, a status the
+// project does not have) or a BROKEN grant ends the write: its failure is recorded by the queue's
+// hook (pg_delivery_store.h) with the item DEAD, the canonical state is unchanged and the task's
+// other writes go on.
 #ifndef CRMSYNC_SERVICES_SYNC_DELIVERY_H_
 #define CRMSYNC_SERVICES_SYNC_DELIVERY_H_
 
@@ -67,15 +75,20 @@ struct WriteResult {
 class ZohoWrites {
  public:
   virtual ~ZohoWrites() = default;
-  // Updates the CRM task `task.id`.
-  virtual WriteResult UpdateCrmTask(const std::string& portal_id,
-                                    const zoho::CrmTaskWrite& task) = 0;
+  // Updates CRM tasks (each with its id; at most 100) in one call: one result per task, in
+  // order. A failure of the whole call (429, 5xx, a broken grant) is every task's result.
+  virtual std::vector<WriteResult> UpdateCrmTasks(const std::string& portal_id,
+                                                  const std::vector<zoho::CrmTaskWrite>& tasks) = 0;
   // Creates a CRM task; the result's id is the new task's.
   virtual WriteResult CreateCrmTask(const std::string& portal_id,
                                     const zoho::CrmTaskWrite& task) = 0;
   virtual WriteResult UpdateProjectsTask(const std::string& portal_id,
                                          const std::string& project_id, const std::string& task_id,
                                          const zoho::ProjectsTaskWrite& task) = 0;
+  // Reads the task statuses of the project into `statuses` (done), with their ids.
+  virtual WriteResult ReadProjectsTaskStatuses(const std::string& portal_id,
+                                               const std::string& project_id,
+                                               std::vector<zoho::ProjectsTaskStatus>* statuses) = 0;
   // The CRM task attached to `what_id` with `subject`, modified at or after `since`: the
   // result's id, "" when there is none.
   virtual WriteResult FindCrmTask(const std::string& portal_id, const std::string& what_id,
@@ -106,11 +119,12 @@ class ZohoWrites {
 absl::StatusOr<zoho::CrmTaskWrite> CrmWriteOf(const CanonicalTask& task,
                                               const std::vector<Field>& fields,
                                               const ValueMaps& maps);
-// The same for Projects. A status is not written: Projects sets one by its status id, which
-// crmsync does not read.
-absl::StatusOr<zoho::ProjectsTaskWrite> ProjectsWriteOf(const CanonicalTask& task,
-                                                        const std::vector<Field>& fields,
-                                                        const ValueMaps& maps);
+// The same for Projects. A status is written as `custom_status`, the id of the status of
+// `statuses` (the project's) named by the maps; NOT_FOUND naming the status when the project
+// has none of that name.
+absl::StatusOr<zoho::ProjectsTaskWrite> ProjectsWriteOf(
+    const CanonicalTask& task, const std::vector<Field>& fields, const ValueMaps& maps,
+    const std::vector<zoho::ProjectsTaskStatus>& statuses);
 
 // What crmsync puts at the end of the copy `copy_id` of a comment: zero-width characters, unseen
 // by people, that find the copy again when the outcome of its write was lost.
@@ -122,6 +136,13 @@ struct DeliveryOptions {
   // How long the writes to CRM of a task whose CRM task is still being created wait, when the
   // create's retry gave no Retry-After.
   absl::Duration create_wait = absl::Seconds(5);
+  // The longest one task's writes to one side can take (rate permits and a 401's retry
+  // included): Deliver starts no write later than this before the end of the batch's leases,
+  // and gives the writes it did not start back to the queue (due now, attempt not counted). The
+  // worker's lease must be longer.
+  absl::Duration write_bound = absl::Seconds(60);
+  // How long a project's task statuses read from Projects are used before reading them again.
+  absl::Duration statuses_ttl = absl::Minutes(5);
   // Called right after Zoho took a create (a CRM task, a note, a comment) and before anything
   // of it is recorded: the crash tests stop the process there. Unset in production.
   std::function<void(OutboxKind)> after_create;
@@ -133,8 +154,9 @@ class Delivery {
   Delivery(DeliveryStore& store, PortalSettingsSource& portals, ZohoWrites& zoho,
            const Clock& clock, SyncMetrics& metrics, DeliveryOptions options = {});
 
-  // The queue's handler: delivers the unit's writes; one outcome per claim, in `unit`'s order.
-  std::vector<work_queue::Outcome> Deliver(const std::vector<work_queue::Claim>& unit,
+  // The queue's handler: delivers the batch's writes (the items of a task adjacent, as the
+  // worker's whole_batch hands them); one outcome per claim, in `batch`'s order.
+  std::vector<work_queue::Outcome> Deliver(const std::vector<work_queue::Claim>& batch,
                                            const absl::Notification& stop);
 
   // The failure Deliver gave `claim` when it refused it (PgDeliveryStore::OutboxHooks). Only
@@ -147,6 +169,14 @@ class Delivery {
     OutboxWrite write;
     work_queue::Outcome* outcome;
   };
+  // One task's writes of the batch, and what delivering them found.
+  struct Unit;
+  // A CRM record of a CRM batch: the task's update and the writes it ends.
+  struct CrmUpdate {
+    Unit* unit;
+    std::vector<Item*> items;
+    zoho::CrmTaskWrite write;
+  };
 
   // The outcome of `result` for every item of `items`, counted; a refusal's failure is kept for
   // the hook.
@@ -157,8 +187,22 @@ class Delivery {
   // have written before its outcome was lost.
   WriteResult Create(const StoredTask& task, const ValueMaps& maps, const work_queue::Claim& claim);
   WriteResult Comment(const StoredTask& task, const Item& item);
-  WriteResult Update(const StoredTask& task, Side target, const std::vector<Field>& fields,
-                     const ValueMaps& maps);
+  // Reads the unit's task and portal and makes its creates; false when that ended every write
+  // of the unit. `halted` says when to start no further write (the writes left are given back).
+  bool Prepare(Unit& unit, const std::function<bool()>& halted);
+  // The unit's UPDATE_TASK writes to `target` and the fields they write (none: no writes).
+  std::vector<Item*> Updates(Unit& unit, Side target, std::vector<Field>* fields);
+  // Ends a write to CRM that waits for the CRM task the unit is creating.
+  void WaitForCrmTask(const Unit& unit, Item& item);
+  // Sends `updates` (one portal's) in CRM batches and resolves their writes by record.
+  void SendCrmUpdates(const std::string& portal_id, const std::vector<CrmUpdate>& updates,
+                      const std::function<bool()>& halted);
+  WriteResult UpdateProjects(const StoredTask& task, const std::vector<Field>& fields,
+                             const ValueMaps& maps);
+  // The project's task statuses, as read from Projects within statuses_ttl.
+  WriteResult ProjectsStatuses(const TaskLink& link,
+                               std::vector<zoho::ProjectsTaskStatus>* statuses);
+  void DeliverComments(Unit& unit, const std::function<bool()>& halted);
 
   DeliveryStore& store_;
   PortalSettingsSource& portals_;
@@ -170,6 +214,12 @@ class Delivery {
   // By item id and fence: the claim's refusal. A later claim of the item drops its entry; the
   // oldest go when there are too many (their items were completed long ago).
   std::map<std::pair<int64_t, int64_t>, DeliveryFailure> failures_ ABSL_GUARDED_BY(mutex_);
+  struct ReadStatuses {
+    std::vector<zoho::ProjectsTaskStatus> statuses;
+    absl::Time read;
+  };
+  // By portal and project.
+  std::map<std::pair<std::string, std::string>, ReadStatuses> statuses_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace crmsync::sync

@@ -60,13 +60,17 @@ ABSL_FLAG(std::string, notify_address, "",
 ABSL_FLAG(std::string, notify_caller_token, "",
           "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
 ABSL_FLAG(int, delivery_workers, 2,
-          "Workers delivering the outbox's writes to Zoho (each handles one task's writes at a "
-          "time); 0: none. Needs --auth_address and --mapping_address.");
+          "Workers delivering the outbox's writes to Zoho (each handles a batch of tasks' writes "
+          "at a time, --delivery_batch); 0: none. Needs --auth_address and --mapping_address.");
+ABSL_FLAG(int, delivery_batch, 100,
+          "Tasks whose writes a delivery worker claims at once: the CRM updates of all of them "
+          "of one portal go in one CRM call (at most 100 records each).");
 ABSL_FLAG(
     absl::Duration, delivery_lease, absl::Minutes(2),
     "Lease of a delivery worker on the writes it claimed: a worker that dies holds them this "
     "long. Must exceed ten --zoho_timeout (the longest a task's writes can take, rate permits "
-    "included).");
+    "included); a batch starts writes until that long before its lease ends and gives the rest "
+    "back.");
 ABSL_FLAG(absl::Duration, delivery_poll, absl::Milliseconds(100),
           "How often an idle delivery worker looks for due writes.");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1),
@@ -229,6 +233,10 @@ int main(int argc, char** argv) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--delivery_workers: must not be negative"));
   }
+  if (absl::GetFlag(FLAGS_delivery_batch) < 1) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--delivery_batch: must be positive"));
+  }
   // Each unit of a task's writes is at most a create, an update per side and a 401's retry of
   // each, and a few comments: eight calls, each after waiting up to a quarter of --zoho_timeout
   // for its rate permit (a budget spent for longer makes the write retry later instead of
@@ -354,6 +362,7 @@ int main(int argc, char** argv) {
     writes =
         std::make_unique<ZohoDeliveryWrites>(*zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
     DeliveryOptions delivery_options;
+    delivery_options.write_bound = delivery_bound;
     if (std::getenv(kKillAfterCreateEnv) != nullptr) {
       crmsync::LogWarning("the process kills itself after its first create on Zoho",
                           {{"env", kKillAfterCreateEnv}});
@@ -374,11 +383,14 @@ int main(int argc, char** argv) {
           [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
             return delivery->Deliver(unit, stop);
           },
-          crmsync::work_queue::WorkerOptions{.batch = 4,
+          // Delivery starts no write that could outlast the batch's lease (write_bound); what
+          // it leaves is given back and claimed again at once.
+          crmsync::work_queue::WorkerOptions{.batch = absl::GetFlag(FLAGS_delivery_batch),
                                              .group_limit = 50,
                                              .lease = absl::GetFlag(FLAGS_delivery_lease),
                                              .item_bound = delivery_bound,
-                                             .idle_poll = absl::GetFlag(FLAGS_delivery_poll)}));
+                                             .idle_poll = absl::GetFlag(FLAGS_delivery_poll),
+                                             .whole_batch = true}));
       crmsync::work_queue::Worker& worker = *delivery_workers.back();
       rt.AddBackgroundTask(absl::StrCat("delivery-", i),
                            [&worker](const absl::Notification& stop) { worker.Run(stop); });

@@ -36,6 +36,14 @@ WriteResult FromToken(Side side, const absl::Status& status) {
                              " grant: ", status.message()));
 }
 
+// A record CRM refused: its code, field and message, e.g. "INVALID_DATA (Due_Date): invalid data".
+std::string RecordRefusal(const zoho::CrmRecordResult& result) {
+  std::string what = result.code;
+  if (result.field) absl::StrAppend(&what, " (", *result.field, ")");
+  if (!result.message.empty()) absl::StrAppend(&what, ": ", result.message);
+  return what;
+}
+
 // The one record of a CRM write: its id, or its refusal.
 absl::StatusOr<std::string> OneRecord(absl::StatusOr<std::vector<zoho::CrmRecordResult>> results) {
   if (!results.ok()) return results.status();
@@ -44,12 +52,7 @@ absl::StatusOr<std::string> OneRecord(absl::StatusOr<std::vector<zoho::CrmRecord
         absl::StrCat("CRM answered ", results->size(), " results for one record"));
   }
   const zoho::CrmRecordResult& result = results->front();
-  if (result.code != "SUCCESS") {
-    std::string what = result.code;
-    if (result.field) absl::StrAppend(&what, " (", *result.field, ")");
-    if (!result.message.empty()) absl::StrAppend(&what, ": ", result.message);
-    return absl::InvalidArgumentError(what);
-  }
+  if (result.code != "SUCCESS") return absl::InvalidArgumentError(RecordRefusal(result));
   return result.id.value_or("");
 }
 
@@ -80,12 +83,27 @@ WriteResult ZohoDeliveryWrites::Write(
   return {WriteResult::Kind::kDone, "", std::nullopt, *std::move(written.value)};
 }
 
-WriteResult ZohoDeliveryWrites::UpdateCrmTask(const std::string& portal_id,
-                                              const zoho::CrmTaskWrite& task) {
-  return Write(portal_id, Side::kCrm, [&](http::HttpClient& http, const ApiToken& token) {
-    zoho::CrmClient crm(http, token.api_domain);
-    return OneRecord(crm.UpdateTasks(token.access_token, {task}));
-  });
+std::vector<WriteResult> ZohoDeliveryWrites::UpdateCrmTasks(
+    const std::string& portal_id, const std::vector<zoho::CrmTaskWrite>& tasks) {
+  std::vector<zoho::CrmRecordResult> records;
+  const WriteResult call =
+      Write(portal_id, Side::kCrm,
+            [&](http::HttpClient& http, const ApiToken& token) -> absl::StatusOr<std::string> {
+              zoho::CrmClient crm(http, token.api_domain);
+              auto updated = crm.UpdateTasks(token.access_token, tasks);
+              if (!updated.ok()) return updated.status();
+              records = *std::move(updated);
+              return std::string();
+            });
+  if (call.kind != WriteResult::Kind::kDone) return std::vector<WriteResult>(tasks.size(), call);
+  std::vector<WriteResult> results;
+  for (const zoho::CrmRecordResult& record : records) {
+    results.push_back(
+        record.code == "SUCCESS"
+            ? WriteResult{WriteResult::Kind::kDone, "", std::nullopt, record.id.value_or("")}
+            : Failed(WriteResult::Kind::kRefused, RecordRefusal(record)));
+  }
+  return results;
 }
 
 WriteResult ZohoDeliveryWrites::CreateCrmTask(const std::string& portal_id,
@@ -107,6 +125,19 @@ WriteResult ZohoDeliveryWrites::UpdateProjectsTask(const std::string& portal_id,
                      projects.UpdateTask(token.access_token, portal_id, project_id, task_id, task);
                  if (!updated.ok()) return updated.status();
                  return updated->id;
+               });
+}
+
+WriteResult ZohoDeliveryWrites::ReadProjectsTaskStatuses(
+    const std::string& portal_id, const std::string& project_id,
+    std::vector<zoho::ProjectsTaskStatus>* statuses) {
+  return Write(portal_id, Side::kProjects,
+               [&](http::HttpClient& http, const ApiToken& token) -> absl::StatusOr<std::string> {
+                 zoho::ProjectsClient projects(http, projects_base_url_);
+                 auto read = projects.ListTaskStatuses(token.access_token, portal_id, project_id);
+                 if (!read.ok()) return read.status();
+                 *statuses = *std::move(read);
+                 return std::string();
                });
 }
 

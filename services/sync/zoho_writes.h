@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "libs/http/http_client.h"
@@ -28,11 +29,14 @@ class ZohoDeliveryWrites : public ZohoWrites {
   // must outlive this.
   ZohoDeliveryWrites(ZohoCaller& caller, std::string projects_base_url);
 
-  WriteResult UpdateCrmTask(const std::string& portal_id, const zoho::CrmTaskWrite& task) override;
+  std::vector<WriteResult> UpdateCrmTasks(const std::string& portal_id,
+                                          const std::vector<zoho::CrmTaskWrite>& tasks) override;
   WriteResult CreateCrmTask(const std::string& portal_id, const zoho::CrmTaskWrite& task) override;
   WriteResult UpdateProjectsTask(const std::string& portal_id, const std::string& project_id,
                                  const std::string& task_id,
                                  const zoho::ProjectsTaskWrite& task) override;
+  WriteResult ReadProjectsTaskStatuses(const std::string& portal_id, const std::string& project_id,
+                                       std::vector<zoho::ProjectsTaskStatus>* statuses) override;
   WriteResult FindCrmTask(const std::string& portal_id, const std::string& what_id,
                           const std::string& subject, absl::Time since) override;
   WriteResult AddCrmNote(const std::string& portal_id, const std::string& task_id,

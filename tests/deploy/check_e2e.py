@@ -11,8 +11,12 @@ written. A value a binary refuses, or a Job that fails, fails the check. Each
 service's scrape target carries the labels and annotations of its pod template in the dev overlay
 as the Kubernetes discovery would, and Prometheus (Debian's)
 applies deploy/prometheus/scrape.yml's relabelling to them and loads the recording and alert
-rules. Traffic: one failure email through notify (and one refused request), a grant registered
-in auth and tokens minted from zoho-sim, one call to mapping and to sync. Then every rule
+rules. Traffic: one failure email through notify (and one refused request); a portal's grants
+registered in auth and tokens minted from zoho-sim; mapping's directory imported and a client
+mapped; through sync, a Projects task added to CRM and its creation delivered after one 429 from
+CRM (zoho-sim's faults), a CRM edit APPLIED and delivered to Projects, whose webhook comes back to
+sync's receiver, and a CRM due date past a strict project's schedule REJECTED and emailed through
+notify (sync_traffic). Then every rule
 expression and every dashboard query is evaluated; the check fails if one errors, names a metric
 that no service exports (deploy/prometheus/awaiting-metrics.txt lists those awaited, and an
 awaited one that is exported fails too, so the list shrinks), or returns nothing where the
@@ -52,12 +56,16 @@ EMPTY_OK = {
     "Server error ratio by method": "no server error happens",
     "Server error ratio (health checks left out)": "no server error happens",
     "Mints that were a grant's 8th or later in Zoho's 10-minute window": "one mint only",
-    "Outbox depth and oldest age": "awaiting sync's outbox on the work queue",
-    "Outbox: item duration p99": "awaiting sync's outbox on the work queue",
-    "Outbox: items by state": "awaiting sync's outbox on the work queue",
-    "Outbox: oldest pending": "awaiting sync's outbox on the work queue",
-    "Outbox: completions by result": "awaiting sync's outbox on the work queue",
 }
+# What sync's traffic must have produced, each awaited in Prometheus before the queries run.
+SYNC_TRAFFIC_SERIES = (
+    'crmsync_sync_zoho_calls_total{side="crm",result="429"}',
+    'crmsync_sync_deliveries_total{target="crm",kind="create_task",result="done"}',
+    'crmsync_sync_deliveries_total{target="projects",kind="update_task",result="done"}',
+    'crmsync_sync_webhook_requests_total{side="projects",status="200"}',
+    'crmsync_sync_changes_total{origin="crm",outcome="applied"}',
+    'crmsync_sync_rule_rejections_total{reason="due_date_beyond_strict_schedule"}',
+)
 # Rule expressions that stay empty with this traffic: every alert (none may fire) and these.
 EMPTY_OK_RECORDS = {
     "job:crmsync_grpc_server_errors:rate5m": "no server error happens",
@@ -299,6 +307,204 @@ def rule_expressions(root):
                 yield rule.get("record") or rule["alert"], "record" in rule, rule["expr"]
 
 
+# The scopes the portal's grants hold: what mapping's import, AddTaskToCrm, the rules' reads, the
+# inbox's reads and delivery's writes ask auth for.
+CRM_SCOPES = [
+    "ZohoCRM.modules.tasks.ALL",
+    "ZohoCRM.modules.notes.ALL",
+    "ZohoCRM.modules.tasks.READ",
+    "ZohoCRM.modules.accounts.READ",
+    "ZohoCRM.modules.deals.READ",
+    "ZohoCRM.users.READ",
+]
+PROJECTS_SCOPES = [
+    "ZohoProjects.tasks.ALL",
+    "ZohoProjects.tasks.READ",
+    "ZohoProjects.projects.READ",
+    "ZohoProjects.clients.READ",
+    "ZohoProjects.users.READ",
+]
+ADMIN = "admin@acme.example"
+GEORGE = "george@example.com"
+
+
+def sync_traffic(call, sim_url, webhook_base, sink_dir):
+    """Drives sync as a portal's admin and people would, through the binaries and zoho-sim: a
+    Projects task added to CRM (its create delivered after one 429 from CRM), the portal's Projects
+    webhooks pointed at sync, a CRM edit APPLIED and delivered to Projects (whose webhook comes
+    back to sync), and a CRM due date past the strict project's schedule REJECTED and emailed.
+    Returns the portal id."""
+    from crmsync.auth.v1 import auth_pb2
+    from crmsync.common.v1 import common_pb2
+    from crmsync.mapping.v1 import mapping_pb2
+    from crmsync.sync.v1 import sync_pb2, webhooks_pb2
+
+    def sim(path, body):
+        return http_json(f"{sim_url}{path}", body)
+
+    def sim_delete(path):
+        request = urllib.request.Request(f"{sim_url}{path}", method="DELETE")
+        urllib.request.urlopen(request, timeout=10).close()
+
+    sim("/_sim/oauth/clients", {"client_id": "c1", "client_secret": "s1"})
+    sim("/_sim/crm/users", {"email": ADMIN, "full_name": "Admin"})
+    refresh = sim("/_sim/oauth/grants", {"client_id": "c1", "user_email": ADMIN})["refresh_token"]
+    portal = sim("/_sim/projects/portals", {"name": "acme"})["id_string"]
+    projects = f"/_sim/projects/portals/{portal}"
+    sim(f"{projects}/users", {"name": "Admin", "email": ADMIN})
+    for side, scopes in (
+        (common_pb2.SIDE_CRM, CRM_SCOPES),
+        (common_pb2.SIDE_PROJECTS, PROJECTS_SCOPES),
+    ):
+        call(
+            "auth",
+            "/crmsync.auth.v1.AuthService/RegisterGrant",
+            auth_pb2.RegisterGrantRequest(
+                portal_id=portal,
+                side=side,
+                accounts_server_url=sim_url,
+                api_domain=sim_url,
+                client_id="c1",
+                client_secret="s1",
+                refresh_token=refresh,
+                scopes=scopes,
+                owner_email=ADMIN,
+            ),
+            auth_pb2.RegisterGrantResponse,
+        )
+    upsert = mapping_pb2.UpsertPortalRequest()
+    upsert.portal.portal_id, upsert.portal.name, upsert.portal.crm_org_id = portal, "Acme", "20050"
+    call(
+        "mapping",
+        "/crmsync.mapping.v1.MappingService/UpsertPortal",
+        upsert,
+        mapping_pb2.UpsertPortalResponse,
+    )
+
+    # A strict project of a client mapped to a CRM account, and its task.
+    client = sim(f"{projects}/clients", {"name": "Acme Corp"})["id_string"]
+    project = sim(
+        f"{projects}/projects",
+        {
+            "name": "Data Migration",
+            "client_id": client,
+            "strict": True,
+            "start_date": "06-01-2025",
+            "end_date": "06-30-2025",
+        },
+    )["id_string"]
+    task = sim(
+        f"{projects}/projects/{project}/tasks",
+        {
+            "fields": {"name": "Migrate data", "end_date": "06-20-2025", "priority": "high"},
+            "user_email": ADMIN,
+        },
+    )["tasks"][0]["id_string"]
+    account = str(sim("/_sim/crm/Accounts", {"Account_Name": "ACME Corp"})["id"])
+    call(
+        "mapping",
+        "/crmsync.mapping.v1.MappingService/ImportDirectory",
+        mapping_pb2.ImportDirectoryRequest(portal_id=portal),
+        mapping_pb2.ImportDirectoryResponse,
+        timeout=120,
+    )
+    call(
+        "mapping",
+        "/crmsync.mapping.v1.MappingService/MapAccount",
+        mapping_pb2.MapAccountRequest(
+            portal_id=portal, client_account_id=client, crm_account_id=account
+        ),
+        mapping_pb2.MapAccountResponse,
+    )
+
+    # Add to CRM while CRM's task endpoints answer 429: the create is retried once they stop.
+    sim("/_sim/faults", {"error_429_share": 1.0, "path_prefix": "/crm/v2/Tasks"})
+    call(
+        "sync",
+        "/crmsync.sync.v1.SyncService/AddTaskToCrm",
+        sync_pb2.AddTaskToCrmRequest(
+            portal_id=portal,
+            project_id=project,
+            projects_task_id=task,
+            crm_account_id=account,
+            actor=sync_pb2.Actor(email=ADMIN),
+        ),
+        sync_pb2.AddTaskToCrmResponse,
+        timeout=60,
+    )
+
+    def throttled():
+        requests = http_json(f"{sim_url}/_sim/requests")["requests"]
+        return any(r["status"] == 429 and r["path"].startswith("/crm/v2/Tasks") for r in requests)
+
+    wait_for("a delivery to CRM to get 429", throttled)
+    sim_delete("/_sim/faults")
+
+    def link():
+        state = call(
+            "sync",
+            "/crmsync.sync.v1.SyncService/GetTaskSyncState",
+            sync_pb2.GetTaskSyncStateRequest(
+                portal_id=portal,
+                task=sync_pb2.TaskRef(side=common_pb2.SIDE_PROJECTS, task_id=task),
+            ),
+            sync_pb2.GetTaskSyncStateResponse,
+        ).state.link
+        return state.crm_task_id if state.state == sync_pb2.LINK_STATE_ACTIVE else None
+
+    crm_task = wait_for("the CRM task to be created and linked", link)
+
+    secret = call(
+        "sync",
+        "/crmsync.sync.v1.SyncWebhookService/IssueWebhookSecret",
+        webhooks_pb2.IssueWebhookSecretRequest(portal_id=portal, side=common_pb2.SIDE_PROJECTS),
+        webhooks_pb2.IssueWebhookSecretResponse,
+    ).secret
+    sim(
+        f"{projects}/webhook",
+        {
+            "url": f"{webhook_base}/webhooks/projects",
+            "secret_param": "crmsync_secret",
+            "secret": secret,
+        },
+    )
+
+    def submit(event_id, fields):
+        change = sync_pb2.TaskChange(
+            portal_id=portal,
+            origin_side=common_pb2.SIDE_CRM,
+            event_id=event_id,
+            task_id=crm_task,
+            fields=fields,
+            actor=sync_pb2.Actor(user_id="4000000000007", email=GEORGE),
+        )
+        change.source_modified_time.GetCurrentTime()
+        return call(
+            "sync",
+            "/crmsync.sync.v1.SyncService/SubmitChange",
+            sync_pb2.SubmitChangeRequest(change=change),
+            sync_pb2.SubmitChangeResponse,
+            timeout=60,
+        ).outcome
+
+    outcome = submit("e2e-title", sync_pb2.TaskFields(title="Migrate all data"))
+    if outcome.result != sync_pb2.OUTCOME_APPLIED:
+        raise Failure(f"a new title from CRM was not applied: {outcome}")
+    wait_for(
+        "the title to reach Projects",
+        lambda: http_json(f"{sim_url}{projects}/tasks/{task}")["name"] == "Migrate all data",
+    )
+    late = sync_pb2.TaskFields(end_date=common_pb2.Date(year=2025, month=7, day=15))
+    outcome = submit("e2e-late", late)
+    if outcome.reason != sync_pb2.FAILURE_REASON_DUE_DATE_BEYOND_STRICT_SCHEDULE:
+        raise Failure(f"a due date past the strict schedule was not rejected: {outcome}")
+    wait_for(
+        "the rejection's email to reach the SMTP sink",
+        lambda: any(GEORGE.encode() in mail.read_bytes() for mail in sink_dir.glob("*.eml")),
+    )
+    return portal
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--root", required=True, type=pathlib.Path)
@@ -393,6 +599,7 @@ def run(root, bin_dir, workdir, suite, database, problems):
     start_service(
         "mapping", {"CRMSYNC_AUTH_ADDRESS": auth_address, "CRMSYNC_PROJECTS_API_URL": sim_url}
     )
+    webhook_port = free_port()
     start_service(
         "sync",
         {
@@ -400,6 +607,7 @@ def run(root, bin_dir, workdir, suite, database, problems):
             "CRMSYNC_AUTH_ADDRESS": auth_address,
             "CRMSYNC_NOTIFY_ADDRESS": f"127.0.0.1:{ports['notify'][0]}",
             "CRMSYNC_PROJECTS_API_URL": sim_url,
+            "CRMSYNC_WEBHOOK_PORT": str(webhook_port),
         },
     )
 
@@ -464,16 +672,21 @@ def run(root, bin_dir, workdir, suite, database, problems):
     def channel(service):
         return grpc.insecure_channel(f"127.0.0.1:{ports[service][0]}")
 
+    def call(service, method, request, response_type, timeout=20):
+        return channel(service).unary_unary(
+            method,
+            request_serializer=type(request).SerializeToString,
+            response_deserializer=response_type.FromString,
+        )(request, timeout=timeout)
+
     occur = notify_pb2.FailureParameters(
         side=common_pb2.SIDE_CRM, task_id="t1", task_title="Call back", reason="outside schedule"
     )
     occur.occur_time.GetCurrentTime()
-    notify_failure = channel("notify").unary_unary(
-        "/crmsync.notify.v1.NotifyService/NotifyFailure",
-        request_serializer=notify_pb2.NotifyFailureRequest.SerializeToString,
-        response_deserializer=notify_pb2.NotifyFailureResponse.FromString,
-    )
-    notify_failure(
+    notify_failure = "/crmsync.notify.v1.NotifyService/NotifyFailure"
+    call(
+        "notify",
+        notify_failure,
         notify_pb2.NotifyFailureRequest(
             failure_id="e2e-1",
             portal_id="p1",
@@ -481,60 +694,31 @@ def run(root, bin_dir, workdir, suite, database, problems):
             kind=notify_pb2.NOTIFICATION_KIND_DUE_DATE_BEYOND_STRICT_SCHEDULE,
             parameters=occur,
         ),
-        timeout=10,
+        notify_pb2.NotifyFailureResponse,
     )
     try:
-        notify_failure(notify_pb2.NotifyFailureRequest(), timeout=10)
+        call(
+            "notify",
+            notify_failure,
+            notify_pb2.NotifyFailureRequest(),
+            notify_pb2.NotifyFailureResponse,
+        )
         raise Failure("notify accepted an empty NotifyFailure")
     except grpc.RpcError as error:
         if error.code() != grpc.StatusCode.INVALID_ARGUMENT:
             raise Failure(f"an empty NotifyFailure got {error.code()}")
     wait_for("the email to reach the SMTP sink", lambda: list(sink_dir.glob("*.eml")))
 
-    http_json(f"{sim_url}/_sim/oauth/clients", {"client_id": "c1", "client_secret": "s1"})
-    refresh = http_json(
-        f"{sim_url}/_sim/oauth/grants",
-        {"client_id": "c1", "user_email": "owner@example.com", "scopes": ["ZohoCRM.modules.ALL"]},
-    )["refresh_token"]
-    auth = channel("auth")
-    auth.unary_unary(
-        "/crmsync.auth.v1.AuthService/RegisterGrant",
-        request_serializer=auth_pb2.RegisterGrantRequest.SerializeToString,
-        response_deserializer=auth_pb2.RegisterGrantResponse.FromString,
-    )(
-        auth_pb2.RegisterGrantRequest(
-            portal_id="p1",
-            side=common_pb2.SIDE_CRM,
-            accounts_server_url=sim_url,
-            api_domain=sim_url,
-            client_id="c1",
-            client_secret="s1",
-            refresh_token=refresh,
-            scopes=["ZohoCRM.modules.ALL"],
-            owner_email="owner@example.com",
-        ),
-        timeout=20,
-    )
-    get_token = auth.unary_unary(
-        "/crmsync.auth.v1.AuthService/GetAccessToken",
-        request_serializer=auth_pb2.GetAccessTokenRequest.SerializeToString,
-        response_deserializer=auth_pb2.GetAccessTokenResponse.FromString,
-    )
+    portal = sync_traffic(call, sim_url, f"http://127.0.0.1:{webhook_port}", sink_dir)
     for _ in range(5):
-        get_token(
+        call(
+            "auth",
+            "/crmsync.auth.v1.AuthService/GetAccessToken",
             auth_pb2.GetAccessTokenRequest(
-                portal_id="p1", side=common_pb2.SIDE_CRM, scopes=["ZohoCRM.modules.ALL"]
+                portal_id=portal, side=common_pb2.SIDE_CRM, scopes=CRM_SCOPES[:1]
             ),
-            timeout=20,
+            auth_pb2.GetAccessTokenResponse,
         )
-    for service, method in (
-        ("mapping", "/crmsync.mapping.v1.MappingService/GetPortal"),
-        ("sync", "/crmsync.sync.v1.SyncService/SubmitChange"),
-    ):
-        try:
-            channel(service).unary_unary(method)(b"", timeout=10)
-        except grpc.RpcError:
-            pass  # not built yet: UNIMPLEMENTED, which counts as a call all the same
 
     # Every target scraped after the traffic, and the rules evaluated on it.
     def scraped():
@@ -552,6 +736,11 @@ def run(root, bin_dir, workdir, suite, database, problems):
         targets = http_json(f"{prometheus_url}/api/v1/targets")["data"]["activeTargets"]
         seen = [(t["labels"].get("job"), t["health"], t["lastError"]) for t in targets]
         raise Failure(f"Prometheus did not see the four crmsync jobs up with calls: {seen}")
+    for series in SYNC_TRAFFIC_SERIES:
+        wait_for(
+            f"Prometheus to scrape {series}",
+            lambda: (query(f"{series} > 0") or {}).get("data", {}).get("result"),
+        )
     scraped_at = time.time()
 
     def evaluated_since_scraped():

@@ -214,6 +214,25 @@ Reply SimState::ProjectsListClients(const std::string& portal_id, const Params& 
   return ListPage("clients", all, query);
 }
 
+Reply SimState::ProjectsTaskLayout(const std::string& portal_id, const std::string& project) const {
+  const Portal* portal = FindPortal(portal_id);
+  if (portal == nullptr || !portal->projects.contains(project)) return NotFound();
+  Json statuses = Json::array();
+  for (const Json& status : portal->statuses) {
+    statuses.push_back({{"id", status["id"]},
+                        {"name", status["name"]},
+                        {"is_closed_type", status["type"] == "closed"},
+                        {"color_code", status["color_code"]},
+                        {"is_default", statuses.empty()}});
+  }
+  // Every project uses the portal's standard layout.
+  return Reply{.status = 200,
+               .body = {{"layout_id", portal->json["id_string"]},
+                        {"layout_name", "Standard Layout"},
+                        {"section_details", Json::array()},
+                        {"status_details", std::move(statuses)}}};
+}
+
 Reply SimState::ProjectsListUsers(const std::string& portal_id) const {
   const Portal* portal = FindPortal(portal_id);
   if (portal == nullptr) return NotFound();

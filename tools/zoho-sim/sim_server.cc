@@ -460,6 +460,10 @@ void SimServer::RegisterProjects() {
         [this](const httplib::Request& req, const Caller&, absl::Time) {
           return state_.ProjectsListUsers(req.matches[1]);
         });
+  Route("GET", project + "/tasklayouts/?", "GET " + pp + "/tasklayouts", Api::kProjects,
+        [this](const httplib::Request& req, const Caller&, absl::Time) {
+          return state_.ProjectsTaskLayout(req.matches[1], req.matches[2]);
+        });
   Route("GET", project + "/tasks/?", "GET " + pp + "/tasks/", Api::kProjects,
         [this](const httplib::Request& req, const Caller&, absl::Time) {
           return state_.ProjectsListTasks(req.matches[1], req.matches[2], std::nullopt, req.params);

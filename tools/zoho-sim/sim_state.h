@@ -134,6 +134,9 @@ class SimState {
   // The portal's client companies, one page (index, range) at a time.
   Reply ProjectsListClients(const std::string& portal, const Params& query) const;
   Reply ProjectsListUsers(const std::string& portal) const;
+  // Get Task Layout Details: the project's layout with its `status_details` (the portal's
+  // task statuses: id, name, is_closed_type, color_code, is_default).
+  Reply ProjectsTaskLayout(const std::string& portal, const std::string& project) const;
   Reply ProjectsListTasks(const std::string& portal, const std::string& project,
                           const std::optional<std::string>& parent, const Params& query) const;
   Reply ProjectsGetTask(const std::string& portal, const std::string& project,

@@ -2,6 +2,7 @@
 // retention and the metrics' values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <pqxx/pqxx>
@@ -229,6 +230,50 @@ TEST_F(WorkQueuePgTest, EachItemOfAGroupEndsWithItsOwnOutcome) {
   EXPECT_TRUE(queue->ClaimDue(10, 10, absl::Seconds(30))->empty());
   clock_.Advance(absl::Seconds(30));
   EXPECT_EQ(queue->ClaimDue(10, 10, absl::Seconds(30))->size(), 1u);
+}
+
+TEST_F(WorkQueuePgTest, AWholeBatchIsOneCallWithEachGroupInOrderAndEachItemsOwnOutcome) {
+  Add("a-1", kStart, "task-a");
+  Add("b-1", kStart, "task-b");
+  Add("a-2", kStart, "task-a");
+  Add("alone", kStart);
+  Add("b-2", kStart, "task-b");
+  auto queue = NewQueue();
+  absl::Notification stop;
+  std::vector<std::vector<std::string>> calls;
+  Worker worker(
+      *queue,
+      [&](const std::vector<Claim>& batch, const absl::Notification&) {
+        std::vector<std::string> keys;
+        std::vector<Outcome> outcomes;
+        for (const Claim& claim : batch) {
+          keys.push_back(claim.key);
+          // The lease was extended for the call before it.
+          EXPECT_GE(claim.lease_until, clock_.Now() + absl::Seconds(60));
+          outcomes.push_back(claim.key == "b-1" ? Outcome::Refused("refused by Zoho")
+                                                : Outcome::Done());
+        }
+        calls.push_back(keys);
+        return outcomes;
+      },
+      WorkerOptions{
+          .batch = 10, .group_limit = 10, .lease = absl::Seconds(10), .whole_batch = true});
+  EXPECT_EQ(*worker.RunOnce(stop), 5);
+  ASSERT_EQ(calls.size(), 1u);
+  std::vector<std::string> keys = calls[0];
+  ASSERT_EQ(keys.size(), 5u);
+  // Each group's items are adjacent and in the order they were queued.
+  const auto at = [&](const std::string& key) {
+    return std::find(keys.begin(), keys.end(), key) - keys.begin();
+  };
+  EXPECT_EQ(at("a-2"), at("a-1") + 1);
+  EXPECT_EQ(at("b-2"), at("b-1") + 1);
+  EXPECT_EQ(Column("a-1", "state"), "DONE");
+  EXPECT_EQ(Column("a-2", "state"), "DONE");
+  EXPECT_EQ(Column("alone", "state"), "DONE");
+  EXPECT_EQ(Column("b-2", "state"), "DONE");
+  EXPECT_EQ(Column("b-1", "state"), "DEAD");
+  EXPECT_EQ(Column("b-1", "last_error"), "refused by Zoho");
 }
 
 TEST_F(WorkQueuePgTest, AtStopUnstartedClaimsAreGivenBackAtOnceWithoutCountingAnAttempt) {

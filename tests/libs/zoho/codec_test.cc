@@ -186,12 +186,13 @@ TEST(CrmCodec, WriteEncodesOnlyGivenFieldsAndNullsForClears) {
       CrmTaskWriteToJson({.id = "1",
                           .description = std::optional<std::string>(),
                           .due_date = std::optional<absl::CivilDay>(absl::CivilDay(2027, 1, 8)),
+                          .priority = "",
                           .owner_id = "9",
                           .what_id = "5",
                           .se_module = "Deals"});
   ASSERT_TRUE(json.ok());
   EXPECT_EQ(*json, Json::parse(R"({"id":"1","Description":null,"Due_Date":"2027-01-08",
-      "Owner":{"id":"9"},"What_Id":{"id":"5"},"$se_module":"Deals"})"));
+      "Priority":null,"Owner":{"id":"9"},"What_Id":{"id":"5"},"$se_module":"Deals"})"));
   EXPECT_FALSE(CrmTaskWriteToJson({.what_id = "5"}).ok());
 }
 

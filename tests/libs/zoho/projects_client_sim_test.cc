@@ -135,6 +135,25 @@ TEST_F(ProjectsClientSimTest, TaskLifecycle) {
   EXPECT_TRUE(absl::IsNotFound(projects_->DeleteTask(token_, portal_, project_, created->id)));
 }
 
+TEST_F(ProjectsClientSimTest, TheTaskLayoutsStatusesSetATasksStatusById) {
+  auto statuses = projects_->ListTaskStatuses(token_, portal_, project_);
+  ASSERT_TRUE(statuses.ok()) << statuses.status();
+  ASSERT_THAT(*statuses, ElementsAre(Field(&ProjectsTaskStatus::name, "Open"),
+                                     Field(&ProjectsTaskStatus::name, "In Progress"),
+                                     Field(&ProjectsTaskStatus::name, "Closed")));
+  EXPECT_EQ((*statuses)[0].type, "open");
+  EXPECT_EQ((*statuses)[2].type, "closed");
+
+  auto created = projects_->CreateTask(token_, portal_, project_, {.name = "Export data"});
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto updated = projects_->UpdateTask(token_, portal_, project_, created->id,
+                                       {.custom_status = (*statuses)[1].id});
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->status.name, "In Progress");
+  EXPECT_EQ(updated->status.type, "open");
+  EXPECT_TRUE(absl::IsNotFound(projects_->ListTaskStatuses(token_, portal_, "4242").status()));
+}
+
 TEST_F(ProjectsClientSimTest, InvalidWritesAreRejected) {
   auto outside = projects_->CreateTask(
       token_, portal_, project_,

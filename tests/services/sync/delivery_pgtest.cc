@@ -97,7 +97,7 @@ class DeliveryTest : public ::testing::Test {
         [this](const std::vector<work_queue::Claim>& unit, const absl::Notification& stop) {
           return delivery_->Deliver(unit, stop);
         },
-        work_queue::WorkerOptions{.batch = 4, .group_limit = 50});
+        work_queue::WorkerOptions{.batch = 100, .group_limit = 50, .whole_batch = true});
   }
 
   nlohmann::json Control(const std::string& path, const nlohmann::json& body) {
@@ -123,22 +123,39 @@ class DeliveryTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
-  // Links the Projects task to `crm_task_id` ("" and PENDING_CREATE: no CRM task yet), with
-  // `canonical` as its recorded state; returns the link id.
-  int64_t Link(const std::string& crm_task_id, const CanonicalTask& canonical) {
+  // Links the Projects task (the fixture's when "") to `crm_task_id` ("" and PENDING_CREATE: no
+  // CRM task yet), with `canonical` as its recorded state; returns the link id.
+  int64_t Link(const std::string& crm_task_id, const CanonicalTask& canonical,
+               std::string projects_task = "") {
+    if (projects_task.empty()) projects_task = projects_task_;
     TaskLink link;
     link.portal_id = portal_;
     link.project_id = project_;
-    link.projects_task_id = projects_task_;
+    link.projects_task_id = projects_task;
     link.crm_task_id = crm_task_id;
     link.crm_module = CrmModule::kAccounts;
     link.crm_record_id = account_;
     link.state = crm_task_id.empty() ? LinkState::kPendingCreate : LinkState::kActive;
     auto linked = store_->CreateLink(link, canonical, kSet);
     EXPECT_TRUE(linked.ok()) << linked.status();
-    auto id = testing::LinkIdOf(*db_.pool, projects_task_);
+    auto id = testing::LinkIdOf(*db_.pool, projects_task);
     EXPECT_TRUE(id.ok()) << id.status();
     return id.ok() ? *id : 0;
+  }
+
+  // A task a person created in the project.
+  std::string ProjectsTask(const std::string& name) {
+    return Id(Control("/_sim/projects/portals/" + portal_ + "/projects/" + project_ + "/tasks",
+                      {{"fields", {{"name", name}, {"end_date", "06-20-2025"}}},
+                       {"user_email", kAdmin}})["tasks"][0]);
+  }
+
+  std::vector<FailureRecord> Failures() {
+    FailureQuery query;
+    query.portal_id = portal_;
+    auto failures = store_->ListFailures(query, absl::InfiniteFuture());
+    EXPECT_TRUE(failures.ok()) << failures.status();
+    return failures.ok() ? *failures : std::vector<FailureRecord>{};
   }
 
   std::optional<StoredTask> Task() {
@@ -148,8 +165,8 @@ class DeliveryTest : public ::testing::Test {
   }
 
   // A CRM task as a person made it in the UI, linked to the Projects task.
-  std::string CrmTask() {
-    return Id(Control("/_sim/crm/Tasks", {{"Subject", "Migrate data"},
+  std::string CrmTask(const std::string& subject = "Migrate data") {
+    return Id(Control("/_sim/crm/Tasks", {{"Subject", subject},
                                           {"Due_Date", "2025-06-20"},
                                           {"What_Id", {{"id", account_}}},
                                           {"$se_module", "Accounts"}}));
@@ -281,6 +298,166 @@ TEST_F(DeliveryTest, ThreeQueuedUpdatesOfATaskAreOneCrmWriteOfItsValuesNow) {
   EXPECT_EQ(stats.pending + stats.running + stats.dead, 0);
   EXPECT_EQ(Deliveries("crm", "update_task", "done"), 3);
   EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "ok"}}).Value(), 1);
+}
+
+TEST_F(DeliveryTest, UpdatesOfThirtyTasksOfAPortalAreOneCrmCallOfThirtyRecords) {
+  std::vector<std::string> crm_tasks;
+  std::vector<std::pair<std::string, OutboxWrite>> writes;
+  for (int i = 0; i < 30; ++i) {
+    crm_tasks.push_back(CrmTask(absl::StrCat("Task ", i)));
+    const int64_t link = Link(
+        crm_tasks.back(),
+        Canonical(absl::StrCat("Renamed task ", i), absl::CivilDay(2025, 6, 27), Priority::kHigh),
+        ProjectsTask(absl::StrCat("Task ", i)));
+    writes.push_back({absl::StrCat("update:", i), Update(link, Side::kCrm, {Field::kTitle})});
+  }
+  Enqueue(writes);
+
+  EXPECT_EQ(Drain(), 30);
+  EXPECT_EQ(Calls("PUT /crm/v2/{module}"), 1);
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_tasks[i])["Subject"], absl::StrCat("Renamed task ", i));
+  }
+  EXPECT_EQ(Deliveries("crm", "update_task", "done"), 30);
+  const work_queue::QueueStats stats = Stats(kOutboxQueue);
+  EXPECT_EQ(stats.pending + stats.running + stats.dead, 0);
+}
+
+TEST_F(DeliveryTest, ARecordCrmRejectsInABatchIsRefusedAloneAndTheOthersAreDone) {
+  std::vector<std::string> crm_tasks;
+  std::vector<std::pair<std::string, OutboxWrite>> writes;
+  for (int i = 0; i < 3; ++i) {
+    crm_tasks.push_back(CrmTask(absl::StrCat("Task ", i)));
+    const int64_t link = Link(
+        crm_tasks.back(),
+        Canonical(absl::StrCat("Renamed task ", i), absl::CivilDay(2025, 6, 27), Priority::kHigh),
+        ProjectsTask(absl::StrCat("Task ", i)));
+    writes.push_back({absl::StrCat("update:", i), Update(link, Side::kCrm, {Field::kTitle})});
+  }
+  // A person deletes the second CRM task before the writes go out: CRM rejects its record.
+  Control("/_sim/crm/Tasks/" + crm_tasks[1] + "/delete", {{"user_email", kAdmin}});
+  Enqueue(writes);
+
+  EXPECT_EQ(Drain(), 3);
+  EXPECT_EQ(Calls("PUT /crm/v2/{module}"), 1);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_tasks[0])["Subject"], "Renamed task 0");
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_tasks[2])["Subject"], "Renamed task 2");
+  const std::vector<FailureRecord> failures = Failures();
+  ASSERT_THAT(failures, SizeIs(1));
+  EXPECT_EQ(failures[0].reason, FailureReason::kDeliveryRefused);
+  EXPECT_EQ(failures[0].crm_task_id, crm_tasks[1]);
+  EXPECT_EQ(failures[0].field, Field::kTitle);
+  EXPECT_THAT(failures[0].message, HasSubstr("Zoho CRM refused the update of \"Renamed task 1\""));
+  EXPECT_THAT(failures[0].message, HasSubstr("INVALID_DATA"));
+  EXPECT_EQ(Stats(kOutboxQueue).dead, 1);
+  EXPECT_EQ(Deliveries("crm", "update_task", "done"), 2);
+  EXPECT_EQ(Deliveries("crm", "update_task", "refused"), 1);
+}
+
+TEST_F(DeliveryTest, AThrottledCrmBatchRetriesEveryRecordAndLandsWhole) {
+  std::vector<std::string> crm_tasks;
+  std::vector<std::pair<std::string, OutboxWrite>> writes;
+  for (int i = 0; i < 3; ++i) {
+    crm_tasks.push_back(CrmTask(absl::StrCat("Task ", i)));
+    const int64_t link = Link(
+        crm_tasks.back(),
+        Canonical(absl::StrCat("Renamed task ", i), absl::CivilDay(2025, 6, 27), Priority::kHigh),
+        ProjectsTask(absl::StrCat("Task ", i)));
+    writes.push_back({absl::StrCat("update:", i), Update(link, Side::kCrm, {Field::kTitle})});
+  }
+  Control("/_sim/faults", {{"error_429_share", 1.0}, {"path_prefix", "/crm/v2/Tasks"}});
+  Enqueue(writes);
+
+  EXPECT_EQ(Drain(), 3);
+  EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "429"}}).Value(), 1);
+  EXPECT_EQ(Deliveries("crm", "update_task", "retry"), 3);
+  EXPECT_EQ(Stats(kOutboxQueue).pending, 3);
+
+  ASSERT_TRUE(sim_->Control(http::Method::kDelete, "/_sim/faults", nullptr).ok());
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(Drain(), 3);
+  EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "ok"}}).Value(), 1);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_tasks[i])["Subject"], absl::StrCat("Renamed task ", i));
+  }
+  EXPECT_EQ(Deliveries("crm", "update_task", "done"), 3);
+}
+
+TEST_F(DeliveryTest, AWriteThatCouldOutlastTheBatchsLeaseIsNotStartedAndGoesBackUncounted) {
+  // The worker's lease (two minutes) is shorter than one write may take.
+  DeliveryOptions options;
+  options.write_bound = absl::Minutes(3);
+  delivery_ =
+      std::make_unique<Delivery>(*delivery_store_, portals_, *writes_, clock_, metrics_, options);
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate all data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  Enqueue({{"update:1", Update(link, Side::kCrm, {Field::kTitle})}});
+
+  auto claimed = worker_->RunOnce(stop_);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  EXPECT_EQ(*claimed, 1);
+  EXPECT_EQ(Calls("PUT /crm/v2/{module}"), 0);
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate data");
+  auto attempts = db_.pool->TransactValue<int>([](pqxx::transaction_base& tx) {
+    return tx.exec_params1("SELECT attempts FROM work_items WHERE item_key = $1", "update:1")[0]
+        .as<int>();
+  });
+  ASSERT_TRUE(attempts.ok()) << attempts.status();
+  EXPECT_EQ(*attempts, 0);
+  EXPECT_EQ(Stats(kOutboxQueue).pending, 1);
+}
+
+TEST_F(DeliveryTest, ClosedAndReopenedReachProjectsAsTheProjectsTaskStatus) {
+  CanonicalTask closed = Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kNone);
+  closed[Field::kStatus] = testing::State(TaskStatus::kClosed, 2, kSet);
+  const int64_t link = Link(CrmTask(), closed);
+  const auto projects_status = [&] {
+    return Get("/_sim/projects/portals/" + portal_ + "/tasks/" + projects_task_)["status"];
+  };
+
+  Enqueue({{"update:1", Update(link, Side::kProjects, {Field::kStatus})}});
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(projects_status()["name"], "Closed");
+  EXPECT_EQ(projects_status()["type"], "closed");
+
+  ASSERT_TRUE(db_.pool
+                  ->Transact([&](pqxx::transaction_base& tx) {
+                    tx.exec_params(
+                        "UPDATE task_fields SET value = $2::jsonb "
+                        "WHERE link_id = $1 AND field = 'status'",
+                        link,
+                        absl::StrCat("{\"status\": ", static_cast<int>(TaskStatus::kOpen), "}"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  Enqueue({{"update:2", Update(link, Side::kProjects, {Field::kStatus})}});
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(projects_status()["name"], "Open");
+  EXPECT_EQ(projects_status()["type"], "open");
+  // The project's statuses were read once, from its task layout, for both writes.
+  EXPECT_EQ(Calls("GET /restapi/portal/{portal}/projects/{project}/tasklayouts"), 1);
+  EXPECT_EQ(Deliveries("projects", "update_task", "done"), 2);
+}
+
+TEST_F(DeliveryTest, AStatusTheProjectDoesNotHaveIsRefusedNamingIt) {
+  ValueMaps maps = testing::DocumentedDefaultMaps();
+  maps.projects_statuses = {{"Open", TaskStatus::kOpen, true}, {"Done", TaskStatus::kClosed, true}};
+  portals_.portals[portal_] = PortalConfig{maps};
+  CanonicalTask closed = Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kNone);
+  closed[Field::kStatus] = testing::State(TaskStatus::kClosed, 2, kSet);
+  const int64_t link = Link(CrmTask(), closed);
+
+  Enqueue({{"update:1", Update(link, Side::kProjects, {Field::kStatus})}});
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(Get("/_sim/projects/portals/" + portal_ + "/tasks/" + projects_task_)["status"]["name"],
+            "Open");
+  const std::vector<FailureRecord> failures = Failures();
+  ASSERT_THAT(failures, SizeIs(1));
+  EXPECT_EQ(failures[0].reason, FailureReason::kDeliveryRefused);
+  EXPECT_EQ(failures[0].field, Field::kStatus);
+  EXPECT_THAT(failures[0].message, HasSubstr("no task status \"Done\""));
+  EXPECT_EQ(Deliveries("projects", "update_task", "refused"), 1);
 }
 
 TEST_F(DeliveryTest, AnUpdateReachesProjectsInItsVocabulary) {

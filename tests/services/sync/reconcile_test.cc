@@ -31,10 +31,10 @@ class ReconcileTest : public SyncIntegrationTest {
   void SetUp() override {
     SyncIntegrationTest::SetUp();
     if (HasFatalFailure()) return;
-    RegisterGrant(
-        common::v1::SIDE_CRM,
-        {"ZohoCRM.modules.tasks.READ", "ZohoCRM.modules.tasks.ALL", "ZohoCRM.modules.notes.ALL",
-         "ZohoCRM.users.READ", "ZohoCRM.modules.accounts.READ", "ZohoCRM.modules.deals.READ"});
+    RegisterGrant(common::v1::SIDE_CRM,
+                  {"ZohoCRM.modules.tasks.READ", "ZohoCRM.modules.tasks.ALL",
+                   "ZohoCRM.modules.notes.ALL", "ZohoCRM.modules.notes.READ", "ZohoCRM.users.READ",
+                   "ZohoCRM.modules.accounts.READ", "ZohoCRM.modules.deals.READ"});
     std::vector<std::string> projects_scopes = kProjectsScopes;
     projects_scopes.push_back("ZohoProjects.tasks.ALL");
     RegisterGrant(common::v1::SIDE_PROJECTS, projects_scopes);
