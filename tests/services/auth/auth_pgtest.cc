@@ -43,7 +43,7 @@ struct Process {
         registry(std::make_shared<prometheus::Registry>()),
         metrics(*registry),
         vendor(store, accounts, keys, clock, metrics, vendor_options),
-        grants(store, accounts, keys, clock, vendor),
+        grants(store, accounts, keys, clock, vendor, server_options.allow_loopback_http),
         callers(store, clock),
         service(grants, vendor, callers, server_options) {
     grpc::ServerBuilder builder;
@@ -245,6 +245,54 @@ TEST_F(AuthPgTest, LoopbackHttpIsAcceptedOnlyWhenAllowed) {
   request.set_accounts_server_url("http://accounts.zoho.eu");
   request.set_replace_existing(true);
   EXPECT_EQ(auth->Register(request).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(AuthPgTest, GrantsNamingHostsOtherThanZohosAreRefusedAndNothingIsStored) {
+  auto auth = Start({.allow_loopback_http = true});
+  for (const char* url :
+       {"https://accounts.zoho.com.evil.example", "https://accounts.zoho.com@evil.example",
+        "https://evil.example", "https://accounts.zoho.com:8443", "http://accounts.zoho.com"}) {
+    v1::RegisterGrantRequest request = Registration("p1");
+    request.set_accounts_server_url(url);
+    grpc::Status status = auth->Register(request);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << url;
+    EXPECT_THAT(status.error_message(), HasSubstr("accounts_server_url: must be https://"));
+    EXPECT_THAT(status.error_message(), HasSubstr("accounts.zoho.com, accounts.zoho.eu"));
+  }
+  for (const char* url : {"https://www.zohoapis.com.evil.example", "https://evil.example",
+                          "https://accounts.zoho.com"}) {
+    v1::RegisterGrantRequest request = Registration("p1");
+    request.set_api_domain(url);
+    grpc::Status status = auth->Register(request);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << url;
+    EXPECT_THAT(status.error_message(), HasSubstr("api_domain: must be https://"));
+    EXPECT_THAT(status.error_message(), HasSubstr("www.zohoapis.com, www.zohoapis.eu"));
+  }
+  EXPECT_EQ(accounts_.mint_calls, 0);  // the refresh token went nowhere
+
+  // The accounts server's answer names the API host; one that is not Zoho's is refused too.
+  accounts_.api_domain = "https://www.zohoapis.eu.evil.example";
+  grpc::Status status = auth->Register(Registration("p1"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("untrusted api_domain"));
+  EXPECT_EQ(EverythingStored(), "");
+  v1::GetGrantResponse got;
+  EXPECT_EQ(auth->Get("p1", &got).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(AuthPgTest, ATokenWhoseMintNamesAnApiHostOtherThanZohosIsNeitherVendedNorStored) {
+  auto auth = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  accounts_.api_domain = "https://www.zohoapis.eu.evil.example";
+  v1::GetAccessTokenResponse token;
+  grpc::Status status = auth->Token("p1", {kTasks}, &token, "1000.access.1");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("untrusted api_domain"));
+  EXPECT_EQ(accounts_.mint_calls, 2);  // not retried: the accounts server would say it again
+  v1::GetGrantResponse got;
+  ASSERT_TRUE(auth->Get("p1", &got).ok());
+  EXPECT_EQ(got.grant().api_domain(), "https://www.zohoapis.eu");
+  EXPECT_FALSE(absl::StrContains(EverythingStored(), "evil"));
 }
 
 TEST_F(AuthPgTest, RegistrationRefusedByZohoStoresNothing) {
