@@ -107,10 +107,9 @@ absl::Status CheckZohoUrl(absl::string_view field, absl::string_view value, Zoho
   for (absl::string_view zoho_host : ZohoHosts(kind)) {
     if (https && host == zoho_host) return absl::OkStatus();
   }
-  // zoho-sim listens on a loopback port, over either scheme; no path, query or credentials.
-  if (allow_loopback_http && (https || http) &&
-      host.find_first_of("/?#@\\") == absl::string_view::npos &&
-      IsLoopbackHost(WithoutPort(host))) {
+  // zoho-sim listens on a loopback port, over either scheme. The host must be exactly a loopback
+  // name or address (and the port a number), so no path, query or credentials get through.
+  if (allow_loopback_http && (https || http) && IsLoopbackHost(WithoutPort(host))) {
     return absl::OkStatus();
   }
   return Invalid(

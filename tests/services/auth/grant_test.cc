@@ -125,7 +125,12 @@ TEST(ZohoUrl, LoopbackHostsOnlyWhenAllowed) {
     EXPECT_TRUE(AccountsOk(url, true)) << url;
     EXPECT_TRUE(ApiOk(url, true)) << url;
   }
-  EXPECT_FALSE(AccountsOk("http://127.0.0.1:8080/path", true));
+  for (const char* url :
+       {"http://127.0.0.1:8080/path", "http://127.0.0.1:8080?q", "http://127.0.0.1#x",
+        "http://user@127.0.0.1:8080", "http://127.0.0.1:8080@evil.example",
+        "http://localhost@evil.example", "http://[::1]:8080/x", "ftp://127.0.0.1:8080"}) {
+    EXPECT_FALSE(AccountsOk(url, true)) << url;
+  }
   EXPECT_FALSE(AccountsOk("http://127.0.0.1:0", true));
   EXPECT_FALSE(AccountsOk("http://128.0.0.1:8080", true));
 }
