@@ -197,6 +197,7 @@ absl::Status Runtime::Start() {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat(options_.listen_host, ":", options_.grpc_port),
                            grpc::InsecureServerCredentials(), &grpc_port_);
+  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   for (auto& [service, name] : services_) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(std::make_unique<MetricsInterceptorFactory>(registry(), in_flight_));

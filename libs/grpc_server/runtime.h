@@ -41,6 +41,10 @@ namespace crmsync {
 // grpc with service "liveness"); readiness probes use "" or a service's full name.
 inline constexpr char kLivenessService[] = "liveness";
 
+// The largest request message a server accepts; a larger one is refused RESOURCE_EXHAUSTED before
+// any handler runs, so no caller can make a service parse or hold an unbounded message.
+inline constexpr int kMaxReceiveMessageBytes = 4 << 20;
+
 struct RuntimeOptions {
   std::string service;  // short name: "auth"; also the Postgres schema
   std::string listen_host = "0.0.0.0";

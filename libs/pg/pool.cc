@@ -314,8 +314,10 @@ Pool::Attempt Pool::TransactOnce(pqxx::connection& connection, const Work& work,
       }
       const absl::Duration statement_timeout = options_.connection.statement_timeout;
       if (statement_timeout == absl::ZeroDuration() || left < statement_timeout) {
-        tx.exec(absl::StrCat("SET LOCAL statement_timeout = ",
-                             absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)))));
+        // SET LOCAL takes no parameter; set_config(…, true) is the same, with one.
+        tx.exec_params(
+            "SELECT set_config('statement_timeout', $1, true)",
+            std::to_string(absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)))));
         deadline_bounds_statements = true;
       }
     }

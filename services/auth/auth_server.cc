@@ -67,9 +67,10 @@ absl::StatusOr<GrantRegistration> RegistrationFromProto(const v1::RegisterGrantR
                                                         const ServerOptions& options) {
   GrantRegistration registration;
   ASSIGN_OR_RETURN(registration.key, KeyFromProto(request.portal_id(), request.side()));
-  RETURN_IF_ERROR(CheckBaseUrl("accounts_server_url", request.accounts_server_url(),
+  RETURN_IF_ERROR(CheckZohoUrl("accounts_server_url", request.accounts_server_url(),
+                               ZohoHostKind::kAccountsServer, options.allow_loopback_http));
+  RETURN_IF_ERROR(CheckZohoUrl("api_domain", request.api_domain(), ZohoHostKind::kApiDomain,
                                options.allow_loopback_http));
-  RETURN_IF_ERROR(CheckBaseUrl("api_domain", request.api_domain(), options.allow_loopback_http));
   RETURN_IF_ERROR(CheckCredential("client_id", request.client_id()));
   RETURN_IF_ERROR(CheckCredential("client_secret", request.client_secret()));
   RETURN_IF_ERROR(CheckCredential("refresh_token", request.refresh_token()));

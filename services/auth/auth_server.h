@@ -15,7 +15,8 @@
 namespace crmsync::auth {
 
 struct ServerOptions {
-  // Accept http:// accounts server and API URLs on loopback hosts (tests against zoho-sim).
+  // Also accept loopback hosts (http or https, any port) as a grant's accounts server and API
+  // domain, beside Zoho's own: zoho-sim in tests and local runs. See CheckZohoUrl.
   bool allow_loopback_http = false;
 };
 

@@ -50,6 +50,15 @@ absl::StatusOr<Grant> GrantRegistry::Register(const GrantRegistration& registrat
             absl::StrCat("the accounts server failed the check mint: ", error.message()));
     }
   }
+  if (!minted->api_domain.empty()) {
+    if (absl::Status host = CheckZohoUrl("api_domain", minted->api_domain, ZohoHostKind::kApiDomain,
+                                         allow_loopback_http_);
+        !host.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("the accounts server answered the check mint with an untrusted ",
+                       host.message(), "; nothing was stored"));
+    }
+  }
   Grant grant;
   grant.key = key;
   grant.accounts_server_url = registration.accounts_server_url;

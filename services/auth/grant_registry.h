@@ -37,15 +37,22 @@ struct RotationCounts {
 
 class GrantRegistry {
  public:
-  // All references must outlive the registry.
+  // All references must outlive the registry. `allow_loopback_http` as CheckZohoUrl's, for the
+  // api_domain the check mint returns.
   GrantRegistry(AuthStore& store, Accounts& accounts, const crypto::KeySet& keys,
-                const Clock& clock, TokenVendor& vendor)
-      : store_(store), accounts_(accounts), keys_(keys), clock_(clock), vendor_(vendor) {}
+                const Clock& clock, TokenVendor& vendor, bool allow_loopback_http)
+      : store_(store),
+        accounts_(accounts),
+        keys_(keys),
+        clock_(clock),
+        vendor_(vendor),
+        allow_loopback_http_(allow_loopback_http) {}
 
   // Mints a token with the registration's credentials, then stores the grant (secrets sealed)
   // with that token. Errors as the RegisterGrant contract: FAILED_PRECONDITION naming
   // invalid_code / invalid_client (nothing stored), ALREADY_EXISTS, RESOURCE_EXHAUSTED,
-  // UNAVAILABLE.
+  // UNAVAILABLE (also when the accounts server names an api_domain that is not Zoho's; nothing
+  // stored).
   absl::StatusOr<Grant> Register(const GrantRegistration& registration);
 
   absl::StatusOr<Grant> Get(const GrantKey& key);
@@ -68,6 +75,7 @@ class GrantRegistry {
   const crypto::KeySet& keys_;
   const Clock& clock_;
   TokenVendor& vendor_;
+  const bool allow_loopback_http_;
 };
 
 }  // namespace crmsync::auth

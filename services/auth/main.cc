@@ -44,7 +44,8 @@ ABSL_FLAG(int, max_concurrent_mints, 4,
           "past it a refresh is UNAVAILABLE at once, so a hanging accounts server cannot hold "
           "every worker.");
 ABSL_FLAG(bool, allow_loopback_http, false,
-          "Accept http:// accounts servers and API domains on loopback hosts (tests only).");
+          "Also accept loopback hosts (http or https, any port) as grants' accounts servers and "
+          "API domains, beside Zoho's data-centre hosts: zoho-sim (tests and local runs only).");
 ABSL_FLAG(std::string, notify_address, "",
           "host:port of crmsync-notify, which tells owners about broken grants; empty: failures "
           "stay queued.");
@@ -116,6 +117,7 @@ int main(int argc, char** argv) {
   crmsync::auth::ZohoAccounts accounts(http);
   const crmsync::Clock& clock = crmsync::RealClock();
 
+  const bool allow_loopback_http = absl::GetFlag(FLAGS_allow_loopback_http);
   crmsync::auth::VendorOptions vendor_options;
   vendor_options.refresh_margin = absl::GetFlag(FLAGS_refresh_margin);
   vendor_options.refresh_lookahead = 2 * absl::GetFlag(FLAGS_refresh_interval);
@@ -124,11 +126,12 @@ int main(int argc, char** argv) {
   vendor_options.default_wait = absl::GetFlag(FLAGS_refresh_wait_timeout);
   vendor_options.max_concurrent_mints = absl::GetFlag(FLAGS_max_concurrent_mints);
   vendor_options.lease_owner = LeaseOwner();
+  vendor_options.allow_loopback_http = allow_loopback_http;
   crmsync::auth::TokenVendor vendor(store, accounts, *keys, clock, metrics, vendor_options);
-  crmsync::auth::GrantRegistry registry(store, accounts, *keys, clock, vendor);
+  crmsync::auth::GrantRegistry registry(store, accounts, *keys, clock, vendor, allow_loopback_http);
   crmsync::auth::CallerTokens callers(store, clock);
-  crmsync::auth::AuthServer server(
-      registry, vendor, callers, {.allow_loopback_http = absl::GetFlag(FLAGS_allow_loopback_http)});
+  crmsync::auth::AuthServer server(registry, vendor, callers,
+                                   {.allow_loopback_http = allow_loopback_http});
   (*runtime)->AddService(&server, crmsync::auth::v1::AuthService::service_full_name());
 
   // A mint still in flight near the end of the drain is aborted (its lease released), so the

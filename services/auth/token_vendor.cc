@@ -291,8 +291,23 @@ std::optional<absl::StatusOr<TokenVendor::SnapshotPtr>> TokenVendor::MintUnderLe
         locked.grant.accounts_server_url, {locked.grant.client_id, *client_secret}, *refresh_token,
         {.timeout = timeout, .cancelled = [this] { return absl::Now() >= Cutoff(); }});
     metrics_.refresh_seconds.Observe(absl::ToDoubleSeconds(clock_.Now() - start));
-    if (minted.ok()) {
-      // The reply names the data centre's API host, where this token's calls must go.
+    // The reply names the data centre's API host, where this token's calls must go: a host that is
+    // not Zoho's would receive the token, so the token is dropped (and not retried: the accounts
+    // server would name it again).
+    const absl::Status api_host =
+        !minted.ok() || minted->api_domain.empty()
+            ? absl::OkStatus()
+            : CheckZohoUrl("api_domain", minted->api_domain, ZohoHostKind::kApiDomain,
+                           options_.allow_loopback_http);
+    if (!api_host.ok()) {
+      metrics_.Refresh(RefreshResult::kError).Increment();
+      nlohmann::json fields = LogFields(key);
+      fields["error"] = std::string(api_host.message());
+      LogWarning("access token mint named an untrusted api_domain; token dropped", fields);
+      result = fail(absl::UnavailableError(absl::StrCat(
+                        "the accounts server answered with an untrusted ", api_host.message())),
+                    false);
+    } else if (minted.ok()) {
       VendedToken token{minted->access_token, now + minted->expires_in,
                         minted->api_domain.empty() ? locked.grant.api_domain : minted->api_domain};
       absl::StatusOr<std::string> sealed =

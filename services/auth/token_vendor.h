@@ -70,6 +70,8 @@ struct VendorOptions {
   int max_concurrent_mints = 4;
   // Names this process in the leases it takes (host and pid), for operators.
   std::string lease_owner = "auth";
+  // As CheckZohoUrl's, for the api_domain each mint returns (zoho-sim listens on loopback).
+  bool allow_loopback_http = false;
 };
 
 // A token as vended. `access_token` is a secret: never log it.

@@ -223,5 +223,24 @@ TEST_F(RuntimeTest, InternalAndUnknownStatusesAreLoggedOnceWithTheirMethod) {
   EXPECT_THAT(failures[1]["error"].get<std::string>(), HasSubstr("unexpected reply"));
 }
 
+TEST_F(RuntimeTest, RequestsOverFourMebibytesAreRefusedAndSmallerOnesServed) {
+  StartServer(absl::Seconds(5));
+  auto channel = NewChannel();
+  auto get_project = [&](size_t bytes) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    mapping::v1::GetProjectRequest request;
+    request.set_portal_id("p1");
+    request.set_project_id(std::string(bytes, 'x'));
+    mapping::v1::GetProjectResponse response;
+    return mapping::v1::MappingService::NewStub(channel)->GetProject(&context, request, &response);
+  };
+  const grpc::Status big = get_project(5 << 20);
+  EXPECT_EQ(big.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << big.error_message();
+  EXPECT_TRUE(get_project(100).ok());
+  const grpc::Status near_limit = get_project((4 << 20) - 64);
+  EXPECT_TRUE(near_limit.ok()) << near_limit.error_message();
+}
+
 }  // namespace
 }  // namespace crmsync

@@ -3,7 +3,8 @@
 //   MappingService.GetPortal   holds the call until the file named by portal_id exists (then OK)
 //                              or the call is cancelled; logs "call held" first. A portal_id
 //                              "ignore-cancellation:<file>" holds it until <file> exists only.
-//   MappingService.ListPortals answers INTERNAL; UpsertPortal answers UNKNOWN.
+//   MappingService.ListPortals answers INTERNAL; UpsertPortal answers UNKNOWN; GetProject answers
+//                              OK (whatever the request's size).
 // Background task "obedient" logs "task stopped" when told to stop; with --stuck_task, task
 // "stuck" never returns.
 #include <filesystem>
@@ -47,6 +48,10 @@ class ControlledService : public crmsync::mapping::v1::MappingService::Service {
   grpc::Status UpsertPortal(grpc::ServerContext*, const crmsync::mapping::v1::UpsertPortalRequest*,
                             crmsync::mapping::v1::UpsertPortalResponse*) override {
     return grpc::Status(grpc::StatusCode::UNKNOWN, "unexpected reply from upstream");
+  }
+  grpc::Status GetProject(grpc::ServerContext*, const crmsync::mapping::v1::GetProjectRequest*,
+                          crmsync::mapping::v1::GetProjectResponse*) override {
+    return grpc::Status::OK;
   }
 };
 

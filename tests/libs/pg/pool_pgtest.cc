@@ -197,6 +197,27 @@ TEST_F(PoolTest, DeadlineCancelsAStatementAndTheConnectionServesOn) {
   EXPECT_EQ(*timeout, "0");
 }
 
+TEST_F(PoolTest, ADeadlineLowersTheStatementTimeoutOfItsOwnTransactionOnly) {
+  PoolOptions options;
+  options.database_url = database_->url();
+  options.max_connections = 1;  // both transactions run on the one connection
+  options.connection.statement_timeout = absl::ZeroDuration();
+  auto pool = *Pool::Create(options);
+  auto show = [&](absl::Time deadline) {
+    return pool->TransactValue<std::string>(
+        [](pqxx::transaction_base& tx) -> absl::StatusOr<std::string> {
+          return tx.exec1("SHOW statement_timeout")[0].as<std::string>();
+        },
+        Isolation::kReadCommitted, deadline);
+  };
+  const auto lowered = show(absl::Now() + absl::Minutes(10));
+  ASSERT_TRUE(lowered.ok()) << lowered.status();
+  EXPECT_NE(*lowered, "0");
+  const auto after = show(absl::InfiniteFuture());
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after, "0");  // the committed transaction's setting did not outlive it
+}
+
 TEST_F(PoolTest, APassedDeadlineRunsNothing) {
   int runs = 0;
   const auto status = pool_->Transact(

@@ -357,6 +357,33 @@ TEST_F(AuthIntegrationTest, TwoHundredCallersInOneProcessMakeOneLeaseRoundTrip) 
   ExpectNoSecretsLogged(*auth, tokens);
 }
 
+TEST_F(AuthIntegrationTest, AnApiHostThatIsNotZohosGetsNeitherAGrantNorAToken) {
+  StartSim(kDayLongTokens);
+  auto auth = StartAuth();
+  ASSERT_TRUE(auth);
+  ASSERT_TRUE(Register(*auth, "p1", SeedGrant()).ok());
+  v1::GetAccessTokenResponse token;
+  ASSERT_TRUE(auth->Token("p1", &token).ok());
+
+  // The accounts server now names a host that only looks like Zoho's.
+  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/oauth/api_domain",
+                            {{"api_domain", "https://www.zohoapis.com.evil.example"}})
+                  .ok());
+  v1::GetAccessTokenResponse renewed;
+  grpc::Status refused = auth->Token("p1", &renewed, token.access_token());
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.error_message(), HasSubstr("untrusted api_domain"));
+  v1::GetGrantResponse grant;
+  ASSERT_TRUE(auth->Get("p1", &grant).ok());
+  EXPECT_EQ(grant.grant().api_domain(), sim_->base_url());
+
+  refused = Register(*auth, "p2", SeedGrant());
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.error_message(), HasSubstr("nothing was stored"));
+  EXPECT_EQ(auth->Get("p2", &grant).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Sql("SELECT count(*) FROM auth.grants WHERE api_domain LIKE '%evil%'"), "0");
+}
+
 TEST_F(AuthIntegrationTest, TokensGoWithTheApiHostTheAccountsServerNames) {
   StartSim(kDayLongTokens);
   auto auth = StartAuth();

@@ -43,7 +43,7 @@ struct Process {
         registry(std::make_shared<prometheus::Registry>()),
         metrics(*registry),
         vendor(store, accounts, keys, clock, metrics, vendor_options),
-        grants(store, accounts, keys, clock, vendor),
+        grants(store, accounts, keys, clock, vendor, server_options.allow_loopback_http),
         callers(store, clock),
         service(grants, vendor, callers, server_options) {
     grpc::ServerBuilder builder;
@@ -245,6 +245,61 @@ TEST_F(AuthPgTest, LoopbackHttpIsAcceptedOnlyWhenAllowed) {
   request.set_accounts_server_url("http://accounts.zoho.eu");
   request.set_replace_existing(true);
   EXPECT_EQ(auth->Register(request).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(AuthPgTest, GrantsNamingHostsOtherThanZohosAreRefusedAndNothingIsStored) {
+  auto auth = Start({.allow_loopback_http = true});
+  struct Refused {
+    const char* field;
+    const char* url;
+    const char* hosts;  // the start of the accepted hosts the message lists
+  };
+  for (const Refused& refused : std::vector<Refused>{
+           {"accounts_server_url", "https://accounts.zoho.com.evil.example", "accounts.zoho.com, "},
+           {"accounts_server_url", "https://accounts.zoho.com@evil.example", "accounts.zoho.com, "},
+           {"accounts_server_url", "https://evil.example", "accounts.zoho.com, "},
+           {"accounts_server_url", "https://accounts.zoho.com:8443", "accounts.zoho.com, "},
+           {"accounts_server_url", "http://accounts.zoho.com", "accounts.zoho.com, "},
+           {"api_domain", "https://www.zohoapis.com.evil.example", "www.zohoapis.com, "},
+           {"api_domain", "https://evil.example", "www.zohoapis.com, "},
+           {"api_domain", "https://accounts.zoho.com", "www.zohoapis.com, "}}) {
+    v1::RegisterGrantRequest request = Registration("p1");
+    if (refused.field == std::string("api_domain")) {
+      request.set_api_domain(refused.url);
+    } else {
+      request.set_accounts_server_url(refused.url);
+    }
+    grpc::Status status = auth->Register(request);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.url;
+    EXPECT_THAT(status.error_message(),
+                HasSubstr(absl::StrCat(refused.field, ": must be https://")));
+    EXPECT_THAT(status.error_message(), HasSubstr(refused.hosts));
+  }
+  EXPECT_EQ(accounts_.mint_calls, 0);  // the refresh token went nowhere
+
+  // The accounts server's answer names the API host; one that is not Zoho's is refused too.
+  accounts_.api_domain = "https://www.zohoapis.eu.evil.example";
+  grpc::Status status = auth->Register(Registration("p1"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("untrusted api_domain"));
+  EXPECT_EQ(EverythingStored(), "");
+  v1::GetGrantResponse got;
+  EXPECT_EQ(auth->Get("p1", &got).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(AuthPgTest, ATokenWhoseMintNamesAnApiHostOtherThanZohosIsNeitherVendedNorStored) {
+  auto auth = Start();
+  ASSERT_TRUE(auth->Register(Registration("p1")).ok());
+  accounts_.api_domain = "https://www.zohoapis.eu.evil.example";
+  v1::GetAccessTokenResponse token;
+  grpc::Status status = auth->Token("p1", {kTasks}, &token, "1000.access.1");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("untrusted api_domain"));
+  EXPECT_EQ(accounts_.mint_calls, 2);  // not retried: the accounts server would say it again
+  v1::GetGrantResponse got;
+  ASSERT_TRUE(auth->Get("p1", &got).ok());
+  EXPECT_EQ(got.grant().api_domain(), "https://www.zohoapis.eu");
+  EXPECT_FALSE(absl::StrContains(EverythingStored(), "evil"));
 }
 
 TEST_F(AuthPgTest, RegistrationRefusedByZohoStoresNothing) {

@@ -41,25 +41,98 @@ TEST(Scopes, MissingScopeNamesTheFirstNotGranted) {
             "ZohoCRM.modules.deals.ALL");
 }
 
-TEST(BaseUrl, HttpsHostsAreAcceptedWithoutPath) {
-  EXPECT_TRUE(CheckBaseUrl("f", "https://accounts.zoho.eu", false).ok());
-  EXPECT_TRUE(CheckBaseUrl("f", "https://accounts.zoho.com/", false).ok());
-  EXPECT_TRUE(CheckBaseUrl("f", "https://accounts.zoho.com:8443", false).ok());
-  EXPECT_FALSE(CheckBaseUrl("f", "https://accounts.zoho.com/oauth/v2", false).ok());
-  EXPECT_FALSE(CheckBaseUrl("f", "https://user@accounts.zoho.com", false).ok());
-  EXPECT_FALSE(CheckBaseUrl("f", "https://accounts.zoho.com:0", false).ok());
-  EXPECT_FALSE(CheckBaseUrl("f", "accounts.zoho.com", false).ok());
-  EXPECT_FALSE(CheckBaseUrl("f", "", false).ok());
+bool AccountsOk(const std::string& url, bool allow_loopback_http = false) {
+  return CheckZohoUrl("f", url, ZohoHostKind::kAccountsServer, allow_loopback_http).ok();
+}
+bool ApiOk(const std::string& url, bool allow_loopback_http = false) {
+  return CheckZohoUrl("f", url, ZohoHostKind::kApiDomain, allow_loopback_http).ok();
 }
 
-TEST(BaseUrl, PlainHttpOnlyOnLoopbackWhenAllowed) {
-  EXPECT_FALSE(CheckBaseUrl("f", "http://127.0.0.1:8080", false).ok());
-  EXPECT_TRUE(CheckBaseUrl("f", "http://127.0.0.1:8080", true).ok());
-  EXPECT_TRUE(CheckBaseUrl("f", "http://localhost:8080", true).ok());
-  EXPECT_TRUE(CheckBaseUrl("f", "http://[::1]:8080", true).ok());
-  absl::Status status = CheckBaseUrl("accounts_server_url", "http://accounts.zoho.eu", true);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("accounts_server_url: must use https"));
-  EXPECT_FALSE(CheckBaseUrl("f", "http://127.0.0.1.evil.com", true).ok());
+TEST(ZohoUrl, EveryDataCentresHostsAreAccepted) {
+  const std::vector<std::string> accounts = {
+      "accounts.zoho.com",    "accounts.zoho.eu", "accounts.zoho.in",
+      "accounts.zoho.com.au", "accounts.zoho.jp", "accounts.zohocloud.ca",
+      "accounts.zoho.sa",     "accounts.zoho.uk", "accounts.zoho.com.cn"};
+  const std::vector<std::string> apis = {
+      "www.zohoapis.com",    "www.zohoapis.eu", "www.zohoapis.in",
+      "www.zohoapis.com.au", "www.zohoapis.jp", "www.zohoapis.ca",
+      "www.zohoapis.sa",     "www.zohoapis.uk", "www.zohoapis.com.cn"};
+  for (const std::string& host : accounts) {
+    EXPECT_TRUE(AccountsOk("https://" + host)) << host;
+    EXPECT_TRUE(AccountsOk("https://" + host + "/")) << host;
+    EXPECT_FALSE(ApiOk("https://" + host)) << host;
+  }
+  for (const std::string& host : apis) {
+    EXPECT_TRUE(ApiOk("https://" + host)) << host;
+    EXPECT_FALSE(AccountsOk("https://" + host)) << host;
+  }
+}
+
+TEST(ZohoUrl, OtherHostsSchemesPortsAndTricksAreRefused) {
+  for (bool loopback : {false, true}) {
+    for (const char* url : {"http://accounts.zoho.com",
+                            "https://accounts.zoho.com:443",
+                            "https://accounts.zoho.com:8443",
+                            "https://accounts.zoho.com@evil.example",
+                            "https://evil.example@accounts.zoho.com",
+                            "https://user:pw@accounts.zoho.com",
+                            "https://accounts.zoho.com.evil.example",
+                            "https://evilaccounts.zoho.com",
+                            "https://evil.accounts.zoho.com",
+                            "https://accounts.zoho.co",
+                            "https://accounts.zoho.com.",
+                            "https://ACCOUNTS.ZOHO.COM",
+                            "https://accounts.zoho.com/oauth/v2",
+                            "https://accounts.zoho.com?x=1",
+                            "https://accounts.zoho.com#x",
+                            "https://accounts.zoho.com\\@evil.example",
+                            "accounts.zoho.com",
+                            "ftp://accounts.zoho.com",
+                            "https://evil.example",
+                            "https://127.0.0.1.evil.example",
+                            "http://localhost.evil.example:8080",
+                            ""}) {
+      EXPECT_FALSE(AccountsOk(url, loopback)) << url << " loopback " << loopback;
+    }
+  }
+  EXPECT_FALSE(ApiOk("https://www.zohoapis.com.evil.example"));
+  EXPECT_FALSE(ApiOk("https://zohoapis.com"));
+}
+
+TEST(ZohoUrl, RefusalNamesTheFieldAndTheAcceptedHosts) {
+  absl::Status status =
+      CheckZohoUrl("accounts_server_url", "https://accounts.zoho.com.evil.example",
+                   ZohoHostKind::kAccountsServer, false);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("accounts_server_url: must be https:// and one of Zoho's accounts servers "
+                        "(accounts.zoho.com, accounts.zoho.eu, accounts.zoho.in, "
+                        "accounts.zoho.com.au, accounts.zoho.jp, accounts.zohocloud.ca, "
+                        "accounts.zoho.sa, accounts.zoho.uk, accounts.zoho.com.cn), without a "
+                        "port, path, query or credentials"));
+  status = CheckZohoUrl("api_domain", "https://evil.example", ZohoHostKind::kApiDomain, true);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("api_domain: must be https://"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("www.zohoapis.com.cn), without a port, path, "
+                        "query or credentials, or a loopback host"));
+}
+
+TEST(ZohoUrl, LoopbackHostsOnlyWhenAllowed) {
+  for (const char* url : {"http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080",
+                          "https://127.0.0.1:8443", "http://127.0.0.1"}) {
+    EXPECT_FALSE(AccountsOk(url)) << url;
+    EXPECT_FALSE(ApiOk(url)) << url;
+    EXPECT_TRUE(AccountsOk(url, true)) << url;
+    EXPECT_TRUE(ApiOk(url, true)) << url;
+  }
+  for (const char* url :
+       {"http://127.0.0.1:8080/path", "http://127.0.0.1:8080?q", "http://127.0.0.1#x",
+        "http://user@127.0.0.1:8080", "http://127.0.0.1:8080@evil.example",
+        "http://localhost@evil.example", "http://[::1]:8080/x", "ftp://127.0.0.1:8080"}) {
+    EXPECT_FALSE(AccountsOk(url, true)) << url;
+  }
+  EXPECT_FALSE(AccountsOk("http://127.0.0.1:0", true));
+  EXPECT_FALSE(AccountsOk("http://128.0.0.1:8080", true));
 }
 
 TEST(Fields, PortalIdsEmailsAndCredentials) {
