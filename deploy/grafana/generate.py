@@ -558,7 +558,6 @@ sync_domain = [
             )
         ],
         width=8,
-        description=AWAITING,
     ),
     panel(
         "Outbox oldest write by target",
@@ -570,14 +569,12 @@ sync_domain = [
         ],
         unit="s",
         width=8,
-        description=AWAITING,
         runbook="CrmsyncSyncOutboxBacklog",
     ),
     panel(
         "Inbox backlog by side",
         [("max by (side) (crmsync_sync_inbox_backlog{%s})" % SYNC_SEL, "{{side}}")],
         width=8,
-        description=AWAITING,
     ),
     panel(
         "Reconciliation passes by side and result",
@@ -649,7 +646,6 @@ overview = (
                 ),
             ],
             width=8,
-            description=AWAITING,
             runbook="CrmsyncSyncOutboxBacklog",
         ),
     ]
