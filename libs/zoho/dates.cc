@@ -96,11 +96,18 @@ absl::StatusOr<absl::Time> ParseIsoDateTime(absl::string_view text) {
     return absl::InvalidArgumentError(
         absl::StrCat("expected an ISO 8601 time with offset, got \"", text, "\""));
   }
+  // An offset can carry year 0000 or 9999 across a year boundary in UTC, where FormatIsoDateTime
+  // would need a fifth character.
+  const int64_t utc_year = absl::ToCivilYear(time, absl::UTCTimeZone()).year();
+  if (utc_year < 0 || utc_year > 9999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a time outside the years 0000 to 9999 in UTC: \"", text, "\""));
+  }
   return time;
 }
 
 std::string FormatIsoDateTime(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", time, absl::UTCTimeZone());
+  return absl::FormatTime("%E4Y-%m-%dT%H:%M:%S%Ez", time, absl::UTCTimeZone());
 }
 
 absl::Time FromEpochMillis(int64_t millis) { return absl::FromUnixMillis(millis); }

@@ -55,6 +55,14 @@ TEST(Dates, IsoTimesOutsideZohosFormAreRefused) {
                            "2026-11-23T09:30:00+0530", "2026-11-23T09:30:00"}) {
     EXPECT_FALSE(ParseIsoDateTime(text).ok()) << text;
   }
+  EXPECT_FALSE(ParseIsoDateTime("0000-01-01T01:00:00+05:00").ok());
+  EXPECT_FALSE(ParseIsoDateTime("9999-12-31T23:00:00-05:00").ok());
+}
+
+TEST(Dates, IsoTimesOfEarlyYearsKeepFourDigits) {
+  const absl::Time t = *ParseIsoDateTime("0882-11-23T15:00:00+05:30");
+  EXPECT_EQ(FormatIsoDateTime(t), "0882-11-23T09:30:00+00:00");
+  EXPECT_EQ(*ParseIsoDateTime(FormatIsoDateTime(t)), t);
 }
 
 TEST(JsonFields, MissingAndMistypedFieldsAreNamed) {
