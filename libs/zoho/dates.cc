@@ -33,6 +33,23 @@ absl::Status BadForm(absl::string_view text, absl::string_view form) {
       absl::StrCat("expected a date as ", form, ", got \"", text, "\""));
 }
 
+// "yyyy-mm-ddThh:mm:ss" then "Z" or "+hh:mm" / "-hh:mm", digit for digit: absl::ParseTime alone
+// also takes fractions of seconds, one-digit fields and years of any length, which
+// FormatIsoDateTime would not give back.
+bool IsIsoDateTimeForm(absl::string_view text) {
+  int unused;
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || !Digits(text, 0, 4, &unused) || !Digits(text, 5, 2, &unused) ||
+      !Digits(text, 8, 2, &unused) || !Digits(text, 11, 2, &unused) ||
+      !Digits(text, 14, 2, &unused) || !Digits(text, 17, 2, &unused)) {
+    return false;
+  }
+  const absl::string_view offset = text.substr(19);
+  return offset == "Z" ||
+         (offset.size() == 6 && (offset[0] == '+' || offset[0] == '-') && offset[3] == ':' &&
+          Digits(offset, 1, 2, &unused) && Digits(offset, 4, 2, &unused));
+}
+
 }  // namespace
 
 absl::StatusOr<absl::CivilDay> ParseCrmDate(absl::string_view text) {
@@ -74,15 +91,23 @@ std::string FormatProjectsDate(absl::CivilDay day) {
 absl::StatusOr<absl::Time> ParseIsoDateTime(absl::string_view text) {
   absl::Time time;
   std::string error;
-  if (!absl::ParseTime("%Y-%m-%dT%H:%M:%E*S%Ez", text, absl::UTCTimeZone(), &time, &error)) {
+  if (!IsIsoDateTimeForm(text) ||
+      !absl::ParseTime("%Y-%m-%dT%H:%M:%S%Ez", text, absl::UTCTimeZone(), &time, &error)) {
     return absl::InvalidArgumentError(
         absl::StrCat("expected an ISO 8601 time with offset, got \"", text, "\""));
+  }
+  // An offset can carry year 0000 or 9999 across a year boundary in UTC, where FormatIsoDateTime
+  // would need a fifth character.
+  const int64_t utc_year = absl::ToCivilYear(time, absl::UTCTimeZone()).year();
+  if (utc_year < 0 || utc_year > 9999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a time outside the years 0000 to 9999 in UTC: \"", text, "\""));
   }
   return time;
 }
 
 std::string FormatIsoDateTime(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", time, absl::UTCTimeZone());
+  return absl::FormatTime("%E4Y-%m-%dT%H:%M:%S%Ez", time, absl::UTCTimeZone());
 }
 
 absl::Time FromEpochMillis(int64_t millis) { return absl::FromUnixMillis(millis); }

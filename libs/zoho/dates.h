@@ -23,7 +23,8 @@ absl::StatusOr<absl::CivilDay> ParseProjectsDate(absl::string_view text);
 // CivilDay(2026, 11, 23) → "11-23-2026".
 std::string FormatProjectsDate(absl::CivilDay day);
 
-// "2026-11-23T09:30:00+05:30" (also "Z") ⇄ absl::Time. Formatting writes UTC as "+00:00".
+// "2026-11-23T09:30:00+05:30" (also "Z") ⇄ absl::Time, for times in the years 0000 to 9999 in
+// UTC. Formatting writes UTC as "+00:00" and the year with four digits.
 absl::StatusOr<absl::Time> ParseIsoDateTime(absl::string_view text);
 std::string FormatIsoDateTime(absl::Time time);
 

@@ -41,4 +41,16 @@ int CodePointCount(absl::string_view text) {
   return count;
 }
 
+bool IsWellFormedUtf8(absl::string_view text) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  const int32_t length = static_cast<int32_t>(text.size());
+  int32_t i = 0;
+  while (i < length) {
+    UChar32 c;
+    U8_NEXT(bytes, i, length, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
 }  // namespace crmsync::mapping

@@ -21,6 +21,9 @@ std::string FoldCase(absl::string_view text);
 // Number of code points of well-formed UTF-8 `text`.
 int CodePointCount(absl::string_view text);
 
+// True when `text` is well-formed UTF-8 (no stray, truncated or overlong sequence, no surrogate).
+bool IsWellFormedUtf8(absl::string_view text);
+
 }  // namespace crmsync::mapping
 
 #endif  // CRMSYNC_SERVICES_MAPPING_MATCH_KEY_H_

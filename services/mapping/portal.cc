@@ -60,6 +60,10 @@ absl::Status ValidateMap(const std::vector<Entry>& entries, const Canonical (&al
   for (size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
     const std::string where = absl::StrCat(map, "[", i, "]");
+    // Stored as JSON text, which holds UTF-8 only.
+    if (!IsWellFormedUtf8(e.side_value)) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ".side_value: not valid UTF-8"));
+    }
     if (CodePointCount(e.side_value) > kMaxNameLength) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ".side_value: longer than ", kMaxNameLength, " characters"));

@@ -69,9 +69,9 @@ ValueMaps EffectiveValueMaps(const ValueMaps& maps);
 RejectionPolicy EffectiveRejectionPolicy(RejectionPolicy policy);
 
 // UpsertPortal's checks. `field` prefixes messages ("portal.value_maps"): per entry, a side value
-// longer than 255 characters, a side value equal (case-insensitively) to an earlier entry's, an
-// UNSPECIFIED or unknown canonical value; per non-empty map, a canonical value with no or several
-// `write` entries. The message names the map and entry, e.g.
+// that is not valid UTF-8 or longer than 255 characters, a side value equal (case-insensitively) to
+// an earlier entry's, an UNSPECIFIED or unknown canonical value; per non-empty map, a canonical
+// value with no or several `write` entries. The message names the map and entry, e.g.
 // "portal.value_maps.crm_priorities[3]: side_value "high" repeats entry 2 ("High")".
 absl::Status ValidateValueMaps(const ValueMaps& maps, absl::string_view field);
 

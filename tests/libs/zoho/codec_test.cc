@@ -49,6 +49,22 @@ TEST(Dates, IsoTimesKeepTheirOffset) {
   EXPECT_EQ(ToEpochMillis(FromEpochMillis(1795428648012)), 1795428648012);
 }
 
+// Only the form FormatIsoDateTime writes back: fractions of seconds would be lost on the way out.
+TEST(Dates, IsoTimesOutsideZohosFormAreRefused) {
+  for (const char* text : {"2026-11-23T09:30:00.5Z", "60221-11-23T09:30:00Z", "2026-11-23T9:30:00Z",
+                           "2026-11-23T09:30:00+0530", "2026-11-23T09:30:00"}) {
+    EXPECT_FALSE(ParseIsoDateTime(text).ok()) << text;
+  }
+  EXPECT_FALSE(ParseIsoDateTime("0000-01-01T01:00:00+05:00").ok());
+  EXPECT_FALSE(ParseIsoDateTime("9999-12-31T23:00:00-05:00").ok());
+}
+
+TEST(Dates, IsoTimesOfEarlyYearsKeepFourDigits) {
+  const absl::Time t = *ParseIsoDateTime("0882-11-23T15:00:00+05:30");
+  EXPECT_EQ(FormatIsoDateTime(t), "0882-11-23T09:30:00+00:00");
+  EXPECT_EQ(*ParseIsoDateTime(FormatIsoDateTime(t)), t);
+}
+
 TEST(JsonFields, MissingAndMistypedFieldsAreNamed) {
   const Json record = Json::parse(R"({"id":"42","n":7,"s":"x","b":true,"o":{},"a":[],"z":null})");
   EXPECT_EQ(*RequiredString(record, "s", "data[0]"), "x");

@@ -51,6 +51,16 @@ TEST(ValueMaps, DuplicateSideValueIsNamedCaseInsensitively) {
             "(\"Highest\"); side values compare case-insensitively");
 }
 
+// Value maps are stored as JSON text, which holds UTF-8 only.
+TEST(ValueMaps, SideValueThatIsNotUtf8IsNamed) {
+  ValueMaps maps;
+  maps.projects_priorities = DefaultValueMaps().projects_priorities;
+  maps.projects_priorities[3].side_value = "H\xffigh";
+  EXPECT_EQ(Error(maps), "portal.value_maps.projects_priorities[3].side_value: not valid UTF-8");
+  maps.projects_priorities[3].side_value = "Hoch \xc3\xbc";
+  EXPECT_TRUE(ValidateValueMaps(maps, "portal.value_maps").ok());
+}
+
 TEST(ValueMaps, UnspecifiedCanonicalValueIsNamed) {
   ValueMaps maps;
   maps.projects_statuses = {{"Open", TaskStatus::kOpen, true},
