@@ -51,16 +51,9 @@ class CrmNotesPollTest : public SimDeliveryTest {
   }
 
   void Link() {
-    TaskLink link;
-    link.portal_id = portal_;
-    link.project_id = project_;
-    link.projects_task_id = projects_task_;
-    link.crm_task_id = crm_task_;
-    link.crm_module = CrmModule::kAccounts;
-    link.crm_record_id = account_;
-    link.state = LinkState::kActive;
     auto linked = store_->CreateLink(
-        link, {{Field::kTitle, testing::State(std::string("Migrate data"), 1, kSet)}}, kSet);
+        LinkTo(crm_task_), {{Field::kTitle, testing::State(std::string("Migrate data"), 1, kSet)}},
+        kSet);
     ASSERT_TRUE(linked.ok()) << linked.status();
   }
 

@@ -51,15 +51,7 @@ class DeliveryTest : public SimDeliveryTest {
   // Links the Projects task to `crm_task_id` ("" and PENDING_CREATE: no CRM task yet), with
   // `canonical` as its recorded state; returns the link id.
   int64_t Link(const std::string& crm_task_id, const CanonicalTask& canonical) {
-    TaskLink link;
-    link.portal_id = portal_;
-    link.project_id = project_;
-    link.projects_task_id = projects_task_;
-    link.crm_task_id = crm_task_id;
-    link.crm_module = CrmModule::kAccounts;
-    link.crm_record_id = account_;
-    link.state = crm_task_id.empty() ? LinkState::kPendingCreate : LinkState::kActive;
-    auto linked = store_->CreateLink(link, canonical, kSet);
+    auto linked = store_->CreateLink(LinkTo(crm_task_id), canonical, kSet);
     EXPECT_TRUE(linked.ok()) << linked.status();
     auto id = testing::LinkIdOf(*db_.pool, projects_task_);
     EXPECT_TRUE(id.ok()) << id.status();

@@ -46,14 +46,8 @@ class PropagationTest : public SyncIntegrationTest {
 
     // The admin asks for the portal's CRM watch channel; the sync started next, knowing its
     // public URL, registers it with CRM.
-    {
-      auto admin = v1::SyncWebhookService::NewStub(sync_.channel);
-      v1::WatchCrmTasksRequest request;
-      request.set_portal_id(portal_);
-      v1::WatchCrmTasksResponse response;
-      grpc::ClientContext context;
-      ASSERT_TRUE(admin->WatchCrmTasks(&context, request, &response).ok());
-    }
+    v1::WatchCrmTasksResponse watch;
+    ASSERT_NO_FATAL_FAILURE(WatchCrmTasks(&watch));
     ASSERT_EQ(*sync_.process->Terminate(absl::Seconds(15)), 0);
     sync_args_.push_back("--webhook_public_url=" + webhook_base_);
     sync_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-sync", sync_args_);

@@ -43,7 +43,6 @@ class SimDeliveryTest : public ::testing::Test {
   static constexpr absl::Time kSet = absl::FromUnixSeconds(1750000000);
 
  protected:
-
   // `crm_scopes` are the CRM grant's scopes (the Projects grant has ZohoProjects.tasks.ALL).
   explicit SimDeliveryTest(std::vector<std::string> crm_scopes)
       : crm_scopes_(std::move(crm_scopes)) {}
@@ -102,6 +101,20 @@ class SimDeliveryTest : public ::testing::Test {
         auth_.channel, *sim_,
         {portal_, side, kClientId, kClientSecret, refresh_token_, std::move(scopes), kAdmin});
     ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  // A link of the Projects task to `crm_task_id` on the account: ACTIVE, or PENDING_CREATE when
+  // `crm_task_id` is empty (no CRM task yet).
+  TaskLink LinkTo(const std::string& crm_task_id) const {
+    TaskLink link;
+    link.portal_id = portal_;
+    link.project_id = project_;
+    link.projects_task_id = projects_task_;
+    link.crm_task_id = crm_task_id;
+    link.crm_module = CrmModule::kAccounts;
+    link.crm_record_id = account_;
+    link.state = crm_task_id.empty() ? LinkState::kPendingCreate : LinkState::kActive;
+    return link;
   }
 
   // Runs the worker until nothing is due (bounded); returns how many items it claimed.

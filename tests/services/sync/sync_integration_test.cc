@@ -533,12 +533,8 @@ TEST_F(SyncIntegrationTest, TheCrmWatchChannelIsRegisteredRenewedAndRestored) {
   watching.push_back("--crm_watch_lifetime=8s");
   sync_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-sync", watching);
   ASSERT_NE(sync_.channel, nullptr);
-  auto admin = v1::SyncWebhookService::NewStub(sync_.channel);
-  v1::WatchCrmTasksRequest request;
-  request.set_portal_id(portal_);
   v1::WatchCrmTasksResponse response;
-  grpc::ClientContext context;
-  ASSERT_TRUE(admin->WatchCrmTasks(&context, request, &response).ok());
+  ASSERT_NO_FATAL_FAILURE(WatchCrmTasks(&response));
   const int64_t channel_id = response.channel_id();
 
   const nlohmann::json registered =

@@ -330,6 +330,15 @@ class SyncIntegrationTest : public ::testing::Test {
              {"secret", secret}});
   }
 
+  // Plays the portal's admin asking sync for the portal's CRM watch channel; sets `response`.
+  void WatchCrmTasks(v1::WatchCrmTasksResponse* response) {
+    auto admin = v1::SyncWebhookService::NewStub(sync_.channel);
+    v1::WatchCrmTasksRequest request;
+    request.set_portal_id(portal_);
+    grpc::ClientContext context;
+    ASSERT_TRUE(admin->WatchCrmTasks(&context, request, response).ok());
+  }
+
   // The linked tasks of LinkedTasks("Open"), read with the Projects grant, and Projects'
   // webhooks pointed at sync.
   void LinkedTasksWithProjectsWebhooks() {
