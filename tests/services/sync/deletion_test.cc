@@ -13,27 +13,14 @@ class DeletionTest : public SyncIntegrationTest {
   // The task's sync state once its link is `state` (bounded); the last state read otherwise.
   v1::TaskSyncState LinkBecomes(common::v1::Side side, const std::string& task_id,
                                 v1::LinkState state) {
-    v1::TaskSyncState seen;
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (absl::Now() < deadline) {
-      v1::GetTaskSyncStateRequest request;
-      request.set_portal_id(portal_);
-      request.mutable_task()->set_side(side);
-      request.mutable_task()->set_task_id(task_id);
-      v1::GetTaskSyncStateResponse response;
-      grpc::ClientContext context;
-      if (stub_->GetTaskSyncState(&context, request, &response).ok()) seen = response.state();
-      if (seen.link().state() == state) break;
-      absl::SleepFor(absl::Milliseconds(50));  // polling the state, bounded above
-    }
-    return seen;
+    return StateOnce(side, task_id, [state](const v1::TaskSyncState& seen) {
+      return seen.link().state() == state;
+    });
   }
 };
 
 TEST_F(DeletionTest, ATaskDeletedInProjectsIsMarkedAndCrmEditsAreRefused) {
-  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
-  LinkedTasks("Open");
-  PointProjectsWebhooksAtSync();
+  LinkedTasksWithProjectsWebhooks();
 
   Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/delete",
           nlohmann::json::object());
@@ -57,40 +44,8 @@ TEST_F(DeletionTest, ATaskDeletedInProjectsIsMarkedAndCrmEditsAreRefused) {
 }
 
 TEST_F(DeletionTest, ATaskDeletedInCrmIsMarkedAndProjectsEditsAreRefused) {
-  const std::string crm_task = Id(
-      Control("/_sim/crm/Tasks", {{"Subject", "Call the customer"}, {"Due_Date", "2025-06-20"}}));
-  project_ = Control("/_sim/projects/portals/" + portal_ + "/projects",
-                     {{"name", "Onboarding"}})["id_string"];
-  const std::string projects_task = Id(
-      Control("/_sim/projects/portals/" + portal_ + "/projects/" + project_ + "/tasks",
-              {{"fields", {{"name", "Call the customer"}}}, {"user_email", kAdmin}})["tasks"][0]);
-  TaskLink link;
-  link.portal_id = portal_;
-  link.project_id = project_;
-  link.projects_task_id = projects_task;
-  link.crm_task_id = crm_task;
-  link.crm_module = CrmModule::kAccounts;
-  link.crm_record_id = "6000000000077";
-  link.state = LinkState::kActive;
-  const absl::Time set = absl::FromUnixSeconds(1750000000);
-  ASSERT_TRUE(store_
-                  ->CreateLink(link,
-                               {{Field::kTitle, FieldState{std::string("Call the customer"), 1,
-                                                           Side::kProjects, set, "seed"}}},
-                               set)
-                  .ok());
-  // The admin registers the portal's watch channel with the issued token.
-  const std::string secret = IssueWebhookSecret(common::v1::SIDE_CRM);
-  auto token = sim_->MintAccessToken(kClientId, kClientSecret, refresh_token_);
-  ASSERT_TRUE(token.ok()) << token.status();
-  http::CurlHttpClient http;
-  zoho::CrmWatchSpec watch;
-  watch.channel_id = 1000000001;
-  watch.events = {"Tasks.all"};
-  watch.notify_url = webhook_base_ + "/webhooks/crm?portal_id=" + portal_;
-  watch.token = secret;
-  auto watched = zoho::CrmClient(http, sim_->base_url()).EnableWatch(*token, watch);
-  ASSERT_TRUE(watched.ok()) << watched.status();
+  std::string crm_task, projects_task;
+  ASSERT_NO_FATAL_FAILURE(LinkedTasksWatchedInCrm(&crm_task, &projects_task));
 
   Control("/_sim/crm/Tasks/" + crm_task + "/delete", {{"user_email", kAdmin}});
 

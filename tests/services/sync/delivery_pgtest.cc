@@ -2,33 +2,16 @@
 // delivered by a work-queue worker running Delivery against zoho-sim, with tokens from the real
 // crmsync-auth binary and a real PostgreSQL. What a user sees on each side after the worker ran,
 // the failures recorded and relayed, and the queue's items.
-#include <grpcpp/grpcpp.h>
-
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "libs/crypto/aead.h"
-#include "libs/http/http_client.h"
-#include "libs/work_queue/pg_work_queue.h"
-#include "prometheus/registry.h"
-#include "services/sync/delivery.h"
-#include "services/sync/outbox.h"
-#include "services/sync/store/pg_delivery_store.h"
 #include "services/sync/store/pg_rate_budget.h"
-#include "services/sync/store/pg_store.h"
-#include "services/sync/zoho_writes.h"
-#include "tests/services/sync/builders.h"
-#include "tests/services/sync/fake_reads.h"
 #include "tests/services/sync/outbox_writes.h"
-#include "tests/services/sync/test_pool.h"
-#include "tests/support/process/serving_binary.h"
-#include "tests/support/zoho_sim/sim_grant.h"
-#include "tests/support/zoho_sim/zoho_sim_process.h"
+#include "tests/services/sync/sim_delivery_fixture.h"
 
 namespace crmsync::sync {
 namespace {
@@ -36,43 +19,13 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
-constexpr char kClientId[] = "1000.DELIVERY";
-constexpr char kClientSecret[] = "delivery-secret";
-constexpr char kAdmin[] = "admin@acme.example";
-const absl::Time kSet = absl::FromUnixSeconds(1750000000);
-
-std::string Id(const nlohmann::json& record) {
-  return record["id"].is_string() ? record["id"].get<std::string>() : record["id"].dump();
-}
-
-class DeliveryTest : public ::testing::Test {
+class DeliveryTest : public SimDeliveryTest {
  protected:
+  DeliveryTest() : SimDeliveryTest({"ZohoCRM.modules.tasks.ALL", "ZohoCRM.modules.notes.ALL"}) {}
+
   void SetUp() override {
-    auto pool = MakeSyncTestPool();
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    db_ = *std::move(pool);
-    store_ = std::make_unique<PgStore>(*db_.pool);
-    delivery_store_ = std::make_unique<PgDeliveryStore>(*db_.pool);
-    auto sim = crmsync::testing::ZohoSimProcess::Start();
-    ASSERT_TRUE(sim.ok()) << sim.status();
-    sim_ = *std::move(sim);
-    auth_ = crmsync::testing::StartServing(
-        CRMSYNC_BIN_DIR "/crmsync-auth",
-        {"--database_url=" + db_.database->url(), "--grpc_port=0", "--metrics_port=0",
-         "--listen_host=127.0.0.1", "--allow_loopback_http",
-         "--encryption_keys=" + std::string(absl::StripTrailingAsciiWhitespace(
-                                    crypto::KeySet::Generate("k1").Serialize()))});
-    ASSERT_NE(auth_.channel, nullptr);
-
-    portal_ = Control("/_sim/projects/portals", {{"name", "acme"}})["id_string"];
-    // The grant's owner is a user of the portal, as in Zoho (the comments they add name them).
-    Control("/_sim/projects/portals/" + portal_ + "/users", {{"name", "Admin"}, {"email", kAdmin}});
-    refresh_token_ = *sim_->SeedGrant(kClientId, kClientSecret, kAdmin);
-    RegisterGrant(common::v1::SIDE_CRM, {"ZohoCRM.modules.tasks.ALL", "ZohoCRM.modules.notes.ALL"});
-    RegisterGrant(common::v1::SIDE_PROJECTS, {"ZohoProjects.tasks.ALL"});
-    portals_.portals[portal_] = PortalConfig{testing::DocumentedDefaultMaps()};
-
-    account_ = Id(Control("/_sim/crm/Accounts", {{"Account_Name", "Globex"}}));
+    SimDeliveryTest::SetUp();
+    if (HasFatalFailure()) return;
     project_ = Control("/_sim/projects/portals/" + portal_ + "/projects",
                        {{"name", "Data Migration"},
                         {"strict", true},
@@ -82,29 +35,8 @@ class DeliveryTest : public ::testing::Test {
         Id(Control("/_sim/projects/portals/" + portal_ + "/projects/" + project_ + "/tasks",
                    {{"fields", {{"name", "Migrate data"}, {"end_date", "06-20-2025"}}},
                     {"user_email", kAdmin}})["tasks"][0]);
-
-    tokens_ = std::make_unique<AuthTokens>(auth_.address, "");
-    caller_ = std::make_unique<ZohoCaller>(*tokens_, http_, metrics_);
-    writes_ = std::make_unique<ZohoDeliveryWrites>(*caller_, sim_->base_url());
-    delivery_ = std::make_unique<Delivery>(*delivery_store_, portals_, *writes_, clock_, metrics_);
-    queue_ = std::make_unique<work_queue::PgWorkQueue>(
-        *db_.pool, kOutboxQueue, clock_,
-        work_queue::RetryPolicy{5, {absl::Milliseconds(10), absl::Minutes(1), 2.0}}, queue_metrics_,
-        PgDeliveryStore::OutboxHooks(
-            [this](const work_queue::Claim& claim) { return delivery_->FailureOf(claim); }));
-    worker_ = std::make_unique<work_queue::Worker>(
-        *queue_,
-        [this](const std::vector<work_queue::Claim>& unit, const absl::Notification& stop) {
-          return delivery_->Deliver(unit, stop);
-        },
-        work_queue::WorkerOptions{.batch = 100, .group_limit = 50, .whole_batch = true});
   }
 
-  nlohmann::json Control(const std::string& path, const nlohmann::json& body) {
-    auto reply = sim_->Control(http::Method::kPost, path, body);
-    EXPECT_TRUE(reply.ok()) << path << ": " << reply.status();
-    return reply.ok() ? *reply : nlohmann::json::object();
-  }
   nlohmann::json Get(const std::string& path) {
     auto reply = sim_->Control(http::Method::kGet, path, nullptr);
     EXPECT_TRUE(reply.ok()) << path << ": " << reply.status();
@@ -116,27 +48,12 @@ class DeliveryTest : public ::testing::Test {
     return counts.contains(endpoint) ? counts[endpoint].get<int>() : 0;
   }
 
-  void RegisterGrant(common::v1::Side side, std::vector<std::string> scopes) {
-    const grpc::Status status = crmsync::testing::RegisterSimGrant(
-        auth_.channel, *sim_,
-        {portal_, side, kClientId, kClientSecret, refresh_token_, std::move(scopes), kAdmin});
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
-
   // Links the Projects task (the fixture's when "") to `crm_task_id` ("" and PENDING_CREATE: no
   // CRM task yet), with `canonical` as its recorded state; returns the link id.
   int64_t Link(const std::string& crm_task_id, const CanonicalTask& canonical,
                std::string projects_task = "") {
     if (projects_task.empty()) projects_task = projects_task_;
-    TaskLink link;
-    link.portal_id = portal_;
-    link.project_id = project_;
-    link.projects_task_id = projects_task;
-    link.crm_task_id = crm_task_id;
-    link.crm_module = CrmModule::kAccounts;
-    link.crm_record_id = account_;
-    link.state = crm_task_id.empty() ? LinkState::kPendingCreate : LinkState::kActive;
-    auto linked = store_->CreateLink(link, canonical, kSet);
+    auto linked = store_->CreateLink(LinkTo(crm_task_id, projects_task), canonical, kSet);
     EXPECT_TRUE(linked.ok()) << linked.status();
     auto id = testing::LinkIdOf(*db_.pool, projects_task);
     EXPECT_TRUE(id.ok()) << id.status();
@@ -229,18 +146,6 @@ class DeliveryTest : public ::testing::Test {
     return write;
   }
 
-  // Runs the worker until nothing is due (bounded); returns how many items it claimed.
-  int Drain() {
-    int claimed = 0;
-    for (int round = 0; round < 20; ++round) {
-      auto once = worker_->RunOnce(stop_);
-      EXPECT_TRUE(once.ok()) << once.status();
-      if (!once.ok() || *once == 0) break;
-      claimed += *once;
-    }
-    return claimed;
-  }
-
   work_queue::QueueStats Stats(const std::string& queue) {
     auto stats = work_queue::ReadStats(*db_.pool, queue, clock_.Now());
     EXPECT_TRUE(stats.ok()) << stats.status();
@@ -252,32 +157,13 @@ class DeliveryTest : public ::testing::Test {
         .Value();
   }
 
-  SyncTestPool db_;
-  std::unique_ptr<crmsync::testing::ZohoSimProcess> sim_;
-  crmsync::testing::ServingBinary auth_;
-  std::string refresh_token_, portal_, account_, project_, projects_task_;
-  testing::FakePortals portals_;
-  FakeClock clock_{absl::Now()};
-  prometheus::Registry registry_;
-  SyncMetrics metrics_{registry_};
-  work_queue::Metrics queue_metrics_{registry_};
-  http::CurlHttpClient http_{{.total_timeout = absl::Seconds(10)}};
-  std::unique_ptr<PgStore> store_;
-  std::unique_ptr<PgDeliveryStore> delivery_store_;
-  std::unique_ptr<AuthTokens> tokens_;
-  std::unique_ptr<ZohoCaller> caller_;
-  std::unique_ptr<ZohoDeliveryWrites> writes_;
-  std::unique_ptr<Delivery> delivery_;
-  std::unique_ptr<work_queue::PgWorkQueue> queue_;
-  std::unique_ptr<work_queue::Worker> worker_;
-  absl::Notification stop_;
   int events_ = 0;
 };
 
 CanonicalTask Canonical(std::string title, EndDate end_date, Priority priority) {
-  return {{Field::kTitle, testing::State(std::move(title), 2, kSet)},
-          {Field::kEndDate, testing::State(end_date, 2, kSet)},
-          {Field::kPriority, testing::State(priority, 2, kSet)}};
+  return {{Field::kTitle, testing::State(std::move(title), 2, SimDeliveryTest::kSet)},
+          {Field::kEndDate, testing::State(end_date, 2, SimDeliveryTest::kSet)},
+          {Field::kPriority, testing::State(priority, 2, SimDeliveryTest::kSet)}};
 }
 
 TEST_F(DeliveryTest, ThreeQueuedUpdatesOfATaskAreOneCrmWriteOfItsValuesNow) {

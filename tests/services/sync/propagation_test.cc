@@ -41,36 +41,13 @@ class PropagationTest : public SyncIntegrationTest {
     project_ = Control(sim_portal + "/projects",
                        {{"name", "Data Migration"}, {"client_id", client}})["id_string"];
     const std::string account = Id(Control("/_sim/crm/Accounts", {{"Account_Name", "ACME Corp"}}));
-    {
-      mapping::v1::ImportDirectoryRequest import;
-      import.set_portal_id(portal_);
-      mapping::v1::ImportDirectoryResponse imported;
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-      const grpc::Status status = mapping_stub_->ImportDirectory(&context, import, &imported);
-      ASSERT_TRUE(status.ok()) << status.error_message();
-    }
-    {
-      mapping::v1::MapAccountRequest map;
-      map.set_portal_id(portal_);
-      map.set_client_account_id(client);
-      map.set_crm_account_id(account);
-      mapping::v1::MapAccountResponse mapped;
-      grpc::ClientContext context;
-      const grpc::Status status = mapping_stub_->MapAccount(&context, map, &mapped);
-      ASSERT_TRUE(status.ok()) << status.error_message();
-    }
+    ASSERT_NO_FATAL_FAILURE(ImportDirectory());
+    ASSERT_NO_FATAL_FAILURE(MapAccount(client, account));
 
     // The admin asks for the portal's CRM watch channel; the sync started next, knowing its
     // public URL, registers it with CRM.
-    {
-      auto admin = v1::SyncWebhookService::NewStub(sync_.channel);
-      v1::WatchCrmTasksRequest request;
-      request.set_portal_id(portal_);
-      v1::WatchCrmTasksResponse response;
-      grpc::ClientContext context;
-      ASSERT_TRUE(admin->WatchCrmTasks(&context, request, &response).ok());
-    }
+    v1::WatchCrmTasksResponse watch;
+    ASSERT_NO_FATAL_FAILURE(WatchCrmTasks(&watch));
     ASSERT_EQ(*sync_.process->Terminate(absl::Seconds(15)), 0);
     sync_args_.push_back("--webhook_public_url=" + webhook_base_);
     sync_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-sync", sync_args_);

@@ -289,9 +289,7 @@ class ReadBudgetTest : public SyncIntegrationTest {
 };
 
 TEST_F(ReadBudgetTest, TheInboxsAndTheRulesReadsSpendTheProjectsBudget) {
-  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
-  LinkedTasks("Open");
-  PointProjectsWebhooksAtSync();
+  LinkedTasksWithProjectsWebhooks();
   Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/edit",
           {{"user_email", kAdmin}, {"fields", {{"name", "Migrate data (phase 2)"}}}});
   EXPECT_EQ(

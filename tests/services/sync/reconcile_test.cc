@@ -43,15 +43,8 @@ class ReconcileTest : public SyncIntegrationTest {
     projects_ana_ = Id(Control(users, {{"name", "Ana Lima"}, {"email", kAna}}));
     crm_admin_ = Control("/_sim/crm/users", {{"email", kAdmin}, {"full_name", "Admin"}})["id"];
     crm_ana_ = Control("/_sim/crm/users", {{"email", kAna}, {"full_name", "Ana Lima"}})["id"];
-    mapping::v1::ImportDirectoryRequest import;
-    import.set_portal_id(portal_);
-    import.add_parts(mapping::v1::DIRECTORY_PART_PROJECTS_USERS);
-    import.add_parts(mapping::v1::DIRECTORY_PART_CRM_USERS);
-    mapping::v1::ImportDirectoryResponse imported;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    const grpc::Status status = mapping_stub_->ImportDirectory(&context, import, &imported);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_NO_FATAL_FAILURE(ImportDirectory(
+        {mapping::v1::DIRECTORY_PART_PROJECTS_USERS, mapping::v1::DIRECTORY_PART_CRM_USERS}));
     account_ = Id(Control("/_sim/crm/Accounts", {{"Account_Name", "Globex"}}));
     project_ = Control("/_sim/projects/portals/" + portal_ + "/projects",
                        {{"name", "Onboarding"}})["id_string"];

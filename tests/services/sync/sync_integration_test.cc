@@ -139,15 +139,8 @@ TEST_F(SyncIntegrationTest, AnOwnerIsLinkedThroughMappingsUsersByEmail) {
                  {{"name", "Ana Lima"}, {"email", "ana@example.com"}}));
   const std::string crm_ana =
       Id(Control("/_sim/crm/users", {{"email", "ana@example.com"}, {"full_name", "Ana L."}}));
-  mapping::v1::ImportDirectoryRequest import;
-  import.set_portal_id(portal_);
-  import.add_parts(mapping::v1::DIRECTORY_PART_PROJECTS_USERS);
-  import.add_parts(mapping::v1::DIRECTORY_PART_CRM_USERS);
-  mapping::v1::ImportDirectoryResponse imported;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-  const grpc::Status import_status = mapping_stub_->ImportDirectory(&context, import, &imported);
-  ASSERT_TRUE(import_status.ok()) << import_status.error_message();
+  ASSERT_NO_FATAL_FAILURE(ImportDirectory(
+      {mapping::v1::DIRECTORY_PART_PROJECTS_USERS, mapping::v1::DIRECTORY_PART_CRM_USERS}));
 
   v1::TaskChange change = CrmChange("6000000012345", "owner-1");
   change.mutable_fields()->set_owner_user_id(crm_ana);
@@ -181,25 +174,8 @@ TEST_F(SyncIntegrationTest, ATaskOfAProjectWhoseClientIsMappedIsAddedToCrmPendin
   const std::string account = Id(Control("/_sim/crm/Accounts", {{"Account_Name", "ACME Corp"}}));
   const std::string deal = Id(Control(
       "/_sim/crm/Deals", {{"Deal_Name", "Renewal 2027"}, {"Account_Name", {{"id", account}}}}));
-  {
-    mapping::v1::ImportDirectoryRequest import;
-    import.set_portal_id(portal_);
-    mapping::v1::ImportDirectoryResponse imported;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-    const grpc::Status status = mapping_stub_->ImportDirectory(&context, import, &imported);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
-  {
-    mapping::v1::MapAccountRequest map;
-    map.set_portal_id(portal_);
-    map.set_client_account_id(client);
-    map.set_crm_account_id(account);
-    mapping::v1::MapAccountResponse mapped;
-    grpc::ClientContext context;
-    const grpc::Status status = mapping_stub_->MapAccount(&context, map, &mapped);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
+  ASSERT_NO_FATAL_FAILURE(ImportDirectory());
+  ASSERT_NO_FATAL_FAILURE(MapAccount(client, account));
   const auto add = [&](const std::function<void(v1::AddTaskToCrmRequest&)>& target,
                        v1::AddTaskToCrmResponse* response) {
     v1::AddTaskToCrmRequest request;
@@ -398,9 +374,7 @@ TEST_F(DeliveryCrashTest, ACrmTaskCreatedBeforeTheKillIsCreatedOnceAndLinked) {
 // may): the task is read back from Projects and the edit applied once; the redelivery is a
 // DUPLICATE of it.
 TEST_F(SyncIntegrationTest, AnEditInProjectsArrivesThroughTheWebhookOnce) {
-  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
-  LinkedTasks("Open");
-  PointProjectsWebhooksAtSync();
+  LinkedTasksWithProjectsWebhooks();
   Control("/_sim/faults", {{"webhook_duplicate_share", 1.0}});
   Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/edit",
           {{"user_email", kAdmin}, {"fields", {{"name", "Migrate data (phase 2)"}}}});
@@ -515,49 +489,10 @@ TEST_F(SyncIntegrationTest, AnEditInCrmArrivesThroughTheWatchChannel) {
                  "ZohoCRM.users.READ", "ZohoCRM.modules.tasks.READ"});
   // The CRM task's owner (the admin, as CRM made them) is linked to Projects by email.
   Control("/_sim/projects/portals/" + portal_ + "/users", {{"name", "Admin"}, {"email", kAdmin}});
-  mapping::v1::ImportDirectoryRequest import;
-  import.set_portal_id(portal_);
-  import.add_parts(mapping::v1::DIRECTORY_PART_PROJECTS_USERS);
-  import.add_parts(mapping::v1::DIRECTORY_PART_CRM_USERS);
-  mapping::v1::ImportDirectoryResponse imported;
-  grpc::ClientContext import_context;
-  import_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-  ASSERT_TRUE(mapping_stub_->ImportDirectory(&import_context, import, &imported).ok());
-  const std::string crm_task = Id(
-      Control("/_sim/crm/Tasks", {{"Subject", "Call the customer"}, {"Due_Date", "2025-06-20"}}));
-  project_ = Control("/_sim/projects/portals/" + portal_ + "/projects",
-                     {{"name", "Onboarding"}})["id_string"];
-  const std::string projects_task = Id(
-      Control("/_sim/projects/portals/" + portal_ + "/projects/" + project_ + "/tasks",
-              {{"fields", {{"name", "Call the customer"}}}, {"user_email", kAdmin}})["tasks"][0]);
-  TaskLink link;
-  link.portal_id = portal_;
-  link.project_id = project_;
-  link.projects_task_id = projects_task;
-  link.crm_task_id = crm_task;
-  link.crm_module = CrmModule::kAccounts;
-  link.crm_record_id = "6000000000077";
-  link.state = LinkState::kActive;
-  const absl::Time set = absl::FromUnixSeconds(1750000000);
-  ASSERT_TRUE(store_
-                  ->CreateLink(link,
-                               {{Field::kTitle, FieldState{std::string("Call the customer"), 1,
-                                                           Side::kProjects, set, "seed"}}},
-                               set)
-                  .ok());
-
-  // The admin registers the portal's watch channel with the issued token.
-  const std::string secret = IssueWebhookSecret(common::v1::SIDE_CRM);
-  auto token = sim_->MintAccessToken(kClientId, kClientSecret, refresh_token_);
-  ASSERT_TRUE(token.ok()) << token.status();
-  http::CurlHttpClient http;
-  zoho::CrmWatchSpec watch;
-  watch.channel_id = 1000000001;
-  watch.events = {"Tasks.all"};
-  watch.notify_url = webhook_base_ + "/webhooks/crm?portal_id=" + portal_;
-  watch.token = secret;
-  auto watched = zoho::CrmClient(http, sim_->base_url()).EnableWatch(*token, watch);
-  ASSERT_TRUE(watched.ok()) << watched.status();
+  ASSERT_NO_FATAL_FAILURE(ImportDirectory(
+      {mapping::v1::DIRECTORY_PART_PROJECTS_USERS, mapping::v1::DIRECTORY_PART_CRM_USERS}));
+  std::string crm_task, projects_task;
+  ASSERT_NO_FATAL_FAILURE(LinkedTasksWatchedInCrm(&crm_task, &projects_task));
 
   Control("/_sim/crm/Tasks/" + crm_task + "/edit",
           {{"user_email", kAdmin}, {"fields", {{"Subject", "Call the customer back"}}}});
@@ -598,12 +533,8 @@ TEST_F(SyncIntegrationTest, TheCrmWatchChannelIsRegisteredRenewedAndRestored) {
   watching.push_back("--crm_watch_lifetime=8s");
   sync_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-sync", watching);
   ASSERT_NE(sync_.channel, nullptr);
-  auto admin = v1::SyncWebhookService::NewStub(sync_.channel);
-  v1::WatchCrmTasksRequest request;
-  request.set_portal_id(portal_);
   v1::WatchCrmTasksResponse response;
-  grpc::ClientContext context;
-  ASSERT_TRUE(admin->WatchCrmTasks(&context, request, &response).ok());
+  ASSERT_NO_FATAL_FAILURE(WatchCrmTasks(&response));
   const int64_t channel_id = response.channel_id();
 
   const nlohmann::json registered =
@@ -642,9 +573,7 @@ TEST_F(SyncIntegrationTest, TheCrmWatchChannelIsRegisteredRenewedAndRestored) {
 // A comment a person adds to the linked task in Projects reaches sync through the webhook: it is
 // read back from Projects and its copy, signed with the author's name, is queued for CRM.
 TEST_F(SyncIntegrationTest, ACommentInProjectsArrivesThroughTheWebhook) {
-  RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
-  LinkedTasks("Open");
-  PointProjectsWebhooksAtSync();
+  LinkedTasksWithProjectsWebhooks();
   Control("/_sim/projects/portals/" + portal_ + "/users",
           {{"name", "Ana Lima"}, {"email", kAdmin}});
   Control("/_sim/projects/portals/" + portal_ + "/tasks/" + parent_ + "/comments",

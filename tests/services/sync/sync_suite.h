@@ -42,6 +42,7 @@
 #include "tests/services/notify/mime.h"
 #include "tests/services/notify/smtp_sink.h"
 #include "tests/services/sync/outbox_writes.h"
+#include "tests/services/sync/sim_records.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/free_port.h"
 #include "tests/support/process/serving_binary.h"
@@ -54,6 +55,11 @@ namespace crmsync::sync {
 inline constexpr char kClientId[] = "1000.SYNCE2E";
 inline constexpr char kClientSecret[] = "e2e-secret";
 inline constexpr char kAdmin[] = "admin@acme.example";
+
+// The Projects grant's scopes the inbox and the rules read with.
+inline const std::vector<std::string> kProjectsScopes = {
+    "ZohoProjects.clients.READ", "ZohoProjects.projects.READ", "ZohoProjects.users.READ",
+    "ZohoProjects.tasks.READ"};
 
 class SyncIntegrationTest : public ::testing::Test {
  protected:
@@ -184,13 +190,34 @@ class SyncIntegrationTest : public ::testing::Test {
     return state;
   }
 
+  // POSTs to zoho-sim's control API; a failure fails the test and answers an empty object.
   nlohmann::json Control(const std::string& path, const nlohmann::json& body) {
-    auto reply = sim_->Control(http::Method::kPost, path, body);
-    EXPECT_TRUE(reply.ok()) << path << ": " << reply.status();
-    return reply.ok() ? *reply : nlohmann::json::object();
+    return SimControl(*sim_, path, body);
   }
-  static std::string Id(const nlohmann::json& record) {
-    return record["id"].is_string() ? record["id"].get<std::string>() : record["id"].dump();
+  static std::string Id(const nlohmann::json& record) { return SimId(record); }
+
+  // Has mapping import the portal's directory from both sides: `parts`, or all when empty.
+  void ImportDirectory(const std::vector<mapping::v1::DirectoryPart>& parts = {}) {
+    mapping::v1::ImportDirectoryRequest import;
+    import.set_portal_id(portal_);
+    for (const mapping::v1::DirectoryPart part : parts) import.add_parts(part);
+    mapping::v1::ImportDirectoryResponse imported;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+    const grpc::Status status = mapping_stub_->ImportDirectory(&context, import, &imported);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  // Maps the Projects client `client` to the CRM account `account` in mapping.
+  void MapAccount(const std::string& client, const std::string& account) {
+    mapping::v1::MapAccountRequest map;
+    map.set_portal_id(portal_);
+    map.set_client_account_id(client);
+    map.set_crm_account_id(account);
+    mapping::v1::MapAccountResponse mapped;
+    grpc::ClientContext context;
+    const grpc::Status status = mapping_stub_->MapAccount(&context, map, &mapped);
+    ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
   void UpsertPortal(const std::string& portal, mapping::v1::RejectionPolicy policy =
@@ -301,6 +328,62 @@ class SyncIntegrationTest : public ::testing::Test {
             {{"url", webhook_base_ + "/webhooks/projects"},
              {"secret_param", "crmsync_secret"},
              {"secret", secret}});
+  }
+
+  // Plays the portal's admin asking sync for the portal's CRM watch channel; sets `response`.
+  void WatchCrmTasks(v1::WatchCrmTasksResponse* response) {
+    auto admin = v1::SyncWebhookService::NewStub(sync_.channel);
+    v1::WatchCrmTasksRequest request;
+    request.set_portal_id(portal_);
+    grpc::ClientContext context;
+    ASSERT_TRUE(admin->WatchCrmTasks(&context, request, response).ok());
+  }
+
+  // The linked tasks of LinkedTasks("Open"), read with the Projects grant, and Projects'
+  // webhooks pointed at sync.
+  void LinkedTasksWithProjectsWebhooks() {
+    RegisterGrant(common::v1::SIDE_PROJECTS, kProjectsScopes);
+    LinkedTasks("Open");
+    PointProjectsWebhooksAtSync();
+  }
+
+  // A task "Call the customer" in CRM and in a new Projects project "Onboarding" (project_),
+  // linked ACTIVE; the admin registers the portal's CRM watch channel for Tasks with the issued
+  // token, pointed at sync's receiver. Sets `crm_task` and `projects_task`.
+  void LinkedTasksWatchedInCrm(std::string* crm_task, std::string* projects_task) {
+    *crm_task = Id(
+        Control("/_sim/crm/Tasks", {{"Subject", "Call the customer"}, {"Due_Date", "2025-06-20"}}));
+    project_ = Control("/_sim/projects/portals/" + portal_ + "/projects",
+                       {{"name", "Onboarding"}})["id_string"];
+    *projects_task = Id(
+        Control("/_sim/projects/portals/" + portal_ + "/projects/" + project_ + "/tasks",
+                {{"fields", {{"name", "Call the customer"}}}, {"user_email", kAdmin}})["tasks"][0]);
+    TaskLink link;
+    link.portal_id = portal_;
+    link.project_id = project_;
+    link.projects_task_id = *projects_task;
+    link.crm_task_id = *crm_task;
+    link.crm_module = CrmModule::kAccounts;
+    link.crm_record_id = "6000000000077";
+    link.state = LinkState::kActive;
+    const absl::Time set = absl::FromUnixSeconds(1750000000);
+    ASSERT_TRUE(store_
+                    ->CreateLink(link,
+                                 {{Field::kTitle, FieldState{std::string("Call the customer"), 1,
+                                                             Side::kProjects, set, "seed"}}},
+                                 set)
+                    .ok());
+    const std::string secret = IssueWebhookSecret(common::v1::SIDE_CRM);
+    auto token = sim_->MintAccessToken(kClientId, kClientSecret, refresh_token_);
+    ASSERT_TRUE(token.ok()) << token.status();
+    http::CurlHttpClient http;
+    zoho::CrmWatchSpec watch;
+    watch.channel_id = 1000000001;
+    watch.events = {"Tasks.all"};
+    watch.notify_url = webhook_base_ + "/webhooks/crm?portal_id=" + portal_;
+    watch.token = secret;
+    auto watched = zoho::CrmClient(http, sim_->base_url()).EnableWatch(*token, watch);
+    ASSERT_TRUE(watched.ok()) << watched.status();
   }
 
   // POSTs `body` to sync's webhook receiver `path`; returns the HTTP status.
@@ -464,10 +547,6 @@ class SyncIntegrationTest : public ::testing::Test {
   std::string refresh_token_, portal_, project_, parent_, subtask_;
 };
 
-inline const std::vector<std::string> kProjectsScopes = {
-    "ZohoProjects.clients.READ", "ZohoProjects.projects.READ", "ZohoProjects.users.READ",
-    "ZohoProjects.tasks.READ"};
-
 class DeliveryCrashTest : public SyncIntegrationTest {
  protected:
   void SetUp() override {
@@ -477,11 +556,9 @@ class DeliveryCrashTest : public SyncIntegrationTest {
     RegisterGrant(common::v1::SIDE_PROJECTS, {"ZohoProjects.tasks.ALL"});
     Control("/_sim/projects/portals/" + portal_ + "/users", {{"name", "Admin"}, {"email", kAdmin}});
     account_ = Id(Control("/_sim/crm/Accounts", {{"Account_Name", "Globex"}}));
-    project_ = Control("/_sim/projects/portals/" + portal_ + "/projects",
-                       {{"name", "Data Migration"}})["id_string"];
-    projects_task_ =
-        Id(Control("/_sim/projects/portals/" + portal_ + "/projects/" + project_ + "/tasks",
-                   {{"fields", {{"name", "Migrate data"}}}, {"user_email", kAdmin}})["tasks"][0]);
+    const SimProjectTask made = MigrateDataTask(*sim_, portal_, kAdmin);
+    project_ = made.project;
+    projects_task_ = made.task;
     // One worker with a short lease, so the next sync takes a dead one's writes over soon.
     delivery_args_ = sync_args_;
     for (const char* flag : {"--delivery_workers=1", "--delivery_lease=3s", "--zoho_timeout=250ms",
