@@ -308,10 +308,11 @@ def rule_expressions(root):
 
 
 # The scopes the portal's grants hold: what mapping's import, AddTaskToCrm, the rules' reads, the
-# inbox's reads and delivery's writes ask auth for.
+# inbox's reads, reconciliation's notes poll and delivery's writes ask auth for.
 CRM_SCOPES = [
     "ZohoCRM.modules.tasks.ALL",
     "ZohoCRM.modules.notes.ALL",
+    "ZohoCRM.modules.notes.READ",
     "ZohoCRM.modules.tasks.READ",
     "ZohoCRM.modules.accounts.READ",
     "ZohoCRM.modules.deals.READ",
