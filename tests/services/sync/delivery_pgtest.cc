@@ -19,6 +19,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
+CanonicalTask Canonical(std::string title, EndDate end_date, Priority priority) {
+  return {{Field::kTitle, testing::State(std::move(title), 2, SimDeliveryTest::kSet)},
+          {Field::kEndDate, testing::State(end_date, 2, SimDeliveryTest::kSet)},
+          {Field::kPriority, testing::State(priority, 2, SimDeliveryTest::kSet)}};
+}
+
 class DeliveryTest : public SimDeliveryTest {
  protected:
   DeliveryTest() : SimDeliveryTest({"ZohoCRM.modules.tasks.ALL", "ZohoCRM.modules.notes.ALL"}) {}
@@ -90,6 +96,22 @@ class DeliveryTest : public SimDeliveryTest {
   }
 
   // Queues `writes` in one transaction, as the code recording a change does.
+  // `count` tasks "Task <i>" linked in both Zoho sides, each with a title write to CRM (key
+  // "update:<i>", renaming it "Renamed task <i>") added to `writes`; their CRM task ids.
+  std::vector<std::string> RenamedTasks(int count,
+                                        std::vector<std::pair<std::string, OutboxWrite>>* writes) {
+    std::vector<std::string> crm_tasks;
+    for (int i = 0; i < count; ++i) {
+      crm_tasks.push_back(CrmTask(absl::StrCat("Task ", i)));
+      const int64_t link = Link(
+          crm_tasks.back(),
+          Canonical(absl::StrCat("Renamed task ", i), absl::CivilDay(2025, 6, 27), Priority::kHigh),
+          ProjectsTask(absl::StrCat("Task ", i)));
+      writes->push_back({absl::StrCat("update:", i), Update(link, Side::kCrm, {Field::kTitle})});
+    }
+    return crm_tasks;
+  }
+
   void Enqueue(const std::vector<std::pair<std::string, OutboxWrite>>& writes) {
     const absl::Status status = testing::QueueWrites(*db_.pool, writes, clock_.Now());
     ASSERT_TRUE(status.ok()) << status;
@@ -160,12 +182,6 @@ class DeliveryTest : public SimDeliveryTest {
   int events_ = 0;
 };
 
-CanonicalTask Canonical(std::string title, EndDate end_date, Priority priority) {
-  return {{Field::kTitle, testing::State(std::move(title), 2, SimDeliveryTest::kSet)},
-          {Field::kEndDate, testing::State(end_date, 2, SimDeliveryTest::kSet)},
-          {Field::kPriority, testing::State(priority, 2, SimDeliveryTest::kSet)}};
-}
-
 TEST_F(DeliveryTest, ThreeQueuedUpdatesOfATaskAreOneCrmWriteOfItsValuesNow) {
   const std::string crm_task = CrmTask();
   const int64_t link =
@@ -187,16 +203,8 @@ TEST_F(DeliveryTest, ThreeQueuedUpdatesOfATaskAreOneCrmWriteOfItsValuesNow) {
 }
 
 TEST_F(DeliveryTest, UpdatesOfThirtyTasksOfAPortalAreOneCrmCallOfThirtyRecords) {
-  std::vector<std::string> crm_tasks;
   std::vector<std::pair<std::string, OutboxWrite>> writes;
-  for (int i = 0; i < 30; ++i) {
-    crm_tasks.push_back(CrmTask(absl::StrCat("Task ", i)));
-    const int64_t link = Link(
-        crm_tasks.back(),
-        Canonical(absl::StrCat("Renamed task ", i), absl::CivilDay(2025, 6, 27), Priority::kHigh),
-        ProjectsTask(absl::StrCat("Task ", i)));
-    writes.push_back({absl::StrCat("update:", i), Update(link, Side::kCrm, {Field::kTitle})});
-  }
+  const std::vector<std::string> crm_tasks = RenamedTasks(30, &writes);
   Enqueue(writes);
 
   EXPECT_EQ(Drain(), 30);
@@ -210,16 +218,8 @@ TEST_F(DeliveryTest, UpdatesOfThirtyTasksOfAPortalAreOneCrmCallOfThirtyRecords) 
 }
 
 TEST_F(DeliveryTest, ARecordCrmRejectsInABatchIsRefusedAloneAndTheOthersAreDone) {
-  std::vector<std::string> crm_tasks;
   std::vector<std::pair<std::string, OutboxWrite>> writes;
-  for (int i = 0; i < 3; ++i) {
-    crm_tasks.push_back(CrmTask(absl::StrCat("Task ", i)));
-    const int64_t link = Link(
-        crm_tasks.back(),
-        Canonical(absl::StrCat("Renamed task ", i), absl::CivilDay(2025, 6, 27), Priority::kHigh),
-        ProjectsTask(absl::StrCat("Task ", i)));
-    writes.push_back({absl::StrCat("update:", i), Update(link, Side::kCrm, {Field::kTitle})});
-  }
+  const std::vector<std::string> crm_tasks = RenamedTasks(3, &writes);
   // A person deletes the second CRM task before the writes go out: CRM rejects its record.
   Control("/_sim/crm/Tasks/" + crm_tasks[1] + "/delete", {{"user_email", kAdmin}});
   Enqueue(writes);
@@ -241,16 +241,8 @@ TEST_F(DeliveryTest, ARecordCrmRejectsInABatchIsRefusedAloneAndTheOthersAreDone)
 }
 
 TEST_F(DeliveryTest, AThrottledCrmBatchRetriesEveryRecordAndLandsWhole) {
-  std::vector<std::string> crm_tasks;
   std::vector<std::pair<std::string, OutboxWrite>> writes;
-  for (int i = 0; i < 3; ++i) {
-    crm_tasks.push_back(CrmTask(absl::StrCat("Task ", i)));
-    const int64_t link = Link(
-        crm_tasks.back(),
-        Canonical(absl::StrCat("Renamed task ", i), absl::CivilDay(2025, 6, 27), Priority::kHigh),
-        ProjectsTask(absl::StrCat("Task ", i)));
-    writes.push_back({absl::StrCat("update:", i), Update(link, Side::kCrm, {Field::kTitle})});
-  }
+  const std::vector<std::string> crm_tasks = RenamedTasks(3, &writes);
   Control("/_sim/faults", {{"error_429_share", 1.0}, {"path_prefix", "/crm/v2/Tasks"}});
   Enqueue(writes);
 

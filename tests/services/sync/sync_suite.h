@@ -373,6 +373,12 @@ class SyncIntegrationTest : public ::testing::Test {
                                                              Side::kProjects, set, "seed"}}},
                                  set)
                     .ok());
+    WatchCrm("/webhooks/crm");
+  }
+
+  // Plays CRM's admin: a watch channel on Tasks to sync's receiver at `path`, with a token sync
+  // issued.
+  void WatchCrm(const std::string& path) {
     const std::string secret = IssueWebhookSecret(common::v1::SIDE_CRM);
     auto token = sim_->MintAccessToken(kClientId, kClientSecret, refresh_token_);
     ASSERT_TRUE(token.ok()) << token.status();
@@ -380,7 +386,7 @@ class SyncIntegrationTest : public ::testing::Test {
     zoho::CrmWatchSpec watch;
     watch.channel_id = 1000000001;
     watch.events = {"Tasks.all"};
-    watch.notify_url = webhook_base_ + "/webhooks/crm?portal_id=" + portal_;
+    watch.notify_url = webhook_base_ + path + "?portal_id=" + portal_;
     watch.token = secret;
     auto watched = zoho::CrmClient(http, sim_->base_url()).EnableWatch(*token, watch);
     ASSERT_TRUE(watched.ok()) << watched.status();

@@ -64,22 +64,6 @@ class WebhookOrderTest : public SyncIntegrationTest {
     return pair;
   }
 
-  // Plays CRM's admin: a watch channel on Tasks to sync's receiver at `path`, with a token sync
-  // issued.
-  void WatchCrm(const std::string& path) {
-    const std::string secret = IssueWebhookSecret(common::v1::SIDE_CRM);
-    auto token = sim_->MintAccessToken(kClientId, kClientSecret, refresh_token_);
-    ASSERT_TRUE(token.ok()) << token.status();
-    http::CurlHttpClient http;
-    zoho::CrmWatchSpec watch;
-    watch.channel_id = 1000000001;
-    watch.events = {"Tasks.all"};
-    watch.notify_url = webhook_base_ + path + "?portal_id=" + portal_;
-    watch.token = secret;
-    auto watched = zoho::CrmClient(http, sim_->base_url()).EnableWatch(*token, watch);
-    ASSERT_TRUE(watched.ok()) << watched.status();
-  }
-
   // Zoho's webhooks go to a path of sync's port that has no receiver, where they are answered
   // 404 and stored by nobody: the simulator's delivery log keeps them for the test to deliver in
   // the order it chooses.
