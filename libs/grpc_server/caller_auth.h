@@ -47,6 +47,11 @@ struct Caller {
   std::vector<std::string> portal_ids;  // empty: every portal
 };
 
+// AuthenticateCaller's UNAUTHENTICATED message about the token it was asked to verify, which
+// says nothing of why. (The interceptor's own refusals say "caller token not accepted", so a
+// service can tell its own token refused from the one it asked about.)
+inline constexpr char kPresentedTokenRefused[] = "the presented caller token is not accepted";
+
 // Whether `caller` holds a role that covers `needed`: READER < WRITER < ADMIN, each including
 // the ones before; SERVICE covers WRITER (and READER) and the service-only RPCs.
 bool HasRole(const Caller& caller, CallerRole needed);
@@ -104,12 +109,11 @@ std::string CallerName(const grpc::ServerContext* context);
 }  // namespace crmsync
 
 // First statement of every RPC handler.
-#define CRMSYNC_RETURN_IF_CALLER_REFUSED(context)                                      \
-  do {                                                                                 \
-    if (grpc::Status crmsync_refusal = ::crmsync::CallerRefusal(context);             \
-        !crmsync_refusal.ok()) {                                                       \
-      return crmsync_refusal;                                                          \
-    }                                                                                  \
+#define CRMSYNC_RETURN_IF_CALLER_REFUSED(context)                                                  \
+  do {                                                                                             \
+    if (grpc::Status crmsync_refusal = ::crmsync::CallerRefusal(context); !crmsync_refusal.ok()) { \
+      return crmsync_refusal;                                                                      \
+    }                                                                                              \
   } while (false)
 
 #endif  // CRMSYNC_LIBS_GRPC_SERVER_CALLER_AUTH_H_

@@ -18,6 +18,8 @@
 #include "services/auth/caller_tokens.h"
 #include "services/auth/failure_relay.h"
 #include "services/auth/grant_registry.h"
+#include "services/auth/local_authenticator.h"
+#include "services/auth/method_roles.h"
 #include "services/auth/notify_notifier.h"
 #include "services/auth/pg_store.h"
 #include "services/auth/schema.h"
@@ -49,8 +51,6 @@ ABSL_FLAG(bool, allow_loopback_http, false,
 ABSL_FLAG(std::string, notify_address, "",
           "host:port of crmsync-notify, which tells owners about broken grants; empty: failures "
           "stay queued.");
-ABSL_FLAG(std::string, notify_caller_token, "",
-          "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(5),
           "How often an idle relay looks for broken-grant failures to offer to notify.");
 
@@ -133,6 +133,9 @@ int main(int argc, char** argv) {
   crmsync::auth::AuthServer server(registry, vendor, callers,
                                    {.allow_loopback_http = allow_loopback_http});
   (*runtime)->AddService(&server, crmsync::auth::v1::AuthService::service_full_name());
+  crmsync::auth::LocalCallerAuthenticator local_callers(callers);
+  crmsync::CachingAuthenticator cached_callers(local_callers, clock);
+  (*runtime)->SetCallerAuthentication(cached_callers, crmsync::auth::AuthMethodRoles());
 
   // A mint still in flight near the end of the drain is aborted (its lease released), so the
   // call waiting on it is answered within the grace period.
@@ -160,8 +163,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<crmsync::work_queue::Worker> relay_worker;
   if (const std::string address = absl::GetFlag(FLAGS_notify_address); !address.empty()) {
     const absl::Duration notify_timeout = absl::Seconds(10);
-    notifier = std::make_unique<crmsync::auth::NotifyNotifier>(
-        address, absl::GetFlag(FLAGS_notify_caller_token), notify_timeout);
+    auto channel = (*runtime)->ChannelTo(address);
+    if (!channel.ok()) return crmsync::ExitWithUsageError(channel.status());
+    notifier = std::make_unique<crmsync::auth::NotifyNotifier>(*channel, notify_timeout);
     relay = std::make_unique<crmsync::auth::FailureRelay>(store, *notifier, metrics);
     // About eight hours of retries (backoff capped at 10 minutes) before a failure is DEAD.
     relay_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
