@@ -16,6 +16,7 @@
 #include "services/auth/auth_metrics.h"
 #include "services/auth/auth_server.h"
 #include "services/auth/caller_tokens.h"
+#include "services/auth/environment_tokens.h"
 #include "services/auth/failure_relay.h"
 #include "services/auth/grant_registry.h"
 #include "services/auth/notify_notifier.h"
@@ -98,6 +99,8 @@ int main(int argc, char** argv) {
   if (options->migrate_only) return crmsync::MigrateOnly(*options, crmsync::auth::AuthSchema());
   auto keys = KeysFromFlags();
   if (!keys.ok()) return crmsync::ExitWithUsageError(keys.status());
+  const auto environment_tokens = crmsync::auth::EnvironmentTokens();
+  if (!environment_tokens.ok()) return crmsync::ExitWithUsageError(environment_tokens.status());
   if (absl::GetFlag(FLAGS_max_concurrent_mints) < 1) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--max_concurrent_mints must be at least 1"));
@@ -130,6 +133,8 @@ int main(int argc, char** argv) {
   crmsync::auth::TokenVendor vendor(store, accounts, *keys, clock, metrics, vendor_options);
   crmsync::auth::GrantRegistry registry(store, accounts, *keys, clock, vendor, allow_loopback_http);
   crmsync::auth::CallerTokens callers(store, clock);
+  (*runtime)->AddStartupStep("storing the caller tokens of the environment",
+                             [&] { return callers.StoreEnvironmentTokens(*environment_tokens); });
   crmsync::auth::AuthServer server(registry, vendor, callers,
                                    {.allow_loopback_http = allow_loopback_http});
   (*runtime)->AddService(&server, crmsync::auth::v1::AuthService::service_full_name());
