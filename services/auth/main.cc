@@ -58,7 +58,10 @@ ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(5),
 namespace {
 constexpr char kSummary[] =
     "crmsync-auth: vends OAuth access tokens for the Zoho APIs (one shared token per grant, "
-    "refreshed ahead; secrets encrypted at rest).";
+    "refreshed ahead; secrets encrypted at rest).\n\nCaller tokens from the environment (never "
+    "flags): CRMSYNC_BOOTSTRAP_ADMIN_TOKEN, one secret of 32 to 1024 visible ASCII characters "
+    "(role ADMIN); CRMSYNC_SERVICE_TOKENS, comma-separated name:secret pairs, names of a-z, 0-9 "
+    "and - (role SERVICE).";
 
 absl::StatusOr<crmsync::crypto::KeySet> KeysFromFlags() {
   const std::string file = absl::GetFlag(FLAGS_encryption_keys_file);
