@@ -80,27 +80,39 @@ sigset_t TerminationSignals() {
   return signals;
 }
 
+// Runs `attempt` until it succeeds, retrying with backoff (each failure logged as `retrying`)
+// until `deadline` or until `stop` is notified.
+absl::Status RetryWithBackoff(const std::function<absl::Status()>& attempt,
+                              absl::string_view retrying, absl::Time deadline,
+                              const absl::Notification& stop) {
+  absl::BitGen random;
+  const BackoffPolicy policy{absl::Milliseconds(250), absl::Seconds(15), 2.0};
+  for (int attempts = 1;; ++attempts) {
+    const absl::Status status = attempt();
+    if (status.ok()) return status;
+    const absl::Duration delay = BackoffDelay(policy, attempts, random);
+    if (absl::Now() + delay > deadline) return status;
+    LogWarning(std::string(retrying), {{"error", std::string(status.message())},
+                                       {"attempt", attempts},
+                                       {"retry_in_ms", absl::ToInt64Milliseconds(delay)}});
+    if (stop.WaitForNotificationWithTimeout(delay)) return absl::CancelledError("stopping");
+  }
+}
+
 // Migrates, retrying with backoff until `deadline` or until `stop` is notified.
 absl::Status MigrateWithRetries(pg::Pool& pool, absl::string_view schema,
                                 const std::vector<EmbeddedFile>& migrations, absl::Time deadline,
                                 const absl::Notification& stop) {
-  absl::BitGen random;
-  const BackoffPolicy policy{absl::Milliseconds(250), absl::Seconds(15), 2.0};
-  for (int attempt = 1;; ++attempt) {
-    auto result = pg::Migrate(pool, schema, migrations);
-    if (result.ok()) {
-      LogInfo("schema migrated", {{"schema", std::string(schema)},
-                                  {"applied", result->applied},
-                                  {"already_applied", result->already_applied}});
-      return absl::OkStatus();
-    }
-    const absl::Duration delay = BackoffDelay(policy, attempt, random);
-    if (absl::Now() + delay > deadline) return result.status();
-    LogWarning("database not ready; retrying", {{"error", std::string(result.status().message())},
-                                                {"attempt", attempt},
-                                                {"retry_in_ms", absl::ToInt64Milliseconds(delay)}});
-    if (stop.WaitForNotificationWithTimeout(delay)) return absl::CancelledError("stopping");
-  }
+  return RetryWithBackoff(
+      [&] {
+        auto result = pg::Migrate(pool, schema, migrations);
+        if (!result.ok()) return result.status();
+        LogInfo("schema migrated", {{"schema", std::string(schema)},
+                                    {"applied", result->applied},
+                                    {"already_applied", result->already_applied}});
+        return absl::OkStatus();
+      },
+      "database not ready; retrying", deadline, stop);
 }
 
 // TLS when a certificate is configured (requiring client certificates from
@@ -214,6 +226,10 @@ void Runtime::AddService(grpc::Service* service, std::string full_name) {
   services_.emplace_back(service, std::move(full_name));
 }
 
+void Runtime::AddStartupStep(std::string name, std::function<absl::Status()> step) {
+  startup_steps_.emplace_back(std::move(name), std::move(step));
+}
+
 void Runtime::AddBackgroundTask(std::string name,
                                 std::function<void(const absl::Notification& stop)> task) {
   tasks_.emplace_back(std::move(name), std::move(task));
@@ -292,6 +308,10 @@ void Runtime::ReadinessLoop() {
                           stopping_)
            .ok()) {
     return;
+  }
+  for (const auto& [name, step] : startup_steps_) {
+    const std::string retrying = absl::StrCat(name, " failed; retrying");
+    if (!RetryWithBackoff(step, retrying, absl::InfiniteFuture(), stopping_).ok()) return;
   }
   for (auto& [name, task] : tasks_) {
     if (!StartWorker(name, [this, task = task] { task(stopping_); })) return;

@@ -101,6 +101,11 @@ class Runtime {
     return CallerChannel(address, options_.client);
   }
 
+  // Runs `step` once the schema is migrated, before the background tasks start and before
+  // readiness first says SERVING: for what must be in the database before the service answers.
+  // A failing step is logged and retried with backoff until it succeeds or the drain begins.
+  void AddStartupStep(std::string name, std::function<absl::Status()> step);
+
   // Runs `task` on its own thread once the schema is migrated. `stop` is notified as the drain
   // begins; the task must then return promptly (wait on it instead of sleeping), at the latest
   // within drain_timeout, or the process exits without it.
@@ -145,6 +150,7 @@ class Runtime {
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   CallerAuthenticator* authenticator_ = nullptr;
   MethodRoles roles_;
+  std::vector<std::pair<std::string, std::function<absl::Status()>>> startup_steps_;
   std::vector<std::pair<std::string, std::function<void(const absl::Notification&)>>> tasks_;
   InFlightCalls in_flight_;  // declared before server_, which counts into it
   std::unique_ptr<grpc::Server> server_;

@@ -1,10 +1,10 @@
 #include "services/auth/caller_tokens.h"
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
@@ -26,7 +26,7 @@ std::string Fingerprint(std::optional<CallerTokenState> state) {
 
 }  // namespace
 
-absl::string_view CallerRoleName(CallerRole role) {
+absl::string_view StoredRoleName(CallerRole role) {
   switch (role) {
     case CallerRole::kReader:
       return "READER";
@@ -43,7 +43,7 @@ absl::string_view CallerRoleName(CallerRole role) {
 absl::StatusOr<CallerRole> CallerRoleFromName(absl::string_view name) {
   for (CallerRole role :
        {CallerRole::kReader, CallerRole::kWriter, CallerRole::kAdmin, CallerRole::kService}) {
-    if (CallerRoleName(role) == name) return role;
+    if (StoredRoleName(role) == name) return role;
   }
   return absl::InternalError(absl::StrCat("unknown stored caller role ", name));
 }
@@ -141,21 +141,40 @@ absl::StatusOr<CallerTokenPage> CallerTokens::List(std::optional<CallerTokenStat
 }
 
 absl::StatusOr<CallerToken> CallerTokens::Authenticate(absl::string_view token) {
-  absl::string_view rest = token;
-  if (!absl::ConsumePrefix(&rest, kPrefix)) return Unauthenticated();
-  const size_t separator = rest.find('_');
-  if (separator == absl::string_view::npos || separator == 0 || separator > 64) {
-    return Unauthenticated();
-  }
-  absl::StatusOr<CallerToken> stored =
-      store_.GetCallerToken(std::string(rest.substr(0, separator)));
+  const std::string sha256 = crypto::Sha256Hex(token);
+  absl::StatusOr<CallerToken> stored = store_.FindCallerToken(sha256);
   if (absl::IsNotFound(stored.status())) return Unauthenticated();
   if (!stored.ok()) return stored.status();
-  if (!crypto::ConstantTimeEquals(crypto::Sha256Hex(token), stored->token_sha256) ||
+  if (!crypto::ConstantTimeEquals(sha256, stored->token_sha256) ||
       stored->StateAt(clock_.Now()) != CallerTokenState::kActive) {
     return Unauthenticated();
   }
   return stored;
+}
+
+absl::Status CallerTokens::StoreEnvironmentTokens(const std::vector<EnvironmentToken>& tokens) {
+  const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now()));
+  std::vector<CallerToken> rows;
+  for (const EnvironmentToken& token : tokens) {
+    CallerToken& row = rows.emplace_back();
+    row.caller_token_id = token.caller_token_id;
+    row.caller_name = token.caller_name;
+    row.roles = {token.role};
+    row.token_sha256 = crypto::Sha256Hex(token.secret);
+    row.create_time = now;
+  }
+  absl::StatusOr<EnvironmentTokenChanges> changes = store_.PutEnvironmentTokens(rows, now);
+  if (absl::IsAlreadyExists(changes.status())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("a secret of ", kBootstrapAdminTokenVariable, " or ", kServiceTokensVariable,
+                     " is that of an issued caller token: choose another"));
+  }
+  if (!changes.ok()) return changes.status();
+  LogInfo("caller tokens from the environment stored",
+          {{"tokens", static_cast<int64_t>(tokens.size())},
+           {"stored", absl::StrJoin(changes->stored, " ")},
+           {"revoked", absl::StrJoin(changes->revoked, " ")}});
+  return absl::OkStatus();
 }
 
 }  // namespace crmsync::auth

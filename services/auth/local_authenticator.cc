@@ -1,20 +1,25 @@
 #include "services/auth/local_authenticator.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace crmsync::auth {
 
 absl::StatusOr<Caller> LocalCallerAuthenticator::Authenticate(absl::string_view token) {
-  absl::StatusOr<CallerToken> found = tokens_.Authenticate(token);
-  if (!found.ok()) {
-    if (absl::IsUnauthenticated(found.status())) return found.status();
-    return absl::UnavailableError("the caller tokens cannot be read");
+  absl::StatusOr<CallerToken> stored = tokens_.Authenticate(token);
+  if (!stored.ok()) {
+    const absl::StatusCode code = stored.status().code();
+    if (code == absl::StatusCode::kUnauthenticated || code == absl::StatusCode::kDeadlineExceeded) {
+      return stored.status();
+    }
+    // Whatever else kept the store from answering, the token could not be verified now.
+    return absl::UnavailableError(
+        absl::StrCat("caller tokens cannot be verified now: ", stored.status().message()));
   }
   Caller caller;
-  caller.caller_token_id = found->caller_token_id;
-  caller.name = found->caller_name;
-  for (auth::CallerRole role : found->roles) {
-    caller.roles.push_back(static_cast<crmsync::CallerRole>(role));
-  }
-  caller.portal_ids = found->portal_ids;
+  caller.caller_token_id = std::move(stored->caller_token_id);
+  caller.name = std::move(stored->caller_name);
+  caller.roles = std::move(stored->roles);
+  caller.portal_ids = std::move(stored->portal_ids);
   return caller;
 }
 

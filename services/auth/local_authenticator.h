@@ -1,5 +1,5 @@
-// How auth verifies the caller tokens presented to it: its own caller token table, with no call
-// to itself.
+// How auth itself verifies the caller tokens presented to it: from its own store, without the
+// round trip through AuthenticateCaller that the other services make.
 #ifndef CRMSYNC_SERVICES_AUTH_LOCAL_AUTHENTICATOR_H_
 #define CRMSYNC_SERVICES_AUTH_LOCAL_AUTHENTICATOR_H_
 
@@ -10,9 +10,11 @@ namespace crmsync::auth {
 
 class LocalCallerAuthenticator : public CallerAuthenticator {
  public:
+  // `tokens` must outlive the authenticator.
   explicit LocalCallerAuthenticator(CallerTokens& tokens) : tokens_(tokens) {}
 
-  // UNAUTHENTICATED for a token that is not ACTIVE; UNAVAILABLE when the table cannot be read.
+  // The ACTIVE token's caller; UNAUTHENTICATED (saying nothing more) for any other token;
+  // UNAVAILABLE (or DEADLINE_EXCEEDED) when the database cannot answer, never a caller.
   absl::StatusOr<Caller> Authenticate(absl::string_view token) override;
 
  private:

@@ -16,6 +16,7 @@
 #include "services/auth/auth_metrics.h"
 #include "services/auth/auth_server.h"
 #include "services/auth/caller_tokens.h"
+#include "services/auth/environment_tokens.h"
 #include "services/auth/failure_relay.h"
 #include "services/auth/grant_registry.h"
 #include "services/auth/local_authenticator.h"
@@ -57,7 +58,10 @@ ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(5),
 namespace {
 constexpr char kSummary[] =
     "crmsync-auth: vends OAuth access tokens for the Zoho APIs (one shared token per grant, "
-    "refreshed ahead; secrets encrypted at rest).";
+    "refreshed ahead; secrets encrypted at rest).\n\nCaller tokens from the environment (never "
+    "flags): CRMSYNC_BOOTSTRAP_ADMIN_TOKEN, one secret of 32 to 1024 visible ASCII characters "
+    "(role ADMIN); CRMSYNC_SERVICE_TOKENS, comma-separated name:secret pairs, names of a-z, 0-9 "
+    "and - (role SERVICE).";
 
 absl::StatusOr<crmsync::crypto::KeySet> KeysFromFlags() {
   const std::string file = absl::GetFlag(FLAGS_encryption_keys_file);
@@ -98,6 +102,8 @@ int main(int argc, char** argv) {
   if (options->migrate_only) return crmsync::MigrateOnly(*options, crmsync::auth::AuthSchema());
   auto keys = KeysFromFlags();
   if (!keys.ok()) return crmsync::ExitWithUsageError(keys.status());
+  const auto environment_tokens = crmsync::auth::EnvironmentTokens();
+  if (!environment_tokens.ok()) return crmsync::ExitWithUsageError(environment_tokens.status());
   if (absl::GetFlag(FLAGS_max_concurrent_mints) < 1) {
     return crmsync::ExitWithUsageError(
         absl::InvalidArgumentError("--max_concurrent_mints must be at least 1"));
@@ -130,6 +136,8 @@ int main(int argc, char** argv) {
   crmsync::auth::TokenVendor vendor(store, accounts, *keys, clock, metrics, vendor_options);
   crmsync::auth::GrantRegistry registry(store, accounts, *keys, clock, vendor, allow_loopback_http);
   crmsync::auth::CallerTokens callers(store, clock);
+  (*runtime)->AddStartupStep("storing the caller tokens of the environment",
+                             [&] { return callers.StoreEnvironmentTokens(*environment_tokens); });
   crmsync::auth::AuthServer server(registry, vendor, callers,
                                    {.allow_loopback_http = allow_loopback_http});
   (*runtime)->AddService(&server, crmsync::auth::v1::AuthService::service_full_name());

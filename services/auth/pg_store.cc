@@ -1,5 +1,6 @@
 #include "services/auth/pg_store.h"
 
+#include <algorithm>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -73,6 +74,13 @@ absl::StatusOr<CallerToken> CallerTokenFromRow(const pqxx::row& row) {
   token.expire_time = OptionalTime(row["expire_us"]);
   token.revoke_time = OptionalTime(row["revoke_us"]);
   return token;
+}
+
+// `roles` as the roles text the caller token queries take.
+std::string StoredRoles(const std::vector<CallerRole>& roles) {
+  return absl::StrJoin(roles, " ", [](std::string* out, CallerRole role) {
+    absl::StrAppend(out, StoredRoleName(role));
+  });
 }
 
 absl::Status NoCallerToken(const std::string& id) {
@@ -269,23 +277,20 @@ work_queue::PgHooks PgStore::QueueHooks() {
 }
 
 absl::Status PgStore::InsertCallerToken(const CallerToken& token) {
-  std::string roles;
-  for (CallerRole role : token.roles)
-    absl::StrAppend(&roles, roles.empty() ? "" : " ", CallerRoleName(role));
   return pool_.Transact([&](pqxx::transaction_base& tx) {
-    tx.exec_prepared("insert_caller_token", token.caller_token_id, token.caller_name, roles,
-                     absl::StrJoin(token.portal_ids, " "), token.token_sha256,
-                     Micros(token.create_time),
+    tx.exec_prepared("insert_caller_token", token.caller_token_id, token.caller_name,
+                     StoredRoles(token.roles), absl::StrJoin(token.portal_ids, " "),
+                     token.token_sha256, Micros(token.create_time),
                      token.expire_time ? Micros(*token.expire_time) : int64_t{0});
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<CallerToken> PgStore::GetCallerToken(const std::string& id) {
+absl::StatusOr<CallerToken> PgStore::FindCallerToken(const std::string& sha256) {
   return pool_.TransactValue<CallerToken>(
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<CallerToken> {
-        pqxx::result rows = tx.exec_prepared("get_caller_token", id);
-        if (rows.empty()) return NoCallerToken(id);
+        pqxx::result rows = tx.exec_prepared("find_caller_token", sha256);
+        if (rows.empty()) return absl::NotFoundError("no such caller token");
         return CallerTokenFromRow(rows[0]);
       });
 }
@@ -314,6 +319,37 @@ absl::StatusOr<std::vector<CallerToken>> PgStore::ListCallerTokens(
           tokens.push_back(std::move(token));
         }
         return tokens;
+      });
+}
+
+absl::StatusOr<EnvironmentTokenChanges> PgStore::PutEnvironmentTokens(
+    const std::vector<CallerToken>& tokens, absl::Time now) {
+  std::vector<std::string> ids;
+  std::vector<std::string> digests;
+  for (const CallerToken& token : tokens) {
+    ids.push_back(token.caller_token_id);
+    digests.push_back(token.token_sha256);
+  }
+  return pool_.TransactValue<EnvironmentTokenChanges>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<EnvironmentTokenChanges> {
+        tx.exec_prepared("lock_environment_tokens");
+        EnvironmentTokenChanges changes;
+        // First, so that secrets moved between tokens never meet twice among unrevoked ones.
+        for (const auto& row :
+             tx.exec_prepared("revoke_environment_tokens", absl::StrJoin(ids, " "),
+                              absl::StrJoin(digests, " "), Micros(now))) {
+          std::string id = row["caller_token_id"].as<std::string>();
+          if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+            changes.revoked.push_back(std::move(id));
+          }
+        }
+        for (const CallerToken& token : tokens) {
+          pqxx::result stored = tx.exec_prepared("put_environment_token", token.caller_token_id,
+                                                 token.caller_name, StoredRoles(token.roles),
+                                                 token.token_sha256, Micros(token.create_time));
+          if (!stored.empty()) changes.stored.push_back(token.caller_token_id);
+        }
+        return changes;
       });
 }
 

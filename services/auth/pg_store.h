@@ -40,11 +40,13 @@ class PgStore : public AuthStore, public CallerTokenStore {
   static work_queue::PgHooks QueueHooks();
 
   absl::Status InsertCallerToken(const CallerToken& token) override;
-  absl::StatusOr<CallerToken> GetCallerToken(const std::string& id) override;
+  absl::StatusOr<CallerToken> FindCallerToken(const std::string& sha256) override;
   absl::StatusOr<CallerToken> RevokeCallerToken(const std::string& id, absl::Time now) override;
   absl::StatusOr<std::vector<CallerToken>> ListCallerTokens(
       std::optional<CallerTokenState> state, absl::Time now,
       std::optional<std::pair<absl::Time, std::string>> after, int limit) override;
+  absl::StatusOr<EnvironmentTokenChanges> PutEnvironmentTokens(
+      const std::vector<CallerToken>& tokens, absl::Time now) override;
 
  private:
   pg::Pool& pool_;
