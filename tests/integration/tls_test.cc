@@ -3,7 +3,8 @@
 // the same CA; each service calls the others over TLS, presenting its own. A call with a caller
 // token then works end to end: mapping, sync and notify each have auth verify the token over
 // TLS, with their own service token. A plaintext client, and a TLS client without a client
-// certificate, are refused.
+// certificate, are refused. crmsync-health-probe, which the prod overlay's probes run in the pod,
+// gets its answer over TLS with the pod's CRMSYNC_TLS_* variables.
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "crmsync/auth/v1/auth.grpc.pb.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
@@ -161,6 +163,17 @@ TEST_F(TlsTest, CallsWithACallerTokenWorkOverMutualTlsAndPlaintextIsRefused) {
                                     ->ListFailures(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
   }
+
+  // The prod overlay's probe: the container's environment, liveness asked over mutual TLS.
+  auto probe = testing::Subprocess::Start(
+      absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-health-probe"),
+      {"--address=" + sync.address, "--service=liveness"},
+      {"CRMSYNC_TLS_CA_FILE=" + ca_.cert, "CRMSYNC_TLS_CERT_FILE=" + peer_.cert,
+       "CRMSYNC_TLS_KEY_FILE=" + peer_.key});
+  ASSERT_TRUE(probe.ok()) << probe.status();
+  auto probed = (*probe)->Wait(absl::Seconds(10));
+  ASSERT_TRUE(probed.ok()) << probed.status();
+  EXPECT_EQ(*probed, 0) << absl::StrJoin((*probe)->StderrLines(), "\n");
 
   // Without TLS, or over TLS without a client certificate, no call gets through: not even the
   // health service, which needs no caller token.
