@@ -108,6 +108,9 @@ class CallerAuthInterceptor : public grpc::experimental::Interceptor {
                                  {"caller", verdict.caller ? verdict.caller->name : ""},
                                  {"error", verdict.refusal.error_message()}});
         verdict.caller.reset();
+      } else {
+        Log(LogLevel::kDebug, "call accepted",
+            {{"grpc_method", method_}, {"caller", verdict.caller->name}});
       }
       absl::MutexLock lock(&verdicts_mutex);
       Verdicts()[context_] = std::move(verdict);

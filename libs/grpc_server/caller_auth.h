@@ -11,6 +11,8 @@
 //   * every `portal_id` and `portal_ids` field the request carries, at any depth (inside
 //     batches too), must be one of the token's portals; a token restricted to portals may not
 //     call an RPC whose request names no portal (it could read or change any portal).
+// Each refusal is logged (info) with the method, the code and the caller's name when known; each
+// accepted call at debug level with the caller's name.
 // gRPC's C++ server interceptors cannot end a call, so the verdict is kept for the call and every
 // handler's first statement is CRMSYNC_RETURN_IF_CALLER_REFUSED(context): a refused call returns
 // before the handler reads or writes anything.
