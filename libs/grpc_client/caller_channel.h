@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace crmsync {
 
@@ -30,6 +31,10 @@ struct ClientOptions {
 // Reads --caller_token, --tls_ca_file, --tls_cert_file and --tls_key_file. INVALID_ARGUMENT
 // names a flag whose file cannot be read, or a certificate given without its key.
 absl::StatusOr<ClientOptions> ClientOptionsFromFlags();
+
+// The contents of PEM file `path` given by flag --`flag`; INVALID_ARGUMENT naming the flag when it
+// cannot be read or is empty.
+absl::StatusOr<std::string> ReadTlsFile(absl::string_view flag, const std::string& path);
 
 // A channel to `address` ("host:port") whose every call carries options.caller_token (when set).
 // INVALID_ARGUMENT when a TLS file cannot be read.

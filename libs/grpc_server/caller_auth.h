@@ -11,6 +11,8 @@
 //   * every `portal_id` and `portal_ids` field the request carries, at any depth (inside
 //     batches too), must be one of the token's portals; a token restricted to portals may not
 //     call an RPC whose request names no portal (it could read or change any portal).
+// Each refusal is logged (info) with the method, the code and the caller's name when known; each
+// accepted call at debug level with the caller's name.
 // gRPC's C++ server interceptors cannot end a call, so the verdict is kept for the call and every
 // handler's first statement is CRMSYNC_RETURN_IF_CALLER_REFUSED(context): a refused call returns
 // before the handler reads or writes anything.
@@ -46,6 +48,11 @@ struct Caller {
   std::vector<CallerRole> roles;
   std::vector<std::string> portal_ids;  // empty: every portal
 };
+
+// AuthenticateCaller's UNAUTHENTICATED message about the token it was asked to verify, which
+// says nothing of why. (The interceptor's own refusals say "caller token not accepted", so a
+// service can tell its own token refused from the one it asked about.)
+inline constexpr char kPresentedTokenRefused[] = "the presented caller token is not accepted";
 
 // Whether `caller` holds a role that covers `needed`: READER < WRITER < ADMIN, each including
 // the ones before; SERVICE covers WRITER (and READER) and the service-only RPCs.
@@ -104,12 +111,11 @@ std::string CallerName(const grpc::ServerContext* context);
 }  // namespace crmsync
 
 // First statement of every RPC handler.
-#define CRMSYNC_RETURN_IF_CALLER_REFUSED(context)                                      \
-  do {                                                                                 \
-    if (grpc::Status crmsync_refusal = ::crmsync::CallerRefusal(context);             \
-        !crmsync_refusal.ok()) {                                                       \
-      return crmsync_refusal;                                                          \
-    }                                                                                  \
+#define CRMSYNC_RETURN_IF_CALLER_REFUSED(context)                                                  \
+  do {                                                                                             \
+    if (grpc::Status crmsync_refusal = ::crmsync::CallerRefusal(context); !crmsync_refusal.ok()) { \
+      return crmsync_refusal;                                                                      \
+    }                                                                                              \
   } while (false)
 
 #endif  // CRMSYNC_LIBS_GRPC_SERVER_CALLER_AUTH_H_

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <memory>
 
 #include "absl/flags/flag.h"
 #include "absl/random/random.h"
@@ -36,6 +37,9 @@ ABSL_FLAG(absl::Duration, database_keepalives_interval, absl::Seconds(10),
           "Time between unanswered TCP keepalive probes.");
 ABSL_FLAG(int, database_keepalives_count, 3,
           "Unanswered TCP keepalive probes before a database connection is dropped.");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "With --tls_cert_file: PEM of the CA whose client certificates callers must present "
+          "(mutual TLS); empty: none asked.");
 ABSL_FLAG(bool, migrate_only, false,
           "Apply this service's schema migrations, then exit (for a Kubernetes Job).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
@@ -111,6 +115,24 @@ absl::Status MigrateWithRetries(pg::Pool& pool, absl::string_view schema,
       "database not ready; retrying", deadline, stop);
 }
 
+// TLS when a certificate is configured (requiring client certificates from
+// --tls_client_ca_file's CA when that is set); plaintext otherwise.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const RuntimeOptions& options) {
+  if (options.client.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  ASSIGN_OR_RETURN(pair.cert_chain, ReadTlsFile("tls_cert_file", options.client.tls_cert_file));
+  ASSIGN_OR_RETURN(pair.private_key, ReadTlsFile("tls_key_file", options.client.tls_key_file));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!options.tls_client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                     ReadTlsFile("tls_client_ca_file", options.tls_client_ca_file));
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
 pg::PoolOptions PoolOptionsFor(const RuntimeOptions& options, const Schema& schema) {
   pg::PoolOptions pool_options;
   pool_options.database_url = options.database_url;
@@ -164,6 +186,12 @@ absl::StatusOr<RuntimeOptions> RuntimeOptionsFromFlags(absl::string_view service
   }
   ASSIGN_OR_RETURN(LogLevel level, ParseLogLevel(absl::GetFlag(FLAGS_log_level)));
   SetMinLogLevel(level);
+  ASSIGN_OR_RETURN(options.client, ClientOptionsFromFlags());
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  if (!options.tls_client_ca_file.empty() && options.client.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_client_ca_file needs --tls_cert_file and --tls_key_file");
+  }
   return options;
 }
 
@@ -207,16 +235,27 @@ void Runtime::AddBackgroundTask(std::string name,
   tasks_.emplace_back(std::move(name), std::move(task));
 }
 
+void Runtime::SetCallerAuthentication(CallerAuthenticator& authenticator, MethodRoles roles) {
+  authenticator_ = &authenticator;
+  roles_ = std::move(roles);
+}
+
 absl::Status Runtime::Start() {
+  if (authenticator_ == nullptr) {
+    return absl::FailedPreconditionError("no caller authentication is set for the gRPC server");
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   ServerCredentials(options_));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(absl::StrCat(options_.listen_host, ":", options_.grpc_port),
-                           grpc::InsecureServerCredentials(), &grpc_port_);
+  builder.AddListeningPort(absl::StrCat(options_.listen_host, ":", options_.grpc_port), credentials,
+                           &grpc_port_);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   for (auto& [service, name] : services_) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(std::make_unique<MetricsInterceptorFactory>(registry(), in_flight_));
+  creators.push_back(MakeCallerAuthFactory(*authenticator_, roles_));
   builder.experimental().SetInterceptorCreators(std::move(creators));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || grpc_port_ == 0) {

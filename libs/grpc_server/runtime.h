@@ -31,6 +31,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "libs/common/embedded_file.h"
+#include "libs/grpc_client/caller_channel.h"
+#include "libs/grpc_server/caller_auth.h"
 #include "libs/grpc_server/metrics_interceptor.h"
 #include "libs/metrics/metrics_endpoint.h"
 #include "libs/pg/pool.h"
@@ -58,11 +60,17 @@ struct RuntimeOptions {
   absl::Duration health_check_interval = absl::Seconds(2);
   // Bound for --migrate_only to reach the database and migrate.
   absl::Duration migrate_timeout = absl::Seconds(60);
+  // The caller token and TLS files of this service's own calls; the server serves TLS with
+  // client.tls_cert_file / tls_key_file when they are set.
+  ClientOptions client;
+  // With TLS: the CA whose certificates clients must present (mutual TLS); empty: none asked.
+  std::string tls_client_ca_file;
 };
 
 // Reads the flags every service shares (--grpc_port, --metrics_port, --listen_host,
 // --database_url, --database_pool_size, the --database_* timeouts and keepalives,
-// --migrate_only, --drain_timeout, --health_check_interval, --log_level). INVALID_ARGUMENT
+// --migrate_only, --drain_timeout, --health_check_interval, --log_level, and the client and TLS
+// flags of libs/grpc_client plus --tls_client_ca_file). INVALID_ARGUMENT
 // names the bad flag and never echoes a database password.
 absl::StatusOr<RuntimeOptions> RuntimeOptionsFromFlags(absl::string_view service);
 
@@ -84,17 +92,29 @@ class Runtime {
   // gets its own health status. The service must outlive the runtime.
   void AddService(grpc::Service* service, std::string full_name);
 
+  // Who may call: every call but health and reflection is judged by `authenticator` against
+  // `roles` (see caller_auth.h). Required before Start; `authenticator` must outlive the runtime.
+  void SetCallerAuthentication(CallerAuthenticator& authenticator, MethodRoles roles);
+
+  // A channel to another crmsync service carrying this service's caller token (and TLS).
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelTo(const std::string& address) const {
+    return CallerChannel(address, options_.client);
+  }
+
   // Runs `step` once the schema is migrated, before the background tasks start and before
   // readiness first says SERVING: for what must be in the database before the service answers.
   // A failing step is logged and retried with backoff until it succeeds or the drain begins.
   void AddStartupStep(std::string name, std::function<absl::Status()> step);
+
   // Runs `task` on its own thread once the schema is migrated. `stop` is notified as the drain
   // begins; the task must then return promptly (wait on it instead of sleeping), at the latest
   // within drain_timeout, or the process exits without it.
   void AddBackgroundTask(std::string name,
                          std::function<void(const absl::Notification& stop)> task);
 
-  // Binds the gRPC port and starts the readiness loop. UNAVAILABLE when the port is taken.
+  // Binds the gRPC port and starts the readiness loop. UNAVAILABLE when the port is taken;
+  // FAILED_PRECONDITION without caller authentication; INVALID_ARGUMENT when a TLS file cannot
+  // be read.
   absl::Status Start();
 
   int grpc_port() const { return grpc_port_; }
@@ -128,6 +148,8 @@ class Runtime {
   std::unique_ptr<metrics::MetricsEndpoint> metrics_;
   std::unique_ptr<pg::Pool> pool_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
+  CallerAuthenticator* authenticator_ = nullptr;
+  MethodRoles roles_;
   std::vector<std::pair<std::string, std::function<absl::Status()>>> startup_steps_;
   std::vector<std::pair<std::string, std::function<void(const absl::Notification&)>>> tasks_;
   InFlightCalls in_flight_;  // declared before server_, which counts into it

@@ -25,20 +25,13 @@ std::string FitNotifyText(absl::string_view text, size_t max_characters) {
   return std::string(text);
 }
 
-NotifyClient::NotifyClient(const std::string& address, std::string caller_token,
-                           absl::Duration timeout)
-    : stub_(notify::v1::NotifyService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-      caller_token_(std::move(caller_token)),
-      timeout_(timeout) {}
+NotifyClient::NotifyClient(std::shared_ptr<grpc::Channel> notify, absl::Duration timeout)
+    : stub_(notify::v1::NotifyService::NewStub(std::move(notify))), timeout_(timeout) {}
 
 absl::Status NotifyClient::NotifyFailure(const notify::v1::NotifyFailureRequest& request,
                                          const absl::Notification& stop) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  if (!caller_token_.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
-  }
   notify::v1::NotifyFailureResponse response;
   grpc::Status status;
   absl::Notification done;

@@ -26,9 +26,9 @@ std::string FitNotifyText(absl::string_view text, size_t max_characters = kNotif
 
 class NotifyClient {
  public:
-  // Calls notify at `address` (host:port); `caller_token`, when set, is sent as the bearer
-  // credential. Each call is bounded by `timeout`.
-  NotifyClient(const std::string& address, std::string caller_token, absl::Duration timeout);
+  // Calls notify over `notify`, a channel that carries the caller's token. Each call is bounded
+  // by `timeout`.
+  NotifyClient(std::shared_ptr<grpc::Channel> notify, absl::Duration timeout);
 
   // notify's answer as a status (OK also for a duplicate failure id). A stop cancels the call in
   // flight rather than wait out its timeout: CANCELLED.
@@ -39,7 +39,6 @@ class NotifyClient {
 
  private:
   std::unique_ptr<notify::v1::NotifyService::Stub> stub_;
-  const std::string caller_token_;  // a secret: never log it
   const absl::Duration timeout_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
+#include "libs/grpc_server/caller_auth.h"
 #include "libs/grpc_server/deadline.h"
 #include "libs/grpc_server/status.h"
 
@@ -126,9 +127,10 @@ absl::Status CheckCallerName(absl::string_view name) {
 
 }  // namespace
 
-grpc::Status AuthServer::RegisterGrant(grpc::ServerContext*,
+grpc::Status AuthServer::RegisterGrant(grpc::ServerContext* context,
                                        const v1::RegisterGrantRequest* request,
                                        v1::RegisterGrantResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   auto registration = RegistrationFromProto(*request, options_);
   if (!registration.ok()) return ToGrpcStatus(registration.status());
   auto grant = registry_.Register(*registration);
@@ -137,8 +139,9 @@ grpc::Status AuthServer::RegisterGrant(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AuthServer::GetGrant(grpc::ServerContext*, const v1::GetGrantRequest* request,
+grpc::Status AuthServer::GetGrant(grpc::ServerContext* context, const v1::GetGrantRequest* request,
                                   v1::GetGrantResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   auto key = KeyFromProto(request->portal_id(), request->side());
   if (!key.ok()) return ToGrpcStatus(key.status());
   auto grant = registry_.Get(*key);
@@ -147,8 +150,10 @@ grpc::Status AuthServer::GetGrant(grpc::ServerContext*, const v1::GetGrantReques
   return grpc::Status::OK;
 }
 
-grpc::Status AuthServer::ListGrants(grpc::ServerContext*, const v1::ListGrantsRequest* request,
+grpc::Status AuthServer::ListGrants(grpc::ServerContext* context,
+                                    const v1::ListGrantsRequest* request,
                                     v1::ListGrantsResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   GrantFilter filter;
   if (!request->portal_id().empty()) {
     if (auto status = CheckPortalId("portal_id", request->portal_id()); !status.ok()) {
@@ -175,8 +180,10 @@ grpc::Status AuthServer::ListGrants(grpc::ServerContext*, const v1::ListGrantsRe
   return grpc::Status::OK;
 }
 
-grpc::Status AuthServer::RevokeGrant(grpc::ServerContext*, const v1::RevokeGrantRequest* request,
+grpc::Status AuthServer::RevokeGrant(grpc::ServerContext* context,
+                                     const v1::RevokeGrantRequest* request,
                                      v1::RevokeGrantResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   auto key = KeyFromProto(request->portal_id(), request->side());
   if (!key.ok()) return ToGrpcStatus(key.status());
   auto revoked = registry_.Revoke(*key, request->local_only());
@@ -186,8 +193,10 @@ grpc::Status AuthServer::RevokeGrant(grpc::ServerContext*, const v1::RevokeGrant
   return grpc::Status::OK;
 }
 
-grpc::Status AuthServer::RotateKeys(grpc::ServerContext*, const v1::RotateKeysRequest* request,
+grpc::Status AuthServer::RotateKeys(grpc::ServerContext* context,
+                                    const v1::RotateKeysRequest* request,
                                     v1::RotateKeysResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   auto counts = registry_.RotateKeys(request->dry_run());
   if (!counts.ok()) return ToGrpcStatus(counts.status());
   response->set_key_id(counts->key_id);
@@ -246,9 +255,10 @@ grpc::ServerUnaryReactor* AuthServer::GetAccessToken(grpc::CallbackServerContext
   return reactor;
 }
 
-grpc::Status AuthServer::IssueCallerToken(grpc::ServerContext*,
+grpc::Status AuthServer::IssueCallerToken(grpc::ServerContext* context,
                                           const v1::IssueCallerTokenRequest* request,
                                           v1::IssueCallerTokenResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (auto status = CheckCallerName(request->caller_name()); !status.ok()) {
     return ToGrpcStatus(status);
   }
@@ -288,9 +298,10 @@ grpc::Status AuthServer::IssueCallerToken(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AuthServer::RevokeCallerToken(grpc::ServerContext*,
+grpc::Status AuthServer::RevokeCallerToken(grpc::ServerContext* context,
                                            const v1::RevokeCallerTokenRequest* request,
                                            v1::RevokeCallerTokenResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   const std::string& id = request->caller_token_id();
   if (id.empty() || id.size() > 64) {
     return ToGrpcStatus(absl::InvalidArgumentError("caller_token_id: must be 1..64 characters"));
@@ -301,9 +312,10 @@ grpc::Status AuthServer::RevokeCallerToken(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AuthServer::ListCallerTokens(grpc::ServerContext*,
+grpc::Status AuthServer::ListCallerTokens(grpc::ServerContext* context,
                                           const v1::ListCallerTokensRequest* request,
                                           v1::ListCallerTokensResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   std::optional<CallerTokenState> state;
   switch (request->state()) {
     case v1::CALLER_TOKEN_STATE_UNSPECIFIED:
@@ -330,13 +342,17 @@ grpc::Status AuthServer::ListCallerTokens(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AuthServer::AuthenticateCaller(grpc::ServerContext*,
+grpc::Status AuthServer::AuthenticateCaller(grpc::ServerContext* context,
                                             const v1::AuthenticateCallerRequest* request,
                                             v1::AuthenticateCallerResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (request->token().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("token: required"));
   }
   auto token = callers_.Authenticate(request->token());
+  if (absl::IsUnauthenticated(token.status())) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kPresentedTokenRefused);
+  }
   if (!token.ok()) return ToGrpcStatus(token.status());
   CallerTokenToProto(*token, callers_.Now(), response->mutable_caller_token());
   return grpc::Status::OK;

@@ -5,6 +5,7 @@
 #include "absl/flags/flag.h"
 #include "absl/synchronization/notification.h"
 #include "crmsync/auth/v1/auth.grpc.pb.h"
+#include "libs/auth_client/remote_authenticator.h"
 #include "libs/common/clock.h"
 #include "libs/common/flags.h"
 #include "libs/common/log.h"
@@ -19,6 +20,8 @@
 #include "services/auth/environment_tokens.h"
 #include "services/auth/failure_relay.h"
 #include "services/auth/grant_registry.h"
+#include "services/auth/local_authenticator.h"
+#include "services/auth/method_roles.h"
 #include "services/auth/notify_notifier.h"
 #include "services/auth/pg_store.h"
 #include "services/auth/schema.h"
@@ -50,8 +53,6 @@ ABSL_FLAG(bool, allow_loopback_http, false,
 ABSL_FLAG(std::string, notify_address, "",
           "host:port of crmsync-notify, which tells owners about broken grants; empty: failures "
           "stay queued.");
-ABSL_FLAG(std::string, notify_caller_token, "",
-          "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(5),
           "How often an idle relay looks for broken-grant failures to offer to notify.");
 
@@ -109,6 +110,8 @@ int main(int argc, char** argv) {
         absl::InvalidArgumentError("--max_concurrent_mints must be at least 1"));
   }
   if (keys->empty()) crmsync::LogWarning("no encryption key configured: grants cannot be stored");
+  auto caller_cache_ttl = crmsync::CallerCacheTtlFromFlags();
+  if (!caller_cache_ttl.ok()) return crmsync::ExitWithUsageError(caller_cache_ttl.status());
   auto retention = crmsync::work_queue::QueueRetentionFromFlags();
   if (!retention.ok()) return crmsync::ExitWithUsageError(retention.status());
 
@@ -141,6 +144,9 @@ int main(int argc, char** argv) {
   crmsync::auth::AuthServer server(registry, vendor, callers,
                                    {.allow_loopback_http = allow_loopback_http});
   (*runtime)->AddService(&server, crmsync::auth::v1::AuthService::service_full_name());
+  crmsync::auth::LocalCallerAuthenticator local_callers(callers);
+  crmsync::CachingAuthenticator cached_callers(local_callers, clock, *caller_cache_ttl);
+  (*runtime)->SetCallerAuthentication(cached_callers, crmsync::auth::AuthMethodRoles());
 
   // A mint still in flight near the end of the drain is aborted (its lease released), so the
   // call waiting on it is answered within the grace period.
@@ -168,8 +174,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<crmsync::work_queue::Worker> relay_worker;
   if (const std::string address = absl::GetFlag(FLAGS_notify_address); !address.empty()) {
     const absl::Duration notify_timeout = absl::Seconds(10);
-    notifier = std::make_unique<crmsync::auth::NotifyNotifier>(
-        address, absl::GetFlag(FLAGS_notify_caller_token), notify_timeout);
+    auto channel = (*runtime)->ChannelTo(address);
+    if (!channel.ok()) return crmsync::ExitWithUsageError(channel.status());
+    notifier = std::make_unique<crmsync::auth::NotifyNotifier>(*channel, notify_timeout);
     relay = std::make_unique<crmsync::auth::FailureRelay>(store, *notifier, metrics);
     // About eight hours of retries (backoff capped at 10 minutes) before a failure is DEAD.
     relay_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(

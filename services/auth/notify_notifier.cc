@@ -4,9 +4,8 @@
 
 namespace crmsync::auth {
 
-NotifyNotifier::NotifyNotifier(const std::string& address, std::string caller_token,
-                               absl::Duration timeout)
-    : client_(address, std::move(caller_token), timeout) {}
+NotifyNotifier::NotifyNotifier(std::shared_ptr<grpc::Channel> notify, absl::Duration timeout)
+    : client_(std::move(notify), timeout) {}
 
 absl::Status NotifyNotifier::Notify(const QueuedFailure& failure, const absl::Notification& stop) {
   notify::v1::NotifyFailureRequest request;

@@ -11,10 +11,10 @@ namespace crmsync::auth {
 
 class NotifyNotifier : public FailureNotifier {
  public:
-  // Calls notify at `address` (host:port); `caller_token`, when set, is sent as the bearer
-  // credential. Each call is bounded by `timeout`.
-  NotifyNotifier(const std::string& address, std::string caller_token,
-                 absl::Duration timeout = absl::Seconds(10));
+  // Calls notify over `notify`, a channel that carries auth's caller token. Each call is bounded
+  // by `timeout`.
+  explicit NotifyNotifier(std::shared_ptr<grpc::Channel> notify,
+                          absl::Duration timeout = absl::Seconds(10));
   absl::Status Notify(const QueuedFailure& failure, const absl::Notification& stop) override;
 
  private:

@@ -9,10 +9,8 @@
 
 namespace crmsync::mapping {
 
-AuthAccessTokens::AuthAccessTokens(const std::string& address, std::string caller_token)
-    : stub_(auth::v1::AuthService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-      caller_token_(std::move(caller_token)) {}
+AuthAccessTokens::AuthAccessTokens(std::shared_ptr<grpc::Channel> auth)
+    : stub_(auth::v1::AuthService::NewStub(std::move(auth))) {}
 
 absl::StatusOr<ApiToken> AuthAccessTokens::Get(absl::string_view portal_id, Side side,
                                                const std::vector<std::string>& scopes,
@@ -26,9 +24,6 @@ absl::StatusOr<ApiToken> AuthAccessTokens::Get(absl::string_view portal_id, Side
   // A mint at the accounts server is the slowest answer auth gives; the caller's deadline may
   // come sooner, and auth bounds its own work by it.
   context.set_deadline(absl::ToChronoTime(std::min(absl::Now() + absl::Seconds(30), deadline)));
-  if (!caller_token_.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token_));
-  }
   auth::v1::GetAccessTokenResponse response;
   if (auto status = FromGrpcStatus(stub_->GetAccessToken(&context, request, &response));
       !status.ok()) {

@@ -12,9 +12,8 @@ namespace crmsync::mapping {
 
 class AuthAccessTokens : public AccessTokens {
  public:
-  // `address` is host:port of crmsync-auth; `caller_token` (may be empty) is sent as
-  // "authorization: Bearer …" and never logged.
-  AuthAccessTokens(const std::string& address, std::string caller_token);
+  // `auth` is a channel to crmsync-auth that carries mapping's caller token.
+  explicit AuthAccessTokens(std::shared_ptr<grpc::Channel> auth);
 
   absl::StatusOr<ApiToken> Get(absl::string_view portal_id, Side side,
                                const std::vector<std::string>& scopes, absl::string_view rejected,
@@ -22,7 +21,6 @@ class AuthAccessTokens : public AccessTokens {
 
  private:
   std::unique_ptr<auth::v1::AuthService::Stub> stub_;
-  const std::string caller_token_;
 };
 
 }  // namespace crmsync::mapping

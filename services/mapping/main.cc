@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
+#include "libs/auth_client/remote_authenticator.h"
 #include "libs/common/clock.h"
 #include "libs/common/flags.h"
 #include "libs/common/log.h"
@@ -10,17 +11,13 @@
 #include "services/mapping/auth_access_tokens.h"
 #include "services/mapping/directory_import.h"
 #include "services/mapping/mapping_server.h"
+#include "services/mapping/method_roles.h"
 #include "services/mapping/metrics.h"
 #include "services/mapping/pg_store.h"
 #include "services/mapping/schema.h"
 
 ABSL_FLAG(absl::Duration, portal_cache_ttl, absl::Seconds(5),
           "How long GetPortal answers a portal from memory; 0 reads the database every time.");
-ABSL_FLAG(std::string, auth_address, "",
-          "host:port of crmsync-auth, which vends the Zoho tokens ImportDirectory reads with; "
-          "empty: ImportDirectory is FAILED_PRECONDITION.");
-ABSL_FLAG(std::string, auth_caller_token, "",
-          "Caller token presented to auth (set it through CRMSYNC_AUTH_CALLER_TOKEN).");
 ABSL_FLAG(std::string, projects_api_url, "https://projectsapi.zoho.com",
           "Base URL of the Zoho Projects API (its data centre's host).");
 ABSL_FLAG(absl::Duration, zoho_timeout, absl::Seconds(30), "Total timeout of one call to Zoho.");
@@ -37,6 +34,8 @@ int main(int argc, char** argv) {
   auto options = crmsync::RuntimeOptionsFromFlags("mapping");
   if (!options.ok()) return crmsync::ExitWithUsageError(options.status());
   if (options->migrate_only) return crmsync::MigrateOnly(*options, MappingSchema());
+  auto auth_address = crmsync::AuthAddressFromFlags();
+  if (!auth_address.ok()) return crmsync::ExitWithUsageError(auth_address.status());
   const absl::Duration portal_cache_ttl = absl::GetFlag(FLAGS_portal_cache_ttl);
   if (portal_cache_ttl < absl::ZeroDuration()) {
     return crmsync::ExitWithUsageError(
@@ -57,20 +56,19 @@ int main(int argc, char** argv) {
   crmsync::http::CurlHttpClient curl({.total_timeout = absl::GetFlag(FLAGS_zoho_timeout)});
   // Retries Zoho's 429 (honouring Retry-After) and 5xx before an import part gives up.
   crmsync::http::RetryingHttpClient http(curl, crmsync::http::RetryPolicy{});
-  std::unique_ptr<AuthAccessTokens> tokens;
-  std::unique_ptr<DirectoryImporter> importer;
-  if (!absl::GetFlag(FLAGS_auth_address).empty()) {
-    tokens = std::make_unique<AuthAccessTokens>(absl::GetFlag(FLAGS_auth_address),
-                                                absl::GetFlag(FLAGS_auth_caller_token));
-    importer = std::make_unique<DirectoryImporter>(
-        store, *tokens, http, absl::GetFlag(FLAGS_projects_api_url), clock, metrics);
-  }
-  crmsync::LogInfo(importer ? "directory import through auth" : "directory import disabled",
-                   {{"auth_address", absl::GetFlag(FLAGS_auth_address)},
+  auto auth = rt.ChannelTo(*auth_address);
+  if (!auth.ok()) return crmsync::ExitWithUsageError(auth.status());
+  AuthAccessTokens tokens(*auth);
+  DirectoryImporter importer(store, tokens, http, absl::GetFlag(FLAGS_projects_api_url), clock,
+                             metrics);
+  crmsync::LogInfo("directory import through auth",
+                   {{"auth_address", *auth_address},
                     {"projects_api_url", absl::GetFlag(FLAGS_projects_api_url)}});
-  MappingServer server(store, clock, metrics, portal_cache_ttl, importer.get(),
+  MappingServer server(store, clock, metrics, portal_cache_ttl, &importer,
                        [&rt] { return rt.serving(); });
   rt.AddService(&server, v1::MappingService::service_full_name());
+  auto callers = crmsync::VerifyCallersWithAuth(rt, *auth_address, MappingMethodRoles());
+  if (!callers.ok()) return crmsync::ExitWithUsageError(callers.status());
   if (auto status = rt.Start(); !status.ok()) return crmsync::ExitWithError(status);
   rt.WaitForShutdown();
   return 0;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
+#include "libs/grpc_server/caller_auth.h"
 #include "libs/grpc_server/deadline.h"
 #include "libs/grpc_server/proto_convert.h"
 #include "libs/grpc_server/status.h"
@@ -13,9 +14,6 @@
 
 namespace crmsync::mapping {
 namespace {
-
-// The callers' identity is not known to this service yet; mappings record it as empty.
-constexpr char kCreatedBy[] = "";
 
 grpc::Status NotReady() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -166,6 +164,7 @@ PortalSettings SettingsFromProto(const v1::Portal& p) {
 grpc::Status MappingServer::GetPortal(grpc::ServerContext* context,
                                       const v1::GetPortalRequest* request,
                                       v1::GetPortalResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (auto status = ValidateId(request->portal_id(), "portal_id"); !status.ok()) {
     return Invalid(status);
   }
@@ -192,6 +191,7 @@ grpc::Status MappingServer::GetPortal(grpc::ServerContext* context,
 grpc::Status MappingServer::UpsertPortal(grpc::ServerContext* context,
                                          const v1::UpsertPortalRequest* request,
                                          v1::UpsertPortalResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   const PortalSettings settings = SettingsFromProto(request->portal());
   if (auto status = ValidatePortalSettings(settings); !status.ok()) return Invalid(status);
@@ -211,6 +211,7 @@ grpc::Status MappingServer::UpsertPortal(grpc::ServerContext* context,
 grpc::Status MappingServer::ListPortals(grpc::ServerContext* context,
                                         const v1::ListPortalsRequest* request,
                                         v1::ListPortalsResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   constexpr absl::string_view kFilter = "ListPortals";
   auto paging = PagingOf(request->page_size(), request->page_token(), kFilter, 1);
@@ -230,6 +231,7 @@ grpc::Status MappingServer::ListPortals(grpc::ServerContext* context,
 grpc::Status MappingServer::GetProject(grpc::ServerContext* context,
                                        const v1::GetProjectRequest* request,
                                        v1::GetProjectResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   if (auto s = ValidateId(request->project_id(), "project_id"); !s.ok()) return Invalid(s);
@@ -253,6 +255,7 @@ grpc::Status MappingServer::GetProject(grpc::ServerContext* context,
 grpc::Status MappingServer::ListAccountCandidates(grpc::ServerContext* context,
                                                   const v1::ListAccountCandidatesRequest* request,
                                                   v1::ListAccountCandidatesResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   if (!request->client_account_id().empty()) {
@@ -298,6 +301,7 @@ grpc::Status MappingServer::ListAccountCandidates(grpc::ServerContext* context,
 grpc::Status MappingServer::MapAccount(grpc::ServerContext* context,
                                        const v1::MapAccountRequest* request,
                                        v1::MapAccountResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   if (auto s = ValidateId(request->client_account_id(), "client_account_id"); !s.ok()) {
@@ -307,7 +311,7 @@ grpc::Status MappingServer::MapAccount(grpc::ServerContext* context,
     return Invalid(s);
   }
   auto mapping = store_.MapAccount(request->portal_id(), request->client_account_id(),
-                                   request->crm_account_id(), kCreatedBy, clock_.Now(),
+                                   request->crm_account_id(), CallerName(context), clock_.Now(),
                                    CallerDeadline(*context));
   if (!mapping.ok()) return ToGrpcStatus(mapping.status());
   metrics_.Mapped(MappingOrigin::kManual);
@@ -321,6 +325,7 @@ grpc::Status MappingServer::MapAccount(grpc::ServerContext* context,
 grpc::Status MappingServer::UnmapAccount(grpc::ServerContext* context,
                                          const v1::UnmapAccountRequest* request,
                                          v1::UnmapAccountResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   if (auto s = ValidateId(request->client_account_id(), "client_account_id"); !s.ok()) {
@@ -338,10 +343,11 @@ grpc::Status MappingServer::UnmapAccount(grpc::ServerContext* context,
 grpc::Status MappingServer::AutoMapAccounts(grpc::ServerContext* context,
                                             const v1::AutoMapAccountsRequest* request,
                                             v1::AutoMapAccountsResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
-  auto result = store_.AutoMapAccounts(request->portal_id(), request->dry_run(), kCreatedBy,
-                                       clock_.Now(), CallerDeadline(*context));
+  auto result = store_.AutoMapAccounts(request->portal_id(), request->dry_run(),
+                                       CallerName(context), clock_.Now(), CallerDeadline(*context));
   if (!result.ok()) return ToGrpcStatus(result.status());
   if (!request->dry_run()) {
     metrics_.Mapped(MappingOrigin::kAuto, static_cast<int>(result->mapped.size()));
@@ -367,6 +373,7 @@ grpc::Status MappingServer::AutoMapAccounts(grpc::ServerContext* context,
 grpc::Status MappingServer::ListProjectDeals(grpc::ServerContext* context,
                                              const v1::ListProjectDealsRequest* request,
                                              v1::ListProjectDealsResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   if (auto s = ValidateId(request->project_id(), "project_id"); !s.ok()) return Invalid(s);
@@ -392,6 +399,7 @@ grpc::Status MappingServer::ListProjectDeals(grpc::ServerContext* context,
 grpc::Status MappingServer::MapDealToProject(grpc::ServerContext* context,
                                              const v1::MapDealToProjectRequest* request,
                                              v1::MapDealToProjectResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   if (auto s = ValidateId(request->crm_deal_id(), "crm_deal_id"); !s.ok()) return Invalid(s);
@@ -407,6 +415,7 @@ grpc::Status MappingServer::MapDealToProject(grpc::ServerContext* context,
 grpc::Status MappingServer::UnmapDeal(grpc::ServerContext* context,
                                       const v1::UnmapDealRequest* request,
                                       v1::UnmapDealResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   if (auto s = ValidateId(request->crm_deal_id(), "crm_deal_id"); !s.ok()) return Invalid(s);
@@ -420,6 +429,7 @@ grpc::Status MappingServer::UnmapDeal(grpc::ServerContext* context,
 grpc::Status MappingServer::LookupUser(grpc::ServerContext* context,
                                        const v1::LookupUserRequest* request,
                                        v1::LookupUserResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   absl::StatusOr<User> user;
@@ -453,6 +463,7 @@ grpc::Status MappingServer::LookupUser(grpc::ServerContext* context,
 grpc::Status MappingServer::ListUsers(grpc::ServerContext* context,
                                       const v1::ListUsersRequest* request,
                                       v1::ListUsersResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   LinkFilter filter;
@@ -488,6 +499,7 @@ grpc::Status MappingServer::ListUsers(grpc::ServerContext* context,
 grpc::Status MappingServer::ImportDirectory(grpc::ServerContext* context,
                                             const v1::ImportDirectoryRequest* request,
                                             v1::ImportDirectoryResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
   std::set<DirectoryPart> parts;

@@ -1,10 +1,12 @@
 #include "absl/strings/str_cat.h"
+#include "libs/auth_client/remote_authenticator.h"
 #include "libs/common/clock.h"
 #include "libs/common/flags.h"
 #include "libs/common/log.h"
 #include "libs/grpc_server/runtime.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "services/notify/email.h"
+#include "services/notify/method_roles.h"
 #include "services/notify/metrics.h"
 #include "services/notify/notify_options.h"
 #include "services/notify/notify_server.h"
@@ -29,6 +31,9 @@ int main(int argc, char** argv) {
   if (!templates.ok()) return crmsync::ExitWithUsageError(templates.status());
   auto retention = crmsync::work_queue::QueueRetentionFromFlags();
   if (!retention.ok()) return crmsync::ExitWithUsageError(retention.status());
+
+  auto auth_address = crmsync::AuthAddressFromFlags();
+  if (!auth_address.ok()) return crmsync::ExitWithUsageError(auth_address.status());
 
   auto runtime = crmsync::Runtime::Create(*options, NotifySchema());
   if (!runtime.ok()) return crmsync::ExitWithError(runtime.status());
@@ -67,6 +72,8 @@ int main(int argc, char** argv) {
   });
   crmsync::LogInfo("mail transport", {{"transport", notify->use_smtp ? "smtp" : "file"},
                                       {"senders", notify->senders}});
+  auto callers = crmsync::VerifyCallersWithAuth(rt, *auth_address, NotifyMethodRoles());
+  if (!callers.ok()) return crmsync::ExitWithUsageError(callers.status());
   if (auto status = (*runtime)->Start(); !status.ok()) return crmsync::ExitWithError(status);
   (*runtime)->WaitForShutdown();
   return 0;

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
+#include "libs/grpc_server/caller_auth.h"
 #include "libs/grpc_server/deadline.h"
 #include "libs/grpc_server/proto_convert.h"
 #include "libs/grpc_server/status.h"
@@ -122,6 +123,7 @@ v1::Notification ToProto(const Notification& n) {
 grpc::Status NotifyServer::NotifyFailure(grpc::ServerContext* context,
                                          const v1::NotifyFailureRequest* request,
                                          v1::NotifyFailureResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   auto notification = FromProto(*request);
   if (!notification.ok()) return ToGrpcStatus(notification.status());
@@ -140,6 +142,7 @@ grpc::Status NotifyServer::NotifyFailure(grpc::ServerContext* context,
 grpc::Status NotifyServer::GetNotification(grpc::ServerContext* context,
                                            const v1::GetNotificationRequest* request,
                                            v1::GetNotificationResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   absl::StatusOr<Notification> found;
   switch (request->key_case()) {
@@ -167,6 +170,7 @@ grpc::Status NotifyServer::GetNotification(grpc::ServerContext* context,
 grpc::Status NotifyServer::ListNotifications(grpc::ServerContext* context,
                                              const v1::ListNotificationsRequest* request,
                                              v1::ListNotificationsResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   ListFilter filter;
   filter.portal_id = request->portal_id();

@@ -14,18 +14,12 @@ constexpr absl::Duration kCallTimeout = absl::Seconds(5);
 
 }  // namespace
 
-void PrepareAuthCall(grpc::ClientContext& context, const std::string& caller_token,
-                     absl::Duration timeout, absl::Time deadline) {
+void PrepareAuthCall(grpc::ClientContext& context, absl::Duration timeout, absl::Time deadline) {
   context.set_deadline(absl::ToChronoTime(std::min(absl::Now() + timeout, deadline)));
-  if (!caller_token.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", caller_token));
-  }
 }
 
-AuthGrantStates::AuthGrantStates(const std::string& auth_address, std::string caller_token)
-    : auth_(auth::v1::AuthService::NewStub(
-          grpc::CreateChannel(auth_address, grpc::InsecureChannelCredentials()))),
-      caller_token_(std::move(caller_token)) {}
+AuthGrantStates::AuthGrantStates(std::shared_ptr<grpc::Channel> auth)
+    : auth_(auth::v1::AuthService::NewStub(std::move(auth))) {}
 
 absl::Status AuthGrantStates::CheckActive(absl::string_view portal_id, Side side,
                                           absl::Time deadline) {
@@ -33,7 +27,7 @@ absl::Status AuthGrantStates::CheckActive(absl::string_view portal_id, Side side
   request.set_portal_id(std::string(portal_id));
   request.set_side(static_cast<common::v1::Side>(side));
   grpc::ClientContext context;
-  PrepareAuthCall(context, caller_token_, kCallTimeout, deadline);
+  PrepareAuthCall(context, kCallTimeout, deadline);
   auth::v1::GetGrantResponse response;
   const absl::Status status = FromGrpcStatus(auth_->GetGrant(&context, request, &response));
   if (absl::IsNotFound(status)) {

@@ -16,21 +16,18 @@
 namespace crmsync::sync {
 
 // Bounds a call to auth by `timeout` or the caller's `deadline`, whichever comes first (auth
-// bounds its own work by it), and presents `caller_token` when there is one.
-void PrepareAuthCall(grpc::ClientContext& context, const std::string& caller_token,
-                     absl::Duration timeout, absl::Time deadline);
+// bounds its own work by it).
+void PrepareAuthCall(grpc::ClientContext& context, absl::Duration timeout, absl::Time deadline);
 
 class AuthGrantStates : public GrantStates {
  public:
-  // `auth_address` is host:port of crmsync-auth; `caller_token` (may be empty) is sent to it as
-  // "authorization: Bearer …" and never logged.
-  AuthGrantStates(const std::string& auth_address, std::string caller_token);
+  // `auth` is a channel to crmsync-auth that carries sync's caller token.
+  explicit AuthGrantStates(std::shared_ptr<grpc::Channel> auth);
 
   absl::Status CheckActive(absl::string_view portal_id, Side side, absl::Time deadline) override;
 
  private:
   std::unique_ptr<auth::v1::AuthService::Stub> auth_;
-  const std::string caller_token_;
 };
 
 }  // namespace crmsync::sync

@@ -15,10 +15,8 @@ constexpr absl::Duration kAuthTimeout = absl::Seconds(30);
 
 }  // namespace
 
-AuthTokens::AuthTokens(const std::string& auth_address, std::string caller_token)
-    : stub_(auth::v1::AuthService::NewStub(
-          grpc::CreateChannel(auth_address, grpc::InsecureChannelCredentials()))),
-      caller_token_(std::move(caller_token)) {}
+AuthTokens::AuthTokens(std::shared_ptr<grpc::Channel> auth)
+    : stub_(auth::v1::AuthService::NewStub(std::move(auth))) {}
 
 absl::StatusOr<ApiToken> AuthTokens::Get(absl::string_view portal_id, Side side,
                                          const std::vector<std::string>& scopes,
@@ -29,7 +27,7 @@ absl::StatusOr<ApiToken> AuthTokens::Get(absl::string_view portal_id, Side side,
   for (const std::string& scope : scopes) request.add_scopes(scope);
   request.set_rejected_access_token(std::string(rejected));
   grpc::ClientContext context;
-  PrepareAuthCall(context, caller_token_, kAuthTimeout, deadline);
+  PrepareAuthCall(context, kAuthTimeout, deadline);
   auth::v1::GetAccessTokenResponse response;
   const absl::Status status = FromGrpcStatus(stub_->GetAccessToken(&context, request, &response));
   if (!status.ok()) return status;

@@ -23,9 +23,8 @@ struct ApiToken {
 
 class AuthTokens {
  public:
-  // `auth_address` is host:port of crmsync-auth; `caller_token` (may be empty) is sent to it as
-  // "authorization: Bearer …" and never logged.
-  AuthTokens(const std::string& auth_address, std::string caller_token);
+  // `auth` is a channel to crmsync-auth that carries sync's caller token.
+  explicit AuthTokens(std::shared_ptr<grpc::Channel> auth);
 
   // A token of the portal's grant on `side` holding `scopes`; `rejected` is one Zoho just
   // refused (auth then vends another). auth's status as it answered: NOT_FOUND,
@@ -37,7 +36,6 @@ class AuthTokens {
 
  private:
   std::unique_ptr<auth::v1::AuthService::Stub> stub_;
-  const std::string caller_token_;
 };
 
 // Whether auth's `status` means the portal has no grant these reads can use (retrying soon will

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
+#include "libs/auth_client/remote_authenticator.h"
 #include "libs/common/clock.h"
 #include "libs/common/flags.h"
 #include "libs/common/log.h"
@@ -22,6 +23,7 @@
 #include "services/sync/ingest/webhook_receiver.h"
 #include "services/sync/ingest/zoho_source.h"
 #include "services/sync/mapping_reads.h"
+#include "services/sync/method_roles.h"
 #include "services/sync/metrics.h"
 #include "services/sync/notify_notifier.h"
 #include "services/sync/pipeline.h"
@@ -43,12 +45,6 @@ ABSL_FLAG(std::string, mapping_address, "",
           "FAILED_PRECONDITION.");
 ABSL_FLAG(absl::Duration, portal_cache_ttl, absl::Seconds(5),
           "How long a portal's settings read from mapping are used before reading them again.");
-ABSL_FLAG(std::string, auth_address, "",
-          "host:port of crmsync-auth, which vends the Zoho tokens the rules and AddTaskToCrm "
-          "read Projects with and tells AddTaskToCrm whether the CRM grant is usable; empty: a "
-          "change a rule must check, and AddTaskToCrm, are FAILED_PRECONDITION.");
-ABSL_FLAG(std::string, auth_caller_token, "",
-          "Caller token presented to auth (set it through CRMSYNC_AUTH_CALLER_TOKEN).");
 ABSL_FLAG(std::string, projects_api_url, "https://projectsapi.zoho.com",
           "Base URL of the Zoho Projects API (its data centre's host).");
 ABSL_FLAG(absl::Duration, zoho_timeout, absl::Seconds(10),
@@ -57,11 +53,9 @@ ABSL_FLAG(absl::Duration, zoho_timeout, absl::Seconds(10),
 ABSL_FLAG(std::string, notify_address, "",
           "host:port of crmsync-notify, which emails recorded failures to the person who made "
           "the change; empty: failures stay queued.");
-ABSL_FLAG(std::string, notify_caller_token, "",
-          "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
 ABSL_FLAG(int, delivery_workers, 2,
           "Workers delivering the outbox's writes to Zoho (each handles a batch of tasks' writes "
-          "at a time, --delivery_batch); 0: none. Needs --auth_address and --mapping_address.");
+          "at a time, --delivery_batch); 0: none. Needs --mapping_address.");
 ABSL_FLAG(int, delivery_batch, 100,
           "Tasks whose writes a delivery worker claims at once: the CRM updates of all of them "
           "of one portal go in one CRM call (at most 100 records each).");
@@ -104,11 +98,7 @@ constexpr char kSummary[] =
 // Stands in for a service the flags leave unset: every read is FAILED_PRECONDITION naming it.
 class Unconfigured : public crmsync::sync::PortalSettingsSource,
                      public crmsync::sync::UserDirectory,
-                     public crmsync::sync::ProjectDirectory,
-                     public crmsync::sync::ProjectsState,
-                     public crmsync::sync::ProjectsTasks,
-                     public crmsync::sync::GrantStates,
-                     public crmsync::sync::IngestSource {
+                     public crmsync::sync::ProjectDirectory {
  public:
   absl::StatusOr<crmsync::sync::PortalConfig> Get(absl::string_view, absl::Time) override {
     return absl::FailedPreconditionError("sync runs without --mapping_address: no portal settings");
@@ -127,68 +117,11 @@ class Unconfigured : public crmsync::sync::PortalSettingsSource,
                                                           absl::Time) override {
     return NoProjects();
   }
-  absl::StatusOr<crmsync::sync::ProjectSchedule> Schedule(absl::string_view, absl::string_view,
-                                                          absl::Time) override {
-    return NoAuth();
-  }
-  absl::StatusOr<crmsync::sync::ParentTask> Task(absl::string_view, absl::string_view,
-                                                 absl::string_view, absl::Time) override {
-    return NoAuth();
-  }
-  absl::StatusOr<std::optional<crmsync::sync::ProjectsTaskValues>> CurrentTask(
-      absl::string_view, absl::string_view, absl::string_view, absl::Time) override {
-    return NoAuth();
-  }
-  absl::Status CheckActive(absl::string_view, crmsync::sync::Side, absl::Time) override {
-    return NoAuth();
-  }
-  absl::StatusOr<std::vector<crmsync::zoho::CrmTask>> CrmTasks(absl::string_view,
-                                                               const std::vector<std::string>&,
-                                                               absl::Time) override {
-    return NoAuth();
-  }
-  absl::StatusOr<crmsync::zoho::CrmPage<crmsync::zoho::CrmNote>> CrmNotes(absl::string_view,
-                                                                          std::optional<absl::Time>,
-                                                                          int,
-                                                                          absl::Time) override {
-    return NoAuth();
-  }
-  absl::StatusOr<std::vector<crmsync::zoho::CrmNote>> CrmTaskNotes(absl::string_view,
-                                                                   absl::string_view,
-                                                                   absl::Time) override {
-    return NoAuth();
-  }
-  absl::StatusOr<crmsync::zoho::ProjectsTask> ProjectsTask(absl::string_view, absl::string_view,
-                                                           absl::string_view, absl::Time) override {
-    return NoAuth();
-  }
-  absl::StatusOr<std::vector<crmsync::zoho::ProjectsComment>> ProjectsComments(
-      absl::string_view, absl::string_view, absl::string_view, absl::Time) override {
-    return NoAuth();
-  }
-  absl::StatusOr<std::vector<crmsync::zoho::CrmTask>> CrmTasksModifiedSince(absl::string_view,
-                                                                            absl::Time,
-                                                                            absl::Time) override {
-    return NoAuth();
-  }
-  absl::StatusOr<std::vector<crmsync::zoho::CrmDeletedRecord>> CrmDeletedTasks(
-      absl::string_view, absl::Time, absl::Time) override {
-    return NoAuth();
-  }
-  absl::StatusOr<std::vector<crmsync::zoho::ProjectsTask>> ProjectsTaskList(absl::string_view,
-                                                                            absl::string_view,
-                                                                            absl::Time) override {
-    return NoAuth();
-  }
 
  private:
   static absl::Status NoProjects() {
     return absl::FailedPreconditionError(
         "sync runs without --mapping_address: no project account mappings or deals");
-  }
-  static absl::Status NoAuth() {
-    return absl::FailedPreconditionError(
-        "sync runs without --auth_address: no Zoho grant can be used");
   }
 };
 
@@ -256,6 +189,9 @@ int main(int argc, char** argv) {
   auto retention = crmsync::work_queue::QueueRetentionFromFlags();
   if (!retention.ok()) return crmsync::ExitWithUsageError(retention.status());
 
+  auto auth_address = crmsync::AuthAddressFromFlags();
+  if (!auth_address.ok()) return crmsync::ExitWithUsageError(auth_address.status());
+
   auto runtime = crmsync::Runtime::Create(*options, SyncSchema());
   if (!runtime.ok()) return crmsync::ExitWithError(runtime.status());
   crmsync::Runtime& rt = **runtime;
@@ -269,8 +205,10 @@ int main(int argc, char** argv) {
   UserDirectory* users = &unconfigured;
   ProjectDirectory* directory = &unconfigured;
   if (!absl::GetFlag(FLAGS_mapping_address).empty()) {
-    mapping = std::make_unique<MappingReads>(absl::GetFlag(FLAGS_mapping_address), clock,
-                                             absl::GetFlag(FLAGS_portal_cache_ttl));
+    auto channel = rt.ChannelTo(absl::GetFlag(FLAGS_mapping_address));
+    if (!channel.ok()) return crmsync::ExitWithUsageError(channel.status());
+    mapping =
+        std::make_unique<MappingReads>(*channel, clock, absl::GetFlag(FLAGS_portal_cache_ttl));
     portals = mapping.get();
     users = mapping.get();
     directory = mapping.get();
@@ -278,32 +216,15 @@ int main(int argc, char** argv) {
   crmsync::http::CurlHttpClient curl({.total_timeout = absl::GetFlag(FLAGS_zoho_timeout)});
   RateBudgetMetrics budget_metrics(rt.registry());
   PgRateBudget budget(rt.pool(), clock, *budget_options, budget_metrics);
-  std::unique_ptr<ZohoCaller> zoho_calls;
-  std::unique_ptr<ZohoProjectsState> zoho;
-  ProjectsState* projects = &unconfigured;
-  std::unique_ptr<AuthTokens> tokens;
-  std::unique_ptr<ZohoIngestSource> ingest_source;
-  IngestSource* zoho_reads = &unconfigured;
-  ProjectsTasks* tasks = &unconfigured;
-  std::unique_ptr<AuthGrantStates> auth_grants;
-  GrantStates* grants = &unconfigured;
-  if (!absl::GetFlag(FLAGS_auth_address).empty()) {
-    tokens = std::make_unique<AuthTokens>(absl::GetFlag(FLAGS_auth_address),
-                                          absl::GetFlag(FLAGS_auth_caller_token));
-    zoho_calls = std::make_unique<ZohoCaller>(*tokens, curl, metrics,
-                                              ZohoRateLimit{&budget, &clock, rate_permit_wait});
-    ingest_source =
-        std::make_unique<ZohoIngestSource>(*zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
-    zoho_reads = ingest_source.get();
-    zoho = std::make_unique<ZohoProjectsState>(*zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
-    projects = zoho.get();
-    tasks = zoho.get();
-    auth_grants = std::make_unique<AuthGrantStates>(absl::GetFlag(FLAGS_auth_address),
-                                                    absl::GetFlag(FLAGS_auth_caller_token));
-    grants = auth_grants.get();
-  }
+  auto auth = rt.ChannelTo(*auth_address);
+  if (!auth.ok()) return crmsync::ExitWithUsageError(auth.status());
+  AuthTokens tokens(*auth);
+  ZohoCaller zoho_calls(tokens, curl, metrics, ZohoRateLimit{&budget, &clock, rate_permit_wait});
+  ZohoIngestSource zoho_reads(zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
+  ZohoProjectsState zoho(zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
+  AuthGrantStates grants(*auth);
   crmsync::LogInfo("sync reads", {{"mapping_address", absl::GetFlag(FLAGS_mapping_address)},
-                                  {"auth_address", absl::GetFlag(FLAGS_auth_address)},
+                                  {"auth_address", *auth_address},
                                   {"projects_api_url", absl::GetFlag(FLAGS_projects_api_url)}});
 
   crmsync::work_queue::Metrics queue_metrics(rt.registry());
@@ -331,8 +252,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<crmsync::work_queue::Worker> relay_worker;
   if (const std::string address = absl::GetFlag(FLAGS_notify_address); !address.empty()) {
     const absl::Duration notify_timeout = absl::Seconds(10);
-    notifier = std::make_unique<NotifyNotifier>(address, absl::GetFlag(FLAGS_notify_caller_token),
-                                                notify_timeout);
+    auto channel = rt.ChannelTo(address);
+    if (!channel.ok()) return crmsync::ExitWithUsageError(channel.status());
+    notifier = std::make_unique<NotifyNotifier>(*channel, notify_timeout);
     relay = std::make_unique<FailureRelay>(store, *users, *notifier, rt.registry());
     // About eight hours of retries (backoff capped at 10 minutes) before a failure is DEAD.
     relay_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
@@ -358,9 +280,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<Delivery> delivery;
   std::unique_ptr<crmsync::work_queue::PgWorkQueue> outbox;
   std::vector<std::unique_ptr<crmsync::work_queue::Worker>> delivery_workers;
-  if (absl::GetFlag(FLAGS_delivery_workers) > 0 && mapping && tokens) {
+  if (absl::GetFlag(FLAGS_delivery_workers) > 0 && mapping) {
     writes =
-        std::make_unique<ZohoDeliveryWrites>(*zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
+        std::make_unique<ZohoDeliveryWrites>(zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
     DeliveryOptions delivery_options;
     delivery_options.write_bound = delivery_bound;
     if (std::getenv(kKillAfterCreateEnv) != nullptr) {
@@ -397,16 +319,16 @@ int main(int argc, char** argv) {
     }
   } else {
     crmsync::LogWarning(
-        "no delivery workers (--delivery_workers, --auth_address, --mapping_address): the "
+        "no delivery workers (--delivery_workers, --mapping_address): the "
         "outbox's writes stay queued");
   }
 
-  ChangePipeline pipeline(store, *portals, *users, *projects, clock, metrics);
-  AddToCrm add_to_crm(store, *portals, *users, *directory, *tasks, *grants, clock);
+  ChangePipeline pipeline(store, *portals, *users, zoho, clock, metrics);
+  AddToCrm add_to_crm(store, *portals, *users, *directory, zoho, grants, clock);
   // A portal's resync is queued, one item per task, and worked through as one task's is.
   const absl::Duration resync_bound = absl::Seconds(60);
   PgResyncQueue resync_queue(rt.pool());
-  ZohoResyncer resyncer(store, *zoho_reads, pipeline, *portals, resync_queue, metrics, clock,
+  ZohoResyncer resyncer(store, zoho_reads, pipeline, *portals, resync_queue, metrics, clock,
                         resync_bound);
   crmsync::work_queue::PgWorkQueue resync_items(
       rt.pool(), kResyncQueue, clock,
@@ -431,9 +353,6 @@ int main(int argc, char** argv) {
   rt.AddService(&webhook_admin, v1::SyncWebhookService::service_full_name());
   WebhookReceiver receiver(inbox, clock);
   WebhookServer webhooks(receiver, metrics);
-  std::unique_ptr<InboxProcessor> processor;
-  std::unique_ptr<crmsync::work_queue::PgWorkQueue> inbox_queue;
-  std::unique_ptr<crmsync::work_queue::Worker> inbox_worker;
   if (const int port = absl::GetFlag(FLAGS_webhook_port); port != 0) {
     if (auto status = webhooks.Bind(options->listen_host, port); !status.ok()) {
       return crmsync::ExitWithError(status);
@@ -441,29 +360,24 @@ int main(int argc, char** argv) {
     crmsync::LogInfo("webhooks listening", {{"webhook_port", port}});
     rt.AddBackgroundTask("webhooks", [&](const absl::Notification& stop) { webhooks.Serve(stop); });
   }
-  if (ingest_source) {
-    const absl::Duration item_bound = absl::Seconds(60);
-    processor =
-        std::make_unique<InboxProcessor>(inbox, *ingest_source, pipeline, metrics,
-                                         PipelineCommentSink(pipeline, metrics), clock, item_bound);
-    // About eight hours of retries (backoff capped at 10 minutes) before a webhook is DEAD.
-    inbox_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
-        rt.pool(), kInboxQueue, clock,
-        crmsync::work_queue::RetryPolicy{50, {absl::Seconds(1), absl::Minutes(10), 2.0}},
-        queue_metrics);
-    inbox_worker = std::make_unique<crmsync::work_queue::Worker>(
-        *inbox_queue,
-        [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
-          return processor->Process(unit, stop);
-        },
-        crmsync::work_queue::WorkerOptions{.lease = absl::Seconds(120),
-                                           .item_bound = item_bound,
-                                           // A webhook is a person's edit: keep it quick.
-                                           .idle_poll = absl::Milliseconds(100)});
-    rt.AddBackgroundTask("inbox", [&](const absl::Notification& stop) { inbox_worker->Run(stop); });
-  } else {
-    crmsync::LogWarning("no --auth_address: stored webhooks stay queued");
-  }
+  const absl::Duration item_bound = absl::Seconds(60);
+  InboxProcessor processor(inbox, zoho_reads, pipeline, metrics,
+                           PipelineCommentSink(pipeline, metrics), clock, item_bound);
+  // About eight hours of retries (backoff capped at 10 minutes) before a webhook is DEAD.
+  crmsync::work_queue::PgWorkQueue inbox_queue(
+      rt.pool(), kInboxQueue, clock,
+      crmsync::work_queue::RetryPolicy{50, {absl::Seconds(1), absl::Minutes(10), 2.0}},
+      queue_metrics);
+  crmsync::work_queue::Worker inbox_worker(
+      inbox_queue,
+      [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
+        return processor.Process(unit, stop);
+      },
+      crmsync::work_queue::WorkerOptions{.lease = absl::Seconds(120),
+                                         .item_bound = item_bound,
+                                         // A webhook is a person's edit: keep it quick.
+                                         .idle_poll = absl::Milliseconds(100)});
+  rt.AddBackgroundTask("inbox", [&](const absl::Notification& stop) { inbox_worker.Run(stop); });
   // Each portal's pass is an item of kReconcileQueue, so one replica at a time runs it.
   PgReconcileStore reconcile_store(rt.pool());
   std::unique_ptr<CrmNotesPoll> notes_poll;
@@ -471,11 +385,11 @@ int main(int argc, char** argv) {
   std::unique_ptr<crmsync::work_queue::PgWorkQueue> reconcile_queue;
   std::unique_ptr<crmsync::work_queue::Worker> reconcile_worker;
   if (const absl::Duration interval = absl::GetFlag(FLAGS_reconcile_interval);
-      interval > absl::ZeroDuration() && ingest_source) {
+      interval > absl::ZeroDuration()) {
     const ReconcileOptions reconcile_options{
         .interval = interval, .overlap = absl::Seconds(1), .pass_bound = absl::Minutes(5)};
-    notes_poll = std::make_unique<CrmNotesPoll>(store, *ingest_source, pipeline, metrics, clock);
-    reconciler = std::make_unique<Reconciler>(reconcile_store, *ingest_source, pipeline,
+    notes_poll = std::make_unique<CrmNotesPoll>(store, zoho_reads, pipeline, metrics, clock);
+    reconciler = std::make_unique<Reconciler>(reconcile_store, zoho_reads, pipeline,
                                               notes_poll.get(), metrics, clock, reconcile_options);
     // A failed pass waits for the next interval (Outcome::Later) and never retries sooner.
     reconcile_queue = std::make_unique<crmsync::work_queue::PgWorkQueue>(
@@ -498,12 +412,14 @@ int main(int argc, char** argv) {
                          [&](const absl::Notification& stop) { reconciler->QueuePasses(stop); });
   }
   std::unique_ptr<CrmWatcher> watcher;
-  if (const std::string url = absl::GetFlag(FLAGS_webhook_public_url); !url.empty() && tokens) {
+  if (const std::string url = absl::GetFlag(FLAGS_webhook_public_url); !url.empty()) {
     watcher = std::make_unique<CrmWatcher>(
-        inbox, *zoho_calls, metrics, clock,
+        inbox, zoho_calls, metrics, clock,
         CrmWatcherOptions{url, absl::GetFlag(FLAGS_crm_watch_lifetime)});
     rt.AddBackgroundTask("crm_watch", [&](const absl::Notification& stop) { watcher->Run(stop); });
   }
+  auto callers = crmsync::VerifyCallersWithAuth(rt, *auth_address, SyncMethodRoles());
+  if (!callers.ok()) return crmsync::ExitWithUsageError(callers.status());
   if (auto status = rt.Start(); !status.ok()) return crmsync::ExitWithError(status);
   rt.WaitForShutdown();
   return 0;

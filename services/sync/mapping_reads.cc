@@ -50,10 +50,9 @@ std::vector<StatusEntry> Statuses(
 
 }  // namespace
 
-MappingReads::MappingReads(const std::string& address, const Clock& clock,
+MappingReads::MappingReads(std::shared_ptr<grpc::Channel> mapping, const Clock& clock,
                            absl::Duration portal_ttl)
-    : stub_(mapping::v1::MappingService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+    : stub_(mapping::v1::MappingService::NewStub(std::move(mapping))),
       clock_(clock),
       portal_ttl_(portal_ttl) {}
 

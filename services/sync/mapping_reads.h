@@ -19,8 +19,10 @@ namespace crmsync::sync {
 
 class MappingReads : public PortalSettingsSource, public UserDirectory, public ProjectDirectory {
  public:
-  // `address` is host:port of crmsync-mapping; `clock` must outlive this.
-  MappingReads(const std::string& address, const Clock& clock, absl::Duration portal_ttl);
+  // `mapping` is a channel to crmsync-mapping that carries sync's caller token; `clock` must
+  // outlive this.
+  MappingReads(std::shared_ptr<grpc::Channel> mapping, const Clock& clock,
+               absl::Duration portal_ttl);
 
   // NOT_FOUND as mapping answers it; UNAVAILABLE when mapping does not answer in time;
   // DEADLINE_EXCEEDED when `deadline` passes first.

@@ -59,9 +59,8 @@ notify::v1::NotifyFailureRequest NotifyRequestFor(const FailureRecord& failure,
   return request;
 }
 
-NotifyNotifier::NotifyNotifier(const std::string& address, std::string caller_token,
-                               absl::Duration timeout)
-    : client_(address, std::move(caller_token), timeout) {}
+NotifyNotifier::NotifyNotifier(std::shared_ptr<grpc::Channel> notify, absl::Duration timeout)
+    : client_(std::move(notify), timeout) {}
 
 absl::Status NotifyNotifier::Notify(const FailureRecord& failure, const Recipient& recipient,
                                     const absl::Notification& stop) {

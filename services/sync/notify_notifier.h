@@ -19,9 +19,9 @@ notify::v1::NotifyFailureRequest NotifyRequestFor(const FailureRecord& failure,
 
 class NotifyNotifier : public FailureNotifier {
  public:
-  // Calls notify at `address` (host:port); `caller_token`, when set, is sent as the bearer
-  // credential and never logged. Each call is bounded by `timeout`.
-  NotifyNotifier(const std::string& address, std::string caller_token, absl::Duration timeout);
+  // Calls notify over `notify`, a channel that carries sync's caller token. Each call is bounded
+  // by `timeout`.
+  NotifyNotifier(std::shared_ptr<grpc::Channel> notify, absl::Duration timeout);
   absl::Status Notify(const FailureRecord& failure, const Recipient& recipient,
                       const absl::Notification& stop) override;
 

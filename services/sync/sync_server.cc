@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/status_macros.h"
+#include "libs/grpc_server/caller_auth.h"
 #include "libs/grpc_server/deadline.h"
 #include "libs/grpc_server/proto_convert.h"
 #include "libs/grpc_server/status.h"
@@ -232,6 +233,7 @@ CommentChange CommentFromProto(const v1::CommentChange& in) {
 grpc::Status SyncServer::SubmitChange(grpc::ServerContext* context,
                                       const v1::SubmitChangeRequest* request,
                                       v1::SubmitChangeResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   const absl::Time start = clock_.Now();
   const TaskChange change = ChangeFromProto(request->change());
@@ -249,6 +251,7 @@ grpc::Status SyncServer::SubmitChange(grpc::ServerContext* context,
 grpc::Status SyncServer::BatchSubmitChanges(grpc::ServerContext* context,
                                             const v1::BatchSubmitChangesRequest* request,
                                             v1::BatchSubmitChangesResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   std::vector<TaskChange> changes;
   changes.reserve(request->changes_size());
@@ -278,6 +281,7 @@ grpc::Status SyncServer::BatchSubmitChanges(grpc::ServerContext* context,
 grpc::Status SyncServer::SubmitComment(grpc::ServerContext* context,
                                        const v1::SubmitCommentRequest* request,
                                        v1::SubmitCommentResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   const CommentChange comment = CommentFromProto(request->comment());
   if (auto status = ValidateComment(comment, "comment"); !status.ok()) {
@@ -294,6 +298,7 @@ grpc::Status SyncServer::SubmitComment(grpc::ServerContext* context,
 grpc::Status SyncServer::CheckChange(grpc::ServerContext* context,
                                      const v1::CheckChangeRequest* request,
                                      v1::CheckChangeResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   const TaskChange change = ChangeFromProto(request->change());
   if (auto status = ValidateChange(change, "change", EventIdRule::kOptional); !status.ok()) {
@@ -308,6 +313,7 @@ grpc::Status SyncServer::CheckChange(grpc::ServerContext* context,
 grpc::Status SyncServer::AddTaskToCrm(grpc::ServerContext* context,
                                       const v1::AddTaskToCrmRequest* request,
                                       v1::AddTaskToCrmResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   AddToCrmRequest add;
   add.portal_id = request->portal_id();
@@ -337,6 +343,7 @@ grpc::Status SyncServer::AddTaskToCrm(grpc::ServerContext* context,
 grpc::Status SyncServer::GetTaskSyncState(grpc::ServerContext* context,
                                           const v1::GetTaskSyncStateRequest* request,
                                           v1::GetTaskSyncStateResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto status = CheckRecordId("portal_id", request->portal_id()); !status.ok()) {
     return ToGrpcStatus(status);
@@ -393,6 +400,7 @@ absl::Status SyncServer::BuildState(absl::string_view portal_id, const v1::TaskR
 
 grpc::Status SyncServer::Resync(grpc::ServerContext* context, const v1::ResyncRequest* request,
                                 v1::ResyncResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto status = CheckRecordId("portal_id", request->portal_id()); !status.ok()) {
     return ToGrpcStatus(status);
@@ -426,6 +434,7 @@ grpc::Status SyncServer::Resync(grpc::ServerContext* context, const v1::ResyncRe
 grpc::Status SyncServer::ListFailures(grpc::ServerContext* context,
                                       const v1::ListFailuresRequest* request,
                                       v1::ListFailuresResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto status = CheckRecordId("portal_id", request->portal_id()); !status.ok()) {
     return ToGrpcStatus(status);

@@ -2,15 +2,17 @@
 
 #include "libs/common/ids.h"
 #include "libs/common/log.h"
+#include "libs/grpc_server/caller_auth.h"
 #include "libs/grpc_server/status.h"
 #include "services/sync/ingest/crm_watcher.h"
 #include "services/sync/ingest/webhook_receiver.h"
 
 namespace crmsync::sync {
 
-grpc::Status WebhookAdminServer::IssueWebhookSecret(grpc::ServerContext*,
+grpc::Status WebhookAdminServer::IssueWebhookSecret(grpc::ServerContext* context,
                                                     const v1::IssueWebhookSecretRequest* request,
                                                     v1::IssueWebhookSecretResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (auto status = CheckRecordId("portal_id", request->portal_id()); !status.ok()) {
     return ToGrpcStatus(status);
   }
@@ -30,9 +32,10 @@ grpc::Status WebhookAdminServer::IssueWebhookSecret(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status WebhookAdminServer::WatchCrmTasks(grpc::ServerContext*,
+grpc::Status WebhookAdminServer::WatchCrmTasks(grpc::ServerContext* context,
                                                const v1::WatchCrmTasksRequest* request,
                                                v1::WatchCrmTasksResponse* response) {
+  CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (auto status = CheckRecordId("portal_id", request->portal_id()); !status.ok()) {
     return ToGrpcStatus(status);
   }

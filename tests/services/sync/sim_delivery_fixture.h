@@ -73,7 +73,7 @@ class SimDeliveryTest : public ::testing::Test {
     portals_.portals[portal_] = PortalConfig{testing::DocumentedDefaultMaps()};
     account_ = Id(Control("/_sim/crm/Accounts", {{"Account_Name", "Globex"}}));
 
-    tokens_ = std::make_unique<AuthTokens>(auth_.address, "");
+    tokens_ = std::make_unique<AuthTokens>(auth_.channel);
     caller_ = std::make_unique<ZohoCaller>(*tokens_, http_, metrics_);
     writes_ = std::make_unique<ZohoDeliveryWrites>(*caller_, sim_->base_url());
     delivery_ = std::make_unique<Delivery>(*delivery_store_, portals_, *writes_, clock_, metrics_);

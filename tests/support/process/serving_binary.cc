@@ -4,11 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/libs/grpc_server/health_probe.h"
+#include "tests/support/callers/callers.h"
 
 namespace crmsync::testing {
 
 ServingBinary StartServing(const std::string& binary, const std::vector<std::string>& args) {
   ServingBinary serving;
+  SetCallerEnvironment();
   auto process = Subprocess::Start(binary, args);
   EXPECT_TRUE(process.ok()) << process.status();
   if (!process.ok()) return serving;
@@ -22,7 +24,8 @@ ServingBinary StartServing(const std::string& binary, const std::vector<std::str
       WaitForHealth(port, "", grpc::health::v1::HealthCheckResponse::SERVING, absl::Seconds(20)))
       << binary << " did not report SERVING";
   serving.address = absl::StrCat("127.0.0.1:", port);
-  serving.channel = grpc::CreateChannel(serving.address, grpc::InsecureChannelCredentials());
+  serving.channel = AdminChannel(serving.address);
+  serving.service_channel = ServiceChannel(serving.address);
   return serving;
 }
 
