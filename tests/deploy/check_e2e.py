@@ -11,7 +11,8 @@ written. A value a binary refuses, or a Job that fails, fails the check. Each
 service's scrape target carries the labels and annotations of its pod template in the dev overlay
 as the Kubernetes discovery would, and Prometheus (Debian's)
 applies deploy/prometheus/scrape.yml's relabelling to them and loads the recording and alert
-rules. Traffic: one failure email through notify (and one refused request); a portal's grants
+rules. Traffic, called with the overlay's caller tokens (its admin token, and sync's service
+token for what only services may call): one failure email through notify (and one refused request); a portal's grants
 registered in auth and tokens minted from zoho-sim; mapping's directory imported and a client
 mapped; through sync, a Projects task added to CRM and its creation delivered after one 429 from
 CRM (zoho-sim's faults), a CRM edit APPLIED and delivered to Projects, whose webhook comes back to
@@ -184,8 +185,8 @@ def pod_templates(objects):
 
 def container_environment(objects, template, files_dir):
     """The environment the kubelet would give the template's first container: its ConfigMaps,
-    Secrets and values, with Secret volumes written under files_dir and paths into them moved
-    there."""
+    Secrets and values (with the $(NAME) references to variables before them expanded), with
+    Secret volumes written under files_dir and paths into them moved there."""
     by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects}
 
     def data(kind, name):
@@ -204,7 +205,12 @@ def container_environment(objects, template, files_dir):
             env.update(data("Secret", source["secretRef"]["name"]))
     for item in container.get("env", []):
         ref = item.get("valueFrom", {}).get("secretKeyRef")
-        env[item["name"]] = data("Secret", ref["name"])[ref["key"]] if ref else item["value"]
+        if ref:
+            env[item["name"]] = data("Secret", ref["name"])[ref["key"]]
+        else:
+            env[item["name"]] = re.sub(
+                r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), item["value"]
+            )
     volumes = {v["name"]: v for v in template["spec"].get("volumes", [])}
     for mount in container.get("volumeMounts", []):
         secret = volumes[mount["name"]]["secret"]
@@ -579,24 +585,33 @@ def run(root, bin_dir, workdir, suite, database, problems):
     # Each service starts with the dev overlay's configuration; only the addresses of what runs
     # elsewhere in a cluster point at this run's database, SMTP sink and notify.
     ports = {}
+    environments = {}
 
-    def start_service(service, addresses):
+    def start_service(service, addresses, grpc_port=0):
         env = container_environment(objects, templates[service][1], workdir / "files")
         # Only what the overlay sets is moved here: an address it leaves out stays out.
         for name in sorted(set(addresses) - set(env)):
             problems.append(f"the dev overlay does not give {service} {name}")
         env.update({"CRMSYNC_DATABASE_URL": f"dbname={database}", **addresses})
+        environments[service] = env
         process = suite.start(
             service,
-            [str(bin_dir / f"crmsync-{service}"), "--grpc_port=0", "--metrics_port=0"],
+            [str(bin_dir / f"crmsync-{service}"), f"--grpc_port={grpc_port}", "--metrics_port=0"],
             env=env,
         )
         line = suite.listening(service, *process)
         ports[service] = (line["grpc_port"], line["metrics_port"])
 
-    start_service("notify", {"CRMSYNC_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}"})
-    start_service("auth", {"CRMSYNC_NOTIFY_ADDRESS": f"127.0.0.1:{ports['notify'][0]}"})
+    # auth and notify call each other (failures to report; callers to verify): notify's port is
+    # chosen before auth starts.
+    notify_port = free_port()
+    start_service("auth", {"CRMSYNC_NOTIFY_ADDRESS": f"127.0.0.1:{notify_port}"})
     auth_address = f"127.0.0.1:{ports['auth'][0]}"
+    start_service(
+        "notify",
+        {"CRMSYNC_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "CRMSYNC_AUTH_ADDRESS": auth_address},
+        grpc_port=notify_port,
+    )
     start_service(
         "mapping", {"CRMSYNC_AUTH_ADDRESS": auth_address, "CRMSYNC_PROJECTS_API_URL": sim_url}
     )
@@ -673,12 +688,22 @@ def run(root, bin_dir, workdir, suite, database, problems):
     def channel(service):
         return grpc.insecure_channel(f"127.0.0.1:{ports[service][0]}")
 
+    # The dev overlay's caller tokens: sync's own (role SERVICE) for what only services may call,
+    # the bootstrap admin token for the rest.
+    admin_token = environments["auth"]["CRMSYNC_BOOTSTRAP_ADMIN_TOKEN"]
+    service_token = environments["sync"]["CRMSYNC_CALLER_TOKEN"]
+    service_only = {
+        "/crmsync.auth.v1.AuthService/GetAccessToken",
+        "/crmsync.notify.v1.NotifyService/NotifyFailure",
+    }
+
     def call(service, method, request, response_type, timeout=20):
+        token = service_token if method in service_only else admin_token
         return channel(service).unary_unary(
             method,
             request_serializer=type(request).SerializeToString,
             response_deserializer=response_type.FromString,
-        )(request, timeout=timeout)
+        )(request, timeout=timeout, metadata=[("authorization", f"Bearer {token}")])
 
     occur = notify_pb2.FailureParameters(
         side=common_pb2.SIDE_CRM, task_id="t1", task_title="Call back", reason="outside schedule"
