@@ -239,6 +239,29 @@ TEST_F(EnvironmentTokensPgTest, ASecretThatIsAnIssuedTokensIsRefusedWithoutEchoi
   EXPECT_EQ(who->name, "billing");
 }
 
+TEST_F(EnvironmentTokensPgTest, IssuedTokensAreFoundByDigestTooUntilTheyExpireOrAreRevoked) {
+  auto auth = NewReplica();
+  auto expiring = auth->tokens.Issue("billing", {CallerRole::kReader, CallerRole::kWriter},
+                                     {"p1", "p2"}, clock_.Now() + absl::Minutes(1));
+  ASSERT_TRUE(expiring.ok()) << expiring.status();
+  absl::StatusOr<Caller> billing = auth->authenticator.Authenticate(expiring->token);
+  ASSERT_TRUE(billing.ok()) << billing.status();
+  EXPECT_EQ(billing->name, "billing");
+  EXPECT_THAT(billing->roles, ElementsAre(CallerRole::kReader, CallerRole::kWriter));
+  EXPECT_THAT(billing->portal_ids, ElementsAre("p1", "p2"));
+  std::string tampered = expiring->token;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(CodeOf(*auth, tampered), absl::StatusCode::kUnauthenticated);
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(CodeOf(*auth, expiring->token), absl::StatusCode::kUnauthenticated);
+
+  auto revoked = auth->tokens.Issue("reports", {CallerRole::kReader}, {}, std::nullopt);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_EQ(CodeOf(*auth, revoked->token), absl::StatusCode::kOk);
+  ASSERT_TRUE(auth->tokens.Revoke(revoked->caller_token.caller_token_id).ok());
+  EXPECT_EQ(CodeOf(*auth, revoked->token), absl::StatusCode::kUnauthenticated);
+}
+
 TEST_F(EnvironmentTokensPgTest, AnUnreachableDatabaseIsUnavailableNeverACaller) {
   auto auth = NewReplica();
   ASSERT_TRUE(auth->Start(kAdmin, "").ok());
