@@ -20,7 +20,8 @@ ABSL_FLAG(std::string, auth_address, "",
           "host:port of crmsync-auth, which vends the Zoho tokens ImportDirectory reads with; "
           "empty: ImportDirectory is FAILED_PRECONDITION.");
 ABSL_FLAG(std::string, auth_caller_token, "",
-          "Caller token presented to auth (set it through CRMSYNC_AUTH_CALLER_TOKEN).");
+          "Caller token presented to auth; environment only (CRMSYNC_AUTH_CALLER_TOKEN).");
+CRMSYNC_ENVIRONMENT_ONLY_FLAG(auth_caller_token);
 ABSL_FLAG(std::string, projects_api_url, "https://projectsapi.zoho.com",
           "Base URL of the Zoho Projects API (its data centre's host).");
 ABSL_FLAG(absl::Duration, zoho_timeout, absl::Seconds(30), "Total timeout of one call to Zoho.");

@@ -48,7 +48,8 @@ ABSL_FLAG(std::string, auth_address, "",
           "read Projects with and tells AddTaskToCrm whether the CRM grant is usable; empty: a "
           "change a rule must check, and AddTaskToCrm, are FAILED_PRECONDITION.");
 ABSL_FLAG(std::string, auth_caller_token, "",
-          "Caller token presented to auth (set it through CRMSYNC_AUTH_CALLER_TOKEN).");
+          "Caller token presented to auth; environment only (CRMSYNC_AUTH_CALLER_TOKEN).");
+CRMSYNC_ENVIRONMENT_ONLY_FLAG(auth_caller_token);
 ABSL_FLAG(std::string, projects_api_url, "https://projectsapi.zoho.com",
           "Base URL of the Zoho Projects API (its data centre's host).");
 ABSL_FLAG(absl::Duration, zoho_timeout, absl::Seconds(10),
@@ -58,7 +59,8 @@ ABSL_FLAG(std::string, notify_address, "",
           "host:port of crmsync-notify, which emails recorded failures to the person who made "
           "the change; empty: failures stay queued.");
 ABSL_FLAG(std::string, notify_caller_token, "",
-          "Caller token presented to notify (set it through CRMSYNC_NOTIFY_CALLER_TOKEN).");
+          "Caller token presented to notify; environment only (CRMSYNC_NOTIFY_CALLER_TOKEN).");
+CRMSYNC_ENVIRONMENT_ONLY_FLAG(notify_caller_token);
 ABSL_FLAG(int, delivery_workers, 2,
           "Workers delivering the outbox's writes to Zoho (each handles a batch of tasks' writes "
           "at a time, --delivery_batch); 0: none. Needs --auth_address and --mapping_address.");

@@ -273,8 +273,8 @@ TEST_F(NotifyIntegrationTest, AnUntrustedCertificateIsRefusedOverStarttls) {
   auto sink =
       SmtpSink::StartTls(box, "starttls", pki, {"--user=crmsync", "--password=never-sent-5521"});
   ASSERT_TRUE(sink);
-  StartNotify(sink->port,
-              {"--smtp_starttls", "--smtp_username=crmsync", "--smtp_password=never-sent-5521"});
+  StartNotify(sink->port, {"--smtp_starttls", "--smtp_username=crmsync"},
+              /*wait_until_serving=*/true, {"CRMSYNC_SMTP_PASSWORD=never-sent-5521"});
   Notify(testing::LindaReopen());
   const v1::Notification waiting = WaitForRetries("failure-linda-1");
   EXPECT_EQ(waiting.state(), v1::NOTIFICATION_STATE_PENDING);
@@ -351,8 +351,9 @@ TEST_F(NotifyIntegrationTest, AWrongPasswordIsRetriedWithItsReasonAndNoPassword)
   auto sink = SmtpSink::StartTls(mail_dir_ + "/box", "starttls", pki,
                                  {"--user=crmsync", "--password=right-one"});
   ASSERT_TRUE(sink);
-  StartNotify(sink->port, {"--smtp_starttls", "--smtp_ca_file=" + pki.ca.cert,
-                           "--smtp_username=crmsync", "--smtp_password=wrong-one-4410"});
+  StartNotify(sink->port,
+              {"--smtp_starttls", "--smtp_ca_file=" + pki.ca.cert, "--smtp_username=crmsync"},
+              /*wait_until_serving=*/true, {"CRMSYNC_SMTP_PASSWORD=wrong-one-4410"});
   Notify(testing::LindaReopen());
   const v1::Notification n = WaitForRetries("failure-linda-1");
   EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_PENDING);

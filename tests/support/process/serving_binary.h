@@ -19,9 +19,11 @@ struct ServingBinary {
   std::shared_ptr<grpc::Channel> channel;
 };
 
-// Starts `binary` with `args` and waits up to 20 s for each step. A failed step is a test
+// Starts `binary` with `args` (and `env`, "NAME=value" entries, for the secrets that a binary
+// takes only from its environment) and waits up to 20 s for each step. A failed step is a test
 // failure (EXPECT) and leaves `channel` null, so callers ASSERT_NE(channel, nullptr).
-ServingBinary StartServing(const std::string& binary, const std::vector<std::string>& args);
+ServingBinary StartServing(const std::string& binary, const std::vector<std::string>& args,
+                           const std::vector<std::string>& env = {});
 
 }  // namespace crmsync::testing
 
