@@ -6,6 +6,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/grpc_server/deadline.h"
 #include "libs/grpc_server/status.h"
+#include "services/auth/request_bounds.h"
 
 namespace crmsync::auth {
 namespace {
@@ -214,6 +215,10 @@ grpc::ServerUnaryReactor* AuthServer::GetAccessToken(grpc::CallbackServerContext
     reactor->Finish(ToGrpcStatus(key.status()));
     return reactor;
   }
+  if (auto bounded = CheckBounds(*request); !bounded.ok()) {
+    reactor->Finish(ToGrpcStatus(bounded));
+    return reactor;
+  }
   if (request->scopes().empty()) {
     reactor->Finish(
         ToGrpcStatus(absl::InvalidArgumentError("scopes: at least one scope is required")));
@@ -252,6 +257,7 @@ grpc::Status AuthServer::IssueCallerToken(grpc::ServerContext*,
   if (auto status = CheckCallerName(request->caller_name()); !status.ok()) {
     return ToGrpcStatus(status);
   }
+  if (auto status = CheckBounds(*request); !status.ok()) return ToGrpcStatus(status);
   if (request->roles().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("roles: at least one role is required"));
   }
@@ -336,6 +342,7 @@ grpc::Status AuthServer::AuthenticateCaller(grpc::ServerContext*,
   if (request->token().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("token: required"));
   }
+  if (auto status = CheckBounds(*request); !status.ok()) return ToGrpcStatus(status);
   auto token = callers_.Authenticate(request->token());
   if (!token.ok()) return ToGrpcStatus(token.status());
   CallerTokenToProto(*token, callers_.Now(), response->mutable_caller_token());

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/bounds.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/grpc_server/deadline.h"
@@ -16,6 +17,8 @@ namespace {
 
 // The callers' identity is not known to this service yet; mappings record it as empty.
 constexpr char kCreatedBy[] = "";
+// ImportDirectory takes at most one entry per part (mapping.proto).
+constexpr size_t kMaxImportParts = static_cast<size_t>(DirectoryPart::kCrmUsers);
 
 grpc::Status NotReady() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -490,6 +493,9 @@ grpc::Status MappingServer::ImportDirectory(grpc::ServerContext* context,
                                             v1::ImportDirectoryResponse* response) {
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
+  if (auto s = CheckMaxCount("parts", request->parts_size(), kMaxImportParts); !s.ok()) {
+    return Invalid(s);
+  }
   std::set<DirectoryPart> parts;
   for (int i = 0; i < request->parts_size(); ++i) {
     const int part = request->parts(i);

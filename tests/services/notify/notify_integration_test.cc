@@ -206,6 +206,40 @@ TEST_F(NotifyIntegrationTest, AnOversizedOrMalformedFieldIsRefusedByNameAndNothi
   EXPECT_TRUE(Mailbox(mail_dir_).empty());
 }
 
+TEST_F(NotifyIntegrationTest, LookupsPastTheirBoundsAreRefusedByName) {
+  auto sink = SmtpSink::Start(mail_dir_);
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port);
+  const auto expect_refused = [](const grpc::Status& status, const std::string& message) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << message;
+    EXPECT_EQ(status.error_message(), message);
+  };
+  for (const bool by_failure : {false, true}) {
+    v1::GetNotificationRequest get;
+    if (by_failure) {
+      get.set_failure_id(std::string(129, 'f'));
+    } else {
+      get.set_notification_id(std::string(129, 'n'));
+    }
+    grpc::ClientContext context;
+    v1::GetNotificationResponse got;
+    expect_refused(stub_->GetNotification(&context, get, &got),
+                   by_failure ? "failure_id: longer than 128 characters"
+                              : "notification_id: longer than 128 characters");
+  }
+  v1::ListNotificationsRequest list;
+  list.set_portal_id(std::string(129, 'p'));
+  grpc::ClientContext portal_context;
+  v1::ListNotificationsResponse listed;
+  expect_refused(stub_->ListNotifications(&portal_context, list, &listed),
+                 "portal_id: longer than 128 characters");
+  list.set_portal_id("");
+  list.set_page_token(std::string(4097, 'A'));
+  grpc::ClientContext token_context;
+  expect_refused(stub_->ListNotifications(&token_context, list, &listed),
+                 "page_token: at most 4096 characters");
+}
+
 TEST_F(NotifyIntegrationTest, ALongSubjectReachesAStrictServerIntact) {
   // aiosmtpd refuses for good any line over 1000 octets (RFC 5321 4.5.3.1.6); a deployment's
   // template puts two 500-character fields in one subject.
