@@ -6,13 +6,14 @@
 namespace crmsync::bench {
 
 absl::StatusOr<Service> StartService(const std::string& name, const std::string& database_url,
-                                     std::vector<std::string> args) {
+                                     std::vector<std::string> args,
+                                     const std::vector<std::string>& env) {
   for (std::string common :
        {"--database_url=" + database_url, std::string("--grpc_port=0"),
         std::string("--metrics_port=0"), std::string("--listen_host=127.0.0.1")}) {
     args.push_back(std::move(common));
   }
-  auto process = testing::Subprocess::Start(absl::StrCat(CRMSYNC_BIN_DIR, "/", name), args);
+  auto process = testing::Subprocess::Start(absl::StrCat(CRMSYNC_BIN_DIR, "/", name), args, env);
   if (!process.ok()) return process.status();
   auto listening = (*process)->WaitForLine(
       [](const nlohmann::json& j) { return j.value("msg", "") == "listening"; }, absl::Seconds(20));

@@ -23,10 +23,12 @@ struct Service {
 };
 
 // Starts build/bin/`name` on `database_url` with `args` beside its ports (gRPC and metrics picked
-// free, on 127.0.0.1), waiting up to 20 s for it to listen and 30 s more for SERVING (its schema
-// migrated). The error names what did not happen; the process is stopped with it.
+// free, on 127.0.0.1) and `env` ("NAME=value" entries: the secrets), waiting up to 20 s for it to
+// listen and 30 s more for SERVING (its schema migrated). The error names what did not happen; the
+// process is stopped with it.
 absl::StatusOr<Service> StartService(const std::string& name, const std::string& database_url,
-                                     std::vector<std::string> args);
+                                     std::vector<std::string> args,
+                                     const std::vector<std::string>& env = {});
 
 // "met" or "NOT met": how a benchmark prints a figure against its target.
 const char* Verdict(bool met);

@@ -116,10 +116,9 @@ class Suite {
     suite->sim_ = *std::move(sim);
     const std::string health = "--health_check_interval=200ms";
     auto auth = StartService(
-        "crmsync-auth", url,
-        {"--encryption_keys=" + std::string(absl::StripTrailingAsciiWhitespace(
-                                    crmsync::crypto::KeySet::Generate("k1").Serialize())),
-         "--allow_loopback_http", health});
+        "crmsync-auth", url, {"--allow_loopback_http", health},
+        {"CRMSYNC_ENCRYPTION_KEYS=" + std::string(absl::StripTrailingAsciiWhitespace(
+                                          crmsync::crypto::KeySet::Generate("k1").Serialize()))});
     if (!auth.ok()) return auth.status();
     suite->auth_ = *std::move(auth);
     auto mapping = StartService("crmsync-mapping", url,

@@ -25,10 +25,38 @@ bool IsOwnFlag(const absl::CommandLineFlag& flag) {
   return !absl::StrContains(flag.Filename(), "absl/");
 }
 
+// Environment-only flags by name, filled during static initialisation (hence a function static).
+std::map<std::string, CarriesSecret, std::less<>>& EnvironmentOnlyFlags() {
+  static auto* flags = new std::map<std::string, CarriesSecret, std::less<>>();
+  return *flags;
+}
+
+bool IsEnvironmentOnly(absl::string_view name) {
+  return EnvironmentOnlyFlags().find(name) != EnvironmentOnlyFlags().end();
+}
+
+// INVALID_ARGUMENT when environment-only flag `name` may not take `value` on the command line.
+absl::Status CheckCommandLineValue(absl::string_view name, absl::string_view value) {
+  const auto marked = EnvironmentOnlyFlags().find(name);
+  if (marked == EnvironmentOnlyFlags().end()) return absl::OkStatus();
+  if (marked->second != nullptr && !marked->second(value)) return absl::OkStatus();
+  std::string instead = EnvironmentVariableFor(name);
+  if (const std::string file_flag = absl::StrCat(name, "_file");
+      absl::FindCommandLineFlag(file_flag) != nullptr) {
+    absl::StrAppend(&instead, " or --", file_flag);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", name, " carries a secret, which every local user can read on a command ",
+                   "line; set it through ", instead, " instead"));
+}
+
 absl::Status SetFlag(absl::CommandLineFlag& flag, absl::string_view value,
                      absl::string_view source) {
   std::string error;
   if (!flag.ParseFrom(value, &error)) {
+    if (IsEnvironmentOnly(flag.Name())) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": invalid value: ", error));
+    }
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": invalid value \"", value, "\": ", error));
   }
@@ -47,6 +75,11 @@ absl::Status ApplyEnvironment() {
 }
 
 }  // namespace
+
+bool MarkEnvironmentOnlyFlag(absl::string_view flag_name, CarriesSecret carries_secret) {
+  EnvironmentOnlyFlags()[std::string(flag_name)] = carries_secret;
+  return true;
+}
 
 std::string EnvironmentVariableFor(absl::string_view flag_name) {
   return absl::StrCat("CRMSYNC_", absl::AsciiStrToUpper(flag_name));
@@ -96,6 +129,7 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv) {
         return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
       }
     }
+    if (auto status = CheckCommandLineValue(name, *value); !status.ok()) return status;
     if (auto status = SetFlag(*flag, *value, absl::StrCat("--", name)); !status.ok()) {
       return status;
     }

@@ -9,10 +9,12 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/flags.h"
 
 ABSL_FLAG(std::string, caller_token, "",
           "This process's caller token, sent on every call to another crmsync service. A secret: "
           "set it through CRMSYNC_CALLER_TOKEN.");
+CRMSYNC_ENVIRONMENT_ONLY_FLAG(caller_token);
 ABSL_FLAG(std::string, tls_ca_file, "",
           "PEM file of the CA that signs the crmsync servers' certificates; calls to other "
           "crmsync services then use TLS (empty: plaintext).");

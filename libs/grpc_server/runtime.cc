@@ -17,13 +17,16 @@
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/pg/migrations.h"
+#include "libs/pg/pool.h"
 
 ABSL_FLAG(int, grpc_port, 50051, "TCP port of the gRPC server (0 picks a free one).");
 ABSL_FLAG(int, metrics_port, 9090, "TCP port of the Prometheus /metrics endpoint (0: free one).");
 ABSL_FLAG(std::string, listen_host, "0.0.0.0", "Address both servers listen on.");
 ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL connection URI or keyword string (required), e.g. "
-          "postgresql://crmsync@db:5432/crmsync.");
+          "postgresql://crmsync@db:5432/crmsync. One that holds a password is environment only "
+          "(CRMSYNC_DATABASE_URL).");
+CRMSYNC_ENVIRONMENT_ONLY_FLAG_IF(database_url, crmsync::pg::HoldsPassword);
 ABSL_FLAG(int, database_pool_size, 8, "Most connections this process opens to PostgreSQL.");
 ABSL_FLAG(absl::Duration, database_statement_timeout, absl::Seconds(30),
           "PostgreSQL statement_timeout of every connection (0: none).");

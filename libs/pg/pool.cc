@@ -197,6 +197,8 @@ absl::Status ValidateConnectionSettings(const ConnectionSettings& settings) {
   return absl::OkStatus();
 }
 
+bool HoldsPassword(absl::string_view url) { return RedactPasswords(url) != url; }
+
 absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
   if (options.max_connections < 1) {
     return absl::InvalidArgumentError("pool needs at least one connection");

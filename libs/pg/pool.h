@@ -31,6 +31,10 @@ namespace crmsync::pg {
 // libpq can parse; INVALID_ARGUMENT says what is wrong (never echoing a password).
 absl::Status ValidateDatabaseUrl(absl::string_view url);
 
+// Whether `url` holds a password (in a URI's user info or as a password parameter), parsable or
+// not.
+bool HoldsPassword(absl::string_view url);
+
 // What every pooled connection starts with: the server settings travel in its startup packet,
 // the keepalives are options of its socket.
 struct ConnectionSettings {

@@ -7,6 +7,7 @@
 #include "libs/grpc_server/caller_auth.h"
 #include "libs/grpc_server/deadline.h"
 #include "libs/grpc_server/status.h"
+#include "services/auth/request_bounds.h"
 
 namespace crmsync::auth {
 namespace {
@@ -227,6 +228,10 @@ grpc::ServerUnaryReactor* AuthServer::GetAccessToken(grpc::CallbackServerContext
     reactor->Finish(ToGrpcStatus(key.status()));
     return reactor;
   }
+  if (auto bounded = CheckBounds(*request); !bounded.ok()) {
+    reactor->Finish(ToGrpcStatus(bounded));
+    return reactor;
+  }
   if (request->scopes().empty()) {
     reactor->Finish(
         ToGrpcStatus(absl::InvalidArgumentError("scopes: at least one scope is required")));
@@ -266,6 +271,7 @@ grpc::Status AuthServer::IssueCallerToken(grpc::ServerContext* context,
   if (auto status = CheckCallerName(request->caller_name()); !status.ok()) {
     return ToGrpcStatus(status);
   }
+  if (auto status = CheckBounds(*request); !status.ok()) return ToGrpcStatus(status);
   if (request->roles().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("roles: at least one role is required"));
   }
@@ -353,6 +359,7 @@ grpc::Status AuthServer::AuthenticateCaller(grpc::ServerContext* context,
   if (request->token().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("token: required"));
   }
+  if (auto status = CheckBounds(*request); !status.ok()) return ToGrpcStatus(status);
   auto token = callers_.Authenticate(request->token());
   if (absl::IsUnauthenticated(token.status())) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kPresentedTokenRefused);

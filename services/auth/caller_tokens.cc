@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "libs/common/bounds.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/crypto/digest.h"
@@ -98,6 +99,7 @@ absl::StatusOr<CallerTokenPage> CallerTokens::List(std::optional<CallerTokenStat
   ASSIGN_OR_RETURN(int limit, EffectivePageSize(page_size));
   std::optional<std::pair<absl::Time, std::string>> after;
   if (!page_token.empty()) {
+    RETURN_IF_ERROR(CheckPageTokenLength(page_token));
     std::string raw;
     std::vector<std::string> parts;
     if (absl::WebSafeBase64Unescape(page_token, &raw)) {

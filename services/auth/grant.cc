@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "libs/common/bounds.h"
 #include "libs/common/ids.h"
 
 namespace crmsync::auth {
@@ -183,6 +184,7 @@ absl::Status CheckCredential(absl::string_view field, absl::string_view value) {
 absl::StatusOr<std::vector<std::string>> NormalizeScopes(absl::string_view field,
                                                          const std::vector<std::string>& scopes) {
   if (scopes.empty()) return Invalid(field, "at least one scope is required");
+  if (auto status = CheckMaxCount(field, scopes.size(), kMaxScopes); !status.ok()) return status;
   for (size_t i = 0; i < scopes.size(); ++i) {
     if (auto status = CheckScope(absl::StrCat(field, "[", i, "]"), scopes[i]); !status.ok()) {
       return status;
@@ -208,6 +210,7 @@ std::string EncodeGrantPageToken(const GrantKey& last, const GrantFilter& filter
 }
 
 absl::StatusOr<GrantKey> DecodeGrantPageToken(absl::string_view token, const GrantFilter& filter) {
+  if (auto status = CheckPageTokenLength(token); !status.ok()) return status;
   std::string raw;
   if (!absl::WebSafeBase64Unescape(token, &raw)) return Invalid("page_token", "malformed");
   std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('\n', 2));

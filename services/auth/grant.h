@@ -97,8 +97,11 @@ absl::Status CheckEmail(absl::string_view field, absl::string_view value);
 // echoes the value.
 absl::Status CheckCredential(absl::string_view field, absl::string_view value);
 
+// Most scopes a grant or a token request lists.
+inline constexpr size_t kMaxScopes = 50;
+
 // Checks each scope (the message names `field[i]`) and returns them sorted without duplicates;
-// INVALID_ARGUMENT when there is none.
+// INVALID_ARGUMENT when there is none or more than kMaxScopes.
 absl::StatusOr<std::vector<std::string>> NormalizeScopes(absl::string_view field,
                                                          const std::vector<std::string>& scopes);
 

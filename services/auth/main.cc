@@ -31,8 +31,9 @@ ABSL_FLAG(std::string, encryption_keys_file, "",
           "File of encryption keys, one \"key_id:base64-32-bytes\" a line; the last is the "
           "newest. Exclusive with --encryption_keys.");
 ABSL_FLAG(std::string, encryption_keys, "",
-          "Encryption keys as in --encryption_keys_file, inline (set it through the environment, "
-          "CRMSYNC_ENCRYPTION_KEYS, e.g. from a Kubernetes Secret).");
+          "Encryption keys as in --encryption_keys_file, inline; environment only "
+          "(CRMSYNC_ENCRYPTION_KEYS, e.g. from a Kubernetes Secret).");
+CRMSYNC_ENVIRONMENT_ONLY_FLAG(encryption_keys);
 ABSL_FLAG(absl::Duration, refresh_margin, absl::Minutes(5),
           "Tokens are vended only with more than this left, and renewed ahead of it.");
 ABSL_FLAG(absl::Duration, refresh_interval, absl::Seconds(30),

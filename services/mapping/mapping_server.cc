@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/bounds.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/grpc_server/caller_auth.h"
@@ -14,6 +15,9 @@
 
 namespace crmsync::mapping {
 namespace {
+
+// ImportDirectory takes at most one entry per part (mapping.proto).
+constexpr size_t kMaxImportParts = static_cast<size_t>(DirectoryPart::kCrmUsers);
 
 grpc::Status NotReady() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -502,6 +506,9 @@ grpc::Status MappingServer::ImportDirectory(grpc::ServerContext* context,
   CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
+  if (auto s = CheckMaxCount("parts", request->parts_size(), kMaxImportParts); !s.ok()) {
+    return Invalid(s);
+  }
   std::set<DirectoryPart> parts;
   for (int i = 0; i < request->parts_size(); ++i) {
     const int part = request->parts(i);

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/bounds.h"
 #include "libs/common/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "services/mapping/match_key.h"
@@ -55,6 +56,7 @@ template <typename Entry, typename Canonical, size_t N>
 absl::Status ValidateMap(const std::vector<Entry>& entries, const Canonical (&all)[N],
                          absl::string_view map, absl::string_view canonical_field) {
   if (entries.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(CheckMaxCount(map, entries.size(), kMaxValueMapEntries));
   std::map<std::string, size_t> seen;  // folded side value → first entry
   std::map<Canonical, std::vector<size_t>> writers;
   for (size_t i = 0; i < entries.size(); ++i) {

@@ -68,7 +68,11 @@ ValueMaps EffectiveValueMaps(const ValueMaps& maps);
 // `policy` with kUnspecified read as kReportOnly.
 RejectionPolicy EffectiveRejectionPolicy(RejectionPolicy policy);
 
-// UpsertPortal's checks. `field` prefixes messages ("portal.value_maps"): per entry, a side value
+// Most entries one value map holds (mapping.proto's ValueMaps).
+inline constexpr size_t kMaxValueMapEntries = 100;
+
+// UpsertPortal's checks. `field` prefixes messages ("portal.value_maps"): per map, more than
+// kMaxValueMapEntries entries; per entry, a side value
 // that is not valid UTF-8 or longer than 255 characters, a side value equal (case-insensitively) to
 // an earlier entry's, an UNSPECIFIED or unknown canonical value; per non-empty map, a canonical
 // value with no or several `write` entries. The message names the map and entry, e.g.

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "libs/common/bounds.h"
 #include "libs/common/ids.h"
 #include "libs/crypto/digest.h"
 #include "services/mapping/match_key.h"
@@ -67,6 +68,7 @@ std::string EncodePageToken(absl::string_view filter, const std::vector<std::str
 absl::StatusOr<std::vector<std::string>> DecodePageToken(absl::string_view token,
                                                          absl::string_view filter,
                                                          size_t key_size) {
+  if (auto status = CheckPageTokenLength(token); !status.ok()) return status;
   std::string raw;
   if (!absl::WebSafeBase64Unescape(token, &raw)) return Invalid("page_token", "malformed");
   const std::string fingerprint = Fingerprint(filter);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "libs/common/bounds.h"
 #include "nlohmann/json.hpp"
 
 namespace crmsync::notify {
@@ -274,6 +275,7 @@ std::string EncodePageToken(const PageKey& key, const ListFilter& filter) {
 }
 
 absl::StatusOr<PageKey> DecodePageToken(absl::string_view token, const ListFilter& filter) {
+  if (auto status = CheckPageTokenLength(token); !status.ok()) return status;
   std::string raw;
   if (!absl::WebSafeBase64Unescape(token, &raw)) return BadToken("does not decode");
   std::vector<absl::string_view> parts = absl::StrSplit(raw, ':');

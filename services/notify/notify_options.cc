@@ -4,6 +4,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/flags.h"
 #include "libs/common/status_macros.h"
 
 ABSL_FLAG(std::string, templates_dir, "",
@@ -18,7 +19,8 @@ ABSL_FLAG(bool, smtp_starttls, false, "Require STARTTLS on an smtp:// URL.");
 ABSL_FLAG(std::string, smtp_username, "",
           "SMTP AUTH user; none when empty. Sent only over TLS (smtps:// or --smtp_starttls).");
 ABSL_FLAG(std::string, smtp_password, "",
-          "SMTP AUTH password; prefer the environment variable CRMSYNC_SMTP_PASSWORD.");
+          "SMTP AUTH password; environment only (CRMSYNC_SMTP_PASSWORD).");
+CRMSYNC_ENVIRONMENT_ONLY_FLAG(smtp_password);
 ABSL_FLAG(bool, smtp_allow_plaintext_auth, false,
           "Allow SMTP AUTH over an smtp:// URL without STARTTLS, sending the password in clear "
           "text (local tests only).");

@@ -150,12 +150,15 @@ grpc::Status NotifyServer::GetNotification(grpc::ServerContext* context,
       if (request->notification_id().empty()) {
         return ToGrpcStatus(absl::InvalidArgumentError("notification_id: required"));
       }
+      if (auto s = ValidateText(request->notification_id(), "notification_id", kMaxIdLength,
+                                /*single_line=*/true);
+          !s.ok()) {
+        return ToGrpcStatus(s);
+      }
       found = store_.GetById(request->notification_id(), CallerDeadline(*context));
       break;
     case v1::GetNotificationRequest::kFailureId:
-      if (request->failure_id().empty()) {
-        return ToGrpcStatus(absl::InvalidArgumentError("failure_id: required"));
-      }
+      if (auto s = ValidateFailureId(request->failure_id()); !s.ok()) return ToGrpcStatus(s);
       found = store_.GetByFailureId(request->failure_id(), CallerDeadline(*context));
       break;
     case v1::GetNotificationRequest::KEY_NOT_SET:
@@ -173,6 +176,10 @@ grpc::Status NotifyServer::ListNotifications(grpc::ServerContext* context,
   CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   ListFilter filter;
+  if (auto s = ValidateText(request->portal_id(), "portal_id", kMaxIdLength, /*single_line=*/true);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   filter.portal_id = request->portal_id();
   if (!request->recipient_email().empty()) {
     if (auto status = ValidateEmailAddress(request->recipient_email(), "recipient_email");

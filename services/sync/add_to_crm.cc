@@ -9,6 +9,7 @@
 #include "libs/common/ids.h"
 #include "libs/common/status_macros.h"
 #include "services/sync/change/projects_task.h"
+#include "services/sync/change/validation.h"
 #include "services/sync/outbox.h"
 
 namespace crmsync::sync {
@@ -31,6 +32,7 @@ absl::Status ValidateAddToCrm(const AddToCrmRequest& request) {
   RETURN_IF_ERROR(CheckRecordId("portal_id", request.portal_id));
   RETURN_IF_ERROR(CheckRecordId("project_id", request.project_id));
   RETURN_IF_ERROR(CheckRecordId("projects_task_id", request.projects_task_id));
+  RETURN_IF_ERROR(ValidateActor(request.actor, "actor", /*required=*/false));
   switch (request.crm_module) {
     case CrmModule::kAccounts:
       return CheckRecordId("crm_account_id", request.crm_record_id);

@@ -38,7 +38,7 @@ struct AddToCrmRequest {
 };
 
 // INVALID_ARGUMENT naming the first malformed field: portal_id, project_id, projects_task_id,
-// target (neither set), crm_account_id / crm_deal_id (a malformed id).
+// actor (as ValidateActor), target (neither set), crm_account_id / crm_deal_id (a malformed id).
 absl::Status ValidateAddToCrm(const AddToCrmRequest& request);
 
 class AddToCrm {

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/common/bounds.h"
 #include "libs/common/status_macros.h"
 #include "libs/grpc_server/caller_auth.h"
 #include "libs/grpc_server/deadline.h"
@@ -132,6 +133,7 @@ std::string EncodeFailureToken(const std::string& filter, const FailureRecord& l
 
 absl::StatusOr<FailurePosition> DecodeFailureToken(const std::string& filter,
                                                    const std::string& token) {
+  RETURN_IF_ERROR(CheckPageTokenLength(token));
   std::string raw;
   if (!absl::WebSafeBase64Unescape(token, &raw)) return Invalid("page_token", "malformed");
   absl::string_view rest = raw;

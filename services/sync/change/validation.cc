@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "libs/common/bounds.h"
 #include "libs/common/status_macros.h"
 
 namespace crmsync::sync {
@@ -61,19 +62,6 @@ bool IsEmail(absl::string_view email) {
   return true;
 }
 
-absl::Status CheckActor(absl::string_view path, const Actor& actor, bool required) {
-  if (required && actor.user_id.empty() && actor.email.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": user_id or email required"));
-  }
-  if (!actor.user_id.empty()) {
-    RETURN_IF_ERROR(CheckRecordId(absl::StrCat(path, ".user_id"), actor.user_id));
-  }
-  if (!actor.email.empty() && !IsEmail(actor.email)) {
-    return Invalid(path, "email", "not an email address");
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckFields(absl::string_view path, const TaskChange& change) {
   const std::string fields_path = absl::StrCat(path, ".fields");
   const TaskFields& fields = change.fields;
@@ -86,6 +74,26 @@ absl::Status CheckFields(absl::string_view path, const TaskChange& change) {
   }
   if (NoFields(fields)) {
     return absl::InvalidArgumentError(absl::StrCat(fields_path, ": no field carried"));
+  }
+  if (fields.title.has_value()) {
+    RETURN_IF_ERROR(CheckMaxCharacters(absl::StrCat(fields_path, ".title"), *fields.title,
+                                       kMaxTitleInputCharacters));
+  }
+  if (fields.description.has_value()) {
+    RETURN_IF_ERROR(CheckMaxCharacters(absl::StrCat(fields_path, ".description"),
+                                       *fields.description, kMaxTextInputCharacters));
+  }
+  if (fields.priority.has_value()) {
+    if (const auto* side_value = std::get_if<std::string>(&*fields.priority)) {
+      RETURN_IF_ERROR(CheckMaxCharacters(absl::StrCat(fields_path, ".side_priority"), *side_value,
+                                         kMaxSideValueCharacters));
+    }
+  }
+  if (fields.status.has_value()) {
+    if (const auto* side_value = std::get_if<std::string>(&*fields.status)) {
+      RETURN_IF_ERROR(CheckMaxCharacters(absl::StrCat(fields_path, ".side_status"), *side_value,
+                                         kMaxSideValueCharacters));
+    }
   }
   if (fields.end_date.has_value()) {
     if (auto end_date = EndDateFromDate(*fields.end_date); !end_date.ok()) {
@@ -138,7 +146,7 @@ absl::Status ValidateChange(const TaskChange& change, absl::string_view path, Ev
   }
   RETURN_IF_ERROR(CheckTime(path, change.source_modified_time));
   RETURN_IF_ERROR(CheckFields(path, change));
-  return CheckActor(absl::StrCat(path, ".actor"), change.actor, /*required=*/true);
+  return ValidateActor(change.actor, absl::StrCat(path, ".actor"), /*required=*/true);
 }
 
 absl::Status ValidateBatch(const std::vector<TaskChange>& changes) {
@@ -166,8 +174,24 @@ absl::Status ValidateComment(const CommentChange& comment, absl::string_view pat
                        ? "required"
                        : absl::StrCat("unknown value ", static_cast<int>(comment.action)));
   }
+  RETURN_IF_ERROR(
+      CheckMaxCharacters(absl::StrCat(path, ".content"), comment.content, kMaxTextInputCharacters));
   RETURN_IF_ERROR(CheckTime(path, comment.source_modified_time));
-  return CheckActor(absl::StrCat(path, ".author"), comment.author, /*required=*/false);
+  return ValidateActor(comment.author, absl::StrCat(path, ".author"), /*required=*/false);
+}
+
+absl::Status ValidateActor(const Actor& actor, absl::string_view path, bool required) {
+  if (required && actor.user_id.empty() && actor.email.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": user_id or email required"));
+  }
+  if (!actor.user_id.empty()) {
+    RETURN_IF_ERROR(CheckRecordId(absl::StrCat(path, ".user_id"), actor.user_id));
+  }
+  if (!actor.email.empty() && !IsEmail(actor.email)) {
+    return Invalid(path, "email", "not an email address");
+  }
+  return CheckMaxCharacters(absl::StrCat(path, ".display_name"), actor.display_name,
+                            kMaxDisplayNameCharacters);
 }
 
 size_t CharacterCount(absl::string_view text) {

@@ -10,6 +10,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/bounds.h"
+#include "libs/common/ids.h"
 #include "libs/common/log.h"
 #include "libs/crypto/digest.h"
 #include "libs/zoho/crm_codec.h"
@@ -31,6 +33,17 @@ std::string ParamOr(const http::Params& params, absl::string_view name) {
     if (key == name) return value;
   }
   return "";
+}
+
+// 400 naming the first id that is not a record id (common.proto); nullopt when all are.
+std::optional<WebhookReply> MalformedId(
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>> ids) {
+  for (const auto& [field, id] : ids) {
+    if (absl::Status status = CheckRecordId(field, id); !status.ok()) {
+      return Reply(400, status.message());
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -78,6 +91,15 @@ WebhookReply WebhookReceiver::Crm(const http::Params& query, absl::string_view b
     portal_id = echoed->value("portal_id", "");
   }
   if (portal_id.empty()) return Reply(400, "portal_id: missing from the notify_url");
+  if (auto malformed = MalformedId({{"portal_id", portal_id}})) return *malformed;
+  if (absl::Status count = CheckMaxCount("ids", notification->ids.size(), kMaxWebhookIds);
+      !count.ok()) {
+    return Reply(400, count.message());
+  }
+  for (size_t i = 0; i < notification->ids.size(); ++i) {
+    const std::string field = absl::StrCat("ids[", i, "]");
+    if (auto malformed = MalformedId({{field, notification->ids[i]}})) return *malformed;
+  }
   if (auto refused = Authenticate(portal_id, Side::kCrm, notification->token)) return *refused;
   // The token proves the origin only: what is stored leaves it out.
   json.erase("token");
@@ -85,14 +107,26 @@ WebhookReply WebhookReceiver::Crm(const http::Params& query, absl::string_view b
 }
 
 WebhookReply WebhookReceiver::Projects(const http::Params& params) {
+  if (absl::Status count = CheckMaxCount("parameters", params.size(), kMaxWebhookParams);
+      !count.ok()) {
+    return Reply(400, count.message());
+  }
   const std::string portal_id = ParamOr(params, "portal_id");
   if (portal_id.empty()) return Reply(400, "portal_id: missing");
+  if (auto malformed = MalformedId({{"portal_id", portal_id}})) return *malformed;
   if (auto refused =
           Authenticate(portal_id, Side::kProjects, ParamOr(params, kProjectsSecretParam))) {
     return *refused;
   }
   absl::StatusOr<zoho::ProjectsWebhook> webhook = zoho::ParseProjectsWebhook(params);
   if (!webhook.ok()) return Reply(400, webhook.status().message());
+  if (auto malformed =
+          MalformedId({{"project_id", webhook->project_id}, {"task_id", webhook->task_id}})) {
+    return *malformed;
+  }
+  if (webhook->comment_id) {
+    if (auto malformed = MalformedId({{"comment_id", *webhook->comment_id}})) return *malformed;
+  }
   nlohmann::json kept = nlohmann::json::array();
   for (const auto& [name, value] : params) {
     if (name != kProjectsSecretParam) kept.push_back({name, value});
@@ -116,6 +150,15 @@ WebhookServer::WebhookServer(WebhookReceiver& receiver, SyncMetrics& metrics)
     res.status = reply.status;
     res.set_content(reply.body, "application/json");
   };
+  server.set_pre_routing_handler([respond](const httplib::Request& req, httplib::Response& res) {
+    size_t bytes = 0;
+    for (const auto& [name, value] : req.headers) bytes += name.size() + value.size();
+    if (req.headers.size() <= kMaxWebhookHeaders && bytes <= kMaxWebhookHeaderBytes) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    respond(res, Reply(431, "too many or too large headers"));
+    return httplib::Server::HandlerResponse::Handled;
+  });
   // Handlers that read the body themselves, up to kMaxWebhookBody: httplib would otherwise
   // refuse form bodies over 8 KiB, far below the limit Zoho's webhooks are held to. nullopt
   // when `res` was answered (413 too large, 400 cut short).

@@ -8,10 +8,12 @@
 // secret for that side (CRM: the channel's `token`, echoed in each notification; Projects: the
 // `crmsync_secret` parameter), compared in constant time with what was issued. Answers:
 //   200 stored and queued;
-//   400 malformed (no portal_id, JSON or parameters that break Zoho's documented shape);
+//   400 malformed (no portal_id, JSON or parameters that break Zoho's documented shape, an id
+//       that is not a record id, more than kMaxWebhookIds ids or kMaxWebhookParams parameters);
 //   401 the token or secret is missing or wrong;
 //   404 the portal has no webhook secret for that side (unknown portal);
 //   413 a body over kMaxWebhookBody (answered by the HTTP server before any of this);
+//   431 more than kMaxWebhookHeaders headers or kMaxWebhookHeaderBytes of them (likewise);
 //   503 the database could not store it (the sender may retry).
 // Only a 200 stores anything. The secret itself is never stored, logged or echoed.
 #ifndef CRMSYNC_SERVICES_SYNC_INGEST_WEBHOOK_RECEIVER_H_
@@ -32,6 +34,14 @@ namespace crmsync::sync {
 
 // The largest body accepted; a larger one is answered 413.
 inline constexpr size_t kMaxWebhookBody = 1 << 20;
+// Most record ids one CRM notification lists (CRM's bulk writes take 100 records a call).
+inline constexpr size_t kMaxWebhookIds = 1000;
+// Most parameters (URL and form together) of one Projects webhook; Zoho sends a handful.
+inline constexpr size_t kMaxWebhookParams = 100;
+// Most headers, and most bytes of names and values together, of one webhook request; the HTTP
+// server already cuts each header line at 8 KiB.
+inline constexpr size_t kMaxWebhookHeaders = 100;
+inline constexpr size_t kMaxWebhookHeaderBytes = 32 * 1024;
 // The Projects webhook parameter that carries the portal's secret.
 inline constexpr char kProjectsSecretParam[] = "crmsync_secret";
 

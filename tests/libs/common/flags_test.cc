@@ -3,11 +3,19 @@
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
 ABSL_FLAG(int, test_port, 7, "a port");
 ABSL_FLAG(bool, test_once, false, "run once");
 ABSL_FLAG(std::string, test_url, "", "a url");
+ABSL_FLAG(std::string, test_secret, "", "a secret");
+CRMSYNC_ENVIRONMENT_ONLY_FLAG(test_secret);
+ABSL_FLAG(std::string, test_secret_file, "", "a file holding the secret");
+ABSL_FLAG(std::string, test_dsn, "", "a connection string, maybe with a password");
+CRMSYNC_ENVIRONMENT_ONLY_FLAG_IF(test_dsn, [](absl::string_view value) {
+  return absl::StrContains(value, "password=");
+});
 
 namespace crmsync {
 namespace {
@@ -25,7 +33,10 @@ class FlagsTest : public ::testing::Test {
     absl::SetFlag(&FLAGS_test_port, 7);
     absl::SetFlag(&FLAGS_test_once, false);
     absl::SetFlag(&FLAGS_test_url, "");
+    absl::SetFlag(&FLAGS_test_secret, "");
+    absl::SetFlag(&FLAGS_test_dsn, "");
     unsetenv("CRMSYNC_TEST_PORT");
+    unsetenv("CRMSYNC_TEST_SECRET");
   }
 };
 
@@ -61,6 +72,34 @@ TEST_F(FlagsTest, BadInputNamesTheProblem) {
 
   unsetenv("CRMSYNC_TEST_PORT");
   EXPECT_EQ(Parse({"--test_url"}).status().message(), "flag --test_url needs a value");
+}
+
+TEST_F(FlagsTest, ASecretOnTheCommandLineIsRefusedWithoutEchoingIt) {
+  for (const auto& args : {std::vector<std::string>{"--test_secret=hunter2-5521"},
+                           std::vector<std::string>{"--test_secret", "hunter2-5521"},
+                           std::vector<std::string>{"-test_secret=hunter2-5521"}}) {
+    auto parsed = Parse(args);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(parsed.status().message(),
+              "--test_secret carries a secret, which every local user can read on a command "
+              "line; set it through CRMSYNC_TEST_SECRET or --test_secret_file instead");
+  }
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_secret), "");
+}
+
+TEST_F(FlagsTest, ASecretComesFromTheEnvironment) {
+  setenv("CRMSYNC_TEST_SECRET", "hunter2-5521", 1);
+  ASSERT_TRUE(Parse({}).ok());
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_secret), "hunter2-5521");
+}
+
+TEST_F(FlagsTest, AFlagIsRefusedOnlyForTheValuesThatCarryASecret) {
+  ASSERT_TRUE(Parse({"--test_dsn=host=db dbname=x"}).ok());
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_dsn), "host=db dbname=x");
+  auto parsed = Parse({"--test_dsn=host=db password=hunter2-5521"});
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(parsed.status().message().find("hunter2"), std::string::npos);
+  EXPECT_NE(parsed.status().message().find("CRMSYNC_TEST_DSN instead"), std::string::npos);
 }
 
 TEST_F(FlagsTest, HelpListsOwnFlagsWithTheirVariables) {

@@ -27,10 +27,10 @@ class NotifyOnPrivateServer : public ::testing::Test {
     // check and the senders wait an hour between rounds.
     auto notify = testing::Subprocess::Start(
         absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"),
-        {"--database_url=" + server_->url(), "--grpc_port=0", "--metrics_port=0",
-         "--listen_host=127.0.0.1", "--mail_transport=file",
+        {"--grpc_port=0", "--metrics_port=0", "--listen_host=127.0.0.1", "--mail_transport=file",
          "--mail_dir=" + ::testing::TempDir() + "/mail", "--senders=1", "--send_idle_poll=1h",
-         "--queue_metrics_interval=1h", "--health_check_interval=1h", "--database_pool_size=4"});
+         "--queue_metrics_interval=1h", "--health_check_interval=1h", "--database_pool_size=4"},
+        {"CRMSYNC_DATABASE_URL=" + server_->url()});
     ASSERT_TRUE(notify.ok()) << notify.status();
     notify_ = *std::move(notify);
     auto listening = notify_->WaitForLine(

@@ -691,6 +691,50 @@ TEST_F(AuthPgTest, IssuedCallerTokenAuthenticatesUntilRevoked) {
   EXPECT_EQ(revoke("no-such-token", &again).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(AuthPgTest, RequestsPastTheirBoundsAreRefusedNamingTheFieldWithoutEchoingTokens) {
+  auto auth = Start();
+  const auto expect_refused = [](const grpc::Status& status, const std::string& message) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << message;
+    EXPECT_EQ(status.error_message(), message);
+  };
+  std::vector<std::string> scopes;
+  for (int i = 0; i < 51; ++i) scopes.push_back(absl::StrCat("ZohoCRM.scope", i, ".ALL"));
+  v1::RegisterGrantRequest registration = Registration("p1");
+  for (const std::string& scope : scopes) registration.add_scopes(scope);
+  expect_refused(auth->Register(registration), "scopes: at most 50 entries");
+  EXPECT_EQ(accounts_.mint_calls, 0);
+
+  v1::GetAccessTokenResponse token;
+  expect_refused(auth->Token("p1", scopes, &token), "scopes: at most 50 entries");
+  const std::string long_token = "cst_" + std::string(4093, 'k');
+  expect_refused(auth->Token("p1", {"ZohoCRM.modules.tasks.ALL"}, &token, long_token),
+                 "rejected_access_token: at most 4096 characters");
+
+  v1::IssueCallerTokenRequest issue = CallerRequest("sync");
+  for (int i = 0; i < 100; ++i) issue.add_portal_ids(absl::StrCat("p", i + 2));
+  grpc::ClientContext issue_context;
+  v1::IssueCallerTokenResponse issued;
+  expect_refused(auth->stub->IssueCallerToken(&issue_context, issue, &issued),
+                 "portal_ids: at most 100 entries");
+
+  grpc::ClientContext authenticate_context;
+  v1::AuthenticateCallerRequest authenticate;
+  authenticate.set_token(long_token);
+  v1::AuthenticateCallerResponse who;
+  expect_refused(auth->stub->AuthenticateCaller(&authenticate_context, authenticate, &who),
+                 "token: at most 4096 characters");
+
+  v1::ListGrantsRequest list;
+  list.set_page_token(std::string(4097, 'A'));
+  v1::ListGrantsResponse page;
+  expect_refused(auth->List(list, &page), "page_token: at most 4096 characters");
+  grpc::ClientContext list_context;
+  v1::ListCallerTokensResponse callers;
+  ASSERT_TRUE(
+      auth->stub->ListCallerTokens(&list_context, v1::ListCallerTokensRequest(), &callers).ok());
+  EXPECT_THAT(callers.caller_tokens(), ::testing::IsEmpty());
+}
+
 TEST_F(AuthPgTest, CallerTokensExpireAndListNewestFirstByState) {
   auto auth = Start();
   auto issue = [&](v1::IssueCallerTokenRequest request, v1::IssueCallerTokenResponse* response) {

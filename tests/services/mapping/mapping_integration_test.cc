@@ -44,10 +44,11 @@ class MappingIntegrationTest : public ::testing::Test {
                                              "--metrics_port=0", "--listen_host=127.0.0.1",
                                              "--health_check_interval=200ms"};
     std::vector<std::string> auth_args = common;
-    auth_args.push_back("--encryption_keys=" + std::string(absl::StripTrailingAsciiWhitespace(
-                                                   crypto::KeySet::Generate("k1").Serialize())));
     auth_args.push_back("--allow_loopback_http");
-    auth_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-auth", auth_args);
+    auth_ = crmsync::testing::StartServing(
+        CRMSYNC_BIN_DIR "/crmsync-auth", auth_args,
+        {"CRMSYNC_ENCRYPTION_KEYS=" + std::string(absl::StripTrailingAsciiWhitespace(
+                                          crypto::KeySet::Generate("k1").Serialize()))});
     ASSERT_NE(auth_.channel, nullptr);
     std::vector<std::string> mapping_args = common;
     mapping_args.push_back(absl::StrCat("--auth_address=", auth_.address));

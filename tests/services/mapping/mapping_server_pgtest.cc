@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
 #include "prometheus/registry.h"
 #include "services/mapping/mapping_server.h"
 #include "services/mapping/pg_store.h"
@@ -175,6 +176,40 @@ TEST_F(MappingServerTest, BadValueMapIsRefusedNamingMapAndEntryAndNothingIsWritt
               StartsWith("portal.name: "));
   EXPECT_EQ(store_->GetPortal("1002", absl::InfiniteFuture()).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST_F(MappingServerTest, RequestsPastTheirBoundsAreRefusedNamingTheFieldAndNothingIsWritten) {
+  v1::UpsertPortalRequest upsert;
+  auto& portal = *upsert.mutable_portal();
+  portal.set_portal_id("1002");
+  portal.set_name("Second");
+  portal.set_crm_org_id("20051");
+  for (int i = 0; i < 101; ++i) {
+    auto* e = portal.mutable_value_maps()->add_crm_priorities();
+    e->set_side_value(absl::StrCat("value ", i));
+    e->set_priority(common::v1::PRIORITY_HIGH);
+  }
+  v1::UpsertPortalResponse upserted;
+  const auto too_many = Call(&v1::MappingService::Stub::UpsertPortal, upsert, &upserted);
+  EXPECT_EQ(too_many.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(too_many.error_message(), "portal.value_maps.crm_priorities: at most 100 entries");
+  EXPECT_EQ(store_->GetPortal("1002", absl::InfiniteFuture()).status().code(),
+            absl::StatusCode::kNotFound);
+
+  v1::ImportDirectoryRequest import;
+  import.set_portal_id("1001");
+  for (int i = 0; i < 7; ++i) import.add_parts(v1::DIRECTORY_PART_DEALS);
+  v1::ImportDirectoryResponse imported;
+  const auto parts = Call(&v1::MappingService::Stub::ImportDirectory, import, &imported);
+  EXPECT_EQ(parts.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(parts.error_message(), "parts: at most 6 entries");
+
+  v1::ListPortalsRequest list;
+  list.set_page_token(std::string(4097, 'A'));
+  v1::ListPortalsResponse listed;
+  const auto token = Call(&v1::MappingService::Stub::ListPortals, list, &listed);
+  EXPECT_EQ(token.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(token.error_message(), "page_token: at most 4096 characters");
 }
 
 TEST_F(MappingServerTest, PortalsArePagedWithTokens) {

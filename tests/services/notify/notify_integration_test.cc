@@ -206,6 +206,40 @@ TEST_F(NotifyIntegrationTest, AnOversizedOrMalformedFieldIsRefusedByNameAndNothi
   EXPECT_TRUE(Mailbox(mail_dir_).empty());
 }
 
+TEST_F(NotifyIntegrationTest, LookupsPastTheirBoundsAreRefusedByName) {
+  auto sink = SmtpSink::Start(mail_dir_);
+  ASSERT_TRUE(sink);
+  StartNotify(sink->port);
+  const auto expect_refused = [](const grpc::Status& status, const std::string& message) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << message;
+    EXPECT_EQ(status.error_message(), message);
+  };
+  for (const bool by_failure : {false, true}) {
+    v1::GetNotificationRequest get;
+    if (by_failure) {
+      get.set_failure_id(std::string(129, 'f'));
+    } else {
+      get.set_notification_id(std::string(129, 'n'));
+    }
+    grpc::ClientContext context;
+    v1::GetNotificationResponse got;
+    expect_refused(stub_->GetNotification(&context, get, &got),
+                   by_failure ? "failure_id: longer than 128 characters"
+                              : "notification_id: longer than 128 characters");
+  }
+  v1::ListNotificationsRequest list;
+  list.set_portal_id(std::string(129, 'p'));
+  grpc::ClientContext portal_context;
+  v1::ListNotificationsResponse listed;
+  expect_refused(stub_->ListNotifications(&portal_context, list, &listed),
+                 "portal_id: longer than 128 characters");
+  list.set_portal_id("");
+  list.set_page_token(std::string(4097, 'A'));
+  grpc::ClientContext token_context;
+  expect_refused(stub_->ListNotifications(&token_context, list, &listed),
+                 "page_token: at most 4096 characters");
+}
+
 TEST_F(NotifyIntegrationTest, ALongSubjectReachesAStrictServerIntact) {
   // aiosmtpd refuses for good any line over 1000 octets (RFC 5321 4.5.3.1.6); a deployment's
   // template puts two 500-character fields in one subject.
@@ -273,8 +307,8 @@ TEST_F(NotifyIntegrationTest, AnUntrustedCertificateIsRefusedOverStarttls) {
   auto sink =
       SmtpSink::StartTls(box, "starttls", pki, {"--user=crmsync", "--password=never-sent-5521"});
   ASSERT_TRUE(sink);
-  StartNotify(sink->port,
-              {"--smtp_starttls", "--smtp_username=crmsync", "--smtp_password=never-sent-5521"});
+  StartNotify(sink->port, {"--smtp_starttls", "--smtp_username=crmsync"},
+              /*wait_until_serving=*/true, {"CRMSYNC_SMTP_PASSWORD=never-sent-5521"});
   Notify(testing::LindaReopen());
   const v1::Notification waiting = WaitForRetries("failure-linda-1");
   EXPECT_EQ(waiting.state(), v1::NOTIFICATION_STATE_PENDING);
@@ -351,8 +385,9 @@ TEST_F(NotifyIntegrationTest, AWrongPasswordIsRetriedWithItsReasonAndNoPassword)
   auto sink = SmtpSink::StartTls(mail_dir_ + "/box", "starttls", pki,
                                  {"--user=crmsync", "--password=right-one"});
   ASSERT_TRUE(sink);
-  StartNotify(sink->port, {"--smtp_starttls", "--smtp_ca_file=" + pki.ca.cert,
-                           "--smtp_username=crmsync", "--smtp_password=wrong-one-4410"});
+  StartNotify(sink->port,
+              {"--smtp_starttls", "--smtp_ca_file=" + pki.ca.cert, "--smtp_username=crmsync"},
+              /*wait_until_serving=*/true, {"CRMSYNC_SMTP_PASSWORD=wrong-one-4410"});
   Notify(testing::LindaReopen());
   const v1::Notification n = WaitForRetries("failure-linda-1");
   EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_PENDING);

@@ -59,9 +59,9 @@ class SimDeliveryTest : public ::testing::Test {
     auth_ = crmsync::testing::StartServing(
         CRMSYNC_BIN_DIR "/crmsync-auth",
         {"--database_url=" + db_.database->url(), "--grpc_port=0", "--metrics_port=0",
-         "--listen_host=127.0.0.1", "--allow_loopback_http",
-         "--encryption_keys=" + std::string(absl::StripTrailingAsciiWhitespace(
-                                    crypto::KeySet::Generate("k1").Serialize()))});
+         "--listen_host=127.0.0.1", "--allow_loopback_http"},
+        {"CRMSYNC_ENCRYPTION_KEYS=" + std::string(absl::StripTrailingAsciiWhitespace(
+                                          crypto::KeySet::Generate("k1").Serialize()))});
     ASSERT_NE(auth_.channel, nullptr);
 
     portal_ = Control("/_sim/projects/portals", {{"name", "acme"}})["id_string"];

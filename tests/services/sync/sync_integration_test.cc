@@ -570,6 +570,46 @@ TEST_F(SyncIntegrationTest, TheCrmWatchChannelIsRegisteredRenewedAndRestored) {
   EXPECT_THAT(metrics, HasSubstr("crmsync_sync_watch_channel_renewals_total{result=\"failed\"} 0"));
 }
 
+// Webhooks past their bounds (ids a notification lists, parameters, headers, an id's length) are
+// refused before anything is stored.
+TEST_F(SyncIntegrationTest, WebhooksPastTheirBoundsAreRefusedAndNothingIsStored) {
+  const std::string projects_secret = IssueWebhookSecret(common::v1::SIDE_PROJECTS);
+  const std::string crm_secret = IssueWebhookSecret(common::v1::SIDE_CRM);
+  const auto crm = [&](int id_count) {
+    nlohmann::json ids = nlohmann::json::array();
+    for (int i = 0; i < id_count; ++i) ids.push_back(absl::StrCat(6000000000000 + i));
+    return nlohmann::json{
+        {"server_time", 1764500000000}, {"module", "Tasks"},          {"ids", ids},
+        {"operation", "update"},        {"channel_id", "1000000001"}, {"token", crm_secret}}
+        .dump();
+  };
+  const std::string json = "application/json";
+  EXPECT_EQ(PostWebhook("/webhooks/crm?portal_id=" + portal_, json, crm(1001)), 400);
+  EXPECT_EQ(PostWebhook("/webhooks/crm?portal_id=" + std::string(65, '7'), json, crm(1)), 400);
+
+  http::Params form = {{"event", "task_update"},
+                       {"portal_id", portal_},
+                       {"project_id", "1700000000001"},
+                       {"task_id", "1700000000002"},
+                       {"crmsync_secret", projects_secret}};
+  for (int i = 0; i < 100; ++i) form.emplace_back(absl::StrCat("extra", i), "x");
+  EXPECT_EQ(PostWebhook("/webhooks/projects", "application/x-www-form-urlencoded",
+                        http::FormEncode(form)),
+            400);
+
+  http::Request many_headers{.method = http::Method::kPost,
+                             .url = webhook_base_ + "/webhooks/crm?portal_id=" + portal_,
+                             .headers = {{"Content-Type", json}},
+                             .body = crm(1)};
+  for (int i = 0; i < 100; ++i) many_headers.headers.emplace_back(absl::StrCat("X-Extra-", i), "x");
+  auto answer = http::CurlHttpClient().Send(many_headers);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->status, 431);
+
+  PgInboxStore inbox(*pool_);
+  EXPECT_TRUE(absl::IsNotFound(inbox.GetRequest(1).status()));
+}
+
 // A comment a person adds to the linked task in Projects reaches sync through the webhook: it is
 // read back from Projects and its copy, signed with the author's name, is queued for CRM.
 TEST_F(SyncIntegrationTest, ACommentInProjectsArrivesThroughTheWebhook) {

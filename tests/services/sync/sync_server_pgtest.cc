@@ -399,6 +399,37 @@ TEST_F(SyncServerTest, AMalformedChangeIsInvalidArgumentNamingTheFieldAndRecords
   EXPECT_EQ(State().fields(0).version(), 1);
 }
 
+TEST_F(SyncServerTest, RequestsPastTheirBoundsAreInvalidArgumentNamingTheFieldAndRecordNothing) {
+  v1::TaskChange change = Change(common::v1::SIDE_PROJECTS, "too-long-title");
+  change.mutable_fields()->set_title(std::string(1001, 't'));
+  v1::ChangeOutcome outcome;
+  const grpc::Status title = Submit(change, &outcome);
+  EXPECT_EQ(title.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(title.error_message(), "change.fields.title: at most 1000 characters");
+  EXPECT_EQ(State().fields(0).version(), 1);
+
+  v1::AddTaskToCrmRequest add;
+  add.set_portal_id(kPortal);
+  add.set_project_id("1700000000001");
+  add.set_projects_task_id("1700000000099");
+  add.set_crm_account_id("6000000000001");
+  add.mutable_actor()->set_display_name(std::string(256, 'n'));
+  v1::AddTaskToCrmResponse added;
+  grpc::ClientContext add_context;
+  const grpc::Status actor = stub_->AddTaskToCrm(&add_context, add, &added);
+  EXPECT_EQ(actor.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(actor.error_message(), "actor.display_name: at most 255 characters");
+
+  v1::ListFailuresRequest list;
+  list.set_portal_id(kPortal);
+  list.set_page_token(std::string(4097, 'A'));
+  v1::ListFailuresResponse failures;
+  grpc::ClientContext list_context;
+  const grpc::Status token = stub_->ListFailures(&list_context, list, &failures);
+  EXPECT_EQ(token.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(token.error_message(), "page_token: at most 4096 characters");
+}
+
 TEST_F(SyncServerTest, APortalMappingDoesNotKnowIsNotFound) {
   v1::TaskChange change = Change(common::v1::SIDE_PROJECTS, "e1");
   change.set_portal_id("750000000000009");

@@ -142,6 +142,27 @@ TEST(ValidateChange, OversizeTextIsNotAMalformedRequest) {
   EXPECT_EQ(Problem(WithTitle(ChangeFrom(Side::kCrm), "")), "");
 }
 
+TEST(ValidateChange, TextPastItsBoundIsAMalformedRequestNamingTheField) {
+  EXPECT_EQ(Problem(WithTitle(ChangeFrom(Side::kCrm), std::string(1000, 'x'))), "");
+  EXPECT_EQ(Problem(WithTitle(ChangeFrom(Side::kCrm), std::string(1001, 'x'))),
+            "change.fields.title: at most 1000 characters");
+  TaskChange change = ChangeFrom(Side::kProjects);
+  change.fields.description = std::string(64001, 'd');
+  EXPECT_EQ(Problem(change), "change.fields.description: at most 64000 characters");
+  change = ChangeFrom(Side::kCrm);
+  change.fields.priority = std::string(256, 'p');
+  EXPECT_EQ(Problem(change), "change.fields.side_priority: at most 255 characters");
+  change = ChangeFrom(Side::kCrm);
+  change.fields.status = std::string(256, 's');
+  EXPECT_EQ(Problem(change), "change.fields.side_status: at most 255 characters");
+  change = TitleChange();
+  change.actor.display_name = std::string(256, 'n');
+  EXPECT_EQ(Problem(change), "change.actor.display_name: at most 255 characters");
+  std::vector<TaskChange> changes(3, TitleChange());
+  changes[2].fields.title = std::string(1001, 'x');
+  EXPECT_EQ(ValidateBatch(changes).message(), "changes[2].fields.title: at most 1000 characters");
+}
+
 TEST(ValidateBatch, OneToAHundredChangesNamedByIndex) {
   EXPECT_EQ(ValidateBatch({}).message(), "changes: at least one change required");
   std::vector<TaskChange> changes(100, TitleChange());
@@ -168,6 +189,14 @@ TEST(ValidateComment, NamesTheMalformedField) {
   comment = LindasComment();
   comment.event_id = "";
   EXPECT_EQ(ValidateComment(comment, "comment").message(), "comment.event_id: required");
+  comment = LindasComment();
+  comment.content = std::string(64001, 'c');
+  EXPECT_EQ(ValidateComment(comment, "comment").message(),
+            "comment.content: at most 64000 characters");
+  comment = LindasComment();
+  comment.author.display_name = std::string(256, 'n');
+  EXPECT_EQ(ValidateComment(comment, "comment").message(),
+            "comment.author.display_name: at most 255 characters");
 }
 
 TEST(CharacterCount, CountsCodePointsNotBytes) {
