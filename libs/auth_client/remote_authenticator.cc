@@ -8,6 +8,10 @@ ABSL_FLAG(std::string, auth_address, "",
           "host:port of crmsync-auth (required): it verifies the caller tokens presented to this "
           "service and vends the Zoho access tokens it uses.");
 
+ABSL_FLAG(absl::Duration, caller_cache_ttl, absl::Seconds(60),
+          "How long a verified caller token is trusted without asking again (at most 60 s, so a "
+          "revocation takes effect within a minute).");
+
 namespace crmsync {
 
 RemoteCallerAuthenticator::RemoteCallerAuthenticator(std::shared_ptr<grpc::Channel> auth_channel,
@@ -53,6 +57,14 @@ absl::StatusOr<Caller> RemoteCallerAuthenticator::Authenticate(absl::string_view
       absl::StrCat("auth could not verify the caller: ", status.error_message()));
 }
 
+absl::StatusOr<absl::Duration> CallerCacheTtlFromFlags() {
+  const absl::Duration ttl = absl::GetFlag(FLAGS_caller_cache_ttl);
+  if (ttl < absl::ZeroDuration() || ttl > absl::Seconds(60)) {
+    return absl::InvalidArgumentError("--caller_cache_ttl: must be 0s..60s");
+  }
+  return ttl;
+}
+
 absl::StatusOr<std::string> AuthAddressFromFlags() {
   std::string address = absl::GetFlag(FLAGS_auth_address);
   if (address.empty()) {
@@ -66,7 +78,10 @@ absl::StatusOr<std::unique_ptr<CallerAuthenticator>> VerifyCallersWithAuth(
     Runtime& runtime, const std::string& auth_address, MethodRoles roles) {
   auto channel = runtime.ChannelTo(auth_address);
   if (!channel.ok()) return channel.status();
-  auto authenticator = std::make_unique<AuthServiceAuthenticator>(*std::move(channel), RealClock());
+  auto ttl = CallerCacheTtlFromFlags();
+  if (!ttl.ok()) return ttl.status();
+  auto authenticator =
+      std::make_unique<AuthServiceAuthenticator>(*std::move(channel), RealClock(), *ttl);
   runtime.SetCallerAuthentication(*authenticator, std::move(roles));
   return authenticator;
 }

@@ -1,6 +1,6 @@
 // How mapping, sync and notify verify the caller tokens presented to them: auth's
 // AuthenticateCaller at --auth_address (required), called with the service's own token (role
-// SERVICE), positive answers cached for 60 s so each token costs auth one call a minute at most.
+// SERVICE), positive answers cached for --caller_cache_ttl (at most 60 s).
 #ifndef CRMSYNC_LIBS_AUTH_CLIENT_REMOTE_AUTHENTICATOR_H_
 #define CRMSYNC_LIBS_AUTH_CLIENT_REMOTE_AUTHENTICATOR_H_
 
@@ -31,11 +31,12 @@ class RemoteCallerAuthenticator : public CallerAuthenticator {
   const absl::Duration timeout_;
 };
 
-// What mapping, sync and notify install: auth's answers, positive ones cached for 60 s.
+// What mapping, sync and notify install: auth's answers, positive ones cached for `ttl`.
 class AuthServiceAuthenticator : public CallerAuthenticator {
  public:
-  AuthServiceAuthenticator(std::shared_ptr<grpc::Channel> auth_channel, const Clock& clock)
-      : remote_(std::move(auth_channel)), cache_(remote_, clock) {}
+  AuthServiceAuthenticator(std::shared_ptr<grpc::Channel> auth_channel, const Clock& clock,
+                           absl::Duration ttl)
+      : remote_(std::move(auth_channel)), cache_(remote_, clock, ttl) {}
   absl::StatusOr<Caller> Authenticate(absl::string_view token) override {
     return cache_.Authenticate(token);
   }
@@ -44,6 +45,9 @@ class AuthServiceAuthenticator : public CallerAuthenticator {
   RemoteCallerAuthenticator remote_;
   CachingAuthenticator cache_;
 };
+
+// --caller_cache_ttl (default 60 s); INVALID_ARGUMENT outside 0s..60s.
+absl::StatusOr<absl::Duration> CallerCacheTtlFromFlags();
 
 // --auth_address; INVALID_ARGUMENT when it is empty.
 absl::StatusOr<std::string> AuthAddressFromFlags();

@@ -108,6 +108,9 @@ class CallerAuthInterceptor : public grpc::experimental::Interceptor {
                                  {"caller", verdict.caller ? verdict.caller->name : ""},
                                  {"error", verdict.refusal.error_message()}});
         verdict.caller.reset();
+      } else {
+        Log(LogLevel::kDebug, "call accepted",
+            {{"grpc_method", method_}, {"caller", verdict.caller->name}});
       }
       absl::MutexLock lock(&verdicts_mutex);
       Verdicts()[context_] = std::move(verdict);
@@ -264,7 +267,7 @@ std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeCalle
   return std::make_unique<CallerAuthFactory>(authenticator, std::move(roles));
 }
 
-grpc::Status CallerRefusal(const grpc::ServerContext* context) {
+grpc::Status CallerRefusal(const grpc::ServerContextBase* context) {
   absl::MutexLock lock(&verdicts_mutex);
   auto it = Verdicts().find(context);
   if (it == Verdicts().end()) {
@@ -273,7 +276,7 @@ grpc::Status CallerRefusal(const grpc::ServerContext* context) {
   return it->second.refusal;
 }
 
-const Caller* CallerOf(const grpc::ServerContext* context) {
+const Caller* CallerOf(const grpc::ServerContextBase* context) {
   absl::MutexLock lock(&verdicts_mutex);
   auto it = Verdicts().find(context);
   if (it == Verdicts().end() || !it->second.caller) return nullptr;
@@ -281,7 +284,7 @@ const Caller* CallerOf(const grpc::ServerContext* context) {
   return &*it->second.caller;
 }
 
-std::string CallerName(const grpc::ServerContext* context) {
+std::string CallerName(const grpc::ServerContextBase* context) {
   const Caller* caller = CallerOf(context);
   return caller == nullptr ? "" : caller->name;
 }

@@ -11,6 +11,8 @@
 //   * every `portal_id` and `portal_ids` field the request carries, at any depth (inside
 //     batches too), must be one of the token's portals; a token restricted to portals may not
 //     call an RPC whose request names no portal (it could read or change any portal).
+// Each refusal is logged (info) with the method, the code and the caller's name when known; each
+// accepted call at debug level with the caller's name.
 // gRPC's C++ server interceptors cannot end a call, so the verdict is kept for the call and every
 // handler's first statement is CRMSYNC_RETURN_IF_CALLER_REFUSED(context): a refused call returns
 // before the handler reads or writes anything.
@@ -98,17 +100,18 @@ std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeCalle
 
 // The verdict on this call: OK, or the refusal the handler must return unchanged. A call the
 // interceptor never judged (no interceptor installed) is refused as well.
-grpc::Status CallerRefusal(const grpc::ServerContext* context);
+grpc::Status CallerRefusal(const grpc::ServerContextBase* context);
 
 // The authenticated caller of this call; nullptr unless CallerRefusal is OK.
-const Caller* CallerOf(const grpc::ServerContext* context);
+const Caller* CallerOf(const grpc::ServerContextBase* context);
 
 // The caller's name for logs and created_by fields; "" when there is none.
-std::string CallerName(const grpc::ServerContext* context);
+std::string CallerName(const grpc::ServerContextBase* context);
 
 }  // namespace crmsync
 
-// First statement of every RPC handler.
+// First statement of every synchronous RPC handler. A callback handler finishes its reactor with
+// a refusal of CallerRefusal instead.
 #define CRMSYNC_RETURN_IF_CALLER_REFUSED(context)                                                  \
   do {                                                                                             \
     if (grpc::Status crmsync_refusal = ::crmsync::CallerRefusal(context); !crmsync_refusal.ok()) { \

@@ -211,6 +211,10 @@ grpc::ServerUnaryReactor* AuthServer::GetAccessToken(grpc::CallbackServerContext
                                                      const v1::GetAccessTokenRequest* request,
                                                      v1::GetAccessTokenResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status refusal = CallerRefusal(context); !refusal.ok()) {
+    reactor->Finish(refusal);
+    return reactor;
+  }
   auto finish = [reactor, response](const absl::StatusOr<VendedToken>& token) {
     if (!token.ok()) return reactor->Finish(ToGrpcStatus(token.status()));
     response->set_access_token(token->access_token);

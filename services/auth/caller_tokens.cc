@@ -26,24 +26,10 @@ std::string Fingerprint(std::optional<CallerTokenState> state) {
 
 }  // namespace
 
-absl::string_view StoredRoleName(CallerRole role) {
-  switch (role) {
-    case CallerRole::kReader:
-      return "READER";
-    case CallerRole::kWriter:
-      return "WRITER";
-    case CallerRole::kAdmin:
-      return "ADMIN";
-    case CallerRole::kService:
-      return "SERVICE";
-  }
-  return "READER";
-}
-
 absl::StatusOr<CallerRole> CallerRoleFromName(absl::string_view name) {
   for (CallerRole role :
        {CallerRole::kReader, CallerRole::kWriter, CallerRole::kAdmin, CallerRole::kService}) {
-    if (StoredRoleName(role) == name) return role;
+    if (CallerRoleName(role) == name) return role;
   }
   return absl::InternalError(absl::StrCat("unknown stored caller role ", name));
 }

@@ -22,9 +22,7 @@ namespace crmsync::auth {
 
 enum class CallerTokenState { kActive, kRevoked, kExpired };
 
-// The names roles are stored under: "READER", "WRITER", "ADMIN", "SERVICE". INTERNAL for a
-// stored name that is none of them.
-absl::string_view StoredRoleName(CallerRole role);
+// The role a stored name (CallerRoleName's) stands for; INTERNAL for a name that is none.
 absl::StatusOr<CallerRole> CallerRoleFromName(absl::string_view name);
 absl::string_view CallerTokenStateName(CallerTokenState state);
 

@@ -1,7 +1,5 @@
 #include "services/auth/local_authenticator.h"
 
-#include "absl/strings/str_cat.h"
-
 namespace crmsync::auth {
 
 absl::StatusOr<Caller> LocalCallerAuthenticator::Authenticate(absl::string_view token) {
@@ -11,9 +9,9 @@ absl::StatusOr<Caller> LocalCallerAuthenticator::Authenticate(absl::string_view 
     if (code == absl::StatusCode::kUnauthenticated || code == absl::StatusCode::kDeadlineExceeded) {
       return stored.status();
     }
-    // Whatever else kept the store from answering, the token could not be verified now.
-    return absl::UnavailableError(
-        absl::StrCat("caller tokens cannot be verified now: ", stored.status().message()));
+    // Whatever else kept the store from answering, the token could not be verified now; the
+    // database's own words stay out of an answer every caller may see.
+    return absl::UnavailableError("caller tokens cannot be verified now");
   }
   Caller caller;
   caller.caller_token_id = std::move(stored->caller_token_id);

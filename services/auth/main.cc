@@ -5,6 +5,7 @@
 #include "absl/flags/flag.h"
 #include "absl/synchronization/notification.h"
 #include "crmsync/auth/v1/auth.grpc.pb.h"
+#include "libs/auth_client/remote_authenticator.h"
 #include "libs/common/clock.h"
 #include "libs/common/flags.h"
 #include "libs/common/log.h"
@@ -109,6 +110,8 @@ int main(int argc, char** argv) {
         absl::InvalidArgumentError("--max_concurrent_mints must be at least 1"));
   }
   if (keys->empty()) crmsync::LogWarning("no encryption key configured: grants cannot be stored");
+  auto caller_cache_ttl = crmsync::CallerCacheTtlFromFlags();
+  if (!caller_cache_ttl.ok()) return crmsync::ExitWithUsageError(caller_cache_ttl.status());
   auto retention = crmsync::work_queue::QueueRetentionFromFlags();
   if (!retention.ok()) return crmsync::ExitWithUsageError(retention.status());
 
@@ -142,7 +145,7 @@ int main(int argc, char** argv) {
                                    {.allow_loopback_http = allow_loopback_http});
   (*runtime)->AddService(&server, crmsync::auth::v1::AuthService::service_full_name());
   crmsync::auth::LocalCallerAuthenticator local_callers(callers);
-  crmsync::CachingAuthenticator cached_callers(local_callers, clock);
+  crmsync::CachingAuthenticator cached_callers(local_callers, clock, *caller_cache_ttl);
   (*runtime)->SetCallerAuthentication(cached_callers, crmsync::auth::AuthMethodRoles());
 
   // A mint still in flight near the end of the drain is aborted (its lease released), so the

@@ -79,7 +79,7 @@ absl::StatusOr<CallerToken> CallerTokenFromRow(const pqxx::row& row) {
 // `roles` as the roles text the caller token queries take.
 std::string StoredRoles(const std::vector<CallerRole>& roles) {
   return absl::StrJoin(roles, " ", [](std::string* out, CallerRole role) {
-    absl::StrAppend(out, StoredRoleName(role));
+    absl::StrAppend(out, CallerRoleName(role));
   });
 }
 

@@ -15,9 +15,6 @@
 namespace crmsync::mapping {
 namespace {
 
-// The callers' identity is not known to this service yet; mappings record it as empty.
-constexpr char kCreatedBy[] = "";
-
 grpc::Status NotReady() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                       "mapping is not ready: schema not migrated or database unreachable");
@@ -314,7 +311,7 @@ grpc::Status MappingServer::MapAccount(grpc::ServerContext* context,
     return Invalid(s);
   }
   auto mapping = store_.MapAccount(request->portal_id(), request->client_account_id(),
-                                   request->crm_account_id(), kCreatedBy, clock_.Now(),
+                                   request->crm_account_id(), CallerName(context), clock_.Now(),
                                    CallerDeadline(*context));
   if (!mapping.ok()) return ToGrpcStatus(mapping.status());
   metrics_.Mapped(MappingOrigin::kManual);
@@ -349,8 +346,8 @@ grpc::Status MappingServer::AutoMapAccounts(grpc::ServerContext* context,
   CRMSYNC_RETURN_IF_CALLER_REFUSED(context);
   if (!ready_()) return NotReady();
   if (auto s = ValidateId(request->portal_id(), "portal_id"); !s.ok()) return Invalid(s);
-  auto result = store_.AutoMapAccounts(request->portal_id(), request->dry_run(), kCreatedBy,
-                                       clock_.Now(), CallerDeadline(*context));
+  auto result = store_.AutoMapAccounts(request->portal_id(), request->dry_run(),
+                                       CallerName(context), clock_.Now(), CallerDeadline(*context));
   if (!result.ok()) return ToGrpcStatus(result.status());
   if (!request->dry_run()) {
     metrics_.Mapped(MappingOrigin::kAuto, static_cast<int>(result->mapped.size()));

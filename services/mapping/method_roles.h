@@ -1,5 +1,5 @@
 // The caller role each RPC of crmsync-mapping needs, as its proto's "Role:" lines state it
-// (tests/libs/grpc_server/method_roles_test checks that the two agree for every method).
+// (tests/services/method_roles_test checks that the two agree for every method).
 #ifndef CRMSYNC_SERVICES_MAPPING_METHOD_ROLES_H_
 #define CRMSYNC_SERVICES_MAPPING_METHOD_ROLES_H_
 

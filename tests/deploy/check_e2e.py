@@ -6,14 +6,13 @@ Starts auth, mapping, sync and notify with the environment the dev overlay gives
 ConfigMaps, Secrets and mounted key file, rendered by kubectl's kustomize), only the addresses
 replaced: a fresh database of the pg_virtualenv cluster, the test SMTP sink as notify's relay,
 tools/zoho-sim as Zoho's accounts server and Projects API, and the services' own addresses (each
-must be set by the overlay). The check's calls carry the overlay's caller tokens: its bootstrap
-admin token (auth's CRMSYNC_BOOTSTRAP_ADMIN_TOKEN), and sync's own token (its
-CRMSYNC_CALLER_TOKEN, role SERVICE) for the RPCs only services may call. The overlay's
-migration Jobs run first, as they are written. A value a binary refuses, or a Job that fails, fails the check. Each
+must be set by the overlay). The overlay's migration Jobs run first, as they are
+written. A value a binary refuses, or a Job that fails, fails the check. Each
 service's scrape target carries the labels and annotations of its pod template in the dev overlay
 as the Kubernetes discovery would, and Prometheus (Debian's)
 applies deploy/prometheus/scrape.yml's relabelling to them and loads the recording and alert
-rules. Traffic: one failure email through notify (and one refused request); a portal's grants
+rules. Traffic, called with the overlay's caller tokens (its admin token, and sync's service
+token for what only services may call): one failure email through notify (and one refused request); a portal's grants
 registered in auth and tokens minted from zoho-sim; mapping's directory imported and a client
 mapped; through sync, a Projects task added to CRM and its creation delivered after one 429 from
 CRM (zoho-sim's faults), a CRM edit APPLIED and delivered to Projects, whose webhook comes back to
@@ -49,12 +48,6 @@ import grpc
 import yaml
 
 SERVICES = ("auth", "mapping", "sync", "notify")
-# The RPCs role SERVICE covers and role ADMIN does not (auth.proto, notify.proto "Role:").
-SERVICE_ONLY_METHODS = {
-    "/crmsync.auth.v1.AuthService/GetAccessToken",
-    "/crmsync.auth.v1.AuthService/AuthenticateCaller",
-    "/crmsync.notify.v1.NotifyService/NotifyFailure",
-}
 WAIT_SECONDS = 60
 # Health services a probe in the manifests asks for that the binaries do not serve yet: accepted
 # as NOT_FOUND, and a failure once served, so that this list empties.
@@ -192,8 +185,8 @@ def pod_templates(objects):
 
 def container_environment(objects, template, files_dir):
     """The environment the kubelet would give the template's first container: its ConfigMaps,
-    Secrets and values, with Secret volumes written under files_dir and paths into them moved
-    there."""
+    Secrets and values (with the $(NAME) references to variables before them expanded), with
+    Secret volumes written under files_dir and paths into them moved there."""
     by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects}
 
     def data(kind, name):
@@ -212,9 +205,12 @@ def container_environment(objects, template, files_dir):
             env.update(data("Secret", source["secretRef"]["name"]))
     for item in container.get("env", []):
         ref = item.get("valueFrom", {}).get("secretKeyRef")
-        env[item["name"]] = (
-            data("Secret", ref["name"])[ref["key"]] if ref else expand(item["value"], env)
-        )
+        if ref:
+            env[item["name"]] = data("Secret", ref["name"])[ref["key"]]
+        else:
+            env[item["name"]] = re.sub(
+                r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), item["value"]
+            )
     volumes = {v["name"]: v for v in template["spec"].get("volumes", [])}
     for mount in container.get("volumeMounts", []):
         secret = volumes[mount["name"]]["secret"]
@@ -227,18 +223,6 @@ def container_environment(objects, template, files_dir):
             if value.startswith(mount["mountPath"] + "/"):
                 env[name] = str(files_dir) + value
     return env
-
-
-def expand(value, env):
-    """`value` with $(NAME) replaced by the variable defined before it, as the kubelet does; an
-    undefined one stays as written and $$ is a literal $."""
-
-    def replace(match):
-        if match.group(0) == "$$":
-            return "$"
-        return env.get(match.group(1), match.group(0))
-
-    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)", replace, value)
 
 
 def probed_health_services(template):
@@ -612,27 +596,20 @@ def run(root, bin_dir, workdir, suite, database, problems):
         environments[service] = env
         process = suite.start(
             service,
-            [
-                str(bin_dir / f"crmsync-{service}"),
-                f"--grpc_port={grpc_port}",
-                "--metrics_port=0",
-            ],
+            [str(bin_dir / f"crmsync-{service}"), f"--grpc_port={grpc_port}", "--metrics_port=0"],
             env=env,
         )
         line = suite.listening(service, *process)
         ports[service] = (line["grpc_port"], line["metrics_port"])
 
-    # auth relays to notify and notify has its callers verified by auth: notify's port is chosen
-    # first.
+    # auth and notify call each other (failures to report; callers to verify): notify's port is
+    # chosen before auth starts.
     notify_port = free_port()
     start_service("auth", {"CRMSYNC_NOTIFY_ADDRESS": f"127.0.0.1:{notify_port}"})
     auth_address = f"127.0.0.1:{ports['auth'][0]}"
     start_service(
         "notify",
-        {
-            "CRMSYNC_AUTH_ADDRESS": auth_address,
-            "CRMSYNC_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
-        },
+        {"CRMSYNC_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "CRMSYNC_AUTH_ADDRESS": auth_address},
         grpc_port=notify_port,
     )
     start_service(
@@ -707,19 +684,21 @@ def run(root, bin_dir, workdir, suite, database, problems):
                 raise Failure(f"prometheus exited: {suite.log_text('prometheus')}")
             return None
 
-    # Traffic, as the operator (ADMIN) and as sync (SERVICE) would call.
-    admin_token = environments["auth"].get("CRMSYNC_BOOTSTRAP_ADMIN_TOKEN", "")
-    service_token = environments["sync"].get("CRMSYNC_CALLER_TOKEN", "")
-    if not admin_token:
-        problems.append("the dev overlay gives auth no CRMSYNC_BOOTSTRAP_ADMIN_TOKEN")
-    if not service_token:
-        problems.append("the dev overlay gives sync no CRMSYNC_CALLER_TOKEN")
-
+    # Traffic.
     def channel(service):
         return grpc.insecure_channel(f"127.0.0.1:{ports[service][0]}")
 
+    # The dev overlay's caller tokens: sync's own (role SERVICE) for what only services may call,
+    # the bootstrap admin token for the rest.
+    admin_token = environments["auth"]["CRMSYNC_BOOTSTRAP_ADMIN_TOKEN"]
+    service_token = environments["sync"]["CRMSYNC_CALLER_TOKEN"]
+    service_only = {
+        "/crmsync.auth.v1.AuthService/GetAccessToken",
+        "/crmsync.notify.v1.NotifyService/NotifyFailure",
+    }
+
     def call(service, method, request, response_type, timeout=20):
-        token = service_token if method in SERVICE_ONLY_METHODS else admin_token
+        token = service_token if method in service_only else admin_token
         return channel(service).unary_unary(
             method,
             request_serializer=type(request).SerializeToString,

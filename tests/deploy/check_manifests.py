@@ -4,11 +4,13 @@
 For each overlay: every object validates against the Kubernetes API schemas (validate.mjs, offline);
 every Secret, ConfigMap, key, Service port and scale target a manifest refers to is in the build;
 every CRMSYNC_* variable and --flag given to a crmsync binary is one that binary lists in --help;
-every service is told the Service address of each service it calls (WIRING), auth has
-encryption keys, notify has an SMTP relay;
+every service is told the Service address of each service it calls (WIRING) and has its own
+caller token from a Secret, auth has encryption keys and the bootstrap caller tokens, notify has an
+SMTP relay, a TLS file a service is given is in a volume it mounts;
 every crmsync pod is hardened (non-root, read-only root, no privilege escalation, no capabilities,
-RuntimeDefault seccomp, no service-account token), has requests and limits, a gRPC readiness probe
-on the default health service and liveness and startup probes on "liveness", and a grace period
+RuntimeDefault seccomp, no service-account token), has requests and limits, a readiness probe
+on the default health service and liveness and startup probes on "liveness" (gRPC probes, or
+crmsync-health-probe run in the pod where the server speaks TLS), and a grace period
 longer than its preStop plus its drain. prod adds: at least two replicas of every service and no
 dev-only parts. The prod overlay is built from a copy whose secret files are the committed
 examples. Exits 1 and prints every problem found.
@@ -33,7 +35,8 @@ WORKLOADS = ("Deployment", "StatefulSet", "Job")
 # The addresses each service calls others at, and what goes wrong without one.
 WIRING = (
     ("auth", "CRMSYNC_NOTIFY_ADDRESS", "broken grants go unreported"),
-    ("mapping", "CRMSYNC_AUTH_ADDRESS", "the directory import has no Zoho tokens"),
+    ("mapping", "CRMSYNC_AUTH_ADDRESS", "no caller can be verified, nothing is served"),
+    ("notify", "CRMSYNC_AUTH_ADDRESS", "no caller can be verified, nothing is served"),
     ("sync", "CRMSYNC_MAPPING_ADDRESS", "every change is FAILED_PRECONDITION"),
     ("sync", "CRMSYNC_AUTH_ADDRESS", "a change a rule must check is FAILED_PRECONDITION"),
     ("sync", "CRMSYNC_NOTIFY_ADDRESS", "recorded failures are never emailed"),
@@ -57,13 +60,15 @@ def build_overlay(root, overlay, workdir):
 
 
 def flags_of(binary):
-    """Maps each flag name a binary lists in --help to its environment variable."""
+    """Maps each flag name a binary lists in --help to its environment variable, and returns the
+    variables it reads that are no flag (secrets such as auth's bootstrap caller tokens, which
+    --help names in its summary)."""
     out = subprocess.run([binary, "--help"], capture_output=True, text=True)
     text = out.stdout + out.stderr
     flags = dict(re.findall(r"^\s+--(\w+) \((CRMSYNC_\w+),", text, re.M))
     if not flags:
         raise SystemExit(f"{binary} --help lists no flags:\n{text}")
-    return flags
+    return flags, set(re.findall(r"\bCRMSYNC_[A-Z0-9_]*[A-Z0-9]", text)) - set(flags.values())
 
 
 def binary_of(image):
@@ -184,9 +189,11 @@ class Checker:
                     continue
                 if binary not in cache:
                     cache[binary] = flags_of(str(self.bin_dir / binary))
-                flags = cache[binary]
+                flags, variables = cache[binary]
                 for name in self.env_names(container):
-                    if name.startswith("CRMSYNC_") and name not in flags.values():
+                    if name.startswith("CRMSYNC_") and name not in (
+                        set(flags.values()) | variables
+                    ):
                         self.fail(
                             obj, f"{container['name']} sets {name}, which {binary} does not read"
                         )
@@ -230,11 +237,10 @@ class Checker:
 
     def check_probes_and_drain(self, obj, spec):
         server = spec["containers"][0]
-        readiness = server.get("readinessProbe", {}).get("grpc", {})
-        if not readiness or readiness.get("service"):
+        if probed_health_service(server.get("readinessProbe", {})) != "":
             self.fail(obj, "readiness is not the default gRPC health service")
         for probe in ("livenessProbe", "startupProbe"):
-            if server.get(probe, {}).get("grpc", {}).get("service") != "liveness":
+            if probed_health_service(server.get(probe, {})) != "liveness":
                 self.fail(obj, f"{probe} does not ask the 'liveness' health service")
         pre_stop = server.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
         sleep = int(pre_stop[1]) if len(pre_stop) == 2 and pre_stop[0].endswith("sleep") else 0
@@ -261,8 +267,28 @@ class Checker:
             ports = {str(p["port"]) for p in (target or {}).get("spec", {}).get("ports", [])}
             if target is None or port not in ports:
                 self.fail(deployment, f"{variable} is not a Service port: {consequence}")
+        for service, (deployment, values) in env.items():
+            container = pod_spec(deployment)["containers"][0]
+            secrets = {
+                e["name"]
+                for e in container.get("env", [])
+                if "secretKeyRef" in e.get("valueFrom", {})
+            }
+            if "CRMSYNC_CALLER_TOKEN" not in secrets:
+                self.fail(
+                    deployment, "has no caller token from a Secret: every call it makes is refused"
+                )
+            mounts = [m["mountPath"] for m in container.get("volumeMounts", [])]
+            for name, path in values.items():
+                if re.fullmatch(r"CRMSYNC_TLS_\w+_FILE", name) and not any(
+                    (path or "").startswith(mount + "/") for mount in mounts
+                ):
+                    self.fail(deployment, f"{name}={path} is in no volume it mounts")
         if "auth" in env:
             deployment, auth = env["auth"]
+            for variable in ("CRMSYNC_BOOTSTRAP_ADMIN_TOKEN", "CRMSYNC_SERVICE_TOKENS"):
+                if variable not in auth:
+                    self.fail(deployment, f"auth has no {variable}: no caller has a token")
             if not auth.get("CRMSYNC_ENCRYPTION_KEYS") and not auth.get(
                 "CRMSYNC_ENCRYPTION_KEYS_FILE"
             ):
@@ -299,6 +325,18 @@ class Checker:
                 env = self.env_names(container)
                 if env.get("CRMSYNC_ALLOW_LOOPBACK_HTTP") == "true":
                     self.fail(obj, "allows plain HTTP to the accounts server")
+
+
+def probed_health_service(probe):
+    """The health service a probe asks for ("" is the default): a gRPC probe's, or that of
+    crmsync-health-probe run by an exec probe; None for any other probe."""
+    if "grpc" in probe:
+        return probe["grpc"].get("service", "")
+    command = probe.get("exec", {}).get("command", [])
+    if command and command[0].endswith("/crmsync-health-probe"):
+        services = [arg.split("=", 1)[1] for arg in command if arg.startswith("--service=")]
+        return services[-1] if services else ""
+    return None
 
 
 def pod_spec_labels(obj):

@@ -1,6 +1,8 @@
 // crmsync-health-probe: asks a gRPC server's grpc.health.v1 service whether it is SERVING, for
 // scripts and Kubernetes exec probes. Exit 0 when SERVING, 1 when not (or unreachable) by the
-// end of --wait, 2 on bad flags.
+// end of --wait, 2 on bad flags. Over TLS when --tls_ca_file is set (presenting --tls_cert_file to
+// a server that asks for a client certificate), so an exec probe inside a pod reaches a TLS
+// server with the container's own CRMSYNC_TLS_* variables.
 #include <grpcpp/grpcpp.h>
 
 #include <iostream>
@@ -9,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "libs/common/flags.h"
+#include "libs/grpc_client/caller_channel.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "host:port of the gRPC server.");
 ABSL_FLAG(std::string, service, "", "Service to ask about; empty asks about the whole server.");
@@ -37,8 +40,11 @@ std::string AskOnce(grpc::health::v1::Health::Stub& stub, const std::string& ser
 int main(int argc, char** argv) {
   crmsync::ParseCommandLineOrExit(argc, argv, kSummary);
   const std::string address = absl::GetFlag(FLAGS_address);
-  auto stub = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto options = crmsync::ClientOptionsFromFlags();
+  if (!options.ok()) return crmsync::ExitWithUsageError(options.status());
+  auto channel = crmsync::CallerChannel(address, *options);
+  if (!channel.ok()) return crmsync::ExitWithUsageError(channel.status());
+  auto stub = grpc::health::v1::Health::NewStub(*channel);
   const absl::Time deadline = absl::Now() + absl::GetFlag(FLAGS_wait);
   std::string answer;
   while (true) {

@@ -1,6 +1,6 @@
 // The runtime as an operator and its clients see it, on runtime_test_server (a service whose
 // calls the test holds and releases): the drain on SIGTERM, calls and background tasks that
-// outlast it, and server-side failures in the log.
+// outlast it, server-side failures in the log, and readiness behind a startup step.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
@@ -40,8 +40,9 @@ class RuntimeTest : public ::testing::Test {
     std::filesystem::remove(release_file_);
   }
 
-  // Starts the test server and waits until it is ready.
-  void StartServer(absl::Duration drain_timeout, std::vector<std::string> extra_args = {}) {
+  // Starts the test server and, when `ready`, waits until it is ready.
+  void StartServer(absl::Duration drain_timeout, std::vector<std::string> extra_args = {},
+                   bool ready = true) {
     std::vector<std::string> args = {
         "--database_url=" + database_->url(),
         "--grpc_port=0",
@@ -58,6 +59,7 @@ class RuntimeTest : public ::testing::Test {
         absl::Seconds(20));
     ASSERT_TRUE(listening.ok()) << listening.status();
     port_ = (*listening)["grpc_port"].get<int>();
+    if (!ready) return;
     ASSERT_TRUE(testing::WaitForHealth(port_, "", HealthCheckResponse::SERVING, absl::Seconds(20)));
   }
 
@@ -240,6 +242,34 @@ TEST_F(RuntimeTest, RequestsOverFourMebibytesAreRefusedAndSmallerOnesServed) {
   EXPECT_TRUE(get_project(100).ok());
   const grpc::Status near_limit = get_project((4 << 20) - 64);
   EXPECT_TRUE(near_limit.ok()) << near_limit.error_message();
+}
+
+TEST_F(RuntimeTest, AFailingStartupStepIsRetriedAndTheServiceIsReadyOnlyOnceItSucceeds) {
+  StartServer(absl::Seconds(5), {"--startup_file=" + release_file_}, /*ready=*/false);
+  auto retried = server_->WaitForLine(
+      [](const nlohmann::json& line) {
+        return line.value("msg", "") == "startup file failed; retrying" &&
+               line.value("attempt", 0) == 2;
+      },
+      absl::Seconds(20));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(testing::Health(port_, ""), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(testing::Health(port_, "crmsync.mapping.v1.MappingService"),
+            HealthCheckResponse::NOT_SERVING);
+  for (const std::string& line : server_->StderrLines()) {
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("background task started"))) << line;
+  }
+
+  std::ofstream(release_file_).close();
+  EXPECT_TRUE(testing::WaitForHealth(port_, "", HealthCheckResponse::SERVING, absl::Seconds(20)));
+  EXPECT_TRUE(server_
+                  ->WaitForLine(
+                      [](const nlohmann::json& line) {
+                        return line.value("msg", "") == "background task started";
+                      },
+                      absl::Seconds(5))
+                  .ok());
+  std::filesystem::remove(release_file_);
 }
 
 }  // namespace

@@ -6,8 +6,9 @@
 //   MappingService.ListPortals answers INTERNAL; UpsertPortal answers UNKNOWN; GetProject answers
 //                              OK (whatever the request's size).
 // Background task "obedient" logs "task stopped" when told to stop; with --stuck_task, task
-// "stuck" never returns. Callers are judged by the test caller tokens (tests/support/callers);
-// the four methods need READER.
+// "stuck" never returns. With --startup_file, startup step "startup file" fails until that file
+// exists. Callers are judged by the test caller tokens (tests/support/callers); the four methods
+// need READER.
 #include <filesystem>
 
 #include "absl/flags/flag.h"
@@ -22,6 +23,7 @@
 #include "tests/support/callers/callers.h"
 
 ABSL_FLAG(bool, stuck_task, false, "Also run a background task that ignores the stop.");
+ABSL_FLAG(std::string, startup_file, "", "A startup step fails until this file exists.");
 
 namespace {
 
@@ -81,6 +83,12 @@ int main(int argc, char** argv) {
     stop.WaitForNotification();
     crmsync::LogInfo("task stopped", {{"task", "obedient"}});
   });
+  if (const std::string file = absl::GetFlag(FLAGS_startup_file); !file.empty()) {
+    (*runtime)->AddStartupStep("startup file", [file] {
+      return std::filesystem::exists(file) ? absl::OkStatus()
+                                           : absl::UnavailableError("no startup file yet");
+    });
+  }
   absl::Notification never;
   if (absl::GetFlag(FLAGS_stuck_task)) {
     (*runtime)->AddBackgroundTask(

@@ -42,6 +42,13 @@ struct Auth {
     request.set_token(token);
     return stub->AuthenticateCaller(&context, request, response);
   }
+  // ListCallerTokens (role ADMIN) as the caller of `token`.
+  grpc::Status ListCallerTokens(const std::string& token, v1::ListCallerTokensResponse* response) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    return stub->ListCallerTokens(&context, v1::ListCallerTokensRequest(), response);
+  }
 };
 
 class EnvironmentTokensIntegrationTest : public ::testing::Test {
@@ -134,6 +141,15 @@ TEST_F(EnvironmentTokensIntegrationTest, TokensOfTheEnvironmentAreAcceptedOnceRe
   ASSERT_TRUE(auth->Authenticate(kNotify, kSync, &who).ok());
   EXPECT_EQ(who.caller_token().caller_name(), "notify");
   EXPECT_THAT(who.caller_token().roles(), ElementsAre(v1::CALLER_ROLE_SERVICE));
+  // Auth's own RPCs take them too, each for what its role covers.
+  v1::ListCallerTokensResponse listed;
+  ASSERT_TRUE(auth->ListCallerTokens(kAdmin, &listed).ok());
+  std::vector<std::string> ids;
+  for (const auto& token : listed.caller_tokens()) ids.push_back(token.caller_token_id());
+  EXPECT_THAT(ids,
+              ::testing::UnorderedElementsAre("bootstrap-admin", "service-sync", "service-notify"));
+  EXPECT_EQ(auth->ListCallerTokens(kSync, &listed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   for (const char* secret : {kAdmin, kSync, kNotify}) {
     EXPECT_FALSE(absl::StrContains(CommandLine(auth->process->pid()), secret));
   }
@@ -148,6 +164,8 @@ TEST_F(EnvironmentTokensIntegrationTest, TokensOfTheEnvironmentAreAcceptedOnceRe
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_FALSE(absl::StrContains(refused.error_message(), kNotify)) << refused.error_message();
   EXPECT_TRUE(restarted->Authenticate(kSync, kSync, &who).ok());
+  EXPECT_EQ(restarted->Authenticate(kSync, kNotify, &who).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
   ASSERT_TRUE(restarted->process->Terminate().ok());
 
   std::vector<std::string> more = restarted->process->StderrLines();

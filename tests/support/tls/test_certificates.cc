@@ -15,6 +15,30 @@ absl::Status Run(const std::string& command) {
   return absl::OkStatus();
 }
 
+// A certificate for 127.0.0.1 signed by `ca`, with extendedKeyUsage `usages`.
+absl::StatusOr<CertificateFiles> MakeCertificate(const CertificateFiles& ca, absl::string_view dir,
+                                                 absl::string_view name, absl::string_view usages) {
+  CertificateFiles server{absl::StrCat(dir, "/", name, ".pem"),
+                          absl::StrCat(dir, "/", name, ".key")};
+  const std::string request = absl::StrCat(dir, "/", name, ".csr");
+  const std::string extensions = absl::StrCat(dir, "/", name, ".ext");
+  std::ofstream(extensions) << "subjectAltName=IP:127.0.0.1\n"
+                               "basicConstraints=CA:FALSE\n"
+                               "extendedKeyUsage="
+                            << usages << "\n";
+  absl::Status made = Run(absl::StrCat(
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 "
+      "-keyout ",
+      server.key, " -out ", request));
+  if (made.ok()) {
+    made =
+        Run(absl::StrCat("openssl x509 -req -days 2 -set_serial 1 -in ", request, " -CA ", ca.cert,
+                         " -CAkey ", ca.key, " -extfile ", extensions, " -out ", server.cert));
+  }
+  if (!made.ok()) return made;
+  return server;
+}
+
 }  // namespace
 
 absl::StatusOr<CertificateFiles> MakeTestCa(absl::string_view dir, absl::string_view name) {
@@ -35,24 +59,13 @@ absl::StatusOr<CertificateFiles> MakeTestCa(absl::string_view dir, absl::string_
 absl::StatusOr<CertificateFiles> MakeServerCertificate(const CertificateFiles& ca,
                                                        absl::string_view dir,
                                                        absl::string_view name) {
-  CertificateFiles server{absl::StrCat(dir, "/", name, ".pem"),
-                          absl::StrCat(dir, "/", name, ".key")};
-  const std::string request = absl::StrCat(dir, "/", name, ".csr");
-  const std::string extensions = absl::StrCat(dir, "/", name, ".ext");
-  std::ofstream(extensions) << "subjectAltName=IP:127.0.0.1\n"
-                               "basicConstraints=CA:FALSE\n"
-                               "extendedKeyUsage=serverAuth\n";
-  absl::Status made = Run(absl::StrCat(
-      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 "
-      "-keyout ",
-      server.key, " -out ", request));
-  if (made.ok()) {
-    made =
-        Run(absl::StrCat("openssl x509 -req -days 2 -set_serial 1 -in ", request, " -CA ", ca.cert,
-                         " -CAkey ", ca.key, " -extfile ", extensions, " -out ", server.cert));
-  }
-  if (!made.ok()) return made;
-  return server;
+  return MakeCertificate(ca, dir, name, "serverAuth");
+}
+
+absl::StatusOr<CertificateFiles> MakePeerCertificate(const CertificateFiles& ca,
+                                                     absl::string_view dir,
+                                                     absl::string_view name) {
+  return MakeCertificate(ca, dir, name, "serverAuth,clientAuth");
 }
 
 }  // namespace crmsync::testing

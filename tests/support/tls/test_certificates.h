@@ -28,6 +28,11 @@ absl::StatusOr<CertificateFiles> MakeServerCertificate(const CertificateFiles& c
                                                        absl::string_view dir,
                                                        absl::string_view name);
 
+// As MakeServerCertificate, but valid as a client certificate too (extendedKeyUsage serverAuth
+// and clientAuth), as a crmsync service presents its one certificate in mutual TLS.
+absl::StatusOr<CertificateFiles> MakePeerCertificate(const CertificateFiles& ca,
+                                                     absl::string_view dir, absl::string_view name);
+
 }  // namespace crmsync::testing
 
 #endif  // CRMSYNC_TESTS_SUPPORT_TLS_TEST_CERTIFICATES_H_
