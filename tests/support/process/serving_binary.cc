@@ -8,10 +8,11 @@
 
 namespace crmsync::testing {
 
-ServingBinary StartServing(const std::string& binary, const std::vector<std::string>& args) {
+ServingBinary StartServing(const std::string& binary, const std::vector<std::string>& args,
+                           const std::vector<std::string>& env) {
   ServingBinary serving;
   SetCallerEnvironment();
-  auto process = Subprocess::Start(binary, args);
+  auto process = Subprocess::Start(binary, args, env);
   EXPECT_TRUE(process.ok()) << process.status();
   if (!process.ok()) return serving;
   serving.process = *std::move(process);

@@ -21,10 +21,11 @@ struct ServingBinary {
   std::shared_ptr<grpc::Channel> service_channel;  // carries the SERVICE test token
 };
 
-// Starts `binary` with `args`, the test caller tokens in its environment (SetCallerEnvironment),
-// and waits up to 20 s for each step. A failed step is a test failure (EXPECT) and leaves
-// `channel` null, so callers ASSERT_NE(channel, nullptr).
-ServingBinary StartServing(const std::string& binary, const std::vector<std::string>& args);
+// Starts `binary` with `args`, the test caller tokens in its environment (SetCallerEnvironment)
+// plus `env` ("NAME=value" entries), and waits up to 20 s for each step. A failed step is a test
+// failure (EXPECT) and leaves `channel` null, so callers ASSERT_NE(channel, nullptr).
+ServingBinary StartServing(const std::string& binary, const std::vector<std::string>& args,
+                           const std::vector<std::string>& env = {});
 
 }  // namespace crmsync::testing
 

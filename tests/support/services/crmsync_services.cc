@@ -22,10 +22,11 @@ std::vector<std::string> ServiceFlags(const std::string& database_url) {
 
 ServingBinary StartAuth(const std::string& database_url, const std::vector<std::string>& extra) {
   std::vector<std::string> flags = ServiceFlags(database_url);
-  flags.push_back("--encryption_keys=" + std::string(absl::StripTrailingAsciiWhitespace(
-                                             crypto::KeySet::Generate("k1").Serialize())));
   flags.push_back("--allow_loopback_http");
-  return StartServing(CRMSYNC_BIN_DIR "/crmsync-auth", Concat(std::move(flags), extra));
+  return StartServing(
+      CRMSYNC_BIN_DIR "/crmsync-auth", Concat(std::move(flags), extra),
+      {"CRMSYNC_ENCRYPTION_KEYS=" + std::string(absl::StripTrailingAsciiWhitespace(
+                                        crypto::KeySet::Generate("k1").Serialize()))});
 }
 
 ServingBinary StartMapping(const std::string& database_url, const std::string& auth_address,

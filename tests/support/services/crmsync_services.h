@@ -15,8 +15,9 @@ namespace crmsync::testing {
 // by the kernel, loopback only, health checked every 200 ms.
 std::vector<std::string> ServiceFlags(const std::string& database_url);
 
-// crmsync-auth with a fresh encryption key, allowed to reach zoho-sim over plain loopback HTTP,
-// plus `extra` flags. Failures are test failures; check `channel` (see StartServing).
+// crmsync-auth with a fresh encryption key (in its environment, as a secret belongs), allowed to
+// reach zoho-sim over plain loopback HTTP, plus `extra` flags. Failures are test failures; check
+// `channel` (see StartServing).
 ServingBinary StartAuth(const std::string& database_url,
                         const std::vector<std::string>& extra = {});
 
