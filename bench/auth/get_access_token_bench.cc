@@ -20,6 +20,7 @@
 #include "crmsync/auth/v1/auth.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "libs/crypto/aead.h"
+#include "tests/support/callers/callers.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/subprocess.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
 
   const std::string keys_path = "/tmp/bench_auth_keys_" + (*database)->name();
   std::ofstream(keys_path) << crmsync::crypto::KeySet::Generate("bench").Serialize();
+  crmsync::testing::SetCallerEnvironment();
   auto auth = crmsync::testing::Subprocess::Start(
       std::string(CRMSYNC_BIN_DIR) + "/crmsync-auth",
       {"--database_url=" + (*database)->url(), "--grpc_port=0", "--metrics_port=0",
@@ -70,10 +72,11 @@ int main(int argc, char** argv) {
       [](const nlohmann::json& j) { return j.value("msg", "") == "listening"; }, absl::Seconds(20));
   std::remove(keys_path.c_str());
   if (!listening.ok()) return Fail("crmsync-auth start", listening.status());
-  auto channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*listening)["grpc_port"].get<int>()),
-                          grpc::InsecureChannelCredentials());
+  const std::string address = absl::StrCat("127.0.0.1:", (*listening)["grpc_port"].get<int>());
+  // sync's and mapping's role: GetAccessToken is for services; the grant is an admin's.
+  auto channel = crmsync::testing::ServiceChannel(address);
   auto stub = v1::AuthService::NewStub(channel);
+  auto admin = v1::AuthService::NewStub(crmsync::testing::AdminChannel(address));
   auto health = grpc::health::v1::Health::NewStub(channel);
 
   const Call health_check = [&](int) -> std::string {
@@ -105,7 +108,7 @@ int main(int argc, char** argv) {
   {
     grpc::ClientContext context;
     v1::RegisterGrantResponse response;
-    grpc::Status status = stub->RegisterGrant(&context, registration, &response);
+    grpc::Status status = admin->RegisterGrant(&context, registration, &response);
     if (!status.ok()) return Fail("RegisterGrant", absl::UnknownError(status.error_message()));
   }
   v1::GetAccessTokenRequest token_request;
@@ -162,6 +165,7 @@ int main(int argc, char** argv) {
   }
   std::printf("crmsync-auth resident memory:%s\n", ResidentMemory((*auth)->pid()).c_str());
   stub.reset();
+  admin.reset();
   health.reset();
   channel.reset();
   const absl::Time stop_start = absl::Now();

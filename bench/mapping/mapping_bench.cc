@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "bench/support/services.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
 #include "libs/http/http_client.h"
 #include "libs/http/retry.h"
@@ -28,6 +29,7 @@
 #include "services/mapping/pg_store.h"
 #include "services/mapping/schema.h"
 #include "tests/services/mapping/sim_access_tokens.h"
+#include "tests/support/callers/callers.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/subprocess.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
@@ -109,10 +111,13 @@ int main() {
   std::cout << "loaded " << accounts << " client accounts and " << accounts
             << " CRM accounts through the store in " << absl::Now() - start << "\n";
 
+  auto auth = crmsync::bench::StartAuth((*database)->url());
+  if (!auth.ok()) return Fail("start crmsync-auth", auth.status());
   auto binary = crmsync::testing::Subprocess::Start(
       absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-mapping"),
       {"--database_url=" + (*database)->url(), "--grpc_port=0", "--metrics_port=0",
-       "--listen_host=127.0.0.1", "--health_check_interval=200ms"});
+       "--listen_host=127.0.0.1", "--health_check_interval=200ms",
+       "--auth_address=" + auth->address});
   if (!binary.ok()) return Fail("start crmsync-mapping", binary.status());
   auto listening = (*binary)->WaitForLine(
       [](const nlohmann::json& j) { return j.value("msg", "") == "listening"; }, absl::Seconds(20));
@@ -120,9 +125,8 @@ int main() {
   // AutoMapAccounts over 100,000 pairs answers about 9 MB, past gRPC's default 4 MB limit.
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(-1);
-  auto stub = crmsync::mapping::v1::MappingService::NewStub(
-      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", (*listening)["grpc_port"].get<int>()),
-                                grpc::InsecureChannelCredentials(), arguments));
+  auto stub = crmsync::mapping::v1::MappingService::NewStub(crmsync::testing::AdminChannel(
+      absl::StrCat("127.0.0.1:", (*listening)["grpc_port"].get<int>()), arguments));
 
   // Serving once its schema check passed: until then every call is UNAVAILABLE.
   for (const absl::Time deadline = absl::Now() + absl::Seconds(30);;) {

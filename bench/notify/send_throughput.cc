@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "bench/support/services.h"
 #include "libs/pg/migrations.h"
 #include "libs/pg/pool.h"
 #include "services/notify/email.h"
@@ -235,11 +236,13 @@ int main(int argc, char** argv) {
   received.Update();
   const size_t baseline_delivered = received.CountOf(baseline_ids);
 
-  auto notify =
-      Subprocess::Start(absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"),
-                        {"--database_url=" + (*database)->url(), "--grpc_port=0",
-                         "--metrics_port=0", "--listen_host=127.0.0.1", "--smtp_url=" + smtp_url,
-                         absl::StrCat("--senders=", senders), "--log_level=warning"});
+  auto auth = crmsync::bench::StartAuth((*database)->url());
+  if (!auth.ok()) return Fail("crmsync-auth", auth.status());
+  auto notify = Subprocess::Start(
+      absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"),
+      {"--database_url=" + (*database)->url(), "--grpc_port=0", "--metrics_port=0",
+       "--listen_host=127.0.0.1", "--smtp_url=" + smtp_url, "--auth_address=" + auth->address,
+       absl::StrCat("--senders=", senders), "--log_level=warning"});
   if (!notify.ok()) return Fail("crmsync-notify", notify.status());
   const absl::Time start = absl::Now();
   long peak_kib = 0;

@@ -46,14 +46,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/support/services.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
 #include "crmsync/sync/v1/sync.grpc.pb.h"
 #include "crmsync/sync/v1/webhooks.grpc.pb.h"
-#include "libs/crypto/aead.h"
 #include "libs/grpc_server/proto_convert.h"
 #include "libs/pg/pool.h"
 #include "libs/work_queue/pg_work_queue.h"
@@ -115,10 +113,7 @@ class Suite {
     if (!sim.ok()) return sim.status();
     suite->sim_ = *std::move(sim);
     const std::string health = "--health_check_interval=200ms";
-    auto auth = StartService(
-        "crmsync-auth", url, {"--allow_loopback_http", health},
-        {"CRMSYNC_ENCRYPTION_KEYS=" + std::string(absl::StripTrailingAsciiWhitespace(
-                                          crmsync::crypto::KeySet::Generate("k1").Serialize()))});
+    auto auth = crmsync::bench::StartAuth(url, {health});
     if (!auth.ok()) return auth.status();
     suite->auth_ = *std::move(auth);
     auto mapping = StartService("crmsync-mapping", url,

@@ -110,8 +110,11 @@ int main(int argc, char** argv) {
   auto database = crmsync::testing::TestDatabase::Create();
   if (!database.ok()) return Fail("database (run under pg_virtualenv)", database.status());
 
-  std::fprintf(stderr, "starting crmsync-mapping and crmsync-sync\n");
-  auto mapping = StartService("crmsync-mapping", (*database)->url(), {});
+  std::fprintf(stderr, "starting crmsync-auth, crmsync-mapping and crmsync-sync\n");
+  auto auth = crmsync::bench::StartAuth((*database)->url());
+  if (!auth.ok()) return Fail("crmsync-auth", auth.status());
+  const std::string auth_address = "--auth_address=" + auth->address;
+  auto mapping = StartService("crmsync-mapping", (*database)->url(), {auth_address});
   if (!mapping.ok()) return Fail("crmsync-mapping", mapping.status());
   {
     auto stub = crmsync::mapping::v1::MappingService::NewStub(mapping->channel);
@@ -124,8 +127,8 @@ int main(int argc, char** argv) {
     const grpc::Status status = stub->UpsertPortal(&context, request, &response);
     if (!status.ok()) return Fail("UpsertPortal", absl::UnknownError(status.error_message()));
   }
-  auto server =
-      StartService("crmsync-sync", (*database)->url(), {"--mapping_address=" + mapping->address});
+  auto server = StartService("crmsync-sync", (*database)->url(),
+                             {auth_address, "--mapping_address=" + mapping->address});
   if (!server.ok()) return Fail("crmsync-sync", server.status());
   const pid_t sync_pid = server->process->pid();
   auto stub = sync::v1::SyncService::NewStub(server->channel);

@@ -79,8 +79,9 @@ absl::StatusOr<ClientOptions> ClientOptionsFromFlags() {
   return options;
 }
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> CallerChannel(const std::string& address,
-                                                             const ClientOptions& options) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> CallerChannel(
+    const std::string& address, const ClientOptions& options,
+    const grpc::ChannelArguments& arguments) {
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!options.tls_ca_file.empty()) {
     grpc::SslCredentialsOptions ssl;
@@ -101,8 +102,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> CallerChannel(const std::string& 
   if (!options.caller_token.empty()) {
     creators.push_back(std::make_unique<BearerInterceptorFactory>(options.caller_token));
   }
-  return grpc::experimental::CreateCustomChannelWithInterceptors(
-      address, credentials, grpc::ChannelArguments(), std::move(creators));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(address, credentials, arguments,
+                                                                 std::move(creators));
 }
 
 }  // namespace crmsync

@@ -36,10 +36,11 @@ absl::StatusOr<ClientOptions> ClientOptionsFromFlags();
 // cannot be read or is empty.
 absl::StatusOr<std::string> ReadTlsFile(absl::string_view flag, const std::string& path);
 
-// A channel to `address` ("host:port") whose every call carries options.caller_token (when set).
-// INVALID_ARGUMENT when a TLS file cannot be read.
-absl::StatusOr<std::shared_ptr<grpc::Channel>> CallerChannel(const std::string& address,
-                                                             const ClientOptions& options);
+// A channel to `address` ("host:port") whose every call carries options.caller_token (when set),
+// with `arguments` (such as a receive limit). INVALID_ARGUMENT when a TLS file cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> CallerChannel(
+    const std::string& address, const ClientOptions& options,
+    const grpc::ChannelArguments& arguments = grpc::ChannelArguments());
 
 }  // namespace crmsync
 

@@ -21,6 +21,7 @@
 #include "tests/libs/grpc_server/health_probe.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/subprocess.h"
+#include "tests/support/services/crmsync_services.h"
 
 namespace crmsync {
 namespace {
@@ -61,12 +62,20 @@ struct Running {
   int metrics_port = 0;
 };
 
-absl::StatusOr<Running> StartService(const std::string& name, const std::string& database_url) {
+// Starts crmsync-`name`; mapping, sync and notify judge their callers by the auth at
+// `auth_address`.
+absl::StatusOr<Running> StartService(const std::string& name, const std::string& database_url,
+                                     const std::string& auth_address) {
   Running running;
-  auto process = testing::Subprocess::Start(
-      Binary(name), {"--database_url=" + database_url, "--grpc_port=0", "--metrics_port=0",
-                     "--listen_host=127.0.0.1", "--health_check_interval=200ms",
-                     absl::StrCat("--drain_timeout=", absl::FormatDuration(kDrainTimeout))});
+  std::vector<std::string> args = {
+      "--database_url=" + database_url,
+      "--grpc_port=0",
+      "--metrics_port=0",
+      "--listen_host=127.0.0.1",
+      "--health_check_interval=200ms",
+      absl::StrCat("--drain_timeout=", absl::FormatDuration(kDrainTimeout))};
+  if (name != "auth") args.push_back("--auth_address=" + auth_address);
+  auto process = testing::Subprocess::Start(Binary(name), args);
   if (!process.ok()) return process.status();
   running.process = *std::move(process);
   auto listening = running.process->WaitForLine(
@@ -105,6 +114,8 @@ class ServicesTest : public ::testing::Test {
     auto database = testing::TestDatabase::Create();
     ASSERT_TRUE(database.ok()) << database.status();
     database_ = *std::move(database);
+    auth_ = testing::StartAuth(database_->url());
+    ASSERT_NE(auth_.channel, nullptr);
   }
 
   int AppliedMigrations(const std::string& schema) {
@@ -131,12 +142,13 @@ class ServicesTest : public ::testing::Test {
   }
 
   std::unique_ptr<testing::TestDatabase> database_;
+  testing::ServingBinary auth_;
 };
 
 TEST_F(ServicesTest, EachServiceServesHealthReflectionAndMetricsAndDrainsOnSigterm) {
   for (const auto& service : kServices) {
     SCOPED_TRACE(service.name);
-    auto running = StartService(service.name, database_->url());
+    auto running = StartService(service.name, database_->url(), auth_.address);
     ASSERT_TRUE(running.ok()) << running.status();
     EXPECT_TRUE(
         WaitForHealth(running->grpc_port, "", HealthCheckResponse::SERVING, absl::Seconds(20)));
@@ -193,7 +205,7 @@ TEST_F(ServicesTest, EachServiceServesHealthReflectionAndMetricsAndDrainsOnSigte
 
 TEST_F(ServicesTest, ASecondStartAppliesNothing) {
   for (int start = 0; start < 2; ++start) {
-    auto running = StartService("sync", database_->url());
+    auto running = StartService("sync", database_->url(), auth_.address);
     ASSERT_TRUE(running.ok()) << running.status();
     auto migrated = running->process->WaitForLine(
         [](const nlohmann::json& line) { return line.value("msg", "") == "schema migrated"; },
@@ -232,7 +244,7 @@ TEST_F(ServicesTest, TwoProcessesMigratingAtOnceBothSucceed) {
 }
 
 TEST_F(ServicesTest, ADatabaseOutageMakesAServiceUnreadyButNotDead) {
-  auto running = StartService("mapping", database_->url());
+  auto running = StartService("mapping", database_->url(), auth_.address);
   ASSERT_TRUE(running.ok()) << running.status();
   const int port = running->grpc_port;
   ASSERT_TRUE(WaitForHealth(port, "", HealthCheckResponse::SERVING, absl::Seconds(20)));
@@ -253,7 +265,8 @@ TEST_F(ServicesTest, ADatabaseOutageMakesAServiceUnreadyButNotDead) {
 }
 
 TEST(ServicesWithoutDatabase, KeepRetryingAndSayNotServing) {
-  auto running = StartService("mapping", "postgresql://crmsync@127.0.0.1:1/crmsync");
+  // Only health is called, so the auth at --auth_address is never asked and need not run.
+  auto running = StartService("mapping", "postgresql://crmsync@127.0.0.1:1/crmsync", "127.0.0.1:1");
   ASSERT_TRUE(running.ok()) << running.status();
   auto retrying = running->process->WaitForLine(
       [](const nlohmann::json& line) {

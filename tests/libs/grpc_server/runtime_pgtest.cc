@@ -15,6 +15,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/libs/grpc_server/health_probe.h"
+#include "tests/support/callers/callers.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/subprocess.h"
 
@@ -63,8 +64,7 @@ class RuntimeTest : public ::testing::Test {
   }
 
   std::shared_ptr<grpc::Channel> NewChannel() {
-    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                               grpc::InsecureChannelCredentials());
+    return testing::AdminChannel(absl::StrCat("127.0.0.1:", port_));
   }
 
   // Starts GetPortal, which the server holds until `release_file` exists (by default

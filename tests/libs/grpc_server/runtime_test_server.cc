@@ -7,10 +7,12 @@
 //                              OK (whatever the request's size).
 // Background task "obedient" logs "task stopped" when told to stop; with --stuck_task, task
 // "stuck" never returns. With --startup_file, startup step "startup file" fails until that file
-// exists.
+// exists. Callers are judged by the test caller tokens (tests/support/callers); the four methods
+// need READER.
 #include <filesystem>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -18,6 +20,7 @@
 #include "libs/common/flags.h"
 #include "libs/common/log.h"
 #include "libs/grpc_server/runtime.h"
+#include "tests/support/callers/callers.h"
 
 ABSL_FLAG(bool, stuck_task, false, "Also run a background task that ignores the stop.");
 ABSL_FLAG(std::string, startup_file, "", "A startup step fails until this file exists.");
@@ -69,6 +72,13 @@ int main(int argc, char** argv) {
   if (!runtime.ok()) return crmsync::ExitWithError(runtime.status());
   ControlledService service;
   (*runtime)->AddService(&service, crmsync::mapping::v1::MappingService::service_full_name());
+  crmsync::testing::TestCallers callers;
+  crmsync::MethodRoles roles;
+  for (const char* method : {"GetPortal", "ListPortals", "UpsertPortal", "GetProject"}) {
+    roles[absl::StrCat("/crmsync.mapping.v1.MappingService/", method)] =
+        crmsync::CallerRole::kReader;
+  }
+  (*runtime)->SetCallerAuthentication(callers, std::move(roles));
   (*runtime)->AddBackgroundTask("obedient", [](const absl::Notification& stop) {
     stop.WaitForNotification();
     crmsync::LogInfo("task stopped", {{"task", "obedient"}});

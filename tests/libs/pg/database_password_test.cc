@@ -15,10 +15,12 @@ namespace {
 
 constexpr char kPassword[] = "S3cretPw";
 
+// notify never serves here, so the auth at --auth_address is never asked and need not run.
 std::vector<std::string> NotifyArgs() {
   return {"--grpc_port=0",
           "--metrics_port=0",
           "--listen_host=127.0.0.1",
+          "--auth_address=127.0.0.1:1",
           "--smtp_url=smtp://127.0.0.1:1",
           "--mail_from=crmsync@example.com",
           "--health_check_interval=100ms"};

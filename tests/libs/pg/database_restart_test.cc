@@ -1,6 +1,6 @@
 // crmsync-notify against a PostgreSQL server that restarts, or whose sessions an operator
 // terminates, while the service idles: the next calls are answered, none fails on a connection
-// that died while idle.
+// that died while idle. The crmsync-auth that judges notify's callers keeps its own database.
 #include <grpcpp/grpcpp.h>
 
 #include <string>
@@ -9,8 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "crmsync/notify/v1/notify.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/support/callers/callers.h"
 #include "tests/support/pg/private_server.h"
+#include "tests/support/pg/test_database.h"
 #include "tests/support/process/subprocess.h"
+#include "tests/support/services/crmsync_services.h"
 
 namespace crmsync {
 namespace {
@@ -23,11 +26,17 @@ class NotifyOnPrivateServer : public ::testing::Test {
     auto server = testing::PrivateServer::Create();
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
+    auto auth_database = testing::TestDatabase::Create();
+    ASSERT_TRUE(auth_database.ok()) << auth_database.status();
+    auth_database_ = *std::move(auth_database);
+    auth_ = testing::StartAuth(auth_database_->url());
+    ASSERT_NE(auth_.channel, nullptr);
     // Nothing in the background touches the database between the test's calls: the health
     // check and the senders wait an hour between rounds.
     auto notify = testing::Subprocess::Start(
         absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"),
-        {"--grpc_port=0", "--metrics_port=0", "--listen_host=127.0.0.1", "--mail_transport=file",
+        {"--grpc_port=0", "--metrics_port=0", "--listen_host=127.0.0.1",
+         "--auth_address=" + auth_.address, "--mail_transport=file",
          "--mail_dir=" + ::testing::TempDir() + "/mail", "--senders=1", "--send_idle_poll=1h",
          "--queue_metrics_interval=1h", "--health_check_interval=1h", "--database_pool_size=4"},
         {"CRMSYNC_DATABASE_URL=" + server_->url()});
@@ -37,8 +46,7 @@ class NotifyOnPrivateServer : public ::testing::Test {
         [](const auto& line) { return line.value("msg", "") == "listening"; }, absl::Seconds(20));
     ASSERT_TRUE(listening.ok()) << listening.status();
     stub_ = notify::v1::NotifyService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*listening)["grpc_port"].get<int>()),
-                            grpc::InsecureChannelCredentials()));
+        testing::AdminChannel(absl::StrCat("127.0.0.1:", (*listening)["grpc_port"].get<int>())));
     ASSERT_TRUE(
         notify_
             ->WaitForLine([](const auto& line) { return line.value("msg", "") == "serving"; },
@@ -64,6 +72,8 @@ class NotifyOnPrivateServer : public ::testing::Test {
   }
 
   std::unique_ptr<testing::PrivateServer> server_;
+  std::unique_ptr<testing::TestDatabase> auth_database_;
+  testing::ServingBinary auth_;
   std::unique_ptr<testing::Subprocess> notify_;
   std::unique_ptr<notify::v1::NotifyService::Stub> stub_;
 };

@@ -33,6 +33,7 @@
 #include "gtest/gtest.h"
 #include "libs/crypto/aead.h"
 #include "libs/http/http_client.h"
+#include "tests/support/callers/callers.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/subprocess.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
@@ -52,8 +53,9 @@ struct Auth {
   std::unique_ptr<::crmsync::testing::Subprocess> process;
   int grpc_port = 0;
   int metrics_port = 0;
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::AuthService::Stub> stub;
+  std::shared_ptr<grpc::Channel> channel;               // ADMIN
+  std::unique_ptr<v1::AuthService::Stub> stub;          // ADMIN
+  std::unique_ptr<v1::AuthService::Stub> service_stub;  // SERVICE
 
   // GetAccessToken with a deadline `timeout` from now (none when zero).
   grpc::Status Token(const std::string& portal, v1::GetAccessTokenResponse* response,
@@ -67,7 +69,7 @@ struct Auth {
     request.set_side(common::v1::SIDE_CRM);
     request.add_scopes(kTasks);
     request.set_rejected_access_token(rejected);
-    return stub->GetAccessToken(&context, request, response);
+    return service_stub->GetAccessToken(&context, request, response);
   }
   grpc::Status Get(const std::string& portal, v1::GetGrantResponse* response) {
     grpc::ClientContext context;
@@ -162,6 +164,7 @@ class AuthIntegrationTest : public ::testing::Test {
                                      "--refresh_interval=1h"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto auth = std::make_unique<Auth>();
+    ::crmsync::testing::SetCallerEnvironment();
     auto process =
         ::crmsync::testing::Subprocess::Start(std::string(CRMSYNC_BIN_DIR) + "/crmsync-auth", args);
     EXPECT_TRUE(process.ok()) << process.status();
@@ -174,9 +177,10 @@ class AuthIntegrationTest : public ::testing::Test {
     if (!line.ok()) return nullptr;
     auth->grpc_port = (*line)["grpc_port"].get<int>();
     auth->metrics_port = (*line)["metrics_port"].get<int>();
-    auth->channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", auth->grpc_port),
-                                        grpc::InsecureChannelCredentials());
+    const std::string address = absl::StrCat("127.0.0.1:", auth->grpc_port);
+    auth->channel = ::crmsync::testing::AdminChannel(address);
     auth->stub = v1::AuthService::NewStub(auth->channel);
+    auth->service_stub = v1::AuthService::NewStub(::crmsync::testing::ServiceChannel(address));
     auto health = grpc::health::v1::Health::NewStub(auth->channel);
     const absl::Time deadline = absl::Now() + absl::Seconds(20);
     while (absl::Now() < deadline) {
@@ -689,7 +693,8 @@ TEST_F(AuthIntegrationTest, BrokenGrantsReachTheRealNotifyOnceAndARefusalIsFinal
       std::string(CRMSYNC_BIN_DIR) + "/crmsync-notify",
       {"--database_url=" + database_->url(), absl::StrCat("--grpc_port=", notify_port),
        "--metrics_port=0", "--listen_host=127.0.0.1", "--mail_transport=file",
-       "--mail_dir=" + mail_dir, "--send_idle_poll=50ms"});
+       absl::StrCat("--auth_address=127.0.0.1:", auth->grpc_port), "--mail_dir=" + mail_dir,
+       "--send_idle_poll=50ms"});
   ASSERT_TRUE(notify.ok()) << notify.status();
   ASSERT_TRUE(
       (*notify)
@@ -697,8 +702,8 @@ TEST_F(AuthIntegrationTest, BrokenGrantsReachTheRealNotifyOnceAndARefusalIsFinal
                         absl::Seconds(20))
           .ok());
   ASSERT_EQ(WaitForAtLeast([&] { return auth->Metric(done); }, 1), 1);
-  auto notify_stub = notify::v1::NotifyService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", notify_port), grpc::InsecureChannelCredentials()));
+  auto notify_stub = notify::v1::NotifyService::NewStub(
+      ::crmsync::testing::AdminChannel(absl::StrCat("127.0.0.1:", notify_port)));
   auto list = [&](const std::string& portal) {
     notify::v1::ListNotificationsRequest request;
     request.set_portal_id(portal);

@@ -16,9 +16,11 @@
 #include "libs/pg/pool.h"
 #include "prometheus/registry.h"
 #include "services/auth/auth_server.h"
+#include "services/auth/method_roles.h"
 #include "services/auth/pg_store.h"
 #include "services/auth/schema.h"
 #include "tests/services/auth/fake_accounts.h"
+#include "tests/support/callers/callers.h"
 #include "tests/support/pg/test_database.h"
 
 namespace crmsync::auth {
@@ -46,12 +48,11 @@ struct Process {
         grants(store, accounts, keys, clock, vendor, server_options.allow_loopback_http),
         callers(store, clock),
         service(grants, vendor, callers, server_options) {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&service);
-    server = builder.BuildAndStart();
-    stub = v1::AuthService::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
+    server = std::make_unique<crmsync::testing::JudgedServer>(std::vector<grpc::Service*>{&service},
+                                                              AuthMethodRoles());
+    stub = v1::AuthService::NewStub(server->admin_channel());
+    service_stub = v1::AuthService::NewStub(server->service_channel());
   }
-  ~Process() { server->Shutdown(); }
 
   grpc::Status Register(const v1::RegisterGrantRequest& request,
                         v1::RegisterGrantResponse* response = nullptr) {
@@ -74,7 +75,7 @@ struct Process {
     request.set_side(common::v1::SIDE_CRM);
     for (auto& scope : scopes) request.add_scopes(scope);
     request.set_rejected_access_token(rejected);
-    return stub->GetAccessToken(&context, request, response);
+    return service_stub->GetAccessToken(&context, request, response);
   }
   grpc::Status List(const v1::ListGrantsRequest& request, v1::ListGrantsResponse* response) {
     grpc::ClientContext context;
@@ -104,8 +105,9 @@ struct Process {
   GrantRegistry grants;
   CallerTokens callers;
   AuthServer service;
-  std::unique_ptr<grpc::Server> server;
-  std::unique_ptr<v1::AuthService::Stub> stub;
+  std::unique_ptr<crmsync::testing::JudgedServer> server;
+  std::unique_ptr<v1::AuthService::Stub> stub;          // ADMIN
+  std::unique_ptr<v1::AuthService::Stub> service_stub;  // SERVICE
 };
 
 constexpr char kTasks[] = "ZohoCRM.modules.tasks.ALL";
@@ -657,7 +659,7 @@ TEST_F(AuthPgTest, IssuedCallerTokenAuthenticatesUntilRevoked) {
     grpc::ClientContext context;
     v1::AuthenticateCallerRequest request;
     request.set_token(token);
-    return auth->stub->AuthenticateCaller(&context, request, response);
+    return auth->service_stub->AuthenticateCaller(&context, request, response);
   };
   v1::AuthenticateCallerResponse who;
   ASSERT_TRUE(authenticate(issued.token(), &who).ok());

@@ -6,16 +6,15 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
-#include "libs/crypto/aead.h"
 #include "services/mapping/directory_import.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/serving_binary.h"
 #include "tests/support/process/subprocess.h"
+#include "tests/support/services/crmsync_services.h"
 #include "tests/support/zoho_sim/sim_grant.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
 
@@ -40,20 +39,9 @@ class MappingIntegrationTest : public ::testing::Test {
     auto sim = crmsync::testing::ZohoSimProcess::Start();
     ASSERT_TRUE(sim.ok()) << sim.status();
     sim_ = *std::move(sim);
-    const std::vector<std::string> common = {"--database_url=" + database_->url(), "--grpc_port=0",
-                                             "--metrics_port=0", "--listen_host=127.0.0.1",
-                                             "--health_check_interval=200ms"};
-    std::vector<std::string> auth_args = common;
-    auth_args.push_back("--allow_loopback_http");
-    auth_ = crmsync::testing::StartServing(
-        CRMSYNC_BIN_DIR "/crmsync-auth", auth_args,
-        {"CRMSYNC_ENCRYPTION_KEYS=" + std::string(absl::StripTrailingAsciiWhitespace(
-                                          crypto::KeySet::Generate("k1").Serialize()))});
+    auth_ = crmsync::testing::StartAuth(database_->url());
     ASSERT_NE(auth_.channel, nullptr);
-    std::vector<std::string> mapping_args = common;
-    mapping_args.push_back(absl::StrCat("--auth_address=", auth_.address));
-    mapping_args.push_back("--projects_api_url=" + sim_->base_url());
-    mapping_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-mapping", mapping_args);
+    mapping_ = crmsync::testing::StartMapping(database_->url(), auth_.address, sim_->base_url());
     ASSERT_NE(mapping_.channel, nullptr);
     stub_ = v1::MappingService::NewStub(mapping_.channel);
     refresh_token_ = *sim_->SeedGrant(kClientId, kClientSecret, kAdmin);

@@ -12,8 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "prometheus/registry.h"
 #include "services/mapping/mapping_server.h"
+#include "services/mapping/method_roles.h"
 #include "services/mapping/pg_store.h"
 #include "tests/services/mapping/test_pool.h"
+#include "tests/support/callers/callers.h"
 #include "tests/support/pg/deadline_pool_options.h"
 
 namespace crmsync::mapping {
@@ -35,10 +37,9 @@ class MappingServerTest : public ::testing::Test {
     pool_ = *std::move(pool);
     store_ = std::make_unique<PgStore>(*pool_.pool);
     server_ = std::make_unique<MappingServer>(*store_, clock_, metrics_, absl::Seconds(5));
-    grpc::ServerBuilder builder;
-    builder.RegisterService(server_.get());
-    grpc_server_ = builder.BuildAndStart();
-    stub_ = v1::MappingService::NewStub(grpc_server_->InProcessChannel({}));
+    grpc_server_ = std::make_unique<crmsync::testing::JudgedServer>(
+        std::vector<grpc::Service*>{server_.get()}, MappingMethodRoles());
+    stub_ = v1::MappingService::NewStub(grpc_server_->admin_channel());
     v1::UpsertPortalRequest request;
     request.mutable_portal()->set_portal_id("1001");
     request.mutable_portal()->set_name("Acme Projects");
@@ -46,10 +47,6 @@ class MappingServerTest : public ::testing::Test {
     v1::UpsertPortalResponse response;
     ASSERT_TRUE(Call(&v1::MappingService::Stub::UpsertPortal, request, &response).ok());
   }
-  void TearDown() override {
-    if (grpc_server_) grpc_server_->Shutdown();
-  }
-
   template <typename Method, typename Request, typename Response>
   grpc::Status Call(Method method, const Request& request, Response* response) {
     grpc::ClientContext context;
@@ -102,7 +99,7 @@ class MappingServerTest : public ::testing::Test {
   TestPool pool_;
   std::unique_ptr<PgStore> store_;
   std::unique_ptr<MappingServer> server_;
-  std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<crmsync::testing::JudgedServer> grpc_server_;
   std::unique_ptr<v1::MappingService::Stub> stub_;
 };
 
@@ -446,10 +443,8 @@ TEST_F(MappingServerTest, ADeadlinePassingWhileAStatementWaitsEndsItsWork) {
   prometheus::Registry registry;
   MappingMetrics metrics(registry);
   MappingServer server(store, clock_, metrics, absl::Seconds(5));
-  grpc::ServerBuilder builder;
-  builder.RegisterService(&server);
-  auto grpc_server = builder.BuildAndStart();
-  auto stub = v1::MappingService::NewStub(grpc_server->InProcessChannel({}));
+  crmsync::testing::JudgedServer grpc_server({&server}, MappingMethodRoles());
+  auto stub = v1::MappingService::NewStub(grpc_server.admin_channel());
 
   pqxx::connection holder_connection(pool_.database->url());
   auto holder = std::make_unique<pqxx::work>(holder_connection);
@@ -476,7 +471,6 @@ TEST_F(MappingServerTest, ADeadlinePassingWhileAStatementWaitsEndsItsWork) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
   const auto status = stub->UnmapDeal(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
-  grpc_server->Shutdown();
 }
 
 TEST_F(MappingServerTest, ImportDirectoryChecksPartsAndNeedsAuth) {

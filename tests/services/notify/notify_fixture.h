@@ -1,5 +1,7 @@
-// The fixture of notify's integration tests: a fresh database and mail folder per test, and the
-// crmsync-notify binary started against them, with helpers to call it and wait on its state.
+// The fixture of notify's integration tests: a fresh database and mail folder per test, the
+// crmsync-auth binary that judges notify's callers, and the crmsync-notify binary started against
+// them, with helpers to call it (with the SERVICE test token, as sync and auth do) and wait on its
+// state.
 #ifndef CRMSYNC_TESTS_SERVICES_NOTIFY_NOTIFY_FIXTURE_H_
 #define CRMSYNC_TESTS_SERVICES_NOTIFY_NOTIFY_FIXTURE_H_
 
@@ -17,8 +19,10 @@
 #include "absl/time/clock.h"
 #include "crmsync/notify/v1/notify.grpc.pb.h"
 #include "libs/http/http_client.h"
+#include "tests/support/callers/callers.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/subprocess.h"
+#include "tests/support/services/crmsync_services.h"
 
 namespace crmsync::notify {
 
@@ -32,6 +36,8 @@ class NotifyIntegrationTest : public ::testing::Test {
                  absl::StrCat("crmsync_notify_it_", getpid(), "_", database_->name()))
                     .string();
     std::filesystem::create_directories(mail_dir_);
+    auth_ = crmsync::testing::StartAuth(database_->url());
+    ASSERT_NE(auth_.channel, nullptr);
   }
   void TearDown() override { std::filesystem::remove_all(mail_dir_); }
 
@@ -43,6 +49,7 @@ class NotifyIntegrationTest : public ::testing::Test {
                                      "--grpc_port=0",
                                      "--metrics_port=0",
                                      "--listen_host=127.0.0.1",
+                                     "--auth_address=" + auth_.address,
                                      absl::StrCat("--smtp_url=smtp://127.0.0.1:", smtp_port),
                                      "--smtp_connect_timeout=1s",
                                      "--smtp_timeout=5s",
@@ -67,7 +74,7 @@ class NotifyIntegrationTest : public ::testing::Test {
     const int port = (*line)["grpc_port"].get<int>();
     metrics_port_ = (*line)["metrics_port"].get<int>();
     stub_ = v1::NotifyService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+        crmsync::testing::ServiceChannel(absl::StrCat("127.0.0.1:", port)));
     // Health turns SERVING once the schema is migrated; callers wait for it, as probes do.
     if (wait_until_serving) WaitUntilServing();
   }
@@ -133,6 +140,7 @@ class NotifyIntegrationTest : public ::testing::Test {
   }
 
   std::unique_ptr<crmsync::testing::TestDatabase> database_;
+  crmsync::testing::ServingBinary auth_;
   std::string mail_dir_;
   std::unique_ptr<crmsync::testing::Subprocess> notify_;
   // The service's /metrics page.

@@ -107,7 +107,8 @@ TEST_F(NotifyIntegrationTest, BadMailFlagsAreUsageErrorsThatNameTheFlag) {
   for (const auto& [flag, name] : cases) {
     auto process = crmsync::testing::Subprocess::Start(
         absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"),
-        {"--database_url=" + database_->url(), "--grpc_port=0", "--metrics_port=0", flag});
+        {"--database_url=" + database_->url(), "--grpc_port=0", "--metrics_port=0",
+         "--auth_address=" + auth_.address, flag});
     ASSERT_TRUE(process.ok());
     EXPECT_EQ(*(*process)->Wait(absl::Seconds(10)), 2) << flag;
     std::string err;
@@ -337,7 +338,8 @@ TEST_F(NotifyIntegrationTest, SmtpAuthWithoutTlsIsAUsageErrorUnlessPlaintextIsAl
   auto process = crmsync::testing::Subprocess::Start(
       absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-notify"),
       {"--database_url=" + database_->url(), "--grpc_port=0", "--metrics_port=0",
-       "--smtp_url=smtp://127.0.0.1:25", "--smtp_username=crmsync"},
+       "--auth_address=" + auth_.address, "--smtp_url=smtp://127.0.0.1:25",
+       "--smtp_username=crmsync"},
       {"CRMSYNC_SMTP_PASSWORD=plain-7734"});
   ASSERT_TRUE(process.ok());
   const auto exit_code = (*process)->Wait(absl::Seconds(10));

@@ -11,12 +11,14 @@
 
 #include "libs/pg/migrations.h"
 #include "libs/work_queue/pg_work_queue.h"
+#include "services/notify/method_roles.h"
 #include "services/notify/notify_server.h"
 #include "services/notify/pg_store.h"
 #include "services/notify/schema.h"
 #include "services/notify/sender.h"
 #include "tests/services/notify/mime.h"
 #include "tests/services/notify/seeds.h"
+#include "tests/support/callers/callers.h"
 #include "tests/support/pg/deadline_pool_options.h"
 #include "tests/support/pg/test_database.h"
 
@@ -68,15 +70,10 @@ class NotifyPgTest : public ::testing::Test {
                                                        queue_metrics_, PgStore::QueueHooks());
     templates_ = *Templates::Defaults();
     server_ = std::make_unique<NotifyServer>(*store_, templates_, clock_, metrics_);
-    grpc::ServerBuilder builder;
-    builder.RegisterService(server_.get());
-    grpc_server_ = builder.BuildAndStart();
-    stub_ = v1::NotifyService::NewStub(grpc_server_->InProcessChannel({}));
+    grpc_server_ = std::make_unique<crmsync::testing::JudgedServer>(
+        std::vector<grpc::Service*>{server_.get()}, NotifyMethodRoles());
+    stub_ = v1::NotifyService::NewStub(grpc_server_->service_channel());
   }
-  void TearDown() override {
-    if (grpc_server_) grpc_server_->Shutdown();
-  }
-
   grpc::Status Notify(const v1::NotifyFailureRequest& request, v1::NotifyFailureResponse* out) {
     grpc::ClientContext context;
     return stub_->NotifyFailure(&context, request, out);
@@ -123,7 +120,7 @@ class NotifyPgTest : public ::testing::Test {
   std::vector<std::unique_ptr<work_queue::PgWorkQueue>> sender_queues_;
   Templates templates_;
   std::unique_ptr<NotifyServer> server_;
-  std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<crmsync::testing::JudgedServer> grpc_server_;
   std::unique_ptr<v1::NotifyService::Stub> stub_;
 };
 
@@ -234,10 +231,8 @@ TEST_F(NotifyPgTest, ADeadlinePassingWhileAStatementWaitsEndsItsWork) {
   ASSERT_TRUE(pool.ok()) << pool.status();
   PgStore store(**pool);
   NotifyServer server(store, templates_, clock_, metrics_);
-  grpc::ServerBuilder builder;
-  builder.RegisterService(&server);
-  auto grpc_server = builder.BuildAndStart();
-  auto stub = v1::NotifyService::NewStub(grpc_server->InProcessChannel({}));
+  crmsync::testing::JudgedServer grpc_server({&server}, NotifyMethodRoles());
+  auto stub = v1::NotifyService::NewStub(grpc_server.service_channel());
   const auto in_half_a_second = [] {
     return std::chrono::system_clock::now() + std::chrono::milliseconds(500);
   };
@@ -279,7 +274,6 @@ TEST_F(NotifyPgTest, ADeadlinePassingWhileAStatementWaitsEndsItsWork) {
   EXPECT_EQ(stub->GetNotification(&context, request, &response).error_code(),
             grpc::StatusCode::NOT_FOUND)
       << response.DebugString();
-  grpc_server->Shutdown();
 }
 
 TEST_F(NotifyPgTest, ListFiltersAndPagesNewestFirst) {

@@ -13,10 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
-#include "libs/crypto/aead.h"
 #include "libs/http/http_client.h"
 #include "libs/work_queue/pg_work_queue.h"
 #include "prometheus/registry.h"
@@ -30,6 +28,7 @@
 #include "tests/services/sync/sim_records.h"
 #include "tests/services/sync/test_pool.h"
 #include "tests/support/process/serving_binary.h"
+#include "tests/support/services/crmsync_services.h"
 #include "tests/support/zoho_sim/sim_grant.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
 
@@ -56,12 +55,7 @@ class SimDeliveryTest : public ::testing::Test {
     auto sim = crmsync::testing::ZohoSimProcess::Start();
     ASSERT_TRUE(sim.ok()) << sim.status();
     sim_ = *std::move(sim);
-    auth_ = crmsync::testing::StartServing(
-        CRMSYNC_BIN_DIR "/crmsync-auth",
-        {"--database_url=" + db_.database->url(), "--grpc_port=0", "--metrics_port=0",
-         "--listen_host=127.0.0.1", "--allow_loopback_http"},
-        {"CRMSYNC_ENCRYPTION_KEYS=" + std::string(absl::StripTrailingAsciiWhitespace(
-                                          crypto::KeySet::Generate("k1").Serialize()))});
+    auth_ = crmsync::testing::StartAuth(db_.database->url());
     ASSERT_NE(auth_.channel, nullptr);
 
     portal_ = Control("/_sim/projects/portals", {{"name", "acme"}})["id_string"];
@@ -73,7 +67,7 @@ class SimDeliveryTest : public ::testing::Test {
     portals_.portals[portal_] = PortalConfig{testing::DocumentedDefaultMaps()};
     account_ = Id(Control("/_sim/crm/Accounts", {{"Account_Name", "Globex"}}));
 
-    tokens_ = std::make_unique<AuthTokens>(auth_.channel);
+    tokens_ = std::make_unique<AuthTokens>(auth_.service_channel);
     caller_ = std::make_unique<ZohoCaller>(*tokens_, http_, metrics_);
     writes_ = std::make_unique<ZohoDeliveryWrites>(*caller_, sim_->base_url());
     delivery_ = std::make_unique<Delivery>(*delivery_store_, portals_, *writes_, clock_, metrics_);

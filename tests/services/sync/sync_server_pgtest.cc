@@ -20,6 +20,7 @@
 #include "libs/work_queue/pg_work_queue.h"
 #include "prometheus/registry.h"
 #include "services/sync/ingest/resync.h"
+#include "services/sync/method_roles.h"
 #include "services/sync/outbox.h"
 #include "services/sync/pipeline.h"
 #include "services/sync/store/pg_delivery_store.h"
@@ -30,6 +31,7 @@
 #include "tests/services/sync/fake_reads.h"
 #include "tests/services/sync/outbox_writes.h"
 #include "tests/services/sync/test_pool.h"
+#include "tests/support/callers/callers.h"
 
 namespace crmsync::sync {
 namespace {
@@ -156,15 +158,10 @@ class SyncServerTest : public ::testing::Test {
                                                metrics_, clock_, absl::Minutes(1));
     server_ = std::make_unique<SyncServer>(*pipeline_, *store_, *add_to_crm_, *resyncer_, clock_,
                                            metrics_);
-    grpc::ServerBuilder builder;
-    builder.RegisterService(server_.get());
-    grpc_server_ = builder.BuildAndStart();
-    stub_ = v1::SyncService::NewStub(grpc_server_->InProcessChannel({}));
+    grpc_server_ = std::make_unique<crmsync::testing::JudgedServer>(
+        std::vector<grpc::Service*>{server_.get()}, SyncMethodRoles());
+    stub_ = v1::SyncService::NewStub(grpc_server_->admin_channel());
   }
-  void TearDown() override {
-    if (grpc_server_) grpc_server_->Shutdown();
-  }
-
   grpc::Status Submit(const v1::TaskChange& change, v1::ChangeOutcome* outcome) {
     v1::SubmitChangeRequest request;
     *request.mutable_change() = change;
@@ -265,7 +262,7 @@ class SyncServerTest : public ::testing::Test {
   std::unique_ptr<PgResyncQueue> resync_queue_;
   std::unique_ptr<ZohoResyncer> resyncer_;
   std::unique_ptr<SyncServer> server_;
-  std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<crmsync::testing::JudgedServer> grpc_server_;
   std::unique_ptr<v1::SyncService::Stub> stub_;
 };
 

@@ -17,7 +17,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "crmsync/auth/v1/auth.grpc.pb.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
 #include "crmsync/notify/v1/notify.grpc.pb.h"
@@ -26,7 +25,6 @@
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
-#include "libs/crypto/aead.h"
 #include "libs/grpc_server/proto_convert.h"
 #include "libs/http/url.h"
 #include "libs/pg/pool.h"
@@ -47,6 +45,7 @@
 #include "tests/support/process/free_port.h"
 #include "tests/support/process/serving_binary.h"
 #include "tests/support/process/subprocess.h"
+#include "tests/support/services/crmsync_services.h"
 #include "tests/support/zoho_sim/sim_grant.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
 
@@ -70,20 +69,9 @@ class SyncIntegrationTest : public ::testing::Test {
     auto sim = crmsync::testing::ZohoSimProcess::Start();
     ASSERT_TRUE(sim.ok()) << sim.status();
     sim_ = *std::move(sim);
-    const std::vector<std::string> common = {"--database_url=" + database_->url(), "--grpc_port=0",
-                                             "--metrics_port=0", "--listen_host=127.0.0.1",
-                                             "--health_check_interval=200ms"};
-    std::vector<std::string> auth_args = common;
-    auth_args.push_back("--allow_loopback_http");
-    auth_ = crmsync::testing::StartServing(
-        CRMSYNC_BIN_DIR "/crmsync-auth", auth_args,
-        {"CRMSYNC_ENCRYPTION_KEYS=" + std::string(absl::StripTrailingAsciiWhitespace(
-                                          crypto::KeySet::Generate("k1").Serialize()))});
+    auth_ = crmsync::testing::StartAuth(database_->url());
     ASSERT_NE(auth_.channel, nullptr);
-    std::vector<std::string> mapping_args = common;
-    mapping_args.push_back("--auth_address=" + auth_.address);
-    mapping_args.push_back("--projects_api_url=" + sim_->base_url());
-    mapping_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-mapping", mapping_args);
+    mapping_ = crmsync::testing::StartMapping(database_->url(), auth_.address, sim_->base_url());
     ASSERT_NE(mapping_.channel, nullptr);
     mail_dir_ = (std::filesystem::temp_directory_path() /
                  absl::StrCat("crmsync_sync_it_", getpid(), "_", database_->name()))
@@ -91,13 +79,9 @@ class SyncIntegrationTest : public ::testing::Test {
     std::filesystem::create_directories(mail_dir_);
     sink_ = notify::SmtpSink::Start(mail_dir_);
     ASSERT_TRUE(sink_);
-    std::vector<std::string> notify_args = common;
-    notify_args.push_back(absl::StrCat("--smtp_url=smtp://127.0.0.1:", sink_->port));
-    notify_args.push_back("--mail_from=crmsync@example.com");
-    notify_args.push_back("--send_idle_poll=50ms");
-    notify_ = crmsync::testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-notify", notify_args);
+    notify_ = crmsync::testing::StartNotify(database_->url(), auth_.address, sink_->port);
     ASSERT_NE(notify_.channel, nullptr);
-    std::vector<std::string> sync_args = common;
+    std::vector<std::string> sync_args = crmsync::testing::ServiceFlags(database_->url());
     sync_args.push_back("--notify_address=" + notify_.address);
     sync_args.push_back("--relay_interval=50ms");
     for (const std::string& flag : SyncFlags()) sync_args.push_back(flag);

@@ -9,13 +9,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
 #include "gtest/gtest.h"
-#include "libs/crypto/aead.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/callers/callers.h"
 #include "tests/support/pg/test_database.h"
 #include "tests/support/process/serving_binary.h"
+#include "tests/support/services/crmsync_services.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
 
 namespace crmsync {
@@ -37,25 +36,11 @@ class CrmsyncctlTest : public ::testing::Test {
     auto sim = testing::ZohoSimProcess::Start();
     ASSERT_TRUE(sim.ok()) << sim.status();
     sim_ = sim->release();
-    setenv(
-        "CRMSYNC_ENCRYPTION_KEYS",
-        std::string(absl::StripTrailingAsciiWhitespace(crypto::KeySet::Generate("k1").Serialize()))
-            .c_str(),
-        1);
-    const std::vector<std::string> common = {"--database_url=" + database_->url(), "--grpc_port=0",
-                                             "--metrics_port=0", "--listen_host=127.0.0.1",
-                                             "--health_check_interval=200ms"};
-    std::vector<std::string> auth_args = common;
-    auth_args.push_back("--allow_loopback_http");
-    auth_ = new testing::ServingBinary(
-        testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-auth", auth_args));
+    auth_ = new testing::ServingBinary(testing::StartAuth(database_->url()));
     ASSERT_NE(auth_->channel, nullptr);
-    std::vector<std::string> mapping_args = common;
-    mapping_args.push_back("--auth_address=" + auth_->address);
     // Every call asks auth, so a revocation shows at once.
-    mapping_args.push_back("--caller_cache_ttl=0s");
-    mapping_ = new testing::ServingBinary(
-        testing::StartServing(CRMSYNC_BIN_DIR "/crmsync-mapping", mapping_args));
+    mapping_ = new testing::ServingBinary(testing::StartMapping(
+        database_->url(), auth_->address, sim_->base_url(), {"--caller_cache_ttl=0s"}));
     ASSERT_NE(mapping_->channel, nullptr);
   }
   static void TearDownTestSuite() {
