@@ -723,7 +723,7 @@ TEST_F(AuthPgTest, RequestsPastTheirBoundsAreRefusedNamingTheFieldWithoutEchoing
   v1::AuthenticateCallerRequest authenticate;
   authenticate.set_token(long_token);
   v1::AuthenticateCallerResponse who;
-  expect_refused(auth->stub->AuthenticateCaller(&authenticate_context, authenticate, &who),
+  expect_refused(auth->service_stub->AuthenticateCaller(&authenticate_context, authenticate, &who),
                  "token: at most 4096 characters");
 
   v1::ListGrantsRequest list;
