@@ -25,7 +25,6 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "libs/crypto/aead.h"
-#include "libs/grpc_client/caller_channel.h"
 #include "libs/grpc_server/proto_convert.h"
 #include "services/auth/method_roles.h"
 #include "services/mapping/method_roles.h"
@@ -56,11 +55,7 @@ struct Binary {
 };
 
 std::shared_ptr<grpc::Channel> ChannelWith(const std::string& address, const std::string& token) {
-  ClientOptions options;
-  options.caller_token = token;
-  auto channel = CallerChannel(address, options);
-  EXPECT_TRUE(channel.ok()) << channel.status();
-  return *channel;
+  return testing::ChannelWithToken(address, grpc::ChannelArguments(), token);
 }
 
 // The request of `method` with nothing set but its top-level portal_id (when it has one).

@@ -7,7 +7,6 @@
 #include "libs/grpc_server/caller_auth.h"
 
 namespace crmsync::testing {
-namespace {
 
 std::shared_ptr<grpc::Channel> ChannelWithToken(const std::string& address,
                                                 const grpc::ChannelArguments& arguments,
@@ -17,8 +16,6 @@ std::shared_ptr<grpc::Channel> ChannelWithToken(const std::string& address,
   // Without TLS files CallerChannel cannot fail.
   return *CallerChannel(address, options, arguments);
 }
-
-}  // namespace
 
 void SetCallerEnvironment() {
   ::setenv("CRMSYNC_BOOTSTRAP_ADMIN_TOKEN", kTestAdminToken, 1);

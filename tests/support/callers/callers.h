@@ -26,6 +26,12 @@ inline constexpr char kTestServiceName[] = "tests";
 // and CRMSYNC_CALLER_TOKEN=kTestServiceToken (the token the services call each other with).
 void SetCallerEnvironment();
 
+// A plaintext channel to `address` ("host:port") with `arguments` whose every call carries
+// `token` (none when empty).
+std::shared_ptr<grpc::Channel> ChannelWithToken(const std::string& address,
+                                                const grpc::ChannelArguments& arguments,
+                                                const std::string& token);
+
 // Plaintext channels to `address` ("host:port") with `arguments` whose every call carries the
 // ADMIN, resp. the SERVICE, test token. ADMIN does not cover the SERVICE-only RPCs
 // (GetAccessToken, AuthenticateCaller, NotifyFailure) and SERVICE does not cover the ADMIN ones.
