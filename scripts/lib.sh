@@ -16,7 +16,13 @@ PACKAGES=(
 # The deploy checks' (tests/deploy): YAML, and gRPC with protobuf for the end-to-end run.
 PACKAGES+=(python3-yaml python3-grpcio python3-protobuf)
 
-log() { printf '==> %s\n' "$*" >&2; }
+# Each line says how long the run has taken, from the first script of the run (CI chains several).
+: "${CRMSYNC_RUN_START:=$(date +%s)}"
+export CRMSYNC_RUN_START
+log() {
+  local elapsed=$(($(date +%s) - CRMSYNC_RUN_START))
+  printf '==> [%02d:%02d] %s\n' $((elapsed / 60)) $((elapsed % 60)) "$*" >&2
+}
 
 as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
