@@ -25,6 +25,9 @@
 //    its wait). No webhook is configured there, so nothing but the deliveries spends the
 //    budget. Target >= 0.95 of L/60.
 //
+// The services' resident memory, idle and at the end of each suite's load, goes to the report
+// (bench/support/report.h).
+//
 // Exits 1 when something fails (a write never arrives, a call fails, the outbox does not drain);
 // a missed target is printed, not an error.
 //
