@@ -13,6 +13,9 @@ PACKAGES=(
   libicu-dev postgresql-15 postgresql-common python3 python3-aiosmtpd prometheus curl openssl
 )
 
+# scripts/bench's report table (column).
+PACKAGES+=(bsdextrautils)
+
 # The deploy checks' (tests/deploy): YAML, and gRPC with protobuf for the end-to-end run.
 PACKAGES+=(python3-yaml python3-grpcio python3-protobuf)
 

@@ -2,10 +2,11 @@
 // accounts and 100,000 CRM accounts loaded through the store; ListAccountCandidates for one client
 // account, p50 and p99 over 1,000 calls to the crmsync-mapping binary (target p50 < 10 ms);
 // AutoMapAccounts over the whole portal (target < 30 s); ImportDirectory of 10,000 CRM accounts
-// from zoho-sim, in records per second; and the binary's resident memory. Needs a PostgreSQL (run
-// under pg_virtualenv). Exits 1 when a call fails.
+// from zoho-sim, in records per second; and the binary's resident memory idle and after those
+// calls. Needs a PostgreSQL (run under pg_virtualenv). Exits 1 when a call fails. --quick makes
+// 200 calls and imports 2,000 accounts.
 //
-//   pg_virtualenv -v 15 build/bin/bench_mapping
+//   pg_virtualenv -v 15 build/bin/bench_mapping [--quick]
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -13,11 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "bench/support/report.h"
 #include "bench/support/services.h"
 #include "crmsync/mapping/v1/mapping.grpc.pb.h"
 #include "libs/http/http_client.h"
@@ -31,7 +30,6 @@
 #include "tests/services/mapping/sim_access_tokens.h"
 #include "tests/support/callers/callers.h"
 #include "tests/support/pg/test_database.h"
-#include "tests/support/process/subprocess.h"
 #include "tests/support/zoho_sim/zoho_sim_process.h"
 
 namespace {
@@ -47,27 +45,23 @@ int Fail(absl::string_view what, const absl::Status& status) {
   return 1;
 }
 
-// The binary's resident memory in MiB, as its own /metrics reports it.
-double ResidentMiB(int metrics_port) {
-  crmsync::http::CurlHttpClient http;
-  auto reply = http.Send({.method = crmsync::http::Method::kGet,
-                          .url = absl::StrCat("http://127.0.0.1:", metrics_port, "/metrics")});
-  if (!reply.ok()) return 0;
-  for (absl::string_view line : absl::StrSplit(reply->body, '\n')) {
-    double bytes = 0;
-    if (absl::ConsumePrefix(&line, "process_resident_memory_bytes ") &&
-        absl::SimpleAtod(line, &bytes)) {
-      return bytes / (1 << 20);
-    }
-  }
-  return 0;
-}
+// The targets the issue set.
+constexpr crmsync::bench::Target kCandidatesP50Target = crmsync::bench::Below(10, "ms");
+constexpr crmsync::bench::Target kAutoMapTarget = crmsync::bench::Below(30, "s");
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const bool quick = argc == 2 && absl::string_view(argv[1]) == "--quick";
+  if (argc > 1 && !quick) {
+    std::cerr << "usage: " << argv[0] << " [--quick (200 calls, 2,000 records imported)]\n";
+    return 2;
+  }
   constexpr int accounts = 100000;
-  constexpr int import_records = 10000;
+  const int candidate_calls = quick ? 200 : 1000;
+  const int import_records = quick ? 2000 : 10000;
+  crmsync::bench::Progress(absl::StrCat("loading ", accounts, " client and ", accounts,
+                                        " CRM accounts through the store"));
   auto database = crmsync::testing::TestDatabase::Create();
   if (!database.ok()) return Fail("database", database.status());
   crmsync::pg::PoolOptions options;
@@ -111,38 +105,22 @@ int main() {
   std::cout << "loaded " << accounts << " client accounts and " << accounts
             << " CRM accounts through the store in " << absl::Now() - start << "\n";
 
+  crmsync::bench::Progress("starting crmsync-auth and crmsync-mapping");
   auto auth = crmsync::bench::StartAuth((*database)->url());
   if (!auth.ok()) return Fail("start crmsync-auth", auth.status());
-  auto binary = crmsync::testing::Subprocess::Start(
-      absl::StrCat(CRMSYNC_BIN_DIR, "/crmsync-mapping"),
-      {"--database_url=" + (*database)->url(), "--grpc_port=0", "--metrics_port=0",
-       "--listen_host=127.0.0.1", "--health_check_interval=200ms",
-       "--auth_address=" + auth->address});
+  auto binary = crmsync::bench::StartService(
+      "crmsync-mapping", (*database)->url(),
+      {"--health_check_interval=200ms", "--auth_address=" + auth->address});
   if (!binary.ok()) return Fail("start crmsync-mapping", binary.status());
-  auto listening = (*binary)->WaitForLine(
-      [](const nlohmann::json& j) { return j.value("msg", "") == "listening"; }, absl::Seconds(20));
-  if (!listening.ok()) return Fail("crmsync-mapping listening", listening.status());
   // AutoMapAccounts over 100,000 pairs answers about 9 MB, past gRPC's default 4 MB limit.
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(-1);
-  auto stub = crmsync::mapping::v1::MappingService::NewStub(crmsync::testing::AdminChannel(
-      absl::StrCat("127.0.0.1:", (*listening)["grpc_port"].get<int>()), arguments));
+  auto stub = crmsync::mapping::v1::MappingService::NewStub(
+      crmsync::testing::AdminChannel(binary->address, arguments));
 
-  // Serving once its schema check passed: until then every call is UNAVAILABLE.
-  for (const absl::Time deadline = absl::Now() + absl::Seconds(30);;) {
-    crmsync::mapping::v1::GetPortalRequest request;
-    request.set_portal_id(kPortal);
-    crmsync::mapping::v1::GetPortalResponse response;
-    grpc::ClientContext context;
-    const auto status = stub->GetPortal(&context, request, &response);
-    if (status.ok()) break;
-    if (absl::Now() > deadline) {
-      return Fail("crmsync-mapping serving", absl::UnknownError(status.error_message()));
-    }
-    absl::SleepFor(absl::Milliseconds(100));
-  }
+  crmsync::bench::Progress(absl::StrCat(candidate_calls, " ListAccountCandidates calls"));
   std::vector<double> millis;
-  for (int i = 0; i < 1000 + 50; ++i) {
+  for (int i = 0; i < candidate_calls + 50; ++i) {
     crmsync::mapping::v1::ListAccountCandidatesRequest request;
     request.set_portal_id(kPortal);
     request.set_client_account_id(absl::StrCat("c", (i * 7919) % accounts));
@@ -156,11 +134,19 @@ int main() {
     if (i >= 50) millis.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));  // 50 warm-up
   }
   std::sort(millis.begin(), millis.end());
-  std::cout << "ListAccountCandidates (one client account, 1000 calls): p50 "
-            << millis[millis.size() / 2] << " ms (target < 10 ms), p99 "
-            << millis[millis.size() * 99 / 100] << " ms\n";
+  const double p50 = millis[millis.size() / 2];
+  const double p99 = millis[millis.size() * 99 / 100];
+  std::cout << "ListAccountCandidates (one client account, " << candidate_calls << " calls): p50 "
+            << p50 << " ms (target " << kCandidatesP50Target.Text() << ": "
+            << crmsync::bench::Verdict(kCandidatesP50Target.MetBy(p50)) << "), p99 " << p99
+            << " ms\n";
+  const std::string candidates =
+      absl::StrCat("ListAccountCandidates, ", candidate_calls, " calls over 100,000 accounts");
+  crmsync::bench::Report(absl::StrCat(candidates, ", p50"), p50, "ms", 2, kCandidatesP50Target);
+  crmsync::bench::Report(absl::StrCat(candidates, ", p99"), p99, "ms", 2);
 
   {
+    crmsync::bench::Progress("AutoMapAccounts over the whole portal");
     crmsync::mapping::v1::AutoMapAccountsRequest request;
     request.set_portal_id(kPortal);
     crmsync::mapping::v1::AutoMapAccountsResponse response;
@@ -168,14 +154,23 @@ int main() {
     start = absl::Now();
     const auto status = stub->AutoMapAccounts(&context, request, &response);
     if (!status.ok()) return Fail("AutoMapAccounts", absl::UnknownError(status.error_message()));
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
     std::cout << "AutoMapAccounts over " << accounts << " + " << accounts
-              << " accounts: " << absl::ToDoubleSeconds(absl::Now() - start)
-              << " s (target < 30 s); mapped " << response.mapped_size() << ", ambiguous "
-              << response.ambiguous_size() << "\n";
+              << " accounts: " << seconds << " s (target " << kAutoMapTarget.Text() << ": "
+              << crmsync::bench::Verdict(kAutoMapTarget.MetBy(seconds)) << "); mapped "
+              << response.mapped_size() << ", ambiguous " << response.ambiguous_size() << "\n";
+    crmsync::bench::Report("AutoMapAccounts over 100,000 + 100,000 accounts", seconds, "s", 2,
+                           kAutoMapTarget);
   }
-  std::cout << "crmsync-mapping resident memory: "
-            << ResidentMiB((*listening)["metrics_port"].get<int>()) << " MiB\n";
+  const std::string load = absl::StrCat(candidate_calls, " ListAccountCandidates, AutoMapAccounts");
+  const crmsync::bench::Memory memory = crmsync::bench::ReportMemory(*binary, load);
+  crmsync::bench::ReportMemory(*auth, load);
+  std::cout << "crmsync-mapping resident memory: idle " << binary->idle.resident_kib / 1024.0
+            << " MiB, after the load " << memory.resident_kib / 1024.0 << " MiB, peak "
+            << memory.peak_kib / 1024.0 << " MiB\n";
 
+  crmsync::bench::Progress(
+      absl::StrCat("ImportDirectory of ", import_records, " CRM accounts from zoho-sim"));
   auto sim = crmsync::testing::ZohoSimProcess::Start({"--crm_concurrent_calls=25"});
   if (!sim.ok()) return Fail("zoho-sim", sim.status());
   auto refresh = (*sim)->SeedGrant(kClientId, kClientSecret, "bench@example.com");
@@ -204,5 +199,8 @@ int main() {
   std::cout << "ImportDirectory of " << (*counts)[0].fetched
             << " CRM accounts from zoho-sim: " << (*counts)[0].fetched / seconds << " records/s ("
             << seconds << " s)\n";
+  crmsync::bench::Report(
+      absl::StrCat("ImportDirectory of ", (*counts)[0].fetched, " CRM accounts from zoho-sim"),
+      (*counts)[0].fetched / seconds, "records/s", 0);
   return 0;
 }

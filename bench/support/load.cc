@@ -2,13 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
 #include <thread>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
 namespace crmsync::bench {
@@ -54,20 +49,6 @@ Figures Summarize(Samples& samples) {
   figures.p50 = all[all.size() / 2];
   figures.p99 = all[std::min(all.size() - 1, all.size() * 99 / 100)];
   return figures;
-}
-
-double ResidentMiB(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    absl::string_view rest = line;
-    int64_t kib = 0;
-    if (absl::ConsumePrefix(&rest, "VmRSS:") &&
-        absl::SimpleAtoi(absl::StripSuffix(absl::StripAsciiWhitespace(rest), " kB"), &kib)) {
-      return kib / 1024.0;
-    }
-  }
-  return 0;
 }
 
 }  // namespace crmsync::bench

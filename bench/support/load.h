@@ -1,9 +1,7 @@
 // What the benchmarks that drive a service at a fixed concurrency share: running one call from
-// several threads for a while, its rate and latency percentiles, and a process's resident memory.
+// several threads for a while, and its rate and latency percentiles.
 #ifndef CRMSYNC_BENCH_SUPPORT_LOAD_H_
 #define CRMSYNC_BENCH_SUPPORT_LOAD_H_
-
-#include <sys/types.h>
 
 #include <functional>
 #include <string>
@@ -35,9 +33,6 @@ struct Figures {
 
 // The rate and percentiles of `samples` (sorts its latencies); zero when none succeeded.
 Figures Summarize(Samples& samples);
-
-// VmRSS of process `pid` in MiB, from /proc; 0 when unknown.
-double ResidentMiB(pid_t pid);
 
 }  // namespace crmsync::bench
 

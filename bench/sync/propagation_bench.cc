@@ -25,6 +25,9 @@
 //    its wait). No webhook is configured there, so nothing but the deliveries spends the
 //    budget. Target >= 0.95 of L/60.
 //
+// The services' resident memory, idle and at the end of each suite's load, goes to the report
+// (bench/support/report.h).
+//
 // Exits 1 when something fails (a write never arrives, a call fails, the outbox does not drain);
 // a missed target is printed, not an error.
 //
@@ -46,6 +49,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/support/services.h"
@@ -67,6 +71,7 @@
 namespace {
 
 namespace sync = crmsync::sync;
+using crmsync::bench::Report;
 using crmsync::bench::Service;
 using crmsync::bench::StartService;
 using crmsync::bench::Verdict;
@@ -79,9 +84,9 @@ constexpr int kUnlimited = 100000;  // Projects requests a minute: no rate press
 constexpr int kBurstTasks = 100;
 constexpr int kBurstChanges = 1000;
 constexpr int kSubmitters = 8;
-constexpr absl::Duration kLatencyTarget = absl::Milliseconds(250);
-constexpr double kCallsPerChangeTarget = 0.2;
-constexpr double kRateShareTarget = 0.95;
+constexpr crmsync::bench::Target kLatencyTarget = crmsync::bench::Below(250, "ms");
+constexpr crmsync::bench::Target kCallsPerChangeTarget = crmsync::bench::AtMost(0.2);
+constexpr crmsync::bench::Target kRateShareTarget = crmsync::bench::AtLeast(0.95);
 constexpr absl::Duration kArrivalBound = absl::Seconds(30);
 constexpr absl::Duration kRateWarmUp = absl::Seconds(5);
 constexpr char kCrmUpdate[] = "PUT /crm/v2/{module}";
@@ -174,7 +179,8 @@ class Suite {
           set);
       if (!linked.ok()) return linked.status();
       tasks_.push_back(std::move(task));
-      if ((i + 1) % 250 == 0) std::fprintf(stderr, "  linked %d of %d tasks\n", i + 1, count);
+      if ((i + 1) % 250 == 0)
+        crmsync::bench::Progress(absl::StrFormat("linked %d of %d tasks", i + 1, count));
     }
     return absl::OkStatus();
   }
@@ -232,9 +238,10 @@ class Suite {
                                                         stats->pending, " pending"));
       }
       if (absl::Now() >= next_progress) {
-        std::fprintf(stderr, "  %s: %lld writes pending after %.0f s\n", label.c_str(),
-                     static_cast<long long>(stats->pending + stats->running),
-                     absl::ToDoubleSeconds(absl::Now() - start));
+        crmsync::bench::Progress(
+            absl::StrFormat("%s: %lld writes pending after %.0f s", label.c_str(),
+                            static_cast<long long>(stats->pending + stats->running),
+                            absl::ToDoubleSeconds(absl::Now() - start)));
         next_progress += absl::Seconds(5);
       }
       absl::SleepFor(absl::Milliseconds(50));  // polling the queue, bounded above
@@ -289,6 +296,13 @@ class Suite {
       }
     }
     return text;
+  }
+
+  // Reports the memory of the services at the end of `load` (see report.h).
+  void ReportMemory(absl::string_view load) const {
+    for (const Service* service : {&auth_, &mapping_, &sync_}) {
+      crmsync::bench::ReportMemory(*service, load);
+    }
   }
 
   const std::string& portal() const { return portal_; }
@@ -402,7 +416,8 @@ absl::StatusOr<std::vector<absl::Time>> LoggedCalls(Suite& suite, const std::str
 
 // Figure 1: `edits` Projects title edits one after another, each timed to its CRM update.
 absl::Status MeasureLatency(Suite& suite, int edits) {
-  std::fprintf(stderr, "figure 1: %d title edits in Projects, one at a time\n", edits);
+  crmsync::bench::Progress(
+      absl::StrFormat("figure 1: %d title edits in Projects, one at a time", edits));
   std::vector<absl::Duration> latencies;
   // People do not edit in step with sync's polls: a random pause before each edit keeps the
   // edits from locking onto the inbox's and the outbox's poll cycles.
@@ -435,17 +450,22 @@ absl::Status MeasureLatency(Suite& suite, int edits) {
       return absl::InternalError(absl::StrCat("edit ", i, ": CRM shows it but logged no update"));
     }
     latencies.push_back(updates->back() - edited);
-    if ((i + 1) % 50 == 0) std::fprintf(stderr, "  %d of %d edits arrived\n", i + 1, edits);
+    if ((i + 1) % 50 == 0)
+      crmsync::bench::Progress(absl::StrFormat("%d of %d edits arrived", i + 1, edits));
   }
   std::sort(latencies.begin(), latencies.end());
   const absl::Duration p50 = latencies[latencies.size() / 2];
   const absl::Duration p99 = latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)];
   std::printf(
       "1. propagation latency, Projects edit -> CRM write (%d edits, no rate pressure): p50 %.1f "
-      "ms, p99 %.1f ms, max %.1f ms; target p99 < %.0f ms: %s\n",
+      "ms, p99 %.1f ms, max %.1f ms; target p99 %s: %s\n",
       edits, absl::ToDoubleMilliseconds(p50), absl::ToDoubleMilliseconds(p99),
-      absl::ToDoubleMilliseconds(latencies.back()), absl::ToDoubleMilliseconds(kLatencyTarget),
-      Verdict(p99 < kLatencyTarget));
+      absl::ToDoubleMilliseconds(latencies.back()), kLatencyTarget.Text().c_str(),
+      Verdict(kLatencyTarget.MetBy(absl::ToDoubleMilliseconds(p99))));
+  const std::string what =
+      absl::StrCat("latency, Projects edit -> CRM write (", edits, " edits, no rate pressure)");
+  Report(absl::StrCat(what, " p50"), absl::ToDoubleMilliseconds(p50), "ms", 1);
+  Report(absl::StrCat(what, " p99"), absl::ToDoubleMilliseconds(p99), "ms", 1, kLatencyTarget);
   std::fflush(stdout);
   return absl::OkStatus();
 }
@@ -453,8 +473,8 @@ absl::Status MeasureLatency(Suite& suite, int edits) {
 // Figure 2: 1,000 Projects-origin changes over 100 tasks through SubmitChange, and every call
 // the simulator received until the outbox drained.
 absl::Status MeasureBurst(Suite& suite) {
-  std::fprintf(stderr, "figure 2: %d SubmitChange title changes over %d tasks\n", kBurstChanges,
-               kBurstTasks);
+  crmsync::bench::Progress(absl::StrFormat("figure 2: %d SubmitChange title changes over %d tasks",
+                                           kBurstChanges, kBurstTasks));
   // What earlier edits left in flight is not the burst's.
   if (auto s = suite.Drained(sync::kInboxQueue, absl::Seconds(60), "inbox"); !s.ok()) return s;
   if (auto s = suite.Drained(sync::kOutboxQueue, absl::Seconds(60), "outbox"); !s.ok()) return s;
@@ -488,8 +508,8 @@ absl::Status MeasureBurst(Suite& suite) {
     if (!error.ok()) return error;
   }
   const absl::Duration submitted = absl::Now() - base;
-  std::fprintf(stderr, "  submitted in %.2f s, %d APPLIED\n", absl::ToDoubleSeconds(submitted),
-               applied.load());
+  crmsync::bench::Progress(absl::StrFormat("submitted in %.2f s, %d APPLIED",
+                                           absl::ToDoubleSeconds(submitted), applied.load()));
   if (auto s = suite.Drained(sync::kOutboxQueue, absl::Seconds(120), "outbox"); !s.ok()) return s;
   const absl::Duration drained = absl::Now() - base;
   auto counts = suite.Control(Method::kGet, "/_sim/counts");
@@ -517,10 +537,13 @@ absl::Status MeasureBurst(Suite& suite) {
   std::printf(
       "2. Zoho API calls per change, burst of %d Projects-origin changes over %d tasks "
       "(SubmitChange, %d APPLIED, submitted in %.1f s, outbox drained after %.1f s): %d calls, "
-      "%.3f per change; target <= %.1f: %s\n",
+      "%.3f per change; target %s: %s\n",
       kBurstChanges, kBurstTasks, applied.load(), absl::ToDoubleSeconds(submitted),
-      absl::ToDoubleSeconds(drained), zoho_calls, per_change, kCallsPerChangeTarget,
-      Verdict(per_change <= kCallsPerChangeTarget));
+      absl::ToDoubleSeconds(drained), zoho_calls, per_change, kCallsPerChangeTarget.Text().c_str(),
+      Verdict(kCallsPerChangeTarget.MetBy(per_change)));
+  Report(absl::StrCat("Zoho API calls per change, burst of ", kBurstChanges, " changes over ",
+                      kBurstTasks, " tasks"),
+         per_change, "", 3, kCallsPerChangeTarget);
   std::printf("   calls: %s; token mints by auth (not counted): %d\n", breakdown.c_str(),
               token_mints);
   std::fflush(stdout);
@@ -530,10 +553,10 @@ absl::Status MeasureBurst(Suite& suite) {
 // Figure 3: a backlog of `backlog` CRM-origin changes, each one Projects update, at
 // `per_minute` Projects requests a minute; deliveries over `window` after the warm-up.
 absl::Status MeasureRate(Suite& suite, int per_minute, int backlog, absl::Duration window) {
-  std::fprintf(stderr,
-               "figure 3: %d CRM-origin changes to deliver to Projects at %d requests a minute, "
-               "counted over %.0f s\n",
-               backlog, per_minute, absl::ToDoubleSeconds(window));
+  crmsync::bench::Progress(absl::StrFormat(
+      "figure 3: %d CRM-origin changes to deliver to Projects at %d requests a minute, "
+      "counted over %.0f s",
+      backlog, per_minute, absl::ToDoubleSeconds(window)));
   const absl::Time start = absl::Now();
   std::atomic<int> next{0};
   std::vector<absl::Status> errors(kSubmitters);
@@ -556,16 +579,17 @@ absl::Status MeasureRate(Suite& suite, int per_minute, int backlog, absl::Durati
   for (const absl::Status& error : errors) {
     if (!error.ok()) return error;
   }
-  std::fprintf(stderr, "  backlog submitted in %.2f s\n",
-               absl::ToDoubleSeconds(absl::Now() - start));
+  crmsync::bench::Progress(
+      absl::StrFormat("backlog submitted in %.2f s", absl::ToDoubleSeconds(absl::Now() - start)));
   const absl::Time opens = start + kRateWarmUp;
   const absl::Time closes = opens + window;
   while (absl::Now() < closes) {
     absl::SleepFor(std::min(absl::Seconds(10), closes - absl::Now()));  // the window's clock
     auto delivered = LoggedCalls(suite, kProjectsUpdate);
     if (!delivered.ok()) return delivered.status();
-    std::fprintf(stderr, "  %.0f s: %zu of %d delivered\n",
-                 absl::ToDoubleSeconds(absl::Now() - start), delivered->size(), backlog);
+    crmsync::bench::Progress(absl::StrFormat("%.0f s: %zu of %d delivered",
+                                             absl::ToDoubleSeconds(absl::Now() - start),
+                                             delivered->size(), backlog));
   }
   auto delivered = LoggedCalls(suite, kProjectsUpdate);
   if (!delivered.ok()) return delivered.status();
@@ -581,10 +605,17 @@ absl::Status MeasureRate(Suite& suite, int per_minute, int backlog, absl::Durati
   const double limit = per_minute / 60.0;
   std::printf(
       "3. sustained deliveries to Projects while the rate limit binds (%d requests/min = %.2f/s; "
-      "%d-write backlog; %.0f s window from %.0f s): %.2f/s = %.3f of the limit; target >= %.2f: "
+      "%d-write backlog; %.0f s window from %.0f s): %.2f/s = %.3f of the limit; target %s: "
       "%s\n",
       per_minute, limit, backlog, absl::ToDoubleSeconds(window), absl::ToDoubleSeconds(kRateWarmUp),
-      rate, rate / limit, kRateShareTarget, Verdict(rate / limit >= kRateShareTarget));
+      rate, rate / limit, kRateShareTarget.Text().c_str(),
+      Verdict(kRateShareTarget.MetBy(rate / limit)));
+  const std::string what =
+      absl::StrFormat("deliveries to Projects while the limit binds (%.0f s window)",
+                      absl::ToDoubleSeconds(window));
+  Report(absl::StrCat(what, ", per second"), rate, "/s", 2);
+  Report(absl::StrCat(what, " / the limit"), rate / limit, "", 3, kRateShareTarget,
+         absl::StrFormat("limit %d/min = %.2f/s", per_minute, limit));
   std::string calls;
   for (const auto& [endpoint, count] : (*counts)["counts"].items()) {
     absl::StrAppend(&calls, calls.empty() ? "" : ", ", endpoint, " ", count.get<int>());
@@ -637,7 +668,7 @@ int main(int argc, char** argv) {
   std::printf("crmsync-sync propagation through zoho-sim%s\n", quick ? " (--quick)" : "");
   std::fflush(stdout);
   {
-    std::fprintf(stderr, "starting zoho-sim, crmsync-auth, crmsync-mapping, crmsync-sync\n");
+    crmsync::bench::Progress("starting zoho-sim, crmsync-auth, crmsync-mapping, crmsync-sync");
     auto suite = Suite::Start(kUnlimited);
     if (!suite.ok()) return Fail("starting the services", suite.status());
     if (auto s = (*suite)->LinkTasks(kBurstTasks); !s.ok()) return Fail("linking tasks", s);
@@ -645,15 +676,20 @@ int main(int argc, char** argv) {
       return Fail("webhook", s, suite->get());
     if (auto s = MeasureLatency(**suite, edits); !s.ok()) return Fail("figure 1", s, suite->get());
     if (auto s = MeasureBurst(**suite); !s.ok()) return Fail("figure 2", s, suite->get());
+    (*suite)->ReportMemory(
+        absl::StrCat(edits, " edits one at a time, then a burst of ", kBurstChanges, " changes"));
   }
   {
-    std::fprintf(stderr, "starting a new suite at %d Projects requests a minute\n", per_minute);
+    crmsync::bench::Progress(
+        absl::StrFormat("starting a new suite at %d Projects requests a minute", per_minute));
     auto suite = Suite::Start(per_minute);
     if (!suite.ok()) return Fail("starting the services", suite.status());
     if (auto s = (*suite)->LinkTasks(backlog); !s.ok()) return Fail("linking tasks", s);
     if (auto s = MeasureRate(**suite, per_minute, backlog, window); !s.ok()) {
       return Fail("figure 3", s, suite->get());
     }
+    (*suite)->ReportMemory(absl::StrCat("a backlog of ", backlog, " writes at ", per_minute,
+                                        " Projects requests/min"));
   }
   return 0;
 }

@@ -5,27 +5,24 @@
 // APPLIED and be committed (checked against the change log at the end). Beside it, in interleaved
 // half-second slices of the same run against the same PostgreSQL, a plain one-row INSERT
 // transaction over libpqxx, one connection per thread. Prints changes/s, p50, p99, the INSERT
-// rate and the ratio, each beside its target, and crmsync-sync's resident memory idle and under
-// the load. Exits 1 when a call fails or a change is not APPLIED; a missed target is printed, not
-// an error.
+// rate and the ratio, each beside its target, and crmsync-sync's resident memory idle and its
+// peak under the load (VmHWM since it became idle). Exits 1 when a call fails or a change is not
+// APPLIED; a missed target is printed, not an error.
 //
 //   pg_virtualenv -t -v 15 build/bin/bench_sync [--quick] [--seconds=N]
 #include <grpcpp/grpcpp.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <pqxx/pqxx>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "bench/support/load.h"
 #include "bench/support/services.h"
@@ -43,44 +40,20 @@ namespace {
 namespace sync = crmsync::sync;
 using crmsync::bench::Call;
 using crmsync::bench::Figures;
-using crmsync::bench::ResidentMiB;
+using crmsync::bench::Report;
+using crmsync::bench::ReportMemory;
 using crmsync::bench::Samples;
+using crmsync::bench::Service;
 using crmsync::bench::StartService;
 using crmsync::bench::Verdict;
 
 constexpr char kPortal[] = "1001";
 constexpr int kTasks = 1000;
-constexpr double kRatioTarget = 0.5;
-constexpr absl::Duration kP99Target = absl::Milliseconds(20);
-constexpr double kResidentTargetMiB = 100;
+// The targets at concurrency 32, and of the service's memory under that load.
+constexpr crmsync::bench::Target kRatioTarget = crmsync::bench::AtLeast(0.5);
+constexpr crmsync::bench::Target kP99Target = crmsync::bench::Below(20, "ms");
+constexpr crmsync::bench::Target kResidentTarget = crmsync::bench::Below(100, "MB");
 constexpr absl::Duration kSlice = absl::Milliseconds(500);
-
-// The highest VmRSS of a process while it lives, sampled every 100 ms from its own thread.
-class PeakResident {
- public:
-  explicit PeakResident(pid_t pid)
-      : thread_([this, pid] {
-          while (!stop_.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
-            const double mib = ResidentMiB(pid);
-            std::lock_guard lock(mutex_);
-            peak_ = std::max(peak_, mib);
-          }
-        }) {}
-  ~PeakResident() {
-    stop_.Notify();
-    thread_.join();
-  }
-  double peak() {
-    std::lock_guard lock(mutex_);
-    return peak_;
-  }
-
- private:
-  absl::Notification stop_;
-  std::mutex mutex_;
-  double peak_ = 0;
-  std::thread thread_;
-};
 
 int Fail(absl::string_view what, const absl::Status& status) {
   std::fprintf(stderr, "bench_sync: %s: %s\n", std::string(what).c_str(),
@@ -110,7 +83,7 @@ int main(int argc, char** argv) {
   auto database = crmsync::testing::TestDatabase::Create();
   if (!database.ok()) return Fail("database (run under pg_virtualenv)", database.status());
 
-  std::fprintf(stderr, "starting crmsync-auth, crmsync-mapping and crmsync-sync\n");
+  crmsync::bench::Progress("starting crmsync-auth, crmsync-mapping and crmsync-sync");
   auto auth = crmsync::bench::StartAuth((*database)->url());
   if (!auth.ok()) return Fail("crmsync-auth", auth.status());
   const std::string auth_address = "--auth_address=" + auth->address;
@@ -130,7 +103,6 @@ int main(int argc, char** argv) {
   auto server = StartService("crmsync-sync", (*database)->url(),
                              {auth_address, "--mapping_address=" + mapping->address});
   if (!server.ok()) return Fail("crmsync-sync", server.status());
-  const pid_t sync_pid = server->process->pid();
   auto stub = sync::v1::SyncService::NewStub(server->channel);
 
   // The tasks, linked through the store on the schema the binary migrated, each with a title
@@ -160,8 +132,7 @@ int main(int argc, char** argv) {
         set);
     if (!linked.ok()) return Fail("CreateLink", linked.status());
   }
-  std::fprintf(stderr, "linked %d tasks\n", kTasks);
-  const double idle_mib = ResidentMiB(sync_pid);
+  crmsync::bench::Progress(absl::StrCat("linked ", kTasks, " tasks"));
 
   // Change n retitles task n mod 1000 with event id bench-n, modified n ms after `base`: each
   // task's changes carry increasing source times, so every one is newer than the title it sets.
@@ -227,7 +198,7 @@ int main(int argc, char** argv) {
 
   int failures = 0;
   {
-    std::fprintf(stderr, "warming up (1 s each at concurrency 8)\n");
+    crmsync::bench::Progress("warming up (1 s each at concurrency 8)");
     Samples warm_up;
     crmsync::bench::Run(8, absl::Seconds(1), submit, warm_up);
     crmsync::bench::Run(8, absl::Seconds(1), insert, warm_up);
@@ -245,11 +216,9 @@ int main(int argc, char** argv) {
   std::printf("%-11s | %-31s | %-31s | %-5s | %-13s | %s\n", "concurrency",
               "SubmitChange changes/s p50 p99", "plain INSERT tx/s p50 p99", "ratio", "p99 < 20 ms",
               "failed (change, insert)");
-  double peak_mib = 0;
   Figures at32_change, at32_insert;
   for (int concurrency : {1, 8, 32}) {
     Samples change_samples, insert_samples;
-    PeakResident resident(sync_pid);
     const int slices = static_cast<int>(absl::Seconds(seconds) / kSlice);
     for (int slice = 0; slice < slices; ++slice) {
       // Alternating which goes first, so both see the same background load.
@@ -258,11 +227,11 @@ int main(int argc, char** argv) {
                           change_first ? change_samples : insert_samples);
       crmsync::bench::Run(concurrency, kSlice, change_first ? insert : submit,
                           change_first ? insert_samples : change_samples);
-      std::fprintf(stderr, "  concurrency %d: %.1f of %d s each, %zu changes, %zu inserts\n",
-                   concurrency, (slice + 1) * absl::ToDoubleSeconds(kSlice), seconds,
-                   change_samples.latencies.size(), insert_samples.latencies.size());
+      crmsync::bench::Progress(
+          absl::StrFormat("concurrency %d: %.1f of %d s each, %zu changes, %zu inserts",
+                          concurrency, (slice + 1) * absl::ToDoubleSeconds(kSlice), seconds,
+                          change_samples.latencies.size(), insert_samples.latencies.size()));
     }
-    peak_mib = std::max(peak_mib, resident.peak());
     const Figures change = crmsync::bench::Summarize(change_samples);
     const Figures plain = crmsync::bench::Summarize(insert_samples);
     const double ratio = plain.per_second > 0 ? change.per_second / plain.per_second : 0.0;
@@ -270,7 +239,17 @@ int main(int argc, char** argv) {
                 concurrency, change.per_second, absl::ToDoubleMilliseconds(change.p50),
                 absl::ToDoubleMilliseconds(change.p99), plain.per_second,
                 absl::ToDoubleMilliseconds(plain.p50), absl::ToDoubleMilliseconds(plain.p99), ratio,
-                Verdict(change.p99 < kP99Target), change_samples.failures, insert_samples.failures);
+                Verdict(kP99Target.MetBy(absl::ToDoubleMilliseconds(change.p99))),
+                change_samples.failures, insert_samples.failures);
+    const bool targeted = concurrency == 32;
+    Report(absl::StrCat("SubmitChange rate, concurrency ", concurrency), change.per_second,
+           "changes/s", 0);
+    Report(absl::StrCat("SubmitChange rate / plain INSERT rate, concurrency ", concurrency), ratio,
+           "", 2, targeted ? std::optional(kRatioTarget) : std::nullopt,
+           absl::StrFormat("plain INSERT %.0f tx/s", plain.per_second));
+    Report(absl::StrCat("SubmitChange p99, concurrency ", concurrency),
+           absl::ToDoubleMilliseconds(change.p99), "ms", 2,
+           targeted ? std::optional(kP99Target) : std::nullopt);
     for (const Samples* samples : {&change_samples, &insert_samples}) {
       if (samples->failures > 0) {
         std::printf("  first failure: %s\n", samples->first_failure.c_str());
@@ -284,15 +263,22 @@ int main(int argc, char** argv) {
   }
   const double ratio32 =
       at32_insert.per_second > 0 ? at32_change.per_second / at32_insert.per_second : 0.0;
-  std::printf("target at concurrency 32: changes/s >= %.1f x plain INSERT: %.2f, %s\n",
-              kRatioTarget, ratio32, Verdict(ratio32 >= kRatioTarget));
-  std::printf("target at concurrency 32: SubmitChange p99 < %.0f ms: %.2f ms, %s\n",
-              absl::ToDoubleMilliseconds(kP99Target), absl::ToDoubleMilliseconds(at32_change.p99),
-              Verdict(at32_change.p99 < kP99Target));
+  std::printf("target at concurrency 32: changes/s %s x plain INSERT: %.2f, %s\n",
+              kRatioTarget.Text().c_str(), ratio32, Verdict(kRatioTarget.MetBy(ratio32)));
+  std::printf("target at concurrency 32: SubmitChange p99 %s: %.2f ms, %s\n",
+              kP99Target.Text().c_str(), absl::ToDoubleMilliseconds(at32_change.p99),
+              Verdict(kP99Target.MetBy(absl::ToDoubleMilliseconds(at32_change.p99))));
+  const std::string load = "SubmitChange at concurrency 1, 8, 32";
+  const crmsync::bench::Memory loaded = ReportMemory(*server, load);
+  for (const Service* other : {&*auth, &*mapping}) ReportMemory(*other, load);
+  const double peak_mb = loaded.peak_kib * 1024 / 1e6;
   std::printf(
-      "crmsync-sync resident memory (VmRSS): idle %.1f MiB, under load peak %.1f MiB (target < "
-      "%.0f MB): %s\n",
-      idle_mib, peak_mib, kResidentTargetMiB, Verdict(peak_mib < kResidentTargetMiB));
+      "crmsync-sync resident memory (VmRSS): idle %.1f MiB, under load peak %.1f MiB = %.1f MB "
+      "(target %s): %s\n",
+      server->idle.resident_kib / 1024.0, loaded.peak_kib / 1024.0, peak_mb,
+      kResidentTarget.Text().c_str(), Verdict(kResidentTarget.MetBy(peak_mb)));
+  Report("crmsync-sync peak resident memory under SubmitChange load", peak_mb, "MB", 1,
+         kResidentTarget);
 
   // Each APPLIED outcome was committed: one change-log entry per change the service applied.
   try {
