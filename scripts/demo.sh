@@ -6,6 +6,7 @@
 # Sourced by scripts/run after it set BASE, SIM_PORT, RUN_DIR, BUILD_DIR and ADMIN_TOKEN.
 
 SIM=http://127.0.0.1:$SIM_PORT
+PORTAL_FILE=$RUN_DIR/demo-portal.json
 WAIT_SECONDS=${CRMSYNC_DEMO_WAIT_SECONDS:-30}
 CLIENT_ID=1000.DEMOSELFCLIENT
 ADMIN=admin@acme.example
@@ -139,6 +140,8 @@ ledgers\",\"end_date\":\"06-20-2025\",\"priority\":\"medium\",\"person_responsib
   edit_in_projects "$LAUNCH_TASK" "$ADMIN" "{\"custom_status\":\"$STATUS_CLOSED\"}"
   did "project Website Relaunch (client Globex): task \"Launch the site\", closed, with" \
     "subtask \"Check the links\" owned by Linda, closed"
+  record "Zoho set up" "a portal, 2 projects, 3 tasks" "portal $PORTAL, tasks made" \
+    test -n "$PORTAL" -a -n "$MIGRATE_TASK" -a -n "$LAUNCH_TASK" -a -n "$LINKS_TASK"
 }
 
 # Creates a task in project $1 with form fields $2 (as the admin, under parent $3 if given).
@@ -155,7 +158,7 @@ setup_grants() {
     if [[ $side == crm ]]; then
       scopes=ZohoCRM.modules.tasks.ALL,ZohoCRM.modules.tasks.READ,ZohoCRM.modules.notes.ALL
       scopes+=,ZohoCRM.modules.accounts.READ,ZohoCRM.modules.deals.READ,ZohoCRM.users.READ
-      scopes+=,ZohoCRM.notifications.ALL
+      scopes+=,ZohoCRM.modules.notes.READ,ZohoCRM.notifications.ALL
     else
       scopes=ZohoProjects.clients.READ,ZohoProjects.projects.READ,ZohoProjects.users.READ
       scopes+=,ZohoProjects.tasks.READ,ZohoProjects.tasks.ALL
@@ -173,9 +176,9 @@ setup_grants() {
     grants_active
 
   jq -n --arg id "$PORTAL" '{portal_id: $id, name: "Acme", crm_org_id: "20050"}' \
-    >"$RUN_DIR/demo-portal.json"
-  ctl portal upsert --file="$RUN_DIR/demo-portal.json" >/dev/null
-  did "crmsyncctl portal upsert --file=.run/demo-portal.json (portal $PORTAL, no policy: the default)"
+    >"$PORTAL_FILE"
+  ctl portal upsert --file="$PORTAL_FILE" >/dev/null
+  did "crmsyncctl portal upsert --file=${PORTAL_FILE#"$ROOT"/} (portal $PORTAL, no policy: the default)"
   seen "rejection policy $(portal_policy)"
 
   # Projects' webhooks to sync's receiver, with a secret sync issued once for the admin to paste.
@@ -328,13 +331,20 @@ george_moves_due_date() {
   did "George moves the due date of \"Migrate all customer data\" in CRM to 2025-07-15"
   wait_until has_mails "$GEORGE" $((mails_before + 1)) || true
   wait_until settled "$MIGRATE_TASK" || true
-  crmsync_did "refused: $(ctl --output=json failures list --portal_id="$PORTAL" |
-    jq -r '[.failures // [] | .[] | select(.actor.email == "'"$GEORGE"'")][0].message // "no failure"')"
+  crmsync_did "refused: $(newest_failure FAILURE_REASON_DUE_DATE_BEYOND_STRICT_SCHEDULE)"
   record "$1: Projects keeps its date" "Projects end date 06-27-2025" \
     "$(projects_task "$MIGRATE_TASK" .end_date)" projects_is "$MIGRATE_TASK" .end_date 06-27-2025
   record "$1: George is emailed" "email $((mails_before + 1)) to George in .run/mail/" \
     "$(mails_to "$GEORGE") email(s): $(last_subject "$GEORGE")" \
     has_mails "$GEORGE" $((mails_before + 1))
+}
+
+# The message of the newest failure of reason $1 (crmsyncctl failures list, newest first).
+newest_failure() {
+  ctl --output=json failures list --portal_id="$PORTAL" |
+    jq -r --arg reason "$1" '[.failures // [] | .[] | select(.reason == $reason)][0] |
+      if . then "\(.message) (failure of \(.actor.email // .actor.display_name // "?"))"
+      else "no failure recorded" end'
 }
 
 play_strict_schedule_report_only() {
@@ -346,10 +356,10 @@ play_strict_schedule_report_only() {
 
 play_strict_schedule_report_and_restore() {
   heading "5. The admin switches the portal to REPORT_AND_RESTORE; George tries again"
-  jq '.rejection_policy = "REJECTION_POLICY_REPORT_AND_RESTORE"' "$RUN_DIR/demo-portal.json" \
-    >"$RUN_DIR/demo-portal.json.new" && mv "$RUN_DIR/demo-portal.json.new" "$RUN_DIR/demo-portal.json"
-  ctl portal upsert --file="$RUN_DIR/demo-portal.json" >/dev/null
-  did "crmsyncctl portal upsert --file=.run/demo-portal.json (rejection_policy REPORT_AND_RESTORE)"
+  jq '.rejection_policy = "REJECTION_POLICY_REPORT_AND_RESTORE"' "$PORTAL_FILE" \
+    >"$PORTAL_FILE.new" && mv "$PORTAL_FILE.new" "$PORTAL_FILE"
+  ctl portal upsert --file="$PORTAL_FILE" >/dev/null
+  did "crmsyncctl portal upsert --file=${PORTAL_FILE#"$ROOT"/} (rejection_policy REPORT_AND_RESTORE)"
   seen "rejection policy $(portal_policy)"
   george_moves_due_date "REPORT_AND_RESTORE"
   wait_until crm_is "$CRM_MIGRATE_TASK" .Due_Date 2025-06-27 || true
@@ -364,8 +374,7 @@ play_subtask_reopen() {
   edit_in_crm "$CRM_LINKS_TASK" "$LINDA" '{"Status":"In Progress"}'
   did "Linda sets \"Check the links\" to In Progress in CRM"
   wait_until has_mails "$LINDA" $((mails_before + 1)) || true
-  crmsync_did "refused: $(ctl --output=json failures list --portal_id="$PORTAL" |
-    jq -r '[.failures // [] | .[] | select(.actor.email == "'"$LINDA"'")][0].message // "no failure"')"
+  crmsync_did "refused: $(newest_failure FAILURE_REASON_SUBTASK_PARENT_CLOSED)"
   record "subtask reopen refused" "Projects subtask stays Closed" \
     "$(projects_task "$LINKS_TASK" .status.name)" projects_is "$LINKS_TASK" .status.name Closed
   record "Linda is emailed" "an email to Linda in .run/mail/" \
@@ -399,11 +408,16 @@ summary() {
 }
 
 # Sets the portal up and plays every step; the summary's status: 0 when every step held.
+# A set-up step that failed ends the demo there: every later step depends on it.
 play_demo() {
-  setup_zoho
-  setup_grants
-  setup_directory
-  setup_add_to_crm
+  local setup
+  for setup in setup_zoho setup_grants setup_directory setup_add_to_crm; do
+    "$setup"
+    if ((FAILED)); then
+      summary
+      return 1
+    fi
+  done
   play_projects_edits
   play_crm_edits
   play_comments
