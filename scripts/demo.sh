@@ -101,7 +101,6 @@ setup_zoho() {
   local portal
   portal=$(sim_post /_sim/projects/portals '{"name":"Acme"}')
   PORTAL=$(jq -r .id_string <<<"$portal")
-  STATUS_OPEN=$(jq -r '.task_statuses[] | select(.name == "Open") | .id | tostring' <<<"$portal")
   STATUS_CLOSED=$(jq -r '.task_statuses[] | select(.name == "Closed") | .id | tostring' <<<"$portal")
   local p=/_sim/projects/portals/$PORTAL person name email
   declare -gA PROJECTS_USER CRM_USER
@@ -204,7 +203,7 @@ setup_directory() {
   did "crmsyncctl directory import --portal_id=$PORTAL"
   local imported
   imported=$(ctl --output=json --timeout=120s directory import --portal_id="$PORTAL" 2>/dev/null)
-  seen "$(jq -r '[.counts[] | "\(.part | sub("DIRECTORY_PART_"; "") | ascii_downcase) \(.fetched)"] |
+  seen "$(jq -r '[.counts[] | "\(.part | sub("DIRECTORY_PART_"; "") | ascii_downcase) \(.fetched // 0)"] |
     join(", ")' <<<"$imported")"
   record "directory imported" "users, accounts, projects of both sides" \
     "$(jq -r '[.counts[].fetched] | add' <<<"$imported") records" \
@@ -263,8 +262,8 @@ projects_summary() {
 projects_edit() { # label form-fields jq-of-crm-task expected
   edit_in_projects "$MIGRATE_TASK" "$GEORGE" "$2"
   wait_until crm_is "$CRM_MIGRATE_TASK" "$3" "$4" || true
-  record "Projects → CRM: $1" "CRM $3 = $4" "$(crm_task "$CRM_MIGRATE_TASK" "$3")" \
-    crm_is "$CRM_MIGRATE_TASK" "$3" "$4"
+  record "Projects → CRM: $1" "CRM ${3#.} = $4" \
+    "CRM ${3#.} = $(crm_task "$CRM_MIGRATE_TASK" "$3")" crm_is "$CRM_MIGRATE_TASK" "$3" "$4"
 }
 play_projects_edits() {
   heading "1. George edits each of the six fields of \"Migrate data\" in Zoho Projects"
@@ -283,8 +282,10 @@ play_projects_edits() {
 crm_edit() { # label crm-fields jq-of-projects-task expected
   edit_in_crm "$CRM_MIGRATE_TASK" "$LINDA" "$2"
   wait_until projects_is "$MIGRATE_TASK" "$3" "$4" || true
-  record "CRM → Projects: $1" "Projects $3 = $4" "$(projects_task "$MIGRATE_TASK" "$3")" \
-    projects_is "$MIGRATE_TASK" "$3" "$4"
+  local field=${3#.}
+  field=${field/details.owners\[0\]/owner}
+  record "CRM → Projects: $1" "Projects $field = $4" \
+    "Projects $field = $(projects_task "$MIGRATE_TASK" "$3")" projects_is "$MIGRATE_TASK" "$3" "$4"
 }
 play_crm_edits() {
   heading "2. Linda edits each of the six fields of the same task in Zoho CRM"
