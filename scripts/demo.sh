@@ -3,11 +3,12 @@
 # for what people do in Zoho's web UIs, then one function per step, each printing what the person
 # did, what crmsync did and what is seen now, and recording (step, expected, seen) for the
 # summary. Every wait polls its condition with a bound; nothing waits on a bare sleep.
-# Sourced by scripts/run after it set BASE, SIM_PORT, RUN_DIR, BUILD_DIR and ADMIN_TOKEN.
+# Sourced by scripts/run once it has set ROOT, BUILD_DIR, RUN_DIR, BASE, SIM_PORT, WEBHOOK_URL and
+# ADMIN_TOKEN; play_demo runs it all.
 
 SIM=http://127.0.0.1:$SIM_PORT
 PORTAL_FILE=$RUN_DIR/demo-portal.json
-WAIT_SECONDS=${CRMSYNC_DEMO_WAIT_SECONDS:-30}
+WAIT_SECONDS=30 # the bound of each wait
 CLIENT_ID=1000.DEMOSELFCLIENT
 ADMIN=admin@acme.example
 GEORGE=george@acme.example
@@ -75,7 +76,9 @@ edit_in_crm() { # task email fields-json
 }
 
 # Walkthrough output: a heading per step, then what the person did, what crmsync did, what is seen.
-heading() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+heading() {
+  if [[ -t 1 ]]; then printf '\n\033[1m%s\033[0m\n' "$*"; else printf '\n%s\n' "$*"; fi
+}
 did() { printf '  person:  %s\n' "$*"; }
 crmsync_did() { printf '  crmsync: %s\n' "$*"; }
 seen() { printf '  seen:    %s\n' "$*"; }
