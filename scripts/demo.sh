@@ -372,7 +372,8 @@ play_strict_schedule_report_and_restore() {
 }
 
 play_subtask_reopen() {
-  heading "6. Linda reopens her subtask \"Check the links\" in CRM; its parent is closed in Projects"
+  heading "6. Linda reopens her subtask \"Check the links\" in CRM; its parent is closed in Projects" \
+    "(policy $(portal_policy))"
   local mails_before
   mails_before=$(mails_to "$LINDA")
   edit_in_crm "$CRM_LINKS_TASK" "$LINDA" '{"Status":"In Progress"}'
@@ -384,6 +385,9 @@ play_subtask_reopen() {
   record "Linda is emailed" "an email to Linda in .run/mail/" \
     "$(mails_to "$LINDA") email(s): $(last_subject "$LINDA")" \
     has_mails "$LINDA" $((mails_before + 1))
+  wait_until crm_is "$CRM_LINKS_TASK" .Status Completed || true
+  record "REPORT_AND_RESTORE: CRM's status set back" "CRM subtask Completed" \
+    "$(crm_task "$CRM_LINKS_TASK" .Status)" crm_is "$CRM_LINKS_TASK" .Status Completed
 }
 
 # ---- the end ----------------------------------------------------------------------------------
