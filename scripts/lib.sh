@@ -10,7 +10,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libpqxx-dev libpq-dev prometheus-cpp-dev nlohmann-json3-dev libcpp-httplib-dev
   libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libicu-dev postgresql-15 postgresql-common python3 python3-aiosmtpd prometheus curl openssl
+  libicu-dev postgresql-15 postgresql-common python3 python3-aiosmtpd prometheus curl openssl jq
 )
 
 # scripts/bench's report table (column).
