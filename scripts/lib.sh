@@ -16,6 +16,9 @@ PACKAGES=(
 # The deploy checks' (tests/deploy): YAML, and gRPC with protobuf for the end-to-end run.
 PACKAGES+=(python3-yaml python3-grpcio python3-protobuf)
 
+# crmsyncctl's portal files in YAML.
+PACKAGES+=(libyaml-cpp-dev)
+
 log() { printf '==> %s\n' "$*" >&2; }
 
 as_root() {
