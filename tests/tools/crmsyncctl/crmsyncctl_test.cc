@@ -317,6 +317,8 @@ TEST_F(CrmsyncctlTest, AUsedOrExpiredGrantCodeIsRefusedAndRegistersNothing) {
   EXPECT_TRUE(absl::StrContains(used.err, "grant code expired, already used")) << used.err;
   EXPECT_TRUE(absl::StrContains(used.err, "invalid_code")) << used.err;
   EXPECT_TRUE(absl::StrContains(used.err, "nothing was registered")) << used.err;
+  // The refusal is the accounts server's alone: auth was never asked.
+  EXPECT_FALSE(absl::StrContains(used.err, "INVALID_ARGUMENT")) << used.err;
   EXPECT_FALSE(absl::StrContains(used.err, code));
   EXPECT_FALSE(absl::StrContains(used.err, "code-secret"));
   EXPECT_EQ(Ctl({"grant", "get", "--portal_id=900006", "--side=crm"}).code, 1);
@@ -333,6 +335,23 @@ TEST_F(CrmsyncctlTest, AUsedOrExpiredGrantCodeIsRefusedAndRegistersNothing) {
   const CtlRun none = Ctl({"grant", "get", "--portal_id=900007", "--side=crm"});
   EXPECT_EQ(none.code, 1);
   EXPECT_TRUE(absl::StrContains(none.err, "NOT_FOUND")) << none.err;
+}
+
+TEST_F(CrmsyncctlTest, ARefreshTokenWhoseGrantIsRefusedIsRevoked) {
+  ASSERT_EQ(RegisterWithCode("900009", {"CRMSYNC_GRANT_CODE=" + IssueGrantCode()}).code, 0);
+  const auto revokes = [] {
+    auto counts = sim_->Control(http::Method::kGet, "/_sim/counts");
+    EXPECT_TRUE(counts.ok()) << counts.status();
+    return counts.ok() ? (*counts)["counts"].value("POST /oauth/v2/token/revoke", 0) : -1;
+  };
+  const int before = revokes();
+  // The portal's CRM grant exists already and --replace_existing is not given.
+  const CtlRun refused = RegisterWithCode("900009", {"CRMSYNC_GRANT_CODE=" + IssueGrantCode()});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_TRUE(absl::StrContains(refused.err, "ALREADY_EXISTS")) << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, "the refresh token the grant code gave was revoked"))
+      << refused.err;
+  EXPECT_EQ(revokes(), before + 1);
 }
 
 TEST_F(CrmsyncctlTest, AGrantCodeComesFromTheEnvironmentOrAFileAndAloneOfItsKind) {
