@@ -231,6 +231,17 @@ TEST_F(CrmsyncctlTest, APortalFromYamlIsThePortalFromJson) {
   EXPECT_EQ(UpsertAndGet(ctl, kPortalYaml, "900022", "acme-portal"), from_json);
 }
 
+TEST_F(CrmsyncctlTest, TheExamplePortalFileIsAccepted) {
+  const CtlRun upsert = Ctl(
+      {"portal", "upsert", "--file=" CRMSYNC_SOURCE_DIR "/deploy/crmsyncctl/portal.example.yaml"});
+  ASSERT_EQ(upsert.code, 0) << upsert.err;
+  const CtlRun got = Ctl({"portal", "get", "--portal_id=700001", "--output=json"});
+  ASSERT_EQ(got.code, 0) << got.err;
+  const nlohmann::json maps = nlohmann::json::parse(got.out)["portal"]["value_maps"];
+  EXPECT_EQ(maps["crm_statuses"].size(), 5) << maps.dump(2);
+  EXPECT_EQ(maps["projects_priorities"][0]["side_value"], "None") << maps.dump(2);
+}
+
 TEST_F(CrmsyncctlTest, ABadYamlPortalFileIsAUsageErrorNamingFileAndLine) {
   const std::string file = ::testing::TempDir() + "/broken.yaml";
   std::ofstream(file) << "portal_id: \"900023\"\nname: Acme\nvalue_maps:\n  crm_priorities: [\n";
