@@ -50,8 +50,8 @@ struct CallBounds {
 //   "Access Denied"  RESOURCE_EXHAUSTED: too many mints for this refresh token; back off
 //   any other error  UNKNOWN naming it
 // each with Zoho's error string as ZohoErrorCode. A body that is neither is INVALID_ARGUMENT
-// naming the field. `expires_in` is in seconds, unless the reply also carries `expires_in_sec`
-// (older replies did, with `expires_in` in milliseconds), which then wins.
+// naming the field. `expires_in` counts seconds, unless the reply also has `expires_in_sec`,
+// which then wins: Zoho's own SDKs read `expires_in` as milliseconds in such a reply.
 absl::StatusOr<AccessToken> ParseTokenReply(absl::string_view body);
 
 // Parses the body of a grant code exchange: as ParseTokenReply, plus the required
