@@ -6,13 +6,16 @@
 #include "libs/common/status_macros.h"
 #include "libs/http/http_client.h"
 #include "libs/zoho/accounts_client.h"
+#include "libs/zoho/hosts.h"
 
 namespace crmsync::ctl {
 
 absl::Status CheckReadyForExchange(const auth::v1::RegisterGrantRequest& request) {
-  if (request.accounts_server_url().empty()) {
-    return absl::InvalidArgumentError("--accounts_server_url: required to exchange the grant code");
-  }
+  // The client secret and the code go there before auth sees the request, so crmsyncctl holds
+  // the URL to auth's rule itself; a loopback host is this machine (zoho-sim).
+  RETURN_IF_ERROR(zoho::CheckZohoUrl("--accounts_server_url", request.accounts_server_url(),
+                                     zoho::ZohoHostKind::kAccountsServer,
+                                     /*allow_loopback_http=*/true));
   if (request.client_id().empty()) {
     return absl::InvalidArgumentError("--client_id: required to exchange the grant code");
   }

@@ -12,7 +12,8 @@
 namespace crmsync::ctl {
 
 // INVALID_ARGUMENT naming the flag (or the client secret's sources) when `request` lacks what an
-// exchange needs: the accounts server, the client id and the client secret.
+// exchange needs: one of Zoho's accounts servers (or a loopback host), the client id and the
+// client secret.
 absl::Status CheckReadyForExchange(const auth::v1::RegisterGrantRequest& request);
 
 // Exchanges `code` at request.accounts_server_url with the request's client, and sets the

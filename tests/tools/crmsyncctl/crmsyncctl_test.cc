@@ -382,6 +382,16 @@ TEST_F(CrmsyncctlTest, AGrantCodeComesFromTheEnvironmentOrAFileAndAloneOfItsKind
   EXPECT_TRUE(absl::StrContains(both.err, "CRMSYNC_GRANT_CODE and CRMSYNC_REFRESH_TOKEN"))
       << both.err;
   EXPECT_FALSE(absl::StrContains(both.err, "1000."));
+  const CtlRun elsewhere =
+      Ctl({"grant", "register", "--portal_id=900008", "--side=crm",
+           "--accounts_server_url=https://accounts.zoho.com.evil.example", "--client_id=c",
+           "--owner_email=o@x.test"},
+          {"CRMSYNC_CLIENT_SECRET=code-secret", "CRMSYNC_GRANT_CODE=1000.abc.def"});
+  EXPECT_EQ(elsewhere.code, 2);
+  EXPECT_TRUE(absl::StrContains(elsewhere.err,
+                                "--accounts_server_url: must be https:// and one "
+                                "of Zoho's accounts servers"))
+      << elsewhere.err;
   const CtlRun neither = RegisterWithCode("900008", {});
   EXPECT_EQ(neither.code, 2);
   EXPECT_TRUE(absl::StrContains(neither.err, "--grant_code_file")) << neither.err;
