@@ -19,6 +19,9 @@ PACKAGES+=(bsdextrautils)
 # The deploy checks' (tests/deploy): YAML, and gRPC with protobuf for the end-to-end run.
 PACKAGES+=(python3-yaml python3-grpcio python3-protobuf)
 
+# crmsyncctl's portal files in YAML.
+PACKAGES+=(libyaml-cpp-dev)
+
 # Each line says how long the run has taken, from the first script of the run (CI chains several).
 : "${CRMSYNC_RUN_START:=$(date +%s)}"
 export CRMSYNC_RUN_START

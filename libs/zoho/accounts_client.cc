@@ -9,12 +9,14 @@
 namespace crmsync::zoho {
 namespace {
 
-absl::Status TokenError(absl::string_view error, absl::string_view description) {
+// `invalid_code_means` says what "invalid_code" is about: the refresh token, or the grant code.
+absl::Status TokenError(absl::string_view error, absl::string_view description,
+                        absl::string_view invalid_code_means) {
   const std::string detail =
       description.empty() ? std::string(error) : absl::StrCat(error, ": ", description);
   if (error == "invalid_code") {
     return ZohoError(absl::StatusCode::kUnauthenticated, error,
-                     absl::StrCat("refresh token wrong or revoked (", detail, ")"));
+                     absl::StrCat(invalid_code_means, " (", detail, ")"));
   }
   if (error == "invalid_client") {
     return ZohoError(
@@ -29,21 +31,30 @@ absl::Status TokenError(absl::string_view error, absl::string_view description) 
                    absl::StrCat("accounts server error (", detail, ")"));
 }
 
-}  // namespace
+constexpr absl::string_view kRefreshTokenInvalid = "refresh token wrong or revoked";
+constexpr absl::string_view kGrantCodeInvalid =
+    "grant code expired, already used, or issued to another client";
 
-absl::StatusOr<AccessToken> ParseTokenReply(absl::string_view body) {
+// The reply as JSON, or Zoho's error as a status.
+absl::StatusOr<Json> TokenReplyJson(absl::string_view body, absl::string_view invalid_code_means) {
   ASSIGN_OR_RETURN(Json json, ParseJson(body, "token reply"));
   if (!json.is_object()) return FieldError("token reply", "expected an object");
   ASSIGN_OR_RETURN(std::optional<std::string> error, OptionalString(json, "error", ""));
   if (error.has_value()) {
     ASSIGN_OR_RETURN(std::optional<std::string> description,
                      OptionalString(json, "error_description", ""));
-    return TokenError(*error, description.value_or(""));
+    return TokenError(*error, description.value_or(""), invalid_code_means);
   }
+  return json;
+}
+
+absl::StatusOr<AccessToken> AccessTokenFrom(const Json& json) {
   AccessToken token;
   ASSIGN_OR_RETURN(token.access_token, RequiredString(json, "access_token", ""));
   if (token.access_token.empty()) return FieldError("access_token", "empty");
+  ASSIGN_OR_RETURN(std::optional<int64_t> expires_in_sec, OptionalInt(json, "expires_in_sec", ""));
   ASSIGN_OR_RETURN(int64_t expires_in, RequiredInt(json, "expires_in", ""));
+  if (expires_in_sec.has_value()) expires_in = *expires_in_sec;
   if (expires_in <= 0) return FieldError("expires_in", "not positive");
   token.expires_in = absl::Seconds(expires_in);
   ASSIGN_OR_RETURN(token.api_domain, RequiredString(json, "api_domain", ""));
@@ -52,33 +63,67 @@ absl::StatusOr<AccessToken> ParseTokenReply(absl::string_view body) {
   return token;
 }
 
+}  // namespace
+
+absl::StatusOr<AccessToken> ParseTokenReply(absl::string_view body) {
+  ASSIGN_OR_RETURN(Json json, TokenReplyJson(body, kRefreshTokenInvalid));
+  return AccessTokenFrom(json);
+}
+
+absl::StatusOr<GrantTokens> ParseGrantCodeReply(absl::string_view body) {
+  ASSIGN_OR_RETURN(Json json, TokenReplyJson(body, kGrantCodeInvalid));
+  GrantTokens tokens;
+  ASSIGN_OR_RETURN(tokens.refresh_token, RequiredString(json, "refresh_token", ""));
+  if (tokens.refresh_token.empty()) return FieldError("refresh_token", "empty");
+  ASSIGN_OR_RETURN(tokens.access, AccessTokenFrom(json));
+  return tokens;
+}
+
 AccountsClient::AccountsClient(http::HttpClient& http, std::string accounts_server)
     : http_(http), accounts_server_(std::move(accounts_server)) {}
+
+template <typename Reply>
+absl::StatusOr<Reply> AccountsClient::PostToken(
+    http::Params form, const CallBounds& bounds, bool idempotent,
+    absl::StatusOr<Reply> (*parse)(absl::string_view body)) {
+  http::Request request{.method = http::Method::kPost,
+                        .url = absl::StrCat(accounts_server_, "/oauth/v2/token"),
+                        .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+                        .body = http::FormEncode(form),
+                        .timeout = bounds.timeout,
+                        .cancelled = bounds.cancelled,
+                        .post_is_idempotent = idempotent};
+  ASSIGN_OR_RETURN(http::Response response, http_.Send(request));
+  // Zoho's token errors come as 200 or 400 with an "error" body; other statuses are transport.
+  if (response.status == 200 || response.status == 400) {
+    auto reply = parse(response.body);
+    if (reply.ok() || response.status == 200 || ZohoErrorCode(reply.status()).has_value()) {
+      return reply;
+    }
+  }
+  return ErrorFromResponse(response, "accounts POST /oauth/v2/token");
+}
 
 absl::StatusOr<AccessToken> AccountsClient::Refresh(const OAuthClient& client,
                                                     absl::string_view refresh_token,
                                                     const CallBounds& bounds) {
-  http::Request request{
-      .method = http::Method::kPost,
-      .url = absl::StrCat(accounts_server_, "/oauth/v2/token"),
-      .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
-      .body = http::FormEncode({{"grant_type", "refresh_token"},
-                                {"client_id", client.client_id},
-                                {"client_secret", client.client_secret},
-                                {"refresh_token", std::string(refresh_token)}}),
-      .timeout = bounds.timeout,
-      .cancelled = bounds.cancelled,
-      // A lost reply wastes one of the ten mints per ten minutes but does no other harm.
-      .post_is_idempotent = true};
-  ASSIGN_OR_RETURN(http::Response response, http_.Send(request));
-  // Zoho's token errors come as 200 or 400 with an "error" body; other statuses are transport.
-  if (response.status == 200 || response.status == 400) {
-    auto token = ParseTokenReply(response.body);
-    if (token.ok() || response.status == 200 || ZohoErrorCode(token.status()).has_value()) {
-      return token;
-    }
-  }
-  return ErrorFromResponse(response, "accounts POST /oauth/v2/token");
+  // A lost reply wastes one of the ten mints per ten minutes but does no other harm.
+  return PostToken<AccessToken>({{"grant_type", "refresh_token"},
+                                 {"client_id", client.client_id},
+                                 {"client_secret", client.client_secret},
+                                 {"refresh_token", std::string(refresh_token)}},
+                                bounds, /*idempotent=*/true, &ParseTokenReply);
+}
+
+absl::StatusOr<GrantTokens> AccountsClient::ExchangeGrantCode(const OAuthClient& client,
+                                                              absl::string_view code,
+                                                              const CallBounds& bounds) {
+  // Repeating a code whose first exchange went through only gets invalid_code.
+  return PostToken<GrantTokens>({{"grant_type", "authorization_code"},
+                                 {"client_id", client.client_id},
+                                 {"client_secret", client.client_secret},
+                                 {"code", std::string(code)}},
+                                bounds, /*idempotent=*/false, &ParseGrantCodeReply);
 }
 
 absl::Status AccountsClient::Revoke(absl::string_view token) {
@@ -97,7 +142,7 @@ absl::Status AccountsClient::Revoke(absl::string_view token) {
       ASSIGN_OR_RETURN(std::string error, RequiredString(json, "error", ""));
       // The token is already unusable, which is what revoking it asks for.
       if (error == "invalid_code") return absl::OkStatus();
-      return TokenError(error, "");
+      return TokenError(error, "", kRefreshTokenInvalid);
     }
   }
   return absl::OkStatus();

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libs/zoho/hosts.h"
 
 namespace crmsync::auth {
 
@@ -69,23 +70,16 @@ struct GrantRegistration {
 // grant and field it was written for. `field`: "client_secret", "refresh_token", "access_token".
 std::string SealContext(const GrantKey& key, absl::string_view field);
 
-// The two kinds of host a grant names: where tokens are minted, and where they are used.
-enum class ZohoHostKind { kAccountsServer, kApiDomain };
-
-// Zoho's hosts of `kind`, one per data centre, e.g. "accounts.zoho.eu", "www.zohoapis.eu".
-const std::vector<absl::string_view>& ZohoHosts(ZohoHostKind kind);
+// A grant names only Zoho's hosts, so no caller can send a portal's refresh token or API traffic
+// elsewhere: libs/zoho/hosts.h has the hosts and the rule.
+using zoho::CheckZohoUrl;
+using zoho::ZohoHostKind;
+using zoho::ZohoHosts;
 
 // Field rules. Each returns INVALID_ARGUMENT whose message starts with `field`.
 //
 // A Zoho record id per crmsync.common.v1: 1..64 characters of [0-9A-Za-z_-].
 absl::Status CheckPortalId(absl::string_view field, absl::string_view value);
-// A grant names only Zoho's hosts, so no caller can send a portal's refresh token or API
-// traffic elsewhere: "https://" plus one of `kind`'s hosts exactly (lower case, no port, path,
-// query or credentials; one trailing "/" is tolerated). With `allow_loopback_http` (zoho-sim),
-// also http:// or https:// on a loopback host (127.0.0.0/8, localhost, [::1]) with any port.
-// The message lists the accepted hosts.
-absl::Status CheckZohoUrl(absl::string_view field, absl::string_view value, ZohoHostKind kind,
-                          bool allow_loopback_http);
 // A Zoho scope "Service.scope.OPERATION": at least three dot-separated parts of
 // [A-Za-z0-9_], the first starting with a letter, the last (the operation) upper case.
 absl::Status CheckScope(absl::string_view field, absl::string_view value);

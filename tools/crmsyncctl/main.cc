@@ -3,9 +3,10 @@
 //   crmsyncctl [--output=table|json] <group> <verb> [--field=value ...]
 //
 // Request fields are given by name as `--field=value` (see request_fields.h for the value
-// forms); secrets (a grant's client secret and refresh token) only through the environment or a
-// file, never on the command line. The caller token comes from CRMSYNC_CALLER_TOKEN or
-// --token_file. Exit codes: 0 done, 1 refused (the service's code and message are printed),
+// forms); secrets (a grant's client secret, and its refresh token or the Zoho grant code that
+// `grant register` exchanges for one) only through the environment or a file, never on the
+// command line. The caller token comes from CRMSYNC_CALLER_TOKEN or --token_file. Exit codes:
+// 0 done, 1 refused (the service's or the accounts server's code and message are printed),
 // 2 usage.
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
@@ -16,6 +17,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "absl/flags/flag.h"
@@ -32,6 +34,8 @@
 #include "crmsync/sync/v1/webhooks.grpc.pb.h"
 #include "libs/common/flags.h"
 #include "libs/grpc_client/caller_channel.h"
+#include "tools/crmsyncctl/grant_code.h"
+#include "tools/crmsyncctl/portal_file.h"
 #include "tools/crmsyncctl/request_fields.h"
 
 ABSL_FLAG(std::string, auth_address, "127.0.0.1:50051", "host:port of crmsync-auth.");
@@ -60,8 +64,10 @@ struct Command {
 constexpr Command kCommands[] = {
     {"grant", "register", Target::kAuth, "crmsync.auth.v1.AuthService.RegisterGrant",
      "--portal_id --side --accounts_server_url --api_domain --client_id --scopes --owner_email "
-     "[--replace_existing]; the client secret and refresh token from CRMSYNC_CLIENT_SECRET / "
-     "CRMSYNC_REFRESH_TOKEN or --client_secret_file / --refresh_token_file"},
+     "[--replace_existing]; the client secret from CRMSYNC_CLIENT_SECRET or --client_secret_file; "
+     "and either a self client's grant code (CRMSYNC_GRANT_CODE or --grant_code_file: exchanged "
+     "for a refresh token, --api_domain and --scopes then default to the reply's) or a refresh "
+     "token (CRMSYNC_REFRESH_TOKEN or --refresh_token_file)"},
     {"grant", "get", Target::kAuth, "crmsync.auth.v1.AuthService.GetGrant", "--portal_id --side"},
     {"grant", "list", Target::kAuth, "crmsync.auth.v1.AuthService.ListGrants", "[--state]"},
     {"grant", "revoke", Target::kAuth, "crmsync.auth.v1.AuthService.RevokeGrant",
@@ -113,8 +119,17 @@ constexpr Command kCommands[] = {
      "--notification_id | --failure_id"},
 };
 
-// The request fields that carry secrets: read from CRMSYNC_<FIELD> or --<field>_file.
-constexpr const char* kSecretFields[] = {"client_secret", "refresh_token"};
+// The secrets, read from CRMSYNC_<NAME> or --<name>_file only: a grant's client secret and
+// refresh token (request fields), and the grant code `grant register` exchanges for a refresh
+// token.
+constexpr const char* kSecrets[] = {"client_secret", "refresh_token", "grant_code"};
+constexpr absl::string_view kGrantCode = "grant_code";
+
+// A secret given, and where it came from ("--grant_code_file", "CRMSYNC_GRANT_CODE").
+struct Secret {
+  std::string source;
+  std::string value;
+};
 
 std::string Commands() {
   std::string text = "usage: crmsyncctl [flags] <group> <verb> [--field=value ...]\ncommands:\n";
@@ -161,9 +176,32 @@ std::string AddressOf(Target target) {
   return "";
 }
 
-// Fills `request` from the command's `--field=value` words and the secrets' sources.
-absl::Status FillRequest(const std::vector<std::string>& words,
-                         google::protobuf::Message& request) {
+std::string EnvironmentName(absl::string_view secret) {
+  return absl::StrCat("CRMSYNC_", absl::AsciiStrToUpper(secret));
+}
+
+// `grant register` takes exactly one of a grant code and a refresh token.
+absl::Status CheckOneGrantCredential(const std::map<std::string, Secret>& secrets) {
+  const auto code = secrets.find(std::string(kGrantCode));
+  const auto token = secrets.find("refresh_token");
+  const char* kBoth =
+      "give exactly one of a grant code (CRMSYNC_GRANT_CODE or --grant_code_file) and a refresh "
+      "token (CRMSYNC_REFRESH_TOKEN or --refresh_token_file)";
+  if (code == secrets.end() && token == secrets.end()) {
+    return absl::InvalidArgumentError(absl::StrCat(kBoth, "; neither was given"));
+  }
+  if (code != secrets.end() && token != secrets.end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kBoth, "; both were given: ", code->second.source, " and ", token->second.source));
+  }
+  return absl::OkStatus();
+}
+
+// Fills `request` from the command's `--field=value` words and the secrets' sources; a grant
+// code goes to `grant_code`.
+absl::Status FillRequest(const std::vector<std::string>& words, google::protobuf::Message& request,
+                         std::string& grant_code) {
+  std::map<std::string, Secret> secrets;
   for (absl::string_view word : words) {
     if (!absl::ConsumePrefix(&word, "--")) {
       return absl::InvalidArgumentError(
@@ -174,37 +212,54 @@ absl::Status FillRequest(const std::vector<std::string>& words,
     const absl::string_view value = eq == absl::string_view::npos ? "true" : word.substr(eq + 1);
     if (name == "file" &&
         request.GetDescriptor()->full_name() == "crmsync.mapping.v1.UpsertPortalRequest") {
-      absl::StatusOr<std::string> json = ReadFile("file", std::string(value));
-      if (!json.ok()) return json.status();
+      absl::StatusOr<std::string> text = ReadFile("file", std::string(value));
+      if (!text.ok()) return text.status();
+      absl::StatusOr<std::string> json = PortalFileAsJson(value, *text);
+      if (!json.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("--file: ", json.status().message()));
+      }
       if (auto status = SetField(request, "portal", *json); !status.ok()) return status;
       continue;
     }
     bool secret_file = false;
-    for (const char* secret : kSecretFields) {
+    for (const char* secret : kSecrets) {
       if (name == secret) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--", name, ": a secret is never taken from the command line; set CRMSYNC_",
-            absl::AsciiStrToUpper(name), " or give --", name, "_file"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, ": a secret is never taken from the command line; set ",
+                         EnvironmentName(secret), " or give --", name, "_file"));
       }
       if (name == absl::StrCat(secret, "_file")) {
         absl::StatusOr<std::string> text = ReadFile(name, std::string(value));
         if (!text.ok()) return text.status();
-        if (auto status = SetField(request, secret, *text); !status.ok()) return status;
+        secrets[secret] = {absl::StrCat("--", name), *std::move(text)};
         secret_file = true;
       }
     }
     if (secret_file) continue;
     if (auto status = SetField(request, name, value); !status.ok()) return status;
   }
-  for (const char* secret : kSecretFields) {
-    const auto* field = request.GetDescriptor()->FindFieldByName(secret);
-    if (field == nullptr || request.GetReflection()->HasField(request, field)) continue;
-    if (const char* value =
-            std::getenv(absl::StrCat("CRMSYNC_", absl::AsciiStrToUpper(secret)).c_str());
-        value != nullptr) {
-      if (auto status = SetField(request, secret, value); !status.ok()) return status;
+  for (const char* secret : kSecrets) {
+    const std::string variable = EnvironmentName(secret);
+    if (const char* value = std::getenv(variable.c_str());
+        value != nullptr && *value != '\0' && !secrets.contains(secret)) {
+      secrets[secret] = {variable, value};
     }
   }
+  const bool registering =
+      request.GetDescriptor()->full_name() == "crmsync.auth.v1.RegisterGrantRequest";
+  for (const auto& [name, secret] : secrets) {
+    const bool field = request.GetDescriptor()->FindFieldByName(name) != nullptr;
+    if (name == kGrantCode && registering) {
+      grant_code = secret.value;
+    } else if (field) {
+      if (auto status = SetField(request, name, secret.value); !status.ok()) return status;
+    } else if (absl::StartsWith(secret.source, "--")) {
+      // A secret from the environment is there for other commands; one given here is a mistake.
+      return absl::InvalidArgumentError(
+          absl::StrCat(secret.source, ": this command takes no ", name));
+    }
+  }
+  if (registering) return CheckOneGrantCredential(secrets);
   return absl::OkStatus();
 }
 
@@ -261,7 +316,17 @@ int Run(int argc, char** argv) {
       factory->GetPrototype(method->input_type())->New());
   std::unique_ptr<google::protobuf::Message> response(
       factory->GetPrototype(method->output_type())->New());
-  if (auto status = FillRequest(words, *request); !status.ok()) return Usage(status.message());
+  std::string grant_code;
+  if (auto status = FillRequest(words, *request, grant_code); !status.ok()) {
+    return Usage(status.message());
+  }
+  auto* registration =
+      google::protobuf::DynamicCastToGenerated<auth::v1::RegisterGrantRequest>(request.get());
+  if (!grant_code.empty()) {
+    if (auto status = CheckReadyForExchange(*registration); !status.ok()) {
+      return Usage(status.message());
+    }
+  }
 
   absl::StatusOr<ClientOptions> options = ClientOptionsFromFlags();
   if (!options.ok()) return Usage(options.status().message());
@@ -275,6 +340,21 @@ int Run(int argc, char** argv) {
   }
   auto channel = CallerChannel(AddressOf(command->target), *options);
   if (!channel.ok()) return Usage(channel.status().message());
+
+  if (!grant_code.empty()) {
+    if (auto status = RedeemGrantCode(grant_code, *registration); !status.ok()) {
+      std::fprintf(stderr,
+                   "crmsyncctl: the accounts server did not exchange the grant code: %s: %s\n"
+                   "crmsyncctl: nothing was registered%s\n",
+                   absl::StatusCodeToString(status.code()).c_str(),
+                   std::string(status.message()).c_str(),
+                   absl::IsUnauthenticated(status)
+                       ? "; a grant code works once, within the minutes chosen when it was "
+                         "generated: generate a new one in Zoho's API console"
+                       : "");
+      return 1;
+    }
+  }
 
   const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
   grpc::ClientContext context;
@@ -292,6 +372,14 @@ int Run(int argc, char** argv) {
         stderr, "crmsyncctl: %s: %s\n",
         absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())).c_str(),
         status.error_message().c_str());
+    if (!grant_code.empty()) {
+      const absl::Status revoked = RevokeRedeemedToken(*registration);
+      std::fputs(revoked.ok() ? "crmsyncctl: the refresh token the grant code gave was revoked; "
+                                "generate a new grant code\n"
+                              : "crmsyncctl: the refresh token the grant code gave could not be "
+                                "revoked; it stays valid until revoked in Zoho's API console\n",
+                 stderr);
+    }
     return 1;
   }
   const std::string text = output == "json" ? AsJson(*response) : AsTable(*response);

@@ -1,4 +1,5 @@
-// The accounts server's part of SimState: OAuth clients, grants, token mints and their limits,
+// The accounts server's part of SimState: OAuth clients, grant codes, grants, token mints and
+// their limits,
 // and the API limits: Projects calls per token, CRM calls in flight per user, CRM credits.
 #include <algorithm>
 
@@ -58,17 +59,58 @@ absl::StatusOr<std::string> SimState::AddGrant(const std::string& client_id,
   return refresh_token;
 }
 
+absl::StatusOr<std::string> SimState::IssueGrantCode(const std::string& client_id,
+                                                     const std::string& user_email,
+                                                     std::vector<std::string> scopes,
+                                                     absl::Duration lifetime, absl::Time now) {
+  if (!oauth_clients_.contains(client_id)) {
+    return absl::NotFoundError(absl::StrCat("no OAuth client \"", client_id, "\""));
+  }
+  if (user_email.empty()) return absl::InvalidArgumentError("user_email is required");
+  if (scopes.empty()) return absl::InvalidArgumentError("scopes: at least one is required");
+  if (lifetime != absl::Minutes(3) && lifetime != absl::Minutes(5) &&
+      lifetime != absl::Minutes(7) && lifetime != absl::Minutes(10)) {
+    return absl::InvalidArgumentError("expiry_minutes: 3, 5, 7 or 10");
+  }
+  std::erase_if(grant_codes_, [now](const auto& code) { return code.second.expiry <= now; });
+  std::string code = NewToken();
+  grant_codes_[code] = GrantCode{.client_id = client_id,
+                                 .user_email = user_email,
+                                 .scopes = std::move(scopes),
+                                 .expiry = now + lifetime};
+  return code;
+}
+
 Reply SimState::MintToken(const Params& params, absl::Time now) {
-  if (Param(params, "grant_type") != "refresh_token") {
+  const std::string grant_type = Param(params, "grant_type");
+  if (grant_type != "refresh_token" && grant_type != "authorization_code") {
     return Reply{.status = 400, .body = {{"error", "unsupported_grant_type"}}};
   }
   auto client = oauth_clients_.find(Param(params, "client_id"));
   if (client == oauth_clients_.end() || client->second != Param(params, "client_secret")) {
     return TokenError("invalid_client");
   }
-  auto grant_it = grants_.find(Param(params, "refresh_token"));
-  if (grant_it == grants_.end() || grant_it->second.client_id != client->first) {
-    return TokenError("invalid_code");
+  auto grant_it = grants_.end();
+  if (grant_type == "authorization_code") {
+    // A code works once, for the client it was issued to, until it expires.
+    auto code = grant_codes_.find(Param(params, "code"));
+    if (code == grant_codes_.end() || code->second.client_id != client->first ||
+        code->second.expiry <= now) {
+      return TokenError("invalid_code");
+    }
+    grant_it = grants_
+                   .emplace(NewToken(), Grant{.client_id = client->first,
+                                              .user_email = code->second.user_email,
+                                              .scopes = std::move(code->second.scopes),
+                                              .mints = {},
+                                              .live_tokens = {}})
+                   .first;
+    grant_codes_.erase(code);
+  } else {
+    grant_it = grants_.find(Param(params, "refresh_token"));
+    if (grant_it == grants_.end() || grant_it->second.client_id != client->first) {
+      return TokenError("invalid_code");
+    }
   }
   Grant& grant = grant_it->second;
   while (!grant.mints.empty() && grant.mints.front() <= now - options_.mint_window) {
@@ -101,6 +143,7 @@ Reply SimState::MintToken(const Params& params, absl::Time now) {
     for (const auto& s : grant.scopes) absl::StrAppend(&scope, scope.empty() ? "" : " ", s);
     body["scope"] = scope;
   }
+  if (grant_type == "authorization_code") body["refresh_token"] = grant_it->first;
   return Reply{.status = 200, .body = std::move(body)};
 }
 

@@ -101,6 +101,17 @@ std::string Str(const Json& body, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
+// The string entries of the body's "scopes" array.
+std::vector<std::string> Scopes(const Json& body) {
+  std::vector<std::string> scopes;
+  if (body.contains("scopes") && body["scopes"].is_array()) {
+    for (const auto& s : body["scopes"]) {
+      if (s.is_string()) scopes.push_back(s.get<std::string>());
+    }
+  }
+  return scopes;
+}
+
 }  // namespace
 
 SimServer::SimServer(SimOptions options)
@@ -534,16 +545,28 @@ void SimServer::RegisterControl() {
     return Reply{.status = 200, .body = {{"expired", state_.ExpireAccessTokens(Now())}}};
   });
   Control("POST", "/_sim/oauth/grants", [this](const httplib::Request&, const Json& body) {
-    std::vector<std::string> scopes;
-    if (body.contains("scopes") && body["scopes"].is_array()) {
-      for (const auto& s : body["scopes"]) {
-        if (s.is_string()) scopes.push_back(s.get<std::string>());
-      }
-    }
     auto token = state_.AddGrant(Str(body, "client_id"), Str(body, "refresh_token"),
-                                 Str(body, "user_email"), std::move(scopes));
+                                 Str(body, "user_email"), Scopes(body));
     if (!token.ok()) return FromStatus(token.status());
     return Reply{.status = 201, .body = {{"refresh_token", *token}}};
+  });
+  Control("POST", "/_sim/oauth/grant_codes", [this](const httplib::Request&, const Json& body) {
+    int minutes = 3;  // the API console's default
+    if (body.contains("expiry_minutes")) {
+      if (!body["expiry_minutes"].is_number_integer()) {
+        return ControlError(400, "expiry_minutes: 3, 5, 7 or 10");
+      }
+      minutes = body["expiry_minutes"].get<int>();
+    }
+    const absl::Time now = Now();
+    auto code = state_.IssueGrantCode(Str(body, "client_id"), Str(body, "user_email"), Scopes(body),
+                                      absl::Minutes(minutes), now);
+    if (!code.ok()) return FromStatus(code.status());
+    return Reply{
+        .status = 201,
+        .body = {{"code", *code},
+                 {"expiry_time", absl::FormatTime(absl::RFC3339_sec, now + absl::Minutes(minutes),
+                                                  absl::UTCTimeZone())}}};
   });
   Control("POST", "/_sim/clock/advance", [this](const httplib::Request&, const Json& body) {
     if (!body.contains("seconds") || !body["seconds"].is_number() || body["seconds"] < 0) {

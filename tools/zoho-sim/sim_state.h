@@ -78,6 +78,15 @@ class SimState {
   absl::StatusOr<std::string> AddGrant(const std::string& client_id, std::string refresh_token,
                                        const std::string& user_email,
                                        std::vector<std::string> scopes);
+  // Issues a self-client grant code, as the API console's Generate Code does: for `user_email`
+  // of a registered client, with 1 or more `scopes`, valid for `lifetime` from `now` (the
+  // console offers 3, 5, 7 or 10 minutes) and for one exchange only.
+  absl::StatusOr<std::string> IssueGrantCode(const std::string& client_id,
+                                             const std::string& user_email,
+                                             std::vector<std::string> scopes,
+                                             absl::Duration lifetime, absl::Time now);
+  // POST /oauth/v2/token: grant_type refresh_token mints an access token; authorization_code
+  // exchanges a grant code for a new refresh token and its first access token.
   Reply MintToken(const Params& params, absl::Time now);
   Reply RevokeToken(const std::string& token);
   // Ends the life of every live access token now, as when they expire; returns how many.
@@ -185,6 +194,12 @@ class SimState {
     std::string refresh_token;
     absl::Time expiry;
   };
+  struct GrantCode {
+    std::string client_id;
+    std::string user_email;
+    std::vector<std::string> scopes;
+    absl::Time expiry;
+  };
   struct Channel {
     int64_t channel_id;
     std::vector<std::string> events;
@@ -234,6 +249,7 @@ class SimState {
   int64_t next_id_ = 5725767000000100001;
 
   std::map<std::string, std::string> oauth_clients_;              // id → secret
+  std::map<std::string, GrantCode> grant_codes_;                  // unexchanged, by code
   std::map<std::string, Grant> grants_;                           // by refresh token
   std::map<std::string, Token> tokens_;                           // by access token
   std::map<std::string, std::deque<absl::Time>> projects_calls_;  // by access token

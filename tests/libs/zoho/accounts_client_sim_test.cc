@@ -54,6 +54,36 @@ TEST_F(AccountsClientSimTest, UnknownRefreshTokenIsInvalidCode) {
   EXPECT_EQ(ZohoErrorCode(token.status()), "invalid_code");
 }
 
+TEST_F(AccountsClientSimTest, AGrantCodeIsExchangedOnceForARefreshTokenThatMints) {
+  auto code = sim_->Control(http::Method::kPost, "/_sim/oauth/grant_codes",
+                            {{"client_id", "client-1"},
+                             {"user_email", "ann@example.com"},
+                             {"scopes", {"ZohoCRM.users.READ"}}});
+  ASSERT_TRUE(code.ok()) << code.status();
+  auto tokens = accounts_->ExchangeGrantCode(client_, (*code)["code"].get<std::string>());
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  EXPECT_EQ(tokens->access.api_domain, sim_->base_url());
+  EXPECT_EQ(tokens->access.scope, "ZohoCRM.users.READ");
+  EXPECT_TRUE(accounts_->Refresh(client_, tokens->refresh_token).ok());
+
+  auto again = accounts_->ExchangeGrantCode(client_, (*code)["code"].get<std::string>());
+  EXPECT_TRUE(absl::IsUnauthenticated(again.status())) << again.status();
+  EXPECT_EQ(ZohoErrorCode(again.status()), "invalid_code");
+}
+
+TEST_F(AccountsClientSimTest, AGrantCodePastItsMinutesIsInvalidCode) {
+  auto code = sim_->Control(http::Method::kPost, "/_sim/oauth/grant_codes",
+                            {{"client_id", "client-1"},
+                             {"user_email", "ann@example.com"},
+                             {"scopes", {"ZohoCRM.users.READ"}},
+                             {"expiry_minutes", 3}});
+  ASSERT_TRUE(code.ok()) << code.status();
+  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/clock/advance", {{"seconds", 180}}).ok());
+  auto late = accounts_->ExchangeGrantCode(client_, (*code)["code"].get<std::string>());
+  EXPECT_TRUE(absl::IsUnauthenticated(late.status())) << late.status();
+  EXPECT_EQ(ZohoErrorCode(late.status()), "invalid_code");
+}
+
 TEST_F(AccountsClientSimTest, EleventhMintInTenMinutesIsThrottledUntilTheWindowPasses) {
   for (int i = 1; i <= 10; ++i) {
     auto token = accounts_->Refresh(client_, refresh_token_);

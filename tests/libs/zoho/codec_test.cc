@@ -115,6 +115,36 @@ TEST(TokenReply, ZohoErrorsBecomeDistinctStatuses) {
   EXPECT_EQ(ZohoErrorCode(other.status()), "invalid_redirect_uri");
 }
 
+TEST(TokenReply, OlderRepliesInMillisecondsAreReadBySeconds) {
+  // Zoho's SDKs read expires_in as milliseconds when expires_in_sec is present.
+  auto token = ParseTokenReply(
+      R"({"access_token":"a","expires_in_sec":3600,"expires_in":3600000,"api_domain":"x","token_type":"Bearer"})");
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(token->expires_in, absl::Hours(1));
+}
+
+TEST(GrantCodeReply, GivesTheRefreshTokenAndTheFirstAccessToken) {
+  auto tokens = ParseGrantCodeReply(
+      R"({"access_token":"1000.a.b","refresh_token":"1000.r.t","scope":"ZohoCRM.users.READ ZohoCRM.modules.tasks.ALL","api_domain":"https://www.zohoapis.com","token_type":"Bearer","expires_in":3600})");
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  EXPECT_EQ(tokens->refresh_token, "1000.r.t");
+  EXPECT_EQ(tokens->access.access_token, "1000.a.b");
+  EXPECT_EQ(tokens->access.api_domain, "https://www.zohoapis.com");
+  EXPECT_EQ(tokens->access.scope, "ZohoCRM.users.READ ZohoCRM.modules.tasks.ALL");
+  EXPECT_THAT(
+      ParseGrantCodeReply(
+          R"({"access_token":"a","expires_in":3600,"api_domain":"x","token_type":"Bearer"})")
+          .status(),
+      IsStatus(absl::StatusCode::kInvalidArgument, "refresh_token: missing"));
+}
+
+TEST(GrantCodeReply, InvalidCodeSaysTheCodeIsSpent) {
+  auto spent = ParseGrantCodeReply(R"({"error":"invalid_code"})");
+  EXPECT_TRUE(absl::IsUnauthenticated(spent.status())) << spent.status();
+  EXPECT_EQ(ZohoErrorCode(spent.status()), "invalid_code");
+  EXPECT_THAT(std::string(spent.status().message()), HasSubstr("grant code expired"));
+}
+
 TEST(TokenReply, MalformedRepliesNameTheField) {
   EXPECT_THAT(
       ParseTokenReply(R"({"expires_in":3600,"api_domain":"x","token_type":"Bearer"})").status(),

@@ -44,6 +44,83 @@ TEST_F(SimStateTest, TokensExpireAfterTheirTtl) {
   EXPECT_FALSE(state_.Authenticate(token, kStart + absl::Hours(1)).has_value());
 }
 
+// Exchanges grant code `code` as client "c" with `secret`.
+Reply ExchangeCode(SimState& state, const std::string& code, absl::Time at,
+                   const std::string& secret = "s") {
+  return state.MintToken({{"grant_type", "authorization_code"},
+                          {"client_id", "c"},
+                          {"client_secret", secret},
+                          {"code", code}},
+                         at);
+}
+
+TEST_F(SimStateTest, AGrantCodeBecomesARefreshTokenThatMints) {
+  const std::string code = *state_.IssueGrantCode(
+      "c", "bob@example.com", {"ZohoCRM.modules.tasks.ALL"}, absl::Minutes(3), kStart);
+  const Reply reply = ExchangeCode(state_, code, kStart + absl::Minutes(2));
+  ASSERT_EQ(reply.status, 200);
+  ASSERT_TRUE(reply.body.contains("refresh_token")) << reply.body;
+  EXPECT_EQ(reply.body["token_type"], "Bearer");
+  EXPECT_EQ(reply.body["expires_in"], 3600);
+  EXPECT_EQ(reply.body["scope"], "ZohoCRM.modules.tasks.ALL");
+  const auto owner = state_.Authenticate(reply.body["access_token"], kStart + absl::Minutes(2));
+  ASSERT_TRUE(owner.has_value());
+  EXPECT_EQ(owner->user_email, "bob@example.com");
+
+  const Reply minted = state_.MintToken({{"grant_type", "refresh_token"},
+                                         {"client_id", "c"},
+                                         {"client_secret", "s"},
+                                         {"refresh_token", reply.body["refresh_token"]}},
+                                        kStart + absl::Minutes(3));
+  EXPECT_TRUE(minted.body.contains("access_token")) << minted.body;
+  EXPECT_FALSE(minted.body.contains("refresh_token"));
+}
+
+TEST_F(SimStateTest, AGrantCodeWorksOnce) {
+  const std::string code = *state_.IssueGrantCode("c", "bob@example.com", {"ZohoCRM.users.READ"},
+                                                  absl::Minutes(3), kStart);
+  ASSERT_TRUE(ExchangeCode(state_, code, kStart).body.contains("refresh_token"));
+  const Reply again = ExchangeCode(state_, code, kStart + absl::Seconds(1));
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, Json({{"error", "invalid_code"}}));
+}
+
+TEST_F(SimStateTest, AGrantCodeExpiresAfterItsMinutes) {
+  const std::string code = *state_.IssueGrantCode("c", "bob@example.com", {"ZohoCRM.users.READ"},
+                                                  absl::Minutes(5), kStart);
+  const Reply late = ExchangeCode(state_, code, kStart + absl::Minutes(5));
+  EXPECT_EQ(late.status, 200);
+  EXPECT_EQ(late.body, Json({{"error", "invalid_code"}}));
+}
+
+TEST_F(SimStateTest, AGrantCodeNeedsItsOwnClientsSecret) {
+  state_.AddOAuthClient("other", "other-secret");
+  const std::string code = *state_.IssueGrantCode("c", "bob@example.com", {"ZohoCRM.users.READ"},
+                                                  absl::Minutes(3), kStart);
+  EXPECT_EQ(ExchangeCode(state_, code, kStart, "wrong").body["error"], "invalid_client");
+  const Reply foreign = state_.MintToken({{"grant_type", "authorization_code"},
+                                          {"client_id", "other"},
+                                          {"client_secret", "other-secret"},
+                                          {"code", code}},
+                                         kStart);
+  EXPECT_EQ(foreign.body["error"], "invalid_code");
+  // Neither refusal used the code up.
+  EXPECT_TRUE(ExchangeCode(state_, code, kStart).body.contains("refresh_token"));
+}
+
+TEST_F(SimStateTest, GrantCodesAreIssuedAsTheConsoleOffersThem) {
+  EXPECT_TRUE(absl::IsNotFound(state_
+                                   .IssueGrantCode("nope", "bob@example.com",
+                                                   {"ZohoCRM.users.READ"}, absl::Minutes(3), kStart)
+                                   .status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      state_.IssueGrantCode("c", "bob@example.com", {}, absl::Minutes(3), kStart).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      state_
+          .IssueGrantCode("c", "bob@example.com", {"ZohoCRM.users.READ"}, absl::Minutes(60), kStart)
+          .status()));
+}
+
 TEST_F(SimStateTest, ProjectsBudgetIsPerRollingMinute) {
   for (int i = 0; i < 150; ++i) {
     ASSERT_EQ(state_.ChargeProjectsCall("t", kStart + absl::Milliseconds(i)), std::nullopt);

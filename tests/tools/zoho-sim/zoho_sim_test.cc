@@ -415,6 +415,9 @@ TEST_F(ZohoSimTest, ControlApiRejectsBadInput) {
           .ok());
   EXPECT_FALSE(
       sim_->Control(http::Method::kPost, "/_sim/oauth/grants", {{"client_id", "nope"}}).ok());
+  EXPECT_FALSE(sim_->Control(http::Method::kPost, "/_sim/oauth/grant_codes",
+                             {{"client_id", "nope"}, {"user_email", "a@b.test"}})
+                   .ok());
   EXPECT_FALSE(sim_->Control(http::Method::kGet, "/_sim/crm/Tasks/1").ok());
 }
 
