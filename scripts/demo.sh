@@ -155,7 +155,7 @@ new_task() {
 
 setup_grants() {
   heading "Set-up 2/4. The admin connects crmsync to both Zoho sides (crmsyncctl, admin token)"
-  local side scopes refresh
+  local side scopes code
   for side in crm projects; do
     if [[ $side == crm ]]; then
       scopes=ZohoCRM.modules.tasks.ALL,ZohoCRM.modules.tasks.READ,ZohoCRM.modules.notes.ALL
@@ -165,14 +165,15 @@ setup_grants() {
       scopes=ZohoProjects.clients.READ,ZohoProjects.projects.READ,ZohoProjects.users.READ
       scopes+=,ZohoProjects.tasks.READ,ZohoProjects.tasks.ALL
     fi
-    # The grant's refresh token, as Zoho's API console hands it to the admin.
-    refresh=$(sim_post /_sim/oauth/grants "{\"client_id\":\"$CLIENT_ID\",\"user_email\":\"$ADMIN\",\
-\"scopes\":$(jq -Rc 'split(",")' <<<"$scopes")}" | jq -r .refresh_token)
-    CRMSYNC_CLIENT_SECRET=demo-secret CRMSYNC_REFRESH_TOKEN=$refresh ctl grant register \
-      --portal_id="$PORTAL" --side="$side" --accounts_server_url="$SIM" --api_domain="$SIM" \
-      --client_id="$CLIENT_ID" --scopes="$scopes" --owner_email="$ADMIN" >/dev/null
+    # A self-client grant code, as Zoho's API console hands it to the admin; crmsyncctl trades it
+    # for the refresh token at the accounts server, so the admin never handles that token.
+    code=$(sim_post /_sim/oauth/grant_codes "{\"client_id\":\"$CLIENT_ID\",\"user_email\":\"$ADMIN\",\
+\"scopes\":$(jq -Rc 'split(",")' <<<"$scopes")}" | jq -r .code)
+    CRMSYNC_CLIENT_SECRET=demo-secret CRMSYNC_GRANT_CODE=$code ctl grant register \
+      --portal_id="$PORTAL" --side="$side" --accounts_server_url="$SIM" \
+      --client_id="$CLIENT_ID" --owner_email="$ADMIN" >/dev/null
   done
-  did "crmsyncctl grant register --side=crm … and --side=projects … (secrets from the environment)"
+  did "crmsyncctl grant register --side=crm … and --side=projects …, each with a grant code (secrets from the environment)"
   record "grants for both sides" "two ACTIVE grants" \
     "$(ctl --output=json grant list | jq -r '[.grants[] | .state] | join(", ")')" \
     grants_active
