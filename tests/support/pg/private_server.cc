@@ -91,6 +91,10 @@ absl::Status PrivateServer::Stop() {
   return Run({"pg_ctl", "stop", "-D", absl::StrCat(folder_, "/data"), "-m", "fast", "-w"});
 }
 
+absl::Status PrivateServer::Crash() {
+  return Run({"pg_ctl", "stop", "-D", absl::StrCat(folder_, "/data"), "-m", "immediate", "-w"});
+}
+
 absl::Status PrivateServer::Restart() {
   if (absl::Status stopped = Stop(); !stopped.ok()) return stopped;
   return Start();
