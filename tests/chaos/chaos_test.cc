@@ -1,13 +1,14 @@
 // The convergence test: people edit many linked tasks on both Zoho sides (every synced field,
-// comments, and the two rule cases: a CRM due date past a strict project's end, a CRM reopen of
-// a subtask whose parent is closed) while crmsync's services are killed with SIGKILL and
-// restarted (two sync replicas behind a webhook balancer), PostgreSQL is stopped with
-// `pg_ctl stop -m immediate` and restarted, and zoho-sim injects 429s, 5xx, dropped
-// connections, timeouts and dropped, duplicated, delayed and reordered webhooks. Once the faults
-// stop and the queues drain, every linked task shows on both sides the value of its last edit
-// (each edit is a second after the one before in Zoho's clock, so the last edit is the last
-// writer by source time), refused edits are set back and emailed once each, every comment is on
-// both sides once, nothing is left queued and no grant minted more tokens than Zoho allows.
+// comments and their deletion, now and then a task deleted, and the two rule cases: a CRM due
+// date past a strict project's end, a CRM reopen of a subtask whose parent is closed) while
+// crmsync's services are killed with SIGKILL and restarted (two sync replicas behind a webhook
+// balancer), PostgreSQL is stopped with `pg_ctl stop -m immediate` and restarted, and zoho-sim
+// injects 429s, 5xx, dropped connections, timeouts and dropped, duplicated, delayed and reordered
+// webhooks. Once the faults stop and the queues drain, every linked task shows on both sides the
+// value of its last edit (each edit is a second after the one before in Zoho's clock, so the last
+// edit is the last writer by source time), refused edits are set back and emailed once each, every
+// comment is on both sides once, a deleted task's link says so and the other side keeps its task,
+// nothing is left queued and no grant minted more tokens than Zoho allows.
 //
 // Its own PostgreSQL (it is stopped), so no pg_virtualenv is needed. Environment:
 // CRMSYNC_CHAOS_SECONDS (default 45) of faults, CRMSYNC_CHAOS_SEED (default: from the clock;
@@ -64,8 +65,8 @@ int EnvInt(const char* name, int fallback) {
 
 // The figures the run prints at the end.
 struct Figures {
-  int edits = 0, rule_edits = 0, comments = 0, comment_deletions = 0;
-  int kills = 0, restarts = 0, postgres_crashes = 0, fault_plans = 0;
+  int edits = 0, rule_edits = 0, comments = 0, comment_deletions = 0, task_deletions = 0;
+  int kills = 0, restarts = 0, postgres_crashes = 0;
   int tasks_compared = 0, lost = 0, duplicated = 0, stuck = 0, known_lost = 0;
 };
 
@@ -90,7 +91,10 @@ struct Task {
   // Comment texts that must be on both sides once each; Projects comment ids by text, for
   // deletions; texts whose Projects webhook may be lost (added while no replica could take it).
   std::map<std::string, int> comments;
-  std::map<std::string, std::string> projects_comment_ids;
+  std::map<std::string, std::string> projects_comment_ids, crm_note_ids;
+  // The side a person deleted the task on ("" while it lives): its link then stops syncing and
+  // the other side keeps its task as it was.
+  std::string deleted_on;
   // A refused edit not yet set back in CRM: the task is left alone until it is, so that the
   // refusal and its email are of that edit alone.
   bool refusal_pending = false;
@@ -107,7 +111,8 @@ class ChaosTest : public ::testing::Test {
     strict_ = EnvInt("CRMSYNC_CHAOS_STRICT", 0) != 0;
     random_.seed(seed_);
     Say(absl::StrCat("seed ", seed_, " (replay: tests/chaos/run --seed ", seed_, " --seconds ",
-                     seconds_, "), ", task_count_, " tasks"));
+                     seconds_, " --tasks ", task_count_, concurrent_ ? " --concurrent" : "", "), ",
+                     task_count_, " tasks"));
 
     auto server = PrivateServer::Create();
     ASSERT_TRUE(server.ok()) << server.status();
@@ -168,7 +173,8 @@ class ChaosTest : public ::testing::Test {
                absl::StrCat("--webhook_port=", webhook_ports[replica]),
                "--webhook_public_url=" + balancer_->base_url(), "--relay_interval=50ms",
                "--delivery_workers=2", "--delivery_poll=50ms", "--zoho_timeout=1s",
-               "--delivery_lease=12s", "--reconcile_interval=5s", "--portal_cache_ttl=1s"}) {
+               "--delivery_lease=12s", "--inbox_lease=40s", "--reconcile_interval=5s",
+               "--reconcile_pass_bound=15s", "--portal_cache_ttl=1s"}) {
         flags.push_back(std::move(flag));
       }
       AddService(absl::StrCat("sync-", replica + 1),
@@ -511,6 +517,7 @@ class ChaosTest : public ::testing::Test {
   // one in Zoho's clock, so the order of the edits is the order of their source times.
   void Edit(std::mt19937_64& random) {
     Task& task = tasks_[std::uniform_int_distribution<size_t>(0, tasks_.size() - 1)(random)];
+    if (!task.deleted_on.empty()) return;
     // People edit a task once their last edit shows on both sides (a refused one set back):
     // sync cannot tell a person's edit from its own write that overwrote it before it was read
     // (Zoho has no conditional update), so only CRMSYNC_CHAOS_CONCURRENT edits sooner.
@@ -520,7 +527,7 @@ class ChaosTest : public ::testing::Test {
     }
     Control("/_sim/clock/advance", {{"seconds", 1}});
     const bool in_crm = std::bernoulli_distribution(0.5)(random);
-    const int what = std::uniform_int_distribution<int>(0, 8)(random);
+    const int what = std::uniform_int_distribution<int>(0, 9)(random);
     const int n = ++figures_.edits;
     const std::string sim_portal = "/_sim/projects/portals/" + portal_;
     const auto pick = [&](const std::vector<std::string>& from) {
@@ -533,8 +540,9 @@ class ChaosTest : public ::testing::Test {
       ++figures_.comments;
       const std::string text = absl::StrCat("Comment ", n, in_crm ? " from CRM" : " from Projects");
       if (in_crm) {
-        Control("/_sim/crm/Tasks/" + task.crm_task + "/notes",
-                {{"user_email", kGeorge}, {"Note_Content", text}});
+        const json added = Control("/_sim/crm/Tasks/" + task.crm_task + "/notes",
+                                   {{"user_email", kGeorge}, {"Note_Content", text}});
+        task.crm_note_ids[text] = Id(added["data"][0]["details"]);
       } else {
         const json added = Control(sim_portal + "/tasks/" + task.projects_task + "/comments",
                                    {{"user_email", kAna}, {"content", text}});
@@ -544,16 +552,33 @@ class ChaosTest : public ::testing::Test {
       ++task.comments[text];
       return;
     }
-    if (what == 8) {  // a Projects comment deleted by its author
-      if (task.projects_comment_ids.empty()) return;
+    if (what == 8) {  // a comment deleted by its author
+      auto& ids = in_crm ? task.crm_note_ids : task.projects_comment_ids;
+      if (ids.empty()) return;
       ++figures_.comment_deletions;
-      const auto it = std::next(
-          task.projects_comment_ids.begin(),
-          std::uniform_int_distribution<size_t>(0, task.projects_comment_ids.size() - 1)(random));
-      Control(sim_portal + "/tasks/" + task.projects_task + "/comments/" + it->second + "/delete",
-              json::object());
+      const auto it =
+          std::next(ids.begin(), std::uniform_int_distribution<size_t>(0, ids.size() - 1)(random));
+      if (in_crm) {
+        Control("/_sim/crm/Notes/" + it->second + "/delete", {{"user_email", kGeorge}});
+      } else {
+        Control(sim_portal + "/tasks/" + task.projects_task + "/comments/" + it->second + "/delete",
+                json::object());
+      }
       task.comments.erase(it->first);
-      task.projects_comment_ids.erase(it);
+      ids.erase(it);
+      return;
+    }
+    if (what == 9) {  // now and then, the task deleted on one side
+      if (figures_.task_deletions >= task_count_ / 5 || !std::bernoulli_distribution(0.1)(random)) {
+        return;
+      }
+      ++figures_.task_deletions;
+      if (in_crm) {
+        Control("/_sim/crm/Tasks/" + task.crm_task + "/delete", {{"user_email", kGeorge}});
+      } else {
+        Control(sim_portal + "/tasks/" + task.projects_task + "/delete", json::object());
+      }
+      task.deleted_on = in_crm ? "crm" : "projects";
       return;
     }
     TaskValues next = task.expected;
@@ -622,15 +647,19 @@ class ChaosTest : public ::testing::Test {
     const auto share = [&](double most) {
       return std::uniform_real_distribution<double>(0, most)(random);
     };
+    // Slow calls outlast sync's --zoho_timeout (1 s): timeouts of calls Zoho still carries out.
     json plan = {{"error_429_share", share(0.2)},
                  {"error_5xx_share", share(0.1)},
                  {"drop_share", share(0.05)},
                  {"retry_after_seconds", 1},
+                 {"latency_ms", 1500},
+                 {"latency_share", share(0.05)},
                  {"webhook_duplicate_share", share(0.3)},
-                 {"webhook_delay_ms", std::uniform_int_distribution<int>(0, 1500)(random)},
+                 {"webhook_drop_share", share(0.1)},
+                 {"webhook_delay_ms", std::uniform_int_distribution<int>(0, 500)(random)},
+                 {"webhook_jitter_ms", std::uniform_int_distribution<int>(0, 2000)(random)},
                  {"duration_seconds", 30}};
     Control("/_sim/faults", plan);
-    ++figures_.fault_plans;
   }
 
   // Kills services and PostgreSQL at random, one at a time, until `stop`.
@@ -685,6 +714,32 @@ class ChaosTest : public ::testing::Test {
       }
     }
     return unfinished;
+  }
+
+  // The link state a task deleted on `deleted_on` must reach.
+  static sync::v1::LinkState DeletedState(const std::string& deleted_on) {
+    return deleted_on == "crm" ? sync::v1::LINK_STATE_DELETED_IN_CRM
+                               : sync::v1::LINK_STATE_DELETED_IN_PROJECTS;
+  }
+
+  // Whether `task` shows what its edits make it: a live one on both sides (comments but those
+  // of known losses included), a deleted one by its link's state and its task on the other side.
+  bool Converged(const Task& task, const std::set<std::string>& accepted) {
+    if (task.deleted_on == "crm") {
+      return SyncState(task).link().state() == DeletedState(task.deleted_on) &&
+             ProjectsValues(task) == task.expected;
+    }
+    if (task.deleted_on == "projects") {
+      return SyncState(task).link().state() == DeletedState(task.deleted_on) &&
+             CrmValues(task) == task.expected;
+    }
+    if (!(ProjectsValues(task) == task.expected) || !(CrmValues(task) == task.expected)) {
+      return false;
+    }
+    for (const CommentMismatch& mismatch : CommentMismatches(task, accepted)) {
+      if (!mismatch.known) return false;
+    }
+    return true;
   }
 
   // A comment on one side of a task not there as often as expected.
@@ -815,10 +870,7 @@ TEST_F(ChaosTest, EveryLinkedTaskConvergesAfterCrashesAndFaults) {
     const std::set<std::string> accepted = AcceptedProjectsComments();
     for (Task& task : tasks_) {
       if (!settled) break;
-      settled = ProjectsValues(task) == task.expected && CrmValues(task) == task.expected;
-      for (const CommentMismatch& mismatch : CommentMismatches(task, accepted)) {
-        settled = settled && mismatch.known;
-      }
+      settled = Converged(task, accepted);
     }
     if (!settled) absl::SleepFor(absl::Milliseconds(500));  // polling, bounded above
   }
@@ -827,6 +879,19 @@ TEST_F(ChaosTest, EveryLinkedTaskConvergesAfterCrashesAndFaults) {
   const std::set<std::string> accepted = AcceptedProjectsComments();
   for (Task& task : tasks_) {
     ++figures_.tasks_compared;
+    if (!task.deleted_on.empty()) {
+      // crmsync never deletes the other side's task: it stays as the last edits left it.
+      const sync::v1::TaskSyncState state = SyncState(task);
+      const TaskValues kept = task.deleted_on == "crm" ? ProjectsValues(task) : CrmValues(task);
+      if (state.link().state() != DeletedState(task.deleted_on) || !(kept == task.expected)) {
+        ++figures_.lost;
+        ADD_FAILURE() << "task " << task.projects_task << " deleted in " << task.deleted_on
+                      << ": link " << sync::v1::LinkState_Name(state.link().state())
+                      << "\n  expected: " << task.expected.DebugString()
+                      << "\n  kept:     " << kept.DebugString();
+      }
+      continue;
+    }
     const TaskValues projects = ProjectsValues(task);
     const TaskValues crm = CrmValues(task);
     if (!(projects == task.expected) || !(crm == task.expected)) {
@@ -921,15 +986,24 @@ TEST_F(ChaosTest, EveryLinkedTaskConvergesAfterCrashesAndFaults) {
   }
   EXPECT_LE(most_in_window, kMintsPerWindow) << "token mints in one window";
 
+  int faults_injected = 0;
+  std::string fault_kinds;
+  const json injected = Get("/_sim/faults")["injected"];
+  for (auto it = injected.begin(); it != injected.end(); ++it) {
+    faults_injected += it.value().get<int>();
+    absl::StrAppend(&fault_kinds, fault_kinds.empty() ? "" : ", ", it.key(), " ",
+                    it.value().get<int>());
+  }
   Say(absl::StrCat("seed ", seed_, ": ", figures_.edits, " edits (", figures_.rule_edits,
                    " refused by rule, ", figures_.comments, " comments, ",
-                   figures_.comment_deletions, " comment deletions), ", figures_.kills, " kills, ",
-                   figures_.postgres_crashes, " postgres crashes, ", figures_.restarts,
-                   " restarts, ", figures_.fault_plans, " fault plans, ", mints.size(),
-                   " token mints (at most ", most_in_window, " in a window), ",
-                   figures_.tasks_compared, " tasks compared, lost ", figures_.lost, " (and ",
-                   figures_.known_lost, " Projects comment webhooks nobody accepted), duplicated ",
-                   figures_.duplicated, ", stuck ", figures_.stuck));
+                   figures_.comment_deletions, " comment deletions, ", figures_.task_deletions,
+                   " task deletions), ", figures_.kills, " kills, ", figures_.postgres_crashes,
+                   " postgres crashes, ", figures_.restarts, " restarts, ", faults_injected,
+                   " faults injected (", fault_kinds, "), ", mints.size(), " token mints (at most ",
+                   most_in_window, " in a window), ", figures_.tasks_compared,
+                   " tasks compared, lost ", figures_.lost, " (and ", figures_.known_lost,
+                   " Projects comment webhooks nobody accepted), duplicated ", figures_.duplicated,
+                   ", stuck ", figures_.stuck));
 }
 
 }  // namespace
