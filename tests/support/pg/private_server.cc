@@ -74,7 +74,7 @@ absl::StatusOr<std::unique_ptr<PrivateServer>> PrivateServer::Create() {
 }
 
 PrivateServer::~PrivateServer() {
-  (void)Run({"pg_ctl", "stop", "-D", absl::StrCat(folder_, "/data"), "-m", "immediate", "-w"});
+  (void)Crash();
   std::error_code ignored;
   std::filesystem::remove_all(folder_, ignored);
 }
