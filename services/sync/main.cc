@@ -84,6 +84,14 @@ ABSL_FLAG(absl::Duration, reconcile_interval, absl::Seconds(60),
           "How often each portal with linked tasks is reconciled: what Zoho changed or deleted "
           "since its last pass is read back and submitted, catching what webhooks missed; 0: "
           "never. Needs --auth_address.");
+ABSL_FLAG(absl::Duration, reconcile_pass_bound, absl::Minutes(5),
+          "Longest a reconciliation pass may take; then it fails and its window is read again "
+          "at the next pass. A replica that dies mid-pass holds the portal's pass this long and "
+          "30 s more (or as much again, when shorter).");
+ABSL_FLAG(absl::Duration, inbox_lease, absl::Minutes(2),
+          "Lease of an inbox worker on the webhooks it claimed: a replica that dies holds them "
+          "this long. Each webhook is given half of it, at most 60 s, to be read back and "
+          "submitted.");
 
 namespace {
 
@@ -360,7 +368,12 @@ int main(int argc, char** argv) {
     crmsync::LogInfo("webhooks listening", {{"webhook_port", port}});
     rt.AddBackgroundTask("webhooks", [&](const absl::Notification& stop) { webhooks.Serve(stop); });
   }
-  const absl::Duration item_bound = absl::Seconds(60);
+  const absl::Duration inbox_lease = absl::GetFlag(FLAGS_inbox_lease);
+  if (inbox_lease <= absl::ZeroDuration()) {
+    return crmsync::ExitWithUsageError(
+        absl::InvalidArgumentError("--inbox_lease: must be positive"));
+  }
+  const absl::Duration item_bound = std::min(absl::Seconds(60), inbox_lease / 2);
   InboxProcessor processor(inbox, zoho_reads, pipeline, metrics,
                            PipelineCommentSink(pipeline, metrics), clock, item_bound);
   // About eight hours of retries (backoff capped at 10 minutes) before a webhook is DEAD.
@@ -373,7 +386,7 @@ int main(int argc, char** argv) {
       [&](const std::vector<crmsync::work_queue::Claim>& unit, const absl::Notification& stop) {
         return processor.Process(unit, stop);
       },
-      crmsync::work_queue::WorkerOptions{.lease = absl::Seconds(120),
+      crmsync::work_queue::WorkerOptions{.lease = inbox_lease,
                                          .item_bound = item_bound,
                                          // A webhook is a person's edit: keep it quick.
                                          .idle_poll = absl::Milliseconds(100)});
@@ -386,8 +399,13 @@ int main(int argc, char** argv) {
   std::unique_ptr<crmsync::work_queue::Worker> reconcile_worker;
   if (const absl::Duration interval = absl::GetFlag(FLAGS_reconcile_interval);
       interval > absl::ZeroDuration()) {
+    const absl::Duration pass_bound = absl::GetFlag(FLAGS_reconcile_pass_bound);
+    if (pass_bound <= absl::ZeroDuration()) {
+      return crmsync::ExitWithUsageError(
+          absl::InvalidArgumentError("--reconcile_pass_bound: must be positive"));
+    }
     const ReconcileOptions reconcile_options{
-        .interval = interval, .overlap = absl::Seconds(1), .pass_bound = absl::Minutes(5)};
+        .interval = interval, .overlap = absl::Seconds(1), .pass_bound = pass_bound};
     notes_poll = std::make_unique<CrmNotesPoll>(store, zoho_reads, pipeline, metrics, clock);
     reconciler = std::make_unique<Reconciler>(reconcile_store, zoho_reads, pipeline,
                                               notes_poll.get(), metrics, clock, reconcile_options);
@@ -403,7 +421,7 @@ int main(int argc, char** argv) {
         // One portal per claim, so that other replicas take the other due portals meanwhile.
         crmsync::work_queue::WorkerOptions{
             .batch = 1,
-            .lease = reconcile_options.pass_bound + absl::Seconds(30),
+            .lease = pass_bound + std::min(absl::Seconds(30), pass_bound),
             .item_bound = reconcile_options.pass_bound,
             .idle_poll = std::min(interval, absl::Seconds(1))});
     rt.AddBackgroundTask("reconcile",

@@ -194,11 +194,14 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
                                                 httplib::Response& res) {
     std::optional<Faults> faults;
     double dice = 0;
+    bool slow = false;
     Arrival arrival;
     {
       std::lock_guard lock(mutex_);
       faults = ActiveFaults(req.path);
       dice = absl::Uniform(random_, 0.0, 1.0);
+      slow = faults.has_value() && faults->latency > absl::ZeroDuration() &&
+             absl::Bernoulli(random_, faults->latency_share);
       arrival = {Now(), TokenAlias(req)};
       if (api == Api::kCrm && !arrival.token.empty()) {
         InFlight& in_flight = crm_in_flight_[arrival.token];
@@ -214,6 +217,7 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
     if (faults.has_value()) {
       if (dice < faults->drop_share) {
         std::lock_guard lock(mutex_);
+        ++injected_["drop"];
         Record(req, endpoint, 0, arrival);
         // Promise a body and never send it: the client sees the connection end mid-reply.
         res.set_content_provider(64, "application/json",
@@ -223,6 +227,7 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
       dice -= faults->drop_share;
       if (dice >= 0 && dice < faults->error_429_share) {
         std::lock_guard lock(mutex_);
+        ++injected_["error_429"];
         Record(req, endpoint, 429, arrival);
         // Each API throttles in its own shape (the same as its limits answer).
         Reply reply = api == Api::kProjects ? ProjectsTooManyRequests()
@@ -235,6 +240,7 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
       dice -= faults->error_429_share;
       if (dice >= 0 && dice < faults->error_5xx_share) {
         std::lock_guard lock(mutex_);
+        ++injected_["error_5xx"];
         Record(req, endpoint, 503, arrival);
         Write(Reply{.status = 503, .body = {{"code", "INTERNAL_ERROR"}, {"status", "error"}}}, res);
         return;
@@ -293,8 +299,9 @@ void SimServer::Route(const std::string& method, const std::string& pattern,
         }
       }
     }
-    if (faults.has_value() && faults->latency > absl::ZeroDuration()) {
+    if (slow) {
       std::unique_lock lock(mutex_);
+      ++injected_["latency"];
       const uint64_t generation = faults_generation_;
       faults_changed_.wait_for(lock, absl::ToChronoNanoseconds(faults->latency),
                                [&] { return stopping_ || faults_generation_ != generation; });
@@ -744,7 +751,9 @@ void SimServer::RegisterControl() {
     if (!share("error_429_share", &faults.error_429_share) ||
         !share("error_5xx_share", &faults.error_5xx_share) ||
         !share("drop_share", &faults.drop_share) ||
-        !share("webhook_duplicate_share", &faults.webhook_duplicate_share)) {
+        !share("webhook_duplicate_share", &faults.webhook_duplicate_share) ||
+        !share("latency_share", &faults.latency_share) ||
+        !share("webhook_drop_share", &faults.webhook_drop_share)) {
       return ControlError(400, "shares must be numbers between 0 and 1");
     }
     if (body.contains("crm_invalid_data_ids")) {
@@ -762,12 +771,23 @@ void SimServer::RegisterControl() {
       return ControlError(400, "retry_after_seconds must not be negative");
     }
     faults.webhook_delay = absl::Milliseconds(body.value("webhook_delay_ms", 0));
+    faults.webhook_jitter = absl::Milliseconds(body.value("webhook_jitter_ms", 0));
+    if (faults.webhook_delay < absl::ZeroDuration() ||
+        faults.webhook_jitter < absl::ZeroDuration()) {
+      return ControlError(400, "webhook delays must not be negative");
+    }
     faults.path_prefix = body.value("path_prefix", std::string());
     faults.until = Now() + absl::Seconds(body.value("duration_seconds", 60.0));
     faults_ = faults;
     ++faults_generation_;
     faults_changed_.notify_all();
     return Reply{.status = 200, .body = {{"until", absl::FormatTime(faults.until)}}};
+  });
+  Control("GET", "/_sim/faults", [this](const httplib::Request&, const Json&) {
+    Json injected = Json::object();
+    for (const auto& [kind, count] : injected_) injected[kind] = count;
+    return Reply{.status = 200,
+                 .body = {{"active", Now() < faults_.until}, {"injected", injected}}};
   });
   Control("DELETE", "/_sim/faults", [this](const httplib::Request&, const Json&) {
     faults_ = Faults{};
@@ -782,10 +802,32 @@ void SimServer::QueueWebhooks() {
     std::lock_guard lock(mutex_);
     const Faults faults = Now() < faults_.until ? faults_ : Faults{};
     for (Webhook& webhook : state_.TakeOutbox()) {
-      const absl::Time due = absl::Now() + faults.webhook_delay;
-      const bool duplicate = absl::Bernoulli(random_, faults.webhook_duplicate_share);
-      if (duplicate) webhook_queue_.push_back({due, webhook});
-      webhook_queue_.push_back({due, std::move(webhook)});
+      if (absl::Bernoulli(random_, faults.webhook_drop_share)) {
+        ++injected_["webhook_drop"];
+        webhook_log_.push_back({{"time", absl::FormatTime(absl::Now())},
+                                {"url", http::RedactedUrl(webhook.url)},
+                                {"content_type", webhook.content_type},
+                                {"body", webhook.body},
+                                {"error", "dropped (injected fault)"}});
+        if (webhook_log_.size() > kWebhookLogSize) webhook_log_.pop_front();
+        continue;
+      }
+      // Each copy of a duplicated webhook gets its own jitter, so they may come apart.
+      const auto due = [&] {
+        return absl::Now() + faults.webhook_delay +
+               absl::Milliseconds(
+                   absl::Uniform<int64_t>(absl::IntervalClosed, random_, 0,
+                                          absl::ToInt64Milliseconds(faults.webhook_jitter)));
+      };
+      if (faults.webhook_delay > absl::ZeroDuration() ||
+          faults.webhook_jitter > absl::ZeroDuration()) {
+        ++injected_["webhook_delay"];
+      }
+      if (absl::Bernoulli(random_, faults.webhook_duplicate_share)) {
+        ++injected_["webhook_duplicate"];
+        webhook_queue_.push_back({due(), webhook});
+      }
+      webhook_queue_.push_back({due(), std::move(webhook)});
     }
   }
   webhook_wakeup_.notify_all();

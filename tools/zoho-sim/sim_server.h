@@ -32,8 +32,15 @@ struct Faults {
   double error_5xx_share = 0;
   double drop_share = 0;
   absl::Duration latency = absl::ZeroDuration();
+  // The share of requests held for `latency`: below 1, some calls are slow (a client's timeout
+  // gives up on them while Zoho still carries them out) and the rest are not.
+  double latency_share = 1;
   double webhook_duplicate_share = 0;
   absl::Duration webhook_delay = absl::ZeroDuration();
+  // Webhooks never sent (as if lost on the way), and a random extra delay of up to
+  // `webhook_jitter` per webhook, which delivers webhooks out of order.
+  double webhook_drop_share = 0;
+  absl::Duration webhook_jitter = absl::ZeroDuration();
   // CRM records whose updates CRM answers per record with INVALID_DATA (a permanent refusal).
   std::set<std::string> crm_invalid_data_ids;
   std::string path_prefix;  // empty: every Zoho endpoint
@@ -105,6 +112,8 @@ class SimServer {
   std::map<std::string, InFlight> crm_in_flight_;     // by token alias
   std::deque<PendingWebhook> webhook_queue_;
   std::deque<Json> webhook_log_;
+  // Faults injected so far, by kind ("error_429", "webhook_drop", ...): GET /_sim/faults.
+  std::map<std::string, int64_t> injected_;
   bool stopping_ = false;
   std::condition_variable webhook_wakeup_;
   // Counts changes of the faults; a delay in progress ends when they change or the sim stops.

@@ -74,7 +74,7 @@ absl::StatusOr<std::unique_ptr<PrivateServer>> PrivateServer::Create() {
 }
 
 PrivateServer::~PrivateServer() {
-  (void)Run({"pg_ctl", "stop", "-D", absl::StrCat(folder_, "/data"), "-m", "immediate", "-w"});
+  (void)Crash();
   std::error_code ignored;
   std::filesystem::remove_all(folder_, ignored);
 }
@@ -89,6 +89,10 @@ absl::Status PrivateServer::Start() {
 
 absl::Status PrivateServer::Stop() {
   return Run({"pg_ctl", "stop", "-D", absl::StrCat(folder_, "/data"), "-m", "fast", "-w"});
+}
+
+absl::Status PrivateServer::Crash() {
+  return Run({"pg_ctl", "stop", "-D", absl::StrCat(folder_, "/data"), "-m", "immediate", "-w"});
 }
 
 absl::Status PrivateServer::Restart() {

@@ -29,6 +29,9 @@ class PrivateServer {
   // Stops the server (fast shutdown); Start brings it back on the same port.
   absl::Status Stop();
   absl::Status Start();
+  // pg_ctl stop -m immediate: the server quits without a shutdown checkpoint, as after a crash,
+  // and Start recovers it from its write-ahead log.
+  absl::Status Crash();
 
   // pg_terminate_backend on every session whose application_name is `application_name`, as an
   // operator or an idle-session killer would; returns once they are gone (30 s at most).

@@ -20,13 +20,15 @@ std::vector<std::string> ServiceFlags(const std::string& database_url) {
           "--listen_host=127.0.0.1", "--health_check_interval=200ms"};
 }
 
-ServingBinary StartAuth(const std::string& database_url, const std::vector<std::string>& extra) {
+ServingBinary StartAuth(const std::string& database_url, const std::vector<std::string>& extra,
+                        const std::string& encryption_keys) {
   std::vector<std::string> flags = ServiceFlags(database_url);
   flags.push_back("--allow_loopback_http");
+  const std::string keys =
+      encryption_keys.empty() ? crypto::KeySet::Generate("k1").Serialize() : encryption_keys;
   return StartServing(
       CRMSYNC_BIN_DIR "/crmsync-auth", Concat(std::move(flags), extra),
-      {"CRMSYNC_ENCRYPTION_KEYS=" + std::string(absl::StripTrailingAsciiWhitespace(
-                                        crypto::KeySet::Generate("k1").Serialize()))});
+      {"CRMSYNC_ENCRYPTION_KEYS=" + std::string(absl::StripTrailingAsciiWhitespace(keys))});
 }
 
 ServingBinary StartMapping(const std::string& database_url, const std::string& auth_address,

@@ -15,11 +15,12 @@ namespace crmsync::testing {
 // by the kernel, loopback only, health checked every 200 ms.
 std::vector<std::string> ServiceFlags(const std::string& database_url);
 
-// crmsync-auth with a fresh encryption key (in its environment, as a secret belongs), allowed to
-// reach zoho-sim over plain loopback HTTP, plus `extra` flags. Failures are test failures; check
-// `channel` (see StartServing).
-ServingBinary StartAuth(const std::string& database_url,
-                        const std::vector<std::string>& extra = {});
+// crmsync-auth with `encryption_keys` (a fresh key when empty; in its environment, as a secret
+// belongs), allowed to reach zoho-sim over plain loopback HTTP, plus `extra` flags. A test that
+// restarts auth passes the same keys again, so the grants it stored stay readable. Failures are
+// test failures; check `channel` (see StartServing).
+ServingBinary StartAuth(const std::string& database_url, const std::vector<std::string>& extra = {},
+                        const std::string& encryption_keys = "");
 
 // crmsync-mapping judged by auth at `auth_address`, reading Zoho Projects at `projects_api_url`.
 ServingBinary StartMapping(const std::string& database_url, const std::string& auth_address,

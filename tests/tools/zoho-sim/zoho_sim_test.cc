@@ -351,6 +351,80 @@ TEST_F(ZohoSimTest, DuplicatedAndDelayedWebhooksAreDeliveredAsConfigured) {
   EXPECT_EQ(params[0].find("project_id")->second, project);
 }
 
+TEST_F(ZohoSimTest, DroppedWebhooksAreLoggedAndNeverSent) {
+  WebhookReceiver receiver;
+  const auto [portal, project] = SeedProject();
+  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/projects/portals/" + portal + "/webhook",
+                            {{"url", receiver.url()}, {"secret", "s3cret"}})
+                  .ok());
+  ASSERT_TRUE(
+      sim_->Control(http::Method::kPost, "/_sim/faults", {{"webhook_drop_share", 1.0}}).ok());
+  ASSERT_TRUE(sim_->Control(http::Method::kPost,
+                            "/_sim/projects/portals/" + portal + "/projects/" + project + "/tasks",
+                            {{"fields", {{"name", "Export data"}}}})
+                  .ok());
+  // Dropped as it is queued: logged at once, nothing pending.
+  auto log = sim_->Control(http::Method::kGet, "/_sim/webhooks");
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ((*log)["pending"], 0);
+  ASSERT_EQ((*log)["deliveries"].size(), 1u);
+  EXPECT_EQ((*log)["deliveries"][0]["error"], "dropped (injected fault)");
+  EXPECT_FALSE((*log)["deliveries"][0].contains("status"));
+  auto faults = sim_->Control(http::Method::kGet, "/_sim/faults");
+  ASSERT_TRUE(faults.ok()) << faults.status();
+  EXPECT_EQ((*faults)["injected"]["webhook_drop"], 1);
+  EXPECT_TRUE(receiver.params().empty());
+}
+
+TEST_F(ZohoSimTest, JitteredWebhooksArriveOutOfOrder) {
+  WebhookReceiver receiver;
+  const auto [portal, project] = SeedProject();
+  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/projects/portals/" + portal + "/webhook",
+                            {{"url", receiver.url()}, {"secret", "s3cret"}})
+                  .ok());
+  ASSERT_TRUE(
+      sim_->Control(http::Method::kPost, "/_sim/faults", {{"webhook_jitter_ms", 1000}}).ok());
+  std::vector<std::string> created;
+  for (int i = 0; i < 20; ++i) {
+    auto task = sim_->Control(
+        http::Method::kPost, "/_sim/projects/portals/" + portal + "/projects/" + project + "/tasks",
+        {{"fields", {{"name", absl::StrCat("Task ", i)}}}});
+    ASSERT_TRUE(task.ok()) << task.status();
+    created.push_back((*task)["tasks"][0]["id_string"]);
+  }
+  ASSERT_EQ(receiver.WaitFor(20).size(), 20u);
+  std::vector<std::string> arrived;
+  for (const httplib::Params& params : receiver.params()) {
+    arrived.push_back(params.find("task_id")->second);
+  }
+  // Every webhook once; 20 in creation order would be a 1 in 20! chance.
+  EXPECT_THAT(arrived, ::testing::UnorderedElementsAreArray(created));
+  EXPECT_NE(arrived, created);
+  auto faults = sim_->Control(http::Method::kGet, "/_sim/faults");
+  ASSERT_TRUE(faults.ok()) << faults.status();
+  EXPECT_EQ((*faults)["injected"]["webhook_delay"], 20);
+}
+
+TEST_F(ZohoSimTest, LatencyShareSlowsThatShareOfCalls) {
+  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/faults",
+                            {{"latency_ms", 60000}, {"latency_share", 0.0}})
+                  .ok());
+  EXPECT_EQ(Call(http::Method::kGet, "/crm/v2/users").status, 200);
+  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/faults",
+                            {{"latency_ms", 300}, {"latency_share", 1.0}, {"error_429_share", 0}})
+                  .ok());
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(Call(http::Method::kGet, "/crm/v2/users").status, 200);
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
+  auto faults = sim_->Control(http::Method::kGet, "/_sim/faults");
+  ASSERT_TRUE(faults.ok()) << faults.status();
+  EXPECT_EQ((*faults)["injected"]["latency"], 1);
+  EXPECT_FALSE(
+      sim_->Control(http::Method::kPost, "/_sim/faults", {{"webhook_drop_share", 1.5}}).ok());
+  EXPECT_FALSE(
+      sim_->Control(http::Method::kPost, "/_sim/faults", {{"webhook_jitter_ms", -1}}).ok());
+}
+
 TEST_F(ZohoSimTest, FailedWebhookDeliveriesAreNotSentAgain) {
   // Neither CRM's Enable Notifications page nor Projects' webhook pages document a retry: one
   // attempt per change, logged with the receiver's answer, and nothing left queued.
