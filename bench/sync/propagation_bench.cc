@@ -173,10 +173,11 @@ class Suite {
       link.crm_module = sync::CrmModule::kAccounts;
       link.crm_record_id = account_;
       link.state = sync::LinkState::kActive;
-      auto linked = store_->CreateLink(
-          link,
-          {{sync::Field::kTitle, sync::FieldState{title, 1, sync::Side::kProjects, set, "seed"}}},
-          set);
+      auto linked =
+          store_->CreateLink(link,
+                             {{sync::Field::kTitle,
+                               sync::FieldState{title, 1, sync::Side::kProjects, set, "seed", {}}}},
+                             set);
       if (!linked.ok()) return linked.status();
       tasks_.push_back(std::move(task));
       if ((i + 1) % 250 == 0)

@@ -127,8 +127,9 @@ int main(int argc, char** argv) {
     const absl::Time set = base - absl::Hours(1);
     auto linked = store.CreateLink(
         link,
-        {{sync::Field::kTitle, sync::FieldState{absl::StrCat("Bench task ", task), 1,
-                                                sync::Side::kProjects, set, "seed"}}},
+        {{sync::Field::kTitle,
+          sync::FieldState{
+              absl::StrCat("Bench task ", task), 1, sync::Side::kProjects, set, "seed", {}}}},
         set);
     if (!linked.ok()) return Fail("CreateLink", linked.status());
   }

@@ -200,8 +200,33 @@ void Delivery::Count(const Item& item, absl::string_view result) {
   if (result == "done") metrics_.Propagated(clock_.Now() - item.write.accept_time);
 }
 
+void Delivery::RecordWritten(const std::vector<Item*>& items, const StoredTask& task) {
+  std::map<Side, std::map<Field, FieldValue>> written;
+  for (const Item* item : items) {
+    if (item->write.kind != OutboxKind::kUpdateTask &&
+        item->write.kind != OutboxKind::kCreateTask) {
+      continue;
+    }
+    for (const auto& [field, state] : task.canonical) {
+      const bool carried = item->write.kind == OutboxKind::kCreateTask ||
+                           std::find(item->write.fields.begin(), item->write.fields.end(), field) !=
+                               item->write.fields.end();
+      if (carried) written[item->write.target_side].emplace(field, state.value);
+    }
+  }
+  for (const auto& [side, values] : written) {
+    // The write is made: without its record a read of the side tells what it holds.
+    if (absl::Status recorded = store_.RecordWritten(items.front()->write.link_id, side, values);
+        !recorded.ok()) {
+      LogWarning("the values written are not recorded",
+                 {{"side", std::string(SideKey(side))}, {"error", recorded.ToString()}});
+    }
+  }
+}
+
 void Delivery::Resolve(const std::vector<Item*>& items, const WriteResult& result,
                        const StoredTask& task, const std::string& what) {
+  if (result.kind == WriteResult::Kind::kDone) RecordWritten(items, task);
   for (Item* item : items) {
     switch (result.kind) {
       case WriteResult::Kind::kDone:

@@ -178,8 +178,12 @@ class Delivery {
     zoho::CrmTaskWrite write;
   };
 
+  // Records the values that the update and create writes of `items` put on their side
+  // (FieldState::held), so that a read of the side showing them is no edit.
+  void RecordWritten(const std::vector<Item*>& items, const StoredTask& task);
+
   // The outcome of `result` for every item of `items`, counted; a refusal's failure is kept for
-  // the hook.
+  // the hook; the values a write made are recorded.
   void Resolve(const std::vector<Item*>& items, const WriteResult& result, const StoredTask& task,
                const std::string& what);
   void Count(const Item& item, absl::string_view result);

@@ -1,5 +1,6 @@
 #include "services/sync/change/decision.h"
 
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -137,6 +138,16 @@ absl::StatusOr<Translation> Translate(Field field, const TaskChange& change, con
   return absl::InternalError("unknown field");
 }
 
+// True when the origin side still holds the value crmsync last read there. A read of a task
+// gives every field the record's one modified time, which a write of another field (crmsync's
+// own among them) makes newer than another side's later edit of this one: an unchanged value
+// is no edit, however new that time is.
+bool UnchangedOnOrigin(const FieldState* current, Side origin, const FieldValue& value) {
+  if (current == nullptr) return false;
+  auto it = current->held.find(origin);
+  return it != current->held.end() && SameValue(it->second, value);
+}
+
 // The applied end date a CRM change must check against the strict schedule.
 bool NeedsSchedule(const FieldDecision& field) {
   return field.field == Field::kEndDate && field.result == Outcome::kApplied &&
@@ -204,6 +215,7 @@ NeededReads NeededReadsFor(const TaskChange& change, const ValueMaps& maps,
     if (change.origin_side != Side::kCrm) continue;
     auto translation = Translate(field, change, maps, context);
     if (!translation.ok() || !translation->value.has_value() || translation->rejection) continue;
+    if (UnchangedOnOrigin(current, change.origin_side, *translation->value)) continue;
     const FieldDecision decision =
         MergeField(field, current, *translation->value, *change.source_modified_time);
     reads.schedule = reads.schedule || NeedsSchedule(decision);
@@ -223,6 +235,7 @@ absl::StatusOr<ChangeDecision> DecideChange(const TaskChange& change, const Valu
   if (change.task_deleted) return Deletion(change, context);
 
   std::vector<FieldDecision> fields;
+  std::map<Field, FieldValue> origin_values;
   bool refused = false;
   for (Field field : kAllFields) {
     if (!Carries(change.fields, field)) continue;
@@ -238,6 +251,11 @@ absl::StatusOr<ChangeDecision> DecideChange(const TaskChange& change, const Valu
                                    std::move(translation.value)));
       continue;
     }
+    origin_values.emplace(field, *translation.value);
+    if (UnchangedOnOrigin(current, change.origin_side, *translation.value)) {
+      fields.push_back(EchoField(field, current));
+      continue;
+    }
     fields.push_back(MergeField(field, current, *translation.value, *change.source_modified_time));
   }
   // The rules read Projects; a change already refused is not worth their reads.
@@ -250,7 +268,10 @@ absl::StatusOr<ChangeDecision> DecideChange(const TaskChange& change, const Valu
       }
     }
   }
-  return Combine(std::move(fields));
+  ChangeDecision decision = Combine(std::move(fields));
+  // A refused change applies nothing: its other values are judged again when next read.
+  if (decision.result != Outcome::kRejected) decision.origin_values = std::move(origin_values);
+  return decision;
 }
 
 }  // namespace crmsync::sync

@@ -38,12 +38,14 @@ FieldDecision StaleField(Field field, const FieldState* current) {
   return {field, Outcome::kStale, VersionOf(current), std::nullopt, std::nullopt};
 }
 
+FieldDecision EchoField(Field field, const FieldState* current) {
+  return {field, Outcome::kEcho, VersionOf(current), std::nullopt, std::nullopt};
+}
+
 FieldDecision MergeField(Field field, const FieldState* current, const FieldValue& value,
                          absl::Time source_time) {
   if (IsStale(current, source_time)) return StaleField(field, current);
-  if (IsEcho(current, value)) {
-    return {field, Outcome::kEcho, VersionOf(current), std::nullopt, std::nullopt};
-  }
+  if (IsEcho(current, value)) return EchoField(field, current);
   return {field, Outcome::kApplied, VersionOf(current) + 1, value, std::nullopt};
 }
 

@@ -5,6 +5,7 @@
 #define CRMSYNC_SERVICES_SYNC_CHANGE_MERGE_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct ChangeDecision {
   std::vector<FieldDecision> fields;
   // APPLIED deletion: the task was deleted on the origin side; mark the link, apply no field.
   bool marks_task_deleted = false;
+  // APPLIED, ECHO or STALE: what the origin side now holds for each field it carried that was
+  // neither stale nor refused, in canonical terms (FieldState::held).
+  std::map<Field, FieldValue> origin_values;
 };
 
 // True when a change made at `source_time` is older than the field's canonical value (`current`,
@@ -55,6 +59,9 @@ bool IsEcho(const FieldState* current, const FieldValue& value);
 // The decision on a field whose change is older than its canonical value (IsStale); its new
 // value is not looked at.
 FieldDecision StaleField(Field field, const FieldState* current);
+
+// The decision on a field whose change brings nothing new (an ECHO).
+FieldDecision EchoField(Field field, const FieldState* current);
 
 // Judges one field whose new value is known in canonical terms: STALE, else ECHO, else APPLIED.
 FieldDecision MergeField(Field field, const FieldState* current, const FieldValue& value,

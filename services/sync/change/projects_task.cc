@@ -33,8 +33,8 @@ absl::StatusOr<CanonicalTask> CanonicalFromProjects(const ProjectsTaskValues& ta
   if (!status.ok()) return CannotTake(status.status().message());
 
   const auto state = [&](FieldValue value) {
-    return FieldState{std::move(value), 1, Side::kProjects, task.last_modified,
-                      std::string(event_id)};
+    return FieldState{std::move(value),      1, Side::kProjects, task.last_modified,
+                      std::string(event_id), {}};
   };
   return CanonicalTask{{Field::kTitle, state(task.name)},
                        {Field::kDescription, state(task.description)},

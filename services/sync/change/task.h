@@ -126,6 +126,9 @@ struct FieldState {
   // The origin side's modified time of the change that set it; compared for staleness.
   absl::Time source_time;
   std::string source_event_id;
+  // The value each side last held for the field as crmsync read it there; a side is absent
+  // while unknown. A read of that side showing it again is no edit of the field.
+  std::map<Side, FieldValue> held;
 };
 
 // A linked task's canonical state: the fields that have a canonical value.

@@ -53,6 +53,11 @@ class DeliveryStore {
   virtual absl::StatusOr<bool> ActivateLink(int64_t link_id, const std::string& crm_task_id,
                                             const work_queue::Claim& claim, absl::Time now) = 0;
 
+  // Records that `side` holds `values` after crmsync wrote them there (FieldState::held), for
+  // the fields whose canonical value is still the one written.
+  virtual absl::Status RecordWritten(int64_t link_id, Side side,
+                                     const std::map<Field, FieldValue>& values) = 0;
+
   // The comment copy `copy_id`; nullopt when there is none.
   virtual absl::StatusOr<std::optional<CommentCopy>> ReadCopy(int64_t copy_id) = 0;
 

@@ -112,6 +112,11 @@ absl::StatusOr<bool> PgDeliveryStore::ActivateLink(int64_t link_id, const std::s
   });
 }
 
+absl::Status PgDeliveryStore::RecordWritten(int64_t link_id, Side side,
+                                            const std::map<Field, FieldValue>& values) {
+  return store_.RecordWritten(link_id, side, values);
+}
+
 absl::StatusOr<std::optional<CommentCopy>> PgDeliveryStore::ReadCopy(int64_t copy_id) {
   using Result = std::optional<CommentCopy>;
   return pool_.TransactValue<Result>([&](Tx& tx) -> absl::StatusOr<Result> {

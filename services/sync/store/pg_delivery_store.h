@@ -28,6 +28,8 @@ class PgDeliveryStore : public DeliveryStore {
   absl::StatusOr<std::optional<StoredTask>> ReadLinked(int64_t link_id) override;
   absl::StatusOr<bool> ActivateLink(int64_t link_id, const std::string& crm_task_id,
                                     const work_queue::Claim& claim, absl::Time now) override;
+  absl::Status RecordWritten(int64_t link_id, Side side,
+                             const std::map<Field, FieldValue>& values) override;
   absl::StatusOr<std::optional<CommentCopy>> ReadCopy(int64_t copy_id) override;
   absl::StatusOr<bool> SetCopyCommentId(int64_t copy_id, const std::string& comment_id,
                                         const work_queue::Claim& claim, absl::Time now) override;

@@ -191,6 +191,11 @@ absl::StatusOr<StoredTask> TaskFrom(Tx& tx, const pqxx::row& link_row) {
     state.source_side = SideFromKey(row["source_side"].as<std::string>());
     state.source_time = TimeOf(row, "source_micros");
     state.source_event_id = row["source_event_id"].as<std::string>();
+    for (Side side : {Side::kCrm, Side::kProjects}) {
+      const auto held = row[absl::StrCat(SideName(side), "_value")];
+      if (held.is_null()) continue;
+      ASSIGN_OR_RETURN(state.held[side], ValueFromText(held.as<std::string>()));
+    }
     task.canonical.emplace(*field, std::move(state));
     task.update_times.emplace(*field, TimeOf(row, "update_micros"));
   }
@@ -292,8 +297,12 @@ std::string ApplyChange(Tx& tx, const TaskChange& change, int64_t link_id,
   for (const FieldDecision& f : decision.fields) {
     if (f.result != Outcome::kApplied || !f.value) continue;
     PutField(tx, link_id, f.field,
-             FieldState{*f.value, f.version, change.origin_side, *change.source_modified_time,
-                        change.event_id},
+             FieldState{*f.value,
+                        f.version,
+                        change.origin_side,
+                        *change.source_modified_time,
+                        change.event_id,
+                        {}},
              now);
     fields.push_back(
         {{"field", FieldName(f.field)}, {"version", f.version}, {"value", ValueToJson(*f.value)}});
@@ -305,6 +314,16 @@ std::string ApplyChange(Tx& tx, const TaskChange& change, int64_t link_id,
       "insert_change", link_id, SideName(change.origin_side), change.event_id, fields.dump(),
       decision.marks_task_deleted, actor.dump(), Micros(*change.source_modified_time), Micros(now));
   return rows[0]["change_id"].as<std::string>();
+}
+
+// Records what the origin side of a change not REJECTED holds for the fields it carried
+// (FieldState::held), after their canonical values.
+void PutOriginValues(Tx& tx, const TaskChange& change, int64_t link_id,
+                     const ChangeDecision& decision) {
+  for (const auto& [field, value] : decision.origin_values) {
+    tx.exec_prepared("put_side_value", link_id, std::string(FieldName(field)),
+                     SideName(change.origin_side), ValueToJson(value).dump(), false);
+  }
 }
 
 // Records a REJECTED change's failure and queues its relay to notify; returns the failure's id.
@@ -469,6 +488,17 @@ absl::StatusOr<std::optional<StoredTask>> PgStore::ReadTask(absl::string_view po
       pg::Isolation::kReadCommitted, deadline);
 }
 
+absl::Status PgStore::RecordWritten(int64_t link_id, Side side,
+                                    const std::map<Field, FieldValue>& values) {
+  return pool_.Transact([&](Tx& tx) -> absl::Status {
+    for (const auto& [field, value] : values) {
+      tx.exec_prepared("put_side_value", link_id, std::string(FieldName(field)), SideName(side),
+                       ValueToJson(value).dump(), true);
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<std::optional<RecordedOutcome>> PgStore::FindEvent(absl::string_view portal_id,
                                                                   Side side,
                                                                   absl::string_view event_id,
@@ -513,6 +543,9 @@ absl::StatusOr<RecordedOutcome> PgStore::RecordChange(const TaskChange& change,
           if (auto write = UpdateForApplied(change, link_id, decision, now)) {
             RETURN_IF_ERROR(QueueWrite(tx, absl::StrCat("update:", out.change_id), *write, now));
           }
+        }
+        if (decision.result != Outcome::kRejected && task) {
+          PutOriginValues(tx, change, link_id, decision);
         } else if (decision.result == Outcome::kRejected &&
                    decision.reason != FailureReason::kTaskNotLinked) {
           ASSIGN_OR_RETURN(out.failure_id, RecordFailure(tx, change, task, decision, context, now));

@@ -4,6 +4,9 @@
 #ifndef CRMSYNC_SERVICES_SYNC_STORE_PG_STORE_H_
 #define CRMSYNC_SERVICES_SYNC_STORE_PG_STORE_H_
 
+#include <cstdint>
+#include <map>
+
 #include "libs/pg/pool.h"
 #include "services/sync/store/store.h"
 
@@ -45,6 +48,9 @@ class PgStore : public SyncStore {
   absl::StatusOr<FailureRecord> GetFailure(absl::string_view failure_id) override;
   absl::StatusOr<std::vector<FailureRecord>> ListFailures(const FailureQuery& query,
                                                           absl::Time deadline) override;
+  // Records that `side` now holds `values`, written there by crmsync (FieldState::held), for the
+  // fields whose canonical value is still the one written: a newer one is written next.
+  absl::Status RecordWritten(int64_t link_id, Side side, const std::map<Field, FieldValue>& values);
 
  private:
   pg::Pool& pool_;

@@ -63,7 +63,7 @@ inline CommentChange LindasComment() {
 // A canonical field state set by `side` at `time`.
 inline FieldState State(FieldValue value, int64_t version, absl::Time time,
                         Side side = Side::kProjects) {
-  return FieldState{std::move(value), version, side, time, "first-event"};
+  return FieldState{std::move(value), version, side, time, "first-event", {}};
 }
 
 // The value maps documented on crmsync.common.v1.Priority and TaskStatus (mapping's GetPortal

@@ -192,8 +192,9 @@ TEST(DecideChange, EachFieldIsJudgedOnItsOwn) {
 void Record(const TaskChange& change, const ChangeDecision& decision, CanonicalTask& canonical) {
   for (const FieldDecision& field : decision.fields) {
     if (field.result != Outcome::kApplied) continue;
-    canonical[field.field] = FieldState{*field.value, field.version, change.origin_side,
-                                        *change.source_modified_time, change.event_id};
+    canonical[field.field] = FieldState{*field.value,       field.version,
+                                        change.origin_side, *change.source_modified_time,
+                                        change.event_id,    {}};
   }
 }
 

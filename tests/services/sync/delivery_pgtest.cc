@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/sync/change/decision.h"
 #include "services/sync/store/pg_rate_budget.h"
 #include "tests/services/sync/outbox_writes.h"
 #include "tests/services/sync/sim_delivery_fixture.h"
@@ -200,6 +201,46 @@ TEST_F(DeliveryTest, ThreeQueuedUpdatesOfATaskAreOneCrmWriteOfItsValuesNow) {
   EXPECT_EQ(stats.pending + stats.running + stats.dead, 0);
   EXPECT_EQ(Deliveries("crm", "update_task", "done"), 3);
   EXPECT_EQ(metrics_.zoho_calls.Add({{"side", "crm"}, {"result", "ok"}}).Value(), 1);
+}
+
+// crmsync writes a person's Projects description to CRM; then a person in CRM sets it back to the
+// value CRM showed before that write. That is an edit, not the old value read again: it is
+// applied, and queued for Projects.
+TEST_F(DeliveryTest, SettingAgainInCrmTheValueCrmsyncsWriteReplacedIsAnEdit) {
+  const std::string crm_task = CrmTask();
+  Link(crm_task, Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  auto record = [&](Side side, std::string event_id, std::string description, int minutes) {
+    TaskChange change = testing::ChangeFrom(side);
+    change.portal_id = portal_;
+    change.task_id = side == Side::kCrm ? crm_task : projects_task_;
+    change.event_id = std::move(event_id);
+    change.fields.description = std::move(description);
+    change.source_modified_time = kSet + absl::Minutes(minutes);
+    auto decide = [&](const std::optional<StoredTask>& task,
+                      FailureContext&) -> absl::StatusOr<ChangeDecision> {
+      TaskContext context;
+      if (task) {
+        context.link = task->link.state;
+        context.canonical = task->canonical;
+      }
+      return DecideChange(change, testing::DocumentedDefaultMaps(), context);
+    };
+    auto outcome = store_->RecordChange(change, decide, RejectionPolicy::kReportOnly, kSet,
+                                        absl::InfiniteFuture());
+    EXPECT_TRUE(outcome.ok()) << outcome.status();
+    return outcome.ok() ? outcome->decision.result : Outcome::kUnspecified;
+  };
+  ASSERT_EQ(record(Side::kCrm, "crm-1", "Description 62", 1), Outcome::kApplied);
+  ASSERT_EQ(record(Side::kProjects, "projects-2", "Description 128", 2), Outcome::kApplied);
+  EXPECT_EQ(Drain(), 2) << "each change's write to the other side";
+  EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Description"], "Description 128");
+
+  EXPECT_EQ(record(Side::kCrm, "crm-3", "Description 62", 3), Outcome::kApplied);
+  auto task = store_->ReadTask(portal_, Side::kCrm, crm_task, absl::InfiniteFuture());
+  ASSERT_TRUE(task.ok() && task->has_value());
+  EXPECT_EQ(std::get<std::string>((*task)->canonical.at(Field::kDescription).value),
+            "Description 62");
+  EXPECT_EQ(Stats(kOutboxQueue).pending, 1) << "the edit is queued for Projects";
 }
 
 TEST_F(DeliveryTest, UpdatesOfThirtyTasksOfAPortalAreOneCrmCallOfThirtyRecords) {

@@ -63,7 +63,7 @@ class RateLimitTest : public SyncIntegrationTest {
     link.state = LinkState::kActive;
     const absl::Time set = absl::FromUnixSeconds(1750000000);
     auto linked = store_->CreateLink(
-        link, {{Field::kTitle, FieldState{name, 1, Side::kProjects, set, "seed"}}}, set);
+        link, {{Field::kTitle, FieldState{name, 1, Side::kProjects, set, "seed", {}}}}, set);
     ASSERT_TRUE(linked.ok()) << linked.status();
     links_.push_back(link);
   }

@@ -90,7 +90,7 @@ class ReconcileTest : public SyncIntegrationTest {
     link.state = LinkState::kActive;
     const absl::Time set = absl::FromUnixSeconds(1750000000);
     auto state = [&](FieldValue value) {
-      return FieldState{std::move(value), 1, Side::kProjects, set, "seed"};
+      return FieldState{std::move(value), 1, Side::kProjects, set, "seed", {}};
     };
     const CanonicalTask canonical = {
         {Field::kTitle, state(title)},

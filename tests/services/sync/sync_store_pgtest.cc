@@ -209,6 +209,51 @@ TEST_F(SyncStorePgTest, AnAppliedChangeQueuesOneWriteOfItsAppliedFieldsToTheOthe
   EXPECT_THAT(Pending(Side::kCrm, "6000000012350"), SizeIs(1));
 }
 
+// A read of a CRM task gives every field the record's one Modified_Time. CRM shows description
+// "Description 62" (At(1)); a person edits it in Projects to "Description 128" (At(5)); before
+// that write reaches CRM, crmsync's write of the title lands there and its webhook reads CRM back
+// at At(6), the title new and the description still the old one. The description did not change
+// in CRM: the person's edit stays canonical and nothing sets Projects back. A later edit of the
+// description in CRM is applied.
+TEST_F(SyncStorePgTest, AReadBackShowingAFieldAsCrmLastHeldItIsNoEditOfThatField) {
+  auto record = [&](const TaskChange& change) {
+    auto outcome = store_->RecordChange(change, Decide(change), RejectionPolicy::kReportOnly, kNow,
+                                        absl::InfiniteFuture());
+    EXPECT_TRUE(outcome.ok()) << outcome.status();
+    return outcome.ok() ? outcome->decision.result : Outcome::kUnspecified;
+  };
+  auto crm_read = [](std::string event_id, std::string title, std::string description,
+                     absl::Time time) {
+    TaskChange change =
+        testing::WithTime(WithTitle(ChangeFrom(Side::kCrm), std::move(title)), time);
+    change.event_id = std::move(event_id);
+    change.fields.description = std::move(description);
+    return change;
+  };
+  ASSERT_EQ(record(crm_read("crm-1", "Migrate data", "Description 62", At(1))), Outcome::kApplied);
+
+  TaskChange title_edit =
+      testing::WithTime(WithTitle(ChangeFrom(Side::kProjects), "Migrate data (phase 2)"), At(4));
+  title_edit.event_id = "projects-4";
+  ASSERT_EQ(record(title_edit), Outcome::kApplied);
+  TaskChange description_edit = testing::WithTime(ChangeFrom(Side::kProjects), At(5));
+  description_edit.event_id = "projects-5";
+  description_edit.fields.description = "Description 128";
+  ASSERT_EQ(record(description_edit), Outcome::kApplied);
+  const size_t queued = Pending().size();
+
+  EXPECT_EQ(record(crm_read("crm-6", "Migrate data (phase 2)", "Description 62", At(6))),
+            Outcome::kEcho);
+  EXPECT_EQ(std::get<std::string>(Task().canonical.at(Field::kDescription).value),
+            "Description 128");
+  EXPECT_THAT(Pending(), SizeIs(queued)) << "nothing is written back to Projects";
+
+  EXPECT_EQ(record(crm_read("crm-7", "Migrate data (phase 2)", "Description 200", At(7))),
+            Outcome::kApplied);
+  EXPECT_EQ(std::get<std::string>(Task().canonical.at(Field::kDescription).value),
+            "Description 200");
+}
+
 // A task being added to CRM: its Projects change waits in the task's group behind the creation.
 TEST_F(SyncStorePgTest, AChangeToATaskBeingCreatedInCrmIsQueuedBehindTheCreation) {
   ASSERT_TRUE(store_

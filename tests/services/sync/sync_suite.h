@@ -256,16 +256,18 @@ class SyncIntegrationTest : public ::testing::Test {
     link.state = LinkState::kActive;
     auto linked = store_->CreateLink(
         link,
-        {{Field::kTitle, FieldState{std::string("Migrate data"), 1, Side::kProjects, set, "seed"}},
+        {{Field::kTitle,
+          FieldState{std::string("Migrate data"), 1, Side::kProjects, set, "seed", {}}},
          {Field::kEndDate,
-          FieldState{EndDate(absl::CivilDay(2025, 6, 20)), 1, Side::kProjects, set, "seed"}}},
+          FieldState{EndDate(absl::CivilDay(2025, 6, 20)), 1, Side::kProjects, set, "seed", {}}}},
         set);
     ASSERT_TRUE(linked.ok()) << linked.status();
     link.projects_task_id = subtask_;
     link.crm_task_id = "6000000012346";
     link.projects_parent_task_id = parent_;
     linked = store_->CreateLink(
-        link, {{Field::kStatus, FieldState{TaskStatus::kClosed, 1, Side::kProjects, set, "seed"}}},
+        link,
+        {{Field::kStatus, FieldState{TaskStatus::kClosed, 1, Side::kProjects, set, "seed", {}}}},
         set);
     ASSERT_TRUE(linked.ok()) << linked.status();
   }
@@ -352,12 +354,15 @@ class SyncIntegrationTest : public ::testing::Test {
     link.crm_record_id = "6000000000077";
     link.state = LinkState::kActive;
     const absl::Time set = absl::FromUnixSeconds(1750000000);
-    ASSERT_TRUE(store_
-                    ->CreateLink(link,
-                                 {{Field::kTitle, FieldState{std::string("Call the customer"), 1,
-                                                             Side::kProjects, set, "seed"}}},
-                                 set)
-                    .ok());
+    ASSERT_TRUE(
+        store_
+            ->CreateLink(
+                link,
+                {{Field::kTitle,
+                  FieldState{
+                      std::string("Call the customer"), 1, Side::kProjects, set, "seed", {}}}},
+                set)
+            .ok());
     WatchCrm("/webhooks/crm");
   }
 
@@ -581,7 +586,8 @@ class DeliveryCrashTest : public SyncIntegrationTest {
     const absl::Time set = absl::FromUnixSeconds(1750000000);
     auto linked = store_->CreateLink(
         link,
-        {{Field::kTitle, FieldState{std::string("Migrate data"), 1, Side::kProjects, set, "seed"}}},
+        {{Field::kTitle,
+          FieldState{std::string("Migrate data"), 1, Side::kProjects, set, "seed", {}}}},
         set);
     EXPECT_TRUE(linked.ok()) << linked.status();
     auto id = testing::LinkIdOf(*pool_, projects_task_);

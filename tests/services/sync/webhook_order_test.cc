@@ -59,7 +59,7 @@ class WebhookOrderTest : public SyncIntegrationTest {
     link.state = LinkState::kActive;
     const absl::Time set = absl::FromUnixSeconds(1750000000);
     auto created = store_->CreateLink(
-        link, {{Field::kTitle, FieldState{title, 1, Side::kProjects, set, "seed"}}}, set);
+        link, {{Field::kTitle, FieldState{title, 1, Side::kProjects, set, "seed", {}}}}, set);
     EXPECT_TRUE(created.ok()) << created.status();
     return pair;
   }
