@@ -19,6 +19,8 @@ namespace {
 
 // Time left at the end of an item's bound for completing it.
 constexpr absl::Duration kCompletionMargin = absl::Seconds(5);
+// How long a webhook refused by Zoho's rate limit waits before it is read again.
+constexpr absl::Duration kRateLimitedWait = absl::Seconds(1);
 
 absl::StatusOr<http::Params> StoredParams(absl::string_view body) {
   const nlohmann::json json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -190,6 +192,11 @@ work_queue::Outcome InboxProcessor::Process(const std::vector<work_queue::Claim>
   if (absl::IsDataLoss(status) || absl::IsInvalidArgument(status)) {
     LogWarning("a webhook cannot be processed; it is given up", fields);
     return work_queue::Outcome::Refused(status.ToString());
+  }
+  // Zoho's rate limit (its 429, or no permit of the grant's budget left): nothing is wrong with
+  // the webhook, which waits its turn without spending an attempt, as delivery's writes do.
+  if (absl::IsResourceExhausted(status)) {
+    return work_queue::Outcome::Later(status.ToString(), kRateLimitedWait);
   }
   LogWarning("a webhook could not be processed yet; it will be retried", fields);
   return work_queue::Outcome::Retry(status.ToString());
