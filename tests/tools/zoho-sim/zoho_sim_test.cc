@@ -117,6 +117,14 @@ class ZohoSimTest : public ::testing::Test {
     return {portal_id, (*project)["id_string"]};
   }
 
+  // Points the portal's task webhook at `url` with secret "s3cret"; whether the sim accepted it.
+  bool PointWebhookAt(const std::string& portal, const std::string& url) {
+    return sim_
+        ->Control(http::Method::kPost, "/_sim/projects/portals/" + portal + "/webhook",
+                  {{"url", url}, {"secret", "s3cret"}})
+        .ok();
+  }
+
   std::unique_ptr<ZohoSimProcess> sim_;
   http::CurlHttpClient http_;
   std::string refresh_token_;
@@ -354,9 +362,7 @@ TEST_F(ZohoSimTest, DuplicatedAndDelayedWebhooksAreDeliveredAsConfigured) {
 TEST_F(ZohoSimTest, DroppedWebhooksAreLoggedAndNeverSent) {
   WebhookReceiver receiver;
   const auto [portal, project] = SeedProject();
-  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/projects/portals/" + portal + "/webhook",
-                            {{"url", receiver.url()}, {"secret", "s3cret"}})
-                  .ok());
+  ASSERT_TRUE(PointWebhookAt(portal, receiver.url()));
   ASSERT_TRUE(
       sim_->Control(http::Method::kPost, "/_sim/faults", {{"webhook_drop_share", 1.0}}).ok());
   ASSERT_TRUE(sim_->Control(http::Method::kPost,
@@ -379,9 +385,7 @@ TEST_F(ZohoSimTest, DroppedWebhooksAreLoggedAndNeverSent) {
 TEST_F(ZohoSimTest, JitteredWebhooksArriveOutOfOrder) {
   WebhookReceiver receiver;
   const auto [portal, project] = SeedProject();
-  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/projects/portals/" + portal + "/webhook",
-                            {{"url", receiver.url()}, {"secret", "s3cret"}})
-                  .ok());
+  ASSERT_TRUE(PointWebhookAt(portal, receiver.url()));
   ASSERT_TRUE(
       sim_->Control(http::Method::kPost, "/_sim/faults", {{"webhook_jitter_ms", 1000}}).ok());
   std::vector<std::string> created;
@@ -430,9 +434,7 @@ TEST_F(ZohoSimTest, FailedWebhookDeliveriesAreNotSentAgain) {
   // attempt per change, logged with the receiver's answer, and nothing left queued.
   WebhookReceiver receiver(/*status=*/500);
   const auto [portal, project] = SeedProject();
-  ASSERT_TRUE(sim_->Control(http::Method::kPost, "/_sim/projects/portals/" + portal + "/webhook",
-                            {{"url", receiver.url()}, {"secret", "s3cret"}})
-                  .ok());
+  ASSERT_TRUE(PointWebhookAt(portal, receiver.url()));
   const Json watch = {{"watch",
                        {{{"channel_id", 1000000068001},
                          {"events", {"Tasks.all"}},
