@@ -200,10 +200,14 @@ std::optional<Rejection> CheckLink(Side origin, absl::string_view task_id,
 NeededReads NeededReadsFor(const TaskChange& change, const ValueMaps& maps,
                            const TaskContext& context) {
   NeededReads reads;
-  if (CheckLink(change.origin_side, change.task_id, context.link).has_value() ||
-      change.task_deleted || !change.source_modified_time.has_value()) {
+  if (!context.link.has_value() || change.task_deleted ||
+      !change.source_modified_time.has_value()) {
     return reads;
   }
+  // A change to a task deleted on the other side is judged only for whether it brings anything
+  // new: no rule is checked.
+  const bool deleted_on_other_side =
+      CheckLink(change.origin_side, change.task_id, context.link).has_value();
   for (Field field : kAllFields) {
     if (!Carries(change.fields, field)) continue;
     const FieldState* current = CurrentOf(context.canonical, field);
@@ -212,7 +216,7 @@ NeededReads NeededReadsFor(const TaskChange& change, const ValueMaps& maps,
       reads.owner = !change.fields.owner_user_id->empty();
       continue;
     }
-    if (change.origin_side != Side::kCrm) continue;
+    if (change.origin_side != Side::kCrm || deleted_on_other_side) continue;
     auto translation = Translate(field, change, maps, context);
     if (!translation.ok() || !translation->value.has_value() || translation->rejection) continue;
     if (UnchangedOnOrigin(current, change.origin_side, *translation->value)) continue;
@@ -229,8 +233,10 @@ absl::StatusOr<ChangeDecision> DecideChange(const TaskChange& change, const Valu
   if (!change.source_modified_time.has_value()) {
     return absl::InvalidArgumentError("change.source_modified_time: required");
   }
-  if (auto rejection = CheckLink(change.origin_side, change.task_id, context.link)) {
-    return RejectChange(*std::move(rejection));
+  std::optional<Rejection> link_rejection =
+      CheckLink(change.origin_side, change.task_id, context.link);
+  if (link_rejection.has_value() && (!context.link.has_value() || change.task_deleted)) {
+    return RejectChange(*std::move(link_rejection));
   }
   if (change.task_deleted) return Deletion(change, context);
 
@@ -257,6 +263,17 @@ absl::StatusOr<ChangeDecision> DecideChange(const TaskChange& change, const Valu
       continue;
     }
     fields.push_back(MergeField(field, current, *translation.value, *change.source_modified_time));
+  }
+  // A task deleted on the other side takes no change, but a read of its side showing only what
+  // that side held already (crmsync's own last write coming back) or older values is no change
+  // to refuse.
+  if (link_rejection.has_value()) {
+    ChangeDecision decision = Combine(std::move(fields));
+    if (decision.result == Outcome::kApplied || decision.result == Outcome::kRejected) {
+      return RejectChange(*std::move(link_rejection));
+    }
+    decision.origin_values = std::move(origin_values);
+    return decision;
   }
   // The rules read Projects; a change already refused is not worth their reads.
   if (!refused && change.origin_side == Side::kCrm) {

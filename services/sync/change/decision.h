@@ -57,9 +57,11 @@ NeededReads NeededReadsFor(const TaskChange& change, const ValueMaps& maps,
 
 // Decides a change that ValidateChange accepted:
 //   not linked → REJECTED TASK_NOT_LINKED; the linked task deleted on the other side → REJECTED
-//   TASK_DELETED_ON_OTHER_SIDE; a deletion → APPLIED with marks_task_deleted (ECHO when already
-//   recorded); otherwise per field STALE, INVALID_VALUE / UNKNOWN_OWNER when it cannot be
-//   translated or accepted, ECHO, then (changes from CRM) the rules, combined all or nothing.
+//   TASK_DELETED_ON_OTHER_SIDE unless every field it carries is STALE or ECHO (its side's own
+//   last value read again: then that outcome, and no failure); a deletion → APPLIED with
+//   marks_task_deleted (ECHO when already recorded); otherwise per field STALE, INVALID_VALUE /
+//   UNKNOWN_OWNER when it cannot be translated or accepted, ECHO, then (changes from CRM) the
+//   rules, combined all or nothing.
 // INVALID_ARGUMENT when the change is malformed; INTERNAL when `context` lacks a read that
 // NeededReadsFor asks for.
 absl::StatusOr<ChangeDecision> DecideChange(const TaskChange& change, const ValueMaps& maps,

@@ -136,6 +136,30 @@ TEST(DecideChange, ChangeToATaskDeletedOnTheOtherSideIsRejected) {
             Outcome::kApplied);
 }
 
+TEST(DecideChange, AReadOfATaskDeletedOnTheOtherSideBringingNothingNewIsNoFailure) {
+  // crmsync wrote "Migrate leads" to CRM before the Projects task was deleted; CRM's read of it
+  // comes after the deletion, with CRM's description as CRM last held it.
+  TaskContext context = LinkedTask();
+  context.link = LinkState::kDeletedInProjects;
+  context.canonical[Field::kTitle] = State(std::string("Migrate leads"), 2, At(3));
+  context.canonical[Field::kTitle].held[Side::kCrm] = std::string("Migrate leads");
+  context.canonical[Field::kDescription].held[Side::kCrm] = std::string("From the old CRM");
+  TaskChange read_back = Later(WithTitle(ChangeFrom(Side::kCrm), "Migrate leads"));
+  read_back.fields.description = "From the old CRM";
+  const ChangeDecision echo = Decide(read_back, context);
+  EXPECT_EQ(echo.result, Outcome::kEcho) << echo.message;
+  EXPECT_EQ(echo.reason, FailureReason::kUnspecified);
+  EXPECT_EQ(
+      Decide(WithTime(WithTitle(ChangeFrom(Side::kCrm), "Migrate all"), At(1)), context).result,
+      Outcome::kStale);
+  // A person's edit among those values is refused as any change to the task is.
+  read_back.fields.description = "From the old CRM, and the leads";
+  const ChangeDecision edit = Decide(read_back, context);
+  EXPECT_EQ(edit.result, Outcome::kRejected);
+  EXPECT_EQ(edit.reason, FailureReason::kTaskDeletedOnOtherSide);
+  EXPECT_TRUE(edit.fields.empty());
+}
+
 TEST(DecideChange, DeletionMarksTheLinkOnceAndAppliesNoField) {
   TaskChange deletion = Later(ChangeFrom(Side::kCrm));
   deletion.task_deleted = true;
