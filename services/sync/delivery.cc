@@ -5,9 +5,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "libs/common/log.h"
 #include "libs/zoho/crm_client.h"
+#include "services/sync/change/comment.h"
 
 namespace crmsync::sync {
 namespace {
@@ -59,32 +59,6 @@ WriteResult Written(std::string id) {
 }
 
 }  // namespace
-
-std::string CopyMarker(int64_t copy_id) {
-  // Invisible separator, the id in base 4 as zero-width space / non-joiner / joiner / word
-  // joiner, invisible separator: framed, so one copy's marker is never part of another's.
-  static constexpr const char* kDigits[] = {"\u200b", "\u200c", "\u200d", "\u2060"};
-  std::string digits;
-  do {
-    digits.insert(0, kDigits[copy_id % 4]);
-    copy_id /= 4;
-  } while (copy_id > 0);
-  return absl::StrCat("\u2063", digits, "\u2063");
-}
-
-bool EndsWithCopyMarker(absl::string_view text) {
-  static constexpr absl::string_view kFrame = "\u2063";
-  if (!absl::ConsumeSuffix(&text, kFrame)) return false;
-  bool digits = false;
-  while (!absl::ConsumeSuffix(&text, kFrame)) {
-    if (!absl::ConsumeSuffix(&text, "\u200b") && !absl::ConsumeSuffix(&text, "\u200c") &&
-        !absl::ConsumeSuffix(&text, "\u200d") && !absl::ConsumeSuffix(&text, "\u2060")) {
-      return false;
-    }
-    digits = true;
-  }
-  return digits;
-}
 
 absl::StatusOr<zoho::CrmTaskWrite> CrmWriteOf(const CanonicalTask& task,
                                               const std::vector<Field>& fields,
@@ -283,7 +257,15 @@ WriteResult Delivery::Create(const StoredTask& task, const ValueMaps& maps,
                           claim.created - absl::Minutes(1));
     if (found.kind != WriteResult::Kind::kDone || !found.id.empty()) return found;
   }
-  return zoho_.CreateCrmTask(task.link.portal_id, *write);
+  return AfterCreate(zoho_.CreateCrmTask(task.link.portal_id, *write));
+}
+
+WriteResult Delivery::AfterCreate(WriteResult created) const {
+  if (created.kind == WriteResult::Kind::kTransient && created.outcome_unknown) {
+    created.retry_after =
+        std::max(created.retry_after.value_or(absl::ZeroDuration()), options_.lost_create_wait);
+  }
+  return created;
 }
 
 WriteResult Delivery::Comment(const StoredTask& task, const Item& item) {
@@ -313,9 +295,9 @@ WriteResult Delivery::Comment(const StoredTask& task, const Item& item) {
   }
   if (written.id.empty()) {
     const std::string content = absl::StrCat((*copy)->content, marker);
-    written = crm ? zoho_.AddCrmNote(link.portal_id, link.crm_task_id, content)
-                  : zoho_.AddProjectsComment(link.portal_id, link.project_id, link.projects_task_id,
-                                             content);
+    written = AfterCreate(crm ? zoho_.AddCrmNote(link.portal_id, link.crm_task_id, content)
+                              : zoho_.AddProjectsComment(link.portal_id, link.project_id,
+                                                         link.projects_task_id, content));
     if (written.kind != WriteResult::Kind::kDone) return written;
     if (options_.after_create) options_.after_create(item.write.kind);
   }

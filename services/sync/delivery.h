@@ -16,8 +16,10 @@
 //    attempt while the create is being retried in the same unit.
 // A task's creates go first, then its updates, then its comments.
 // A create is made once on Zoho even when a process dies after Zoho took it and before its item
-// was completed: a copy carries a marker (CopyMarker) and a CRM task is found by its account or
-// deal and subject, looked for on Zoho by every attempt after the first.
+// was completed: a copy carries a marker (CopyMarker, change/comment.h) and a CRM task is found
+// by its account or deal and subject, looked for on Zoho by every attempt after the first. A
+// create whose answer was lost (a timeout, a dropped connection, a 5xx) may still be carried out
+// by Zoho, so its next attempt looks no sooner than DeliveryOptions::lost_create_wait later.
 // A transient failure (429, 5xx, timeout) is retried after the server's Retry-After at least; a
 // refusal (another 4xx, a rejected record, a value the portal's maps cannot write, a status the
 // project does not have) or a BROKEN grant ends the write: its failure is recorded by the queue's
@@ -68,6 +70,8 @@ struct WriteResult {
   std::optional<absl::Duration> retry_after;
   // A create: the new record's id.
   std::string id;
+  // kTransient: Zoho may have carried the write out (a timeout, a dropped connection, a 5xx).
+  bool outcome_unknown = false;
 };
 
 // The writes delivery makes on Zoho with the portal's grant of the side written.
@@ -126,12 +130,6 @@ absl::StatusOr<zoho::ProjectsTaskWrite> ProjectsWriteOf(
     const CanonicalTask& task, const std::vector<Field>& fields, const ValueMaps& maps,
     const std::vector<zoho::ProjectsTaskStatus>& statuses);
 
-// What crmsync puts at the end of the copy `copy_id` of a comment: zero-width characters, unseen
-// by people, that find the copy again when the outcome of its write was lost.
-std::string CopyMarker(int64_t copy_id);
-// True when `text` ends with a CopyMarker: a copy crmsync wrote, even before its id was recorded.
-bool EndsWithCopyMarker(absl::string_view text);
-
 struct DeliveryOptions {
   // How long the writes to CRM of a task whose CRM task is still being created wait, when the
   // create's retry gave no Retry-After.
@@ -141,6 +139,9 @@ struct DeliveryOptions {
   // and gives the writes it did not start back to the queue (due now, attempt not counted). The
   // worker's lease must be longer.
   absl::Duration write_bound = absl::Seconds(60);
+  // How long after a create whose answer was lost its next attempt looks for it on Zoho (and
+  // creates it when not found): long enough for a request Zoho still carries out to land.
+  absl::Duration lost_create_wait = absl::Seconds(10);
   // How long a project's task statuses read from Projects are used before reading them again.
   absl::Duration statuses_ttl = absl::Minutes(5);
   // Called right after Zoho took a create (a CRM task, a note, a comment) and before anything
@@ -191,6 +192,8 @@ class Delivery {
   // have written before its outcome was lost.
   WriteResult Create(const StoredTask& task, const ValueMaps& maps, const work_queue::Claim& claim);
   WriteResult Comment(const StoredTask& task, const Item& item);
+  // `created`, due again no sooner than options_.lost_create_wait when its outcome is unknown.
+  WriteResult AfterCreate(WriteResult created) const;
   // Reads the unit's task and portal and makes its creates; false when that ended every write
   // of the unit. `halted` says when to start no further write (the writes left are given back).
   bool Prepare(Unit& unit, const std::function<bool()>& halted);

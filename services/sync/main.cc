@@ -49,7 +49,9 @@ ABSL_FLAG(std::string, projects_api_url, "https://projectsapi.zoho.com",
           "Base URL of the Zoho Projects API (its data centre's host).");
 ABSL_FLAG(absl::Duration, zoho_timeout, absl::Seconds(10),
           "Total timeout of one call to Zoho: a read (a rule's, AddTaskToCrm's or the inbox's), a "
-          "delivery's write.");
+          "delivery's write. A create (a CRM task, a note, a comment) whose answer was lost (a "
+          "timeout, a dropped connection, a 5xx) is looked for on Zoho no sooner than this long "
+          "after, before it is made again.");
 ABSL_FLAG(std::string, notify_address, "",
           "host:port of crmsync-notify, which emails recorded failures to the person who made "
           "the change; empty: failures stay queued.");
@@ -293,6 +295,8 @@ int main(int argc, char** argv) {
         std::make_unique<ZohoDeliveryWrites>(zoho_calls, absl::GetFlag(FLAGS_projects_api_url));
     DeliveryOptions delivery_options;
     delivery_options.write_bound = delivery_bound;
+    // A request Zoho still carries out after crmsync stopped waiting lands within about as long.
+    delivery_options.lost_create_wait = absl::GetFlag(FLAGS_zoho_timeout);
     if (std::getenv(kKillAfterCreateEnv) != nullptr) {
       crmsync::LogWarning("the process kills itself after its first create on Zoho",
                           {{"env", kKillAfterCreateEnv}});

@@ -19,10 +19,15 @@ WriteResult Failed(WriteResult::Kind kind, std::string error,
 // Zoho's answer to a write: throttling, a server error or no answer pass; the rest is final.
 WriteResult FromZoho(const absl::Status& status, std::optional<absl::Duration> retry_after) {
   std::string error(status.message());
-  if (absl::IsResourceExhausted(status) || absl::IsUnavailable(status) ||
-      absl::IsDeadlineExceeded(status) || absl::IsUnauthenticated(status) ||
-      absl::IsUnknown(status) || absl::IsAborted(status)) {
+  // Throttled or unauthenticated, Zoho did nothing; otherwise it may have.
+  if (absl::IsResourceExhausted(status) || absl::IsUnauthenticated(status)) {
     return Failed(WriteResult::Kind::kTransient, std::move(error), retry_after);
+  }
+  if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) || absl::IsUnknown(status) ||
+      absl::IsAborted(status)) {
+    WriteResult result = Failed(WriteResult::Kind::kTransient, std::move(error), retry_after);
+    result.outcome_unknown = true;
+    return result;
   }
   return Failed(WriteResult::Kind::kRefused, std::move(error));
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "services/sync/change/merge.h"
 #include "services/sync/change/task.h"
 
@@ -25,12 +26,19 @@ struct CommentContext {
   bool copied = false;
 };
 
-// TASK_NOT_LINKED / TASK_DELETED_ON_OTHER_SIDE as for changes; ECHO for crmsync's own copy
-// coming back, for an added comment copied already and for the deletion of a comment never
-// copied; REJECTED INVALID_VALUE for an added comment that is empty or longer than 10,000
-// characters; otherwise APPLIED (the copy or its deletion is to be queued). The decision lists
-// no fields.
+// TASK_NOT_LINKED as for changes; ECHO for crmsync's own copy coming back and for an added
+// comment copied already (even on a task deleted on the other side); TASK_DELETED_ON_OTHER_SIDE
+// as for changes; ECHO for the deletion of a comment never copied; REJECTED INVALID_VALUE for an
+// added comment that is empty or longer than 10,000 characters; otherwise APPLIED (the copy or its
+// deletion is to be queued). The decision lists no fields.
 ChangeDecision DecideComment(const CommentChange& comment, const CommentContext& context);
+
+// What crmsync puts at the end of the copy `copy_id` of a comment: zero-width characters, unseen
+// by people, that find the copy again when the outcome of its write was lost.
+std::string CopyMarker(int64_t copy_id);
+// True when `text` ends with a CopyMarker: a copy crmsync wrote, even one whose id it never
+// recorded (a create Zoho carried out twice).
+bool EndsWithCopyMarker(absl::string_view text);
 
 // How the copy on the other side names the comment's author: "Linda Smith (via Zoho CRM)" (the
 // display name, else the email, else the user id).

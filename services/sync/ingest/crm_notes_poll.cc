@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
-#include "services/sync/delivery.h"
+#include "services/sync/change/comment.h"
 #include "services/sync/ingest/inbox_processor.h"
 
 namespace crmsync::sync {

@@ -24,6 +24,18 @@ TEST(DecideComment, OurOwnCopyComingBackIsAnEcho) {
   EXPECT_EQ(DecideComment(LindasComment(), context).result, Outcome::kEcho);
 }
 
+TEST(DecideComment, AnUnrecordedCommentCarryingACopyMarkerIsOurCopyAndAnEcho) {
+  // A copy Zoho made twice: the second one's id was never recorded, its marker says what it is.
+  CommentChange duplicate = LindasComment();
+  duplicate.content += CopyMarker(42);
+  const ChangeDecision d = DecideComment(duplicate, Linked());
+  EXPECT_EQ(d.result, Outcome::kEcho);
+  EXPECT_EQ(d.message, "The comment is a copy crmsync wrote; nothing to do");
+  // The marker only counts at the end.
+  duplicate.content += " and more";
+  EXPECT_EQ(DecideComment(duplicate, Linked()).result, Outcome::kApplied);
+}
+
 TEST(DecideComment, ACommentCopiedAlreadyIsAnEchoWhenAddedAgain) {
   CommentContext context = Linked();
   context.copied = true;
@@ -67,6 +79,21 @@ TEST(DecideComment, CommentOnATaskNotLinkedOrDeletedOnTheOtherSideIsRejected) {
       DecideComment(LindasComment(), CommentContext{LinkState::kDeletedInProjects, false, false})
           .reason,
       FailureReason::kTaskDeletedOnOtherSide);
+}
+
+TEST(DecideComment, OurCopyOrACopiedCommentOnATaskDeletedOnTheOtherSideIsAnEcho) {
+  CommentContext context{LinkState::kDeletedInProjects, false, false};
+  context.is_our_copy = true;
+  EXPECT_EQ(DecideComment(LindasComment(), context).result, Outcome::kEcho);
+  context.is_our_copy = false;
+  context.copied = true;
+  EXPECT_EQ(DecideComment(LindasComment(), context).result, Outcome::kEcho);
+  // Deleting it there is a change the task no longer takes.
+  CommentChange deletion = LindasComment();
+  deletion.action = CommentAction::kDelete;
+  deletion.content = "";
+  context.has_copy = true;
+  EXPECT_EQ(DecideComment(deletion, context).reason, FailureReason::kTaskDeletedOnOtherSide);
 }
 
 TEST(CopyAttribution, NamesTheAuthorAndTheSide) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/sync/change/comment.h"
 #include "services/sync/change/decision.h"
 #include "services/sync/store/pg_rate_budget.h"
 #include "tests/services/sync/outbox_writes.h"
@@ -614,6 +615,30 @@ TEST_F(DeliveryTest, AWriteZohoKeepsFailingEndsWithARetriesExhaustedFailure) {
   EXPECT_THAT(failures->front().message, HasSubstr("gave up after 5 attempts"));
   EXPECT_EQ(Stats(kFailureRelayQueue).pending, 1);
   EXPECT_EQ(Get("/_sim/crm/Tasks/" + crm_task)["Subject"], "Migrate data");
+}
+
+TEST_F(DeliveryTest, ACommentWhoseAnswerWasLostIsLookedForOnlyAfterTheLostCreateWait) {
+  const std::string crm_task = CrmTask();
+  const int64_t link =
+      Link(crm_task, Canonical("Migrate data", absl::CivilDay(2025, 6, 20), Priority::kNone));
+  const std::string comments_path =
+      "/restapi/portal/" + portal_ + "/projects/" + project_ + "/tasks/" + projects_task_;
+  Control("/_sim/faults", {{"error_5xx_share", 1.0}, {"path_prefix", comments_path}});
+  const int64_t copy = Comment(link, Side::kCrm, "George (Zoho CRM): customer agreed");
+  EXPECT_EQ(Drain(), 1);
+  EXPECT_EQ(Deliveries("projects", "add_comment", "retry"), 1);
+
+  // Zoho may still be adding the comment: its retry waits (DeliveryOptions' default 10 s),
+  // however short the queue's backoff.
+  clock_.Advance(absl::Seconds(9));
+  EXPECT_EQ(Drain(), 0);
+  ASSERT_TRUE(sim_->Control(http::Method::kDelete, "/_sim/faults", nullptr).ok());
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(Drain(), 1);
+  const nlohmann::json comments =
+      Get("/_sim/projects/portals/" + portal_ + "/tasks/" + projects_task_)["comments"];
+  ASSERT_THAT(comments, SizeIs(1));
+  EXPECT_EQ(Id(comments[0]), CopyCommentId(copy));
 }
 
 TEST_F(DeliveryTest, CommentsAreCopiedEachWayAndTheirDeletionsFollow) {

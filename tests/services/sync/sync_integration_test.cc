@@ -7,6 +7,7 @@
 // AddTaskToCrm links one through the binaries, from mapping's imported directory and the task as
 // Projects has it. Resync repairs an edit whose webhook never came, for one task at once and for a
 // portal in the background.
+#include "services/sync/change/comment.h"
 #include "tests/services/sync/sync_suite.h"
 
 namespace crmsync::sync {
