@@ -7,8 +7,8 @@ and the Debian packages installed beside them.
   same Debian 12 packages);
 - the image holds every binary the manifests run, and each service stage's entrypoint is one
   of them;
-- base images are pinned to an exact point release, the runtime user is a numeric non-root id,
-  OCI labels are set, and .dockerignore keeps build trees, .run and .git out of the context.
+- base images are pinned to an exact point release, every build argument a stage uses is declared
+  in that stage, the runtime user is a numeric non-root id, OCI labels are set, and .dockerignore keeps build trees, .run and .git out of the context.
 Exits 1 and prints every problem found.
 
 Usage: check_image.py --root SRC --bin_dir BUILD/bin
@@ -134,6 +134,14 @@ def main():
         image = header.split(" ")[0]
         if not image.startswith("debian:${DEBIAN_TAG}") and image not in ("runtime", "build"):
             problems.append(f"FROM {image} is not pinned")
+    # An ARG declared before the first FROM is seen by FROM lines only: a stage that uses it
+    # elsewhere (a LABEL, a RUN) gets an empty string unless it declares the ARG again.
+    for stage in stages:
+        name = stage.splitlines()[0].split(" AS ")[-1].strip()
+        declared = set(re.findall(r"^ARG (\w+)", stage, re.M))
+        for used in sorted(set(re.findall(r"\$\{?(\w+)", "\n".join(stage.splitlines()[1:])))):
+            if used not in declared:
+                problems.append(f"stage {name} uses ${{{used}}} without declaring ARG {used}")
     user = re.search(r"^USER (\d+)(?::(\d+))?$", runtime, re.M)
     if not user or user.group(1) == "0":
         problems.append("the runtime stage does not switch to a numeric non-root USER")
