@@ -4,8 +4,7 @@
 Edit this file, not the JSON, then run `deploy/grafana/generate.py`; the deploy checks fail while
 the committed JSON differs from what this prints. Every query selects job="crmsync-<service>",
 the label both the plain scrape config and the ServiceMonitor set, and leaves out gRPC health
-checks and reflection. Panels described as awaiting query metrics the sync service does not
-export yet (deploy/prometheus/awaiting-metrics.txt); they show "No data" until it does.
+checks and reflection.
 """
 
 import json
@@ -15,7 +14,6 @@ import sys
 RUNBOOK = "https://crmsync.example.invalid/deploy/RUNBOOK.md"
 NOT_HEALTH = 'grpc_method!~"/grpc\\\\.(health|reflection)\\\\..*"'
 SERVICES = ("auth", "mapping", "sync", "notify")
-AWAITING = "Awaiting the sync service: this metric is not exported yet."
 
 
 def panel(
@@ -588,7 +586,8 @@ sync_domain = [
         unit="ops",
         width=12,
         stack=True,
-        description=AWAITING,
+        description="Each portal's sides are read every --reconcile_interval; a failed pass is "
+        "tried again at the next.",
     ),
     panel(
         "Reconciliation repairs by side and kind",
@@ -602,7 +601,8 @@ sync_domain = [
         unit="ops",
         width=12,
         stack=True,
-        description=AWAITING,
+        description="Edits, deletions and comments a pass found that no webhook had brought: a "
+        "steady rate means webhooks are being lost.",
     ),
 ] + queue_panels("sync_outbox", "crmsync-sync", "Outbox queue")
 

@@ -106,6 +106,17 @@ SyncMetrics::SyncMetrics(prometheus::Registry& registry)
   for (const char* result : {"renewed", "registered", "failed"}) {
     watch_channel_renewals.Add({{"result", result}});
   }
+  // Every series at 0 from the start: a rate over the first pass or repair sees it, and an alert
+  // or panel on them has data before reconciliation first runs.
+  for (Side side : {Side::kCrm, Side::kProjects}) {
+    const std::string key(SideKey(side));
+    for (const char* result : {"ok", "failed"}) {
+      reconcile_passes.Add({{"side", key}, {"result", result}});
+    }
+    for (const char* kind : {"change", "deletion", "comment"}) {
+      reconcile_repairs.Add({{"side", key}, {"kind", kind}});
+    }
+  }
   SetBacklog({}, absl::Now());
 }
 
